@@ -1,0 +1,1 @@
+//! Derive macro for euicc-asn1 (work in progress).

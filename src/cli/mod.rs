@@ -1,0 +1,70 @@
+//! The command-line front end: argument parsing, dispatch, human and JSON output, exit codes.
+//!
+//! `anyhow` lives here and nowhere below: every layer returns its own typed error and the CLI turns it into
+//! a message and a stable exit code.
+
+mod asn1;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code for a usage or input error (bad hex, unknown type, undecodable bytes).
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code for any other failure.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// Top-level arguments shared by every subcommand.
+#[derive(Debug, Parser)]
+#[command(name = "euiccd", version, about = "GSMA SGP.32 IoT Profile Assistant for cellular gateways")]
+pub struct Cli {
+    /// Print one JSON document instead of a human-readable table.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect SGP.22 / SGP.32 messages.
+    #[command(subcommand)]
+    Asn1(asn1::Asn1Command),
+}
+
+/// Parses the command line, runs the command and maps its outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Asn1(cmd) => asn1::run(cmd),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// An error on its way out of the CLI, with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong, with context.
+    pub error: anyhow::Error,
+    /// The process exit code.
+    pub code: u8,
+}
+
+impl Failure {
+    /// A failure caused by the user's input.
+    pub fn input(error: impl Into<anyhow::Error>) -> Self {
+        Self { error: error.into(), code: EXIT_INPUT }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Self { error: error.into(), code: EXIT_FAILURE }
+    }
+}

@@ -1,0 +1,5 @@
+//! euiccd: a device-side GSMA SGP.32 IoT Profile Assistant (IPAd).
+//!
+//! The crate is layered as `../ARCHITECTURE.md` describes: each module talks only to the one below it.
+
+pub mod cli;
