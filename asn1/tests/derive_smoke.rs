@@ -1,0 +1,142 @@
+//! The derive against bytes produced by pycrate (asn1play) for the same values.
+
+use euicc_asn1::{from_ber, to_der, Asn1, BitString, DecodeErrorKind, Jer, Null, Octets, Signed};
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+struct EnableParams {
+    #[asn1(tag = 0x5A)]
+    iccid: Octets,
+    rollback_flag: Option<Null>,
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+enum Psmo {
+    #[asn1(tag = 0xA3)]
+    Enable(EnableParams),
+    #[asn1(tag = 0xA4)]
+    Disable(EnableParams),
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+enum EuiccPackage {
+    #[asn1(tag = 0xA0)]
+    PsmoList(Vec<Psmo>),
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+struct EuiccPackageSigned {
+    #[asn1(tag = 0x80)]
+    eim_id: String,
+    #[asn1(tag = 0x5A)]
+    eid_value: Octets,
+    #[asn1(tag = 0x81)]
+    counter_value: i64,
+    #[asn1(tag = 0x82)]
+    eim_transaction_id: Option<Octets>,
+    euicc_package: EuiccPackage,
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+#[asn1(tag = 0xBF51)]
+struct EuiccPackageRequest {
+    euicc_package_signed: Signed<EuiccPackageSigned>,
+    #[asn1(tag = 0x5F37)]
+    eim_signature: Octets,
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+#[asn1(tag = 0xBF2F)]
+struct NotificationMetadata {
+    #[asn1(tag = 0x80)]
+    seq_number: i64,
+    #[asn1(tag = 0x81)]
+    profile_management_operation: BitString,
+    #[asn1(tag = 0x0C)]
+    notification_address: String,
+    #[asn1(tag = 0x5A)]
+    iccid: Option<Octets>,
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+#[asn1(tag = 0xBF4F)]
+enum GetEimPackageResponse {
+    #[asn1(tag = 0x02)]
+    EimPackageError(i64),
+}
+
+fn request() -> EuiccPackageRequest {
+    EuiccPackageRequest {
+        euicc_package_signed: Signed::new(EuiccPackageSigned {
+            eim_id: "eim1".into(),
+            eid_value: Octets(vec![0; 16]),
+            counter_value: 200,
+            eim_transaction_id: None,
+            euicc_package: EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+                iccid: Octets(hex::decode("98001032547698103214").unwrap()),
+                rollback_flag: Some(Null),
+            })]),
+        }),
+        eim_signature: Octets(vec![0; 64]),
+    }
+}
+
+const PYCRATE_REQUEST: &str = "bf5173302e800465696d315a1000000000000000000000000000000000810200c8a010a30e5a0a9800103254769810321405005f374000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000";
+
+#[test]
+fn matches_pycrate_bytes() {
+    assert_eq!(hex::encode(to_der(&request())), PYCRATE_REQUEST);
+    let back: EuiccPackageRequest = from_ber(&hex::decode(PYCRATE_REQUEST).unwrap()).unwrap();
+    assert_eq!(back, request());
+    let meta = NotificationMetadata {
+        seq_number: 5,
+        profile_management_operation: BitString::new(vec![0x80], 8),
+        notification_address: "a.b".into(),
+        iccid: Some(Octets(hex::decode("98001032547698103214").unwrap())),
+    };
+    assert_eq!(hex::encode(to_der(&meta)), "bf2f18800105810200800c03612e625a0a98001032547698103214");
+    assert_eq!(hex::encode(to_der(&GetEimPackageResponse::EimPackageError(1))), "bf4f03020101");
+}
+
+#[test]
+fn jer_matches_pycrate_shape() {
+    let jer = request().to_jer();
+    let expected = serde_json::json!({
+        "eimSignature": "0".repeat(128),
+        "euiccPackageSigned": {
+            "counterValue": 200, "eidValue": "0".repeat(32), "eimId": "eim1",
+            "euiccPackage": {"psmoList": [{"enable": {"iccid": "98001032547698103214", "rollbackFlag": null}}]}
+        }
+    });
+    assert_eq!(jer, expected);
+    assert_eq!(EuiccPackageRequest::from_jer(&expected).unwrap(), request());
+}
+
+#[test]
+fn unknown_extension_fields_are_skipped() {
+    // NotificationMetadata followed by a component this model does not know.
+    let mut der = to_der(&NotificationMetadata {
+        seq_number: 5,
+        profile_management_operation: BitString::from_bits(&[0]),
+        notification_address: "a.b".into(),
+        iccid: None,
+    });
+    der[2] += 4;
+    der.extend([0x9F, 0x1F, 0x01, 0x01]);
+    let back: NotificationMetadata = from_ber(&der).unwrap();
+    assert_eq!(back.seq_number, 5);
+}
+
+#[test]
+fn errors_name_the_field_path_and_offset() {
+    let mut der = hex::decode(PYCRATE_REQUEST).unwrap();
+    // counterValue `81 02 00 C8`: claim 9 content octets, which swallows the package into the integer.
+    let pos = der.windows(3).position(|w| w == [0x81, 0x02, 0x00]).unwrap();
+    der[pos + 1] = 0x09;
+    let err = from_ber::<EuiccPackageRequest>(&der).unwrap_err();
+    assert_eq!(err.kind, DecodeErrorKind::InvalidValue("INTEGER out of range"));
+    assert_eq!(err.path_string(), "EuiccPackageRequest.euiccPackageSigned.counterValue");
+    assert_eq!(err.offset, pos);
+    // Cut the message short: a truncation error at the outer TLV, not a panic or an allocation.
+    let err = from_ber::<EuiccPackageRequest>(&der[..20]).unwrap_err();
+    assert!(matches!(err.kind, DecodeErrorKind::Truncated { .. }), "{err}");
+}
