@@ -27,6 +27,7 @@ mod primitives;
 mod reader;
 mod tag;
 mod writer;
+pub mod types;
 
 pub use codec::{expect_accepted, from_ber, from_ber_with, to_der, Asn1, FieldTag};
 pub use error::{DecodeError, DecodeErrorKind, PathSegment};
@@ -36,4 +37,5 @@ pub use primitives::{BitString, Null, Octets, Oid, Raw, Signed};
 pub use reader::{ChildCursor, Ctx, Limits, Tlv};
 pub use serde_json;
 pub use tag::Tag;
+pub use types::{Eid, Iccid};
 pub use writer::Writer;
