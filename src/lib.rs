@@ -2,4 +2,8 @@
 //!
 //! The crate is layered as `../ARCHITECTURE.md` describes: each module talks only to the one below it.
 
+pub mod apdu;
 pub mod cli;
+pub mod modem;
+#[cfg(feature = "sim")]
+pub mod sim;

@@ -1,9 +1,9 @@
 //! The `Asn1` trait every message type implements, and the tagging rules of X.680 applied to fields.
 
+use crate::Tag;
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::reader::{Ctx, Limits, Tlv};
 use crate::writer::Writer;
-use crate::Tag;
 
 /// A type with a BER/DER encoding.
 ///
@@ -63,7 +63,10 @@ pub fn expect_accepted<T: Asn1>(tlv: &Tlv<'_>) -> Result<(), DecodeError> {
     if T::accepts(tlv.tag) {
         Ok(())
     } else {
-        Err(tlv.error(DecodeErrorKind::UnexpectedTag { found: tlv.tag, expected: T::TAG }))
+        Err(tlv.error(DecodeErrorKind::UnexpectedTag {
+            found: tlv.tag,
+            expected: T::TAG,
+        }))
     }
 }
 

@@ -81,7 +81,11 @@ pub struct DecodeError {
 impl DecodeError {
     /// An error at `offset`, with an empty path (filled in on the way up).
     pub fn new(kind: DecodeErrorKind, offset: usize) -> Self {
-        Self { kind, offset, path: Vec::new() }
+        Self {
+            kind,
+            offset,
+            path: Vec::new(),
+        }
     }
 
     /// Prefixes the path with a component name; called as the error leaves that component.
@@ -126,7 +130,13 @@ impl fmt::Display for DecodeError {
         if self.path.is_empty() {
             write!(f, "{} at byte {}", self.kind, self.offset)
         } else {
-            write!(f, "{} at byte {} in {}", self.kind, self.offset, self.path_string())
+            write!(
+                f,
+                "{} at byte {} in {}",
+                self.kind,
+                self.offset,
+                self.path_string()
+            )
         }
     }
 }

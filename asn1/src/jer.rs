@@ -28,7 +28,10 @@ pub struct JerError {
 impl JerError {
     /// An error with an empty path.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), path: Vec::new() }
+        Self {
+            message: message.into(),
+            path: Vec::new(),
+        }
     }
 
     /// An error for a value of the wrong JSON kind.
@@ -52,8 +55,10 @@ impl fmt::Display for JerError {
 impl std::error::Error for JerError {}
 
 /// The object behind a JER SEQUENCE, or an error.
-pub fn object<'v>(value: &'v Value) -> Result<&'v serde_json::Map<String, Value>, JerError> {
-    value.as_object().ok_or_else(|| JerError::expected("an object", value))
+pub fn object(value: &Value) -> Result<&serde_json::Map<String, Value>, JerError> {
+    value
+        .as_object()
+        .ok_or_else(|| JerError::expected("an object", value))
 }
 
 /// The one `(alternative, value)` pair of a JER CHOICE, or an error.

@@ -25,11 +25,14 @@ mod error;
 pub mod jer;
 mod primitives;
 mod reader;
+pub mod registry;
 mod tag;
-mod writer;
+#[cfg(feature = "testgen")]
+pub mod testgen;
 pub mod types;
+mod writer;
 
-pub use codec::{expect_accepted, from_ber, from_ber_with, to_der, Asn1, FieldTag};
+pub use codec::{Asn1, FieldTag, expect_accepted, from_ber, from_ber_with, to_der};
 pub use error::{DecodeError, DecodeErrorKind, PathSegment};
 pub use euicc_asn1_derive::Asn1;
 pub use jer::{Jer, JerError};

@@ -1,13 +1,13 @@
 //! Universal types: integers, BOOLEAN, NULL, OCTET STRING, BIT STRING, OBJECT IDENTIFIER, UTF8String,
 //! SEQUENCE OF, and the two relay types `Raw` and `Signed`.
 
-use crate::codec::{expect_accepted, Asn1};
+use crate::Tag;
+use crate::codec::{Asn1, expect_accepted};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::jer::{Jer, JerError};
 use crate::reader::{ChildCursor, Ctx, Tlv};
 use crate::writer::Writer;
-use crate::Tag;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::fmt;
 
 fn invalid(tlv: &Tlv<'_>, why: &'static str) -> DecodeError {
@@ -15,7 +15,9 @@ fn invalid(tlv: &Tlv<'_>, why: &'static str) -> DecodeError {
 }
 
 fn hex_from_jer(value: &Value) -> Result<Vec<u8>, JerError> {
-    let s = value.as_str().ok_or_else(|| JerError::expected("a hex string", value))?;
+    let s = value
+        .as_str()
+        .ok_or_else(|| JerError::expected("a hex string", value))?;
     hex::decode(s).map_err(|_| JerError::new(format!("invalid hex {s:?}")))
 }
 
@@ -42,12 +44,17 @@ fn decode_integer(tlv: &Tlv<'_>) -> Result<i128, DecodeError> {
         return Err(invalid(tlv, "empty INTEGER"));
     }
     // Leading redundant octets are tolerated (BER from cards); the value must still fit.
-    let significant = c.iter().skip_while(|b| **b == c[0] && (c[0] == 0 || c[0] == 0xFF)).count();
+    let significant = c
+        .iter()
+        .skip_while(|b| **b == c[0] && (c[0] == 0 || c[0] == 0xFF))
+        .count();
     if significant > 15 {
         return Err(invalid(tlv, "INTEGER too large"));
     }
     let negative = c[0] & 0x80 != 0;
-    Ok(c.iter().fold(if negative { -1i128 } else { 0 }, |acc, b| (acc << 8) | i128::from(*b)))
+    Ok(c.iter().fold(if negative { -1i128 } else { 0 }, |acc, b| {
+        (acc << 8) | i128::from(*b)
+    }))
 }
 
 macro_rules! integer_impl {
@@ -98,7 +105,9 @@ impl Jer for bool {
         Value::Bool(*self)
     }
     fn from_jer(value: &Value) -> Result<Self, JerError> {
-        value.as_bool().ok_or_else(|| JerError::expected("a boolean", value))
+        value
+            .as_bool()
+            .ok_or_else(|| JerError::expected("a boolean", value))
     }
 }
 
@@ -113,7 +122,11 @@ impl Asn1 for Null {
     const TAG: Option<Tag> = Some(Tag::NULL);
     fn encode_content(&self, _w: &mut Writer) {}
     fn decode_content(tlv: &Tlv<'_>, _cx: &mut Ctx) -> Result<Self, DecodeError> {
-        if tlv.content.is_empty() { Ok(Null) } else { Err(invalid(tlv, "NULL must be empty")) }
+        if tlv.content.is_empty() {
+            Ok(Null)
+        } else {
+            Err(invalid(tlv, "NULL must be empty"))
+        }
     }
 }
 
@@ -122,7 +135,11 @@ impl Jer for Null {
         Value::Null
     }
     fn from_jer(value: &Value) -> Result<Self, JerError> {
-        if value.is_null() { Ok(Null) } else { Err(JerError::expected("null", value)) }
+        if value.is_null() {
+            Ok(Null)
+        } else {
+            Err(JerError::expected("null", value))
+        }
     }
 }
 
@@ -189,7 +206,8 @@ impl Asn1 for String {
         w.raw(self.as_bytes())
     }
     fn decode_content(tlv: &Tlv<'_>, _cx: &mut Ctx) -> Result<Self, DecodeError> {
-        String::from_utf8(tlv.content.to_vec()).map_err(|_| invalid(tlv, "UTF8String is not valid UTF-8"))
+        String::from_utf8(tlv.content.to_vec())
+            .map_err(|_| invalid(tlv, "UTF8String is not valid UTF-8"))
     }
 }
 
@@ -198,7 +216,10 @@ impl Jer for String {
         Value::String(self.clone())
     }
     fn from_jer(value: &Value) -> Result<Self, JerError> {
-        value.as_str().map(str::to_owned).ok_or_else(|| JerError::expected("a string", value))
+        value
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| JerError::expected("a string", value))
     }
 }
 
@@ -267,7 +288,10 @@ impl Asn1 for BitString {
         w.raw(&self.bytes);
     }
     fn decode_content(tlv: &Tlv<'_>, _cx: &mut Ctx) -> Result<Self, DecodeError> {
-        let (unused, bytes) = tlv.content.split_first().ok_or_else(|| invalid(tlv, "empty BIT STRING"))?;
+        let (unused, bytes) = tlv
+            .content
+            .split_first()
+            .ok_or_else(|| invalid(tlv, "empty BIT STRING"))?;
         if *unused > 7 || (bytes.is_empty() && *unused != 0) || tlv.tag.is_constructed() {
             return Err(invalid(tlv, "malformed BIT STRING"));
         }
@@ -282,7 +306,10 @@ impl Jer for BitString {
     }
     fn from_jer(value: &Value) -> Result<Self, JerError> {
         let map = crate::jer::object(value)?;
-        let len = map.get("length").and_then(Value::as_u64).ok_or_else(|| JerError::new("BIT STRING needs length"))?;
+        let len = map
+            .get("length")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| JerError::new("BIT STRING needs length"))?;
         let bytes = hex_from_jer(map.get("value").unwrap_or(&Value::Null))?;
         let len = usize::try_from(len).map_err(|_| JerError::new("BIT STRING length"))?;
         if len > bytes.len() * 8 {
@@ -308,7 +335,10 @@ impl fmt::Display for Oid {
 impl std::str::FromStr for Oid {
     type Err = &'static str;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let arcs = s.split('.').map(|a| a.parse::<u64>().map_err(|_| "invalid OID arc")).collect::<Result<Vec<_>, _>>()?;
+        let arcs = s
+            .split('.')
+            .map(|a| a.parse::<u64>().map_err(|_| "invalid OID arc"))
+            .collect::<Result<Vec<_>, _>>()?;
         match arcs.as_slice() {
             [first, second, ..] if *first <= 2 && (*first == 2 || *second < 40) => Ok(Oid(arcs)),
             _ => Err("an OID needs two valid leading arcs"),
@@ -346,8 +376,15 @@ impl Asn1 for Oid {
             }
         }
         let first = *values.first().ok_or_else(|| invalid(tlv, "empty OID"))?;
-        let (a, b) = if first < 80 { (first / 40, first % 40) } else { (2, first - 80) };
-        Ok(Oid(std::iter::once(a).chain(std::iter::once(b)).chain(values.into_iter().skip(1)).collect()))
+        let (a, b) = if first < 80 {
+            (first / 40, first % 40)
+        } else {
+            (2, first - 80)
+        };
+        Ok(Oid(std::iter::once(a)
+            .chain(std::iter::once(b))
+            .chain(values.into_iter().skip(1))
+            .collect()))
     }
 }
 
@@ -356,7 +393,9 @@ impl Jer for Oid {
         Value::String(self.to_string())
     }
     fn from_jer(value: &Value) -> Result<Self, JerError> {
-        let s = value.as_str().ok_or_else(|| JerError::expected("an OID string", value))?;
+        let s = value
+            .as_str()
+            .ok_or_else(|| JerError::expected("an OID string", value))?;
         s.parse().map_err(JerError::new)
     }
 }
@@ -390,8 +429,14 @@ impl<T: Jer> Jer for Vec<T> {
         Value::Array(self.iter().map(Jer::to_jer).collect())
     }
     fn from_jer(value: &Value) -> Result<Self, JerError> {
-        let items = value.as_array().ok_or_else(|| JerError::expected("an array", value))?;
-        items.iter().enumerate().map(|(i, v)| T::from_jer(v).map_err(|e| e.in_field(&format!("[{i}]")))).collect()
+        let items = value
+            .as_array()
+            .ok_or_else(|| JerError::expected("an array", value))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| T::from_jer(v).map_err(|e| e.in_field(&format!("[{i}]"))))
+            .collect()
     }
 }
 
@@ -435,7 +480,8 @@ impl Jer for Raw {
     fn from_jer(value: &Value) -> Result<Self, JerError> {
         let bytes = hex_from_jer(value)?;
         let mut cx = Ctx::new(crate::Limits::default());
-        Tlv::parse_message(&bytes, &mut cx).map_err(|e| JerError::new(format!("not one TLV: {e}")))?;
+        Tlv::parse_message(&bytes, &mut cx)
+            .map_err(|e| JerError::new(format!("not one TLV: {e}")))?;
         Ok(Raw(bytes))
     }
 }
@@ -454,14 +500,20 @@ pub struct Signed<T> {
 impl<T: Asn1> Signed<T> {
     /// Wraps a value built locally; its bytes are its DER encoding.
     pub fn new(value: T) -> Self {
-        Self { raw: crate::to_der(&value), value }
+        Self {
+            raw: crate::to_der(&value),
+            value,
+        }
     }
 
     /// Wraps a value built locally under an implicit tag (the form it takes inside its parent).
     pub fn new_implicit(value: T, tag: Tag) -> Self {
         let mut w = Writer::new();
         value.encode_implicit(tag, &mut w);
-        Self { raw: w.into_bytes(), value }
+        Self {
+            raw: w.into_bytes(),
+            value,
+        }
     }
 
     /// The parsed view.
@@ -490,7 +542,10 @@ impl<T: Asn1> Asn1 for Signed<T> {
         w.raw(&self.raw)
     }
     fn decode_content(tlv: &Tlv<'_>, cx: &mut Ctx) -> Result<Self, DecodeError> {
-        Ok(Self { raw: tlv.raw.to_vec(), value: T::decode(tlv, cx)? })
+        Ok(Self {
+            raw: tlv.raw.to_vec(),
+            value: T::decode(tlv, cx)?,
+        })
     }
     fn encode(&self, w: &mut Writer) {
         w.raw(&self.raw)
@@ -499,7 +554,10 @@ impl<T: Asn1> Asn1 for Signed<T> {
         w.raw(&self.raw)
     }
     fn decode_implicit(tlv: &Tlv<'_>, cx: &mut Ctx) -> Result<Self, DecodeError> {
-        Ok(Self { raw: tlv.raw.to_vec(), value: T::decode_implicit(tlv, cx)? })
+        Ok(Self {
+            raw: tlv.raw.to_vec(),
+            value: T::decode_implicit(tlv, cx)?,
+        })
     }
 }
 
@@ -535,8 +593,14 @@ mod tests {
 
     #[test]
     fn bit_strings_follow_named_bit_rules() {
-        assert_eq!(to_der(&BitString::from_bits(&[0])), vec![0x03, 0x02, 0x07, 0x80]);
-        assert_eq!(to_der(&BitString::from_bits(&[3])), vec![0x03, 0x02, 0x04, 0x10]);
+        assert_eq!(
+            to_der(&BitString::from_bits(&[0])),
+            vec![0x03, 0x02, 0x07, 0x80]
+        );
+        assert_eq!(
+            to_der(&BitString::from_bits(&[3])),
+            vec![0x03, 0x02, 0x04, 0x10]
+        );
         assert_eq!(to_der(&BitString::from_bits(&[])), vec![0x03, 0x01, 0x00]);
         let b: BitString = from_ber(&[0x03, 0x02, 0x05, 0x20]).unwrap();
         assert_eq!(b.set_bits(), vec![2]);
@@ -547,7 +611,10 @@ mod tests {
     fn oids_round_trip() {
         let oid: Oid = "2.23.146.1.2.1.3".parse().unwrap();
         let der = to_der(&oid);
-        assert_eq!(der, vec![0x06, 0x07, 0x67, 0x81, 0x12, 0x01, 0x02, 0x01, 0x03]);
+        assert_eq!(
+            der,
+            vec![0x06, 0x07, 0x67, 0x81, 0x12, 0x01, 0x02, 0x01, 0x03]
+        );
         assert_eq!(from_ber::<Oid>(&der).unwrap(), oid);
         assert!(from_ber::<Oid>(&[0x06, 0x01, 0x81]).is_err());
     }

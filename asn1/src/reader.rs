@@ -4,8 +4,8 @@
 //! form and strict about bounds: no length is trusted before it is checked against the bytes at hand, nesting
 //! is limited, and nothing is allocated from a length field.
 
-use crate::error::{DecodeError, DecodeErrorKind};
 use crate::Tag;
+use crate::error::{DecodeError, DecodeErrorKind};
 
 /// Limits applied while decoding untrusted input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,10 @@ pub struct Limits {
 impl Default for Limits {
     /// 2 MiB covers the largest Bound Profile Package seen in practice; 32 levels is twice what SGP.32 needs.
     fn default() -> Self {
-        Self { max_size: 2 * 1024 * 1024, max_depth: 32 }
+        Self {
+            max_size: 2 * 1024 * 1024,
+            max_depth: 32,
+        }
     }
 }
 
@@ -40,7 +43,12 @@ impl Ctx {
     pub fn descend(&mut self, offset: usize) -> Result<(), DecodeError> {
         self.depth += 1;
         if self.depth > self.limits.max_depth {
-            return Err(DecodeError::new(DecodeErrorKind::TooDeep { max: self.limits.max_depth }, offset));
+            return Err(DecodeError::new(
+                DecodeErrorKind::TooDeep {
+                    max: self.limits.max_depth,
+                },
+                offset,
+            ));
         }
         Ok(())
     }
@@ -74,14 +82,22 @@ pub struct Tlv<'a> {
 impl<'a> Tlv<'a> {
     /// Parses the one TLV at the start of `input`, which starts at `offset` in the message.
     /// Returns it and the bytes after it.
-    pub fn parse(input: &'a [u8], offset: usize, cx: &mut Ctx) -> Result<(Tlv<'a>, &'a [u8]), DecodeError> {
-        let truncated = |needed, available, at| DecodeError::new(DecodeErrorKind::Truncated { needed, available }, at);
+    pub fn parse(
+        input: &'a [u8],
+        offset: usize,
+        cx: &mut Ctx,
+    ) -> Result<(Tlv<'a>, &'a [u8]), DecodeError> {
+        let truncated = |needed, available, at| {
+            DecodeError::new(DecodeErrorKind::Truncated { needed, available }, at)
+        };
         let first = *input.first().ok_or_else(|| truncated(1, 0, offset))?;
         let mut pos = 1;
         let mut tag = u32::from(first);
         if first & 0x1F == 0x1F {
             loop {
-                let b = *input.get(pos).ok_or_else(|| truncated(pos + 1, input.len(), offset))?;
+                let b = *input
+                    .get(pos)
+                    .ok_or_else(|| truncated(pos + 1, input.len(), offset))?;
                 pos += 1;
                 if pos > 4 {
                     return Err(DecodeError::new(DecodeErrorKind::BadTag, offset));
@@ -93,7 +109,9 @@ impl<'a> Tlv<'a> {
             }
         }
         let tag = Tag(tag);
-        let len_byte = *input.get(pos).ok_or_else(|| truncated(pos + 1, input.len(), offset))?;
+        let len_byte = *input
+            .get(pos)
+            .ok_or_else(|| truncated(pos + 1, input.len(), offset))?;
         pos += 1;
         let header = pos;
         let (content_len, indefinite) = match len_byte {
@@ -106,9 +124,16 @@ impl<'a> Tlv<'a> {
             }
             0x81..=0x84 => {
                 let n = usize::from(len_byte & 0x7F);
-                let bytes = input.get(pos..pos + n).ok_or_else(|| truncated(pos + n, input.len(), offset))?;
+                let bytes = input
+                    .get(pos..pos + n)
+                    .ok_or_else(|| truncated(pos + n, input.len(), offset))?;
                 pos += n;
-                (bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), false)
+                (
+                    bytes
+                        .iter()
+                        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+                    false,
+                )
             }
             _ => return Err(DecodeError::new(DecodeErrorKind::BadLength, offset)),
         };
@@ -141,7 +166,13 @@ impl<'a> Tlv<'a> {
             .checked_add(content_len)
             .filter(|end| *end <= input.len())
             .ok_or_else(|| truncated(header.saturating_add(content_len), input.len(), offset))?;
-        let tlv = Tlv { tag, content: &input[header..end], raw: &input[..end], offset, content_offset: offset + header };
+        let tlv = Tlv {
+            tag,
+            content: &input[header..end],
+            raw: &input[..end],
+            offset,
+            content_offset: offset + header,
+        };
         Ok((tlv, &input[end..]))
     }
 
@@ -149,11 +180,20 @@ impl<'a> Tlv<'a> {
     pub fn parse_message(input: &'a [u8], cx: &mut Ctx) -> Result<Tlv<'a>, DecodeError> {
         let max = cx.limits().max_size;
         if input.len() > max {
-            return Err(DecodeError::new(DecodeErrorKind::TooLarge { size: input.len(), max }, 0));
+            return Err(DecodeError::new(
+                DecodeErrorKind::TooLarge {
+                    size: input.len(),
+                    max,
+                },
+                0,
+            ));
         }
         let (tlv, rest) = Tlv::parse(input, 0, cx)?;
         if !rest.is_empty() {
-            return Err(DecodeError::new(DecodeErrorKind::TrailingData(rest.len()), input.len() - rest.len()));
+            return Err(DecodeError::new(
+                DecodeErrorKind::TrailingData(rest.len()),
+                input.len() - rest.len(),
+            ));
         }
         Ok(tlv)
     }
@@ -163,7 +203,10 @@ impl<'a> Tlv<'a> {
         let (inner, rest) = Tlv::parse(self.content, self.content_offset, cx)?;
         if !rest.is_empty() {
             let at = self.content_offset + self.content.len() - rest.len();
-            return Err(DecodeError::new(DecodeErrorKind::TrailingData(rest.len()), at));
+            return Err(DecodeError::new(
+                DecodeErrorKind::TrailingData(rest.len()),
+                at,
+            ));
         }
         Ok(inner)
     }
@@ -185,7 +228,10 @@ pub struct ChildCursor<'a> {
 impl<'a> ChildCursor<'a> {
     /// A cursor at the first TLV of `parent`'s content.
     pub fn new(parent: &Tlv<'a>) -> Self {
-        Self { rest: parent.content, offset: parent.content_offset }
+        Self {
+            rest: parent.content,
+            offset: parent.content_offset,
+        }
     }
 
     /// The next TLV, `None` at the end of the content.
@@ -223,7 +269,9 @@ mod tests {
 
     #[test]
     fn indefinite_length_is_read() {
-        let input = [0x30, 0x80, 0x02, 0x01, 0x05, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01];
+        let input = [
+            0x30, 0x80, 0x02, 0x01, 0x05, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
+        ];
         let (t, rest) = Tlv::parse(&input, 0, &mut cx()).unwrap();
         assert_eq!(t.content, &input[2..11]);
         assert_eq!(rest, &[0x01]);
@@ -251,9 +299,15 @@ mod tests {
 
     #[test]
     fn message_size_limit() {
-        let mut c = Ctx::new(Limits { max_size: 3, max_depth: 4 });
+        let mut c = Ctx::new(Limits {
+            max_size: 3,
+            max_depth: 4,
+        });
         let err = Tlv::parse_message(&[0x04, 0x02, 0, 0], &mut c).unwrap_err();
-        assert!(matches!(err.kind, DecodeErrorKind::TooLarge { size: 4, max: 3 }));
+        assert!(matches!(
+            err.kind,
+            DecodeErrorKind::TooLarge { size: 4, max: 3 }
+        ));
         let err = Tlv::parse_message(&[0x04, 0x00, 0], &mut cx()).unwrap_err();
         assert_eq!(err.kind, DecodeErrorKind::TrailingData(1));
     }

@@ -33,7 +33,8 @@ impl Writer {
             self.buf[len_at] = 0x80 | octets as u8;
             let bytes = len.to_be_bytes();
             let tail = &bytes[bytes.len() - octets..];
-            self.buf.splice(len_at + 1..len_at + 1, tail.iter().copied());
+            self.buf
+                .splice(len_at + 1..len_at + 1, tail.iter().copied());
         }
     }
 
@@ -49,7 +50,13 @@ mod tests {
 
     #[test]
     fn lengths_are_minimal() {
-        for (n, header) in [(0usize, vec![0x04, 0x00]), (127, vec![0x04, 0x7F]), (128, vec![0x04, 0x81, 0x80]), (256, vec![0x04, 0x82, 0x01, 0x00]), (70000, vec![0x04, 0x83, 0x01, 0x11, 0x70])] {
+        for (n, header) in [
+            (0usize, vec![0x04, 0x00]),
+            (127, vec![0x04, 0x7F]),
+            (128, vec![0x04, 0x81, 0x80]),
+            (256, vec![0x04, 0x82, 0x01, 0x00]),
+            (70000, vec![0x04, 0x83, 0x01, 0x11, 0x70]),
+        ] {
             let mut w = Writer::new();
             w.tlv(Tag::OCTET_STRING, |w| w.raw(&vec![0xAB; n]));
             let out = w.into_bytes();

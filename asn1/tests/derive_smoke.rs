@@ -1,6 +1,6 @@
 //! The derive against bytes produced by pycrate (asn1play) for the same values.
 
-use euicc_asn1::{from_ber, to_der, Asn1, BitString, DecodeErrorKind, Jer, Null, Octets, Signed};
+use euicc_asn1::{Asn1, BitString, DecodeErrorKind, Jer, Null, Octets, Signed, from_ber, to_der};
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct EnableParams {
@@ -93,8 +93,14 @@ fn matches_pycrate_bytes() {
         notification_address: "a.b".into(),
         iccid: Some(Octets(hex::decode("98001032547698103214").unwrap())),
     };
-    assert_eq!(hex::encode(to_der(&meta)), "bf2f18800105810200800c03612e625a0a98001032547698103214");
-    assert_eq!(hex::encode(to_der(&GetEimPackageResponse::EimPackageError(1))), "bf4f03020101");
+    assert_eq!(
+        hex::encode(to_der(&meta)),
+        "bf2f18800105810200800c03612e625a0a98001032547698103214"
+    );
+    assert_eq!(
+        hex::encode(to_der(&GetEimPackageResponse::EimPackageError(1))),
+        "bf4f03020101"
+    );
 }
 
 #[test]
@@ -130,13 +136,55 @@ fn unknown_extension_fields_are_skipped() {
 fn errors_name_the_field_path_and_offset() {
     let mut der = hex::decode(PYCRATE_REQUEST).unwrap();
     // counterValue `81 02 00 C8`: claim 9 content octets, which swallows the package into the integer.
-    let pos = der.windows(3).position(|w| w == [0x81, 0x02, 0x00]).unwrap();
+    let pos = der
+        .windows(3)
+        .position(|w| w == [0x81, 0x02, 0x00])
+        .unwrap();
     der[pos + 1] = 0x09;
     let err = from_ber::<EuiccPackageRequest>(&der).unwrap_err();
-    assert_eq!(err.kind, DecodeErrorKind::InvalidValue("INTEGER out of range"));
-    assert_eq!(err.path_string(), "EuiccPackageRequest.euiccPackageSigned.counterValue");
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::InvalidValue("INTEGER out of range")
+    );
+    assert_eq!(
+        err.path_string(),
+        "EuiccPackageRequest.euiccPackageSigned.counterValue"
+    );
     assert_eq!(err.offset, pos);
     // Cut the message short: a truncation error at the outer TLV, not a panic or an allocation.
     let err = from_ber::<EuiccPackageRequest>(&der[..20]).unwrap_err();
-    assert!(matches!(err.kind, DecodeErrorKind::Truncated { .. }), "{err}");
+    assert!(
+        matches!(err.kind, DecodeErrorKind::Truncated { .. }),
+        "{err}"
+    );
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+struct SameTags {
+    first: Octets,
+    #[asn1(tag = 0x5F37)]
+    signature: Octets,
+    second: Octets,
+    third: Option<Octets>,
+}
+
+#[test]
+fn components_sharing_a_tag_are_read_in_order() {
+    let value = SameTags {
+        first: Octets(vec![1]),
+        signature: Octets(vec![2]),
+        second: Octets(vec![3]),
+        third: Some(Octets(vec![4])),
+    };
+    let der = to_der(&value);
+    assert_eq!(hex::encode(&der), "300d0401015f370102040103040104");
+    assert_eq!(from_ber::<SameTags>(&der).unwrap(), value);
+    // A fourth OCTET STRING is a duplicate, not a silent extension.
+    let mut dup = der.clone();
+    dup[1] += 3;
+    dup.extend([0x04, 0x01, 0x05]);
+    assert_eq!(
+        from_ber::<SameTags>(&dup).unwrap_err().kind,
+        DecodeErrorKind::DuplicateField("third")
+    );
 }

@@ -4,6 +4,11 @@
 //! a message and a stable exit code.
 
 mod asn1;
+mod info;
+mod logging;
+#[cfg(feature = "sim")]
+mod sim;
+pub mod target;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -15,11 +20,18 @@ pub const EXIT_FAILURE: u8 = 1;
 
 /// Top-level arguments shared by every subcommand.
 #[derive(Debug, Parser)]
-#[command(name = "euiccd", version, about = "GSMA SGP.32 IoT Profile Assistant for cellular gateways")]
+#[command(
+    name = "euiccd",
+    version,
+    about = "GSMA SGP.32 IoT Profile Assistant for cellular gateways"
+)]
 pub struct Cli {
     /// Print one JSON document instead of a human-readable table.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Which card to talk to (`--device`, `--baud`, `--transport`, `--sim`).
+    #[command(flatten)]
+    pub target: target::TargetArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -30,6 +42,12 @@ pub enum Command {
     /// Inspect SGP.22 / SGP.32 messages.
     #[command(subcommand)]
     Asn1(asn1::Asn1Command),
+    /// Show what the eUICC says about itself (its EID, for now).
+    Info,
+    /// The simulated modem (tests, demos, benchmarks, no hardware).
+    #[cfg(feature = "sim")]
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
 }
 
 /// Parses the command line, runs the command and maps its outcome to an exit code.
@@ -37,6 +55,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Asn1(cmd) => asn1::run(cmd),
+        Command::Info => info::run(&cli.target, cli.json),
+        #[cfg(feature = "sim")]
+        Command::Sim(cmd) => sim::run(cmd),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -59,12 +80,18 @@ pub struct Failure {
 impl Failure {
     /// A failure caused by the user's input.
     pub fn input(error: impl Into<anyhow::Error>) -> Self {
-        Self { error: error.into(), code: EXIT_INPUT }
+        Self {
+            error: error.into(),
+            code: EXIT_INPUT,
+        }
     }
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(error: E) -> Self {
-        Self { error: error.into(), code: EXIT_FAILURE }
+        Self {
+            error: error.into(),
+            code: EXIT_FAILURE,
+        }
     }
 }

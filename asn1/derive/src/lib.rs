@@ -10,12 +10,15 @@
 //!   by default) and, on one enum variant holding `Raw`, `#[asn1(other)]` to keep unknown alternatives.
 //!
 //! A field of type `Option<T>` is OPTIONAL. Unknown components of a SEQUENCE are skipped on decoding, because
-//! SGP.32 modules are extensible.
+//! SGP.32 modules are extensible. Components are matched in declaration order, so several may share a tag.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
 use quote::quote;
-use syn::{Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, LitInt, LitStr, PathArguments, Type};
+use syn::{
+    Attribute, Data, DeriveInput, Fields, GenericArgument, Ident, LitInt, LitStr, PathArguments,
+    Type,
+};
 
 /// Derives `euicc_asn1::Asn1` and `euicc_asn1::Jer`.
 #[proc_macro_derive(Asn1, attributes(asn1))]
@@ -89,7 +92,9 @@ fn option_inner(ty: &Type) -> Option<&Type> {
     if seg.ident != "Option" {
         return None;
     }
-    let PathArguments::AngleBracketed(args) = &seg.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &seg.arguments else {
+        return None;
+    };
     match args.args.first()? {
         GenericArgument::Type(t) => Some(t),
         _ => None,
@@ -102,14 +107,22 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let asn1_name = top.name.clone().unwrap_or_else(|| ident.to_string());
     match &input.data {
         Data::Struct(s) => match &s.fields {
-            Fields::Named(named) => expand_sequence(ident, &asn1_name, top.tag.unwrap_or(0x30), &named.named),
+            Fields::Named(named) => {
+                expand_sequence(ident, &asn1_name, top.tag.unwrap_or(0x30), &named.named)
+            }
             Fields::Unnamed(unnamed) if unnamed.unnamed.len() == 1 => {
                 expand_newtype(ident, &asn1_name, top.tag, &unnamed.unnamed[0].ty)
             }
-            _ => Err(syn::Error::new_spanned(ident, "Asn1 structs need named fields or exactly one unnamed field")),
+            _ => Err(syn::Error::new_spanned(
+                ident,
+                "Asn1 structs need named fields or exactly one unnamed field",
+            )),
         },
         Data::Enum(e) => expand_choice(ident, &asn1_name, top.tag, e),
-        Data::Union(_) => Err(syn::Error::new_spanned(ident, "Asn1 cannot be derived for unions")),
+        Data::Union(_) => Err(syn::Error::new_spanned(
+            ident,
+            "Asn1 cannot be derived for unions",
+        )),
     }
 }
 
@@ -122,13 +135,18 @@ fn expand_sequence(
     let mut encode = Vec::new();
     let mut decls = Vec::new();
     let mut arms = Vec::new();
+    let mut duplicates = Vec::new();
     let mut build = Vec::new();
     let mut to_jer = Vec::new();
     let mut from_jer = Vec::new();
     let mut names = Vec::new();
+    let mut generate = Vec::new();
     for (i, f) in fields.iter().enumerate() {
         let a = attrs(&f.attrs)?;
-        let fident = f.ident.as_ref().ok_or_else(|| syn::Error::new_spanned(f, "unnamed field"))?;
+        let fident = f
+            .ident
+            .as_ref()
+            .ok_or_else(|| syn::Error::new_spanned(f, "unnamed field"))?;
         let name = a.name.clone().unwrap_or_else(|| lower_camel(fident));
         let ft = field_tag(&a);
         let slot = Ident::new(&format!("__f{i}"), Span::call_site());
@@ -137,6 +155,11 @@ fn expand_sequence(
             None => (&f.ty, false),
         };
         names.push(name.clone());
+        generate.push(if optional {
+            quote!(#fident: if g.coin() { Some(<#inner as ::euicc_asn1::testgen::Generate>::generate(g)) } else { None })
+        } else {
+            quote!(#fident: <#inner as ::euicc_asn1::testgen::Generate>::generate(g))
+        });
         if optional {
             encode.push(quote! { if let Some(v) = &self.#fident { #ft.encode::<#inner>(v, w); } });
             build.push(quote! { #fident: #slot });
@@ -152,7 +175,9 @@ fn expand_sequence(
             build.push(quote! {
                 #fident: #slot.ok_or_else(|| tlv.error(::euicc_asn1::DecodeErrorKind::MissingField(#name)))?
             });
-            to_jer.push(quote! { map.insert(#name.into(), ::euicc_asn1::Jer::to_jer(&self.#fident)); });
+            to_jer.push(
+                quote! { map.insert(#name.into(), ::euicc_asn1::Jer::to_jer(&self.#fident)); },
+            );
             from_jer.push(quote! {
                 #fident: <#inner as ::euicc_asn1::Jer>::from_jer(
                     map.get(#name).ok_or_else(|| ::euicc_asn1::JerError::new(concat!("missing component ", #name)))?
@@ -163,16 +188,20 @@ fn expand_sequence(
         let idx = i;
         let next_idx = i + 1;
         arms.push(quote! {
-            if #ft.matches::<#inner>(child.tag) {
-                if next > #idx {
-                    return Err(child.error(::euicc_asn1::DecodeErrorKind::DuplicateField(#name)));
-                }
+            if next <= #idx && #ft.matches::<#inner>(child.tag) {
                 #slot = Some(#ft.decode::<#inner>(&child, cx).map_err(|e| e.in_field(#name))?);
                 next = #next_idx;
                 continue;
             }
         });
+        duplicates.push(quote! {
+            if #ft.matches::<#inner>(child.tag) {
+                return Err(child.error(::euicc_asn1::DecodeErrorKind::DuplicateField(#name)));
+            }
+        });
     }
+    // A repeated component is reported under the nearest preceding component it matches.
+    duplicates.reverse();
     Ok(quote! {
         impl ::euicc_asn1::Asn1 for #ident {
             const NAME: &'static str = #asn1_name;
@@ -187,7 +216,9 @@ fn expand_sequence(
                 let mut next = 0usize;
                 let mut children = ::euicc_asn1::ChildCursor::new(tlv);
                 while let Some(child) = children.next(cx)? {
+                    // Components are matched in order, so that several may share a tag (`30` certificates).
                     #(#arms)*
+                    #(#duplicates)*
                     // An extension this model does not know: skipped.
                 }
                 cx.ascend();
@@ -206,10 +237,22 @@ fn expand_sequence(
                 Ok(Self { #(#from_jer),* })
             }
         }
+        #[cfg(feature = "testgen")]
+        impl ::euicc_asn1::testgen::Generate for #ident {
+            #[allow(unused_variables)]
+            fn generate(g: &mut ::euicc_asn1::testgen::Gen) -> Self {
+                Self { #(#generate),* }
+            }
+        }
     })
 }
 
-fn expand_newtype(ident: &Ident, asn1_name: &str, tag: Option<u32>, inner: &Type) -> syn::Result<TokenStream2> {
+fn expand_newtype(
+    ident: &Ident,
+    asn1_name: &str,
+    tag: Option<u32>,
+    inner: &Type,
+) -> syn::Result<TokenStream2> {
     let (tag_const, accepts, decode) = match tag {
         Some(t) => (
             quote!(Some(::euicc_asn1::Tag(#t))),
@@ -244,23 +287,37 @@ fn expand_newtype(ident: &Ident, asn1_name: &str, tag: Option<u32>, inner: &Type
                 <#inner as ::euicc_asn1::Jer>::from_jer(value).map(Self)
             }
         }
+        #[cfg(feature = "testgen")]
+        impl ::euicc_asn1::testgen::Generate for #ident {
+            fn generate(g: &mut ::euicc_asn1::testgen::Gen) -> Self {
+                Self(<#inner as ::euicc_asn1::testgen::Generate>::generate(g))
+            }
+        }
     })
 }
 
-fn expand_choice(ident: &Ident, asn1_name: &str, tag: Option<u32>, data: &syn::DataEnum) -> syn::Result<TokenStream2> {
+fn expand_choice(
+    ident: &Ident,
+    asn1_name: &str,
+    tag: Option<u32>,
+    data: &syn::DataEnum,
+) -> syn::Result<TokenStream2> {
     let mut accepts = Vec::new();
     let mut encode = Vec::new();
     let mut decode = Vec::new();
     let mut to_jer = Vec::new();
     let mut from_jer = Vec::new();
     let mut other = None;
+    let mut generate = Vec::new();
     for v in &data.variants {
         let a = attrs(&v.attrs)?;
         let vident = &v.ident;
         let name = a.name.clone().unwrap_or_else(|| lower_camel(vident));
         match &v.fields {
             Fields::Unit => {
-                let t = a.tag.ok_or_else(|| syn::Error::new_spanned(v, "a unit alternative (NULL) needs a tag"))?;
+                let t = a.tag.ok_or_else(|| {
+                    syn::Error::new_spanned(v, "a unit alternative (NULL) needs a tag")
+                })?;
                 accepts.push(quote!(tag == ::euicc_asn1::Tag(#t)));
                 encode.push(quote!(Self::#vident => w.tlv(::euicc_asn1::Tag(#t), |_| {}),));
                 decode.push(quote! {
@@ -269,7 +326,9 @@ fn expand_choice(ident: &Ident, asn1_name: &str, tag: Option<u32>, data: &syn::D
                             .map(|_| Self::#vident).map_err(|e| e.in_field(#name));
                     }
                 });
-                to_jer.push(quote!(Self::#vident => (#name, ::euicc_asn1::serde_json::Value::Null),));
+                to_jer
+                    .push(quote!(Self::#vident => (#name, ::euicc_asn1::serde_json::Value::Null),));
+                generate.push(quote!(Self::#vident));
                 from_jer.push(quote!(#name => { <::euicc_asn1::Null as ::euicc_asn1::Jer>::from_jer(v).map_err(|e| e.in_field(#name))?; Ok(Self::#vident) }));
             }
             Fields::Unnamed(f) if f.unnamed.len() == 1 => {
@@ -277,7 +336,9 @@ fn expand_choice(ident: &Ident, asn1_name: &str, tag: Option<u32>, data: &syn::D
                 if a.other {
                     other = Some(vident.clone());
                     encode.push(quote!(Self::#vident(raw) => ::euicc_asn1::Asn1::encode(raw, w),));
-                    to_jer.push(quote!(Self::#vident(raw) => (#name, ::euicc_asn1::Jer::to_jer(raw)),));
+                    to_jer.push(
+                        quote!(Self::#vident(raw) => (#name, ::euicc_asn1::Jer::to_jer(raw)),),
+                    );
                     from_jer.push(quote!(#name => Ok(Self::#vident(<#ty as ::euicc_asn1::Jer>::from_jer(v).map_err(|e| e.in_field(#name))?)),));
                     continue;
                 }
@@ -291,8 +352,16 @@ fn expand_choice(ident: &Ident, asn1_name: &str, tag: Option<u32>, data: &syn::D
                 });
                 to_jer.push(quote!(Self::#vident(v) => (#name, ::euicc_asn1::Jer::to_jer(v)),));
                 from_jer.push(quote!(#name => Ok(Self::#vident(<#ty as ::euicc_asn1::Jer>::from_jer(v).map_err(|e| e.in_field(#name))?)),));
+                generate.push(
+                    quote!(Self::#vident(<#ty as ::euicc_asn1::testgen::Generate>::generate(g))),
+                );
             }
-            _ => return Err(syn::Error::new_spanned(v, "CHOICE alternatives hold exactly one value or none")),
+            _ => {
+                return Err(syn::Error::new_spanned(
+                    v,
+                    "CHOICE alternatives hold exactly one value or none",
+                ));
+            }
         }
     }
     let tag_const = match tag {
@@ -304,10 +373,21 @@ fn expand_choice(ident: &Ident, asn1_name: &str, tag: Option<u32>, data: &syn::D
         (None, Some(_)) => quote!(true),
         (None, None) => quote!(false #(|| #accepts)*),
     };
-    let alt = if tag.is_some() { quote!(tlv.single_child(cx)?) } else { quote!(*tlv) };
+    let alt = if tag.is_some() {
+        quote!(tlv.single_child(cx)?)
+    } else {
+        quote!(*tlv)
+    };
     let fallback = match &other {
-        Some(o) => quote!(Ok(Self::#o(<::euicc_asn1::Raw as ::euicc_asn1::Asn1>::decode_content(&alt, cx)?))),
-        None => quote!(Err(alt.error(::euicc_asn1::DecodeErrorKind::UnexpectedTag { found: alt.tag, expected: None }))),
+        Some(o) => {
+            quote!(Ok(Self::#o(<::euicc_asn1::Raw as ::euicc_asn1::Asn1>::decode_content(&alt, cx)?)))
+        }
+        None => quote!(Err(alt.error(
+            ::euicc_asn1::DecodeErrorKind::UnexpectedTag {
+                found: alt.tag,
+                expected: None
+            }
+        ))),
     };
     Ok(quote! {
         impl ::euicc_asn1::Asn1 for #ident {
@@ -338,6 +418,15 @@ fn expand_choice(ident: &Ident, asn1_name: &str, tag: Option<u32>, data: &syn::D
                     #(#from_jer)*
                     other => Err(::euicc_asn1::JerError::new(format!("unknown alternative {other}"))),
                 }
+            }
+        }
+        #[cfg(feature = "testgen")]
+        impl ::euicc_asn1::testgen::Generate for #ident {
+            #[allow(unused_variables)]
+            fn generate(g: &mut ::euicc_asn1::testgen::Gen) -> Self {
+                // Known alternatives only: an unknown one would not come back as itself.
+                let alternatives: &[fn(&mut ::euicc_asn1::testgen::Gen) -> Self] = &[#(|g| #generate),*];
+                alternatives[g.below(alternatives.len())](g)
             }
         }
     })

@@ -43,8 +43,14 @@ impl Iccid {
         let id = Iccid(bytes);
         let digits = id.nibbles();
         let len = digits.iter().position(|n| *n == 0xF).unwrap_or(20);
-        if len < 18 || digits[..len].iter().any(|n| *n > 9) || digits[len..].iter().any(|n| *n != 0xF) {
-            return Err(IdError::Format { what: "ICCID", expected: "18 to 20" });
+        if len < 18
+            || digits[..len].iter().any(|n| *n > 9)
+            || digits[len..].iter().any(|n| *n != 0xF)
+        {
+            return Err(IdError::Format {
+                what: "ICCID",
+                expected: "18 to 20",
+            });
         }
         Ok(id)
     }
@@ -60,7 +66,11 @@ impl Iccid {
 
     /// The digits, padding removed.
     pub fn digits(&self) -> String {
-        self.nibbles().iter().take_while(|n| **n <= 9).map(|n| char::from(b'0' + n)).collect()
+        self.nibbles()
+            .iter()
+            .take_while(|n| **n <= 9)
+            .map(|n| char::from(b'0' + n))
+            .collect()
     }
 
     /// True when the last digit is the Luhn check digit of the others (ITU-T E.118 ICCIDs carry one).
@@ -82,7 +92,11 @@ fn luhn_valid(digits: &str) -> bool {
         .enumerate()
         .map(|(i, c)| {
             let d = u32::from(c - b'0');
-            if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d }
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
         })
         .sum();
     sum % 10 == 0
@@ -94,7 +108,10 @@ impl FromStr for Iccid {
     /// Parses 18 to 20 digits and checks the Luhn digit.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if !(18..=20).contains(&s.len()) || !s.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(IdError::Format { what: "ICCID", expected: "18 to 20" });
+            return Err(IdError::Format {
+                what: "ICCID",
+                expected: "18 to 20",
+            });
         }
         if !luhn_valid(s) {
             return Err(IdError::CheckDigits("ICCID"));
@@ -134,7 +151,8 @@ impl Asn1 for Iccid {
             .content
             .try_into()
             .map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("ICCID must be 10 bytes")))?;
-        Iccid::from_bytes(bytes).map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("ICCID is not BCD digits")))
+        Iccid::from_bytes(bytes)
+            .map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("ICCID is not BCD digits")))
     }
 }
 
@@ -143,7 +161,9 @@ impl Jer for Iccid {
         Value::String(hex::encode(self.0))
     }
     fn from_jer(value: &Value) -> Result<Self, JerError> {
-        let s = value.as_str().ok_or_else(|| JerError::expected("a hex string", value))?;
+        let s = value
+            .as_str()
+            .ok_or_else(|| JerError::expected("a hex string", value))?;
         let bytes: [u8; 10] = hex::decode(s)
             .ok()
             .and_then(|v| v.try_into().ok())
@@ -168,7 +188,10 @@ impl Eid {
     /// here (a card's answer is what it is); see [`Eid::check_digits_valid`].
     pub fn from_bytes(bytes: [u8; 16]) -> Result<Self, IdError> {
         if bytes.iter().any(|b| b >> 4 > 9 || b & 0x0F > 9) {
-            return Err(IdError::Format { what: "EID", expected: "32" });
+            return Err(IdError::Format {
+                what: "EID",
+                expected: "32",
+            });
         }
         Ok(Eid(bytes))
     }
@@ -180,7 +203,10 @@ impl Eid {
 
     /// True when the digits satisfy the ISO 7064 mod 97-10 check (the number mod 97 is 1).
     pub fn check_digits_valid(&self) -> bool {
-        self.digits().bytes().fold(0u32, |acc, c| (acc * 10 + u32::from(c - b'0')) % 97) == 1
+        self.digits()
+            .bytes()
+            .fold(0u32, |acc, c| (acc * 10 + u32::from(c - b'0')) % 97)
+            == 1
     }
 
     /// A shortened form for logs (`8904…5678`).
@@ -196,10 +222,16 @@ impl FromStr for Eid {
     /// Parses 32 digits and checks the two check digits.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s.len() != 32 || !s.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(IdError::Format { what: "EID", expected: "32" });
+            return Err(IdError::Format {
+                what: "EID",
+                expected: "32",
+            });
         }
         let mut bytes = [0u8; 16];
-        hex::decode_to_slice(s, &mut bytes).map_err(|_| IdError::Format { what: "EID", expected: "32" })?;
+        hex::decode_to_slice(s, &mut bytes).map_err(|_| IdError::Format {
+            what: "EID",
+            expected: "32",
+        })?;
         let eid = Eid(bytes);
         if !eid.check_digits_valid() {
             return Err(IdError::CheckDigits("EID"));
@@ -231,7 +263,8 @@ impl Asn1 for Eid {
             .content
             .try_into()
             .map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("EID must be 16 bytes")))?;
-        Eid::from_bytes(bytes).map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("EID is not BCD digits")))
+        Eid::from_bytes(bytes)
+            .map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("EID is not BCD digits")))
     }
 }
 
@@ -240,7 +273,9 @@ impl Jer for Eid {
         Value::String(hex::encode(self.0))
     }
     fn from_jer(value: &Value) -> Result<Self, JerError> {
-        let s = value.as_str().ok_or_else(|| JerError::expected("a hex string", value))?;
+        let s = value
+            .as_str()
+            .ok_or_else(|| JerError::expected("a hex string", value))?;
         let bytes: [u8; 16] = hex::decode(s)
             .ok()
             .and_then(|v| v.try_into().ok())
@@ -280,7 +315,10 @@ mod tests {
         assert_eq!(iccid.to_string(), s);
         let last = s.as_bytes()[18] - b'0';
         let wrong = format!("{}{}", &s[..18], (last + 1) % 10);
-        assert_eq!(wrong.parse::<Iccid>().unwrap_err(), IdError::CheckDigits("ICCID"));
+        assert_eq!(
+            wrong.parse::<Iccid>().unwrap_err(),
+            IdError::CheckDigits("ICCID")
+        );
         assert!("12ab".parse::<Iccid>().is_err());
         assert!(Iccid::from_bytes([0xAA; 10]).is_err());
     }

@@ -6,5 +6,7 @@
 //! both version modules.
 
 mod ids;
+pub mod sgp22;
+pub mod sgp32;
 
 pub use ids::{Eid, Iccid, IdError};

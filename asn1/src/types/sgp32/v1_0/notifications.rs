@@ -1,0 +1,35 @@
+//! The answer to RetrieveNotificationsList (`BF2B`) in the v1.0 form, which also returns stored eUICC Package
+//! Results. (The v1.0 request is SGP.22's.)
+
+use super::EuiccPackageResult;
+use crate::types::sgp22::PendingNotification;
+use crate::{Asn1, Signed};
+
+/// The answer to RetrieveNotificationsList.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF2B)]
+pub enum RetrieveNotificationsListResponse {
+    /// Notifications, as the eUICC signed them.
+    #[asn1(tag = 0xA0)]
+    NotificationList(Vec<Signed<PendingNotification>>),
+    /// Names: `sgp22::codes::NOTIFICATIONS_LIST_ERROR`.
+    #[asn1(tag = 0x81)]
+    NotificationsListResultError(i64),
+    /// eUICC Package Results, as the eUICC signed them.
+    #[asn1(tag = 0xA2)]
+    EuiccPackageResultList(Vec<Signed<EuiccPackageResult>>),
+    /// Both.
+    #[asn1(tag = 0xA3)]
+    NotificationAndEprList(NotificationAndEprList),
+}
+
+/// Notifications and eUICC Package Results together.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+pub struct NotificationAndEprList {
+    /// Notifications, as the eUICC signed them.
+    #[asn1(tag = 0xA0)]
+    pub notification_list: Vec<Signed<PendingNotification>>,
+    /// eUICC Package Results, as the eUICC signed them.
+    #[asn1(tag = 0xA1)]
+    pub euicc_package_result_list: Vec<Signed<EuiccPackageResult>>,
+}

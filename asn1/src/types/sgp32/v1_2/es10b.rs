@@ -1,0 +1,139 @@
+//! SGP.32 ES10b commands of v1.2: rollback, immediate enable, default SM-DP+ address, memory reset.
+
+use super::{EuiccPackageResult, RefreshFlag};
+use crate::types::sgp22::codes::CodeTable;
+use crate::{Asn1, BitString, Null, Oid, Signed};
+
+/// The answer to ProfileRollback (`BF58`).
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF58)]
+pub struct ProfileRollbackResponse {
+    /// Names: `PROFILE_ROLLBACK_RESULT`.
+    pub cmd_result: i64,
+    /// The result of the rolled-back package, owed to the eIM; relayed as the eUICC signed it.
+    #[asn1(name = "eUICCPackageResult")]
+    pub e_uicc_package_result: Option<Signed<EuiccPackageResult>>,
+}
+
+/// ConfigureImmediateProfileEnabling (`BF59`); also the parameters of the `configureImmediateEnable` PSMO.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF59)]
+pub struct ConfigureImmediateProfileEnablingRequest {
+    /// Present: a downloaded profile may be enabled at once, without an eIM package.
+    #[asn1(tag = 0x80)]
+    pub immediate_enable_flag: Option<Null>,
+    /// The SM-DP+ whose profiles may be enabled immediately.
+    #[asn1(tag = 0x81)]
+    pub default_smdp_oid: Option<Oid>,
+    /// The SM-DP+ address to download from.
+    #[asn1(tag = 0x82)]
+    pub default_smdp_address: Option<String>,
+}
+
+/// The answer to ConfigureImmediateProfileEnabling.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF59)]
+pub struct ConfigureImmediateProfileEnablingResponse {
+    /// Names: [`CONFIG_IMMEDIATE_ENABLE_RESULT`].
+    #[asn1(tag = 0x80)]
+    pub config_immediate_enable_result: i64,
+}
+
+/// `configImmediateEnableResult`.
+pub const CONFIG_IMMEDIATE_ENABLE_RESULT: CodeTable = &[
+    (0, "ok"),
+    (1, "insufficientMemory"),
+    (2, "associatedEimAlreadyExists"),
+    (127, "undefinedError"),
+];
+
+/// ImmediateEnable (`BF5A`): enable the profile just downloaded.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF5A)]
+pub struct ImmediateEnableRequest(pub RefreshFlag);
+
+/// The answer to ImmediateEnable.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF5A)]
+pub struct ImmediateEnableResponse {
+    /// Names: [`IMMEDIATE_ENABLE_RESULT`].
+    #[asn1(tag = 0x80)]
+    pub immediate_enable_result: i64,
+}
+
+/// `immediateEnableResult`.
+pub const IMMEDIATE_ENABLE_RESULT: CodeTable = &[
+    (0, "ok"),
+    (1, "immediateEnableNotAvailable"),
+    (4, "noSessionContext"),
+    (5, "catBusy"),
+    (127, "undefinedError"),
+];
+
+/// SetDefaultDpAddress (`BF65`, SGP.32's own tag); also the parameters of the `setDefaultDpAddress` PSMO.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF65)]
+pub struct SetDefaultDpAddressRequest {
+    /// The new default SM-DP+ address; empty removes it.
+    #[asn1(tag = 0x80)]
+    pub default_dp_address: String,
+}
+
+/// The answer to SetDefaultDpAddress; also the `setDefaultDpAddressResult` of a package result.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF65)]
+pub struct SetDefaultDpAddressResponse {
+    /// Names: `sgp22::codes::SET_DEFAULT_DP_ADDRESS_RESULT` (the same list).
+    #[asn1(tag = 0x80)]
+    pub set_default_dp_address_result: i64,
+}
+
+/// EuiccMemoryReset (`BF64`, SGP.32 v1.2's own tag; v1.0 cards use SGP.22's `BF34`).
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF64)]
+pub struct EuiccMemoryResetRequest {
+    /// Bits: deleteOperationalProfiles 0, deleteFieldLoadedTestProfiles 1, resetDefaultSmdpAddress 2,
+    /// deletePreLoadedTestProfiles 3, deleteProvisioningProfiles 4, resetEimConfigData 5,
+    /// resetImmediateEnableConfig 6.
+    #[asn1(tag = 0x82)]
+    pub reset_options: BitString,
+}
+
+/// The answer to EuiccMemoryReset.
+#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[asn1(tag = 0xBF64)]
+pub struct EuiccMemoryResetResponse {
+    /// Names: [`RESET_RESULT`].
+    #[asn1(tag = 0x80)]
+    pub reset_result: i64,
+    /// Names: [`RESET_EIM_RESULT`].
+    #[asn1(tag = 0x81)]
+    pub reset_eim_result: Option<i64>,
+    /// Names: [`RESET_IMMEDIATE_ENABLE_CONFIG_RESULT`].
+    #[asn1(tag = 0x82)]
+    pub reset_immediate_enable_config_result: Option<i64>,
+}
+
+/// `resetResult`.
+pub const RESET_RESULT: CodeTable = &[
+    (0, "ok"),
+    (1, "nothingToDelete"),
+    (5, "catBusy"),
+    (104, "ecallActive"),
+    (127, "undefinedError"),
+];
+
+/// `resetEimResult`.
+pub const RESET_EIM_RESULT: CodeTable = &[
+    (0, "ok"),
+    (1, "nothingToDelete"),
+    (2, "eimResetNotSupported"),
+    (127, "undefinedError"),
+];
+
+/// `resetImmediateEnableConfigResult`.
+pub const RESET_IMMEDIATE_ENABLE_CONFIG_RESULT: CodeTable = &[
+    (0, "ok"),
+    (1, "resetIECNotSupported"),
+    (127, "undefinedError"),
+];

@@ -1,0 +1,408 @@
+//! SGP.32 messages of both versions against pycrate: every vector in `sgp32/pycrate.rs` decodes to pycrate's
+//! JER and encodes back to pycrate's DER through the registry, and the main messages built by hand here
+//! encode to the same bytes and decode back to the same values. The values mirror `sgp32/gen_pycrate.py`.
+
+#[path = "sgp32/pycrate.rs"]
+mod pycrate;
+
+use euicc_asn1::registry::{Sgp32Version, lookup};
+use euicc_asn1::types::sgp22::{ProfileInfoListRequest, ProfileInfoListResponse, codes};
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::{Asn1, BitString, Eid, Iccid, Jer, Null, Octets, Raw, Signed, from_ber, to_der};
+use serde_json::Value;
+use std::fmt::Debug;
+
+type Vectors = &'static [(&'static str, &'static str, &'static str, &'static str)];
+
+fn eid() -> Eid {
+    "89049032123451234512345678901235".parse().unwrap()
+}
+
+fn iccid(stored: &str) -> Iccid {
+    Iccid::from_bytes(hex::decode(stored).unwrap().try_into().unwrap()).unwrap()
+}
+
+fn sig() -> Octets {
+    Octets((0..64).collect())
+}
+
+/// The vector `id` of `vectors`: its DER and its JER.
+fn vector(vectors: Vectors, id: &str) -> (Vec<u8>, Value) {
+    let (_, _, der, jer) = vectors
+        .iter()
+        .find(|v| v.0 == id)
+        .unwrap_or_else(|| panic!("no vector {id}"));
+    (
+        hex::decode(der).unwrap(),
+        serde_json::from_str(jer).unwrap(),
+    )
+}
+
+/// `value` encodes to pycrate's DER, that DER decodes back to `value`, and its JER is pycrate's.
+fn check<T: Asn1 + Jer + PartialEq + Debug>(vectors: Vectors, id: &str, value: &T) {
+    let (der, jer) = vector(vectors, id);
+    assert_eq!(
+        hex::encode(to_der(value)),
+        hex::encode(&der),
+        "{id}: encoding"
+    );
+    assert_eq!(&from_ber::<T>(&der).unwrap(), value, "{id}: decoding");
+    assert_eq!(value.to_jer(), jer, "{id}: JER");
+    assert_eq!(&T::from_jer(&jer).unwrap(), value, "{id}: from JER");
+}
+
+fn check_all(version: Sgp32Version, vectors: Vectors) {
+    for (id, type_name, der, jer) in vectors {
+        let entry =
+            lookup(type_name, version).unwrap_or_else(|| panic!("{id}: no type {type_name}"));
+        let der = hex::decode(der).unwrap();
+        let jer: Value = serde_json::from_str(jer).unwrap();
+        assert_eq!(
+            (entry.decode)(&der).unwrap_or_else(|e| panic!("{id}: {e}")),
+            jer,
+            "{id}: decoding"
+        );
+        let encoded = (entry.encode)(&jer).unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(hex::encode(encoded), hex::encode(&der), "{id}: encoding");
+    }
+}
+
+#[test]
+fn every_v1_0_vector_round_trips_through_the_registry() {
+    check_all(Sgp32Version::V1_0, pycrate::V1_0);
+}
+
+#[test]
+fn every_v1_2_vector_round_trips_through_the_registry() {
+    check_all(Sgp32Version::V1_2, pycrate::V1_2);
+}
+
+fn v1_2_psmo_package() -> v1_2::EuiccPackageRequest {
+    use v1_2::Psmo;
+    let a = iccid("98001032547698103214");
+    v1_2::EuiccPackageRequest {
+        euicc_package_signed: Signed::new(v1_2::EuiccPackageSigned {
+            eim_id: "eim.example.com".into(),
+            eid_value: eid(),
+            counter_value: 200,
+            eim_transaction_id: Some(Octets(vec![1, 2])),
+            euicc_package: v1_2::EuiccPackage::PsmoList(vec![
+                Psmo::Enable(v1_2::EnableParams {
+                    iccid: a,
+                    rollback_flag: Some(Null),
+                }),
+                Psmo::Disable(v1_2::ProfileIccid { iccid: a }),
+                Psmo::Delete(v1_2::ProfileIccid {
+                    iccid: iccid("98001032547698103294"),
+                }),
+                Psmo::ListProfileInfo(ProfileInfoListRequest::default()),
+                Psmo::GetRat(v1_2::Empty {}),
+                Psmo::ConfigureImmediateEnable(v1_2::ConfigureImmediateProfileEnablingRequest {
+                    immediate_enable_flag: Some(Null),
+                    default_smdp_oid: None,
+                    default_smdp_address: Some("smdp.example.com".into()),
+                }),
+                Psmo::SetFallbackAttribute(v1_2::ProfileIccid { iccid: a }),
+                Psmo::UnsetFallbackAttribute(v1_2::Empty {}),
+                Psmo::SetDefaultDpAddress(v1_2::SetDefaultDpAddressRequest {
+                    default_dp_address: "dp.example.com".into(),
+                }),
+            ]),
+        }),
+        eim_signature: sig(),
+    }
+}
+
+#[test]
+fn v1_2_psmo_package_matches_pycrate() {
+    check(pycrate::V1_2, "package_psmo", &v1_2_psmo_package());
+}
+
+#[test]
+fn v1_0_psmo_package_matches_pycrate() {
+    use v1_0::Psmo;
+    let a = iccid("98001032547698103214");
+    let package = v1_0::EuiccPackageRequest {
+        euicc_package_signed: Signed::new(v1_0::EuiccPackageSigned {
+            eim_id: "eim.example.com".into(),
+            eid_value: eid(),
+            counter_value: 200,
+            transaction_id: Some(Octets(vec![1, 2])),
+            euicc_package: v1_0::EuiccPackage::PsmoList(vec![
+                Psmo::Enable(v1_0::EnableParams {
+                    iccid: a,
+                    rollback_flag: Some(Null),
+                }),
+                Psmo::Disable(v1_0::ProfileIccid { iccid: a }),
+                Psmo::Delete(v1_0::ProfileIccid {
+                    iccid: iccid("98001032547698103294"),
+                }),
+                Psmo::ListProfileInfo(ProfileInfoListRequest::default()),
+                Psmo::GetRat(v1_0::Empty {}),
+                Psmo::ConfigureAutoEnable(v1_0::ConfigureAutoProfileEnablingRequest {
+                    auto_enable_flag: Some(Null),
+                    smdp_oid: Some("1.3.6.1.4.1.31746".parse().unwrap()),
+                    smdp_address: Some("smdp.example.com".into()),
+                }),
+            ]),
+        }),
+        eim_signature: sig(),
+    };
+    check(pycrate::V1_0, "package_psmo", &package);
+}
+
+#[test]
+fn v1_2_signed_package_result_matches_pycrate() {
+    use v1_2::EuiccResultData as R;
+    let result =
+        v1_2::EuiccPackageResult::EuiccPackageResultSigned(v1_2::EuiccPackageResultSigned {
+            euicc_package_result_data_signed: Signed::new(v1_2::EuiccPackageResultDataSigned {
+                eim_id: "eim1".into(),
+                counter_value: 200,
+                eim_transaction_id: Some(Octets(vec![1, 2])),
+                seq_number: 12,
+                euicc_result: vec![
+                    R::EnableResult(0),
+                    R::DisableResult(2),
+                    R::DeleteResult(1),
+                    R::ListProfileInfoResult(ProfileInfoListResponse::ProfileInfoListError(11)),
+                    R::GetRatResult(vec![]),
+                    R::ConfigureImmediateEnableResult(0),
+                    R::AddEimResult(v1_2::AddEimResult::AssociationToken(9)),
+                    R::AddEimResult(v1_2::AddEimResult::AddEimResultCode(3)),
+                    R::DeleteEimResult(0),
+                    R::UpdateEimResult(6),
+                    R::ListEimResult(v1_2::ListEimResult::EimIdList(vec![
+                        v1_2::EimIdInfo {
+                            eim_id: "eim1".into(),
+                            eim_id_type: Some(2),
+                        },
+                        v1_2::EimIdInfo {
+                            eim_id: "eim2".into(),
+                            eim_id_type: None,
+                        },
+                    ])),
+                    R::ListEimResult(v1_2::ListEimResult::ListEimError(127)),
+                    R::RollbackResult(0),
+                    R::SetFallbackAttributeResult(3),
+                    R::UnsetFallbackAttributeResult(2),
+                    R::SetDefaultDpAddressResult(v1_2::SetDefaultDpAddressResponse {
+                        set_default_dp_address_result: 0,
+                    }),
+                    R::ProcessingTerminated(3),
+                ],
+            }),
+            euicc_sign_epr: sig(),
+        });
+    check(pycrate::V1_2, "epr_signed", &result);
+    assert_eq!(
+        codes::name(v1_2::UNSET_FALLBACK_ATTRIBUTE_RESULT, 2),
+        Some("noFallbackAttribute")
+    );
+    assert_eq!(
+        codes::name(v1_2::PROCESSING_TERMINATED, 3),
+        Some("interruption")
+    );
+}
+
+fn small_epr_v1_2() -> Signed<v1_2::EuiccPackageResult> {
+    Signed::new(v1_2::EuiccPackageResult::EuiccPackageErrorUnsigned(
+        v1_2::EuiccPackageErrorUnsigned {
+            eim_id: "eim1".into(),
+            eim_transaction_id: None,
+            association_token: None,
+        },
+    ))
+}
+
+#[test]
+fn get_eim_package_requests_match_pycrate() {
+    let rplmn = Some(Octets(hex::decode("62f210").unwrap()));
+    let v12 = v1_2::EsipaMessageFromIpaToEim::GetEimPackageRequest(v1_2::GetEimPackageRequest {
+        eid_value: eid(),
+        notify_state_change: Some(Null),
+        state_change_cause: Some(3),
+        r_plmn: rplmn.clone(),
+    });
+    check(pycrate::V1_2, "get_eim_package_request", &v12);
+    let v10 = v1_0::EsipaMessageFromIpaToEim::GetEimPackageRequest(v1_0::GetEimPackageRequest {
+        eid_value: eid(),
+        notify_state_change: Some(Null),
+        r_plmn: rplmn,
+    });
+    check(pycrate::V1_0, "get_eim_package_request", &v10);
+}
+
+#[test]
+fn nothing_to_do_is_bf4f_03_02_01_01() {
+    let der = [0xBF, 0x4F, 0x03, 0x02, 0x01, 0x01];
+    let v12: v1_2::GetEimPackageResponse = from_ber(&der).unwrap();
+    assert_eq!(v12, v1_2::GetEimPackageResponse::EimPackageError(1));
+    assert_eq!(
+        codes::name(v1_2::EIM_PACKAGE_ERROR, 1),
+        Some("noEimPackageAvailable")
+    );
+    let v10: v1_0::EsipaMessageFromEimToIpa = from_ber(&der).unwrap();
+    assert_eq!(
+        v10,
+        v1_0::EsipaMessageFromEimToIpa::GetEimPackageResponse(
+            v1_0::GetEimPackageResponse::EimPackageError(1)
+        )
+    );
+    check(
+        pycrate::V1_2,
+        "no_package",
+        &v1_2::EsipaMessageFromEimToIpa::GetEimPackageResponse(v12),
+    );
+}
+
+#[test]
+fn provide_eim_package_results_match_pycrate() {
+    let v12 =
+        v1_2::EsipaMessageFromIpaToEim::ProvideEimPackageResult(v1_2::ProvideEimPackageResult {
+            eid_value: Some(eid()),
+            eim_package_result: v1_2::EimPackageResult::EprAndNotifications(
+                v1_2::EprAndNotifications {
+                    euicc_package_result: small_epr_v1_2(),
+                    notification_list: vec![],
+                },
+            ),
+        });
+    check(pycrate::V1_2, "provide_result", &v12);
+    let acks = v1_2::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+        v1_2::ProvideEimPackageResultResponse::EimAcknowledgements(v1_2::EimAcknowledgements(
+            vec![
+                v1_2::SequenceNumber(12),
+                v1_2::SequenceNumber(13),
+                v1_2::SequenceNumber(300),
+            ],
+        )),
+    );
+    check(pycrate::V1_2, "provide_result_acks", &acks);
+
+    let epr = Signed::new(v1_0::EuiccPackageResult::EuiccPackageErrorUnsigned(
+        v1_0::EuiccPackageErrorUnsigned {
+            eim_id: "eim1".into(),
+            association_token: None,
+        },
+    ));
+    let v10 = v1_0::EsipaMessageFromIpaToEim::ProvideEimPackageResult(
+        v1_0::ProvideEimPackageResult::EprAndNotifications(v1_0::EprAndNotifications {
+            euicc_package_result: epr.clone(),
+            notification_list: v1_0::RetrieveNotificationsListResponse::EuiccPackageResultList(
+                vec![epr],
+            ),
+        }),
+    );
+    check(pycrate::V1_0, "provide_result", &v10);
+    check(
+        pycrate::V1_0,
+        "provide_result_empty",
+        &v1_0::ProvideEimPackageResultResponse {
+            eim_acknowledgements: None,
+        },
+    );
+}
+
+#[test]
+fn ipa_euicc_data_response_matches_pycrate() {
+    let response = v1_2::IpaEuiccDataResponse::IpaEuiccData(v1_2::IpaEuiccData {
+        notifications_list: None,
+        default_smdp_address: Some("smdp.example.com".into()),
+        euicc_package_result_list: Some(vec![small_epr_v1_2()]),
+        euicc_info1: None,
+        euicc_info2: None,
+        root_smds_address: Some("smds.example.com".into()),
+        association_token: Some(7),
+        eum_certificate: None,
+        euicc_certificate: None,
+        eim_transaction_id: Some(Octets(vec![5])),
+        ipa_capabilities: Some(v1_2::IpaCapabilities {
+            ipa_features: BitString::from_bits(&[1, 5]),
+            ipa_supported_protocols: Some(BitString::from_bits(&[0])),
+        }),
+        device_info: None,
+    });
+    check(pycrate::V1_2, "ipa_euicc_data_response", &response);
+}
+
+/// An EuiccPackageSigned with a component a later version added: the package still decodes, and relaying it
+/// writes the exact bytes the eIM signed.
+#[test]
+fn unknown_component_in_signed_package_is_relayed_unchanged() {
+    let original = to_der(&v1_2_psmo_package());
+    // Insert `9F 7F 02 CA FE` at the end of EuiccPackageSigned, fixing the two lengths around it.
+    let (outer_header, signed_header) = (4, 3);
+    assert_eq!(original[..outer_header], [0xBF, 0x51, 0x81, 0xDD]);
+    assert_eq!(
+        original[outer_header..outer_header + signed_header],
+        [0x30, 0x81, 0x97]
+    );
+    let extension = [0x9F, 0x7F, 0x02, 0xCA, 0xFE];
+    let grown = extension.len() as u8;
+    let signed_end = outer_header + signed_header + 0x97;
+    let mut bytes = vec![0xBF, 0x51, 0x81, 0xDD + grown, 0x30, 0x81, 0x97 + grown];
+    bytes.extend_from_slice(&original[outer_header + signed_header..signed_end]);
+    bytes.extend_from_slice(&extension);
+    bytes.extend_from_slice(&original[signed_end..]);
+
+    let request: v1_2::EuiccPackageRequest = from_ber(&bytes).unwrap();
+    assert_eq!(
+        request.euicc_package_signed.value(),
+        v1_2_psmo_package().euicc_package_signed.value()
+    );
+    assert_eq!(
+        request.euicc_package_signed.raw(),
+        &bytes[outer_header..signed_end + extension.len()]
+    );
+    assert_eq!(to_der(&request), bytes);
+    // And inside GetEimPackageResponse, the whole request is relayed as received.
+    let mut response = vec![0xBF, 0x4F, 0x81, bytes.len() as u8];
+    response.extend_from_slice(&bytes);
+    let v1_2::GetEimPackageResponse::EuiccPackageRequest(relayed) = from_ber(&response).unwrap()
+    else {
+        panic!("not a package");
+    };
+    assert_eq!(relayed.raw(), &bytes[..]);
+}
+
+/// A result alternative a later eUICC adds is kept, so that the result can still be relayed and the other
+/// entries read.
+#[test]
+fn unknown_result_alternative_is_kept() {
+    let unknown = [0x9F, 0x70, 0x01, 0x00];
+    let mut data = vec![
+        0x30, 0x12, 0x80, 0x01, b'e', 0x81, 0x01, 0x01, 0x83, 0x01, 0x02, 0x30, 0x07, 0x83, 0x01,
+        0x00,
+    ];
+    data.extend_from_slice(&unknown);
+    let parsed: v1_2::EuiccPackageResultDataSigned = from_ber(&data).unwrap();
+    assert_eq!(
+        parsed.euicc_result,
+        vec![
+            v1_2::EuiccResultData::EnableResult(0),
+            v1_2::EuiccResultData::Other(Raw(unknown.to_vec()))
+        ]
+    );
+    assert_eq!(to_der(&parsed), data);
+}
+
+#[test]
+fn versions_differ_where_the_modules_do() {
+    // eimPublicKey is [0] in v1.2 and [6] in v1.0: each version reads only its own layout.
+    let (v12, _) = vector(pycrate::V1_2, "package_eco");
+    let (v10, _) = vector(pycrate::V1_0, "package_eco");
+    assert!(from_ber::<v1_0::EuiccPackageRequest>(&v12).is_err());
+    assert!(from_ber::<v1_2::EuiccPackageRequest>(&v10).is_err());
+    let p: v1_2::EuiccPackageRequest = from_ber(&v12).unwrap();
+    let v1_2::EuiccPackage::EcoList(ecos) = &p.euicc_package_signed.value().euicc_package else {
+        panic!("not an eCO list");
+    };
+    let v1_2::Eco::AddEim(cfg) = &ecos[0] else {
+        panic!("not addEim")
+    };
+    let Some(v1_2::EimPublicKeyData::EimPublicKey(key)) = &cfg.eim_public_key_data else {
+        panic!("no public key");
+    };
+    assert_eq!(key.as_der()[..2], [0x30, 0x59]);
+}

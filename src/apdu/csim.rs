@@ -1,0 +1,51 @@
+//! AT+CSIM (3GPP TS 27.007 §8.17): raw APDUs to the card; the IPA manages logical channels itself with
+//! MANAGE CHANNEL and puts the channel number into CLA.
+
+use super::ApduError;
+use super::at_answer::{hex_argument, parse_hex_answer};
+use super::channel::{CardChannel, close_with_manage_channel, open_with_manage_channel};
+use super::command::on_channel;
+use super::response::Response;
+use crate::modem::Modem;
+use std::time::Duration;
+
+/// APDUs over AT+CSIM.
+#[derive(Debug, Clone)]
+pub struct CsimChannel {
+    modem: Modem,
+}
+
+impl CsimChannel {
+    /// A CSIM transport over `modem`.
+    pub fn new(modem: Modem) -> Self {
+        Self { modem }
+    }
+}
+
+impl CardChannel for CsimChannel {
+    fn name(&self) -> &'static str {
+        "csim"
+    }
+
+    async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
+        open_with_manage_channel(self, aid, timeout).await
+    }
+
+    async fn transmit(
+        &mut self,
+        channel: u8,
+        apdu: &[u8],
+        timeout: Duration,
+    ) -> Result<Response, ApduError> {
+        let apdu = on_channel(apdu, channel)?;
+        let answer = self
+            .modem
+            .command(&format!("AT+CSIM={}", hex_argument(&apdu)), timeout)
+            .await?;
+        parse_hex_answer("AT+CSIM", &answer, "+CSIM")
+    }
+
+    async fn close_channel(&mut self, channel: u8, timeout: Duration) -> Result<(), ApduError> {
+        close_with_manage_channel(self, channel, timeout).await
+    }
+}

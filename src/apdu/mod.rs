@@ -1,0 +1,81 @@
+//! The APDU layer: ISO 7816-4 commands and responses, logical channels, and the ISD-R session that carries
+//! ES10 commands in STORE DATA blocks.
+//!
+//! [`channel::CardChannel`] is the one seam to the card; its transports are AT+CSIM ([`csim`]),
+//! AT+CCHO/CGLA/CCHC ([`cgla`]), PC/SC (`pcsc`, feature `pcsc`) and the in-process simulated card
+//! (`inprocess`, feature `sim`). [`transport::Transport`] picks one at run time, [`auto`] probes for it.
+//! [`session::IsdrSession`] is what the layer above uses.
+
+pub mod at_answer;
+pub mod auto;
+pub mod cgla;
+pub mod channel;
+pub mod command;
+pub mod csim;
+#[cfg(feature = "sim")]
+pub mod inprocess;
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
+pub mod response;
+pub mod session;
+pub mod status;
+pub mod transport;
+
+pub use channel::CardChannel;
+pub use command::Command;
+pub use response::Response;
+pub use session::{ISDR_AID, IsdrSession, SessionConfig, SessionCounters};
+pub use status::{StatusWord, SwClass};
+pub use transport::{Transport, TransportKind};
+
+use crate::modem::ModemError;
+
+/// What can go wrong exchanging APDUs with the eUICC.
+#[derive(Debug, thiserror::Error)]
+pub enum ApduError {
+    /// The modem below failed (port, timeout, `+CME ERROR` on a control command).
+    #[error(transparent)]
+    Modem(#[from] ModemError),
+    /// The command cannot be encoded (too long, bad channel, empty).
+    #[error("invalid APDU: {0}")]
+    InvalidCommand(&'static str),
+    /// A response without the two status bytes.
+    #[error("response of {0} bytes has no status word")]
+    ShortResponse(usize),
+    /// The card refused a command.
+    #[error("{what}: the card answered {sw}")]
+    Status {
+        /// Which step failed.
+        what: &'static str,
+        /// The status word.
+        sw: StatusWord,
+    },
+    /// The modem answered something that is not the expected form.
+    #[error("{command}: unexpected answer from the modem: {answer:?}")]
+    BadAnswer {
+        /// The AT command.
+        command: &'static str,
+        /// The start of the answer (never a whole APDU payload).
+        answer: String,
+    },
+    /// The logical channel is gone: the card was reset (REFRESH after a profile switch, modem reset).
+    #[error("the logical channel to the ISD-R is gone (card reset or REFRESH)")]
+    ChannelLost,
+    /// The response grew past the configured limit.
+    #[error("the response exceeds {0} bytes")]
+    ResponseTooLarge(usize),
+    /// The session configuration is out of range.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(&'static str),
+    /// `--transport auto` found neither AT+CCHO/CGLA nor AT+CSIM working.
+    #[error("no APDU transport works on this modem: AT+CCHO/CGLA: {cgla}; AT+CSIM: {csim}")]
+    NoTransport {
+        /// Why CCHO/CGLA failed.
+        cgla: Box<ApduError>,
+        /// Why CSIM failed.
+        csim: Box<ApduError>,
+    },
+    /// The PC/SC reader failed.
+    #[error("PC/SC: {0}")]
+    Pcsc(String),
+}

@@ -1,0 +1,307 @@
+//! The ISD-R session: one logical channel with the ISD-R selected, and ES10 commands carried over it.
+//!
+//! An ES10 command is a DER-encoded request cut into STORE DATA blocks (`80|ch E2 11 nn`, the last one
+//! `… 91 nn`). The answer comes with the last block, directly or through GET RESPONSE on `61xx`. A `6Cxx`
+//! gets the command resent with the right Le, `91xx` (proactive command pending, typically a REFRESH after a
+//! profile switch) counts as success, and when the card was reset behind our back (every logical channel is
+//! gone after a REFRESH) the channel is reopened and the command sent again: the card never executes a
+//! command whose blocks did not all arrive, so resending from the first block is safe. A modem port that
+//! vanishes mid-exchange counts as a card reset too; there the last block may have been executed before the
+//! modem went away, so callers that change the eUICC journal first (ARCHITECTURE.md, principle 3).
+
+use super::ApduError;
+use super::channel::CardChannel;
+use super::command::Command;
+use super::response::Response;
+use super::status::{StatusWord, SwClass};
+use crate::modem::ModemError;
+use std::time::Duration;
+use tracing::debug;
+
+/// The ISD-R application identifier (SGP.22), selected on the session's logical channel.
+pub const ISDR_AID: [u8; 16] = [
+    0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00,
+];
+
+/// Smallest STORE DATA block size accepted (as lpac).
+pub const MIN_BLOCK_SIZE: usize = 6;
+/// Largest STORE DATA block size (a short APDU's data field).
+pub const MAX_BLOCK_SIZE: usize = 255;
+
+const INS_STORE_DATA: u8 = 0xE2;
+const INS_GET_RESPONSE: u8 = 0xC0;
+const P1_MORE_BLOCKS: u8 = 0x11;
+const P1_LAST_BLOCK: u8 = 0x91;
+
+/// Settings of an [`IsdrSession`].
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// STORE DATA block size, 6–255. Smaller blocks help removable eUICCs that answer `66 01` on big ones
+    /// and modems that fail on long AT lines.
+    pub block_size: usize,
+    /// Timeout of channel management, GET RESPONSE and non-final STORE DATA blocks.
+    pub control_timeout: Duration,
+    /// Default timeout of the final block of an ES10 command (the card executes the command then).
+    pub es10_timeout: Duration,
+    /// Largest accepted ES10 response.
+    pub max_response: usize,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            block_size: MAX_BLOCK_SIZE,
+            control_timeout: Duration::from_secs(5),
+            es10_timeout: Duration::from_secs(60),
+            max_response: 256 * 1024,
+        }
+    }
+}
+
+/// What the session has sent so far (for benchmarks and diagnostics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SessionCounters {
+    /// APDUs handed to the transport.
+    pub apdus: u64,
+    /// ES10 commands sent.
+    pub es10_commands: u64,
+    /// Logical channels opened (1 plus one per reopen after a card reset).
+    pub channel_opens: u64,
+}
+
+/// A session with the ISD-R over some [`CardChannel`]. See the module documentation.
+#[derive(Debug)]
+pub struct IsdrSession<C: CardChannel> {
+    card: C,
+    config: SessionConfig,
+    channel: Option<u8>,
+    /// CLA of GET RESPONSE: `00` first, `80` after a card answered `6E 00` to it.
+    get_response_cla: u8,
+    counters: SessionCounters,
+}
+
+impl<C: CardChannel> IsdrSession<C> {
+    /// A session over `card`; nothing is sent until the first command.
+    pub fn new(card: C, config: SessionConfig) -> Result<Self, ApduError> {
+        if !(MIN_BLOCK_SIZE..=MAX_BLOCK_SIZE).contains(&config.block_size) {
+            return Err(ApduError::InvalidConfig(
+                "the STORE DATA block size must be 6 to 255",
+            ));
+        }
+        Ok(Self {
+            card,
+            config,
+            channel: None,
+            get_response_cla: 0x00,
+            counters: SessionCounters::default(),
+        })
+    }
+
+    /// The transport underneath.
+    pub fn card(&self) -> &C {
+        &self.card
+    }
+
+    /// What the session has sent so far.
+    pub fn counters(&self) -> SessionCounters {
+        self.counters
+    }
+
+    /// Opens the logical channel and selects the ISD-R, unless that is already done; returns the channel.
+    pub async fn open(&mut self) -> Result<u8, ApduError> {
+        if let Some(channel) = self.channel {
+            return Ok(channel);
+        }
+        let channel = self
+            .card
+            .open_channel(&ISDR_AID, self.config.control_timeout)
+            .await
+            .map_err(port_loss_is_channel_loss)?;
+        debug!(channel, transport = self.card.name(), "ISD-R selected");
+        self.counters.channel_opens += 1;
+        self.channel = Some(channel);
+        Ok(channel)
+    }
+
+    /// Sends one ES10 command (its DER encoding) and returns the eUICC's DER response, with the default
+    /// timeout for the final block.
+    pub async fn es10(&mut self, request_der: &[u8]) -> Result<Vec<u8>, ApduError> {
+        self.es10_with_timeout(request_der, self.config.es10_timeout)
+            .await
+    }
+
+    /// Like [`IsdrSession::es10`], with the final block's timeout chosen by the caller (BPP segments,
+    /// enable with REFRESH and memory reset can take tens of seconds).
+    pub async fn es10_with_timeout(
+        &mut self,
+        request_der: &[u8],
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ApduError> {
+        if request_der.is_empty() {
+            return Err(ApduError::InvalidCommand("an ES10 command is never empty"));
+        }
+        self.counters.es10_commands += 1;
+        match self.store_data(request_der, timeout).await {
+            Err(ApduError::ChannelLost) => {
+                debug!("logical channel lost; reopening and sending the command again");
+                if let Some(old) = self.channel.take() {
+                    // A modem may still hold the session (AT+CCHO); free it. It is usually gone already.
+                    let _ = self
+                        .card
+                        .close_channel(old, self.config.control_timeout)
+                        .await;
+                }
+                self.store_data(request_der, timeout).await
+            }
+            other => other,
+        }
+    }
+
+    /// Sends one APDU as it is on the ISD-R channel and returns the card's response untouched (no GET
+    /// RESPONSE): the `apdu` debug command.
+    pub async fn transmit_raw(&mut self, apdu: &[u8]) -> Result<Response, ApduError> {
+        let channel = self.open().await?;
+        self.counters.apdus += 1;
+        self.card
+            .transmit(channel, apdu, self.config.control_timeout)
+            .await
+    }
+
+    /// Closes the logical channel (on shutdown). The session can be used again afterwards; it reopens.
+    pub async fn close(&mut self) -> Result<(), ApduError> {
+        match self.channel.take() {
+            Some(channel) => {
+                self.card
+                    .close_channel(channel, self.config.control_timeout)
+                    .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn store_data(
+        &mut self,
+        request: &[u8],
+        timeout: Duration,
+    ) -> Result<Vec<u8>, ApduError> {
+        let channel = self.open().await?;
+        let blocks = request.chunks(self.config.block_size);
+        let last = blocks.len() - 1;
+        for (number, block) in blocks.enumerate() {
+            let is_last = number == last;
+            let p1 = if is_last {
+                P1_LAST_BLOCK
+            } else {
+                P1_MORE_BLOCKS
+            };
+            // The block number is one byte; it wraps on commands longer than 256 blocks.
+            let command =
+                Command::new(0x80, INS_STORE_DATA, p1, (number % 256) as u8).with_data(block);
+            let wait = if is_last {
+                timeout
+            } else {
+                self.config.control_timeout
+            };
+            let response = self.exchange(channel, &command, wait).await?;
+            match (is_last, response.sw) {
+                (true, sw) if sw.is_success() => return Ok(response.data),
+                (false, StatusWord::OK) => {}
+                (_, sw) => return Err(status_error("STORE DATA", sw)),
+            }
+        }
+        // `chunks` of a non-empty request yields at least one block, and the last one returns above.
+        Err(ApduError::InvalidCommand("an ES10 command is never empty"))
+    }
+
+    /// Sends `command`, resends it with the right Le on `6Cxx`, and collects `61xx` data with GET RESPONSE.
+    async fn exchange(
+        &mut self,
+        channel: u8,
+        command: &Command,
+        timeout: Duration,
+    ) -> Result<Response, ApduError> {
+        let first = self.transmit_fixing_le(channel, command, timeout).await?;
+        let mut data = first.data;
+        let mut sw = first.sw;
+        while let SwClass::MoreData(available) = sw.class() {
+            let get_response = Command::new(self.get_response_cla, INS_GET_RESPONSE, 0, 0)
+                .with_le(available.into());
+            let mut part = self
+                .transmit_fixing_le(channel, &get_response, self.config.control_timeout)
+                .await?;
+            if part.sw == StatusWord::CLA_NOT_SUPPORTED && self.get_response_cla == 0x00 {
+                self.get_response_cla = 0x80;
+                let retry = Command {
+                    cla: self.get_response_cla,
+                    ..get_response
+                };
+                part = self
+                    .transmit_fixing_le(channel, &retry, self.config.control_timeout)
+                    .await?;
+            }
+            if part.data.is_empty() && matches!(part.sw.class(), SwClass::MoreData(_)) {
+                return Err(status_error("GET RESPONSE (no data)", part.sw));
+            }
+            data.extend_from_slice(&part.data);
+            if data.len() > self.config.max_response {
+                return Err(ApduError::ResponseTooLarge(self.config.max_response));
+            }
+            sw = part.sw;
+        }
+        Ok(Response { data, sw })
+    }
+
+    async fn transmit_fixing_le(
+        &mut self,
+        channel: u8,
+        command: &Command,
+        timeout: Duration,
+    ) -> Result<Response, ApduError> {
+        let response = self.transmit(channel, command, timeout).await?;
+        match response.sw.class() {
+            SwClass::WrongLe(le) => {
+                let resend = command.clone().with_le(le.into());
+                self.transmit(channel, &resend, timeout).await
+            }
+            _ => Ok(response),
+        }
+    }
+
+    async fn transmit(
+        &mut self,
+        channel: u8,
+        command: &Command,
+        timeout: Duration,
+    ) -> Result<Response, ApduError> {
+        let bytes = command.to_bytes()?;
+        self.counters.apdus += 1;
+        let response = self
+            .card
+            .transmit(channel, &bytes, timeout)
+            .await
+            .map_err(port_loss_is_channel_loss)?;
+        if response.sw == StatusWord::CHANNEL_NOT_SUPPORTED {
+            return Err(ApduError::ChannelLost);
+        }
+        Ok(response)
+    }
+}
+
+fn status_error(what: &'static str, sw: StatusWord) -> ApduError {
+    ApduError::Status { what, sw }
+}
+
+/// A modem port that went away in the middle of an exchange means the modem restarted (USB modems
+/// re-enumerate when they reset), and the card with it: the logical channel is gone.
+fn port_loss_is_channel_loss(error: ApduError) -> ApduError {
+    match error {
+        ApduError::Modem(ModemError::PortLost(reason)) => {
+            debug!(reason, "modem port lost mid-exchange");
+            ApduError::ChannelLost
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests;

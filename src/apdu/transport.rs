@@ -1,0 +1,127 @@
+//! The transport chosen at run time (`--transport`), as one [`CardChannel`] type for the session.
+
+use super::ApduError;
+use super::cgla::CglaChannel;
+use super::channel::CardChannel;
+use super::csim::CsimChannel;
+use super::response::Response;
+use crate::modem::Modem;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Which transport to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// Probe the modem: AT+CCHO/CGLA if it works, else AT+CSIM.
+    Auto,
+    /// AT+CSIM with channel management by the IPA.
+    Csim,
+    /// AT+CCHO / AT+CGLA / AT+CCHC.
+    Cgla,
+    /// A PC/SC smart-card reader (feature `pcsc`).
+    Pcsc,
+}
+
+impl FromStr for TransportKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "csim" => Ok(Self::Csim),
+            "cgla" => Ok(Self::Cgla),
+            "pcsc" => Ok(Self::Pcsc),
+            other => Err(format!(
+                "unknown transport {other:?}: use auto, csim, cgla or pcsc"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::Csim => "csim",
+            Self::Cgla => "cgla",
+            Self::Pcsc => "pcsc",
+        })
+    }
+}
+
+/// One of the transports. `Auto` turns into the transport that worked the first time a channel opens, and
+/// stays that for the life of the value.
+#[derive(Debug)]
+pub enum Transport {
+    /// Not probed yet.
+    Auto(Modem),
+    /// AT+CSIM.
+    Csim(CsimChannel),
+    /// AT+CCHO / AT+CGLA.
+    Cgla(CglaChannel),
+    /// A PC/SC reader.
+    #[cfg(feature = "pcsc")]
+    Pcsc(super::pcsc::PcscChannel),
+    /// The simulated card in this process.
+    #[cfg(feature = "sim")]
+    InProcess(super::inprocess::InProcessChannel),
+}
+
+impl Transport {
+    /// The modem-based transport of `kind` over `modem`.
+    pub fn over_modem(kind: TransportKind, modem: Modem) -> Result<Self, ApduError> {
+        match kind {
+            TransportKind::Auto => Ok(Self::Auto(modem)),
+            TransportKind::Csim => Ok(Self::Csim(CsimChannel::new(modem))),
+            TransportKind::Cgla => Ok(Self::Cgla(CglaChannel::new(modem))),
+            TransportKind::Pcsc => Err(ApduError::InvalidConfig(
+                "PC/SC reaches a reader, not a modem",
+            )),
+        }
+    }
+}
+
+/// Forwards a call to whichever transport `self` holds; `Auto` is handled by the caller.
+macro_rules! each {
+    ($self:ident, $card:ident => $call:expr, auto => $auto:expr) => {
+        match $self {
+            Transport::Auto(_) => $auto,
+            Transport::Csim($card) => $call,
+            Transport::Cgla($card) => $call,
+            #[cfg(feature = "pcsc")]
+            Transport::Pcsc($card) => $call,
+            #[cfg(feature = "sim")]
+            Transport::InProcess($card) => $call,
+        }
+    };
+}
+
+impl CardChannel for Transport {
+    fn name(&self) -> &'static str {
+        each!(self, card => card.name(), auto => "auto")
+    }
+
+    async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
+        if let Transport::Auto(modem) = self {
+            let (chosen, channel) = super::auto::probe(modem, aid, timeout).await?;
+            *self = chosen;
+            return Ok(channel);
+        }
+        each!(self, card => card.open_channel(aid, timeout).await, auto => Err(ApduError::ChannelLost))
+    }
+
+    async fn transmit(
+        &mut self,
+        channel: u8,
+        apdu: &[u8],
+        timeout: Duration,
+    ) -> Result<Response, ApduError> {
+        // Before the probe no channel exists, so there is nothing to transmit on.
+        each!(self, card => card.transmit(channel, apdu, timeout).await, auto => Err(ApduError::ChannelLost))
+    }
+
+    async fn close_channel(&mut self, channel: u8, timeout: Duration) -> Result<(), ApduError> {
+        each!(self, card => card.close_channel(channel, timeout).await, auto => Ok(()))
+    }
+}

@@ -1,0 +1,302 @@
+use super::*;
+use crate::modem::parser::ErrorCode;
+use tokio::io::DuplexStream;
+
+/// Hands out prepared in-memory pipes; no pipe left means the device is missing.
+struct Pipes(mpsc::UnboundedReceiver<DuplexStream>);
+
+impl PortOpener for Pipes {
+    type Port = DuplexStream;
+
+    async fn open(&mut self) -> Result<DuplexStream, ModemError> {
+        self.0.try_recv().map_err(|_| ModemError::PortMissing {
+            path: "pipe".into(),
+        })
+    }
+
+    fn describe(&self) -> String {
+        "pipe".into()
+    }
+}
+
+/// An answer: wait this long, then send these bytes; `None` stays silent.
+type Answer = Option<(Duration, String)>;
+
+/// A scripted modem on the far end of a pipe. Echo is on until `ATE0`, as on a real modem after power-up.
+async fn fake_modem(mut io: DuplexStream, mut answer: impl FnMut(&str) -> Answer + Send) {
+    let mut pending = Vec::new();
+    let mut buf = [0u8; 256];
+    let mut echo = true;
+    loop {
+        let n = match io.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        pending.extend_from_slice(&buf[..n]);
+        while let Some(end) = pending.iter().position(|&b| b == b'\r') {
+            let line = String::from_utf8_lossy(&pending[..end]).into_owned();
+            pending.drain(..=end);
+            if echo && io.write_all(format!("{line}\r").as_bytes()).await.is_err() {
+                return;
+            }
+            if line == "ATE0" {
+                echo = false;
+            }
+            if let Some((delay, text)) = answer(&line) {
+                tokio::time::sleep(delay).await;
+                if io.write_all(text.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// A modem that answers `OK` to the handshakes and `extra` otherwise.
+fn standard(
+    extra: impl Fn(&str) -> Option<&'static str> + Send,
+) -> impl FnMut(&str) -> Answer + Send {
+    move |line| {
+        let text = match line {
+            "ATE0" | "AT" => "\r\nOK\r\n",
+            other => extra(other)?,
+        };
+        Some((Duration::ZERO, text.to_owned()))
+    }
+}
+
+fn engine_with(config: EngineConfig, pipes: usize) -> (Modem, Vec<DuplexStream>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut far_ends = Vec::new();
+    for _ in 0..pipes {
+        let (near, far) = tokio::io::duplex(4096);
+        tx.send(near).expect("receiver alive");
+        far_ends.push(far);
+    }
+    (Modem::spawn(Pipes(rx), config), far_ends)
+}
+
+fn fast_config() -> EngineConfig {
+    EngineConfig {
+        handshake_timeout: Duration::from_millis(300),
+        reopen: Backoff::new(Duration::from_millis(10), Duration::from_millis(50)),
+        ..EngineConfig::default()
+    }
+}
+
+const SECOND: Duration = Duration::from_secs(1);
+
+#[tokio::test]
+async fn urc_between_data_and_ok_goes_to_subscribers_only() {
+    let (modem, mut far) = engine_with(fast_config(), 1);
+    tokio::spawn(fake_modem(
+        far.remove(0),
+        standard(|_| Some("\r\n+CSIM: 6,\"019000\"\r\n\r\n+CEREG: 1\r\n\r\nOK\r\n")),
+    ));
+    let mut urcs = modem.subscribe();
+    let response = modem
+        .command("AT+CSIM=10,\"0070000001\"", SECOND)
+        .await
+        .expect("answer");
+    assert_eq!(response.lines(), ["+CSIM: 6,\"019000\""]);
+    assert_eq!(response.payload("+CSIM"), ["6,\"019000\""]);
+    assert_eq!(urcs.recv().await.expect("urc").line(), "+CEREG: 1");
+}
+
+#[tokio::test]
+async fn echo_and_garbage_are_not_the_answer() {
+    let (modem, mut far) = engine_with(fast_config(), 1);
+    tokio::spawn(fake_modem(
+        far.remove(0),
+        standard(|_| Some("\u{7f}junk\r\n\r\n+CSIM: 4,\"9000\"\r\n\r\nOK\r\n")),
+    ));
+    let response = modem
+        .command("AT+CSIM=10,\"0070000001\"", SECOND)
+        .await
+        .expect("answer");
+    assert_eq!(response.payload("+CSIM"), ["4,\"9000\""]);
+    assert!(
+        !response.lines().iter().any(|l| l.starts_with("AT")),
+        "{:?}",
+        response.lines()
+    );
+}
+
+#[tokio::test]
+async fn bare_answers_are_returned_whole() {
+    let (modem, mut far) = engine_with(fast_config(), 1);
+    tokio::spawn(fake_modem(
+        far.remove(0),
+        standard(|_| Some("\r\n2\r\n\r\nOK\r\n")),
+    ));
+    let response = modem
+        .command("AT+CCHO=\"A000\"", SECOND)
+        .await
+        .expect("answer");
+    assert_eq!(response.payload("+CCHO"), ["2"]);
+}
+
+#[tokio::test]
+async fn error_results_are_rejections() {
+    let (modem, mut far) = engine_with(fast_config(), 1);
+    tokio::spawn(fake_modem(
+        far.remove(0),
+        standard(|_| Some("\r\n+CME ERROR: 3\r\n")),
+    ));
+    match modem.command("AT+CGLA=1,10,\"81E2910000\"", SECOND).await {
+        Err(ModemError::Rejected { command, result }) => {
+            assert_eq!(command, "AT+CGLA");
+            assert_eq!(result, FinalResult::CmeError(ErrorCode::Numeric(3)));
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn lost_final_times_out_then_the_engine_resyncs() {
+    let (modem, mut far) = engine_with(fast_config(), 1);
+    tokio::spawn(fake_modem(far.remove(0), |line| {
+        let (delay, text) = match line {
+            "ATE0" | "AT" => (Duration::ZERO, "\r\nOK\r\n"),
+            // Answers only after the engine gave up: the late OK must not answer the next command.
+            "AT+SLOW" => (Duration::from_millis(400), "\r\n+SLOW: 1\r\n\r\nOK\r\n"),
+            "AT+CGSN" => (Duration::ZERO, "\r\n490154203237518\r\n\r\nOK\r\n"),
+            _ => return None,
+        };
+        Some((delay, text.to_owned()))
+    }));
+    let slow = modem.command("AT+SLOW", Duration::from_millis(200)).await;
+    assert!(matches!(slow, Err(ModemError::Timeout { .. })), "{slow:?}");
+    let imei = modem
+        .command("AT+CGSN", SECOND * 3)
+        .await
+        .expect("answer after resync");
+    assert_eq!(imei.lines(), ["490154203237518"]);
+}
+
+#[tokio::test]
+async fn silent_modem_is_not_responding() {
+    /// A port that opens every time, to a modem that never says anything.
+    struct Silent(Vec<DuplexStream>);
+    impl PortOpener for Silent {
+        type Port = DuplexStream;
+        async fn open(&mut self) -> Result<DuplexStream, ModemError> {
+            let (near, far) = tokio::io::duplex(4096);
+            self.0.push(far);
+            Ok(near)
+        }
+        fn describe(&self) -> String {
+            "silent".into()
+        }
+    }
+    let modem = Modem::spawn(Silent(Vec::new()), fast_config());
+    let started = Instant::now();
+    let result = modem.command("AT+CGSN", SECOND).await;
+    assert!(
+        matches!(result, Err(ModemError::NotResponding(_))),
+        "{result:?}"
+    );
+    // Bounded: the timeout plus at most one more round of handshakes.
+    assert!(started.elapsed() < SECOND * 4, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn port_lost_and_reopened() {
+    let (modem, mut far) = engine_with(fast_config(), 2);
+    let second = far.pop().expect("second pipe");
+    let first = far.pop().expect("first pipe");
+    let first_modem = tokio::spawn(fake_modem(first, {
+        let mut answered = false;
+        move |line| match line {
+            "ATE0" => Some((Duration::ZERO, "\r\nOK\r\n".to_owned())),
+            _ if !answered => {
+                answered = true;
+                Some((Duration::ZERO, "\r\n1\r\n\r\nOK\r\n".to_owned()))
+            }
+            _ => None,
+        }
+    }));
+    assert_eq!(
+        modem
+            .command("AT+CGSN", SECOND)
+            .await
+            .expect("first")
+            .lines(),
+        ["1"]
+    );
+    // The first modem vanishes (USB re-enumeration); the next command goes to the second.
+    first_modem.abort();
+    tokio::spawn(fake_modem(
+        second,
+        standard(|_| Some("\r\n2\r\n\r\nOK\r\n")),
+    ));
+    let again = modem
+        .command("AT+CGSN", SECOND * 2)
+        .await
+        .expect("after reopen");
+    assert_eq!(again.lines(), ["2"]);
+}
+
+#[tokio::test]
+async fn missing_port_is_reported_after_retries() {
+    let (modem, _far) = engine_with(fast_config(), 0);
+    let result = modem.command("AT", Duration::from_millis(200)).await;
+    assert!(
+        matches!(result, Err(ModemError::PortMissing { .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn busy_port_fails_at_once() {
+    struct Busy;
+    impl PortOpener for Busy {
+        type Port = DuplexStream;
+        async fn open(&mut self) -> Result<DuplexStream, ModemError> {
+            Err(ModemError::PortBusy {
+                path: "/dev/ttyUSB2".into(),
+            })
+        }
+        fn describe(&self) -> String {
+            "busy".into()
+        }
+    }
+    let modem = Modem::spawn(Busy, fast_config());
+    let started = Instant::now();
+    let result = modem.command("AT", Duration::from_secs(10)).await;
+    assert!(
+        matches!(result, Err(ModemError::PortBusy { .. })),
+        "{result:?}"
+    );
+    assert!(started.elapsed() < SECOND);
+}
+
+#[tokio::test]
+async fn oversized_answer_is_refused() {
+    let config = EngineConfig {
+        max_response: 8,
+        ..fast_config()
+    };
+    let (modem, mut far) = engine_with(config, 1);
+    tokio::spawn(fake_modem(
+        far.remove(0),
+        standard(|_| Some("\r\n0123456789\r\n\r\nOK\r\n")),
+    ));
+    let result = modem.command("ATI", SECOND).await;
+    assert!(
+        matches!(result, Err(ModemError::ResponseTooLarge { max: 8, .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_commands_are_refused_before_sending() {
+    let (modem, _far) = engine_with(fast_config(), 0);
+    for bad in ["AT\rATZ", "CSIM", ""] {
+        let result = modem.command(bad, SECOND).await;
+        assert!(
+            matches!(result, Err(ModemError::InvalidCommand(_))),
+            "{bad:?}: {result:?}"
+        );
+    }
+}

@@ -1,0 +1,172 @@
+use super::*;
+use crate::apdu::inprocess::InProcessChannel;
+use crate::apdu::{IsdrSession, SessionConfig};
+use crate::sim::minimal_isdr::MinimalIsdr;
+
+/// Answers every command with the command itself; a command starting with `FF` also resets the card.
+struct Echo;
+
+impl IsdrApplet for Echo {
+    fn process(&mut self, command: &[u8]) -> AppletOutcome {
+        let reset_card = command.first() == Some(&0xFF);
+        let sw = if reset_card {
+            StatusWord(0x9110)
+        } else {
+            StatusWord::OK
+        };
+        AppletOutcome {
+            data: command.to_vec(),
+            sw,
+            reset_card,
+        }
+    }
+}
+
+fn send(card: &mut SimCard<impl IsdrApplet>, apdu_hex: &str) -> String {
+    hex::encode_upper(card.process(&hex::decode(apdu_hex).expect("hex")))
+}
+
+const SELECT_ISDR_ON_1: &str = "01A4040010A0000005591010FFFFFFFF8900000100";
+const FCI: &str = "6F128410A0000005591010FFFFFFFF8900000100";
+
+#[test]
+fn manage_channel_open_and_close() {
+    let mut card = SimCard::new(Echo, ResponseMode::GetResponse);
+    assert_eq!(send(&mut card, "0070000001"), "019000");
+    assert_eq!(send(&mut card, "0070000001"), "029000");
+    assert!(card.is_channel_open(2));
+    assert_eq!(send(&mut card, "0070800200"), "9000");
+    assert!(!card.is_channel_open(2));
+    assert_eq!(send(&mut card, "0070800200"), "6881");
+    assert_eq!(send(&mut card, "0070800000"), "6A86");
+    for _ in 2..=19 {
+        send(&mut card, "0070000001");
+    }
+    assert_eq!(
+        send(&mut card, "0070000001"),
+        "6A81",
+        "all 19 channels in use"
+    );
+}
+
+#[test]
+fn select_with_61xx_and_get_response() {
+    let mut card = SimCard::new(Echo, ResponseMode::GetResponse);
+    send(&mut card, "0070000001");
+    assert_eq!(send(&mut card, SELECT_ISDR_ON_1), "6114");
+    assert_eq!(
+        send(&mut card, "01C0000020"),
+        "6C14",
+        "Le too long: 6C with the right one"
+    );
+    assert_eq!(send(&mut card, "01C0000014"), format!("{FCI}9000"));
+    assert_eq!(send(&mut card, "01C0000014"), "6985", "nothing left");
+}
+
+#[test]
+fn select_direct_and_unknown_aid() {
+    let mut card = SimCard::new(Echo, ResponseMode::Direct);
+    send(&mut card, "0070000001");
+    assert_eq!(send(&mut card, SELECT_ISDR_ON_1), format!("{FCI}9000"));
+    assert_eq!(send(&mut card, "01A4040002A000"), "6A82");
+    assert_eq!(
+        send(&mut card, "81E2910003BF2E00"),
+        "6985",
+        "STORE DATA needs the ISD-R selected"
+    );
+}
+
+#[test]
+fn closed_channels_and_bad_commands() {
+    let mut card = SimCard::new(Echo, ResponseMode::Direct);
+    assert_eq!(send(&mut card, "81E2910003BF2E00"), "6881");
+    assert_eq!(send(&mut card, "00B0"), "6700");
+    assert_eq!(send(&mut card, "00B0000000"), "6D00");
+}
+
+#[test]
+fn block_numbers_are_checked() {
+    let mut card = SimCard::new(Echo, ResponseMode::Direct);
+    send(&mut card, "0070000001");
+    send(&mut card, SELECT_ISDR_ON_1);
+    assert_eq!(send(&mut card, "81E2110001AA"), "9000");
+    assert_eq!(send(&mut card, "81E2910201BB"), "6A86", "block 1 skipped");
+    assert_eq!(
+        send(&mut card, "81E2510001BB"),
+        "6A86",
+        "P1 neither 11 nor 91"
+    );
+    assert_eq!(
+        send(&mut card, "81E2910001CC"),
+        "CC9000",
+        "starts over after an error"
+    );
+}
+
+#[test]
+fn reset_after_delivery_closes_the_channels() {
+    let mut card = SimCard::new(Echo, ResponseMode::GetResponse);
+    send(&mut card, "0070000001");
+    send(&mut card, SELECT_ISDR_ON_1);
+    assert_eq!(send(&mut card, "81E2910001FF"), "6101");
+    assert!(
+        card.is_channel_open(1),
+        "still open until the response is delivered"
+    );
+    assert_eq!(send(&mut card, "01C0000001"), "FF9110");
+    assert!(!card.is_channel_open(1));
+}
+
+fn in_process(applet: impl IsdrApplet + Send + 'static, mode: ResponseMode) -> InProcessChannel {
+    InProcessChannel::new(SimCard::new(Box::new(applet), mode))
+}
+
+#[tokio::test]
+async fn session_reassembles_5_kib_at_every_block_size_in_both_modes() {
+    let request: Vec<u8> = (0..5 * 1024).map(|i| (i % 253) as u8).collect();
+    for mode in [ResponseMode::GetResponse, ResponseMode::Direct] {
+        for block_size in [6, 120, 255] {
+            let config = SessionConfig {
+                block_size,
+                ..SessionConfig::default()
+            };
+            let mut session = IsdrSession::new(in_process(Echo, mode), config).expect("valid");
+            let answer = session.es10(&request).await.expect("echoed");
+            assert_eq!(answer, request, "{mode:?}, block size {block_size}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn session_survives_a_card_reset() {
+    let mut session = IsdrSession::new(
+        in_process(Echo, ResponseMode::GetResponse),
+        SessionConfig::default(),
+    )
+    .expect("valid");
+    assert_eq!(
+        session.es10(&[0xFF, 0x01]).await.expect("switch"),
+        [0xFF, 0x01]
+    );
+    // Every channel is gone now; the session notices and reopens.
+    assert_eq!(session.es10(&[0x01]).await.expect("after reset"), [0x01]);
+    assert_eq!(session.counters().channel_opens, 2);
+}
+
+#[tokio::test]
+async fn minimal_isdr_through_the_session() {
+    let mut session = IsdrSession::new(
+        in_process(MinimalIsdr::default(), ResponseMode::GetResponse),
+        SessionConfig::default(),
+    )
+    .expect("valid");
+    let eid = session
+        .es10(&[0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A])
+        .await
+        .expect("eid");
+    assert_eq!(
+        hex::encode_upper(eid),
+        "BF3E125A1089049044900000000000000000102355"
+    );
+    session.close().await.expect("closed");
+}

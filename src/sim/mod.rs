@@ -1,0 +1,8 @@
+//! Simulated peers for tests, demos and benchmarks: eUICC (ISD-R with real cryptography), modem, SM-DP+ and eIM.
+//!
+//! Everything here is behind the default-on `sim` feature so that a minimal router build leaves it out.
+
+pub mod card;
+pub mod crypto;
+pub mod minimal_isdr;
+pub mod modem;

@@ -1,0 +1,428 @@
+//! The AT command interpreter of the simulated modem, sans-IO: [`AtInterpreter::feed`] takes the bytes the
+//! host wrote and returns what the modem does (send bytes, wait, vanish). The PTY server executes that.
+//!
+//! It answers the identity commands a modem has (`ATI`, `AT+CGSN`, `AT+CIMI`, `AT+CCID`, `AT+COPS?`,
+//! `AT+CEREG?`, `AT+CSQ`), passes APDUs to the simulated card through AT+CSIM and AT+CCHO/CGLA/CCHC, and
+//! reports its counters on `AT+XSIMSTATS` (a pseudo command of the simulator).
+
+use super::quirks::Quirks;
+use crate::apdu::command::{Command, channel_of_cla, cla_for_channel};
+use crate::modem::parser::expected_prefix;
+use crate::sim::card::{IsdrApplet, SimCard};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Longest command line accepted; a longer one is answered with `ERROR`.
+const MAX_LINE: usize = 8 * 1024;
+/// How long an APDU takes with the `slow` quirk.
+const SLOW_APDU: Duration = Duration::from_millis(700);
+/// The URCs the `urcs` quirk injects, in turn.
+const URCS: &[&str] = &[
+    "+CEREG: 1,\"1A2B\",\"01A2B3C\",7",
+    "+CGEV: ME PDN ACT 1",
+    "+QIND: \"csq\",20,99",
+    "+STIN: 25",
+];
+/// Line noise of the `noise` quirk.
+const NOISE: &[u8] = b"\x00\xff\xfe~#\x1b[0m";
+/// The most GET RESPONSE rounds the modem runs for one APDU with `modem-get-response`.
+const MAX_GET_RESPONSES: usize = 1024;
+
+/// What crossed the link, for benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counters {
+    /// AT command lines received.
+    pub commands: u64,
+    /// APDUs received (AT+CSIM and AT+CGLA).
+    pub apdus: u64,
+    /// Bytes written by the host.
+    pub bytes_from_host: u64,
+    /// Bytes written to the host.
+    pub bytes_to_host: u64,
+}
+
+/// What the modem does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Write these bytes to the host.
+    Send(Vec<u8>),
+    /// Wait this long before the next action.
+    Delay(Duration),
+    /// The port disappears; [`AtInterpreter::restart`] once it is back.
+    Vanish,
+}
+
+/// An answer: information lines and the final result.
+struct Reply {
+    lines: Vec<String>,
+    final_result: &'static str,
+}
+
+impl Reply {
+    fn ok(lines: Vec<String>) -> Self {
+        Self {
+            lines,
+            final_result: "OK",
+        }
+    }
+
+    fn error(final_result: &'static str) -> Self {
+        Self {
+            lines: Vec::new(),
+            final_result,
+        }
+    }
+}
+
+const CME_NOT_SUPPORTED: &str = "+CME ERROR: 4";
+const CME_INVALID_INDEX: &str = "+CME ERROR: 21";
+const CME_INCORRECT_PARAMETERS: &str = "+CME ERROR: 50";
+
+/// The interpreter. See the module documentation.
+#[derive(Debug)]
+pub struct AtInterpreter<A> {
+    card: SimCard<A>,
+    quirks: Quirks,
+    /// Per-command latency (`--latency-ms`).
+    latency: Duration,
+    echo: bool,
+    line: Vec<u8>,
+    overlong: bool,
+    /// Channels opened with AT+CCHO.
+    sessions: BTreeSet<u8>,
+    counters: Counters,
+    /// The next final result is swallowed (`lost-final`).
+    lose_next_final: bool,
+    /// The port has vanished once already (`vanish`).
+    vanished: bool,
+    next_urc: usize,
+}
+
+impl<A: IsdrApplet> AtInterpreter<A> {
+    /// A modem in front of `card`, as just powered up.
+    pub fn new(card: SimCard<A>, quirks: Quirks, latency: Duration) -> Self {
+        let mut modem = Self {
+            card,
+            quirks,
+            latency,
+            echo: true,
+            line: Vec::new(),
+            overlong: false,
+            sessions: BTreeSet::new(),
+            counters: Counters::default(),
+            lose_next_final: false,
+            vanished: false,
+            next_urc: 0,
+        };
+        modem.restart();
+        modem
+    }
+
+    /// The modem starts (again): echo on, card reset, AT+CCHO sessions gone.
+    pub fn restart(&mut self) {
+        self.echo = true;
+        self.line.clear();
+        self.overlong = false;
+        self.sessions.clear();
+        self.card.reset();
+        self.lose_next_final = self.quirks.lost_final;
+    }
+
+    /// What the modem prints when it has started.
+    pub fn greeting(&mut self) -> Vec<Action> {
+        let mut out = Vec::new();
+        if self.quirks.noise {
+            out.extend_from_slice(NOISE);
+        }
+        out.extend_from_slice(b"\r\nRDY\r\n");
+        vec![self.send(out)]
+    }
+
+    /// What crossed the link so far.
+    pub fn counters(&self) -> Counters {
+        self.counters
+    }
+
+    /// Consumes bytes from the host and returns what the modem does.
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<Action> {
+        self.counters.bytes_from_host += bytes.len() as u64;
+        let mut actions = Vec::new();
+        for &byte in bytes {
+            match byte {
+                b'\r' => {
+                    let line = std::mem::take(&mut self.line);
+                    let overlong = std::mem::take(&mut self.overlong);
+                    self.on_line(&line, overlong, &mut actions);
+                }
+                b'\n' => {}
+                _ if self.line.len() >= MAX_LINE => self.overlong = true,
+                _ => self.line.push(byte),
+            }
+        }
+        actions
+    }
+
+    fn on_line(&mut self, line: &[u8], overlong: bool, actions: &mut Vec<Action>) {
+        if self.echo {
+            let mut echoed = line.to_vec();
+            echoed.push(b'\r');
+            actions.push(self.send(echoed));
+        }
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim();
+        if !text
+            .get(..2)
+            .is_some_and(|at| at.eq_ignore_ascii_case("AT"))
+        {
+            return;
+        }
+        self.counters.commands += 1;
+        let reply = if overlong {
+            Ok(Reply::error("ERROR"))
+        } else {
+            self.execute(text)
+        };
+        let Ok(reply) = reply else {
+            actions.push(Action::Vanish);
+            return;
+        };
+        let mut delay = self.latency;
+        if self.quirks.slow && matches!(expected_prefix(text).as_deref(), Some("+CSIM" | "+CGLA")) {
+            delay += SLOW_APDU;
+        }
+        if !delay.is_zero() {
+            actions.push(Action::Delay(delay));
+        }
+        actions.push(self.render(text, reply));
+    }
+
+    fn execute(&mut self, command: &str) -> Result<Reply, Vanish> {
+        let upper = command.to_ascii_uppercase();
+        let (name, args) = match upper.find(['=', '?']) {
+            Some(at) => (&upper[..at], &command[at..]),
+            None => (upper.as_str(), ""),
+        };
+        Ok(match (name, args) {
+            ("AT", "") => Reply::ok(Vec::new()),
+            ("ATE0", "") => self.set_echo(false),
+            ("ATE" | "ATE1", "") => self.set_echo(true),
+            ("ATI", "") => Reply::ok(vec![
+                "euiccd".into(),
+                "SIMMODEM".into(),
+                "Revision: SIMMODEM_1.0".into(),
+            ]),
+            ("AT+CGSN", "") => Reply::ok(vec!["490154203237518".into()]),
+            ("AT+CIMI", "") => Reply::ok(vec!["001010123456789".into()]),
+            ("AT+CCID", "") => self.info("+CCID", "89882280000012345678"),
+            ("AT+COPS", "?") => self.info("+COPS", "0,0,\"euiccd sim\",7"),
+            ("AT+CEREG", "?") => self.info("+CEREG", "0,1"),
+            ("AT+CSQ", "") => self.info("+CSQ", "20,99"),
+            ("AT+CMEE", _) => Reply::ok(Vec::new()),
+            ("AT+XSIMSTATS", "") => {
+                let c = self.counters;
+                let stats = format!(
+                    "commands={},apdus={},bytes_from_host={},bytes_to_host={}",
+                    c.commands, c.apdus, c.bytes_from_host, c.bytes_to_host
+                );
+                self.info("+XSIMSTATS", &stats)
+            }
+            ("AT+CSIM", args) => return self.csim(args.trim_start_matches('=')),
+            ("AT+CCHO" | "AT+CGLA" | "AT+CCHC", _) if self.quirks.no_cgla => Reply::error("ERROR"),
+            ("AT+CCHO", args) => self.ccho(args.trim_start_matches('=')),
+            ("AT+CGLA", args) => return self.cgla(args.trim_start_matches('=')),
+            ("AT+CCHC", args) => self.cchc(args.trim_start_matches('=')),
+            _ => Reply::error("ERROR"),
+        })
+    }
+
+    fn set_echo(&mut self, on: bool) -> Reply {
+        self.echo = on || self.quirks.echo;
+        Reply::ok(Vec::new())
+    }
+
+    /// An information line `prefix: body`, or the bare body with `no-prefix`.
+    fn info(&self, prefix: &str, body: &str) -> Reply {
+        Reply::ok(vec![self.prefixed(prefix, body)])
+    }
+
+    fn prefixed(&self, prefix: &str, body: &str) -> String {
+        if self.quirks.no_prefix {
+            body.to_owned()
+        } else {
+            format!("{prefix}: {body}")
+        }
+    }
+
+    fn csim(&mut self, args: &str) -> Result<Reply, Vanish> {
+        let Some((length, hex)) = args.split_once(',') else {
+            return Ok(Reply::error(CME_INCORRECT_PARAMETERS));
+        };
+        let apdu = match self.decode_hex(length, hex) {
+            Ok(apdu) => apdu,
+            Err(reply) => return Ok(reply),
+        };
+        self.counters.apdus += 1;
+        let channel = apdu.first().map_or(0, |&cla| channel_of_cla(cla));
+        if self.quirks.csim_basic_only && channel != 0 {
+            return Ok(Reply::error(CME_NOT_SUPPORTED));
+        }
+        self.vanish_before(channel)?;
+        let response = self.exchange(&apdu);
+        Ok(self.hex_answer("+CSIM", &response))
+    }
+
+    fn ccho(&mut self, args: &str) -> Reply {
+        let aid = match hex::decode(args.trim().trim_matches('"')) {
+            Ok(aid) if !aid.is_empty() && aid.len() <= 16 => aid,
+            _ => return Reply::error(CME_INCORRECT_PARAMETERS),
+        };
+        let opened = self.card.process(&[0x00, 0x70, 0x00, 0x00, 0x01]);
+        let &[channel, 0x90, 0x00] = opened.as_slice() else {
+            return Reply::error(CME_NOT_SUPPORTED);
+        };
+        let select =
+            Command::new(cla_for_channel(0, channel).unwrap_or(0), 0xA4, 0x04, 0x00).with_data(aid);
+        let selected = select
+            .to_bytes()
+            .map(|apdu| self.card.process(&apdu))
+            .unwrap_or_default();
+        if !matches!(selected.as_slice(), [.., 0x90 | 0x91 | 0x61, _]) {
+            self.card.process(&[0x00, 0x70, 0x80, channel, 0x00]);
+            return Reply::error(CME_NOT_SUPPORTED);
+        }
+        self.sessions.insert(channel);
+        self.info("+CCHO", &channel.to_string())
+    }
+
+    fn cgla(&mut self, args: &str) -> Result<Reply, Vanish> {
+        let mut parts = args.splitn(3, ',');
+        let (Some(id), Some(length), Some(hex)) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(Reply::error(CME_INCORRECT_PARAMETERS));
+        };
+        let Some(channel) = self.open_session(id) else {
+            return Ok(Reply::error(CME_INVALID_INDEX));
+        };
+        let mut apdu = match self.decode_hex(length, hex) {
+            Ok(apdu) if !apdu.is_empty() => apdu,
+            Ok(_) => return Ok(Reply::error(CME_INCORRECT_PARAMETERS)),
+            Err(reply) => return Ok(reply),
+        };
+        self.counters.apdus += 1;
+        self.vanish_before(channel)?;
+        // The modem owns the channel bits: whatever the host put there, the APDU goes to the session's channel.
+        apdu[0] = cla_for_channel(apdu[0], channel).unwrap_or(apdu[0]);
+        let response = self.exchange(&apdu);
+        Ok(self.hex_answer("+CGLA", &response))
+    }
+
+    fn cchc(&mut self, args: &str) -> Reply {
+        let Some(channel) = self.open_session(args) else {
+            return Reply::error(CME_INVALID_INDEX);
+        };
+        self.card.process(&[0x00, 0x70, 0x80, channel, 0x00]);
+        self.sessions.remove(&channel);
+        Reply::ok(Vec::new())
+    }
+
+    /// The channel of AT+CCHO session `id`, if it is still open on the card (a card reset closes it).
+    fn open_session(&mut self, id: &str) -> Option<u8> {
+        let channel: u8 = id.trim().parse().ok()?;
+        if !self.card.is_channel_open(channel) {
+            self.sessions.remove(&channel);
+        }
+        self.sessions.contains(&channel).then_some(channel)
+    }
+
+    /// The APDU from `<length>,"<hex>"`, or the modem's refusal.
+    fn decode_hex(&self, length: &str, hex: &str) -> Result<Vec<u8>, Reply> {
+        let hex = hex.trim().trim_matches('"');
+        let length_ok = length.trim().parse::<usize>().is_ok_and(|n| n == hex.len());
+        let case_ok = !self.quirks.upper_hex || !hex.bytes().any(|b| b.is_ascii_lowercase());
+        match hex::decode(hex) {
+            Ok(apdu) if length_ok && case_ok => Ok(apdu),
+            _ => Err(Reply::error(CME_INCORRECT_PARAMETERS)),
+        }
+    }
+
+    /// The `vanish` quirk: the first APDU for a logical channel takes the port down instead of an answer.
+    fn vanish_before(&mut self, channel: u8) -> Result<(), Vanish> {
+        if self.quirks.vanish && !self.vanished && channel != 0 {
+            self.vanished = true;
+            return Err(Vanish);
+        }
+        Ok(())
+    }
+
+    /// The card's response to `apdu`; with `modem-get-response` the modem collects `61xx` data itself.
+    fn exchange(&mut self, apdu: &[u8]) -> Vec<u8> {
+        let mut response = self.card.process(apdu);
+        if !self.quirks.modem_get_response {
+            return response;
+        }
+        let channel = apdu.first().map_or(0, |&cla| channel_of_cla(cla));
+        let cla = cla_for_channel(0, channel).unwrap_or(0);
+        let mut data = Vec::new();
+        for _ in 0..MAX_GET_RESPONSES {
+            match response.as_slice() {
+                [head @ .., 0x61, available] => {
+                    data.extend_from_slice(head);
+                    response = self.card.process(&[cla, 0xC0, 0x00, 0x00, *available]);
+                }
+                _ => break,
+            }
+        }
+        data.extend_from_slice(&response);
+        data
+    }
+
+    fn hex_answer(&self, prefix: &str, response: &[u8]) -> Reply {
+        let hex = hex::encode_upper(response);
+        Reply::ok(vec![
+            self.prefixed(prefix, &format!("{},\"{hex}\"", hex.len())),
+        ])
+    }
+
+    /// The bytes of an answer, with the quirks that shape them.
+    fn render(&mut self, command: &str, reply: Reply) -> Action {
+        let own_prefix = expected_prefix(command);
+        let mut out = Vec::new();
+        if self.quirks.noise {
+            out.extend_from_slice(NOISE);
+        }
+        self.inject_urc(&mut out, own_prefix.as_deref());
+        for line in &reply.lines {
+            out.extend_from_slice(format!("\r\n{line}\r\n").as_bytes());
+        }
+        self.inject_urc(&mut out, own_prefix.as_deref());
+        if std::mem::take(&mut self.lose_next_final) {
+            return self.send(out);
+        }
+        out.extend_from_slice(format!("\r\n{}\r\n", reply.final_result).as_bytes());
+        self.send(out)
+    }
+
+    /// With `urcs`, one URC that is not an answer to `own_prefix` (a real modem's `+CEREG` answer and URC
+    /// look alike, so none is injected into the command's own answer).
+    fn inject_urc(&mut self, out: &mut Vec<u8>, own_prefix: Option<&str>) {
+        if !self.quirks.urcs {
+            return;
+        }
+        let urc = URCS[self.next_urc % URCS.len()];
+        self.next_urc += 1;
+        if own_prefix.is_some_and(|prefix| urc.starts_with(prefix)) {
+            return;
+        }
+        out.extend_from_slice(format!("\r\n{urc}\r\n").as_bytes());
+    }
+
+    fn send(&mut self, bytes: Vec<u8>) -> Action {
+        self.counters.bytes_to_host += bytes.len() as u64;
+        Action::Send(bytes)
+    }
+}
+
+/// The port vanishes instead of answering.
+struct Vanish;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,284 @@
+use super::*;
+use crate::sim::card::ResponseMode;
+use crate::sim::minimal_isdr::MinimalIsdr;
+
+fn modem(quirks: Quirks) -> AtInterpreter<MinimalIsdr> {
+    AtInterpreter::new(
+        SimCard::new(MinimalIsdr::default(), ResponseMode::GetResponse),
+        quirks,
+        Duration::ZERO,
+    )
+}
+
+/// Everything the modem sends for `line`, as text.
+fn ask(modem: &mut AtInterpreter<MinimalIsdr>, line: &str) -> String {
+    let mut out = Vec::new();
+    for action in modem.feed(format!("{line}\r").as_bytes()) {
+        if let Action::Send(bytes) = action {
+            out.extend_from_slice(&bytes);
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+const OPEN: &str = "AT+CSIM=10,\"0070000001\"";
+const SELECT: &str = "AT+CSIM=42,\"01A4040010A0000005591010FFFFFFFF8900000100\"";
+const CCHO: &str = "AT+CCHO=\"A0000005591010FFFFFFFF8900000100\"";
+const GET_EID_CGLA: &str = "AT+CGLA=1,22,\"81E2910006BF3E035C015A\"";
+const EID_RESPONSE: &str = "BF3E125A1089049044900000000000000000102355";
+
+#[test]
+fn echo_until_ate0() {
+    let mut m = modem(Quirks::default());
+    assert_eq!(ask(&mut m, "ATE0"), "ATE0\r\r\nOK\r\n");
+    assert_eq!(ask(&mut m, "AT"), "\r\nOK\r\n");
+}
+
+#[test]
+fn echo_quirk_keeps_echo_on() {
+    let mut m = modem(Quirks {
+        echo: true,
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    assert_eq!(ask(&mut m, "AT"), "AT\r\r\nOK\r\n");
+}
+
+#[test]
+fn identity_commands() {
+    let mut m = modem(Quirks::default());
+    ask(&mut m, "ATE0");
+    assert!(ask(&mut m, "ATI").contains("Revision:"));
+    assert_eq!(ask(&mut m, "AT+CGSN"), "\r\n490154203237518\r\n\r\nOK\r\n");
+    assert_eq!(ask(&mut m, "AT+CIMI"), "\r\n001010123456789\r\n\r\nOK\r\n");
+    assert!(ask(&mut m, "AT+CCID").starts_with("\r\n+CCID: 89"));
+    assert!(ask(&mut m, "AT+COPS?").starts_with("\r\n+COPS: 0,0,"));
+    assert_eq!(ask(&mut m, "AT+CEREG?"), "\r\n+CEREG: 0,1\r\n\r\nOK\r\n");
+    assert_eq!(ask(&mut m, "AT+CSQ"), "\r\n+CSQ: 20,99\r\n\r\nOK\r\n");
+    assert_eq!(ask(&mut m, "AT+NONSENSE"), "\r\nERROR\r\n");
+    assert_eq!(
+        ask(&mut m, "hello"),
+        "",
+        "lines that are not commands are ignored"
+    );
+}
+
+#[test]
+fn csim_with_61xx() {
+    let mut m = modem(Quirks::default());
+    ask(&mut m, "ATE0");
+    assert_eq!(ask(&mut m, OPEN), "\r\n+CSIM: 6,\"019000\"\r\n\r\nOK\r\n");
+    assert_eq!(ask(&mut m, SELECT), "\r\n+CSIM: 4,\"6114\"\r\n\r\nOK\r\n");
+    assert_eq!(
+        ask(&mut m, "AT+CSIM=22,\"81E2910006BF3E035C015A\""),
+        "\r\n+CSIM: 4,\"6115\"\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        ask(&mut m, "AT+CSIM=10,\"01C0000015\""),
+        format!("\r\n+CSIM: 46,\"{EID_RESPONSE}9000\"\r\n\r\nOK\r\n")
+    );
+    assert_eq!(
+        ask(&mut m, "AT+CSIM=9,\"0070000001\""),
+        "\r\n+CME ERROR: 50\r\n",
+        "length must count hex digits"
+    );
+}
+
+#[test]
+fn modem_get_response_quirk() {
+    let mut m = modem(Quirks {
+        modem_get_response: true,
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    ask(&mut m, OPEN);
+    assert!(ask(&mut m, SELECT).contains("6F128410"));
+    let answer = ask(&mut m, "AT+CSIM=22,\"81E2910006BF3E035C015A\"");
+    assert!(answer.contains(&format!("{EID_RESPONSE}9000")), "{answer}");
+}
+
+#[test]
+fn upper_hex_quirk() {
+    let mut m = modem(Quirks {
+        upper_hex: true,
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    assert_eq!(
+        ask(&mut m, "AT+CSIM=10,\"00700000aa\""),
+        "\r\n+CME ERROR: 50\r\n"
+    );
+    assert!(
+        modem(Quirks::default()).feed(b"ATE0\r").len() == 2,
+        "echo, then the answer"
+    );
+}
+
+#[test]
+fn cgla_session() {
+    let mut m = modem(Quirks::default());
+    ask(&mut m, "ATE0");
+    assert_eq!(ask(&mut m, CCHO), "\r\n+CCHO: 1\r\n\r\nOK\r\n");
+    assert_eq!(
+        ask(&mut m, GET_EID_CGLA),
+        "\r\n+CGLA: 4,\"6115\"\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        ask(&mut m, "AT+CGLA=1,10,\"00C0000015\""),
+        format!("\r\n+CGLA: 46,\"{EID_RESPONSE}9000\"\r\n\r\nOK\r\n")
+    );
+    assert_eq!(ask(&mut m, "AT+CCHC=1"), "\r\nOK\r\n");
+    assert_eq!(
+        ask(&mut m, GET_EID_CGLA),
+        "\r\n+CME ERROR: 21\r\n",
+        "closed session"
+    );
+    assert_eq!(ask(&mut m, "AT+CCHC=1"), "\r\n+CME ERROR: 21\r\n");
+    assert_eq!(
+        ask(&mut m, "AT+CCHO=\"A000\""),
+        "\r\n+CME ERROR: 4\r\n",
+        "unknown AID"
+    );
+}
+
+#[test]
+fn no_prefix_quirk() {
+    let mut m = modem(Quirks {
+        no_prefix: true,
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    assert_eq!(ask(&mut m, CCHO), "\r\n1\r\n\r\nOK\r\n");
+    assert_eq!(ask(&mut m, GET_EID_CGLA), "\r\n4,\"6115\"\r\n\r\nOK\r\n");
+}
+
+#[test]
+fn csim_basic_only_and_no_cgla_quirks() {
+    let mut m = modem(Quirks {
+        csim_basic_only: true,
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    assert!(ask(&mut m, OPEN).contains("019000"));
+    assert_eq!(ask(&mut m, SELECT), "\r\n+CME ERROR: 4\r\n");
+    let mut m = modem(Quirks {
+        no_cgla: true,
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    assert_eq!(ask(&mut m, CCHO), "\r\nERROR\r\n");
+}
+
+#[test]
+fn urcs_quirk_puts_urcs_around_the_answer_but_not_its_own_prefix() {
+    let mut m = modem(Quirks {
+        urcs: true,
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    let answer = ask(&mut m, OPEN);
+    let data = answer.find("+CSIM:").expect("data line");
+    let ok = answer.find("\r\nOK").expect("final");
+    assert!(
+        answer[..data].contains("\r\n+"),
+        "a URC before the data: {answer:?}"
+    );
+    assert!(
+        answer[data + 6..ok].contains("\r\n+"),
+        "a URC between data and OK: {answer:?}"
+    );
+    for _ in 0..8 {
+        let cereg = ask(&mut m, "AT+CEREG?");
+        assert_eq!(cereg.matches("+CEREG").count(), 1, "{cereg:?}");
+    }
+}
+
+#[test]
+fn noise_lost_final_and_slow_quirks() {
+    let mut m = modem(Quirks {
+        noise: true,
+        ..Quirks::default()
+    });
+    assert!(ask(&mut m, "ATE0").contains('\u{fffd}'), "garbage bytes");
+    let mut m = modem(Quirks {
+        lost_final: true,
+        ..Quirks::default()
+    });
+    assert_eq!(
+        ask(&mut m, "ATE0"),
+        "ATE0\r",
+        "the first final result is lost"
+    );
+    assert_eq!(ask(&mut m, "ATE0"), "\r\nOK\r\n");
+    let mut m = modem(Quirks {
+        slow: true,
+        ..Quirks::default()
+    });
+    let actions = m.feed(format!("{OPEN}\r").as_bytes());
+    assert!(actions.contains(&Action::Delay(SLOW_APDU)), "{actions:?}");
+}
+
+#[test]
+fn latency_delays_every_answer() {
+    let mut m = AtInterpreter::new(
+        SimCard::new(MinimalIsdr::default(), ResponseMode::GetResponse),
+        Quirks::default(),
+        Duration::from_millis(20),
+    );
+    assert!(
+        m.feed(b"AT\r")
+            .contains(&Action::Delay(Duration::from_millis(20)))
+    );
+}
+
+#[test]
+fn vanish_quirk_takes_the_port_down_once_and_restart_resets() {
+    let mut m = modem(Quirks {
+        vanish: true,
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    ask(&mut m, OPEN);
+    assert_eq!(
+        m.feed(format!("{SELECT}\r").as_bytes()),
+        vec![Action::Vanish]
+    );
+    m.restart();
+    assert!(
+        ask(&mut m, "AT").starts_with("AT\r"),
+        "echo is back on after a restart"
+    );
+    assert_eq!(
+        ask(&mut m, SELECT),
+        "SELECT\r".replace("SELECT", SELECT) + "\r\n+CSIM: 4,\"6881\"\r\n\r\nOK\r\n",
+        "channel 1 is gone"
+    );
+    ask(&mut m, OPEN);
+    assert!(ask(&mut m, SELECT).contains("6114"), "vanishes only once");
+}
+
+#[test]
+fn counters_and_stats_command() {
+    let mut m = modem(Quirks::default());
+    ask(&mut m, "ATE0");
+    ask(&mut m, OPEN);
+    ask(&mut m, CCHO);
+    let stats = ask(&mut m, "AT+XSIMSTATS");
+    assert!(stats.contains("commands=4,apdus=1,"), "{stats}");
+    let c = m.counters();
+    assert_eq!((c.commands, c.apdus), (4, 1));
+    assert_eq!(
+        c.bytes_from_host,
+        (5 + OPEN.len() + 1 + CCHO.len() + 1 + "AT+XSIMSTATS\r".len()) as u64
+    );
+    assert!(c.bytes_to_host > 0);
+}
+
+#[test]
+fn overlong_line_is_an_error() {
+    let mut m = modem(Quirks::default());
+    ask(&mut m, "ATE0");
+    let long = format!("AT+CSIM={}", "0".repeat(MAX_LINE));
+    assert_eq!(ask(&mut m, &long), "\r\nERROR\r\n");
+    assert_eq!(ask(&mut m, "AT"), "\r\nOK\r\n");
+}

@@ -1,0 +1,13 @@
+//! The simulated modem: an AT command interpreter in front of the simulated card, served on a PTY.
+//!
+//! [`interpreter`] is sans-IO (bytes in, actions out) so it is tested without a terminal; [`server`] puts
+//! it on a real pseudo-terminal and links the device at a path, as `euiccd sim serve --pty-link PATH`;
+//! [`quirks`] are the switchable real-modem behaviours.
+
+pub mod interpreter;
+pub mod quirks;
+pub mod server;
+
+pub use interpreter::{Action, AtInterpreter, Counters};
+pub use quirks::Quirks;
+pub use server::{ServerConfig, serve};
