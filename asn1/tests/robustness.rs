@@ -1,5 +1,6 @@
 //! Decoding untrusted bytes never panics and never hangs: random input, and golden vectors with bytes
-//! flipped, inserted, removed or cut off, through every registered type of both SGP.32 versions.
+//! flipped, inserted, removed or cut off, through every registered type of both SGP.32 versions. Whatever
+//! does decode must survive a re-encoding unchanged (the same invariant the fuzz targets check).
 
 use euicc_asn1::registry::{Sgp32Version, entries};
 use proptest::prelude::*;
@@ -17,8 +18,16 @@ fn golden() -> Vec<Vec<u8>> {
 fn decode_everywhere(bytes: &[u8]) {
     for version in VERSIONS {
         for entry in entries(version) {
-            // Any outcome is fine as long as it is an outcome.
-            let _ = (entry.decode)(bytes);
+            // Failing is fine; succeeding must mean a value we can write back and read again.
+            let Ok(value) = (entry.decode)(bytes) else {
+                continue;
+            };
+            let der = (entry.encode)(&value).unwrap_or_else(|e| {
+                panic!("{}: decoded value does not re-encode: {e}", entry.name)
+            });
+            let again = (entry.decode)(&der)
+                .unwrap_or_else(|e| panic!("{}: own DER does not decode: {e}", entry.name));
+            assert_eq!(again, value, "{} changed across a re-encoding", entry.name);
         }
     }
 }
