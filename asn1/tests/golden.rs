@@ -2,30 +2,10 @@
 //! vector our encoder must produce exactly its DER from its JER value, and our decoder must read the DER back
 //! to the same JER value. `vectors/generate.py` makes `vectors/vectors.json`.
 
+mod common;
+
+use common::all as vectors;
 use euicc_asn1::registry::{Sgp32Version, lookup};
-use serde_json::Value;
-
-struct Vector {
-    id: String,
-    version: Sgp32Version,
-    type_name: String,
-    der: Vec<u8>,
-    jer: Value,
-}
-
-fn vectors() -> Vec<Vector> {
-    let all: Vec<Value> =
-        serde_json::from_str(include_str!("../vectors/vectors.json")).expect("vectors.json parses");
-    all.into_iter()
-        .map(|v| Vector {
-            id: v["id"].as_str().unwrap().to_owned(),
-            version: v["version"].as_str().unwrap().parse().unwrap(),
-            type_name: v["type"].as_str().unwrap().to_owned(),
-            der: hex::decode(v["hex"].as_str().unwrap()).unwrap(),
-            jer: v["jer"].clone(),
-        })
-        .collect()
-}
 
 #[test]
 fn there_are_enough_vectors() {

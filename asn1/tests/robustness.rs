@@ -2,17 +2,15 @@
 //! flipped, inserted, removed or cut off, through every registered type of both SGP.32 versions. Whatever
 //! does decode must survive a re-encoding unchanged (the same invariant the fuzz targets check).
 
+mod common;
+
 use euicc_asn1::registry::{Sgp32Version, entries};
 use proptest::prelude::*;
-use serde_json::Value;
 
 const VERSIONS: [Sgp32Version; 2] = [Sgp32Version::V1_0, Sgp32Version::V1_2];
 
 fn golden() -> Vec<Vec<u8>> {
-    let all: Vec<Value> = serde_json::from_str(include_str!("../vectors/vectors.json")).unwrap();
-    all.iter()
-        .map(|v| hex::decode(v["hex"].as_str().unwrap()).unwrap())
-        .collect()
+    common::all().into_iter().map(|v| v.der).collect()
 }
 
 fn decode_everywhere(bytes: &[u8]) {

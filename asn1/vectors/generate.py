@@ -49,6 +49,14 @@ SEGMENT = bytes((i * 13) % 256 for i in range(1020))
 HASH_CC = bytes(range(0x40, 0x60))
 
 
+SGP32_SPKI_DER = bytes.fromhex('3059301306072a8648ce3d020106082a8648ce3d030107034200' + '04' + '11' * 64)
+
+
+def minimal_cert(serial):
+    """A tiny syntactically valid certificate (serial number `serial`), for the SGP.22 builder cases."""
+    return bytes.fromhex('3056304402010' + str(serial) + '300a06082a8648ce3d0403023000301e170d3230303130313030303030305a170d3330303130313030303030305a3000300f300906072a8648ce3d020103020004300a06082a8648ce3d04030203020000')
+
+
 def cert(module):
     c = module.PKIX1Explicit88.Certificate
     c.from_der(CERT_DER)
@@ -61,16 +69,27 @@ def spki(module):
     return s.get_val()
 
 
-def opaque_jer(value):
-    """Replaces pycrate's structured certificates and public keys by the hex of their DER."""
+def opaque_forms(m):
+    """pycrate's JER of every certificate and public key the vectors use, with the DER we print instead."""
+    forms = []
+    for obj, der in [(m.PKIX1Explicit88.Certificate, CERT_DER), (m.PKIX1Explicit88.Certificate, minimal_cert(1)),
+                     (m.PKIX1Explicit88.Certificate, minimal_cert(2)), (m.PKIX1Explicit88.SubjectPublicKeyInfo, SPKI_DER),
+                     (m.PKIX1Explicit88.SubjectPublicKeyInfo, SGP32_SPKI_DER)]:
+        obj.from_der(der)
+        forms.append((json.loads(obj.to_jer()), der.hex()))
+    return forms
+
+
+def opaque_jer(value, forms):
+    """Replaces pycrate's structured certificates and public keys by the hex of their DER (our model relays
+    them as opaque bytes)."""
     if isinstance(value, dict):
-        if set(value) == {"tbsCertificate", "signatureAlgorithm", "signature"}:
-            return CERT_DER.hex()
-        if set(value) == {"algorithm", "subjectPublicKey"}:
-            return SPKI_DER.hex()
-        return {k: opaque_jer(v) for k, v in value.items()}
+        for jer, der_hex in forms:
+            if value == jer:
+                return der_hex
+        return {k: opaque_jer(v, forms) for k, v in value.items()}
     if isinstance(value, list):
-        return [opaque_jer(v) for v in value]
+        return [opaque_jer(v, forms) for v in value]
     return value
 
 
@@ -396,6 +415,235 @@ def vectors_sgp32(m, version):
     return out
 
 
+def cases_sgp22_messages(m):
+    """The SGP.22 messages that tests/sgp22_messages.rs builds in Rust, as (id, module, type, value)."""
+    R = m.RSPDefinitions
+    S = m.SGP32Definitions
+    h = bytes.fromhex
+    ICCID = h('98001032547698103214'); EID = h('89049032123451234512345678901235')
+    TX = h('0102030405060708090a0b0c0d0e0f10'); SKI = h('81370f5125d0b1d408d4c3b232e6d25e795bebfb')
+    def cert(serial):
+        c = R.AuthenticateResponseOk._cont['euiccCertificate']; c.from_der(minimal_cert(serial)); return c.get_val()
+    def bits(*ns):
+        n = max(ns) + 1 if ns else 0
+        v = 0
+        for b in ns: v |= 1 << (n - 1 - b)
+        return (v, n)
+    EUICCINFO2 = {'profileVersion': h('020301'), 'svn': h('020300'), 'euiccFirmwareVer': h('010203'),
+      'extCardResource': h('8101008204000100008302ffff'), 'uiccCapability': bits(1,2,16,17), 'ts102241Version': h('090200'),
+      'globalplatformVersion': h('020300'), 'rspCapability': bits(0,2), 'euiccCiPKIdListForVerification': [SKI],
+      'euiccCiPKIdListForSigning': [SKI], 'euiccCategory': 2, 'ppVersion': h('000100'), 'sasAcreditationNumber': 'GI-BA-UP-0419',
+      'certificationDataObject': {'platformLabel': 'PlatformX', 'discoveryBaseURL': 'https://x.example'},
+      'ipaMode': 0, 'iotSpecificInfo': {'iotVersion': [h('010200')], 'fallbackSupported': 0}}
+    EUICCINFO2_MIN = {'profileVersion': h('020301'), 'svn': h('020300'), 'euiccFirmwareVer': h('010203'),
+      'extCardResource': h('810100'), 'uiccCapability': bits(1), 'rspCapability': bits(0), 'euiccCiPKIdListForVerification': [SKI],
+      'euiccCiPKIdListForSigning': [SKI], 'ppVersion': h('000100'), 'sasAcreditationNumber': 'SAS'}
+    SS1 = {'transactionId': TX, 'euiccChallenge': bytes(range(16)), 'serverAddress': 'smdp.example.com', 'serverChallenge': bytes(range(16, 32))}
+    CTX = ('ctxParamsForCommonAuthentication', {'matchingId': 'ABC-123', 'deviceInfo': {'tac': h('35290611'),
+      'deviceCapabilities': {'gsmSupportedRelease': h('0d0000'), 'eutranEpcSupportedRelease': h('0f0000')}, 'imei': h('3592061112345678')}})
+    ES1 = {'transactionId': TX, 'serverAddress': 'smdp.example.com', 'serverChallenge': bytes(range(16, 32)), 'euiccInfo2': EUICCINFO2_MIN, 'ctxParams1': CTX}
+    SIG = bytes([0xAB]) * 64
+    NM = lambda seq, op, iccid=True: dict({'seqNumber': seq, 'profileManagementOperation': bits(op), 'notificationAddress': 'smdp.example.com'}, **({'iccid': ICCID} if iccid else {}))
+    PIR = {'profileInstallationResultData': {'transactionId': TX, 'notificationMetadata': NM(1, 0), 'smdpOid': (1,3,6,1,4,1,31746),
+      'finalResult': ('successResult', {'aid': h('a0000005591010ffffffff8900001100'), 'simaResponse': h('300a')})}, 'euiccSignPIR': SIG}
+    PIR_ERR = {'profileInstallationResultData': {'transactionId': TX, 'notificationMetadata': NM(2, 0), 'smdpOid': (1,3,6,1,4,1,31746),
+      'finalResult': ('errorResult', {'bppCommandId': 5, 'errorReason': 12, 'simaResponse': h('3003')})}, 'euiccSignPIR': SIG}
+    OSN = {'tbsOtherNotification': NM(3, 1), 'euiccNotificationSignature': SIG, 'euiccCertificate': cert(1), 'eumCertificate': cert(2)}
+    SS2 = {'transactionId': TX, 'ccRequiredFlag': True}
+    META = {'iccid': ICCID, 'serviceProviderName': 'Operator', 'profileName': 'Profile 1', 'iconType': 1, 'icon': h('89504e47'),
+      'profileClass': 2, 'notificationConfigurationInfo': [{'profileManagementOperation': bits(0, 1, 2, 3), 'notificationAddress': 'smdp.example.com'}],
+      'profileOwner': {'mccMnc': h('00f110'), 'gid1': h('01')}, 'profilePolicyRules': bits(1), 'fallbackAllowed': True}
+    BPP = {'initialiseSecureChannelRequest': {'remoteOpId': 1, 'transactionId': TX, 'controlRefTemplate': {'keyType': h('88'), 'keyLen': h('10'), 'hostId': b'smdp'},
+      'smdpOtpk': h('04' + '11' * 64), 'smdpSign': SIG}, 'firstSequenceOf87': [h('aa' * 8)], 'sequenceOf88': [h('bb' * 8), h('cc' * 4)],
+      'sequenceOf86': [h('dd' * 300), h('ee' * 5)]}
+    PDR_OK = ('downloadResponseOk', {'euiccSigned2': {'transactionId': TX, 'euiccOtpk': h('04' + '22' * 64), 'hashCc': bytes(32)}, 'euiccSignature2': SIG})
+    CSR_OK = ('cancelSessionResponseOk', {'euiccCancelSessionSigned': {'transactionId': TX, 'smdpOid': (1,3,6,1,4,1,31746), 'reason': 0}, 'euiccCancelSessionSignature': SIG})
+    ICON = bytes(i % 256 for i in range(300))
+    
+    cases = [
+      ('EUICC_INFO2', S.EUICCInfo2, EUICCINFO2),
+      ('GET_EID_RESPONSE', R.GetEuiccDataResponse, {'eidValue': EID}),
+      ('CHALLENGE_RESPONSE', R.GetEuiccChallengeResponse, {'euiccChallenge': bytes(range(16))}),
+      ('PROFILE_INFO_LIST', S.ProfileInfoListResponse, ('profileInfoListOk', [
+         {'iccid': ICCID, 'isdpAid': h('a0000005591010ffffffff8900001100'), 'profileState': 1, 'profileNickname': 'work',
+          'serviceProviderName': 'Operator', 'profileName': 'Profile 1', 'iconType': 1, 'icon': ICON, 'profileClass': 2,
+          'profilePolicyRules': bits(1), 'ecallIndication': False, 'fallbackAttribute': True, 'fallbackAllowed': True},
+         {'iccid': ICCID, 'profileState': 0, 'profileOwner': {'mccMnc': h('00f110')}, 'dpProprietaryData': {'dpOid': (1,3,6,1,4,1,31746)}}])),
+      ('PROFILE_INFO_LIST_ERROR', S.ProfileInfoListResponse, ('profileInfoListError', 11)),
+      ('ENABLE_REQUEST', R.EnableProfileRequest, {'profileIdentifier': ('iccid', ICCID), 'refreshFlag': True}),
+      ('DISABLE_REQUEST', R.DisableProfileRequest, {'profileIdentifier': ('isdpAid', h('a0000005591010ffffffff8900001100')), 'refreshFlag': False}),
+      ('DELETE_REQUEST', R.DeleteProfileRequest, ('iccid', ICCID)),
+      ('ENABLE_RESPONSE', R.EnableProfileResponse, {'enableResult': 2}),
+      ('SET_NICKNAME', R.SetNicknameRequest, {'iccid': ICCID, 'profileNickname': 'work'}),
+      ('LIST_NOTIFICATION_RESPONSE', R.ListNotificationResponse, ('notificationMetadataList', [NM(1, 0), NM(2, 3, False)])),
+      ('RETRIEVE_REQUEST', S.RetrieveNotificationsListRequest, {'searchCriteria': ('seqNumber', 5)}),
+      ('RETRIEVE_REQUEST_EPR', S.RetrieveNotificationsListRequest, {'searchCriteria': ('euiccPackageResults', 0)}),
+      ('RETRIEVE_RESPONSE', S.RetrieveNotificationsListResponse, ('notificationList', [('profileInstallationResult', PIR), ('otherSignedNotification', OSN)])),
+      ('PIR_ERROR', S.ProfileInstallationResult, PIR_ERR),
+      ('NOTIFICATION_SENT', R.NotificationSentRequest, {'seqNumber': 300}),
+      ('AUTHENTICATE_SERVER_REQUEST', R.AuthenticateServerRequest, {'serverSigned1': SS1, 'serverSignature1': SIG, 'euiccCiPKIdToBeUsed': SKI, 'serverCertificate': cert(1), 'ctxParams1': CTX}),
+      ('AUTHENTICATE_SERVER_RESPONSE', S.AuthenticateServerResponse, ('authenticateResponseOk', {'euiccSigned1': ES1, 'euiccSignature1': SIG, 'euiccCertificate': cert(1), 'eumCertificate': cert(2)})),
+      ('AUTHENTICATE_SERVER_ERROR', S.AuthenticateServerResponse, ('authenticateResponseError', {'transactionId': TX, 'authenticateErrorCode': 6})),
+      ('PREPARE_DOWNLOAD_REQUEST', R.PrepareDownloadRequest, {'smdpSigned2': SS2, 'smdpSignature2': SIG, 'hashCc': bytes(32), 'smdpCertificate': cert(2)}),
+      ('PREPARE_DOWNLOAD_RESPONSE', S.PrepareDownloadResponse, PDR_OK),
+      ('PREPARE_DOWNLOAD_ERROR', S.PrepareDownloadResponse, ('downloadResponseError', {'transactionId': TX, 'downloadErrorCode': 5})),
+      ('BPP', R.BoundProfilePackage, BPP),
+      ('STORE_METADATA', S.StoreMetadataRequest, META),
+      ('CANCEL_SESSION_REQUEST', R.CancelSessionRequest, {'transactionId': TX, 'reason': 127}),
+      ('CANCEL_SESSION_RESPONSE', S.CancelSessionResponse, CSR_OK),
+      ('GET_RAT_RESPONSE', R.GetRatResponse, {'rat': [{'pprIds': bits(1, 2), 'allowedOperators': [{'mccMnc': h('00f110')}], 'pprFlags': bits(0)}]}),
+      ('CONFIGURED_ADDRESSES', R.EuiccConfiguredAddressesResponse, {'defaultDpAddress': 'smdp.example.com', 'rootDsAddress': 'lpa.ds.gsma.com'}),
+      ('MEMORY_RESET_BF34', R.EuiccMemoryResetRequest, {'resetOptions': bits(0)}),
+      ('INITIATE_AUTHENTICATION_RESPONSE', R.InitiateAuthenticationResponse, ('initiateAuthenticationOk', {'transactionId': TX, 'serverSigned1': SS1, 'serverSignature1': SIG, 'euiccCiPKIdToBeUsed': SKI, 'serverCertificate': cert(1)})),
+      ('AUTHENTICATE_CLIENT_RESPONSE', R.AuthenticateClientResponseEs9, ('authenticateClientOk', {'transactionId': TX, 'profileMetaData': {'iccid': ICCID, 'serviceProviderName': 'Operator', 'profileName': 'Profile 1'}, 'smdpSigned2': SS2, 'smdpSignature2': SIG, 'smdpCertificate': cert(2)})),
+      ('GET_BPP_REQUEST', R.GetBoundProfilePackageRequest, {'transactionId': TX, 'prepareDownloadResponse': PDR_OK}),
+      ('HANDLE_NOTIFICATION', R.HandleNotification, {'pendingNotification': ('profileInstallationResult', PIR_ERR)}),
+      ('CANCEL_SESSION_ES9', R.CancelSessionRequestEs9, {'transactionId': TX, 'cancelSessionResponse': ('cancelSessionResponseError', 5)}),
+    ]
+    return [("sgp22-" + name, t, v) for name, t, v in cases]
+
+
+def cases_sgp32_messages(m, ver):
+    """The SGP.32 messages that tests/sgp32_messages.rs builds in Rust, as (id, type object, value)."""
+    S = m.SGP32Definitions
+    rows = []
+    EID = bytes.fromhex('89049032123451234512345678901235')
+    ICCID = bytes.fromhex('98001032547698103214')
+    ICCID2 = bytes.fromhex('98001032547698103294')
+    SIG = bytes(range(64))
+    spki = m.PKIX1Explicit88.SubjectPublicKeyInfo
+    spki.from_der(SGP32_SPKI_DER)
+    SPKI = spki.get_val()
+    v12 = ver == 'v1.2'
+    TX = 'eimTransactionId' if v12 else 'transactionId'
+
+    def out(name, tname, val):
+        rows.append(("sgp32-" + name, getattr(S, tname), val))
+
+    psmos = [('enable', {'iccid': ICCID, 'rollbackFlag': 0}), ('disable', {'iccid': ICCID}), ('delete', {'iccid': ICCID2}),
+             ('listProfileInfo', {}), ('getRAT', {})]
+    if v12:
+        psmos += [('configureImmediateEnable', {'immediateEnableFlag': 0, 'defaultSmdpAddress': 'smdp.example.com'}),
+                  ('setFallbackAttribute', {'iccid': ICCID}), ('unsetFallbackAttribute', {}),
+                  ('setDefaultDpAddress', {'defaultDpAddress': 'dp.example.com'})]
+    else:
+        psmos += [('configureAutoEnable', {'autoEnableFlag': 0, 'smdpOid': (1, 3, 6, 1, 4, 1, 31746), 'smdpAddress': 'smdp.example.com'})]
+    signed = {'eimId': 'eim.example.com', 'eidValue': EID, 'counterValue': 200, TX: b'\x01\x02', 'euiccPackage': ('psmoList', psmos)}
+    out('package_psmo', 'EuiccPackageRequest', {'euiccPackageSigned': signed, 'eimSignature': SIG})
+
+    cfg = {'eimId': 'eim2', 'eimFqdn': 'eim2.example.com:8443', 'eimIdType': 2, 'counterValue': 1, 'associationToken': 7,
+           'eimPublicKeyData': ('eimPublicKey', SPKI), 'eimSupportedProtocol': (0b10100, 5), 'euiccCiPKId': bytes(range(20))}
+    if v12:
+        cfg['indirectProfileDownload'] = 0
+    ecos = [('addEim', cfg), ('deleteEim', {'eimId': 'eim3'}), ('updateEim', {'eimId': 'eim2', 'counterValue': 5}), ('listEim', {})]
+    out('package_eco', 'EuiccPackageRequest', {'euiccPackageSigned': {'eimId': 'eim1', 'eidValue': EID, 'counterValue': 201, 'euiccPackage': ('ecoList', ecos)}, 'eimSignature': SIG})
+
+    results = [('enableResult', 0), ('disableResult', 2), ('deleteResult', 1),
+               ('listProfileInfoResult', ('profileInfoListError', 11)), ('getRATResult', []),
+               ('configureImmediateEnableResult' if v12 else 'configureAutoEnableResult', 0),
+               ('addEimResult', ('associationToken', 9)), ('addEimResult', ('addEimResultCode', 3)),
+               ('deleteEimResult', 0), ('updateEimResult', 6),
+               ('listEimResult', ('eimIdList', [{'eimId': 'eim1', 'eimIdType': 2}, {'eimId': 'eim2'}])),
+               ('listEimResult', ('listEimError', 127)), ('rollbackResult', 0)]
+    if v12:
+        results += [('setFallbackAttributeResult', 3), ('unsetFallbackAttributeResult', 2),
+                    ('setDefaultDpAddressResult', {'setDefaultDpAddressResult': 0})]
+    results += [('processingTerminated', 3)]
+    epr = ('euiccPackageResultSigned', {'euiccPackageResultDataSigned': {'eimId': 'eim1', 'counterValue': 200, TX: b'\x01\x02', 'seqNumber': 12, 'euiccResult': results}, 'euiccSignEPR': SIG})
+    out('epr_signed', 'EuiccPackageResult', epr)
+    out('epr_error_signed', 'EuiccPackageResult', ('euiccPackageErrorSigned', {'euiccPackageErrorDataSigned': {'eimId': 'eim1', 'counterValue': 5, 'euiccPackageErrorCode': 6}, 'euiccSignEPE': SIG}))
+    uns = {'eimId': 'eim1', 'associationToken': 3}
+    if v12: uns['eimTransactionId'] = b'\x09'
+    out('epr_error_unsigned', 'EuiccPackageResult', ('euiccPackageErrorUnsigned', uns))
+
+    small_epr = ('euiccPackageErrorUnsigned', {'eimId': 'eim1'})
+    gr = {'eidValue': EID, 'notifyStateChange': 0, 'rPLMN': bytes.fromhex('62f210')}
+    if v12: gr['stateChangeCause'] = 3
+    out('get_eim_package_request', 'EsipaMessageFromIpaToEim', ('getEimPackageRequest', gr))
+    out('no_package', 'EsipaMessageFromEimToIpa', ('getEimPackageResponse', ('eimPackageError', 1)))
+    out('get_eim_package_with_request', 'GetEimPackageResponse', ('euiccPackageRequest', {'euiccPackageSigned': {'eimId': 'e', 'eidValue': EID, 'counterValue': 1, 'euiccPackage': ('psmoList', [('getRAT', {})])}, 'eimSignature': b'\xAA'}))
+
+    if v12:
+        ir = {'tagList': bytes.fromhex('80a2a8'), 'euiccCiPKIdentifierToBeUsed': bytes(20), 'searchCriteriaNotification': ('profileManagementOperation', (0b0100, 4)),
+              'searchCriteriaEuiccPackageResult': ('seqNumber', 4), 'eimTransactionId': b'\x05'}
+    else:
+        ir = {'tagList': bytes.fromhex('80a2a8'), 'euiccCiPKId': bytes(20), 'searchCriteria': ('euiccPackageResults', 0)}
+    out('ipa_euicc_data_request', 'IpaEuiccDataRequest', ir)
+    caps = {'ipaFeatures': (0b010001, 6), 'ipaSupportedProtocols': (0b1, 1)}
+    if v12:
+        data = {'defaultSmdpAddress': 'smdp.example.com', 'euiccPackageResultList': [small_epr], 'rootSmdsAddress': 'smds.example.com', 'associationToken': 7, 'eimTransactionId': b'\x05', 'ipaCapabilities': caps}
+    else:
+        data = {'defaultSmdpAddress': 'smdp.example.com', 'rootSmdsAddress': 'smds.example.com', 'associationToken': 7, 'ipaCapabilities': caps,
+                'notificationsList': ('notificationAndEprList', {'notificationList': [], 'euiccPackageResultList': [small_epr]})}
+    out('ipa_euicc_data_response', 'IpaEuiccDataResponse', ('ipaEuiccData', data))
+    if v12:
+        out('ipa_euicc_data_error', 'IpaEuiccDataResponse', ('ipaEuiccDataResponseError', {'eimTransactionId': b'\x05', 'ipaEuiccDataErrorCode': 104}))
+    else:
+        out('ipa_euicc_data_error', 'IpaEuiccDataResponse', ('ipaEuiccDataError', 1))
+
+    out('download_trigger', 'ProfileDownloadTriggerRequest', {'profileDownloadData': ('activationCode', '1$smdp.example.com$MATCH'), 'eimTransactionId': b'\x07'})
+    out('download_trigger_smds', 'ProfileDownloadTriggerRequest', {'profileDownloadData': ('contactSmds', {'smdsAddress': 'smds.example.com'})})
+    err = {'profileDownloadErrorReason': 104, 'errorResponse': b'\x01'} if v12 else {'errorResponse': b'\x01'}
+    out('download_result', 'ProfileDownloadTriggerResult', {'eimTransactionId': b'\x07', 'profileDownloadTriggerResultData': ('profileDownloadError', err)})
+
+    if v12:
+        out('provide_result', 'EsipaMessageFromIpaToEim', ('provideEimPackageResult', {'eidValue': EID, 'eimPackageResult': ('ePRAndNotifications', {'euiccPackageResult': small_epr, 'notificationList': []})}))
+        out('provide_result_error', 'ProvideEimPackageResult', {'eimPackageResult': ('eimPackageResultResponseError', {'eimTransactionId': b'\x01', 'eimPackageResultErrorCode': 1})})
+        out('provide_result_acks', 'EsipaMessageFromEimToIpa', ('provideEimPackageResultResponse', ('eimAcknowledgements', [12, 13, 300])))
+        out('provide_result_empty', 'ProvideEimPackageResultResponse', ('emptyResponse', {}))
+        out('handle_notification_epr', 'HandleNotificationEsipa', ('provideEimPackageResult', {'eimPackageResult': ('euiccPackageResult', small_epr)}))
+    else:
+        out('provide_result', 'EsipaMessageFromIpaToEim', ('provideEimPackageResult', ('ePRAndNotifications', {'euiccPackageResult': small_epr, 'notificationList': ('euiccPackageResultList', [small_epr])})))
+        out('provide_result_error', 'ProvideEimPackageResult', ('eimPackageError', 2))
+        out('provide_result_acks', 'EsipaMessageFromEimToIpa', ('provideEimPackageResultResponse', {'eimAcknowledgements': [12, 13, 300]}))
+        out('provide_result_empty', 'ProvideEimPackageResultResponse', {})
+        out('handle_notification_epr', 'HandleNotificationEsipa', ('provideEimPackageResult', ('euiccPackageResult', small_epr)))
+    out('transfer_received', 'TransferEimPackageResponse', ('eimPackageReceived', 0))
+    out('transfer_acks', 'TransferEimPackageRequest', ('eimAcknowledgements', [1]))
+    out('cancel_session_esipa_ok', 'EsipaMessageFromEimToIpa', ('cancelSessionResponseEsipa', ('cancelSessionOk', {})))
+    out('bpp_error', 'GetBoundProfilePackageResponseEsipa', ('getBoundProfilePackageErrorEsipa', 95))
+    out('init_auth_error', 'InitiateAuthenticationResponseEsipa', ('initiateAuthenticationErrorEsipa', 50))
+    iar = {'euiccChallenge': bytes(range(16)), 'smdpAddress': 'smdp.example.com'}
+    if v12: iar['eimTransactionId'] = b'\x07'
+    out('init_auth_request', 'InitiateAuthenticationRequestEsipa', iar)
+
+    # ES10b
+    out('add_initial_eim', 'AddInitialEimRequest', {'eimConfigurationDataList': [cfg]})
+    out('add_initial_eim_ok', 'AddInitialEimResponse', ('addInitialEimOk', [('associationToken', 1), ('addOk', 0)]))
+    out('add_initial_eim_error', 'AddInitialEimResponse', ('addInitialEimError', 2))
+    out('get_eim_config', 'GetEimConfigurationDataRequest', {'searchCriteria': ('eimId', 'eim1')} if v12 else {})
+    out('get_eim_config_response', 'GetEimConfigurationDataResponse', {'eimConfigurationDataList': [{'eimId': 'eim1', 'eimFqdn': 'eim.example.com', 'counterValue': 3}]})
+    out('get_certs', 'GetCertsRequest', {'euiccCiPKId': bytes(range(20))})
+    out('get_certs_error', 'GetCertsResponse', ('getCertsError', 1))
+    out('rollback', 'ProfileRollbackRequest', {'refreshFlag': True})
+    out('rollback_response', 'ProfileRollbackResponse', {'cmdResult': 0, 'eUICCPackageResult': small_epr})
+    if v12:
+        out('configure', 'ConfigureImmediateProfileEnablingRequest', {'immediateEnableFlag': 0, 'defaultSmdpOid': (1, 3, 6, 1, 4, 1, 31746), 'defaultSmdpAddress': 'smdp.example.com'})
+        out('configure_response', 'ConfigureImmediateProfileEnablingResponse', {'configImmediateEnableResult': 2})
+        out('immediate_enable', 'ImmediateEnableRequest', {'refreshFlag': False})
+        out('immediate_enable_response', 'ImmediateEnableResponse', {'immediateEnableResult': 1})
+        out('emergency_enable', 'EnableEmergencyProfileRequest', {'refreshFlag': True})
+        out('emergency_disable_response', 'DisableEmergencyProfileResponse', {'disableEmergencyProfileResult': 2})
+        out('fallback', 'ExecuteFallbackMechanismRequest', {'refreshFlag': True})
+        out('fallback_response', 'ExecuteFallbackMechanismResponse', {'executeFallbackMechanismResult': 104})
+        out('return_fallback', 'ReturnFromFallbackRequest', {'refreshFlag': False})
+        out('return_fallback_response', 'ReturnFromFallbackResponse', {'returnFromFallbackResult': 6})
+        out('connectivity', 'GetConnectivityParametersRequest', {})
+        out('connectivity_response', 'GetConnectivityParametersResponse', ('connectivityParameters', {'httpParams': b'\x01\x02'}))
+        out('default_dp', 'SetDefaultDpAddressRequest', {'defaultDpAddress': 'dp.example.com'})
+        out('default_dp_response', 'SetDefaultDpAddressResponse', {'setDefaultDpAddressResult': 0})
+        out('memory_reset', 'EuiccMemoryResetRequest', {'resetOptions': (0b0000011, 7)})
+        out('memory_reset_response', 'EuiccMemoryResetResponse', {'resetResult': 0, 'resetEimResult': 2, 'resetImmediateEnableConfigResult': 1})
+    else:
+        out('configure', 'ConfigureAutoProfileEnablingRequest', {'autoEnableFlag': 0, 'smdpAddress': 'smdp.example.com'})
+        out('configure_response', 'ConfigureAutoProfileEnablingResponse', {'configAutoEnableResult': 2})
+        out('enable_using_dd', 'EnableUsingDDRequest', {})
+        out('enable_using_dd_response', 'EnableUsingDDResponse', {'enableUsingDDResult': 1})
+        out('retrieve_notifications_response', 'RetrieveNotificationsListResponse', ('euiccPackageResultList', [small_epr]))
+
+    return rows
+
+
 def lookup(m, name):
     """SGP32Definitions redefines some RSPDefinitions types; the redefinition is the one SGP.32 uses."""
     for module in (m.SGP32Definitions, m.RSPDefinitions):
@@ -405,28 +653,35 @@ def lookup(m, name):
     raise KeyError(name)
 
 
-def render(version, vid, type_name, value, m):
-    obj = lookup(m, type_name)
+def render(version, vid, obj, value, m):
     obj.set_val(value)
     der = obj.to_der()
-    jer = opaque_jer(json.loads(obj.to_jer()))
+    jer = opaque_jer(json.loads(obj.to_jer()), opaque_forms(m))
     obj.from_der(der)  # pycrate must read its own output back
-    return {"id": f"{version}/{vid}", "version": version, "type": type_name, "hex": der.hex().upper(), "jer": jer}
+    return {"id": f"{version}/{vid}", "version": version, "type": obj._name, "hex": der.hex().upper(), "jer": jer}
 
 
 def main():
     out = []
     failures = []
-    for version, path in MODULES.items():
-        m = importlib.import_module(path)
-        cases = vectors_sgp32(m, version)
+    modules = {version: importlib.import_module(path) for version, path in MODULES.items()}
+    # The SGP.22 builder cases are written against the v1.2 module. v1.0 eUICCs take SGP.22's memory reset
+    # (BF34), while SGP.32 v1.2 redefines that name as BF64, so that one vector is a v1.0 vector.
+    sgp22_builders = cases_sgp22_messages(modules["v1.2"])
+    bf34 = [c for c in sgp22_builders if c[0] == "sgp22-MEMORY_RESET_BF34"]
+    for version, m in modules.items():
+        cases = [(vid, lookup(m, name), value) for vid, name, value in vectors_sgp32(m, version)]
+        cases += cases_sgp32_messages(m, version)
         if version == "v1.2":
-            cases = vectors_sgp22(m) + cases
-        for vid, type_name, value in cases:
+            cases = [(vid, lookup(m, name), value) for vid, name, value in vectors_sgp22(m)] + cases
+            cases += [c for c in sgp22_builders if c not in bf34]
+        else:
+            cases += bf34
+        for vid, obj, value in cases:
             try:
-                out.append(render(version, vid, type_name, value, m))
+                out.append(render(version, vid, obj, value, m))
             except Exception as e:  # report every broken vector, not just the first
-                failures.append(f"{version}/{vid} ({type_name}): {type(e).__name__}: {e}")
+                failures.append(f"{version}/{vid} ({obj._name}): {type(e).__name__}: {e}")
     if failures:
         sys.stderr.write("\n".join(failures) + "\n")
         sys.exit(1)
