@@ -8,8 +8,12 @@ use euicc_asn1::registry::{Sgp32Version, lookup};
 pub fn decode_family(types: &[&str], data: &[u8]) {
     for version in [Sgp32Version::V1_0, Sgp32Version::V1_2] {
         for name in types {
-            let Some(entry) = lookup(name, version) else { continue };
-            let Ok(value) = (entry.decode)(data) else { continue };
+            let Some(entry) = lookup(name, version) else {
+                continue;
+            };
+            let Ok(value) = (entry.decode)(data) else {
+                continue;
+            };
             let der = (entry.encode)(&value).expect("a decoded value re-encodes");
             let again = (entry.decode)(&der).expect("our own DER decodes");
             assert_eq!(again, value, "{name} changed across a re-encoding");
