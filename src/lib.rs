@@ -4,6 +4,7 @@
 
 pub mod apdu;
 pub mod cli;
+pub mod euicc;
 pub mod modem;
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -3,9 +3,17 @@
 //! `anyhow` lives here and nowhere below: every layer returns its own typed error and the CLI turns it into
 //! a message and a stable exit code.
 
+mod apdu;
 mod asn1;
+mod card;
+mod certs;
+mod eim;
 mod info;
 mod logging;
+mod memory_reset;
+mod notifications;
+mod output;
+mod profiles;
 #[cfg(feature = "sim")]
 mod sim;
 pub mod target;
@@ -13,10 +21,13 @@ pub mod target;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Exit code for a usage or input error (bad hex, unknown type, undecodable bytes).
+/// Exit code for a usage or input error (bad hex, unknown type, undecodable bytes, a missing confirmation).
 pub const EXIT_INPUT: u8 = 2;
-/// Exit code for any other failure.
+/// Exit code for any other failure (the modem, the link or the card did not answer, an undecodable answer).
 pub const EXIT_FAILURE: u8 = 1;
+/// Exit code when the eUICC answered and refused: a result code other than ok, local profile management
+/// refused, or a function its SGP.32 version lacks.
+pub const EXIT_REFUSED: u8 = 3;
 
 /// Top-level arguments shared by every subcommand.
 #[derive(Debug, Parser)]
@@ -42,8 +53,22 @@ pub enum Command {
     /// Inspect SGP.22 / SGP.32 messages.
     #[command(subcommand)]
     Asn1(asn1::Asn1Command),
-    /// Show what the eUICC says about itself (its EID, for now).
+    /// Show what the eUICC says about itself: EID, EUICCInfo1 and EUICCInfo2.
     Info,
+    /// List the profiles, or enable, disable, delete or rename one (ES10c).
+    Profiles(profiles::ProfilesArgs),
+    /// List or remove pending notifications.
+    #[command(subcommand)]
+    Notifications(notifications::NotificationsCommand),
+    /// List the eIM configurations, or add the initial eIM.
+    #[command(subcommand)]
+    Eim(eim::EimCommand),
+    /// Show the EUM and eUICC certificates (GetCerts).
+    Certs(certs::CertsArgs),
+    /// Erase profiles or configuration (EuiccMemoryReset); needs --yes.
+    MemoryReset(memory_reset::MemoryResetArgs),
+    /// Send raw APDUs on the ISD-R channel (debugging).
+    Apdu(apdu::ApduArgs),
     /// The simulated modem (tests, demos, benchmarks, no hardware).
     #[cfg(feature = "sim")]
     #[command(subcommand)]
@@ -56,6 +81,12 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Asn1(cmd) => asn1::run(cmd),
         Command::Info => info::run(&cli.target, cli.json),
+        Command::Profiles(args) => profiles::run(&cli.target, args, cli.json),
+        Command::Notifications(cmd) => notifications::run(&cli.target, cmd, cli.json),
+        Command::Eim(cmd) => eim::run(&cli.target, cmd, cli.json),
+        Command::Certs(args) => certs::run(&cli.target, args, cli.json),
+        Command::MemoryReset(args) => memory_reset::run(&cli.target, args, cli.json),
+        Command::Apdu(args) => apdu::run(&cli.target, args, cli.json),
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd),
     };

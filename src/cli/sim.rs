@@ -2,13 +2,22 @@
 
 use super::Failure;
 use super::target::runtime;
+use crate::sim::crypto::pki::{DEFAULT_SMDP_HOST, TestPki};
+use crate::sim::euicc::{self, SimEuicc};
 use crate::sim::minimal_isdr::MinimalIsdr;
 use crate::sim::modem::quirks::QUIRKS;
 use crate::sim::modem::{Quirks, ServerConfig, serve};
+use crate::sim::smdp;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
-use std::path::PathBuf;
+use euicc_asn1::Eid;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// ICCID and size of the profile the simulated SM-DP+ of `sim serve` offers.
+const SMDP_ICCID: &str = "8949449999999990031";
+const SMDP_PACKAGE_LEN: usize = 20 * 1024;
 
 /// The `sim` subcommands.
 #[derive(Debug, Subcommand)]
@@ -36,9 +45,22 @@ pub struct ServeArgs {
     /// Extra latency before every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
-    /// The simulated eUICC's EID (32 hex digits).
+    /// The simulated eUICC's EID (32 hex digits), for a generated identity.
     #[arg(long)]
     pub eid: Option<String>,
+    /// Load the eUICC identity (certificates and key) from DIR; a test PKI is generated there if DIR holds none.
+    #[arg(long, value_name = "DIR")]
+    pub identity: Option<PathBuf>,
+    /// Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.
+    #[arg(long, value_name = "FILE")]
+    pub sim_state: Option<PathBuf>,
+    /// Also run a simulated SM-DP+ (ES9+ over HTTPS) on ADDR, e.g. 127.0.0.1:0, with the SM-DP+ certificates
+    /// of the test PKI in --identity; prints its bound address as a JSON line.
+    #[arg(long, value_name = "ADDR", requires = "identity")]
+    pub smdp_listen: Option<SocketAddr>,
+    /// The matching ID of the simulated SM-DP+'s order (a synthetic 20 KB profile).
+    #[arg(long, value_name = "ID", default_value = "EUICCD-SIM-1")]
+    pub smdp_matching_id: String,
 }
 
 /// Runs a `sim` subcommand.
@@ -52,14 +74,40 @@ pub fn run(command: SimCommand) -> Result<(), Failure> {
         }
         SimCommand::Serve(args) => {
             super::logging::init();
-            let config = server_config(args)?;
-            runtime()?.block_on(serve(config))?;
-            Ok(())
+            let smdp_args = (
+                args.smdp_listen,
+                args.identity.clone(),
+                args.smdp_matching_id.clone(),
+            );
+            // The eUICC set-up first: it generates the test PKI in --identity when the directory is empty.
+            let (config, euicc) = server_config(args)?;
+            let smdp = match smdp_args {
+                (Some(listen), Some(dir), matching_id) => {
+                    Some((listen, smdp_server(&dir, &matching_id)?))
+                }
+                _ => None,
+            };
+            runtime()?.block_on(async {
+                // Kept alive while the modem serves; dropping it stops the SM-DP+.
+                let _smdp = match smdp {
+                    Some((listen, (server, tls))) => {
+                        let handle = smdp::server::start(server, &tls, listen).await?;
+                        let line = serde_json::json!({
+                            "smdp": { "address": handle.local_addr().to_string(), "host": DEFAULT_SMDP_HOST }
+                        });
+                        println!("{line}");
+                        Some(handle)
+                    }
+                    None => None,
+                };
+                serve(config, euicc).await?;
+                Ok::<_, Failure>(())
+            })
         }
     }
 }
 
-fn server_config(args: ServeArgs) -> Result<ServerConfig, Failure> {
+fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
     let mut quirks = Quirks::default();
     for name in &args.quirks {
         quirks
@@ -73,14 +121,44 @@ fn server_config(args: ServeArgs) -> Result<ServerConfig, Failure> {
             .and_then(|bytes| <[u8; 16]>::try_from(bytes).ok())
             .ok_or_else(|| Failure::input(anyhow!("--eid takes 32 hex digits, not {hex:?}")))?,
     };
+    let eid = Eid::from_bytes(eid).map_err(|e| Failure::input(anyhow!("--eid: {e}")))?;
+    let euicc = euicc::open(args.identity.as_deref(), args.sim_state.as_deref(), &eid)
+        .map_err(|e| Failure::input(anyhow!(e)))?;
     if args.baud == Some(0) {
         return Err(Failure::input(anyhow!("--baud must be above 0")));
     }
-    Ok(ServerConfig {
+    let config = ServerConfig {
         link: args.pty_link,
         quirks,
         baud: args.baud,
         latency: Duration::from_millis(args.latency_ms),
-        eid,
-    })
+    };
+    Ok((config, euicc))
+}
+
+/// The simulated SM-DP+ of `sim serve --smdp-listen`: the test PKI in `dir` (the eUICC's, so both trust the
+/// same CI) and one order for `matching_id`.
+fn smdp_server(
+    dir: &Path,
+    matching_id: &str,
+) -> Result<(smdp::SmdpServer, crate::sim::crypto::pki::CertAndKey), Failure> {
+    let pki = TestPki::load_from(dir).map_err(|e| {
+        Failure::input(anyhow!(
+            "--smdp-listen needs a test PKI with SM-DP+ certificates in --identity: {e}"
+        ))
+    })?;
+    let mut server =
+        smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(&pki, DEFAULT_SMDP_HOST))?;
+    let metadata = smdp::ProfileMetadata {
+        iccid: SMDP_ICCID.parse()?,
+        service_provider_name: "euiccd simulator".into(),
+        profile_name: "Simulated profile".into(),
+        class: smdp::ProfileClass::Operational,
+    };
+    server.add_order(smdp::ProfileOrder::new(
+        smdp::Secret::new(matching_id),
+        smdp::synthetic_profile_package(&metadata.iccid, SMDP_PACKAGE_LEN),
+        metadata,
+    ))?;
+    Ok((server, pki.dp_tls))
 }

@@ -23,6 +23,12 @@ pub struct TargetArgs {
     /// Use the simulated eUICC in this process instead of a modem.
     #[arg(long, conflicts_with = "device")]
     pub sim: bool,
+    /// With --sim: load the eUICC identity from DIR (a test PKI is generated there if DIR holds none).
+    #[arg(long, requires = "sim", value_name = "DIR")]
+    pub identity: Option<PathBuf>,
+    /// With --sim: keep the eUICC's state (profiles, eIMs, notifications) in FILE across runs.
+    #[arg(long, requires = "sim", value_name = "FILE")]
+    pub sim_state: Option<PathBuf>,
     /// STORE DATA block size, 6 to 255 (smaller helps cards that answer 66 01 and modems with short lines).
     #[arg(long, default_value_t = 255)]
     pub block_size: usize,
@@ -32,7 +38,7 @@ impl TargetArgs {
     /// The transport these options describe. Must run inside the tokio runtime (the AT engine is a task).
     pub fn connect(&self) -> Result<Transport, Failure> {
         if self.sim {
-            return simulated();
+            return simulated(self.identity.as_deref(), self.sim_state.as_deref());
         }
         if self.transport == TransportKind::Pcsc {
             return pcsc(self.device.as_ref());
@@ -65,19 +71,26 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 #[cfg(feature = "sim")]
-fn simulated() -> Result<Transport, Failure> {
+fn simulated(
+    identity: Option<&std::path::Path>,
+    state: Option<&std::path::Path>,
+) -> Result<Transport, Failure> {
     use crate::apdu::inprocess::InProcessChannel;
     use crate::sim::card::{ResponseMode, SimCard};
     use crate::sim::minimal_isdr::MinimalIsdr;
-    let card = SimCard::new(
-        Box::new(MinimalIsdr::default()) as Box<_>,
-        ResponseMode::GetResponse,
-    );
+    let eid = euicc_asn1::Eid::from_bytes(MinimalIsdr::DEFAULT_EID)
+        .map_err(|e| Failure::input(anyhow!(e)))?;
+    let euicc =
+        crate::sim::euicc::open(identity, state, &eid).map_err(|e| Failure::input(anyhow!(e)))?;
+    let card = SimCard::new(Box::new(euicc) as Box<_>, ResponseMode::GetResponse);
     Ok(Transport::InProcess(InProcessChannel::new(card)))
 }
 
 #[cfg(not(feature = "sim"))]
-fn simulated() -> Result<Transport, Failure> {
+fn simulated(
+    _identity: Option<&std::path::Path>,
+    _state: Option<&std::path::Path>,
+) -> Result<Transport, Failure> {
     Err(Failure::input(anyhow!(
         "this build has no simulator (cargo feature `sim`)"
     )))

@@ -4,5 +4,7 @@
 
 pub mod card;
 pub mod crypto;
+pub mod euicc;
 pub mod minimal_isdr;
 pub mod modem;
+pub mod smdp;

@@ -8,8 +8,7 @@
 
 use super::interpreter::{Action, AtInterpreter, Counters};
 use super::quirks::Quirks;
-use crate::sim::card::{ResponseMode, SimCard};
-use crate::sim::minimal_isdr::MinimalIsdr;
+use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -56,8 +55,6 @@ pub struct ServerConfig {
     pub baud: Option<u32>,
     /// Extra time before each answer.
     pub latency: Duration,
-    /// The simulated eUICC's EID.
-    pub eid: [u8; 16],
 }
 
 /// The terminal pair: the controlling side the server talks on, and the terminal side it keeps open.
@@ -153,9 +150,13 @@ fn print_counters(counters: Counters) {
     println!("{line}");
 }
 
-/// Runs the simulated modem until SIGINT or SIGTERM, and returns its counters.
-pub async fn serve(config: ServerConfig) -> Result<Counters, ServerError> {
-    let card = SimCard::new(MinimalIsdr::new(config.eid), ResponseMode::GetResponse);
+/// Runs the simulated modem with `applet` as the eUICC's ISD-R until SIGINT or SIGTERM, and returns its
+/// counters.
+pub async fn serve<A: IsdrApplet>(
+    config: ServerConfig,
+    applet: A,
+) -> Result<Counters, ServerError> {
+    let card = SimCard::new(applet, ResponseMode::GetResponse);
     let mut modem = AtInterpreter::new(card, config.quirks, config.latency);
     let result = run(&mut modem, &config).await;
     remove_link(&config.link);
@@ -163,8 +164,8 @@ pub async fn serve(config: ServerConfig) -> Result<Counters, ServerError> {
     result.map(|()| modem.counters())
 }
 
-async fn run(
-    modem: &mut AtInterpreter<MinimalIsdr>,
+async fn run<A: IsdrApplet>(
+    modem: &mut AtInterpreter<A>,
     config: &ServerConfig,
 ) -> Result<(), ServerError> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(io_error("installing SIGINT"))?;

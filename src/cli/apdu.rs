@@ -1,0 +1,75 @@
+//! `euiccd apdu HEX...`: raw APDUs on the ISD-R's logical channel, for debugging. The channel bits of CLA are
+//! set by the transport; no GET RESPONSE is sent.
+
+use super::card::with_euicc;
+use super::output::{Report, Table, emit};
+use super::target::TargetArgs;
+use super::{EXIT_INPUT, Failure};
+use crate::euicc::EuiccError;
+use anyhow::anyhow;
+use clap::Args;
+use serde::Serialize;
+
+/// `apdu HEX...`.
+#[derive(Debug, Clone, Args)]
+pub struct ApduArgs {
+    /// The APDUs, in hex (spaces within one argument are not allowed).
+    #[arg(required = true)]
+    pub apdus: Vec<String>,
+}
+
+/// Runs `apdu`.
+pub fn run(target: &TargetArgs, args: ApduArgs, json: bool) -> Result<(), Failure> {
+    let commands = args
+        .apdus
+        .iter()
+        .map(|text| {
+            hex::decode(text).map_err(|e| Failure {
+                error: anyhow!("{text:?} is not hex: {e}"),
+                code: EXIT_INPUT,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let exchanges = with_euicc(target, async |euicc| {
+        let mut out = Vec::with_capacity(commands.len());
+        for command in &commands {
+            let response = euicc
+                .session()
+                .transmit_raw(command)
+                .await
+                .map_err(|source| EuiccError::Transport {
+                    function: "APDU",
+                    source,
+                })?;
+            out.push(Exchange {
+                command: hex::encode_upper(command),
+                response: hex::encode_upper(&response.data),
+                sw: format!("{:04X}", response.sw.0),
+            });
+        }
+        Ok(out)
+    })?;
+    emit(&ApduReport { exchanges }, json)
+}
+
+#[derive(Debug, Serialize)]
+struct ApduReport {
+    exchanges: Vec<Exchange>,
+}
+
+#[derive(Debug, Serialize)]
+struct Exchange {
+    command: String,
+    response: String,
+    sw: String,
+}
+
+impl Report for ApduReport {
+    fn human(&self) -> String {
+        let mut table = Table::new(&["COMMAND", "SW", "RESPONSE"]);
+        for e in &self.exchanges {
+            table.row(vec![e.command.clone(), e.sw.clone(), e.response.clone()]);
+        }
+        table.render("no APDUs")
+    }
+}

@@ -1,0 +1,89 @@
+//! Running one command against the eUICC: open the session, call the client, close, map errors to exit
+//! codes.
+
+use super::target::{TargetArgs, runtime};
+use super::{EXIT_FAILURE, EXIT_INPUT, EXIT_REFUSED, Failure};
+use crate::apdu::{IsdrSession, Transport};
+use crate::euicc::{Euicc, EuiccError};
+
+/// Opens the eUICC named by `target`, runs `work` on it and closes the logical channel (even when `work`
+/// failed; that failure is the one reported).
+pub fn with_euicc<T>(
+    target: &TargetArgs,
+    work: impl AsyncFnOnce(&mut Euicc<Transport>) -> Result<T, EuiccError>,
+) -> Result<T, Failure> {
+    super::logging::init();
+    runtime()?.block_on(async {
+        let session = IsdrSession::new(target.connect()?, target.session_config())?;
+        let mut euicc = Euicc::new(session);
+        let outcome = work(&mut euicc).await;
+        let closed = euicc.close().await;
+        let value = outcome.map_err(failure)?;
+        closed.map_err(failure)?;
+        Ok(value)
+    })
+}
+
+/// The exit code and message of an eUICC error.
+pub fn failure(error: EuiccError) -> Failure {
+    let code = match &error {
+        EuiccError::Refused { .. }
+        | EuiccError::LocalManagementRefused { .. }
+        | EuiccError::Unsupported { .. } => EXIT_REFUSED,
+        EuiccError::InvalidRequest { .. } => EXIT_INPUT,
+        EuiccError::Transport { .. } | EuiccError::Undecodable { .. } => EXIT_FAILURE,
+    };
+    let policy = matches!(
+        &error,
+        EuiccError::Refused {
+            function: "EnableProfile" | "DisableProfile" | "DeleteProfile",
+            code: 3,
+            ..
+        }
+    );
+    let error = anyhow::Error::from(error);
+    Failure {
+        error: if policy {
+            error.context(
+                "the eUICC refuses local profile management; an IoT eUICC takes profile changes \
+                 (enable, disable, delete) from its eIM",
+            )
+        } else {
+            error
+        },
+        code,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use euicc_asn1::types::sgp22::codes;
+
+    #[test]
+    fn refusals_exit_3_and_policy_refusals_point_to_the_eim() {
+        let policy = failure(EuiccError::refused(
+            "EnableProfile",
+            codes::ENABLE_RESULT,
+            3,
+        ));
+        assert_eq!(policy.code, EXIT_REFUSED);
+        let text = format!("{:#}", policy.error);
+        assert!(text.contains("takes profile changes"), "{text}");
+        assert!(text.contains("disallowedByPolicy (3)"), "{text}");
+
+        let other = failure(EuiccError::refused(
+            "DeleteProfile",
+            codes::DELETE_RESULT,
+            1,
+        ));
+        assert_eq!(other.code, EXIT_REFUSED);
+        assert!(!format!("{:#}", other.error).contains("eIM"));
+
+        let input = failure(EuiccError::InvalidRequest {
+            function: "SetNickname",
+            reason: "too long",
+        });
+        assert_eq!(input.code, EXIT_INPUT);
+    }
+}

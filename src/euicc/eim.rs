@@ -1,0 +1,251 @@
+//! eIM configuration and certificates (SGP.32 ES10b): GetEimConfigurationData, AddInitialEim, GetCerts.
+//!
+//! [`EimConfig`] is one view of an eIM's configuration for both SGP.32 layouts; the client converts it to and
+//! from the v1.0 or v1.2 encoding the eUICC speaks.
+
+use super::{Euicc, EuiccError, Version};
+use crate::apdu::CardChannel;
+use euicc_asn1::types::sgp22::Certificate;
+use euicc_asn1::types::sgp32::common::{
+    AddInitialEimResponse, AddInitialEimResult, Certs, GET_CERTS_ERROR, GetCertsRequest,
+    GetCertsResponse, SubjectPublicKeyInfo,
+};
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::{BitString, Null, Octets};
+
+/// An eIM key: its signing key (`eimPublicKeyData`) or its TLS trust anchor (`trustedPublicKeyDataTls`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EimKey {
+    /// A bare public key.
+    PublicKey(SubjectPublicKeyInfo),
+    /// A certificate.
+    Certificate(Certificate),
+}
+
+impl EimKey {
+    /// The DER of the key or certificate.
+    pub fn as_der(&self) -> &[u8] {
+        match self {
+            Self::PublicKey(key) => key.as_der(),
+            Self::Certificate(cert) => cert.as_der(),
+        }
+    }
+}
+
+/// The configuration of one eIM, in either SGP.32 layout.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EimConfig {
+    /// The eIM's identifier.
+    pub eim_id: String,
+    /// Where the IPA reaches the eIM (`host[:port]`).
+    pub fqdn: Option<String>,
+    /// How `eim_id` is to be read (`EIM_ID_TYPE`).
+    pub id_type: Option<i64>,
+    /// The replay counter.
+    pub counter_value: Option<i64>,
+    /// The association token the eUICC assigned.
+    pub association_token: Option<i64>,
+    /// The key that verifies the eIM's packages.
+    pub public_key: Option<EimKey>,
+    /// The trust anchor of the eIM's TLS server.
+    pub tls_anchor: Option<EimKey>,
+    /// The protocols the eIM supports (bits: retrieveHttps 0, retrieveCoaps 1, injectHttps 2, injectCoaps 3,
+    /// proprietary 4).
+    pub supported_protocol: Option<BitString>,
+    /// The CI key of the eIM's certificate chain.
+    pub ci_pk_id: Option<Octets>,
+    /// The eIM supports indirect profile download (v1.2 only).
+    pub indirect_profile_download: bool,
+}
+
+/// Conversions between [`EimKey`] and one version's two key CHOICEs.
+macro_rules! key_conversions {
+    ($v:ident) => {
+        impl From<$v::EimPublicKeyData> for EimKey {
+            fn from(key: $v::EimPublicKeyData) -> Self {
+                match key {
+                    $v::EimPublicKeyData::EimPublicKey(k) => Self::PublicKey(k),
+                    $v::EimPublicKeyData::EimCertificate(c) => Self::Certificate(c),
+                }
+            }
+        }
+        impl From<EimKey> for $v::EimPublicKeyData {
+            fn from(key: EimKey) -> Self {
+                match key {
+                    EimKey::PublicKey(k) => Self::EimPublicKey(k),
+                    EimKey::Certificate(c) => Self::EimCertificate(c),
+                }
+            }
+        }
+        impl From<$v::TrustedPublicKeyDataTls> for EimKey {
+            fn from(key: $v::TrustedPublicKeyDataTls) -> Self {
+                match key {
+                    $v::TrustedPublicKeyDataTls::TrustedEimPkTls(k) => Self::PublicKey(k),
+                    $v::TrustedPublicKeyDataTls::TrustedCertificateTls(c) => Self::Certificate(c),
+                }
+            }
+        }
+        impl From<EimKey> for $v::TrustedPublicKeyDataTls {
+            fn from(key: EimKey) -> Self {
+                match key {
+                    EimKey::PublicKey(k) => Self::TrustedEimPkTls(k),
+                    EimKey::Certificate(c) => Self::TrustedCertificateTls(c),
+                }
+            }
+        }
+    };
+}
+
+key_conversions!(v1_0);
+key_conversions!(v1_2);
+
+impl From<v1_2::EimConfigurationData> for EimConfig {
+    fn from(c: v1_2::EimConfigurationData) -> Self {
+        Self {
+            eim_id: c.eim_id,
+            fqdn: c.eim_fqdn,
+            id_type: c.eim_id_type,
+            counter_value: c.counter_value,
+            association_token: c.association_token,
+            public_key: c.eim_public_key_data.map(Into::into),
+            tls_anchor: c.trusted_public_key_data_tls.map(Into::into),
+            supported_protocol: c.eim_supported_protocol,
+            ci_pk_id: c.euicc_ci_pk_id,
+            indirect_profile_download: c.indirect_profile_download.is_some(),
+        }
+    }
+}
+
+impl From<v1_0::EimConfigurationData> for EimConfig {
+    fn from(c: v1_0::EimConfigurationData) -> Self {
+        Self {
+            eim_id: c.eim_id,
+            fqdn: c.eim_fqdn,
+            id_type: c.eim_id_type,
+            counter_value: c.counter_value,
+            association_token: c.association_token,
+            public_key: c.eim_public_key_data.map(Into::into),
+            tls_anchor: c.trusted_public_key_data_tls.map(Into::into),
+            supported_protocol: c.eim_supported_protocol,
+            ci_pk_id: c.euicc_ci_pk_id,
+            indirect_profile_download: false,
+        }
+    }
+}
+
+impl From<EimConfig> for v1_2::EimConfigurationData {
+    fn from(c: EimConfig) -> Self {
+        Self {
+            eim_id: c.eim_id,
+            eim_fqdn: c.fqdn,
+            eim_id_type: c.id_type,
+            counter_value: c.counter_value,
+            association_token: c.association_token,
+            eim_public_key_data: c.public_key.map(Into::into),
+            trusted_public_key_data_tls: c.tls_anchor.map(Into::into),
+            eim_supported_protocol: c.supported_protocol,
+            euicc_ci_pk_id: c.ci_pk_id,
+            indirect_profile_download: c.indirect_profile_download.then_some(Null),
+        }
+    }
+}
+
+impl From<EimConfig> for v1_0::EimConfigurationData {
+    /// Drops `indirect_profile_download`, which v1.0 cannot express ([`Euicc::add_initial_eim`] refuses it).
+    fn from(c: EimConfig) -> Self {
+        Self {
+            eim_id: c.eim_id,
+            eim_fqdn: c.fqdn,
+            eim_id_type: c.id_type,
+            counter_value: c.counter_value,
+            association_token: c.association_token,
+            eim_public_key_data: c.public_key.map(Into::into),
+            trusted_public_key_data_tls: c.tls_anchor.map(Into::into),
+            eim_supported_protocol: c.supported_protocol,
+            euicc_ci_pk_id: c.ci_pk_id,
+        }
+    }
+}
+
+impl<C: CardChannel> Euicc<C> {
+    /// GetEimConfigurationData: every eIM the eUICC is associated with.
+    pub async fn eim_configuration(&mut self) -> Result<Vec<EimConfig>, EuiccError> {
+        const FUNCTION: &str = "GetEimConfigurationData";
+        Ok(match self.version().await? {
+            Version::V1_2 => {
+                let request = v1_2::GetEimConfigurationDataRequest {
+                    search_criteria: None,
+                };
+                let response: v1_2::GetEimConfigurationDataResponse =
+                    self.call(FUNCTION, &request).await?;
+                convert_all(response.eim_configuration_data_list)
+            }
+            Version::V1_0 => {
+                let request = v1_0::GetEimConfigurationDataRequest {};
+                let response: v1_0::GetEimConfigurationDataResponse =
+                    self.call(FUNCTION, &request).await?;
+                convert_all(response.eim_configuration_data_list)
+            }
+        })
+    }
+
+    /// AddInitialEim: associates the first eIMs (initial provisioning only; later changes are signed eIM
+    /// configuration operations). Returns one outcome per configuration, in order.
+    pub async fn add_initial_eim(
+        &mut self,
+        configs: Vec<EimConfig>,
+    ) -> Result<Vec<AddInitialEimResult>, EuiccError> {
+        const FUNCTION: &str = "AddInitialEim";
+        let (response, errors) = match self.version().await? {
+            Version::V1_2 => {
+                let request = v1_2::AddInitialEimRequest {
+                    eim_configuration_data_list: convert_all(configs),
+                };
+                (
+                    self.call(FUNCTION, &request).await?,
+                    v1_2::ADD_INITIAL_EIM_ERROR,
+                )
+            }
+            Version::V1_0 => {
+                if configs.iter().any(|c| c.indirect_profile_download) {
+                    return Err(EuiccError::InvalidRequest {
+                        function: FUNCTION,
+                        reason: "SGP.32 v1.0 has no indirectProfileDownload flag",
+                    });
+                }
+                let request = v1_0::AddInitialEimRequest {
+                    eim_configuration_data_list: convert_all(configs),
+                };
+                (
+                    self.call(FUNCTION, &request).await?,
+                    v1_0::ADD_INITIAL_EIM_ERROR,
+                )
+            }
+        };
+        match response {
+            AddInitialEimResponse::AddInitialEimOk(results) => Ok(results),
+            AddInitialEimResponse::AddInitialEimError(code) => {
+                Err(EuiccError::refused(FUNCTION, errors, code))
+            }
+        }
+    }
+
+    /// GetCerts: the EUM and eUICC certificates, for the CI key `ci_pk_id` or the eUICC's choice.
+    pub async fn certs(&mut self, ci_pk_id: Option<Octets>) -> Result<Certs, EuiccError> {
+        const FUNCTION: &str = "GetCerts";
+        let request = GetCertsRequest {
+            euicc_ci_pk_id: ci_pk_id,
+        };
+        match self.call(FUNCTION, &request).await? {
+            GetCertsResponse::Certs(certs) => Ok(certs),
+            GetCertsResponse::GetCertsError(code) => {
+                Err(EuiccError::refused(FUNCTION, GET_CERTS_ERROR, code))
+            }
+        }
+    }
+}
+
+/// Converts every element.
+fn convert_all<A, B: From<A>>(items: Vec<A>) -> Vec<B> {
+    items.into_iter().map(Into::into).collect()
+}

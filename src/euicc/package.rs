@@ -1,0 +1,152 @@
+//! SGP.32 ES10b functions the IPA agent uses: eUICC packages, rollback, immediate enable, fallback and
+//! connectivity parameters.
+
+use super::error::check;
+use super::{Euicc, EuiccError, Version, decode};
+use crate::apdu::CardChannel;
+use euicc_asn1::types::sgp32::common::{
+    PROFILE_ROLLBACK_RESULT, ProfileRollbackRequest, RefreshFlag,
+};
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+
+/// The answer to ProfileRollback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollbackOutcome {
+    /// The eUICC Package Result of the rolled-back package (`BF51 …`), as the eUICC signed it; it is owed
+    /// to the eIM.
+    pub package_result: Option<Vec<u8>>,
+}
+
+impl<C: CardChannel> Euicc<C> {
+    /// LoadEuiccPackage: passes the eIM's EuiccPackageRequest (`BF51 …`) byte for byte and returns the eUICC
+    /// Package Result exactly as the eUICC produced it (after checking that it decodes).
+    pub async fn load_euicc_package(&mut self, request: &[u8]) -> Result<Vec<u8>, EuiccError> {
+        const FUNCTION: &str = "LoadEuiccPackage";
+        let version = self.version().await?;
+        let answer = self.exchange(FUNCTION, request).await?;
+        match version {
+            Version::V1_2 => decode::<v1_2::EuiccPackageResult>(FUNCTION, &answer).map(drop)?,
+            Version::V1_0 => decode::<v1_0::EuiccPackageResult>(FUNCTION, &answer).map(drop)?,
+        }
+        Ok(answer)
+    }
+
+    /// ProfileRollback: re-enables the profile enabled before the last `enable` package.
+    pub async fn profile_rollback(&mut self, refresh: bool) -> Result<RollbackOutcome, EuiccError> {
+        const FUNCTION: &str = "ProfileRollback";
+        let request = ProfileRollbackRequest(RefreshFlag {
+            refresh_flag: refresh,
+        });
+        let (code, package_result) = match self.version().await? {
+            Version::V1_2 => {
+                let r: v1_2::ProfileRollbackResponse = self.call(FUNCTION, &request).await?;
+                (
+                    r.cmd_result,
+                    r.e_uicc_package_result.map(|s| s.raw().to_vec()),
+                )
+            }
+            Version::V1_0 => {
+                let r: v1_0::ProfileRollbackResponse = self.call(FUNCTION, &request).await?;
+                (
+                    r.cmd_result,
+                    r.e_uicc_package_result.map(|s| s.raw().to_vec()),
+                )
+            }
+        };
+        check(FUNCTION, PROFILE_ROLLBACK_RESULT, code)?;
+        self.switched(refresh);
+        Ok(RollbackOutcome { package_result })
+    }
+
+    /// ImmediateEnable (v1.0: EnableUsingDD, which has no refresh flag): enables the profile just
+    /// downloaded.
+    pub async fn immediate_enable(&mut self, refresh: bool) -> Result<(), EuiccError> {
+        const FUNCTION: &str = "ImmediateEnable";
+        match self.version().await? {
+            Version::V1_2 => {
+                let request = v1_2::ImmediateEnableRequest(RefreshFlag {
+                    refresh_flag: refresh,
+                });
+                let r: v1_2::ImmediateEnableResponse = self.call(FUNCTION, &request).await?;
+                check(
+                    FUNCTION,
+                    v1_2::IMMEDIATE_ENABLE_RESULT,
+                    r.immediate_enable_result,
+                )?;
+                self.switched(refresh);
+                Ok(())
+            }
+            Version::V1_0 => {
+                let r: v1_0::EnableUsingDDResponse =
+                    self.call(FUNCTION, &v1_0::EnableUsingDDRequest {}).await?;
+                check(
+                    FUNCTION,
+                    v1_0::ENABLE_USING_DD_RESULT,
+                    r.enable_using_dd_result,
+                )?;
+                // EnableUsingDD has no refresh flag: the eUICC always refreshes.
+                self.switched(true);
+                Ok(())
+            }
+        }
+    }
+
+    /// ExecuteFallbackMechanism (v1.2): enables the profile with the fallback attribute.
+    pub async fn execute_fallback(&mut self, refresh: bool) -> Result<(), EuiccError> {
+        const FUNCTION: &str = "ExecuteFallbackMechanism";
+        self.require_v1_2(FUNCTION).await?;
+        let request = v1_2::ExecuteFallbackMechanismRequest(RefreshFlag {
+            refresh_flag: refresh,
+        });
+        let r: v1_2::ExecuteFallbackMechanismResponse = self.call(FUNCTION, &request).await?;
+        check(
+            FUNCTION,
+            v1_2::EXECUTE_FALLBACK_MECHANISM_RESULT,
+            r.execute_fallback_mechanism_result,
+        )?;
+        self.switched(refresh);
+        Ok(())
+    }
+
+    /// ReturnFromFallback (v1.2): re-enables the profile that was enabled before the fallback.
+    pub async fn return_from_fallback(&mut self, refresh: bool) -> Result<(), EuiccError> {
+        const FUNCTION: &str = "ReturnFromFallback";
+        self.require_v1_2(FUNCTION).await?;
+        let request = v1_2::ReturnFromFallbackRequest(RefreshFlag {
+            refresh_flag: refresh,
+        });
+        let r: v1_2::ReturnFromFallbackResponse = self.call(FUNCTION, &request).await?;
+        check(
+            FUNCTION,
+            v1_2::RETURN_FROM_FALLBACK_RESULT,
+            r.return_from_fallback_result,
+        )?;
+        self.switched(refresh);
+        Ok(())
+    }
+
+    /// GetConnectivityParameters (v1.2): connection settings stored in the enabled profile.
+    pub async fn connectivity_parameters(
+        &mut self,
+    ) -> Result<v1_2::ConnectivityParameters, EuiccError> {
+        const FUNCTION: &str = "GetConnectivityParameters";
+        self.require_v1_2(FUNCTION).await?;
+        match self
+            .call(FUNCTION, &v1_2::GetConnectivityParametersRequest {})
+            .await?
+        {
+            v1_2::GetConnectivityParametersResponse::ConnectivityParameters(p) => Ok(p),
+            v1_2::GetConnectivityParametersResponse::ConnectivityParametersError(code) => Err(
+                EuiccError::refused(FUNCTION, v1_2::CONNECTIVITY_PARAMETERS_ERROR, code),
+            ),
+        }
+    }
+
+    /// Fails with [`EuiccError::Unsupported`] unless the eUICC speaks v1.2.
+    async fn require_v1_2(&mut self, function: &'static str) -> Result<(), EuiccError> {
+        match self.version().await? {
+            Version::V1_2 => Ok(()),
+            version => Err(EuiccError::Unsupported { function, version }),
+        }
+    }
+}
