@@ -16,6 +16,8 @@ mod output;
 mod profiles;
 #[cfg(feature = "sim")]
 mod sim;
+#[cfg(feature = "sim")]
+mod sim_identity;
 pub mod target;
 
 use clap::{Parser, Subcommand};
@@ -88,7 +90,7 @@ pub fn main() -> ExitCode {
         Command::MemoryReset(args) => memory_reset::run(&cli.target, args, cli.json),
         Command::Apdu(args) => apdu::run(&cli.target, args, cli.json),
         #[cfg(feature = "sim")]
-        Command::Sim(cmd) => sim::run(cmd),
+        Command::Sim(cmd) => sim::run(cmd, cli.json),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -28,6 +28,8 @@ pub enum SimCommand {
     Serve(ServeArgs),
     /// List the quirks `serve --quirk` can switch on.
     Quirks,
+    /// Mint an eUICC identity under a given EUM (e.g. the GSMA SGP.26 test EUM) for `--identity DIR`.
+    Identity(super::sim_identity::IdentityArgs),
 }
 
 /// Options of `sim serve`.
@@ -64,8 +66,9 @@ pub struct ServeArgs {
 }
 
 /// Runs a `sim` subcommand.
-pub fn run(command: SimCommand) -> Result<(), Failure> {
+pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
     match command {
+        SimCommand::Identity(args) => super::sim_identity::run(args, json),
         SimCommand::Quirks => {
             for (name, what) in QUIRKS {
                 println!("{name:20} {what}");

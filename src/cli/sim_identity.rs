@@ -1,0 +1,78 @@
+//! `euiccd sim identity`: mint a simulated eUICC's identity under a given EUM.
+//!
+//! With the GSMA SGP.26 test EUM (its certificate and key are public) the simulated card gets an eUICC
+//! certificate that chains to the SGP.26 CI, so any SM-DP+ or eIM that trusts that CI accepts it. The
+//! directory written is what `--identity DIR` loads.
+
+use super::Failure;
+use crate::sim::crypto::cert::Certificate;
+use crate::sim::crypto::ecdsa::SigningKey;
+use crate::sim::crypto::pki::{CertAndKey, EuiccIdentity};
+use anyhow::{Context, anyhow};
+use clap::Args;
+use euicc_asn1::Eid;
+use std::path::{Path, PathBuf};
+
+/// Options of `sim identity`.
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// The EID to certify (32 digits; it must fit the EUM's name constraints, e.g. 89049032… for SGP.26).
+    #[arg(long)]
+    pub eid: String,
+    /// The EUM certificate (PEM or DER), e.g. SGP.26 `EUM/CERT_EUM_ECDSA_NIST.der`.
+    #[arg(long, value_name = "FILE")]
+    pub eum_cert: PathBuf,
+    /// The EUM private key (PKCS#8 or SEC1, PEM or DER), e.g. SGP.26 `EUM/SK_EUM_ECDSA_NIST.pem`.
+    #[arg(long, value_name = "FILE")]
+    pub eum_key: PathBuf,
+    /// A CI certificate the card trusts (repeat for several), e.g. SGP.26 `CertificateIssuer/CERT_CI_ECDSA_NIST.der`.
+    #[arg(long = "ci", value_name = "FILE", required = true)]
+    pub ci: Vec<PathBuf>,
+    /// The directory to write the identity to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+    std::fs::read(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(Failure::input)
+}
+
+/// Mints a fresh eUICC key and certificate under the EUM, checks the chain up to a CI, and writes the identity.
+pub fn run(args: IdentityArgs, json: bool) -> Result<(), Failure> {
+    let eid: Eid = args
+        .eid
+        .parse()
+        .map_err(|e| Failure::input(anyhow!("--eid: {e}")))?;
+    let eum = CertAndKey {
+        cert: Certificate::from_bytes(&read(&args.eum_cert)?)
+            .map_err(|e| Failure::input(anyhow!("--eum-cert {}: {e}", args.eum_cert.display())))?,
+        key: SigningKey::from_bytes(&read(&args.eum_key)?)
+            .map_err(|e| Failure::input(anyhow!("--eum-key {}: {e}", args.eum_key.display())))?,
+    };
+    let mut ci = Vec::new();
+    for path in &args.ci {
+        ci.push(
+            Certificate::from_bytes(&read(path)?)
+                .map_err(|e| Failure::input(anyhow!("--ci {}: {e}", path.display())))?,
+        );
+    }
+    let identity = EuiccIdentity::mint(&eid, &eum, ci)
+        .map_err(|e| Failure::input(anyhow!("cannot mint: {e}")))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    identity.write_to(&args.out)?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "eid": eid.to_string(), "identity": args.out })
+        );
+    } else {
+        println!(
+            "eUICC identity for EID {eid} written to {}",
+            args.out.display()
+        );
+    }
+    Ok(())
+}
