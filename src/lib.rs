@@ -2,9 +2,12 @@
 //!
 //! The crate is layered as `../ARCHITECTURE.md` describes: each module talks only to the one below it.
 
+pub mod agent;
 pub mod apdu;
 pub mod cli;
 pub mod euicc;
 pub mod modem;
+pub mod remote;
+pub mod secret;
 #[cfg(feature = "sim")]
 pub mod sim;

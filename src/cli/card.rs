@@ -12,27 +12,40 @@ pub fn with_euicc<T>(
     target: &TargetArgs,
     work: impl AsyncFnOnce(&mut Euicc<Transport>) -> Result<T, EuiccError>,
 ) -> Result<T, Failure> {
+    with_euicc_session(target, async |euicc| work(euicc).await.map_err(failure))
+}
+
+/// Like [`with_euicc`], for work that fails in other ways than the eUICC (a server, the user's input).
+pub fn with_euicc_session<T>(
+    target: &TargetArgs,
+    work: impl AsyncFnOnce(&mut Euicc<Transport>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     super::logging::init();
     runtime()?.block_on(async {
         let session = IsdrSession::new(target.connect()?, target.session_config())?;
         let mut euicc = Euicc::new(session);
         let outcome = work(&mut euicc).await;
         let closed = euicc.close().await;
-        let value = outcome.map_err(failure)?;
+        let value = outcome?;
         closed.map_err(failure)?;
         Ok(value)
     })
 }
 
-/// The exit code and message of an eUICC error.
-pub fn failure(error: EuiccError) -> Failure {
-    let code = match &error {
+/// The exit code of an eUICC error: refusals 3, bad input 2, transport and undecodable answers 1.
+pub fn exit_code(error: &EuiccError) -> u8 {
+    match error {
         EuiccError::Refused { .. }
         | EuiccError::LocalManagementRefused { .. }
         | EuiccError::Unsupported { .. } => EXIT_REFUSED,
         EuiccError::InvalidRequest { .. } => EXIT_INPUT,
         EuiccError::Transport { .. } | EuiccError::Undecodable { .. } => EXIT_FAILURE,
-    };
+    }
+}
+
+/// The exit code and message of an eUICC error.
+pub fn failure(error: EuiccError) -> Failure {
+    let code = exit_code(&error);
     let policy = matches!(
         &error,
         EuiccError::Refused {

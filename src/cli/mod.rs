@@ -7,6 +7,7 @@ mod apdu;
 mod asn1;
 mod card;
 mod certs;
+mod download;
 mod eim;
 mod info;
 mod logging;
@@ -14,6 +15,7 @@ mod memory_reset;
 mod notifications;
 mod output;
 mod profiles;
+mod remote;
 #[cfg(feature = "sim")]
 mod sim;
 #[cfg(feature = "sim")]
@@ -30,6 +32,9 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code when the eUICC answered and refused: a result code other than ok, local profile management
 /// refused, or a function its SGP.32 version lacks.
 pub const EXIT_REFUSED: u8 = 3;
+/// Exit code when an SM-DP+ executed an ES9+ function and refused it (`Failed` or `Expired`, with a subject
+/// and reason code in the message).
+pub const EXIT_SERVER: u8 = 4;
 
 /// Top-level arguments shared by every subcommand.
 #[derive(Debug, Parser)]
@@ -69,6 +74,8 @@ pub enum Command {
     Certs(certs::CertsArgs),
     /// Erase profiles or configuration (EuiccMemoryReset); needs --yes.
     MemoryReset(memory_reset::MemoryResetArgs),
+    /// Download a profile from an SM-DP+ with an activation code (ES9+, direct).
+    Download(download::DownloadArgs),
     /// Send raw APDUs on the ISD-R channel (debugging).
     Apdu(apdu::ApduArgs),
     /// The simulated modem (tests, demos, benchmarks, no hardware).
@@ -88,6 +95,7 @@ pub fn main() -> ExitCode {
         Command::Eim(cmd) => eim::run(&cli.target, cmd, cli.json),
         Command::Certs(args) => certs::run(&cli.target, args, cli.json),
         Command::MemoryReset(args) => memory_reset::run(&cli.target, args, cli.json),
+        Command::Download(args) => download::run(&cli.target, args, cli.json),
         Command::Apdu(args) => apdu::run(&cli.target, args, cli.json),
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, cli.json),

@@ -1,14 +1,19 @@
-//! `euiccd notifications`: list the pending notifications, remove one (ES10b).
+//! `euiccd notifications`: list the pending notifications, remove one (ES10b), or deliver them all to their
+//! addresses over ES9+ (`process`), each removed only after the server accepted it.
 
 use super::Failure;
-use super::card::with_euicc;
+use super::card::{failure, with_euicc, with_euicc_session};
 use super::output::{Report, Table, emit, fields, or_dash};
+use super::remote::RemoteArgs;
 use super::target::TargetArgs;
+use crate::remote::es9p::Es9;
+use anyhow::anyhow;
 use clap::Subcommand;
+use euicc_asn1::types::sgp22::PendingNotification;
 use euicc_asn1::types::sgp22::{NotificationMetadata, codes};
 use serde::Serialize;
 
-/// `notifications list|remove`.
+/// `notifications list|remove|process`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum NotificationsCommand {
     /// List the pending notifications (ES10b.ListNotification).
@@ -19,11 +24,58 @@ pub enum NotificationsCommand {
         /// The notification's sequence number.
         seq: i64,
     },
+    /// Deliver every pending notification to its address (ES9+ HandleNotification) and remove each one
+    /// the server accepted (HTTP 204); the others stay for the next run.
+    Process(RemoteArgs),
 }
 
 /// Runs `notifications`.
 pub fn run(target: &TargetArgs, command: NotificationsCommand, json: bool) -> Result<(), Failure> {
     match command {
+        NotificationsCommand::Process(remote) => {
+            let report = with_euicc_session(target, async |euicc| {
+                let pending = euicc
+                    .retrieve_notifications(None)
+                    .await
+                    .map_err(failure)?
+                    .notifications;
+                let mut client = None;
+                let mut processed = Vec::new();
+                for notification in pending {
+                    let Some(metadata) = metadata(notification.value()) else {
+                        continue;
+                    };
+                    let (seq_number, address) =
+                        (metadata.seq_number, metadata.notification_address.clone());
+                    let es9 = match &mut client {
+                        Some(es9) => es9,
+                        None => client.insert(remote.es9_client(&address)?),
+                    };
+                    let error = match es9.handle_notification(&address, notification.raw()).await {
+                        Ok(()) => euicc
+                            .remove_notification(seq_number)
+                            .await
+                            .err()
+                            .map(|e| format!("delivered, not removed: {e}")),
+                        Err(e) => Some(e.to_string()),
+                    };
+                    processed.push(Processed {
+                        seq_number,
+                        address,
+                        delivered: error.is_none(),
+                        error,
+                    });
+                }
+                Ok(ProcessReport { processed })
+            })?;
+            emit(&report, json)?;
+            match report.processed.iter().filter(|p| !p.delivered).count() {
+                0 => Ok(()),
+                n => {
+                    Err(anyhow!("{n} notification(s) not delivered; they stay on the eUICC").into())
+                }
+            }
+        }
         NotificationsCommand::List => {
             let list = with_euicc(target, async |euicc| euicc.list_notifications(None).await)?;
             emit(
@@ -94,6 +146,49 @@ impl Report for NotificationList {
                 or_dash(n.iccid.as_ref()),
                 n.address.clone(),
             ]);
+        }
+        table.render("no pending notifications")
+    }
+}
+
+/// The metadata of a pending notification in its full (non-compact) form.
+fn metadata(notification: &PendingNotification) -> Option<&NotificationMetadata> {
+    match notification {
+        PendingNotification::ProfileInstallationResult(pir) => Some(
+            &pir.profile_installation_result_data
+                .value()
+                .notification_metadata,
+        ),
+        PendingNotification::OtherSignedNotification(other) => {
+            Some(other.tbs_other_notification.value())
+        }
+        PendingNotification::CompactProfileInstallationResult(_)
+        | PendingNotification::CompactOtherSignedNotification(_) => None,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct ProcessReport {
+    processed: Vec<Processed>,
+}
+
+#[derive(Debug, Serialize)]
+struct Processed {
+    seq_number: i64,
+    address: String,
+    delivered: bool,
+    error: Option<String>,
+}
+
+impl Report for ProcessReport {
+    fn human(&self) -> String {
+        let mut table = Table::new(&["SEQ", "ADDRESS", "RESULT"]);
+        for p in &self.processed {
+            let result = p
+                .error
+                .clone()
+                .unwrap_or_else(|| "delivered, removed".into());
+            table.row(vec![p.seq_number.to_string(), p.address.clone(), result]);
         }
         table.render("no pending notifications")
     }

@@ -63,6 +63,43 @@ pub struct ServeArgs {
     /// The matching ID of the simulated SM-DP+'s order (a synthetic 20 KB profile).
     #[arg(long, value_name = "ID", default_value = "EUICCD-SIM-1")]
     pub smdp_matching_id: String,
+    /// The order needs this confirmation code.
+    #[arg(long, value_name = "CC")]
+    pub smdp_confirmation_code: Option<String>,
+    /// Make the SM-DP+ misbehave in one ES9+ function (repeat): FUNCTION=http500 (or httpNNN), garbage
+    /// (not JSON), failed (status Failed, order expired 8.8.5/4.1), delayMS (e.g. delay5000). FUNCTION is
+    /// initiateAuthentication, authenticateClient, getBoundProfilePackage, handleNotification or cancelSession.
+    #[arg(long = "smdp-fault", value_name = "FUNCTION=FAULT", value_parser = parse_fault)]
+    pub smdp_faults: Vec<(smdp::json::Es9Function, smdp::server::Fault)>,
+}
+
+/// Parses `--smdp-fault FUNCTION=FAULT`.
+fn parse_fault(text: &str) -> Result<(smdp::json::Es9Function, smdp::server::Fault), String> {
+    use smdp::server::Fault;
+    let (name, fault) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FUNCTION=FAULT, not {text:?}"))?;
+    let function = smdp::json::Es9Function::ALL
+        .into_iter()
+        .find(|f| f.name() == name)
+        .ok_or_else(|| format!("unknown ES9+ function {name:?}"))?;
+    let number = |prefix: &str| {
+        fault
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    let fault = match fault {
+        "garbage" => Fault::GarbageJson,
+        "failed" => Fault::Failed(smdp::SmdpError::OrderExpired.status_code()),
+        _ => match (number("http"), number("delay")) {
+            (Some(status), _) => Fault::HttpStatus(
+                u16::try_from(status).map_err(|_| format!("bad HTTP status in {fault:?}"))?,
+            ),
+            (_, Some(ms)) => Fault::Delay(Duration::from_millis(ms)),
+            _ => return Err(format!("unknown fault {fault:?}")),
+        },
+    };
+    Ok((function, fault))
 }
 
 /// Runs a `sim` subcommand.
@@ -82,12 +119,15 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                 args.identity.clone(),
                 args.smdp_matching_id.clone(),
             );
+            let confirmation_code = args.smdp_confirmation_code.clone();
+            let faults = args.smdp_faults.clone();
             // The eUICC set-up first: it generates the test PKI in --identity when the directory is empty.
             let (config, euicc) = server_config(args)?;
             let smdp = match smdp_args {
-                (Some(listen), Some(dir), matching_id) => {
-                    Some((listen, smdp_server(&dir, &matching_id)?))
-                }
+                (Some(listen), Some(dir), matching_id) => Some((
+                    listen,
+                    smdp_server(&dir, &matching_id, confirmation_code.as_deref())?,
+                )),
                 _ => None,
             };
             runtime()?.block_on(async {
@@ -95,6 +135,9 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                 let _smdp = match smdp {
                     Some((listen, (server, tls))) => {
                         let handle = smdp::server::start(server, &tls, listen).await?;
+                        for (function, fault) in faults {
+                            handle.set_fault(function, Some(fault));
+                        }
                         let line = serde_json::json!({
                             "smdp": { "address": handle.local_addr().to_string(), "host": DEFAULT_SMDP_HOST }
                         });
@@ -140,10 +183,11 @@ fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
 }
 
 /// The simulated SM-DP+ of `sim serve --smdp-listen`: the test PKI in `dir` (the eUICC's, so both trust the
-/// same CI) and one order for `matching_id`.
+/// same CI) and one order for `matching_id`, needing `confirmation_code` if given.
 fn smdp_server(
     dir: &Path,
     matching_id: &str,
+    confirmation_code: Option<&str>,
 ) -> Result<(smdp::SmdpServer, crate::sim::crypto::pki::CertAndKey), Failure> {
     let pki = TestPki::load_from(dir).map_err(|e| {
         Failure::input(anyhow!(
@@ -158,10 +202,12 @@ fn smdp_server(
         profile_name: "Simulated profile".into(),
         class: smdp::ProfileClass::Operational,
     };
-    server.add_order(smdp::ProfileOrder::new(
+    let mut order = smdp::ProfileOrder::new(
         smdp::Secret::new(matching_id),
         smdp::synthetic_profile_package(&metadata.iccid, SMDP_PACKAGE_LEN),
         metadata,
-    ))?;
+    );
+    order.confirmation_code = confirmation_code.map(smdp::Secret::new);
+    server.add_order(order)?;
     Ok((server, pki.dp_tls))
 }

@@ -8,6 +8,7 @@
 //! Where SGP.32 v1.0 and v1.2 encode a function differently, [`Euicc::version`] decides from EuiccInfo2's
 //! `iotVersion`; EuiccInfo2 is read once per [`Euicc`] and cached.
 
+mod download;
 mod eim;
 mod error;
 mod notifications;

@@ -352,7 +352,7 @@ impl<O: PortOpener> Engine<O> {
             .port
             .as_mut()
             .ok_or_else(|| ModemError::PortLost("not open".into()))?;
-        debug!(command, "AT >");
+        debug!(command = %Elided(command), "AT >");
         let mut line = Vec::with_capacity(command.len() + 1);
         line.extend_from_slice(command.as_bytes());
         line.push(b'\r');
@@ -384,7 +384,7 @@ impl<O: PortOpener> Engine<O> {
             while let Some(event) = self.parser.poll_event() {
                 match event {
                     Event::Line(line) => {
-                        debug!(line = %line, "AT <");
+                        debug!(line = %Elided(&line), "AT <");
                         size = size.saturating_add(line.len());
                         if size <= self.config.max_response {
                             lines.push(line);
@@ -479,3 +479,21 @@ impl<O: PortOpener> Engine<O> {
 
 #[cfg(test)]
 mod tests;
+
+/// Longest AT line logged whole. Longer ones (APDUs with data: download messages carry the matching ID,
+/// profile packages, signed objects) are logged as their start and length, so logs never hold them.
+const LOGGED_LINE: usize = 48;
+
+/// An AT line for the log, cut at [`LOGGED_LINE`] characters.
+struct Elided<'a>(&'a str);
+
+impl std::fmt::Display for Elided<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.get(..LOGGED_LINE) {
+            Some(start) if self.0.len() > LOGGED_LINE => {
+                write!(f, "{start}… ({} characters)", self.0.len())
+            }
+            _ => f.write_str(self.0),
+        }
+    }
+}

@@ -300,3 +300,17 @@ async fn invalid_commands_are_refused_before_sending() {
         );
     }
 }
+
+#[test]
+fn long_lines_are_elided_in_logs() {
+    let short = "AT+CSIM=10,\"01A4040000\"";
+    assert_eq!(Elided(short).to_string(), short);
+    let long = format!("AT+CSIM=200,\"{}\"", "AB".repeat(100));
+    let logged = Elided(&long).to_string();
+    assert!(logged.starts_with("AT+CSIM=200,\"ABAB"), "{logged}");
+    assert!(
+        logged.ends_with(&format!("… ({} characters)", long.len())),
+        "{logged}"
+    );
+    assert!(logged.len() < 70);
+}

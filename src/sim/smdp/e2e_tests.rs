@@ -9,7 +9,7 @@ use euicc_asn1::types::sgp22::{
     InitiateAuthenticationRequest, PendingNotification, PrepareDownloadRequest,
     PrepareDownloadResponse, ProfileInstallationResult,
 };
-use euicc_asn1::{Ctx, Eid, Limits, Octets, Tlv, from_ber, to_der};
+use euicc_asn1::{Eid, Octets, from_ber, to_der};
 
 use super::*;
 use crate::apdu::status::StatusWord;
@@ -28,31 +28,13 @@ fn command(euicc: &mut SimEuicc, der: &[u8]) -> Vec<u8> {
     outcome.data
 }
 
-/// The LoadBoundProfilePackage segments of a BPP: `BF36` header + `BF23`, the whole `A0`, the `A1` header, each
-/// `88`, the whole `A2` if present, the `A3` header, each `86`.
+/// The LoadBoundProfilePackage segments of a BPP, as the agent splits them.
 fn segments(bpp: &[u8]) -> Vec<Vec<u8>> {
-    let mut cx = Ctx::new(Limits::default());
-    let (outer, _) = Tlv::parse(bpp, 0, &mut cx).unwrap();
-    let header = &bpp[..outer.content_offset];
-    let (isc, mut rest) = Tlv::parse(outer.content, 0, &mut cx).unwrap();
-    let mut out = vec![[header, isc.raw].concat()];
-    while !rest.is_empty() {
-        let (part, next) = Tlv::parse(rest, 0, &mut cx).unwrap();
-        match part.tag.0 {
-            0xA0 | 0xA2 => out.push(part.raw.to_vec()),
-            _ => {
-                out.push(part.raw[..part.content_offset - part.offset].to_vec());
-                let mut items = part.content;
-                while !items.is_empty() {
-                    let (item, after) = Tlv::parse(items, 0, &mut cx).unwrap();
-                    out.push(item.raw.to_vec());
-                    items = after;
-                }
-            }
-        }
-        rest = next;
-    }
-    out
+    crate::agent::bpp::segments(bpp)
+        .unwrap()
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 /// A simulated eUICC and an SM-DP+ with one order under the same test PKI.

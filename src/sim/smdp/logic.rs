@@ -646,6 +646,9 @@ impl SmdpServer {
     }
 
     fn record(&mut self, event: SmdpEvent) {
+        if let SmdpEvent::SessionCancelled { reason, .. } = &event {
+            tracing::info!(reason, "SM-DP+ session cancelled by the eUICC");
+        }
         if self.events.len() >= MAX_EVENTS {
             self.events.remove(0);
         }

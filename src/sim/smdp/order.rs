@@ -6,42 +6,8 @@ use std::time::SystemTime;
 use euicc_asn1::types::sgp22::StoreMetadataRequest;
 use euicc_asn1::{Ctx, Eid, Iccid, Limits, Tag, Tlv, Writer};
 use sha2::{Digest, Sha256};
-use zeroize::Zeroize;
 
-/// A secret string (matching ID, confirmation code): `Debug` and `Display` never show it, and it is wiped on
-/// drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself, for comparisons and hashing only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
+pub use crate::secret::Secret;
 
 /// Profile class of the metadata (SGP.22 `ProfileClass`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

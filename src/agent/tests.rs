@@ -1,0 +1,198 @@
+//! A download through the real code paths: [`download`] ⇄ the ES9+ client over HTTPS on loopback ⇄ the
+//! simulated SM-DP+, and the ES10 client ⇄ the simulated eUICC in process.
+
+use std::time::Duration;
+
+use super::download::*;
+use crate::apdu::inprocess::InProcessChannel;
+use crate::apdu::{IsdrSession, SessionConfig};
+use crate::euicc::Euicc;
+use crate::remote::es9p::Es9Client;
+use crate::remote::https::{HttpOptions, HttpsClient, Server};
+use crate::remote::tls::client_config;
+use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
+use crate::sim::crypto::pki::TestPki;
+use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
+use crate::sim::smdp::json::Es9Function;
+use crate::sim::smdp::server::{Fault, SmdpHandle, start};
+use crate::sim::smdp::{self, SmdpEvent};
+
+const HOST: &str = "smdp.example.test";
+const MATCHING_ID: &str = "AGENT-TEST-1";
+const ICCID: &str = "8949449999999990049";
+
+struct Bench {
+    _dir: tempfile::TempDir,
+    euicc: Euicc<InProcessChannel>,
+    es9: Es9Client,
+    smdp: SmdpHandle,
+}
+
+impl Bench {
+    async fn new(confirmation_code: Option<&str>, timeout: Duration) -> Self {
+        let eid = "89049032123451234512345678901235".parse().unwrap();
+        let pki = TestPki::generate(&eid).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        pki.write_to(dir.path()).unwrap();
+        let sim = SimEuicc::new(pki.euicc_identity(), SimEuiccConfig::default());
+        let card = SimCard::new(
+            Box::new(sim) as Box<dyn IsdrApplet + Send>,
+            ResponseMode::GetResponse,
+        );
+        let session =
+            IsdrSession::new(InProcessChannel::new(card), SessionConfig::default()).unwrap();
+
+        let mut server =
+            smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(&pki, HOST)).unwrap();
+        let metadata = smdp::ProfileMetadata {
+            iccid: ICCID.parse().unwrap(),
+            service_provider_name: "agent test".into(),
+            profile_name: "Agent profile".into(),
+            class: smdp::ProfileClass::Operational,
+        };
+        let mut order = smdp::ProfileOrder::new(
+            smdp::Secret::new(MATCHING_ID),
+            smdp::synthetic_profile_package(&metadata.iccid, 8 * 1024),
+            metadata,
+        );
+        order.confirmation_code = confirmation_code.map(smdp::Secret::new);
+        server.add_order(order).unwrap();
+        let handle = start(server, &pki.dp_tls, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap();
+
+        let tls = client_config(&[dir.path().join("ci.cert.pem")]).unwrap();
+        let http = HttpsClient::new(
+            tls,
+            HttpOptions {
+                timeout,
+                connect_override: Some(handle.local_addr().to_string()),
+                ..HttpOptions::default()
+            },
+        );
+        Self {
+            _dir: dir,
+            euicc: Euicc::new(session),
+            es9: Es9Client::new(http, Server::parse(HOST).unwrap()),
+            smdp: handle,
+        }
+    }
+
+    async fn run(
+        &mut self,
+        code: Option<&str>,
+    ) -> (Result<DownloadOutcome, DownloadFailure>, Vec<DownloadEvent>) {
+        let request = DownloadRequest {
+            activation_code: format!("1${HOST}${MATCHING_ID}").parse().unwrap(),
+            confirmation_code: code.map(Secret::new),
+            imei: Some("356938035643809".into()),
+        };
+        let mut events = Vec::new();
+        let outcome = download(
+            &mut self.euicc,
+            &mut self.es9,
+            &request,
+            &mut Interrupt::never(),
+            &mut |event| events.push(event),
+        )
+        .await;
+        (outcome, events)
+    }
+
+    async fn installed(&mut self) -> bool {
+        let profiles = self.euicc.profiles(None).await.unwrap();
+        profiles
+            .iter()
+            .any(|p| p.iccid.map(|i| i.digits()).as_deref() == Some(ICCID))
+    }
+
+    fn cancelled_with(&self) -> Option<i64> {
+        self.smdp.with_smdp(|s| {
+            s.events().iter().find_map(|event| match event {
+                SmdpEvent::SessionCancelled { reason, .. } => Some(*reason),
+                _ => None,
+            })
+        })
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+#[test]
+fn a_profile_downloads_and_its_result_is_delivered() {
+    block_on(async {
+        let mut bench = Bench::new(Some("4711"), Duration::from_secs(20)).await;
+        let (outcome, events) = bench.run(Some("4711")).await;
+        let outcome = outcome.unwrap();
+        assert_eq!(outcome.iccid, ICCID);
+        assert!(outcome.notification_delivered);
+        assert!(bench.installed().await);
+        assert!(
+            bench
+                .euicc
+                .list_notifications(None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            bench.smdp.with_smdp(|s| s.order_installed(MATCHING_ID)),
+            Some(true)
+        );
+        assert!(matches!(
+            events.last(),
+            Some(DownloadEvent::NotificationDelivered { .. })
+        ));
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, DownloadEvent::Loading { .. }))
+        );
+    });
+}
+
+#[test]
+fn a_missing_confirmation_code_cancels_as_rejection() {
+    block_on(async {
+        let mut bench = Bench::new(Some("4711"), Duration::from_secs(20)).await;
+        let failure = bench.run(None).await.0.unwrap_err();
+        assert!(matches!(
+            failure.error,
+            DownloadError::ConfirmationCodeRequired
+        ));
+        assert_eq!(failure.cancelled, Some(CancelReason::EndUserRejection));
+        assert_eq!(bench.cancelled_with(), Some(0));
+        assert!(!bench.installed().await);
+    });
+}
+
+#[test]
+fn server_failures_cancel_the_session() {
+    block_on(async {
+        let cases = [
+            (Fault::HttpStatus(500), CancelReason::Undefined),
+            (Fault::GarbageJson, CancelReason::Undefined),
+            (Fault::Delay(Duration::from_secs(3)), CancelReason::Timeout),
+        ];
+        for (fault, reason) in cases {
+            let mut bench = Bench::new(None, Duration::from_millis(500)).await;
+            bench
+                .smdp
+                .set_fault(Es9Function::GetBoundProfilePackage, Some(fault.clone()));
+            let failure = bench.run(None).await.0.unwrap_err();
+            assert!(
+                matches!(failure.error, DownloadError::Es9(_)),
+                "{fault:?}: {failure}"
+            );
+            assert_eq!(failure.cancelled, Some(reason), "{fault:?}");
+            assert_eq!(bench.cancelled_with(), Some(reason.code()), "{fault:?}");
+            assert!(!bench.installed().await);
+        }
+    });
+}

@@ -1,0 +1,9 @@
+//! HTTPS clients of the servers the IPA talks to (developer digest §4.5, §8).
+//!
+//! - [`tls`]: the rustls client configuration (ring provider, trust anchors from files, brainpool diagnosis).
+//! - [`https`]: one keep-alive HTTP/1.1 connection over TLS, bounded bodies, per-request timeouts.
+//! - [`es9p`]: the ES9+ JSON binding towards an SM-DP+ (typed functions, status codes with readable text).
+
+pub mod es9p;
+pub mod https;
+pub mod tls;

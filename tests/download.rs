@@ -1,0 +1,214 @@
+//! `euiccd download` and `notifications process` against `euiccd sim serve` (simulated modem on a PTY,
+//! simulated eUICC, simulated SM-DP+ over HTTPS on 127.0.0.1 under a test PKI).
+#![cfg(feature = "sim")]
+
+mod support;
+
+use serde_json::Value;
+use std::time::Duration;
+use support::{Run, Scratch, SimServer};
+
+const MATCHING_ID: &str = "EUICCD-DL-7Q2X";
+const CC: &str = "CC-93751";
+const ICCID: &str = "8949449999999990031";
+const TIMEOUT: Duration = Duration::from_secs(90);
+
+struct Bench {
+    _scratch: Scratch,
+    sim: SimServer,
+}
+
+impl Bench {
+    fn new(extra: &[&str]) -> Self {
+        let scratch = Scratch::new("download");
+        let sim = SimServer::start(&scratch.0, MATCHING_ID, extra);
+        Self {
+            _scratch: scratch,
+            sim,
+        }
+    }
+
+    fn cli(&self, args: &[&str]) -> Run {
+        let link = self.sim.link.to_string_lossy().into_owned();
+        let mut all = vec!["--device", link.as_str()];
+        all.extend_from_slice(args);
+        Run::euiccd(&all, &[("EUICCD_LOG", "trace")], TIMEOUT)
+    }
+
+    fn download(&self, extra: &[&str]) -> Run {
+        let ca = self.sim.identity.join("ci.cert.pem");
+        let ca = ca.to_string_lossy().into_owned();
+        let code = format!("1$smdp.example.test${MATCHING_ID}");
+        let mut args = vec![
+            "download",
+            code.as_str(),
+            "--smdp-connect",
+            self.sim.smdp_address.as_str(),
+            "--smdp-ca",
+            ca.as_str(),
+            "--http-timeout",
+            "3",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        self.cli(&args)
+    }
+
+    fn installed(&self) -> bool {
+        let profiles = self.cli(&["profiles", "--json"]).json();
+        profiles.to_string().contains(ICCID)
+    }
+
+    fn notifications(&self) -> Vec<Value> {
+        self.cli(&["notifications", "list", "--json"]).json()["notifications"]
+            .as_array()
+            .expect("list")
+            .clone()
+    }
+
+    fn cancelled(&self) -> bool {
+        self.sim
+            .log()
+            .contains("SM-DP+ session cancelled by the eUICC")
+    }
+}
+
+/// Neither the matching ID nor the confirmation code appears in anything the CLI printed.
+fn no_secrets(run: &Run) {
+    for secret in [MATCHING_ID, CC] {
+        assert!(
+            !run.stderr.contains(secret),
+            "secret in stderr: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains(secret), "secret in stdout");
+    }
+}
+
+#[test]
+fn a_profile_downloads_and_its_result_is_delivered() {
+    let bench = Bench::new(&[]);
+    let run = bench.download(&[]);
+    let outcome = run.json();
+    assert_eq!(outcome["iccid"], ICCID);
+    assert_eq!(outcome["notificationDelivered"], true);
+    assert!(
+        run.stderr.contains("\"event\":\"loading\""),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("\"event\":\"notificationDelivered\""));
+    no_secrets(&run);
+    assert!(bench.installed());
+    assert!(bench.notifications().is_empty());
+}
+
+#[test]
+fn confirmation_codes_right_wrong_and_missing() {
+    let bench = Bench::new(&["--smdp-confirmation-code", CC]);
+    let missing = bench.download(&[]);
+    missing.fails(2, "requires a confirmation code");
+    assert!(missing.stderr.contains("cancelled"), "{}", missing.stderr);
+    assert!(bench.cancelled());
+    let wrong = bench.download(&["--confirmation-code", "CC-00000"]);
+    wrong.fails(4, "confirmation code refused (8.2.7/3.8)");
+    assert!(!bench.installed());
+    let right = bench.download(&["--confirmation-code", CC]);
+    assert_eq!(right.json()["iccid"], ICCID);
+    no_secrets(&right);
+    no_secrets(&wrong);
+    assert!(bench.installed());
+}
+
+#[test]
+fn server_faults_end_in_clear_errors_and_cancellations() {
+    let cases = [
+        (
+            "authenticateClient=failed",
+            4,
+            "download order expired (8.8.5/4.1)",
+        ),
+        ("authenticateClient=http500", 1, "HTTP 500"),
+        ("getBoundProfilePackage=garbage", 1, "malformed answer"),
+        ("getBoundProfilePackage=delay6000", 1, "no answer within"),
+        ("getBoundProfilePackage=http500", 1, "HTTP 500"),
+    ];
+    for (fault, code, message) in cases {
+        let bench = Bench::new(&["--smdp-fault", fault]);
+        let run = bench.download(&[]);
+        run.fails(code, message);
+        assert!(
+            run.stderr.contains("download session cancelled"),
+            "{fault}: {}",
+            run.stderr
+        );
+        no_secrets(&run);
+        assert!(!bench.installed(), "{fault}");
+        if !fault.starts_with("authenticateClient") {
+            // The SM-DP+ still knows the session and verifies the eUICC's signed cancellation.
+            assert!(bench.cancelled(), "{fault}: {}", bench.sim.log());
+        }
+    }
+}
+
+#[test]
+fn an_undelivered_result_stays_until_notifications_process() {
+    let scratch = Scratch::new("process");
+    let state = scratch.path("state.json");
+    let state = state.to_string_lossy().into_owned();
+    let process = |sim: &SimServer| {
+        let ca = sim.identity.join("ci.cert.pem");
+        let ca = ca.to_string_lossy().into_owned();
+        let link = sim.link.to_string_lossy().into_owned();
+        let args = [
+            "--device",
+            link.as_str(),
+            "notifications",
+            "process",
+            "--smdp-connect",
+            sim.smdp_address.as_str(),
+            "--smdp-ca",
+            ca.as_str(),
+            "--json",
+        ];
+        Run::euiccd(&args, &[], TIMEOUT)
+    };
+    let failing = [
+        "--sim-state",
+        state.as_str(),
+        "--smdp-fault",
+        "handleNotification=http500",
+    ];
+    let bench = Bench {
+        sim: SimServer::start(&scratch.0, MATCHING_ID, &failing),
+        _scratch: Scratch::new("unused"),
+    };
+    let outcome = bench.download(&[]).json();
+    assert_eq!(outcome["notificationDelivered"], false);
+    assert!(bench.installed());
+    assert_eq!(bench.notifications().len(), 1);
+    // The server still fails: the notification stays on the card.
+    let failed = process(&bench.sim);
+    assert_eq!(failed.code, Some(1), "{}", failed.stderr);
+    assert_eq!(bench.notifications().len(), 1);
+    drop(bench);
+
+    // The same card with a working server: delivered (204), then removed.
+    let bench = Bench {
+        sim: SimServer::start(&scratch.0, MATCHING_ID, &["--sim-state", state.as_str()]),
+        _scratch: Scratch::new("unused"),
+    };
+    let delivered = process(&bench.sim).json();
+    assert_eq!(delivered["processed"][0]["delivered"], true, "{delivered}");
+    assert!(bench.notifications().is_empty());
+    assert!(bench.installed());
+}
+
+#[test]
+fn an_initiate_authentication_failure_needs_no_cancellation() {
+    let bench = Bench::new(&["--smdp-fault", "initiateAuthentication=http503"]);
+    let run = bench.download(&[]);
+    run.fails(1, "HTTP 503");
+    assert!(!run.stderr.contains("cancelled"), "{}", run.stderr);
+    assert!(!bench.installed());
+}
