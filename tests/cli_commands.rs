@@ -3,15 +3,14 @@
 //! then `euiccd --device PATH …`). JSON outputs are checked field by field.
 #![cfg(feature = "sim")]
 
+mod support;
+
 use euiccd::sim::euicc::state::{CardState, Profile, StateFile};
 use serde_json::{Value, json};
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
+use support::{Run, Scratch, SimServe};
 
-const EUICCD: &str = env!("CARGO_BIN_EXE_euiccd");
 const EID: &str = "89049044900000000000000000102355";
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(40);
 /// The enabled operational profile the card starts with.
@@ -20,143 +19,14 @@ const ICCID_A: &str = "89440000000000000010";
 const ICCID_B: &str = "89440000000000000028";
 const SMDP: &str = "smdp.example.com";
 
-/// A scratch directory removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "euiccd-cli-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = std::env::temp_dir().join(name);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Self(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `euiccd sim serve` as a child process, killed on drop.
-struct SimModem {
-    child: Child,
-    link: PathBuf,
-}
-
-impl SimModem {
-    fn start(link: PathBuf, state: &Path) -> Self {
-        let child = Command::new(EUICCD)
-            .args(["sim", "serve", "--pty-link"])
-            .arg(&link)
-            .arg("--sim-state")
-            .arg(state)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the simulated modem");
-        let modem = Self { child, link };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::symlink_metadata(&modem.link).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the simulated modem did not link"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        modem
-    }
-}
-
-impl Drop for SimModem {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn wait(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// What one `euiccd` run gave.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    /// The JSON document of a successful run.
-    fn json(&self) -> Value {
-        assert_eq!(self.code, Some(0), "failed: {}", self.stderr);
-        serde_json::from_str(self.stdout.trim()).expect("one JSON document")
-    }
-
-    /// Checks a failure's exit code and message.
-    fn fails(&self, code: i32, message: &str) {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "stdout {} stderr {}",
-            self.stdout,
-            self.stderr
-        );
-        assert!(self.stderr.contains(message), "{}", self.stderr);
-    }
-}
-
 /// How the commands reach the card: the global options before the command.
 struct Target(Vec<String>);
 
 impl Target {
     fn run(&self, args: &[&str]) -> Run {
-        let mut child = Command::new(EUICCD)
-            .args(&self.0)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn euiccd");
-        let status = wait(&mut child, CLIENT_TIMEOUT);
-        if status.is_none() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let mut stdout = String::new();
-        let mut stderr = String::new();
-        if let Some(out) = child.stdout.as_mut() {
-            out.read_to_string(&mut stdout).expect("stdout");
-        }
-        if let Some(err) = child.stderr.as_mut() {
-            err.read_to_string(&mut stderr).expect("stderr");
-        }
-        assert!(status.is_some(), "euiccd {args:?} hung; stderr: {stderr}");
-        Run {
-            code: status.and_then(|s| s.code()),
-            stdout,
-            stderr,
-        }
+        let mut all: Vec<&str> = self.0.iter().map(String::as_str).collect();
+        all.extend_from_slice(args);
+        Run::finished(&all, CLIENT_TIMEOUT)
     }
 
     fn json(&self, args: &[&str]) -> Value {
@@ -205,7 +75,7 @@ fn seed(state: &Path) {
 
 #[test]
 fn every_command_in_process() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("cli");
     let state = scratch.path("card.json");
     seed(&state);
     let target = Target(vec![
@@ -218,10 +88,13 @@ fn every_command_in_process() {
 
 #[test]
 fn every_command_over_the_pty() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("cli");
     let state = scratch.path("card.json");
     seed(&state);
-    let modem = SimModem::start(scratch.path("ttySIM"), &state);
+    let modem = SimServe::in_dir(&scratch.0)
+        .link_name("ttySIM")
+        .state(&state)
+        .start();
     let target = Target(vec![
         "--device".into(),
         modem.link.display().to_string(),

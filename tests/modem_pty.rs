@@ -2,156 +2,27 @@
 //! one side, `euiccd --device PATH --transport X info --json` on the other, for every transport and quirk.
 #![cfg(feature = "sim")]
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+mod support;
 
-const EUICCD: &str = env!("CARGO_BIN_EXE_euiccd");
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use support::{Run, Scratch, SimServe, SimServer};
+
 const EID: &str = "89049044900000000000000000102355";
 /// Longest a single client run may take (the `slow` quirk needs a few seconds).
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(40);
 
-/// A scratch directory removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "euiccd-pty-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let dir = std::env::temp_dir().join(name);
-        std::fs::create_dir_all(&dir).expect("scratch directory");
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// `euiccd sim serve` as a child process, killed on drop.
-struct SimModem {
-    child: Child,
-    link: PathBuf,
-    _scratch: Scratch,
-}
-
-impl SimModem {
-    fn start(args: &[&str]) -> Self {
-        let scratch = Scratch::new();
-        let link = scratch.0.join("ttySIM");
-        let child = Command::new(EUICCD)
-            .args(["sim", "serve", "--pty-link"])
-            .arg(&link)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the simulated modem");
-        let modem = Self {
-            child,
-            link,
-            _scratch: scratch,
-        };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::symlink_metadata(&modem.link).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "the simulated modem did not link {}",
-                modem.link.display()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        modem
-    }
-
-    /// Stops the modem with `signal` and returns what it printed.
-    fn stop(mut self, signal: &str) -> String {
-        let status = Command::new("kill")
-            .arg(signal)
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let exit = wait(&mut self.child, Duration::from_secs(10));
-        assert!(
-            exit.is_some_and(|s| s.success()),
-            "the simulated modem stops cleanly: {exit:?}"
-        );
-        let mut out = String::new();
-        if let Some(stdout) = self.child.stdout.as_mut() {
-            stdout.read_to_string(&mut out).expect("stdout");
-        }
-        out
-    }
-}
-
-impl Drop for SimModem {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Waits for `child` up to `timeout`; `None` if it is still running.
-fn wait(child: &mut Child, timeout: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return Some(status);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// What one `euiccd` client run gave.
-struct Run {
-    success: bool,
-    stdout: String,
-    stderr: String,
+/// `euiccd sim serve --pty-link SCRATCH/ttySIM` with `args`, in its own scratch directory.
+fn sim_modem(args: &[&str]) -> SimServer {
+    SimServe::in_scratch("pty")
+        .link_name("ttySIM")
+        .args(args)
+        .start()
 }
 
 fn euiccd(args: &[&str]) -> Run {
-    let mut child = Command::new(EUICCD)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn euiccd");
-    let status = wait(&mut child, CLIENT_TIMEOUT);
-    if status.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(out) = child.stdout.as_mut() {
-        out.read_to_string(&mut stdout).expect("stdout");
-    }
-    if let Some(err) = child.stderr.as_mut() {
-        err.read_to_string(&mut stderr).expect("stderr");
-    }
-    assert!(
-        status.is_some(),
-        "euiccd {args:?} did not finish within {CLIENT_TIMEOUT:?}; stderr: {stderr}"
-    );
-    Run {
-        success: status.is_some_and(|s| s.success()),
-        stdout,
-        stderr,
-    }
+    Run::finished(args, CLIENT_TIMEOUT)
 }
 
 fn info(link: &Path, transport: &str) -> Run {
@@ -161,7 +32,7 @@ fn info(link: &Path, transport: &str) -> Run {
 
 /// Checks the JSON document of a successful `info --json`.
 fn assert_eid(run: &Run, expected_transport: Option<&str>) {
-    assert!(run.success, "info failed: {}", run.stderr);
+    assert!(run.success(), "info failed: {}", run.stderr);
     let doc: serde_json::Value =
         serde_json::from_str(run.stdout.trim()).expect("one JSON document");
     assert_eq!(doc["eid"], EID, "{doc}");
@@ -174,11 +45,11 @@ fn assert_eid(run: &Run, expected_transport: Option<&str>) {
 /// the transport this modem cannot serve (its error must say why), if any.
 fn every_transport(sim_args: &[&str], broken: Option<(&str, &str)>) {
     for transport in ["csim", "cgla", "auto"] {
-        let modem = SimModem::start(sim_args);
+        let modem = sim_modem(sim_args);
         let run = info(&modem.link, transport);
         match broken {
             Some((bad, reason)) if bad == transport => {
-                assert!(!run.success, "{transport} must fail with {sim_args:?}");
+                assert!(!run.success(), "{transport} must fail with {sim_args:?}");
                 assert!(
                     run.stderr.contains(reason),
                     "{transport} {sim_args:?}: {}",
@@ -276,7 +147,7 @@ fn all_compatible_quirks_at_once() {
 
 #[test]
 fn counters_on_request_and_on_exit() {
-    let modem = SimModem::start(&[]);
+    let modem = sim_modem(&[]);
     assert_eid(&info(&modem.link, "csim"), Some("csim"));
     let out = modem.stop("-TERM");
     let line = out.lines().last().expect("counters line");
@@ -300,18 +171,10 @@ fn counters_on_request_and_on_exit() {
 
 #[test]
 fn sigusr1_prints_counters_and_keeps_serving() {
-    let mut modem = SimModem::start(&[]);
-    let status = Command::new("kill")
-        .arg("-USR1")
-        .arg(modem.child.id().to_string())
-        .status()
-        .expect("kill");
-    assert!(status.success());
+    let mut modem = sim_modem(&[]);
+    modem.signal("-USR1");
     std::thread::sleep(Duration::from_millis(200));
-    assert!(
-        modem.child.try_wait().expect("try_wait").is_none(),
-        "still running after SIGUSR1"
-    );
+    assert!(modem.running(), "still running after SIGUSR1");
     assert_eid(&info(&modem.link, "cgla"), Some("cgla"));
     let out = modem.stop("-INT");
     assert_eq!(
@@ -323,11 +186,11 @@ fn sigusr1_prints_counters_and_keeps_serving() {
 
 #[test]
 fn busy_port_says_what_to_do() {
-    let modem = SimModem::start(&[]);
+    let modem = sim_modem(&[]);
     // Another program holding the port (as ModemManager would).
     let _holder = port_holder(&modem.link);
     let run = info(&modem.link, "csim");
-    assert!(!run.success);
+    assert!(!run.success());
     assert!(
         run.stderr.contains("ModemManager") && run.stderr.contains("ID_MM_PORT_IGNORE"),
         "{}",
@@ -363,9 +226,9 @@ impl Drop for Holder {
 
 #[test]
 fn missing_port_is_reported() {
-    let scratch = Scratch::new();
-    let run = info(&scratch.0.join("ttyNONE"), "csim");
-    assert!(!run.success);
+    let scratch = Scratch::new("pty");
+    let run = info(&scratch.path("ttyNONE"), "csim");
+    assert!(!run.success());
     assert!(run.stderr.contains("not found"), "{}", run.stderr);
 }
 
@@ -385,6 +248,6 @@ fn unknown_quirk_is_refused() {
         "--quirk",
         "bogus",
     ]);
-    assert!(!run.success);
+    assert!(!run.success());
     assert!(run.stderr.contains("unknown quirk"), "{}", run.stderr);
 }
