@@ -47,12 +47,30 @@ impl AppletOutcome {
 pub trait IsdrApplet {
     /// Executes one complete ES10 command (the reassembled STORE DATA payload).
     fn process(&mut self, command: &[u8]) -> AppletOutcome;
+
+    /// The card lost power: drop what a real card keeps only in RAM (sessions, challenges, one-time keys).
+    fn power_loss(&mut self) {}
 }
 
 impl<A: IsdrApplet + ?Sized> IsdrApplet for Box<A> {
     fn process(&mut self, command: &[u8]) -> AppletOutcome {
         (**self).process(command)
     }
+
+    fn power_loss(&mut self) {
+        (**self).power_loss()
+    }
+}
+
+/// Fault switches at the APDU level, for tests of what the host does when a card misbehaves mid-chain.
+/// Both count from 1 since the card was created; the applet has switches of its own at the command level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CardFaults {
+    /// Answer APDU number N with this status word without processing it.
+    pub fail_apdu: Option<(u64, StatusWord)>,
+    /// Lose power right after STORE DATA block number N was received: a partly received command is gone, the
+    /// applet drops its volatile state, every logical channel closes and the answer is `6F 00`.
+    pub power_loss_after_block: Option<u64>,
 }
 
 /// How response data leaves the card.
@@ -84,6 +102,9 @@ pub struct SimCard<A> {
     applet: A,
     mode: ResponseMode,
     channels: [Option<Channel>; CHANNELS],
+    faults: CardFaults,
+    apdus: u64,
+    blocks: u64,
 }
 
 impl<A: IsdrApplet> SimCard<A> {
@@ -93,6 +114,9 @@ impl<A: IsdrApplet> SimCard<A> {
             applet,
             mode,
             channels: std::array::from_fn(|_| None),
+            faults: CardFaults::default(),
+            apdus: 0,
+            blocks: 0,
         };
         card.reset();
         card
@@ -116,8 +140,19 @@ impl<A: IsdrApplet> SimCard<A> {
         self.mode = mode;
     }
 
+    /// Switches APDU-level faults on (or off with the default).
+    pub fn set_faults(&mut self, faults: CardFaults) {
+        self.faults = faults;
+    }
+
     /// Processes one command APDU and returns the response (data and status word).
     pub fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        self.apdus += 1;
+        if let Some((n, sw)) = self.faults.fail_apdu {
+            if n == self.apdus {
+                return sw.0.to_be_bytes().to_vec();
+            }
+        }
         let response = match Command::parse(apdu) {
             Ok(command) => self.dispatch(&command),
             Err(_) => status(0x6700),
@@ -186,16 +221,24 @@ impl<A: IsdrApplet> SimCard<A> {
     }
 
     fn store_data(&mut self, index: usize, command: &Command) -> Response {
-        let Some(channel) = self.channels[index].as_mut() else {
-            return status(StatusWord::CHANNEL_NOT_SUPPORTED.0);
-        };
-        if !channel.isdr_selected {
-            return status(0x6985);
+        match self.channels[index].as_ref().map(|c| c.isdr_selected) {
+            None => return status(StatusWord::CHANNEL_NOT_SUPPORTED.0),
+            Some(false) => return status(0x6985),
+            Some(true) => {}
         }
         let last = match command.p1 {
             0x11 => false,
             0x91 => true,
             _ => return status(0x6A86),
+        };
+        self.blocks += 1;
+        if self.faults.power_loss_after_block == Some(self.blocks) {
+            self.applet.power_loss();
+            self.reset();
+            return status(0x6F00);
+        }
+        let Some(channel) = self.channels[index].as_mut() else {
+            return status(StatusWord::CHANNEL_NOT_SUPPORTED.0);
         };
         let refusal = if command.p2 != channel.next_block {
             Some(0x6A86)

@@ -170,3 +170,61 @@ async fn minimal_isdr_through_the_session() {
     );
     session.close().await.expect("closed");
 }
+
+/// Counts what reaches it, so that tests see what a fault kept from the applet.
+#[derive(Default)]
+struct Recorder {
+    commands: Vec<Vec<u8>>,
+    power_losses: usize,
+}
+
+impl IsdrApplet for Recorder {
+    fn process(&mut self, command: &[u8]) -> AppletOutcome {
+        self.commands.push(command.to_vec());
+        AppletOutcome::ok(Vec::new())
+    }
+
+    fn power_loss(&mut self) {
+        self.power_losses += 1;
+    }
+}
+
+/// Opens channel 1 and selects the ISD-R on it.
+fn open_isdr(card: &mut SimCard<Recorder>) {
+    assert_eq!(send(card, "0070000001"), "019000");
+    let select = format!("01A4040010{}", hex::encode_upper(ISDR_AID));
+    assert!(send(card, &select).ends_with("9000"));
+}
+
+#[test]
+fn power_loss_mid_chain_drops_the_partial_command() {
+    let mut card = SimCard::new(Recorder::default(), ResponseMode::Direct);
+    open_isdr(&mut card);
+    card.set_faults(CardFaults {
+        power_loss_after_block: Some(2),
+        ..CardFaults::default()
+    });
+    assert_eq!(send(&mut card, "81E2110002BF22"), "9000");
+    assert_eq!(send(&mut card, "81E2110101AA"), "6F00");
+    // The card restarted: channel 1 is gone, the applet never saw the command and dropped its RAM state.
+    assert!(!card.is_channel_open(1));
+    assert!(card.applet.commands.is_empty());
+    assert_eq!(card.applet.power_losses, 1);
+    // After reopening, a complete command goes through.
+    open_isdr(&mut card);
+    assert_eq!(send(&mut card, "81E2910002BF20"), "9000");
+    assert_eq!(card.applet.commands, vec![vec![0xBF, 0x20]]);
+}
+
+#[test]
+fn a_chosen_apdu_fails_with_a_chosen_status_word() {
+    let mut card = SimCard::new(Recorder::default(), ResponseMode::Direct);
+    open_isdr(&mut card);
+    card.set_faults(CardFaults {
+        fail_apdu: Some((4, StatusWord(0x6601))),
+        ..CardFaults::default()
+    });
+    assert_eq!(send(&mut card, "81E2110002BF22"), "9000");
+    assert_eq!(send(&mut card, "81E2910101AA"), "6601");
+    assert!(card.applet.commands.is_empty());
+}

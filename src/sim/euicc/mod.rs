@@ -349,6 +349,10 @@ impl IsdrApplet for SimEuicc {
         }
         outcome
     }
+
+    fn power_loss(&mut self) {
+        self.lose_power();
+    }
 }
 
 /// A successful answer that may reset the card (a profile switch with REFRESH).
