@@ -2,9 +2,13 @@
 //!
 //! - [`bpp`]: the sans-IO split of a Bound Profile Package into LoadBoundProfilePackage segments.
 //! - [`download`]: a profile download (SGP.22 flow), generic over the eUICC channel and the ES9+ carrier.
+//! - [`eim`]: one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements).
 
 pub mod bpp;
 pub mod download;
+pub mod eim;
 
+#[cfg(all(test, feature = "sim"))]
+mod eim_tests;
 #[cfg(all(test, feature = "sim"))]
 mod tests;

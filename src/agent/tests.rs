@@ -116,7 +116,8 @@ impl Bench {
     }
 }
 
-fn block_on<F: Future>(future: F) -> F::Output {
+/// Runs `future` on a fresh current-thread runtime with I/O and timers.
+pub(super) fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

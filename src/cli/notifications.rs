@@ -9,7 +9,6 @@ use super::target::TargetArgs;
 use crate::remote::es9p::Es9;
 use anyhow::anyhow;
 use clap::Subcommand;
-use euicc_asn1::types::sgp22::PendingNotification;
 use euicc_asn1::types::sgp22::{NotificationMetadata, codes};
 use serde::Serialize;
 
@@ -42,7 +41,7 @@ pub fn run(target: &TargetArgs, command: NotificationsCommand, json: bool) -> Re
                 let mut client = None;
                 let mut processed = Vec::new();
                 for notification in pending {
-                    let Some(metadata) = metadata(notification.value()) else {
+                    let Some(metadata) = notification.value().metadata() else {
                         continue;
                     };
                     let (seq_number, address) =
@@ -148,22 +147,6 @@ impl Report for NotificationList {
             ]);
         }
         table.render("no pending notifications")
-    }
-}
-
-/// The metadata of a pending notification in its full (non-compact) form.
-fn metadata(notification: &PendingNotification) -> Option<&NotificationMetadata> {
-    match notification {
-        PendingNotification::ProfileInstallationResult(pir) => Some(
-            &pir.profile_installation_result_data
-                .value()
-                .notification_metadata,
-        ),
-        PendingNotification::OtherSignedNotification(other) => {
-            Some(other.tbs_other_notification.value())
-        }
-        PendingNotification::CompactProfileInstallationResult(_)
-        | PendingNotification::CompactOtherSignedNotification(_) => None,
     }
 }
 

@@ -4,7 +4,9 @@
 
 pub mod card;
 pub mod crypto;
+pub mod eim;
 pub mod euicc;
+pub mod https_server;
 pub mod minimal_isdr;
 pub mod modem;
 pub mod smdp;

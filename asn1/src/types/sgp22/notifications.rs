@@ -80,6 +80,23 @@ pub enum PendingNotification {
     CompactOtherSignedNotification(CompactOtherSignedNotification),
 }
 
+impl PendingNotification {
+    /// The metadata of the full (non-compact) forms: sequence number, operation, address, ICCID.
+    pub fn metadata(&self) -> Option<&NotificationMetadata> {
+        match self {
+            Self::ProfileInstallationResult(pir) => Some(
+                &pir.profile_installation_result_data
+                    .value()
+                    .notification_metadata,
+            ),
+            Self::OtherSignedNotification(other) => Some(other.tbs_other_notification.value()),
+            Self::CompactProfileInstallationResult(_) | Self::CompactOtherSignedNotification(_) => {
+                None
+            }
+        }
+    }
+}
+
 /// An enable, disable or delete notification signed by the eUICC, with the certificates to verify it.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct OtherSignedNotification {

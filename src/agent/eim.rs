@@ -1,0 +1,369 @@
+//! One eIM poll cycle (developer digest §5.2–§5.5): GetEimPackage, carry out an eUICC package, report its
+//! result with the pending notifications, and remove from the eUICC exactly what the eIM acknowledged.
+//!
+//! The package travels to the eUICC as the bytes received and the eUICC Package Result travels to the eIM as
+//! the bytes the eUICC signed. A package the IPA cannot parse is answered with the error result
+//! `invalidPackageFormat` and never reaches the eUICC; package kinds this IPA does not carry out yet (data
+//! requests, download triggers) are answered `unknownPackage`. The messages are built and read by the
+//! sans-IO functions below, in the SGP.32 layout the eUICC speaks.
+
+use euicc_asn1::types::sgp22::PendingNotification;
+use euicc_asn1::types::sgp22::codes::CodeTable;
+use euicc_asn1::types::sgp32::common::EimAcknowledgements;
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::{DecodeError, Eid, Signed, from_ber};
+
+use crate::apdu::CardChannel;
+use crate::euicc::{Euicc, EuiccError, Version};
+use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
+
+/// `eimPackageResultErrorCode` invalidPackageFormat: the package could not be parsed.
+pub const INVALID_PACKAGE_FORMAT: i64 = 1;
+/// `eimPackageResultErrorCode` unknownPackage: a package kind this IPA does not carry out.
+pub const UNKNOWN_PACKAGE: i64 = 2;
+/// `eimPackageError` noEimPackageAvailable.
+const NO_EIM_PACKAGE_AVAILABLE: i64 = 1;
+
+/// What one poll cycle did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// The eIM has nothing to do (noEimPackageAvailable).
+    NoPackage,
+    /// The eIM answered another `eimPackageError` (e.g. eidNotFound 2).
+    EimRefused {
+        /// The error code.
+        code: i64,
+    },
+    /// The package was loaded, its result delivered, and the acknowledged sequence numbers removed from the
+    /// eUICC.
+    Executed {
+        /// The sequence numbers the eIM acknowledged, each removed from the eUICC.
+        acknowledged: Vec<i64>,
+    },
+    /// The package was not carried out; the eIM was sent this `eimPackageResultErrorCode`.
+    Rejected {
+        /// [`INVALID_PACKAGE_FORMAT`] or [`UNKNOWN_PACKAGE`].
+        code: i64,
+    },
+}
+
+/// A poll cycle that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    /// An ESipa exchange failed.
+    #[error(transparent)]
+    Esipa(#[from] EsipaError),
+    /// An ES10 function failed.
+    #[error(transparent)]
+    Euicc(#[from] EuiccError),
+    /// The eIM answered with a message that does not answer the request.
+    #[error("ESipa {function}: the eIM answered another message")]
+    UnexpectedAnswer {
+        /// The ESipa function.
+        function: &'static str,
+    },
+    /// The eIM refused the package result (`provideEimPackageResultError`).
+    #[error("the eIM refused the package result: {} ({code})", name(v1_2::PROVIDE_EIM_PACKAGE_RESULT_ERROR, *code))]
+    ResultRefused {
+        /// The error code.
+        code: i64,
+    },
+    /// The eUICC's package result does not decode as an `EuiccPackageResult`.
+    #[error("the eUICC's package result: {0}")]
+    BadResult(#[source] DecodeError),
+}
+
+/// The name of `code` in `table`.
+fn name(table: CodeTable, code: i64) -> &'static str {
+    table
+        .iter()
+        .find_map(|&(c, n)| (c == code).then_some(n))
+        .unwrap_or("unknown code")
+}
+
+/// Runs one poll cycle for the eUICC `eid`. See the module documentation.
+pub async fn poll_once<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+    esipa: &mut EsipaClient,
+    eid: Eid,
+) -> Result<PollOutcome, PollError> {
+    let version = euicc.version().await?;
+    let package = match esipa.send(&poll_request(version, eid)).await {
+        Ok(answer) => read_poll_answer(answer)?,
+        // The answer to a poll is the package: one that does not decode is a malformed package.
+        Err(EsipaError::Undecodable { .. }) => Package::Rejected(INVALID_PACKAGE_FORMAT),
+        Err(error) => return Err(error.into()),
+    };
+    let request = match package {
+        Package::Nothing => return Ok(PollOutcome::NoPackage),
+        Package::EimError(code) => return Ok(PollOutcome::EimRefused { code }),
+        Package::Rejected(code) => {
+            tracing::warn!(code, "eIM package not carried out");
+            esipa.send(&error_result(version, eid, code)).await?;
+            return Ok(PollOutcome::Rejected { code });
+        }
+        Package::Request(request) => request,
+    };
+    let epr = euicc.load_euicc_package(&request).await?;
+    let notifications = pending_notifications(euicc).await?;
+    let answer = esipa
+        .send(&package_result(version, eid, &epr, notifications)?)
+        .await?;
+    let acknowledged = read_acknowledgements(answer)?;
+    for &seq_number in &acknowledged {
+        euicc.remove_notification(seq_number).await?;
+    }
+    Ok(PollOutcome::Executed { acknowledged })
+}
+
+/// Every pending notification (an empty list may be answered noResultAvailable).
+async fn pending_notifications<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+) -> Result<Vec<Signed<PendingNotification>>, EuiccError> {
+    match euicc.retrieve_notifications(None).await {
+        Ok(retrieved) => Ok(retrieved.notifications),
+        Err(EuiccError::Refused { code: 1, .. }) => Ok(Vec::new()),
+        Err(error) => Err(error),
+    }
+}
+
+/// What GetEimPackage brought.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Package {
+    /// noEimPackageAvailable.
+    Nothing,
+    /// Another `eimPackageError`.
+    EimError(i64),
+    /// An EuiccPackageRequest (`BF51 …`), the exact bytes received.
+    Request(Vec<u8>),
+    /// A package not to carry out, with the error code to report.
+    Rejected(i64),
+}
+
+/// GetEimPackage for `eid`.
+fn poll_request(version: Version, eid: Eid) -> IpaToEim {
+    match version {
+        Version::V1_0 => IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::GetEimPackageRequest(
+            v1_0::GetEimPackageRequest {
+                eid_value: eid,
+                notify_state_change: None,
+                r_plmn: None,
+            },
+        )),
+        Version::V1_2 => IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::GetEimPackageRequest(
+            v1_2::GetEimPackageRequest {
+                eid_value: eid,
+                notify_state_change: None,
+                state_change_cause: None,
+                r_plmn: None,
+            },
+        )),
+    }
+}
+
+/// Reads the answer to GetEimPackage.
+fn read_poll_answer(answer: Option<EimToIpa>) -> Result<Package, PollError> {
+    use v1_0::GetEimPackageResponse as R10;
+    use v1_2::GetEimPackageResponse as R12;
+    let unexpected = PollError::UnexpectedAnswer {
+        function: "GetEimPackage",
+    };
+    let error = |code| match code {
+        NO_EIM_PACKAGE_AVAILABLE => Package::Nothing,
+        code => Package::EimError(code),
+    };
+    Ok(match answer.ok_or(unexpected)? {
+        EimToIpa::V1_2(v1_2::EsipaMessageFromEimToIpa::GetEimPackageResponse(response)) => {
+            match response {
+                R12::EuiccPackageRequest(request) => Package::Request(request.raw().to_vec()),
+                R12::EimPackageError(code) => error(code),
+                R12::IpaEuiccDataRequest(_) | R12::ProfileDownloadTriggerRequest(_) => {
+                    Package::Rejected(UNKNOWN_PACKAGE)
+                }
+            }
+        }
+        EimToIpa::V1_0(v1_0::EsipaMessageFromEimToIpa::GetEimPackageResponse(response)) => {
+            match response {
+                R10::EuiccPackageRequest(request) => Package::Request(request.raw().to_vec()),
+                R10::EimPackageError(code) => error(code),
+                R10::IpaEuiccDataRequest(_) | R10::ProfileDownloadTriggerRequest(_) => {
+                    Package::Rejected(UNKNOWN_PACKAGE)
+                }
+            }
+        }
+        _ => {
+            return Err(PollError::UnexpectedAnswer {
+                function: "GetEimPackage",
+            });
+        }
+    })
+}
+
+/// ProvideEimPackageResult with the eUICC Package Result `epr` (as the eUICC produced it) and the pending
+/// notifications, or the result alone when there are none.
+fn package_result(
+    version: Version,
+    eid: Eid,
+    epr: &[u8],
+    notifications: Vec<Signed<PendingNotification>>,
+) -> Result<IpaToEim, PollError> {
+    Ok(match version {
+        Version::V1_2 => {
+            let epr = from_ber(epr).map_err(PollError::BadResult)?;
+            let result = match notifications.is_empty() {
+                true => v1_2::EimPackageResult::EuiccPackageResult(epr),
+                false => v1_2::EimPackageResult::EprAndNotifications(v1_2::EprAndNotifications {
+                    euicc_package_result: epr,
+                    notification_list: notifications,
+                }),
+            };
+            provide_v1_2(eid, result)
+        }
+        Version::V1_0 => {
+            let epr = from_ber(epr).map_err(PollError::BadResult)?;
+            let result = match notifications.is_empty() {
+                true => v1_0::ProvideEimPackageResult::EuiccPackageResult(epr),
+                false => {
+                    v1_0::ProvideEimPackageResult::EprAndNotifications(v1_0::EprAndNotifications {
+                        euicc_package_result: epr,
+                        notification_list:
+                            v1_0::RetrieveNotificationsListResponse::NotificationList(notifications),
+                    })
+                }
+            };
+            IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::ProvideEimPackageResult(
+                result,
+            ))
+        }
+    })
+}
+
+/// ProvideEimPackageResult with the error `code` for a package that was not carried out.
+fn error_result(version: Version, eid: Eid, code: i64) -> IpaToEim {
+    match version {
+        Version::V1_2 => provide_v1_2(
+            eid,
+            v1_2::EimPackageResult::EimPackageResultResponseError(
+                v1_2::EimPackageResultResponseError {
+                    eim_transaction_id: None,
+                    eim_package_result_error_code: code,
+                },
+            ),
+        ),
+        Version::V1_0 => IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::ProvideEimPackageResult(
+            v1_0::ProvideEimPackageResult::EimPackageError(code),
+        )),
+    }
+}
+
+/// A v1.2 ProvideEimPackageResult naming `eid`.
+fn provide_v1_2(eid: Eid, result: v1_2::EimPackageResult) -> IpaToEim {
+    IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::ProvideEimPackageResult(
+        v1_2::ProvideEimPackageResult {
+            eid_value: Some(eid),
+            eim_package_result: result,
+        },
+    ))
+}
+
+/// The sequence numbers the eIM acknowledged in its answer to ProvideEimPackageResult.
+fn read_acknowledgements(answer: Option<EimToIpa>) -> Result<Vec<i64>, PollError> {
+    use v1_2::ProvideEimPackageResultResponse as R12;
+    let numbers = |acks: EimAcknowledgements| acks.0.into_iter().map(|s| s.0).collect();
+    match answer {
+        Some(EimToIpa::V1_2(v1_2::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+            response,
+        ))) => match response {
+            R12::EimAcknowledgements(acks) => Ok(numbers(acks)),
+            R12::EmptyResponse(_) => Ok(Vec::new()),
+            R12::ProvideEimPackageResultError(code) => Err(PollError::ResultRefused { code }),
+        },
+        Some(EimToIpa::V1_0(v1_0::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+            response,
+        ))) => Ok(response
+            .eim_acknowledgements
+            .map(numbers)
+            .unwrap_or_default()),
+        _ => Err(PollError::UnexpectedAnswer {
+            function: "ProvideEimPackageResult",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use euicc_asn1::to_der;
+
+    fn eid() -> Eid {
+        "89049032123451234512345678901235".parse().unwrap()
+    }
+
+    #[test]
+    fn error_results_in_both_layouts() {
+        let v12 = error_result(Version::V1_2, eid(), INVALID_PACKAGE_FORMAT);
+        assert!(hex::encode_upper(v12.to_der()).ends_with("A003020101"));
+        let v10 = error_result(Version::V1_0, eid(), UNKNOWN_PACKAGE);
+        assert_eq!(hex::encode_upper(v10.to_der()), "BF5003020102");
+    }
+
+    #[test]
+    fn poll_answers_are_read() {
+        let nothing = EimToIpa::decode(Version::V1_2, &hex::decode("BF4F03020101").unwrap());
+        assert_eq!(read_poll_answer(nothing.ok()).unwrap(), Package::Nothing);
+        let unknown = EimToIpa::decode(Version::V1_0, &hex::decode("BF4F03020102").unwrap());
+        assert_eq!(
+            read_poll_answer(unknown.ok()).unwrap(),
+            Package::EimError(2)
+        );
+        assert!(matches!(
+            read_poll_answer(None),
+            Err(PollError::UnexpectedAnswer { .. })
+        ));
+    }
+
+    #[test]
+    fn acknowledgements_are_read_in_both_layouts() {
+        let acks = EimAcknowledgements(vec![
+            euicc_asn1::types::sgp32::common::SequenceNumber(3),
+            euicc_asn1::types::sgp32::common::SequenceNumber(5),
+        ]);
+        let v12 = EimToIpa::V1_2(
+            v1_2::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+                v1_2::ProvideEimPackageResultResponse::EimAcknowledgements(acks.clone()),
+            ),
+        );
+        assert_eq!(read_acknowledgements(Some(v12)).unwrap(), [3, 5]);
+        let v10 = EimToIpa::V1_0(
+            v1_0::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+                v1_0::ProvideEimPackageResultResponse {
+                    eim_acknowledgements: None,
+                },
+            ),
+        );
+        assert!(read_acknowledgements(Some(v10)).unwrap().is_empty());
+        let refused = EimToIpa::V1_2(
+            v1_2::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+                v1_2::ProvideEimPackageResultResponse::ProvideEimPackageResultError(3),
+            ),
+        );
+        let error = read_acknowledgements(Some(refused)).unwrap_err();
+        assert!(error.to_string().contains("invalidEid"), "{error}");
+        assert!(matches!(
+            read_acknowledgements(None),
+            Err(PollError::UnexpectedAnswer { .. })
+        ));
+    }
+
+    #[test]
+    fn a_result_that_is_no_epr_is_an_error() {
+        let not_epr = to_der(&v1_2::EimPackageResultResponseError {
+            eim_transaction_id: None,
+            eim_package_result_error_code: 1,
+        });
+        assert!(matches!(
+            package_result(Version::V1_2, eid(), &not_epr, Vec::new()),
+            Err(PollError::BadResult(_))
+        ));
+    }
+}

@@ -1,0 +1,304 @@
+//! ESipa over the ASN.1 binding (developer digest §5.1): the IPA's side of the eIM interface.
+//!
+//! Every message is `POST https://<eimFqdn>/gsma/rsp2/asn1` with `Content-Type: application/x-gsma-rsp-asn1`
+//! and `X-Admin-Protocol` (a setting, [`DEFAULT_ADMIN_PROTOCOL`] by default). The body is the DER of one
+//! `EsipaMessageFromIpaToEim` alternative, with no wrapper; the answer is the DER of one
+//! `EsipaMessageFromEimToIpa` alternative. HandleNotification may be answered 200 or 204 with no body.
+//!
+//! Both SGP.32 layouts are spoken: the [`Version`] the caller passes decides the encoding of the request and
+//! the decoding of the answer. One procedure (GetEimPackage … ProvideEimPackageResult) runs over one
+//! keep-alive connection of the [`HttpsClient`], because eIMs link v1.0 messages by connection.
+//!
+//! Bodies are logged only as lengths, and only at debug level.
+
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::{DecodeError, from_ber, to_der};
+
+use super::https::{HttpError, HttpResponse, HttpsClient, Server};
+use crate::euicc::Version;
+
+/// The `X-Admin-Protocol` sent by default (what onomondo-eim requires; digest §5.1).
+pub const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.1.0";
+
+/// The path of the ASN.1 binding.
+pub const PATH: &str = "/gsma/rsp2/asn1";
+
+/// The content type of requests and answers.
+pub const CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
+
+/// A message to the eIM, in the layout of one SGP.32 version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IpaToEim {
+    /// SGP.32 v1.0 layout.
+    V1_0(v1_0::EsipaMessageFromIpaToEim),
+    /// SGP.32 v1.2 layout.
+    V1_2(v1_2::EsipaMessageFromIpaToEim),
+}
+
+impl IpaToEim {
+    /// The layout of this message, which is also the layout its answer is read in.
+    pub fn version(&self) -> Version {
+        match self {
+            Self::V1_0(_) => Version::V1_0,
+            Self::V1_2(_) => Version::V1_2,
+        }
+    }
+
+    /// The DER of the chosen alternative.
+    pub fn to_der(&self) -> Vec<u8> {
+        match self {
+            Self::V1_0(message) => to_der(message),
+            Self::V1_2(message) => to_der(message),
+        }
+    }
+}
+
+/// A message from the eIM, in the layout of one SGP.32 version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EimToIpa {
+    /// SGP.32 v1.0 layout.
+    V1_0(v1_0::EsipaMessageFromEimToIpa),
+    /// SGP.32 v1.2 layout.
+    V1_2(v1_2::EsipaMessageFromEimToIpa),
+}
+
+impl EimToIpa {
+    /// Decodes an answer in the layout of `version`.
+    pub fn decode(version: Version, der: &[u8]) -> Result<Self, DecodeError> {
+        Ok(match version {
+            Version::V1_0 => Self::V1_0(from_ber(der)?),
+            Version::V1_2 => Self::V1_2(from_ber(der)?),
+        })
+    }
+}
+
+/// A failed ESipa exchange.
+#[derive(Debug, thiserror::Error)]
+pub enum EsipaError {
+    /// The HTTPS exchange failed (connect, TLS, timeout, framing, body bound).
+    #[error("ESipa {function}: {source}")]
+    Http {
+        /// The ESipa function.
+        function: &'static str,
+        /// What failed.
+        #[source]
+        source: HttpError,
+    },
+    /// The eIM answered an HTTP status other than 200 (or 204 for HandleNotification).
+    #[error("ESipa {function}: the eIM answered HTTP {status}")]
+    HttpStatus {
+        /// The ESipa function.
+        function: &'static str,
+        /// The status code.
+        status: u16,
+    },
+    /// The eIM answered with no body where the function has an answer.
+    #[error("ESipa {function}: the eIM answered with an empty body")]
+    EmptyAnswer {
+        /// The ESipa function.
+        function: &'static str,
+    },
+    /// The answer is not an `EsipaMessageFromEimToIpa` of the version spoken.
+    #[error("ESipa {function}: undecodable answer: {source}")]
+    Undecodable {
+        /// The ESipa function.
+        function: &'static str,
+        /// What the decoder reported.
+        #[source]
+        source: DecodeError,
+    },
+}
+
+/// An ESipa client over the ASN.1 binding, towards one eIM. See the module documentation.
+#[derive(Debug)]
+pub struct EsipaClient {
+    http: HttpsClient,
+    server: Server,
+    admin_protocol: String,
+}
+
+impl EsipaClient {
+    /// A client of the eIM at `server`, sending [`DEFAULT_ADMIN_PROTOCOL`].
+    pub fn new(http: HttpsClient, server: Server) -> Self {
+        Self {
+            http,
+            server,
+            admin_protocol: DEFAULT_ADMIN_PROTOCOL.to_owned(),
+        }
+    }
+
+    /// Sends `protocol` as `X-Admin-Protocol` instead (e.g. `gsma/rsp/v1.3.0` for newer eIMs).
+    pub fn with_admin_protocol(mut self, protocol: impl Into<String>) -> Self {
+        self.admin_protocol = protocol.into();
+        self
+    }
+
+    /// Sends `message` and returns the eIM's answer, read in the message's layout. `None` is an empty answer
+    /// to HandleNotification, the only function that may have one.
+    pub async fn send(&mut self, message: &IpaToEim) -> Result<Option<EimToIpa>, EsipaError> {
+        let body = message.to_der();
+        let function = function_name(&body);
+        tracing::debug!(function, len = body.len(), "ESipa request");
+        let response = self
+            .http
+            .post(
+                &self.server,
+                PATH,
+                CONTENT_TYPE,
+                &[("x-admin-protocol", &self.admin_protocol)],
+                body,
+            )
+            .await
+            .map_err(|source| EsipaError::Http { function, source })?;
+        tracing::debug!(
+            function,
+            status = response.status,
+            len = response.body.len(),
+            "ESipa answer"
+        );
+        interpret(message.version(), function, &response)
+    }
+}
+
+/// The ESipa function a request body carries, from its outer tag (for errors and logs).
+pub fn function_name(der: &[u8]) -> &'static str {
+    match der {
+        [0xBF, 0x39, ..] => "InitiateAuthentication",
+        [0xBF, 0x3B, ..] => "AuthenticateClient",
+        [0xBF, 0x3A, ..] => "GetBoundProfilePackage",
+        [0xBF, 0x41, ..] => "CancelSession",
+        [0xBF, 0x3D, ..] => "HandleNotification",
+        [0xBF, 0x4E, ..] => "TransferEimPackage",
+        [0xBF, 0x4F, ..] => "GetEimPackage",
+        [0xBF, 0x50, ..] => "ProvideEimPackageResult",
+        _ => "unknown",
+    }
+}
+
+/// Reads the HTTP answer to `function`: status, empty body rule, then the DER.
+fn interpret(
+    version: Version,
+    function: &'static str,
+    response: &HttpResponse,
+) -> Result<Option<EimToIpa>, EsipaError> {
+    let notification = function == "HandleNotification";
+    match response.status {
+        200 => {}
+        204 if notification => return Ok(None),
+        status => return Err(EsipaError::HttpStatus { function, status }),
+    }
+    if response.body.is_empty() {
+        return match notification {
+            true => Ok(None),
+            false => Err(EsipaError::EmptyAnswer { function }),
+        };
+    }
+    EimToIpa::decode(version, &response.body)
+        .map(Some)
+        .map_err(|source| EsipaError::Undecodable { function, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use euicc_asn1::Eid;
+
+    fn eid() -> Eid {
+        "89049032123451234512345678901235".parse().unwrap()
+    }
+
+    fn poll(version: Version) -> IpaToEim {
+        match version {
+            Version::V1_2 => IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::GetEimPackageRequest(
+                v1_2::GetEimPackageRequest {
+                    eid_value: eid(),
+                    notify_state_change: None,
+                    state_change_cause: None,
+                    r_plmn: None,
+                },
+            )),
+            Version::V1_0 => IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::GetEimPackageRequest(
+                v1_0::GetEimPackageRequest {
+                    eid_value: eid(),
+                    notify_state_change: None,
+                    r_plmn: None,
+                },
+            )),
+        }
+    }
+
+    fn ok(body: Vec<u8>) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            admin_protocol: None,
+            body,
+        }
+    }
+
+    #[test]
+    fn a_poll_is_bf4f_with_the_eid_in_both_layouts() {
+        for version in [Version::V1_0, Version::V1_2] {
+            let der = poll(version).to_der();
+            assert_eq!(hex::encode_upper(&der[..5]), "BF4F125A10", "{version}");
+            assert_eq!(function_name(&der), "GetEimPackage");
+            assert_eq!(poll(version).version(), version);
+        }
+    }
+
+    #[test]
+    fn nothing_to_do_decodes_in_both_layouts() {
+        let answer = hex::decode("BF4F03020101").unwrap();
+        let v12 = interpret(Version::V1_2, "GetEimPackage", &ok(answer.clone())).unwrap();
+        assert_eq!(
+            v12,
+            Some(EimToIpa::V1_2(
+                v1_2::EsipaMessageFromEimToIpa::GetEimPackageResponse(
+                    v1_2::GetEimPackageResponse::EimPackageError(1)
+                )
+            ))
+        );
+        let v10 = interpret(Version::V1_0, "GetEimPackage", &ok(answer)).unwrap();
+        assert!(matches!(v10, Some(EimToIpa::V1_0(_))));
+    }
+
+    #[test]
+    fn empty_answers_only_for_handle_notification() {
+        assert_eq!(
+            interpret(Version::V1_2, "HandleNotification", &ok(Vec::new())).unwrap(),
+            None
+        );
+        let no_content = HttpResponse {
+            status: 204,
+            ..ok(Vec::new())
+        };
+        assert_eq!(
+            interpret(Version::V1_2, "HandleNotification", &no_content).unwrap(),
+            None
+        );
+        assert!(matches!(
+            interpret(Version::V1_2, "GetEimPackage", &ok(Vec::new())),
+            Err(EsipaError::EmptyAnswer { .. })
+        ));
+        assert!(matches!(
+            interpret(Version::V1_2, "GetEimPackage", &no_content),
+            Err(EsipaError::HttpStatus { status: 204, .. })
+        ));
+    }
+
+    #[test]
+    fn bad_statuses_and_garbage_are_typed_errors() {
+        let refused = HttpResponse {
+            status: 400,
+            ..ok(Vec::new())
+        };
+        assert!(matches!(
+            interpret(Version::V1_2, "GetEimPackage", &refused),
+            Err(EsipaError::HttpStatus { status: 400, .. })
+        ));
+        assert!(matches!(
+            interpret(Version::V1_2, "GetEimPackage", &ok(vec![0x30, 0x03, 0x01])),
+            Err(EsipaError::Undecodable { .. })
+        ));
+        assert_eq!(function_name(&[0x30, 0x00]), "unknown");
+    }
+}

@@ -1,0 +1,224 @@
+//! The simulated eIM: sans-IO answers, and one exchange over HTTPS with the ESipa client.
+
+use std::sync::OnceLock;
+
+use euicc_asn1::types::sgp32::common::{EimAcknowledgements, EnableParams, SequenceNumber};
+use euicc_asn1::types::sgp32::v1_2::{
+    EimPackageResult, EimPackageResultResponseError, EsipaMessageFromEimToIpa,
+    EsipaMessageFromIpaToEim, EuiccPackage, EuiccPackageRequest, EuiccPackageResult,
+    EuiccPackageResultDataSigned, EuiccPackageResultSigned, EuiccResultData, GetEimPackageRequest,
+    GetEimPackageResponse, ProvideEimPackageResult, ProvideEimPackageResultResponse, Psmo,
+};
+use euicc_asn1::{Eid, Octets, Signed, from_ber, to_der};
+
+use super::server::start;
+use super::{Received, Report, SimEim};
+use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
+use crate::remote::https::{HttpOptions, HttpsClient, Server};
+use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
+use crate::sim::euicc::eim_signed_data;
+
+const TOKEN: i64 = 7;
+
+fn pki() -> &'static TestPki {
+    static PKI: OnceLock<TestPki> = OnceLock::new();
+    PKI.get_or_init(|| TestPki::generate(&eid()).unwrap())
+}
+
+fn eid() -> Eid {
+    "89049032123451234512345678901235".parse().unwrap()
+}
+
+fn eim() -> SimEim {
+    let mut eim = SimEim::new("eim-test", pki().eim_sign.key.clone());
+    eim.associate(eid(), Some(TOKEN));
+    eim
+}
+
+fn enable() -> EuiccPackage {
+    EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+        iccid: "8949449999999990049".parse().unwrap(),
+        rollback_flag: None,
+    })])
+}
+
+fn poll(eid: Eid) -> Vec<u8> {
+    to_der(&EsipaMessageFromIpaToEim::GetEimPackageRequest(
+        GetEimPackageRequest {
+            eid_value: eid,
+            notify_state_change: None,
+            state_change_cause: None,
+            r_plmn: None,
+        },
+    ))
+}
+
+fn answer(eim: &mut SimEim, request: &[u8]) -> EsipaMessageFromEimToIpa {
+    from_ber(&eim.handle(request).unwrap().unwrap()).unwrap()
+}
+
+fn result(seq_number: i64) -> ProvideEimPackageResult {
+    let data = Signed::new(EuiccPackageResultDataSigned {
+        eim_id: "eim-test".into(),
+        counter_value: 1,
+        eim_transaction_id: None,
+        seq_number,
+        euicc_result: vec![EuiccResultData::EnableResult(0)],
+    });
+    ProvideEimPackageResult {
+        eid_value: Some(eid()),
+        eim_package_result: EimPackageResult::EuiccPackageResult(Signed::new(
+            EuiccPackageResult::EuiccPackageResultSigned(EuiccPackageResultSigned {
+                euicc_package_result_data_signed: data,
+                euicc_sign_epr: Octets(vec![0; 64]),
+            }),
+        )),
+    }
+}
+
+#[test]
+fn polls_answer_nothing_to_do_or_unknown_eid() {
+    let mut eim = eim();
+    assert_eq!(
+        hex::encode_upper(eim.handle(&poll(eid())).unwrap().unwrap()),
+        "BF4F03020101"
+    );
+    let stranger = "89049032999991234512345678901231".parse().unwrap();
+    assert_eq!(
+        answer(&mut eim, &poll(stranger)),
+        EsipaMessageFromEimToIpa::GetEimPackageResponse(GetEimPackageResponse::EimPackageError(2))
+    );
+    assert!(eim.handle(&[0x30, 0x00]).is_err());
+}
+
+#[test]
+fn queued_packages_are_signed_with_counter_and_token_and_sent_in_order() {
+    let mut eim = eim();
+    let first = eim.queue_package(eid(), enable(), Some(Octets(vec![1])));
+    let second = eim.queue_package(eid(), enable(), None);
+    assert_eq!(eim.queued(&eid()), 2);
+    for (expected, counter) in [(first, 1), (second, 2)] {
+        let raw = eim.handle(&poll(eid())).unwrap().unwrap();
+        let EsipaMessageFromEimToIpa::GetEimPackageResponse(
+            GetEimPackageResponse::EuiccPackageRequest(package),
+        ) = from_ber(&raw).unwrap()
+        else {
+            panic!("no package")
+        };
+        assert_eq!(package.raw(), expected.as_slice());
+        let request: &EuiccPackageRequest = package.value();
+        let signed = &request.euicc_package_signed;
+        assert_eq!(signed.value().counter_value, counter);
+        assert_eq!(signed.value().eid_value, eid());
+        pki()
+            .eim_sign
+            .cert
+            .public_key()
+            .unwrap()
+            .verify_raw(
+                &eim_signed_data(signed.raw(), Some(TOKEN)),
+                request.eim_signature.as_slice(),
+            )
+            .unwrap();
+    }
+    assert_eq!(eim.queued(&eid()), 0);
+}
+
+#[test]
+fn results_are_kept_as_received_and_acknowledged() {
+    let mut eim = eim();
+    let provided = result(42);
+    let raw_epr = match &provided.eim_package_result {
+        EimPackageResult::EuiccPackageResult(epr) => epr.raw().to_vec(),
+        _ => unreachable!(),
+    };
+    let request = to_der(&EsipaMessageFromIpaToEim::ProvideEimPackageResult(provided));
+    assert_eq!(
+        answer(&mut eim, &request),
+        EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+            ProvideEimPackageResultResponse::EimAcknowledgements(EimAcknowledgements(vec![
+                SequenceNumber(42)
+            ]))
+        )
+    );
+    let error = to_der(&EsipaMessageFromIpaToEim::ProvideEimPackageResult(
+        ProvideEimPackageResult {
+            eid_value: None,
+            eim_package_result: EimPackageResult::EimPackageResultResponseError(
+                EimPackageResultResponseError {
+                    eim_transaction_id: None,
+                    eim_package_result_error_code: 1,
+                },
+            ),
+        },
+    ));
+    answer(&mut eim, &error);
+    assert_eq!(
+        eim.received(),
+        [
+            Received {
+                eid: Some(eid()),
+                report: Report::PackageResult(raw_epr),
+            },
+            Received {
+                eid: None,
+                report: Report::PackageError {
+                    eim_transaction_id: None,
+                    code: 1,
+                },
+            },
+        ]
+    );
+}
+
+#[test]
+fn the_esipa_client_polls_over_https() {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let mut eim = eim();
+            let package = eim.queue_package(eid(), enable(), None);
+            let handle = start(eim, &pki().eim_tls, "127.0.0.1:0".parse().unwrap())
+                .await
+                .unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            pki().write_to(dir.path()).unwrap();
+            let tls = crate::remote::tls::client_config(&[dir.path().join("ci.cert.pem")]).unwrap();
+            let http = || {
+                HttpsClient::new(
+                    tls.clone(),
+                    HttpOptions {
+                        connect_override: Some(handle.local_addr().to_string()),
+                        ..HttpOptions::default()
+                    },
+                )
+            };
+            let server = Server::parse(DEFAULT_EIM_HOST).unwrap();
+            let request = IpaToEim::V1_2(from_ber(&poll(eid())).unwrap());
+            let mut client = EsipaClient::new(http(), server.clone());
+            let Some(EimToIpa::V1_2(EsipaMessageFromEimToIpa::GetEimPackageResponse(
+                GetEimPackageResponse::EuiccPackageRequest(received),
+            ))) = client.send(&request).await.unwrap()
+            else {
+                panic!("no package")
+            };
+            assert_eq!(received.raw(), package.as_slice());
+            let nothing = client.send(&request).await.unwrap();
+            assert!(matches!(
+                nothing,
+                Some(EimToIpa::V1_2(
+                    EsipaMessageFromEimToIpa::GetEimPackageResponse(
+                        GetEimPackageResponse::EimPackageError(1)
+                    )
+                ))
+            ));
+
+            let mut wrong = EsipaClient::new(http(), server).with_admin_protocol("other/v1");
+            assert!(matches!(
+                wrong.send(&request).await,
+                Err(EsipaError::HttpStatus { status: 400, .. })
+            ));
+        });
+}
