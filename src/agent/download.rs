@@ -137,6 +137,9 @@ pub struct DownloadOutcome {
     pub seq_number: i64,
     /// Whether the installation result was delivered (and removed from the eUICC).
     pub notification_delivered: bool,
+    /// The Profile Installation Result (`BF37 …`) as the eUICC signed it.
+    #[serde(skip)]
+    pub installation_result: Vec<u8>,
 }
 
 /// What went wrong in a download.
@@ -167,6 +170,8 @@ pub enum DownloadError {
         command: String,
         /// The error reason.
         reason: String,
+        /// The Profile Installation Result (`BF37 …`) as the eUICC signed it.
+        installation_result: Vec<u8>,
     },
     /// The download was interrupted.
     #[error("interrupted")]
@@ -463,6 +468,7 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
             FinalResult::ErrorResult(error) => Some(DownloadError::InstallFailed {
                 command: code_name(codes::BPP_COMMAND_ID, error.bpp_command_id),
                 reason: code_name(codes::INSTALL_ERROR_REASON, error.error_reason),
+                installation_result: raw.to_vec(),
             }),
         };
         on_event(DownloadEvent::Installed {
@@ -483,6 +489,7 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
                 iccid,
                 seq_number: metadata.seq_number,
                 notification_delivered: delivered,
+                installation_result: raw.to_vec(),
             }),
         }
     }

@@ -3,24 +3,25 @@
 //!
 //! The package travels to the eUICC as the bytes received and the eUICC Package Result travels to the eIM as
 //! the bytes the eUICC signed. A package the IPA cannot parse is answered with the error result
-//! `invalidPackageFormat` and never reaches the eUICC; package kinds this IPA does not carry out yet (data
-//! requests, download triggers) are answered `unknownPackage`. The messages are built and read by the
-//! sans-IO functions below, in the SGP.32 layout the eUICC speaks.
+//! `invalidPackageFormat` and never reaches the eUICC. A data request is answered with what the eUICC and
+//! the IPA report ([`ipa_data`]); a download trigger is carried out in direct mode ([`trigger`]). The
+//! messages are built and read by the sans-IO functions below, in the SGP.32 layout the eUICC speaks.
 
 use euicc_asn1::types::sgp22::PendingNotification;
 use euicc_asn1::types::sgp22::codes::CodeTable;
-use euicc_asn1::types::sgp32::common::EimAcknowledgements;
+use euicc_asn1::types::sgp32::common::{EimAcknowledgements, ProfileDownloadTriggerRequest};
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{DecodeError, Eid, Signed, from_ber};
 
+use super::ipa_data::{self, DataAnswer, DataError, DataRequest, IpaOwnData};
+use super::trigger::{self, TriggerResult};
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, Version};
+use crate::remote::es9p::Es9;
 use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
 
 /// `eimPackageResultErrorCode` invalidPackageFormat: the package could not be parsed.
 pub const INVALID_PACKAGE_FORMAT: i64 = 1;
-/// `eimPackageResultErrorCode` unknownPackage: a package kind this IPA does not carry out.
-pub const UNKNOWN_PACKAGE: i64 = 2;
 /// `eimPackageError` noEimPackageAvailable.
 const NO_EIM_PACKAGE_AVAILABLE: i64 = 1;
 
@@ -34,15 +35,15 @@ pub enum PollOutcome {
         /// The error code.
         code: i64,
     },
-    /// The package was loaded, its result delivered, and the acknowledged sequence numbers removed from the
-    /// eUICC.
+    /// The package was carried out (an eUICC package loaded, or a data request answered), its result
+    /// delivered, and the acknowledged sequence numbers removed from the eUICC.
     Executed {
         /// The sequence numbers the eIM acknowledged, each removed from the eUICC.
         acknowledged: Vec<i64>,
     },
     /// The package was not carried out; the eIM was sent this `eimPackageResultErrorCode`.
     Rejected {
-        /// [`INVALID_PACKAGE_FORMAT`] or [`UNKNOWN_PACKAGE`].
+        /// [`INVALID_PACKAGE_FORMAT`].
         code: i64,
     },
 }
@@ -71,6 +72,9 @@ pub enum PollError {
     /// The eUICC's package result does not decode as an `EuiccPackageResult`.
     #[error("the eUICC's package result: {0}")]
     BadResult(#[source] DecodeError),
+    /// The data an IpaEuiccDataRequest asked for could not be collected.
+    #[error(transparent)]
+    Data(#[from] DataError),
 }
 
 /// The name of `code` in `table`.
@@ -81,11 +85,15 @@ fn name(table: CodeTable, code: i64) -> &'static str {
         .unwrap_or("unknown code")
 }
 
-/// Runs one poll cycle for the eUICC `eid`. See the module documentation.
-pub async fn poll_once<C: CardChannel>(
+/// Runs one poll cycle for the eUICC `eid`; `own` is what the IPA reports about itself, and `es9_for`
+/// returns the ES9+ client for an SM-DP+ address (`None`: not reachable) when a download is triggered. See
+/// the module documentation.
+pub async fn poll_once<C: CardChannel, S: Es9>(
     euicc: &mut Euicc<C>,
     esipa: &mut EsipaClient,
     eid: Eid,
+    own: &IpaOwnData,
+    es9_for: &mut impl FnMut(&str) -> Option<S>,
 ) -> Result<PollOutcome, PollError> {
     let version = euicc.version().await?;
     let package = match esipa.send(&poll_request(version, eid)).await {
@@ -102,29 +110,23 @@ pub async fn poll_once<C: CardChannel>(
             esipa.send(&error_result(version, eid, code)).await?;
             return Ok(PollOutcome::Rejected { code });
         }
-        Package::Request(request) => request,
+        Package::Request(request) => {
+            let epr = euicc.load_euicc_package(&request).await?;
+            let notifications = ipa_data::retrieve(euicc, None).await?.notifications;
+            package_result(version, eid, &epr, notifications)?
+        }
+        Package::DataRequest(request) => {
+            data_result(eid, ipa_data::answer(euicc, &request, own).await?)
+        }
+        Package::Trigger(request) => {
+            trigger_result(eid, trigger::run(euicc, request, own, es9_for).await?)
+        }
     };
-    let epr = euicc.load_euicc_package(&request).await?;
-    let notifications = pending_notifications(euicc).await?;
-    let answer = esipa
-        .send(&package_result(version, eid, &epr, notifications)?)
-        .await?;
-    let acknowledged = read_acknowledgements(answer)?;
+    let acknowledged = read_acknowledgements(esipa.send(&request).await?)?;
     for &seq_number in &acknowledged {
         euicc.remove_notification(seq_number).await?;
     }
     Ok(PollOutcome::Executed { acknowledged })
-}
-
-/// Every pending notification (an empty list may be answered noResultAvailable).
-async fn pending_notifications<C: CardChannel>(
-    euicc: &mut Euicc<C>,
-) -> Result<Vec<Signed<PendingNotification>>, EuiccError> {
-    match euicc.retrieve_notifications(None).await {
-        Ok(retrieved) => Ok(retrieved.notifications),
-        Err(EuiccError::Refused { code: 1, .. }) => Ok(Vec::new()),
-        Err(error) => Err(error),
-    }
 }
 
 /// What GetEimPackage brought.
@@ -136,6 +138,10 @@ enum Package {
     EimError(i64),
     /// An EuiccPackageRequest (`BF51 …`), the exact bytes received.
     Request(Vec<u8>),
+    /// An IpaEuiccDataRequest.
+    DataRequest(DataRequest),
+    /// A ProfileDownloadTriggerRequest.
+    Trigger(ProfileDownloadTriggerRequest),
     /// A package not to carry out, with the error code to report.
     Rejected(i64),
 }
@@ -177,18 +183,16 @@ fn read_poll_answer(answer: Option<EimToIpa>) -> Result<Package, PollError> {
             match response {
                 R12::EuiccPackageRequest(request) => Package::Request(request.raw().to_vec()),
                 R12::EimPackageError(code) => error(code),
-                R12::IpaEuiccDataRequest(_) | R12::ProfileDownloadTriggerRequest(_) => {
-                    Package::Rejected(UNKNOWN_PACKAGE)
-                }
+                R12::IpaEuiccDataRequest(r) => Package::DataRequest(DataRequest::from_v1_2(r)),
+                R12::ProfileDownloadTriggerRequest(r) => Package::Trigger(r),
             }
         }
         EimToIpa::V1_0(v1_0::EsipaMessageFromEimToIpa::GetEimPackageResponse(response)) => {
             match response {
                 R10::EuiccPackageRequest(request) => Package::Request(request.raw().to_vec()),
                 R10::EimPackageError(code) => error(code),
-                R10::IpaEuiccDataRequest(_) | R10::ProfileDownloadTriggerRequest(_) => {
-                    Package::Rejected(UNKNOWN_PACKAGE)
-                }
+                R10::IpaEuiccDataRequest(r) => Package::DataRequest(DataRequest::from_v1_0(r)),
+                R10::ProfileDownloadTriggerRequest(r) => Package::Trigger(r),
             }
         }
         _ => {
@@ -236,6 +240,35 @@ fn package_result(
             ))
         }
     })
+}
+
+/// ProvideEimPackageResult with the answer to an IpaEuiccDataRequest.
+fn data_result(eid: Eid, answer: DataAnswer) -> IpaToEim {
+    match answer {
+        DataAnswer::V1_2(answer) => {
+            provide_v1_2(eid, v1_2::EimPackageResult::IpaEuiccDataResponse(answer))
+        }
+        DataAnswer::V1_0(answer) => {
+            IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::ProvideEimPackageResult(
+                v1_0::ProvideEimPackageResult::IpaEuiccDataResponse(answer),
+            ))
+        }
+    }
+}
+
+/// ProvideEimPackageResult with the result of a download trigger.
+fn trigger_result(eid: Eid, result: TriggerResult) -> IpaToEim {
+    match result {
+        TriggerResult::V1_2(result) => provide_v1_2(
+            eid,
+            v1_2::EimPackageResult::ProfileDownloadTriggerResult(result),
+        ),
+        TriggerResult::V1_0(result) => {
+            IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::ProvideEimPackageResult(
+                v1_0::ProvideEimPackageResult::ProfileDownloadTriggerResult(result),
+            ))
+        }
+    }
 }
 
 /// ProvideEimPackageResult with the error `code` for a package that was not carried out.
@@ -303,8 +336,8 @@ mod tests {
     fn error_results_in_both_layouts() {
         let v12 = error_result(Version::V1_2, eid(), INVALID_PACKAGE_FORMAT);
         assert!(hex::encode_upper(v12.to_der()).ends_with("A003020101"));
-        let v10 = error_result(Version::V1_0, eid(), UNKNOWN_PACKAGE);
-        assert_eq!(hex::encode_upper(v10.to_der()), "BF5003020102");
+        let v10 = error_result(Version::V1_0, eid(), INVALID_PACKAGE_FORMAT);
+        assert_eq!(hex::encode_upper(v10.to_der()), "BF5003020101");
     }
 
     #[test]

@@ -2,18 +2,24 @@
 //! simulated eIM, and the ES10 client ⇄ the simulated eUICC (seeded with two profiles) in process.
 
 use euicc_asn1::types::sgp22::NotificationSearchCriteria;
-use euicc_asn1::types::sgp32::common::{AddInitialEimResult, EnableParams};
-use euicc_asn1::types::sgp32::v1_2::{EuiccPackage, EuiccPackageResult, Psmo};
+use euicc_asn1::types::sgp32::common::{
+    AddInitialEimResult, EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest,
+};
+use euicc_asn1::types::sgp32::v1_2::{
+    EuiccPackage, EuiccPackageResult, IpaEuiccData, IpaEuiccDataRequest, IpaEuiccDataResponse,
+    IpaEuiccDataResponseError, ProfileDownloadTriggerResultData, Psmo,
+};
 use euicc_asn1::{Eid, Iccid, Octets, from_ber};
 
 use super::eim::*;
-use super::tests::block_on;
+use super::ipa_data::{INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
+use super::tests::{HOST, ICCID, MATCHING_ID, block_on, https_client, start_smdp};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{EimConfig, EimKey, Euicc, EuiccError};
+use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::EsipaClient;
-use crate::remote::https::{HttpOptions, HttpsClient, Server};
-use crate::remote::tls::client_config;
+use crate::remote::https::{HttpOptions, Server};
 use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
@@ -28,13 +34,14 @@ const ENABLED: &str = "8949449999999990015";
 const DISABLED: &str = "8949449999999990023";
 
 struct Bench {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     pki: TestPki,
     eid: Eid,
     token: Option<i64>,
     euicc: Euicc<InProcessChannel>,
     esipa: EsipaClient,
     eim: EimHandle,
+    own: IpaOwnData,
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
@@ -97,32 +104,77 @@ impl Bench {
         let eim = start(sim_eim, &pki.eim_tls, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
-        let http = HttpsClient::new(
-            client_config(&[dir.path().join("ci.cert.pem")]).unwrap(),
-            HttpOptions {
-                connect_override: Some(eim.local_addr().to_string()),
-                ..HttpOptions::default()
-            },
-        );
+        let http = https_client(dir.path(), eim.local_addr(), HttpOptions::default().timeout);
         let esipa = EsipaClient::new(http, Server::parse(DEFAULT_EIM_HOST).unwrap());
         Self {
-            _dir: dir,
+            dir,
             pki,
             eid,
             token,
             euicc,
             esipa,
             eim,
+            own: IpaOwnData::new(EIM_ID, Some("356938035643809".into())).unwrap(),
         }
     }
 
     async fn poll(&mut self) -> Result<PollOutcome, PollError> {
-        poll_once(&mut self.euicc, &mut self.esipa, self.eid).await
+        let mut no_smdp = |_: &str| None::<Es9Client>;
+        self.poll_with(&mut no_smdp).await
+    }
+
+    async fn poll_with(
+        &mut self,
+        es9_for: &mut impl FnMut(&str) -> Option<Es9Client>,
+    ) -> Result<PollOutcome, PollError> {
+        poll_once(
+            &mut self.euicc,
+            &mut self.esipa,
+            self.eid,
+            &self.own,
+            es9_for,
+        )
+        .await
     }
 
     async fn enabled(&mut self) -> Option<Iccid> {
         let profiles = self.euicc.profiles(None).await.unwrap();
         profiles.iter().find(|p| p.profile_state == Some(1))?.iccid
+    }
+
+    /// Panics unless `signature` over `data` verifies with the eUICC certificate.
+    fn verify_euicc_signature(&self, data: &[u8], signature: &[u8]) {
+        let key = self.pki.euicc.cert.public_key().unwrap();
+        key.verify_raw(data, signature)
+            .expect("the signature verifies with the eUICC certificate");
+    }
+
+    /// The last report the eIM received.
+    fn last_report(&self) -> Report {
+        let received = self.eim.with_eim(|eim| eim.received().to_vec());
+        received.last().expect("nothing received").report.clone()
+    }
+
+    /// Queues a data request for `tags`, polls once, and returns the eIM's stored answer.
+    async fn request_data(&mut self, tags: &str) -> IpaEuiccDataResponse {
+        let request = IpaEuiccDataRequest {
+            tag_list: Octets(hex::decode(tags).unwrap()),
+            euicc_ci_pk_identifier_to_be_used: None,
+            search_criteria_notification: None,
+            search_criteria_euicc_package_result: None,
+            eim_transaction_id: Some(Octets(vec![0x42])),
+        };
+        self.eim
+            .with_eim(|eim| eim.queue_data_request(self.eid, &request));
+        let outcome = self.poll().await.unwrap();
+        assert!(
+            matches!(outcome, PollOutcome::Executed { .. }),
+            "{outcome:?}"
+        );
+        match self.last_report() {
+            Report::DataResponse(response) => *response,
+            other => panic!("{other:?}"),
+        }
     }
 
     /// The eUICC Package Results the eIM received, decoded.
@@ -167,17 +219,10 @@ fn an_enable_package_is_executed_reported_and_acknowledged() {
             panic!("{results:?}")
         };
         let data = &signed.euicc_package_result_data_signed;
-        bench
-            .pki
-            .euicc
-            .cert
-            .public_key()
-            .unwrap()
-            .verify_raw(
-                &eim_signed_data(data.raw(), bench.token),
-                signed.euicc_sign_epr.as_slice(),
-            )
-            .unwrap();
+        bench.verify_euicc_signature(
+            &eim_signed_data(data.raw(), bench.token),
+            signed.euicc_sign_epr.as_slice(),
+        );
         assert_eq!(data.value().eim_transaction_id, Some(Octets(vec![0x11])));
         assert!(acknowledged.contains(&data.value().seq_number));
 
@@ -248,6 +293,146 @@ fn a_malformed_package_is_reported_and_never_reaches_the_euicc() {
         assert!(matches!(
             &received[..],
             [r] if r.report == Report::PackageError { eim_transaction_id: None, code: INVALID_PACKAGE_FORMAT }
+        ));
+    });
+}
+
+#[test]
+fn a_data_request_is_answered_with_the_cards_values() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        // A local enable leaves notifications on the card.
+        let iccid = DISABLED.parse().unwrap();
+        bench.euicc.enable(iccid, false).await.unwrap();
+        let all = "A0 81 A2 BF20 BF22 83 84 A5 A6 A8 A9".replace(' ', "");
+        let response = bench.request_data(&all).await;
+        let IpaEuiccDataResponse::IpaEuiccData(data) = response else {
+            panic!("{response:?}")
+        };
+
+        let euicc = &mut bench.euicc;
+        let addresses = euicc.configured_addresses().await.unwrap();
+        let certs = euicc.certs(None).await.unwrap();
+        let notifications = euicc.retrieve_notifications(None).await.ok();
+        let results = euicc
+            .retrieve_notifications(Some(NotificationSearchCriteria::EuiccPackageResults))
+            .await
+            .ok();
+        let expected = IpaEuiccData {
+            notifications_list: Some(notifications.map(|n| n.notifications).unwrap_or_default()),
+            default_smdp_address: addresses.default_dp_address,
+            euicc_package_result_list: Some(
+                results
+                    .map(|r| r.package_results)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|raw| from_ber(raw).unwrap())
+                    .collect(),
+            ),
+            euicc_info1: Some(euicc.euicc_info1().await.unwrap()),
+            euicc_info2: Some(euicc.euicc_info2().await.unwrap().clone()),
+            root_smds_address: Some(addresses.root_ds_address),
+            association_token: bench.token,
+            eum_certificate: Some(certs.eum_certificate),
+            euicc_certificate: Some(certs.euicc_certificate),
+            eim_transaction_id: Some(Octets(vec![0x42])),
+            ipa_capabilities: Some(ipa_capabilities()),
+            device_info: Some(bench.own.device_info().clone()),
+        };
+        assert_eq!(data, expected);
+        assert!(data.association_token.is_some());
+        assert!(data.notifications_list.is_some_and(|n| !n.is_empty()));
+    });
+}
+
+#[test]
+fn a_data_request_with_an_unknown_tag_is_refused() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let response = bench.request_data("81BF7F").await;
+        assert_eq!(
+            response,
+            IpaEuiccDataResponse::IpaEuiccDataResponseError(IpaEuiccDataResponseError {
+                eim_transaction_id: Some(Octets(vec![0x42])),
+                ipa_euicc_data_error_code: INCORRECT_TAG_LIST,
+            })
+        );
+    });
+}
+
+#[test]
+fn a_download_trigger_installs_the_profile_and_reports_its_result() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let smdp = start_smdp(&bench.pki, None).await;
+        let trigger = ProfileDownloadTriggerRequest {
+            profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
+                "1${HOST}${MATCHING_ID}"
+            ))),
+            eim_transaction_id: Some(Octets(vec![0x77])),
+        };
+        bench
+            .eim
+            .with_eim(|eim| eim.queue_download_trigger(bench.eid, &trigger));
+        let mut http = Some(https_client(
+            bench.dir.path(),
+            smdp.local_addr(),
+            std::time::Duration::from_secs(20),
+        ));
+        let mut es9_for =
+            |address: &str| Some(Es9Client::new(http.take()?, Server::parse(address).ok()?));
+
+        let outcome = bench.poll_with(&mut es9_for).await.unwrap();
+        assert!(
+            matches!(outcome, PollOutcome::Executed { .. }),
+            "{outcome:?}"
+        );
+        let profiles = bench.euicc.profiles(None).await.unwrap();
+        assert!(
+            profiles
+                .iter()
+                .any(|p| p.iccid.map(|i| i.digits()).as_deref() == Some(ICCID))
+        );
+        assert_eq!(
+            smdp.with_smdp(|s| s.order_installed(MATCHING_ID)),
+            Some(true)
+        );
+
+        let Report::DownloadResult(result) = bench.last_report() else {
+            panic!("no download result")
+        };
+        assert_eq!(result.eim_transaction_id, Some(Octets(vec![0x77])));
+        let ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) =
+            &result.profile_download_trigger_result_data
+        else {
+            panic!("{result:?}")
+        };
+        let pir = pir.value();
+        bench.verify_euicc_signature(
+            pir.profile_installation_result_data.raw(),
+            pir.euicc_sign_pir.as_slice(),
+        );
+    });
+}
+
+#[test]
+fn a_trigger_without_a_reachable_smdp_reports_the_error_form() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let trigger = ProfileDownloadTriggerRequest {
+            profile_download_data: Some(ProfileDownloadData::ContactDefaultSmdp),
+            eim_transaction_id: None,
+        };
+        bench
+            .eim
+            .with_eim(|eim| eim.queue_download_trigger(bench.eid, &trigger));
+        bench.poll().await.unwrap();
+        let Report::DownloadResult(result) = bench.last_report() else {
+            panic!("no download result")
+        };
+        assert!(matches!(
+            result.profile_download_trigger_result_data,
+            ProfileDownloadTriggerResultData::ProfileDownloadError(_)
         ));
     });
 }

@@ -3,10 +3,16 @@
 //! - [`bpp`]: the sans-IO split of a Bound Profile Package into LoadBoundProfilePackage segments.
 //! - [`download`]: a profile download (SGP.22 flow), generic over the eUICC channel and the ES9+ carrier.
 //! - [`eim`]: one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements).
+//! - [`ipa_data`]: the answer to an IpaEuiccDataRequest, collected through ES10.
+//! - [`schedule`]: when to poll the eIM next (sans-IO).
+//! - [`trigger`]: a ProfileDownloadTriggerRequest carried out in direct mode.
 
 pub mod bpp;
 pub mod download;
 pub mod eim;
+pub mod ipa_data;
+pub mod schedule;
+pub mod trigger;
 
 #[cfg(all(test, feature = "sim"))]
 mod eim_tests;

@@ -1,6 +1,8 @@
 //! A download through the real code paths: [`download`] ⇄ the ES9+ client over HTTPS on loopback ⇄ the
 //! simulated SM-DP+, and the ES10 client ⇄ the simulated eUICC in process.
 
+use std::net::SocketAddr;
+use std::path::Path;
 use std::time::Duration;
 
 use super::download::*;
@@ -17,9 +19,9 @@ use crate::sim::smdp::json::Es9Function;
 use crate::sim::smdp::server::{Fault, SmdpHandle, start};
 use crate::sim::smdp::{self, SmdpEvent};
 
-const HOST: &str = "smdp.example.test";
-const MATCHING_ID: &str = "AGENT-TEST-1";
-const ICCID: &str = "8949449999999990049";
+pub(super) const HOST: &str = "smdp.example.test";
+pub(super) const MATCHING_ID: &str = "AGENT-TEST-1";
+pub(super) const ICCID: &str = "8949449999999990049";
 
 struct Bench {
     _dir: tempfile::TempDir,
@@ -42,34 +44,8 @@ impl Bench {
         let session =
             IsdrSession::new(InProcessChannel::new(card), SessionConfig::default()).unwrap();
 
-        let mut server =
-            smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(&pki, HOST)).unwrap();
-        let metadata = smdp::ProfileMetadata {
-            iccid: ICCID.parse().unwrap(),
-            service_provider_name: "agent test".into(),
-            profile_name: "Agent profile".into(),
-            class: smdp::ProfileClass::Operational,
-        };
-        let mut order = smdp::ProfileOrder::new(
-            smdp::Secret::new(MATCHING_ID),
-            smdp::synthetic_profile_package(&metadata.iccid, 8 * 1024),
-            metadata,
-        );
-        order.confirmation_code = confirmation_code.map(smdp::Secret::new);
-        server.add_order(order).unwrap();
-        let handle = start(server, &pki.dp_tls, "127.0.0.1:0".parse().unwrap())
-            .await
-            .unwrap();
-
-        let tls = client_config(&[dir.path().join("ci.cert.pem")]).unwrap();
-        let http = HttpsClient::new(
-            tls,
-            HttpOptions {
-                timeout,
-                connect_override: Some(handle.local_addr().to_string()),
-                ..HttpOptions::default()
-            },
-        );
+        let handle = start_smdp(&pki, confirmation_code).await;
+        let http = https_client(dir.path(), handle.local_addr(), timeout);
         Self {
             _dir: dir,
             euicc: Euicc::new(session),
@@ -114,6 +90,39 @@ impl Bench {
             })
         })
     }
+}
+
+/// Starts the simulated SM-DP+ of `pki` at [`HOST`] with one order for [`MATCHING_ID`] (profile [`ICCID`]).
+pub(super) async fn start_smdp(pki: &TestPki, confirmation_code: Option<&str>) -> SmdpHandle {
+    let mut server = smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(pki, HOST)).unwrap();
+    let metadata = smdp::ProfileMetadata {
+        iccid: ICCID.parse().unwrap(),
+        service_provider_name: "agent test".into(),
+        profile_name: "Agent profile".into(),
+        class: smdp::ProfileClass::Operational,
+    };
+    let mut order = smdp::ProfileOrder::new(
+        smdp::Secret::new(MATCHING_ID),
+        smdp::synthetic_profile_package(&metadata.iccid, 8 * 1024),
+        metadata,
+    );
+    order.confirmation_code = confirmation_code.map(smdp::Secret::new);
+    server.add_order(order).unwrap();
+    start(server, &pki.dp_tls, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+}
+
+/// An HTTPS client trusting the test CI in `dir`, connecting to `addr` whatever the host.
+pub(super) fn https_client(dir: &Path, addr: SocketAddr, timeout: Duration) -> HttpsClient {
+    HttpsClient::new(
+        client_config(&[dir.join("ci.cert.pem")]).unwrap(),
+        HttpOptions {
+            timeout,
+            connect_override: Some(addr.to_string()),
+            ..HttpOptions::default()
+        },
+    )
 }
 
 /// Runs `future` on a fresh current-thread runtime with I/O and timers.

@@ -12,7 +12,9 @@ use euicc_asn1::types::sgp32::common::{EimAcknowledgements, SequenceNumber};
 use euicc_asn1::types::sgp32::v1_2::{
     EimPackageResult, EsipaMessageFromEimToIpa, EsipaMessageFromIpaToEim, EuiccPackage,
     EuiccPackageRequest, EuiccPackageResult, EuiccPackageSigned, GetEimPackageResponse,
-    HandleNotificationEsipa, ProvideEimPackageResult, ProvideEimPackageResultResponse,
+    HandleNotificationEsipa, IpaEuiccDataRequest, IpaEuiccDataResponse,
+    ProfileDownloadTriggerRequest, ProfileDownloadTriggerResult, ProvideEimPackageResult,
+    ProvideEimPackageResultResponse,
 };
 use euicc_asn1::{DecodeError, Eid, Octets, Signed, Tag, Writer, from_ber, to_der};
 
@@ -31,6 +33,10 @@ pub enum Report {
     PackageResult(Vec<u8>),
     /// A notification, the exact bytes received.
     Notification(Vec<u8>),
+    /// The answer to an IpaEuiccDataRequest.
+    DataResponse(Box<IpaEuiccDataResponse>),
+    /// The result of a ProfileDownloadTriggerRequest.
+    DownloadResult(Box<ProfileDownloadTriggerResult>),
     /// The IPA could not process a package (`eimPackageResultResponseError`).
     PackageError {
         /// The package's transaction identifier, echoed.
@@ -129,6 +135,16 @@ impl SimEim {
         request
     }
 
+    /// Queues the IpaEuiccDataRequest `request` for `eid` (it is not signed).
+    pub fn queue_data_request(&mut self, eid: Eid, request: &IpaEuiccDataRequest) {
+        self.queue_raw(eid, to_der(request));
+    }
+
+    /// Queues the ProfileDownloadTriggerRequest `request` for `eid` (it is not signed).
+    pub fn queue_download_trigger(&mut self, eid: Eid, request: &ProfileDownloadTriggerRequest) {
+        self.queue_raw(eid, to_der(request));
+    }
+
     /// Queues `package` for `eid` as it is (a wrongly signed or malformed package, for tests).
     pub fn queue_raw(&mut self, eid: Eid, package: Vec<u8>) {
         self.devices
@@ -221,8 +237,18 @@ impl SimEim {
                     },
                 });
             }
-            EimPackageResult::IpaEuiccDataResponse(_)
-            | EimPackageResult::ProfileDownloadTriggerResult(_) => {}
+            EimPackageResult::IpaEuiccDataResponse(response) => {
+                self.received.push(Received {
+                    eid,
+                    report: Report::DataResponse(Box::new(response)),
+                });
+            }
+            EimPackageResult::ProfileDownloadTriggerResult(result) => {
+                self.received.push(Received {
+                    eid,
+                    report: Report::DownloadResult(Box::new(result)),
+                });
+            }
         }
         ProvideEimPackageResultResponse::EimAcknowledgements(EimAcknowledgements(
             acknowledged.into_iter().map(SequenceNumber).collect(),

@@ -1,0 +1,443 @@
+//! IpaEuiccDataRequest (developer digest §5.4): the eIM asks for eUICC and IPA data by tag; the IPA collects
+//! each item through ES10 (or from its own values) and answers with an `IpaEuiccDataResponse`.
+//!
+//! Signed objects (notifications, eUICC Package Results) are relayed as the eUICC encoded them. The reply as a
+//! whole is not signed. A tag this IPA does not know is answered `incorrectTagList`; a CI key the eUICC does
+//! not have, `euiccCiPKIdNotFound`.
+
+use euicc_asn1::types::sgp22::{
+    Certificate, DeviceInfo, EUICCInfo1, EUICCInfo2, NotificationSearchCriteria,
+    PendingNotification,
+};
+use euicc_asn1::types::sgp32::common::{Certs, IpaCapabilities};
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::{BitString, DecodeError, Octets, Signed, from_ber};
+
+use super::download::{DownloadError, device_info};
+use crate::apdu::CardChannel;
+use crate::euicc::{Euicc, EuiccError, RetrievedNotifications, Version};
+
+/// `ipaEuiccDataError` incorrectTagList.
+pub const INCORRECT_TAG_LIST: i64 = 1;
+/// `ipaEuiccDataError` euiccCiPKIdNotFound.
+pub const EUICC_CI_PK_ID_NOT_FOUND: i64 = 5;
+/// GetCerts `invalidCiPKId`.
+const INVALID_CI_PK_ID: i64 = 1;
+/// RetrieveNotificationsList `noResultAvailable`.
+const NO_RESULT_AVAILABLE: i64 = 1;
+
+/// What the IPA reports about itself and the eIM it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpaOwnData {
+    eim_id: String,
+    imei: Option<String>,
+    device_info: DeviceInfo,
+}
+
+impl IpaOwnData {
+    /// The IPA polling the eIM `eim_id` (whose association token is the one reported) on a device with
+    /// the IMEI `imei` (15 digits; none: a generic TAC).
+    pub fn new(eim_id: impl Into<String>, imei: Option<String>) -> Result<Self, DownloadError> {
+        Ok(Self {
+            eim_id: eim_id.into(),
+            device_info: device_info(imei.as_deref())?,
+            imei,
+        })
+    }
+
+    /// The device's IMEI, when known.
+    pub fn imei(&self) -> Option<&str> {
+        self.imei.as_deref()
+    }
+
+    /// The device, reported as DeviceInfo.
+    pub fn device_info(&self) -> &DeviceInfo {
+        &self.device_info
+    }
+}
+
+/// The IPA's capabilities: direct profile download over HTTPS retrieval (no indirect download yet).
+pub fn ipa_capabilities() -> IpaCapabilities {
+    IpaCapabilities {
+        ipa_features: BitString::from_bits(&[0]),
+        ipa_supported_protocols: Some(BitString::from_bits(&[0])),
+    }
+}
+
+/// One IpaEuiccData component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Item {
+    Notifications,
+    PackageResults,
+    DefaultSmdp,
+    RootSmds,
+    Info1,
+    Info2,
+    AssociationToken,
+    EumCertificate,
+    EuiccCertificate,
+    Capabilities,
+    DeviceInfo,
+}
+
+impl Item {
+    /// The component a tag of the tagList names, in the layout of `version`.
+    fn from_tag(version: Version, tag: u32) -> Option<Self> {
+        Some(match (version, tag) {
+            (Version::V1_2, 0xA0) | (Version::V1_0, 0xBF2B) => Self::Notifications,
+            (Version::V1_2, 0xA2) => Self::PackageResults,
+            (Version::V1_2, 0x81) | (Version::V1_0, 0x80) => Self::DefaultSmdp,
+            (_, 0x83) => Self::RootSmds,
+            (_, 0xBF20) => Self::Info1,
+            (_, 0xBF22) => Self::Info2,
+            (_, 0x84) => Self::AssociationToken,
+            (_, 0xA5) => Self::EumCertificate,
+            (_, 0xA6) => Self::EuiccCertificate,
+            (_, 0xA8) => Self::Capabilities,
+            (_, 0xA9) => Self::DeviceInfo,
+            _ => return None,
+        })
+    }
+}
+
+/// The BER tags of a tagList; `None` if one is truncated.
+fn tags(list: &[u8]) -> Option<Vec<u32>> {
+    let mut tags = Vec::new();
+    let mut bytes = list.iter().copied();
+    while let Some(first) = bytes.next() {
+        let mut tag = u32::from(first);
+        if first & 0x1F == 0x1F {
+            loop {
+                let next = bytes.next()?;
+                if tag > 0x00FF_FFFF {
+                    return None;
+                }
+                tag = (tag << 8) | u32::from(next);
+                if next & 0x80 == 0 {
+                    break;
+                }
+            }
+        }
+        tags.push(tag);
+    }
+    Some(tags)
+}
+
+/// An IpaEuiccDataRequest, in either layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct DataRequest {
+    /// The components asked for; `None`: the tagList is empty or names an unknown tag.
+    items: Option<Vec<Item>>,
+    ci_pk_id: Option<Octets>,
+    notifications: Option<NotificationSearchCriteria>,
+    package_result: Option<i64>,
+    /// The eIM's correlation identifier, echoed.
+    pub(super) eim_transaction_id: Option<Octets>,
+}
+
+impl DataRequest {
+    fn items(version: Version, tag_list: &[u8]) -> Option<Vec<Item>> {
+        let items = tags(tag_list)?
+            .into_iter()
+            .map(|tag| Item::from_tag(version, tag))
+            .collect::<Option<Vec<_>>>()?;
+        (!items.is_empty()).then_some(items)
+    }
+
+    /// A v1.2 request.
+    pub(super) fn from_v1_2(request: v1_2::IpaEuiccDataRequest) -> Self {
+        use v1_2::{SearchCriteriaEuiccPackageResult as Epr, SearchCriteriaNotification as N};
+        Self {
+            items: Self::items(Version::V1_2, &request.tag_list.0),
+            ci_pk_id: request.euicc_ci_pk_identifier_to_be_used,
+            notifications: request.search_criteria_notification.map(|c| match c {
+                N::SeqNumber(n) => NotificationSearchCriteria::SeqNumber(n),
+                N::ProfileManagementOperation(bits) => {
+                    NotificationSearchCriteria::ProfileManagementOperation(bits)
+                }
+            }),
+            package_result: request
+                .search_criteria_euicc_package_result
+                .map(|Epr::SeqNumber(n)| n),
+            eim_transaction_id: request.eim_transaction_id,
+        }
+    }
+
+    /// A v1.0 request (no transaction identifier; one search criterion for notifications and results).
+    pub(super) fn from_v1_0(request: v1_0::IpaEuiccDataRequest) -> Self {
+        Self {
+            items: Self::items(Version::V1_0, &request.tag_list.0),
+            ci_pk_id: request.euicc_ci_pk_id,
+            notifications: request.search_criteria,
+            package_result: None,
+            eim_transaction_id: None,
+        }
+    }
+
+    fn wants(&self, item: Item) -> bool {
+        self.items
+            .as_ref()
+            .is_some_and(|items| items.contains(&item))
+    }
+}
+
+/// Why collecting the data failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// An ES10 function failed.
+    #[error(transparent)]
+    Euicc(#[from] EuiccError),
+    /// A stored eUICC Package Result does not decode in the eUICC's layout.
+    #[error("a stored eUICC Package Result: {0}")]
+    BadResult(#[source] DecodeError),
+}
+
+/// The collected components, in neither layout yet.
+#[derive(Debug, Default)]
+struct Collected {
+    notifications: Option<Vec<Signed<PendingNotification>>>,
+    package_results: Option<Vec<Vec<u8>>>,
+    default_smdp: Option<String>,
+    root_smds: Option<String>,
+    info1: Option<EUICCInfo1>,
+    info2: Option<EUICCInfo2>,
+    association_token: Option<i64>,
+    certs: Option<Certs>,
+    capabilities: Option<IpaCapabilities>,
+    device_info: Option<DeviceInfo>,
+}
+
+/// Collects what `request` asks for and builds the answer in the eUICC's layout; the error form when the
+/// tagList is incorrect or the CI key unknown.
+pub(super) async fn answer<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+    request: &DataRequest,
+    own: &IpaOwnData,
+) -> Result<DataAnswer, DataError> {
+    let version = euicc.version().await?;
+    if request.items.is_none() {
+        return Ok(DataAnswer::error(version, request, INCORRECT_TAG_LIST));
+    }
+    let collected = match collect(euicc, request, own).await {
+        Err(DataError::Euicc(EuiccError::Refused {
+            function: "GetCerts",
+            code: INVALID_CI_PK_ID,
+            ..
+        })) => {
+            return Ok(DataAnswer::error(
+                version,
+                request,
+                EUICC_CI_PK_ID_NOT_FOUND,
+            ));
+        }
+        other => other?,
+    };
+    match version {
+        Version::V1_2 => build_v1_2(collected, request),
+        Version::V1_0 => build_v1_0(collected, request),
+    }
+}
+
+async fn collect<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+    request: &DataRequest,
+    own: &IpaOwnData,
+) -> Result<Collected, DataError> {
+    let mut c = Collected::default();
+    if request.wants(Item::DefaultSmdp) || request.wants(Item::RootSmds) {
+        let addresses = euicc.configured_addresses().await?;
+        c.default_smdp = addresses
+            .default_dp_address
+            .filter(|_| request.wants(Item::DefaultSmdp));
+        c.root_smds = Some(addresses.root_ds_address).filter(|_| request.wants(Item::RootSmds));
+    }
+    if request.wants(Item::Info1) {
+        c.info1 = Some(euicc.euicc_info1().await?);
+    }
+    if request.wants(Item::Info2) {
+        c.info2 = Some(euicc.euicc_info2().await?.clone());
+    }
+    if request.wants(Item::AssociationToken) {
+        let configs = euicc.eim_configuration().await?;
+        c.association_token = configs
+            .into_iter()
+            .find(|config| config.eim_id == own.eim_id)
+            .and_then(|config| config.association_token);
+    }
+    if request.wants(Item::EumCertificate) || request.wants(Item::EuiccCertificate) {
+        c.certs = Some(euicc.certs(request.ci_pk_id.clone()).await?);
+    }
+    if request.wants(Item::Notifications) {
+        // v1.0 asks for results here too, with the criterion euiccPackageResults.
+        let retrieved = retrieve(euicc, request.notifications.clone()).await?;
+        c.notifications = Some(retrieved.notifications);
+        c.package_results = Some(retrieved.package_results).filter(|r| !r.is_empty());
+    }
+    if request.wants(Item::PackageResults) {
+        let criteria = Some(NotificationSearchCriteria::EuiccPackageResults);
+        c.package_results = Some(retrieve(euicc, criteria).await?.package_results);
+    }
+    if request.wants(Item::Capabilities) {
+        c.capabilities = Some(ipa_capabilities());
+    }
+    if request.wants(Item::DeviceInfo) {
+        c.device_info = Some(own.device_info.clone());
+    }
+    Ok(c)
+}
+
+/// RetrieveNotificationsList, with noResultAvailable read as an empty list.
+pub(super) async fn retrieve<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+    criteria: Option<NotificationSearchCriteria>,
+) -> Result<RetrievedNotifications, EuiccError> {
+    match euicc.retrieve_notifications(criteria).await {
+        Err(EuiccError::Refused {
+            code: NO_RESULT_AVAILABLE,
+            ..
+        }) => Ok(Default::default()),
+        other => other,
+    }
+}
+
+/// The answer to an IpaEuiccDataRequest, in the layout of the eUICC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum DataAnswer {
+    /// v1.2 layout.
+    V1_2(v1_2::IpaEuiccDataResponse),
+    /// v1.0 layout.
+    V1_0(v1_0::IpaEuiccDataResponse),
+}
+
+impl DataAnswer {
+    fn error(version: Version, request: &DataRequest, code: i64) -> Self {
+        tracing::warn!(code, "IpaEuiccDataRequest not served");
+        match version {
+            Version::V1_2 => Self::V1_2(v1_2::IpaEuiccDataResponse::IpaEuiccDataResponseError(
+                v1_2::IpaEuiccDataResponseError {
+                    eim_transaction_id: request.eim_transaction_id.clone(),
+                    ipa_euicc_data_error_code: code,
+                },
+            )),
+            Version::V1_0 => Self::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccDataError(code)),
+        }
+    }
+}
+
+fn build_v1_2(c: Collected, request: &DataRequest) -> Result<DataAnswer, DataError> {
+    let package_results = c
+        .package_results
+        .map(|raw| decode_results::<v1_2::EuiccPackageResult>(&raw))
+        .transpose()?
+        .map(|results| match request.package_result {
+            None => results,
+            Some(seq) => results
+                .into_iter()
+                .filter(|r| result_seq_number(r.value()) == Some(seq))
+                .collect(),
+        });
+    let (eum_certificate, euicc_certificate) = split_certs(c.certs, request);
+    Ok(DataAnswer::V1_2(v1_2::IpaEuiccDataResponse::IpaEuiccData(
+        v1_2::IpaEuiccData {
+            notifications_list: c.notifications,
+            default_smdp_address: c.default_smdp,
+            euicc_package_result_list: package_results,
+            euicc_info1: c.info1,
+            euicc_info2: c.info2,
+            root_smds_address: c.root_smds,
+            association_token: c.association_token,
+            eum_certificate,
+            euicc_certificate,
+            eim_transaction_id: request.eim_transaction_id.clone(),
+            ipa_capabilities: c.capabilities,
+            device_info: c.device_info,
+        },
+    )))
+}
+
+fn build_v1_0(c: Collected, request: &DataRequest) -> Result<DataAnswer, DataError> {
+    let notifications = match (c.notifications, c.package_results) {
+        (Some(_), Some(results)) => Some(
+            v1_0::RetrieveNotificationsListResponse::EuiccPackageResultList(decode_results(
+                &results,
+            )?),
+        ),
+        (notifications, _) => {
+            notifications.map(v1_0::RetrieveNotificationsListResponse::NotificationList)
+        }
+    };
+    let (eum_certificate, euicc_certificate) = split_certs(c.certs, request);
+    Ok(DataAnswer::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccData(
+        v1_0::IpaEuiccData {
+            default_smdp_address: c.default_smdp,
+            euicc_info1: c.info1,
+            euicc_info2: c.info2,
+            root_smds_address: c.root_smds,
+            association_token: c.association_token,
+            eum_certificate,
+            euicc_certificate,
+            ipa_capabilities: c.capabilities,
+            device_info: c.device_info,
+            notifications_list: notifications,
+        },
+    )))
+}
+
+/// The certificates asked for.
+fn split_certs(
+    certs: Option<Certs>,
+    request: &DataRequest,
+) -> (Option<Certificate>, Option<Certificate>) {
+    match certs {
+        None => (None, None),
+        Some(certs) => (
+            Some(certs.eum_certificate).filter(|_| request.wants(Item::EumCertificate)),
+            Some(certs.euicc_certificate).filter(|_| request.wants(Item::EuiccCertificate)),
+        ),
+    }
+}
+
+/// Decodes stored eUICC Package Results, keeping their bytes.
+fn decode_results<T>(raw: &[Vec<u8>]) -> Result<Vec<Signed<T>>, DataError>
+where
+    Signed<T>: euicc_asn1::Asn1,
+{
+    raw.iter()
+        .map(|r| from_ber(r).map_err(DataError::BadResult))
+        .collect()
+}
+
+/// The sequence number of a signed eUICC Package Result.
+fn result_seq_number(result: &v1_2::EuiccPackageResult) -> Option<i64> {
+    match result {
+        v1_2::EuiccPackageResult::EuiccPackageResultSigned(signed) => {
+            Some(signed.euicc_package_result_data_signed.value().seq_number)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_lists_are_split_into_ber_tags() {
+        assert_eq!(
+            tags(&[0xBF, 0x20, 0x81, 0xA0, 0xBF, 0x22]),
+            Some(vec![0xBF20, 0x81, 0xA0, 0xBF22])
+        );
+        assert_eq!(tags(&[0x81, 0xBF]), None);
+    }
+
+    #[test]
+    fn unknown_or_empty_tag_lists_are_incorrect() {
+        assert_eq!(
+            DataRequest::items(Version::V1_2, &[0x81, 0xA8]),
+            Some(vec![Item::DefaultSmdp, Item::Capabilities])
+        );
+        assert_eq!(DataRequest::items(Version::V1_2, &[0x81, 0x99]), None);
+        assert_eq!(DataRequest::items(Version::V1_0, &[0xA0]), None);
+        assert_eq!(DataRequest::items(Version::V1_0, &[]), None);
+    }
+}

@@ -1,0 +1,248 @@
+//! When to poll the eIM next (developer digest §5.2): a sans-IO scheduler for the daemon to drive.
+//!
+//! The caller reports each poll cycle's [`Outcome`] with the clock value at its end, and sleeps until
+//! [`Schedule::next_poll`]. The rules:
+//! - a package came: poll again at once, until the eIM has nothing more;
+//! - nothing to do: the configured interval, moved by up to ± the configured jitter so that a fleet does not
+//!   poll in step;
+//! - a failure: exponential back-off from the initial delay, doubling per consecutive failure, capped;
+//! - [`Schedule::poll_now`] (a local event, an operator request): at once.
+//!
+//! Clock values are [`Duration`]s since any fixed origin (e.g. a monotonic clock's start); the jitter comes
+//! from an injected [`JitterSource`], so that tests are deterministic.
+
+use std::time::Duration;
+
+use super::eim::{PollError, PollOutcome};
+
+/// What a poll cycle did, as far as scheduling is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A package was carried out (or answered): there may be more.
+    Executed,
+    /// The eIM had nothing to do.
+    NoPackage,
+    /// The cycle failed (connection, eUICC, or an eIM error).
+    Failed,
+}
+
+impl From<&Result<PollOutcome, PollError>> for Outcome {
+    fn from(result: &Result<PollOutcome, PollError>) -> Self {
+        match result {
+            Ok(PollOutcome::Executed { .. } | PollOutcome::Rejected { .. }) => Self::Executed,
+            Ok(PollOutcome::NoPackage) => Self::NoPackage,
+            Ok(PollOutcome::EimRefused { .. }) | Err(_) => Self::Failed,
+        }
+    }
+}
+
+/// The scheduling policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleConfig {
+    /// The delay between polls while the eIM has nothing to do.
+    pub interval: Duration,
+    /// The largest offset, either way, applied to `interval`.
+    pub jitter: Duration,
+    /// The delay after a first failure.
+    pub backoff_initial: Duration,
+    /// The largest delay after repeated failures.
+    pub backoff_cap: Duration,
+}
+
+/// A source of uniformly distributed random numbers for the jitter.
+pub trait JitterSource {
+    /// The next number, uniform over the whole `u32` range.
+    fn next_u32(&mut self) -> u32;
+}
+
+impl<F: FnMut() -> u32> JitterSource for F {
+    fn next_u32(&mut self) -> u32 {
+        self()
+    }
+}
+
+/// The poll scheduler. See the module documentation.
+#[derive(Debug)]
+pub struct Schedule<J> {
+    config: ScheduleConfig,
+    jitter: J,
+    failures: u32,
+    next: Duration,
+}
+
+impl<J: JitterSource> Schedule<J> {
+    /// A schedule whose first poll is due at `now` (poll at every start).
+    pub fn new(config: ScheduleConfig, jitter: J, now: Duration) -> Self {
+        Self {
+            config,
+            jitter,
+            failures: 0,
+            next: now,
+        }
+    }
+
+    /// When the next poll is due.
+    pub fn next_poll(&self) -> Duration {
+        self.next
+    }
+
+    /// Whether a poll is due at `now`.
+    pub fn is_due(&self, now: Duration) -> bool {
+        now >= self.next
+    }
+
+    /// Makes a poll due at `now` (an immediate poll on request).
+    pub fn poll_now(&mut self, now: Duration) {
+        self.next = self.next.min(now);
+    }
+
+    /// Records the outcome of a cycle that ended at `now`; returns when the next poll is due.
+    pub fn record(&mut self, outcome: Outcome, now: Duration) -> Duration {
+        let delay = match outcome {
+            Outcome::Executed => {
+                self.failures = 0;
+                Duration::ZERO
+            }
+            Outcome::NoPackage => {
+                self.failures = 0;
+                self.jittered_interval()
+            }
+            Outcome::Failed => {
+                self.failures = self.failures.saturating_add(1);
+                self.backoff()
+            }
+        };
+        self.next = now.saturating_add(delay);
+        self.next
+    }
+
+    /// The interval moved by a random offset in `[-jitter, +jitter]` (never below zero).
+    fn jittered_interval(&mut self) -> Duration {
+        let jitter = self.config.jitter.as_nanos();
+        let offset = 2 * jitter * u128::from(self.jitter.next_u32()) / u128::from(u32::MAX);
+        let nanos = (self.config.interval.as_nanos() + offset).saturating_sub(jitter);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    /// The initial back-off doubled per failure after the first, capped.
+    fn backoff(&self) -> Duration {
+        let doublings = self.failures.saturating_sub(1);
+        let factor = 1u32.checked_shl(doublings).unwrap_or(u32::MAX);
+        self.config
+            .backoff_initial
+            .saturating_mul(factor)
+            .min(self.config.backoff_cap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: ScheduleConfig = ScheduleConfig {
+        interval: Duration::from_secs(3600),
+        jitter: Duration::from_secs(60),
+        backoff_initial: Duration::from_secs(10),
+        backoff_cap: Duration::from_secs(300),
+    };
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    fn schedule(jitter: u32) -> Schedule<impl JitterSource> {
+        Schedule::new(CONFIG, move || jitter, secs(100))
+    }
+
+    #[test]
+    fn the_first_poll_is_due_at_once() {
+        let s = schedule(0);
+        assert_eq!(s.next_poll(), secs(100));
+        assert!(s.is_due(secs(100)));
+        assert!(!s.is_due(secs(99)));
+    }
+
+    #[test]
+    fn packages_make_it_poll_again_at_once() {
+        let mut s = schedule(0);
+        assert_eq!(s.record(Outcome::Executed, secs(105)), secs(105));
+        assert_eq!(s.record(Outcome::Executed, secs(107)), secs(107));
+    }
+
+    #[test]
+    fn idle_polls_follow_the_interval_within_the_jitter() {
+        assert_eq!(schedule(0).record(Outcome::NoPackage, secs(0)), secs(3540));
+        assert_eq!(
+            schedule(u32::MAX).record(Outcome::NoPackage, secs(0)),
+            secs(3660)
+        );
+        let middle = schedule(u32::MAX / 2).record(Outcome::NoPackage, secs(0));
+        assert!(
+            middle.abs_diff(secs(3600)) < Duration::from_millis(1),
+            "{middle:?}"
+        );
+    }
+
+    #[test]
+    fn jitter_never_goes_below_zero() {
+        let config = ScheduleConfig {
+            jitter: secs(7200),
+            ..CONFIG
+        };
+        let mut s = Schedule::new(config, || 0, secs(0));
+        assert_eq!(s.record(Outcome::NoPackage, secs(10)), secs(10));
+    }
+
+    #[test]
+    fn failures_back_off_exponentially_up_to_the_cap() {
+        let mut s = schedule(0);
+        let delays: Vec<u64> = (0..8)
+            .map(|_| s.record(Outcome::Failed, secs(0)).as_secs())
+            .collect();
+        assert_eq!(delays, [10, 20, 40, 80, 160, 300, 300, 300]);
+        for _ in 0..100 {
+            s.record(Outcome::Failed, secs(0));
+        }
+        assert_eq!(s.record(Outcome::Failed, secs(0)), secs(300));
+    }
+
+    #[test]
+    fn success_resets_the_back_off() {
+        let mut s = schedule(0);
+        s.record(Outcome::Failed, secs(0));
+        s.record(Outcome::Failed, secs(0));
+        s.record(Outcome::NoPackage, secs(0));
+        assert_eq!(s.record(Outcome::Failed, secs(0)), secs(10));
+        s.record(Outcome::Executed, secs(0));
+        assert_eq!(s.record(Outcome::Failed, secs(0)), secs(10));
+    }
+
+    #[test]
+    fn a_request_makes_a_poll_due_at_once() {
+        let mut s = schedule(0);
+        s.record(Outcome::NoPackage, secs(0));
+        assert!(!s.is_due(secs(10)));
+        s.poll_now(secs(10));
+        assert!(s.is_due(secs(10)));
+        assert_eq!(s.next_poll(), secs(10));
+    }
+
+    #[test]
+    fn poll_outcomes_map_to_scheduling_outcomes() {
+        let cases = [
+            (Ok(PollOutcome::NoPackage), Outcome::NoPackage),
+            (
+                Ok(PollOutcome::Executed {
+                    acknowledged: vec![],
+                }),
+                Outcome::Executed,
+            ),
+            (Ok(PollOutcome::Rejected { code: 1 }), Outcome::Executed),
+            (Ok(PollOutcome::EimRefused { code: 2 }), Outcome::Failed),
+            (Err(PollError::ResultRefused { code: 3 }), Outcome::Failed),
+        ];
+        for (result, expected) in cases {
+            assert_eq!(Outcome::from(&result), expected, "{result:?}");
+        }
+    }
+}
