@@ -140,38 +140,6 @@ impl fmt::Debug for Iccid {
     }
 }
 
-impl Asn1 for Iccid {
-    const NAME: &'static str = "Iccid";
-    const TAG: Option<Tag> = Some(Tag(0x5A));
-    fn encode_content(&self, w: &mut Writer) {
-        w.raw(&self.0)
-    }
-    fn decode_content(tlv: &Tlv<'_>, _cx: &mut Ctx) -> Result<Self, DecodeError> {
-        let bytes: [u8; 10] = tlv
-            .content
-            .try_into()
-            .map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("ICCID must be 10 bytes")))?;
-        Iccid::from_bytes(bytes)
-            .map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("ICCID is not BCD digits")))
-    }
-}
-
-impl Jer for Iccid {
-    fn to_jer(&self) -> Value {
-        Value::String(hex::encode(self.0))
-    }
-    fn from_jer(value: &Value) -> Result<Self, JerError> {
-        let s = value
-            .as_str()
-            .ok_or_else(|| JerError::expected("a hex string", value))?;
-        let bytes: [u8; 10] = hex::decode(s)
-            .ok()
-            .and_then(|v| v.try_into().ok())
-            .ok_or_else(|| JerError::new("ICCID must be 10 hex bytes"))?;
-        Iccid::from_bytes(bytes).map_err(|e| JerError::new(e.to_string()))
-    }
-}
-
 /// An EID: 32 decimal digits stored as 16 bytes of plain BCD, the last two digits an ISO 7064 mod 97-10 check.
 ///
 /// SGP.32 tags it `[APPLICATION 26]` (`5A`) where it appears; the type's own tag is OCTET STRING.
@@ -252,37 +220,56 @@ impl fmt::Debug for Eid {
     }
 }
 
-impl Asn1 for Eid {
-    const NAME: &'static str = "Octet16";
-    const TAG: Option<Tag> = Some(Tag::OCTET_STRING);
-    fn encode_content(&self, w: &mut Writer) {
-        w.raw(&self.0)
-    }
-    fn decode_content(tlv: &Tlv<'_>, _cx: &mut Ctx) -> Result<Self, DecodeError> {
-        let bytes: [u8; 16] = tlv
-            .content
-            .try_into()
-            .map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("EID must be 16 bytes")))?;
-        Eid::from_bytes(bytes)
-            .map_err(|_| tlv.error(DecodeErrorKind::InvalidValue("EID is not BCD digits")))
-    }
+/// The `Asn1` and `Jer` forms shared by the identifier types: the stored bytes as content octets (checked by the
+/// type's `from_bytes`), and their hex as JSON.
+macro_rules! stored_bytes_codec {
+    ($ty:ident, $len:literal, $name:literal, $tag:expr, $what:literal) => {
+        impl Asn1 for $ty {
+            const NAME: &'static str = $name;
+            const TAG: Option<Tag> = Some($tag);
+            fn encode_content(&self, w: &mut Writer) {
+                w.raw(&self.0)
+            }
+            fn decode_content(tlv: &Tlv<'_>, _cx: &mut Ctx) -> Result<Self, DecodeError> {
+                let bytes: [u8; $len] = tlv.content.try_into().map_err(|_| {
+                    tlv.error(DecodeErrorKind::InvalidValue(concat!(
+                        $what,
+                        " must be ",
+                        $len,
+                        " bytes"
+                    )))
+                })?;
+                $ty::from_bytes(bytes).map_err(|_| {
+                    tlv.error(DecodeErrorKind::InvalidValue(concat!(
+                        $what,
+                        " is not BCD digits"
+                    )))
+                })
+            }
+        }
+
+        impl Jer for $ty {
+            fn to_jer(&self) -> Value {
+                Value::String(hex::encode(self.0))
+            }
+            fn from_jer(value: &Value) -> Result<Self, JerError> {
+                let s = value
+                    .as_str()
+                    .ok_or_else(|| JerError::expected("a hex string", value))?;
+                let bytes: [u8; $len] = hex::decode(s)
+                    .ok()
+                    .and_then(|v| v.try_into().ok())
+                    .ok_or_else(|| {
+                        JerError::new(concat!($what, " must be ", $len, " hex bytes"))
+                    })?;
+                $ty::from_bytes(bytes).map_err(|e| JerError::new(e.to_string()))
+            }
+        }
+    };
 }
 
-impl Jer for Eid {
-    fn to_jer(&self) -> Value {
-        Value::String(hex::encode(self.0))
-    }
-    fn from_jer(value: &Value) -> Result<Self, JerError> {
-        let s = value
-            .as_str()
-            .ok_or_else(|| JerError::expected("a hex string", value))?;
-        let bytes: [u8; 16] = hex::decode(s)
-            .ok()
-            .and_then(|v| v.try_into().ok())
-            .ok_or_else(|| JerError::new("EID must be 16 hex bytes"))?;
-        Eid::from_bytes(bytes).map_err(|e| JerError::new(e.to_string()))
-    }
-}
+stored_bytes_codec!(Iccid, 10, "Iccid", Tag(0x5A), "ICCID");
+stored_bytes_codec!(Eid, 16, "Octet16", Tag::OCTET_STRING, "EID");
 
 #[cfg(test)]
 mod tests {
