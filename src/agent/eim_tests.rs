@@ -13,7 +13,8 @@ use euicc_asn1::types::sgp32::v1_2::{
 use euicc_asn1::{Eid, Iccid, Octets, from_ber};
 
 use super::eim::*;
-use super::ipa_data::{INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
+use super::ipa_data::{self, INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
+use super::journal::{Journal, JournalError, MemoryJournal, Pending, Step};
 use super::tests::{HOST, ICCID, MATCHING_ID, block_on, https_client, start_smdp};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
@@ -44,6 +45,7 @@ struct Bench {
     esipa: EsipaClient,
     eim: EimHandle,
     own: IpaOwnData,
+    journal: MemoryJournal,
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
@@ -127,6 +129,7 @@ impl Bench {
             esipa,
             eim,
             own: IpaOwnData::new(EIM_ID, Some("356938035643809".into())).unwrap(),
+            journal: MemoryJournal::new(),
         }
     }
 
@@ -145,8 +148,41 @@ impl Bench {
             self.eid,
             &self.own,
             es9_for,
+            &mut self.journal,
         )
         .await
+    }
+
+    /// One cycle with `journal` instead of the bench's own.
+    async fn poll_journaled(
+        &mut self,
+        journal: &mut dyn Journal,
+    ) -> Result<PollOutcome, PollError> {
+        let mut no_smdp = |_: &str| None::<Es9Client>;
+        poll_once(
+            &mut self.euicc,
+            &mut self.esipa,
+            self.eid,
+            &self.own,
+            &mut no_smdp,
+            journal,
+        )
+        .await
+    }
+
+    /// The sequence numbers of the eUICC Package Results stored on the card.
+    async fn stored_results(&mut self) -> Vec<i64> {
+        let stored = ipa_data::retrieve(
+            &mut self.euicc,
+            Some(NotificationSearchCriteria::EuiccPackageResults),
+        )
+        .await
+        .unwrap();
+        stored
+            .package_results
+            .iter()
+            .map(|raw| signed_result(self.version, raw).3)
+            .collect()
     }
 
     async fn enabled(&mut self) -> Option<Iccid> {
@@ -593,5 +629,148 @@ fn a_trigger_without_a_reachable_smdp_reports_the_error_form() {
                 ProfileDownloadTriggerResultData::ProfileDownloadError(_)
             )
         ));
+    });
+}
+
+/// A [`MemoryJournal`] that fails once, at `step`: the cycle stops there, as a crash at that point would
+/// stop it, and the journal keeps what was recorded before.
+struct Interrupting {
+    inner: MemoryJournal,
+    step: &'static str,
+    failed: bool,
+}
+
+impl Interrupting {
+    fn at(step: &'static str) -> Self {
+        Self {
+            inner: MemoryJournal::new(),
+            step,
+            failed: false,
+        }
+    }
+
+    fn fail(&mut self, step: &'static str) -> Result<(), JournalError> {
+        if step == self.step && !self.failed {
+            self.failed = true;
+            return Err(JournalError("power lost".into()));
+        }
+        Ok(())
+    }
+}
+
+impl Journal for Interrupting {
+    fn package_received(&mut self, answer: &[u8]) -> Result<u64, JournalError> {
+        self.inner.package_received(answer)
+    }
+    fn result_owed(&mut self, id: u64, message: &[u8]) -> Result<(), JournalError> {
+        self.fail("result_owed")?;
+        self.inner.result_owed(id, message)
+    }
+    fn acknowledged(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), JournalError> {
+        self.fail("acknowledged")?;
+        self.inner.acknowledged(id, seq_numbers)
+    }
+    fn finished(&mut self, id: u64) -> Result<(), JournalError> {
+        self.inner.finished(id)
+    }
+    fn pending(&self) -> Result<Vec<Pending>, JournalError> {
+        self.inner.pending()
+    }
+}
+
+#[test]
+fn a_cycle_interrupted_after_the_result_was_owed_resends_the_same_bytes() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        // A notification the eIM will receive but not acknowledge.
+        bench
+            .euicc
+            .enable(DISABLED.parse().unwrap(), false)
+            .await
+            .unwrap();
+        bench
+            .eim
+            .with_eim(|eim| eim.set_acknowledge_notifications(false));
+        let notifications = bench.euicc.list_notifications(None).await.unwrap();
+        assert!(!notifications.is_empty());
+        bench.queue_enable(ENABLED, None);
+
+        // The eIM gets the result; the cycle stops before the acknowledgement is recorded.
+        let mut journal = Interrupting::at("acknowledged");
+        let error = bench.poll_journaled(&mut journal).await.unwrap_err();
+        assert!(matches!(error, PollError::Journal(_)), "{error}");
+        let [
+            Pending {
+                step: Step::ResultOwed(owed),
+                ..
+            },
+        ] = &journal.pending().unwrap()[..]
+        else {
+            panic!("{:?}", journal.pending())
+        };
+        let owed = owed.clone();
+        let [stored] = bench.stored_results().await[..] else {
+            panic!("the result is not on the card")
+        };
+
+        // The next cycle resends the journaled bytes before it polls, then removes what was acknowledged.
+        assert_eq!(
+            bench.poll_journaled(&mut journal).await.unwrap(),
+            PollOutcome::NoPackage
+        );
+        assert!(journal.pending().unwrap().is_empty());
+        let results: Vec<_> = bench
+            .received_results()
+            .into_iter()
+            .map(|(raw, _)| raw)
+            .collect();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0], results[1]);
+        assert!(
+            owed.windows(results[0].len()).any(|w| w == results[0]),
+            "the owed message carries the result"
+        );
+        assert!(bench.stored_results().await.is_empty(), "{stored} kept");
+        assert_eq!(bench.enabled().await, Some(ENABLED.parse().unwrap()));
+        // Only what was acknowledged is gone: the notifications stay for a later delivery.
+        let left = bench.euicc.list_notifications(None).await.unwrap();
+        for n in &notifications {
+            assert!(left.iter().any(|l| l.seq_number == n.seq_number), "{n:?}");
+        }
+    });
+}
+
+#[test]
+fn a_package_received_but_not_reported_is_reported_from_the_cards_stored_result() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        bench.queue_enable(DISABLED, Some(Octets(vec![0x21])));
+        let mut journal = Interrupting::at("result_owed");
+        assert!(bench.poll_journaled(&mut journal).await.is_err());
+        assert!(matches!(
+            &journal.pending().unwrap()[..],
+            [Pending {
+                step: Step::Received(_),
+                ..
+            }]
+        ));
+        assert!(bench.received_results().is_empty());
+        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+
+        // Not loaded again (that would be a replay error): the card's signed result goes to the eIM.
+        assert_eq!(
+            bench.poll_journaled(&mut journal).await.unwrap(),
+            PollOutcome::NoPackage
+        );
+        assert!(journal.pending().unwrap().is_empty());
+        let results = bench.received_results();
+        let [(raw, EuiccPackageResult::EuiccPackageResultSigned(_))] = &results[..] else {
+            panic!("{results:?}")
+        };
+        assert_eq!(
+            signed_result(Version::V1_2, raw).2,
+            Some(Octets(vec![0x21]))
+        );
+        assert!(bench.stored_results().await.is_empty());
     });
 }

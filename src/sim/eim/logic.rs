@@ -176,6 +176,7 @@ pub struct SimEim {
     devices: HashMap<Eid, Device>,
     connections: VecDeque<(ConnectionId, Eid)>,
     received: Vec<Received>,
+    acknowledge_notifications: bool,
 }
 
 impl std::fmt::Debug for SimEim {
@@ -199,7 +200,14 @@ impl SimEim {
             devices: HashMap::new(),
             connections: VecDeque::new(),
             received: Vec::new(),
+            acknowledge_notifications: true,
         }
+    }
+
+    /// Whether notifications delivered with a package result are acknowledged (they are by default; an eIM
+    /// that does not, keeps them on the eUICC).
+    pub fn set_acknowledge_notifications(&mut self, acknowledge: bool) {
+        self.acknowledge_notifications = acknowledge;
     }
 
     /// The same eIM speaking the `version` layout (requests are read and answers written in it).
@@ -391,9 +399,14 @@ impl SimEim {
 
     /// Keeps `reports`; returns the sequence numbers among them.
     fn keep_all(&mut self, eid: Option<Eid>, reports: Vec<(Report, Option<i64>)>) -> Vec<i64> {
+        let acknowledge_notifications = self.acknowledge_notifications;
         reports
             .into_iter()
-            .filter_map(|report| self.keep(eid, report))
+            .filter_map(|report| {
+                let notification = matches!(report.0, Report::Notification(_));
+                let seq_number = self.keep(eid, report)?;
+                (acknowledge_notifications || !notification).then_some(seq_number)
+            })
             .collect()
     }
 
