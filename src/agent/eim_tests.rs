@@ -15,6 +15,7 @@ use euicc_asn1::{Eid, Iccid, Octets, from_ber};
 use super::eim::*;
 use super::ipa_data::{self, INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
 use super::journal::{Journal, JournalError, MemoryJournal, Pending, Step};
+use super::notify::deliver_notifications;
 use super::tests::{HOST, ICCID, MATCHING_ID, block_on, https_client, start_smdp};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
@@ -773,4 +774,74 @@ fn a_package_received_but_not_reported_is_reported_from_the_cards_stored_result(
         );
         assert!(bench.stored_results().await.is_empty());
     });
+}
+
+/// Local changes leave notifications; they go to the eIM one by one, each removed after the eIM took it, and
+/// one the eIM refused stays for the next round.
+async fn notifications_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    bench
+        .euicc
+        .enable(DISABLED.parse().unwrap(), false)
+        .await
+        .unwrap();
+    let pending = bench.euicc.list_notifications(None).await.unwrap();
+    assert!(pending.len() >= 2, "{pending:?}");
+    let expected: Vec<i64> = pending.iter().map(|m| m.seq_number).collect();
+    let signed = bench
+        .euicc
+        .retrieve_notifications(None)
+        .await
+        .unwrap()
+        .notifications;
+
+    bench.eim.with_eim(|eim| eim.refuse_next_notifications(1));
+    let first = deliver_notifications(&mut bench.euicc, &mut bench.esipa)
+        .await
+        .unwrap();
+    assert_eq!(first.failed, expected[..1]);
+    assert_eq!(first.delivered, expected[1..]);
+    let left = bench.euicc.list_notifications(None).await.unwrap();
+    assert_eq!(
+        left.iter().map(|m| m.seq_number).collect::<Vec<_>>(),
+        expected[..1]
+    );
+
+    let second = deliver_notifications(&mut bench.euicc, &mut bench.esipa)
+        .await
+        .unwrap();
+    assert_eq!(second.delivered, expected[..1]);
+    assert!(second.failed.is_empty());
+    assert!(
+        bench
+            .euicc
+            .list_notifications(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The eIM holds each notification once, as the eUICC signed it.
+    let received = bench.eim.with_eim(|eim| eim.received().to_vec());
+    let mut held: Vec<Vec<u8>> = received
+        .into_iter()
+        .map(|r| match r.report {
+            Report::Notification(raw) => raw,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut sent: Vec<Vec<u8>> = signed.iter().map(|n| n.raw().to_vec()).collect();
+    held.sort();
+    sent.sort();
+    assert_eq!(held, sent);
+}
+
+#[test]
+fn pending_notifications_are_delivered_one_by_one() {
+    block_on(notifications_round_trip(Version::V1_2));
+}
+
+#[test]
+fn v1_0_pending_notifications_are_delivered_one_by_one() {
+    block_on(notifications_round_trip(Version::V1_0));
 }

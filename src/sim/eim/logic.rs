@@ -150,6 +150,9 @@ pub enum BadRequest {
     /// A result that names no EID on a connection where no eUICC polled (v1.0).
     #[error("a result on a connection where no eUICC polled")]
     NoDevice,
+    /// A HandleNotification refused on purpose ([`SimEim::refuse_next_notifications`]).
+    #[error("notification refused")]
+    Refused,
     /// An ESipa function this eIM does not serve.
     #[error("ESipa function not served: {0}")]
     Unsupported(&'static str),
@@ -177,6 +180,7 @@ pub struct SimEim {
     connections: VecDeque<(ConnectionId, Eid)>,
     received: Vec<Received>,
     acknowledge_notifications: bool,
+    refuse_notifications: usize,
 }
 
 impl std::fmt::Debug for SimEim {
@@ -201,7 +205,13 @@ impl SimEim {
             connections: VecDeque::new(),
             received: Vec::new(),
             acknowledge_notifications: true,
+            refuse_notifications: 0,
         }
+    }
+
+    /// Refuses (HTTP 400) the next `count` HandleNotification requests, as an eIM that fails would.
+    pub fn refuse_next_notifications(&mut self, count: usize) {
+        self.refuse_notifications = count;
     }
 
     /// Whether notifications delivered with a package result are acknowledged (they are by default; an eIM
@@ -313,6 +323,10 @@ impl SimEim {
                 let eid = eid.or_else(|| self.polled_on(connection));
                 let answer = self.store(eid, reports)?;
                 Ok(answered.then_some(answer))
+            }
+            Request::Notification(_) if self.refuse_notifications > 0 => {
+                self.refuse_notifications -= 1;
+                Err(BadRequest::Refused)
             }
             Request::Notification(notification) => {
                 let eid = self.polled_on(connection);
