@@ -27,7 +27,7 @@ use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
 use crate::sim::eim::server::{EimHandle, start};
-use crate::sim::eim::{DataResponse, DownloadResult, Report, SimEim};
+use crate::sim::eim::{DataResponse, DownloadResult, Poll, Report, SimEim};
 use crate::sim::euicc::eim_signed_data;
 use crate::sim::euicc::state::{CardState, Profile, StateFile};
 use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
@@ -47,6 +47,7 @@ struct Bench {
     eim: EimHandle,
     own: IpaOwnData,
     journal: MemoryJournal,
+    state_change: Option<StateChange>,
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
@@ -131,6 +132,7 @@ impl Bench {
             eim,
             own: IpaOwnData::new(EIM_ID, Some("356938035643809".into())).unwrap(),
             journal: MemoryJournal::new(),
+            state_change: None,
         }
     }
 
@@ -150,8 +152,20 @@ impl Bench {
             &self.own,
             es9_for,
             &mut self.journal,
+            &mut self.state_change,
         )
         .await
+    }
+
+    /// An ESipa client of the bench's eIM that sends `admin_protocol`.
+    fn esipa_client(&self, admin_protocol: &str) -> EsipaClient {
+        let http = https_client(
+            self.dir.path(),
+            self.eim.local_addr(),
+            HttpOptions::default().timeout,
+        );
+        EsipaClient::new(http, Server::parse(DEFAULT_EIM_HOST).unwrap())
+            .with_admin_protocol(admin_protocol)
     }
 
     /// One cycle with `journal` instead of the bench's own.
@@ -167,6 +181,7 @@ impl Bench {
             &self.own,
             &mut no_smdp,
             journal,
+            &mut None,
         )
         .await
     }
@@ -844,4 +859,52 @@ fn pending_notifications_are_delivered_one_by_one() {
 #[test]
 fn v1_0_pending_notifications_are_delivered_one_by_one() {
     block_on(notifications_round_trip(Version::V1_0));
+}
+
+/// A local state change goes with the next poll the eIM answers, in the layout of `version`.
+async fn state_change_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    let change = StateChange {
+        cause: 3,
+        r_plmn: Some([0x62, 0xF2, 0x20]),
+    };
+    bench.state_change = Some(change.clone());
+    // An eIM that refuses the poll has not heard of it: it is kept.
+    let refused = bench.esipa_client("refused/v0");
+    let working = std::mem::replace(&mut bench.esipa, refused);
+    assert!(bench.poll().await.is_err());
+    assert_eq!(bench.state_change, Some(change));
+    bench.esipa = working;
+
+    assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+    assert_eq!(bench.state_change, None);
+    assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+    let polls = bench.eim.with_eim(|eim| eim.polls());
+    let [told, plain] = &polls[..] else {
+        panic!("{polls:?}")
+    };
+    let cause = match version {
+        Version::V1_2 => Some(3),
+        Version::V1_0 => None,
+    };
+    assert_eq!(
+        told,
+        &Poll {
+            eid: bench.eid,
+            notify_state_change: true,
+            state_change_cause: cause,
+            r_plmn: Some(vec![0x62, 0xF2, 0x20]),
+        }
+    );
+    assert!(!plain.notify_state_change && plain.r_plmn.is_none());
+}
+
+#[test]
+fn a_state_change_is_told_with_the_next_answered_poll() {
+    block_on(state_change_round_trip(Version::V1_2));
+}
+
+#[test]
+fn a_v1_0_state_change_is_told_with_the_next_answered_poll() {
+    block_on(state_change_round_trip(Version::V1_0));
 }

@@ -31,6 +31,21 @@ const EID_NOT_FOUND: i64 = 2;
 const UNDEFINED_ERROR: i64 = 127;
 /// Connections whose polling EID is remembered; the oldest is forgotten first.
 const MAX_CONNECTIONS: usize = 256;
+/// Polls remembered for [`SimEim::polls`]; the oldest is forgotten first.
+const MAX_POLLS: usize = 1024;
+
+/// A GetEimPackage as the eIM received it, with what it said about the eUICC's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poll {
+    /// The polling eUICC.
+    pub eid: Eid,
+    /// `notifyStateChange` was present.
+    pub notify_state_change: bool,
+    /// `stateChangeCause` (v1.2 only).
+    pub state_change_cause: Option<i64>,
+    /// `rPLMN`.
+    pub r_plmn: Option<Vec<u8>>,
+}
 
 /// The answer to an IpaEuiccDataRequest, in the layout it came in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +175,7 @@ pub enum BadRequest {
 
 /// One decoded request, whatever its layout.
 enum Request {
-    Poll(Eid),
+    Poll(Poll),
     /// A ProvideEimPackageResult (`answered`) or one sent as a HandleNotification (answered empty).
     Result {
         eid: Option<Eid>,
@@ -179,6 +194,7 @@ pub struct SimEim {
     devices: HashMap<Eid, Device>,
     connections: VecDeque<(ConnectionId, Eid)>,
     received: Vec<Received>,
+    polls: VecDeque<Poll>,
     acknowledge_notifications: bool,
     refuse_notifications: usize,
 }
@@ -204,6 +220,7 @@ impl SimEim {
             devices: HashMap::new(),
             connections: VecDeque::new(),
             received: Vec::new(),
+            polls: VecDeque::new(),
             acknowledge_notifications: true,
             refuse_notifications: 0,
         }
@@ -290,6 +307,11 @@ impl SimEim {
         self.devices.get(eid).map_or(0, |d| d.queue.len())
     }
 
+    /// The last polls received, oldest first.
+    pub fn polls(&self) -> Vec<Poll> {
+        self.polls.iter().cloned().collect()
+    }
+
     /// Everything the IPA reported, oldest first.
     pub fn received(&self) -> &[Received] {
         &self.received
@@ -311,8 +333,13 @@ impl SimEim {
             source,
         })?;
         match decoded {
-            Request::Poll(eid) => {
+            Request::Poll(poll) => {
+                let eid = poll.eid;
                 self.remember(connection, eid);
+                if self.polls.len() == MAX_POLLS {
+                    self.polls.pop_front();
+                }
+                self.polls.push_back(poll);
                 Ok(Some(self.next_package(&eid)))
             }
             Request::Result {
@@ -447,7 +474,12 @@ fn notification_report(notification: &Signed<PendingNotification>) -> (Report, O
 fn read_v1_2(request: &[u8]) -> Result<Request, DecodeError> {
     use v1_2::EsipaMessageFromIpaToEim as M;
     Ok(match from_ber::<M>(request)? {
-        M::GetEimPackageRequest(poll) => Request::Poll(poll.eid_value),
+        M::GetEimPackageRequest(poll) => Request::Poll(Poll {
+            eid: poll.eid_value,
+            notify_state_change: poll.notify_state_change.is_some(),
+            state_change_cause: poll.state_change_cause,
+            r_plmn: poll.r_plmn.map(|p| p.0),
+        }),
         M::ProvideEimPackageResult(result) => Request::Result {
             eid: result.eid_value,
             reports: reports_v1_2(result.eim_package_result),
@@ -471,7 +503,12 @@ fn read_v1_2(request: &[u8]) -> Result<Request, DecodeError> {
 fn read_v1_0(request: &[u8]) -> Result<Request, DecodeError> {
     use v1_0::EsipaMessageFromIpaToEim as M;
     Ok(match from_ber::<M>(request)? {
-        M::GetEimPackageRequest(poll) => Request::Poll(poll.eid_value),
+        M::GetEimPackageRequest(poll) => Request::Poll(Poll {
+            eid: poll.eid_value,
+            notify_state_change: poll.notify_state_change.is_some(),
+            state_change_cause: None,
+            r_plmn: poll.r_plmn.map(|p| p.0),
+        }),
         M::ProvideEimPackageResult(result) => Request::Result {
             eid: None,
             reports: reports_v1_0(result),

@@ -11,5 +11,5 @@ pub mod server;
 mod tests;
 
 pub use logic::{
-    BadRequest, DataResponse, DownloadResult, PackageContent, Received, Report, SimEim,
+    BadRequest, DataResponse, DownloadResult, PackageContent, Poll, Received, Report, SimEim,
 };
