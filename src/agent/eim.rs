@@ -4,7 +4,8 @@
 //! The package travels to the eUICC as the bytes received and the eUICC Package Result travels to the eIM as
 //! the bytes the eUICC signed. A package the IPA cannot parse is answered with the error result
 //! `invalidPackageFormat` and never reaches the eUICC. A data request is answered with what the eUICC and
-//! the IPA report ([`ipa_data`]); a download trigger is carried out in direct mode ([`trigger`]). The
+//! the IPA report ([`ipa_data`]); a download trigger is carried out ([`trigger`]) directly or through the eIM
+//! ([`indirect`](super::indirect)). The
 //! messages are built and read by the sans-IO functions below, in the SGP.32 layout the eUICC speaks.
 //!
 //! Every step that changes the eUICC or is owed to the eIM is recorded in a [`Journal`] first, and a cycle
@@ -17,6 +18,7 @@ use euicc_asn1::types::sgp32::common::{EimAcknowledgements, ProfileDownloadTrigg
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{DecodeError, Eid, Null, Octets, Signed, from_ber};
 
+use super::indirect::DownloadRoute;
 use super::ipa_data::{self, DataAnswer, DataError, DataRequest, IpaOwnData};
 use super::journal::{Journal, JournalError, Pending, Step};
 use super::trigger::{self, TriggerResult};
@@ -24,6 +26,7 @@ use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, Version};
 use crate::remote::es9p::Es9;
 use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim, decode_answer};
+use crate::remote::esipa_es9::EsipaEs9;
 
 /// `eimPackageResultErrorCode` invalidPackageFormat: the package could not be parsed.
 pub const INVALID_PACKAGE_FORMAT: i64 = 1;
@@ -198,16 +201,42 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
                 eid,
                 ipa_data::answer(self.euicc, &request, self.own).await?,
             )),
-            Package::Trigger(request) => Some(trigger_result(
-                eid,
-                trigger::run(self.euicc, request, self.own, self.es9_for).await?,
-            )),
+            Package::Trigger(request) => {
+                let result = match self.indirect_download().await? {
+                    true => {
+                        let transaction_id = request.eim_transaction_id.clone();
+                        let relay = EsipaEs9::new(self.esipa, version, transaction_id);
+                        let mut relay = Some(relay);
+                        trigger::run(self.euicc, request, self.own, &mut |_: &str| relay.take())
+                            .await?
+                    }
+                    false => trigger::run(self.euicc, request, self.own, self.es9_for).await?,
+                };
+                Some(trigger_result(eid, result))
+            }
         };
         message
             .map(|m| m.to_der())
             .ok_or(PollError::UnexpectedAnswer {
                 function: "GetEimPackage",
             })
+    }
+
+    /// Whether a triggered download goes through the eIM ([`DownloadRoute`]).
+    async fn indirect_download(&mut self) -> Result<bool, PollError> {
+        let route = self.own.download_route();
+        let eim = match route {
+            DownloadRoute::Auto => {
+                let configurations = self.euicc.eim_configuration().await?;
+                configurations
+                    .into_iter()
+                    .find(|c| c.eim_id == self.own.eim_id())
+            }
+            _ => None,
+        };
+        let indirect = route.indirect(eim.as_ref());
+        tracing::info!(indirect, "download trigger");
+        Ok(indirect)
     }
 
     /// ProvideEimPackageResult for the eUICC Package Result `epr`, with the pending notifications.

@@ -5,6 +5,10 @@
 //! DER of `euiccPackageSigned` and the association token. [`SimEim::handle`] takes one ESipa request body
 //! and the connection it came on, and returns the answer body.
 //!
+//! An indirect download is relayed to the SM-DP+ ([`relay`](super::relay)): [`SimEim::handle`] asks for the ES9+
+//! call ([`Action::Relay`]), the server makes it, and [`SimEim::relayed`] turns the SM-DP+'s answer into the
+//! ESipa answer, remembering the session's SM-DP+ for the calls that follow and for the PIR it forwards.
+//!
 //! v1.0 results carry no EID: like onomondo-eim, the eIM ties them to the EID that polled on the same
 //! connection (a v1.2 result may name its EID, and otherwise is tied the same way).
 
@@ -17,7 +21,9 @@ use euicc_asn1::types::sgp32::common::{
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{Asn1, DecodeError, Eid, Octets, Signed, Tag, Writer, from_ber, to_der};
 
+use super::relay::{self, Es9Call, Es9Reply, RelayRequest};
 use crate::euicc::Version;
+use crate::remote::es9p::Es9Error;
 use crate::remote::esipa::function_name;
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::euicc::eim_signed_data;
@@ -173,6 +179,16 @@ pub enum BadRequest {
     Unsupported(&'static str),
 }
 
+/// What the eIM does with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Answer with this body (`None`: an empty answer).
+    Answer(Option<Vec<u8>>),
+    /// Make this ES9+ call to the SM-DP+ first (indirect download, a forwarded notification), then answer
+    /// with what [`SimEim::relayed`] returns.
+    Relay(Es9Call),
+}
+
 /// One decoded request, whatever its layout.
 enum Request {
     Poll(Poll),
@@ -183,6 +199,7 @@ enum Request {
         answered: bool,
     },
     Notification(Box<Signed<PendingNotification>>),
+    Relay(RelayRequest),
     Unsupported(&'static str),
 }
 
@@ -195,6 +212,9 @@ pub struct SimEim {
     connections: VecDeque<(ConnectionId, Eid)>,
     received: Vec<Received>,
     polls: VecDeque<Poll>,
+    default_smdp: Option<String>,
+    sessions: VecDeque<(Vec<u8>, String)>,
+    relayed: Vec<&'static str>,
     acknowledge_notifications: bool,
     refuse_notifications: usize,
 }
@@ -221,9 +241,22 @@ impl SimEim {
             connections: VecDeque::new(),
             received: Vec::new(),
             polls: VecDeque::new(),
+            default_smdp: None,
+            sessions: VecDeque::new(),
+            relayed: Vec::new(),
             acknowledge_notifications: true,
             refuse_notifications: 0,
         }
+    }
+
+    /// The SM-DP+ an InitiateAuthentication that names none is relayed to.
+    pub fn set_default_smdp(&mut self, address: impl Into<String>) {
+        self.default_smdp = Some(address.into());
+    }
+
+    /// The ES9+ functions relayed for indirect downloads so far, oldest first.
+    pub fn relayed_functions(&self) -> &[&'static str] {
+        &self.relayed
     }
 
     /// Refuses (HTTP 400) the next `count` HandleNotification requests, as an eIM that fails would.
@@ -317,13 +350,12 @@ impl SimEim {
         &self.received
     }
 
-    /// Answers one ESipa request body that came on `connection`. `None` is an empty answer
-    /// (HandleNotification).
+    /// Answers one ESipa request body that came on `connection`, or asks for an ES9+ call first.
     pub fn handle(
         &mut self,
         connection: ConnectionId,
         request: &[u8],
-    ) -> Result<Option<Vec<u8>>, BadRequest> {
+    ) -> Result<Action, BadRequest> {
         let decoded = match self.version {
             Version::V1_2 => read_v1_2(request),
             Version::V1_0 => read_v1_0(request),
@@ -340,7 +372,7 @@ impl SimEim {
                     self.polls.pop_front();
                 }
                 self.polls.push_back(poll);
-                Ok(Some(self.next_package(&eid)))
+                Ok(Action::Answer(Some(self.next_package(&eid))))
             }
             Request::Result {
                 eid,
@@ -349,7 +381,7 @@ impl SimEim {
             } => {
                 let eid = eid.or_else(|| self.polled_on(connection));
                 let answer = self.store(eid, reports)?;
-                Ok(answered.then_some(answer))
+                Ok(Action::Answer(answered.then_some(answer)))
             }
             Request::Notification(_) if self.refuse_notifications > 0 => {
                 self.refuse_notifications -= 1;
@@ -358,10 +390,77 @@ impl SimEim {
             Request::Notification(notification) => {
                 let eid = self.polled_on(connection);
                 self.keep(eid, notification_report(&notification));
-                Ok(None)
+                // A notification for an SM-DP+ this eIM relayed a download to goes on to it.
+                let address = notification
+                    .value()
+                    .metadata()
+                    .map(|m| m.notification_address.clone())
+                    .filter(|a| self.sessions.iter().any(|(_, smdp)| smdp == a));
+                Ok(match address {
+                    Some(smdp_address) => Action::Relay(Es9Call::HandleNotification {
+                        smdp_address,
+                        notification: notification.raw().to_vec(),
+                    }),
+                    None => Action::Answer(None),
+                })
             }
+            Request::Relay(relay) => Ok(self.relay(relay)),
             Request::Unsupported(function) => Err(BadRequest::Unsupported(function)),
         }
+    }
+
+    /// The ES9+ call for a relay request, or the answer when there is none to make.
+    fn relay(&mut self, request: RelayRequest) -> Action {
+        match request {
+            RelayRequest::Initiate {
+                smdp_address,
+                euicc_challenge,
+                euicc_info1,
+            } => {
+                let smdp_address = smdp_address.or_else(|| self.default_smdp.clone());
+                match (smdp_address, euicc_info1) {
+                    (Some(smdp_address), Some(euicc_info1)) => {
+                        Action::Relay(Es9Call::InitiateAuthentication {
+                            smdp_address,
+                            euicc_challenge,
+                            euicc_info1,
+                        })
+                    }
+                    (address, _) => Action::Answer(Some(relay::cannot_initiate(
+                        self.version,
+                        address.is_some(),
+                    ))),
+                }
+            }
+            RelayRequest::InSession(call) => {
+                let smdp = self
+                    .sessions
+                    .iter()
+                    .find_map(|(t, smdp)| (*t == call.transaction_id).then(|| smdp.clone()));
+                match smdp {
+                    Some(smdp_address) => Action::Relay(call.to(smdp_address)),
+                    None => Action::Answer(Some(call.unknown_session(self.version))),
+                }
+            }
+        }
+    }
+
+    /// The answer to a request after its ES9+ call was made (`None`: an empty answer). A session the SM-DP+
+    /// opened is remembered for the calls that follow.
+    pub fn relayed(
+        &mut self,
+        call: &Es9Call,
+        reply: Result<Es9Reply, Es9Error>,
+    ) -> Option<Vec<u8>> {
+        self.relayed.push(call.function());
+        if let Ok(Es9Reply::Initiated(ok)) = &reply {
+            if self.sessions.len() == MAX_CONNECTIONS {
+                self.sessions.pop_front();
+            }
+            self.sessions
+                .push_back((ok.transaction_id.0.clone(), call.smdp_address().to_owned()));
+        }
+        relay::answer(self.version, call, reply)
     }
 
     /// Remembers that `eid` polled on `connection`.
@@ -473,7 +572,11 @@ fn notification_report(notification: &Signed<PendingNotification>) -> (Report, O
 /// Reads a v1.2 request.
 fn read_v1_2(request: &[u8]) -> Result<Request, DecodeError> {
     use v1_2::EsipaMessageFromIpaToEim as M;
-    Ok(match from_ber::<M>(request)? {
+    let message = from_ber::<M>(request)?;
+    if let Some(relay) = relay::read_v1_2(&message) {
+        return Ok(Request::Relay(relay));
+    }
+    Ok(match message {
         M::GetEimPackageRequest(poll) => Request::Poll(Poll {
             eid: poll.eid_value,
             notify_state_change: poll.notify_state_change.is_some(),
@@ -502,7 +605,11 @@ fn read_v1_2(request: &[u8]) -> Result<Request, DecodeError> {
 /// Reads a v1.0 request.
 fn read_v1_0(request: &[u8]) -> Result<Request, DecodeError> {
     use v1_0::EsipaMessageFromIpaToEim as M;
-    Ok(match from_ber::<M>(request)? {
+    let message = from_ber::<M>(request)?;
+    if let Some(relay) = relay::read_v1_0(&message) {
+        return Ok(Request::Relay(relay));
+    }
+    Ok(match message {
         M::GetEimPackageRequest(poll) => Request::Poll(Poll {
             eid: poll.eid_value,
             notify_state_change: poll.notify_state_change.is_some(),
