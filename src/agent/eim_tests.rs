@@ -167,9 +167,13 @@ impl Bench {
 
     async fn poll_with(
         &mut self,
-        es9_for: &mut impl FnMut(&str) -> Option<Es9Client>,
+        es9_for: &mut (impl FnMut(&str) -> Option<Es9Client> + Send),
     ) -> Result<PollOutcome, PollError> {
-        poll_once(
+        // The daemon runs cycles in spawned tasks.
+        fn spawnable<F: Future + Send>(cycle: F) -> F {
+            cycle
+        }
+        spawnable(poll_once(
             &mut self.euicc,
             &mut self.esipa,
             self.eid,
@@ -177,7 +181,7 @@ impl Bench {
             es9_for,
             &mut self.journal,
             &mut self.state_change,
-        )
+        ))
         .await
     }
 
