@@ -1236,3 +1236,45 @@ fn an_owed_result_is_kept_while_the_eim_is_unreachable() {
         assert_eq!(journal.pending().unwrap(), owed);
     });
 }
+
+#[test]
+fn garbage_packages_never_reach_the_card_and_polling_goes_on() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        // Deterministic pseudo-random bodies (xorshift), some behind a plausible package tag.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..40 {
+            let len = (next() % 60) as usize;
+            let mut garbage: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            if round % 2 == 0 {
+                let mut framed = vec![0xBF, 0x51, garbage.len() as u8];
+                framed.append(&mut garbage);
+                garbage = framed;
+            }
+            bench
+                .eim
+                .with_eim(|eim| eim.queue_raw(bench.eid, garbage.clone()));
+            let before = bench.euicc.session().counters().es10_commands;
+            let outcome = bench.poll().await.unwrap();
+            let after = bench.euicc.session().counters().es10_commands;
+            match outcome {
+                PollOutcome::Rejected { code } => {
+                    assert_eq!(code, INVALID_PACKAGE_FORMAT);
+                    assert_eq!(before, after, "{garbage:02X?} reached the card");
+                }
+                // Garbage that happens to be a well-formed data request or trigger.
+                PollOutcome::Executed { .. } => {}
+                other => panic!("{garbage:02X?}: {other:?}"),
+            }
+        }
+        assert_eq!(bench.enabled().await, Some(ENABLED.parse().unwrap()));
+        assert!(bench.journal.pending().unwrap().is_empty());
+        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+    });
+}
