@@ -2,6 +2,7 @@
 
 use super::Failure;
 use super::target::runtime;
+use crate::euicc::Version;
 use crate::sim::crypto::pki::{DEFAULT_SMDP_HOST, TestPki};
 use crate::sim::euicc::{self, SimEuicc};
 use crate::sim::minimal_isdr::MinimalIsdr;
@@ -12,11 +13,11 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use euicc_asn1::Eid;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// ICCID and size of the profile the simulated SM-DP+ of `sim serve` offers.
-const SMDP_ICCID: &str = "8949449999999990031";
+pub(super) const SMDP_ICCID: &str = "8949449999999990031";
 const SMDP_PACKAGE_LEN: usize = 20 * 1024;
 
 /// The `sim` subcommands.
@@ -53,6 +54,9 @@ pub struct ServeArgs {
     /// Load the eUICC identity (certificates and key) from DIR; a test PKI is generated there if DIR holds none.
     #[arg(long, value_name = "DIR")]
     pub identity: Option<PathBuf>,
+    /// The SGP.32 version the simulated eUICC announces and speaks: v1.0 or v1.2.
+    #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = parse_version)]
+    pub sgp32: Version,
     /// Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.
     #[arg(long, value_name = "FILE")]
     pub sim_state: Option<PathBuf>,
@@ -71,6 +75,15 @@ pub struct ServeArgs {
     /// initiateAuthentication, authenticateClient, getBoundProfilePackage, handleNotification or cancelSession.
     #[arg(long = "smdp-fault", value_name = "FUNCTION=FAULT", value_parser = parse_fault)]
     pub smdp_faults: Vec<(smdp::json::Es9Function, smdp::server::Fault)>,
+}
+
+/// Parses `--sgp32 v1.0|v1.2`.
+fn parse_version(text: &str) -> Result<Version, String> {
+    match text {
+        "v1.0" | "1.0" => Ok(Version::V1_0),
+        "v1.2" | "1.2" => Ok(Version::V1_2),
+        _ => Err(format!("expected v1.0 or v1.2, not {text:?}")),
+    }
 }
 
 /// Parses `--smdp-fault FUNCTION=FAULT`.
@@ -124,10 +137,15 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             // The eUICC set-up first: it generates the test PKI in --identity when the directory is empty.
             let (config, euicc) = server_config(args)?;
             let smdp = match smdp_args {
-                (Some(listen), Some(dir), matching_id) => Some((
-                    listen,
-                    smdp_server(&dir, &matching_id, confirmation_code.as_deref())?,
-                )),
+                (Some(listen), Some(dir), matching_id) => {
+                    let pki = TestPki::load_from(&dir).map_err(|e| {
+                        Failure::input(anyhow!(
+                            "--smdp-listen needs a test PKI with SM-DP+ certificates in --identity: {e}"
+                        ))
+                    })?;
+                    let server = smdp_server(&pki, &matching_id, confirmation_code.as_deref())?;
+                    Some((listen, (server, pki.dp_tls)))
+                }
                 _ => None,
             };
             runtime()?.block_on(async {
@@ -168,8 +186,9 @@ fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
             .ok_or_else(|| Failure::input(anyhow!("--eid takes 32 hex digits, not {hex:?}")))?,
     };
     let eid = Eid::from_bytes(eid).map_err(|e| Failure::input(anyhow!("--eid: {e}")))?;
-    let euicc = euicc::open(args.identity.as_deref(), args.sim_state.as_deref(), &eid)
+    let mut euicc = euicc::open(args.identity.as_deref(), args.sim_state.as_deref(), &eid)
         .map_err(|e| Failure::input(anyhow!(e)))?;
+    euicc.config_mut().version = args.sgp32;
     if args.baud == Some(0) {
         return Err(Failure::input(anyhow!("--baud must be above 0")));
     }
@@ -182,20 +201,16 @@ fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
     Ok((config, euicc))
 }
 
-/// The simulated SM-DP+ of `sim serve --smdp-listen`: the test PKI in `dir` (the eUICC's, so both trust the
-/// same CI) and one order for `matching_id`, needing `confirmation_code` if given.
-fn smdp_server(
-    dir: &Path,
+/// The simulated SM-DP+ of `sim serve --smdp-listen` and of `demo`: the SM-DP+ identity of the test PKI
+/// `pki` (the eUICC's, so both trust the same CI) and one order for `matching_id` (the synthetic 20 KB
+/// profile [`SMDP_ICCID`]), needing `confirmation_code` if given.
+pub(super) fn smdp_server(
+    pki: &TestPki,
     matching_id: &str,
     confirmation_code: Option<&str>,
-) -> Result<(smdp::SmdpServer, crate::sim::crypto::pki::CertAndKey), Failure> {
-    let pki = TestPki::load_from(dir).map_err(|e| {
-        Failure::input(anyhow!(
-            "--smdp-listen needs a test PKI with SM-DP+ certificates in --identity: {e}"
-        ))
-    })?;
+) -> Result<smdp::SmdpServer, Failure> {
     let mut server =
-        smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(&pki, DEFAULT_SMDP_HOST))?;
+        smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(pki, DEFAULT_SMDP_HOST))?;
     let metadata = smdp::ProfileMetadata {
         iccid: SMDP_ICCID.parse()?,
         service_provider_name: "euiccd simulator".into(),
@@ -209,5 +224,5 @@ fn smdp_server(
     );
     order.confirmation_code = confirmation_code.map(smdp::Secret::new);
     server.add_order(order)?;
-    Ok((server, pki.dp_tls))
+    Ok(server)
 }
