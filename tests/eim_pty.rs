@@ -743,6 +743,70 @@ macro_rules! matrix {
 matrix!(v1_2, "v1.2", V1_2, eim_transaction_id);
 matrix!(v1_0, "v1.0", V1_0, transaction_id);
 
+#[test]
+fn sim_serve_runs_its_own_eim_with_queued_packages_in_both_layouts() {
+    for version in ["v1.2", "v1.0"] {
+        let sim = SimServe::in_scratch("eim-serve")
+            .identity()
+            .smdp(MATCHING_ID)
+            .args(&[
+                "--sgp32",
+                version,
+                "--eim-listen",
+                "127.0.0.1:0",
+                "--eim-queue",
+                "download",
+                "--eim-queue",
+                &format!("enable-rollback:{DOWNLOADED}"),
+            ])
+            .start();
+        assert!(!sim.eim_address.is_empty(), "{version}: no eIM address");
+        let ci = sim.identity.join("ci.cert.pem").display().to_string();
+        let eims = cli(&sim, &["eim", "list", "--json"]).json();
+        assert_eq!(
+            eims["eims"][0]["eim_id"], "euiccd-sim-eim",
+            "{version}: {eims}"
+        );
+        let polled = cli(
+            &sim,
+            &[
+                "eim",
+                "poll",
+                "--eim-connect",
+                &sim.eim_address,
+                "--eim-ca",
+                &ci,
+                "--smdp-connect",
+                &sim.smdp_address,
+                "--smdp-ca",
+                &ci,
+                "--json",
+            ],
+        )
+        .json();
+        let outcomes: Vec<&str> = polled["polls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["outcome"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            outcomes,
+            ["executed", "executed", "noPackage"],
+            "{version}: {polled}"
+        );
+        let profiles = cli(&sim, &["profiles", "--json"]).json();
+        let enabled: Vec<&Value> = profiles["profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["state"] == "enabled")
+            .collect();
+        assert_eq!(enabled.len(), 1, "{version}: {profiles}");
+        assert_eq!(enabled[0]["iccid"], DOWNLOADED, "{version}");
+    }
+}
+
 /// Cases only SGP.32 v1.2 has (immediate enable, fallback) or whose forms this file builds in v1.2 (data
 /// requests, the fuzzed packages).
 mod v1_2_only {

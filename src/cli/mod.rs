@@ -21,6 +21,8 @@ mod remote;
 #[cfg(feature = "sim")]
 mod sim;
 #[cfg(feature = "sim")]
+mod sim_eim;
+#[cfg(feature = "sim")]
 mod sim_identity;
 pub mod target;
 

@@ -1,9 +1,10 @@
 //! `euiccd sim`: the simulated modem for tests, demos, benchmarks and users without hardware.
 
 use super::Failure;
+use super::sim_eim::{EimOptions, SharedEuicc, start_eim};
 use super::target::runtime;
 use crate::euicc::Version;
-use crate::sim::crypto::pki::{DEFAULT_SMDP_HOST, TestPki};
+use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use crate::sim::euicc::{self, SimEuicc};
 use crate::sim::minimal_isdr::MinimalIsdr;
 use crate::sim::modem::quirks::QUIRKS;
@@ -26,7 +27,7 @@ pub enum SimCommand {
     /// Answer AT commands like a modem with an eUICC, on a pseudo-terminal linked at --pty-link.
     ///
     /// SIGUSR1 prints the link counters as a JSON line on stdout; SIGINT/SIGTERM print them and stop.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// List the quirks `serve --quirk` can switch on.
     Quirks,
     /// Mint an eUICC identity under a given EUM (e.g. the GSMA SGP.26 test EUM) for `--identity DIR`.
@@ -75,6 +76,9 @@ pub struct ServeArgs {
     /// initiateAuthentication, authenticateClient, getBoundProfilePackage, handleNotification or cancelSession.
     #[arg(long = "smdp-fault", value_name = "FUNCTION=FAULT", value_parser = parse_fault)]
     pub smdp_faults: Vec<(smdp::json::Es9Function, smdp::server::Fault)>,
+    /// The simulated eIM.
+    #[command(flatten)]
+    pub eim: EimOptions,
 }
 
 /// Parses `--sgp32 v1.0|v1.2`.
@@ -134,36 +138,59 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             );
             let confirmation_code = args.smdp_confirmation_code.clone();
             let faults = args.smdp_faults.clone();
+            let eim_options = args.eim.clone();
+            let version = args.sgp32;
             // The eUICC set-up first: it generates the test PKI in --identity when the directory is empty.
-            let (config, euicc) = server_config(args)?;
-            let smdp = match smdp_args {
+            let (config, euicc) = server_config(*args)?;
+            let euicc = SharedEuicc::new(euicc);
+            let smdp = match &smdp_args {
                 (Some(listen), Some(dir), matching_id) => {
-                    let pki = TestPki::load_from(&dir).map_err(|e| {
+                    let pki = TestPki::load_from(dir).map_err(|e| {
                         Failure::input(anyhow!(
                             "--smdp-listen needs a test PKI with SM-DP+ certificates in --identity: {e}"
                         ))
                     })?;
-                    let server = smdp_server(&pki, &matching_id, confirmation_code.as_deref())?;
-                    Some((listen, (server, pki.dp_tls)))
+                    let server = smdp_server(&pki, matching_id, confirmation_code.as_deref())?;
+                    Some((*listen, (server, pki.dp_tls)))
                 }
                 _ => None,
             };
             runtime()?.block_on(async {
-                // Kept alive while the modem serves; dropping it stops the SM-DP+.
+                // Kept alive while the modem serves; dropping them stops the servers.
+                let mut line = serde_json::Map::new();
                 let _smdp = match smdp {
                     Some((listen, (server, tls))) => {
                         let handle = smdp::server::start(server, &tls, listen).await?;
                         for (function, fault) in faults {
                             handle.set_fault(function, Some(fault));
                         }
-                        let line = serde_json::json!({
-                            "smdp": { "address": handle.local_addr().to_string(), "host": DEFAULT_SMDP_HOST }
-                        });
-                        println!("{line}");
+                        line.insert(
+                            "smdp".into(),
+                            serde_json::json!({ "address": handle.local_addr().to_string(), "host": DEFAULT_SMDP_HOST }),
+                        );
                         Some(handle)
                     }
                     None => None,
                 };
+                let eim_handle = match &smdp_args.1 {
+                    Some(identity) => {
+                        start_eim(&eim_options, identity, version, &euicc, &smdp_args.2).await?
+                    }
+                    None => None,
+                };
+                if let Some(eim) = &eim_handle {
+                    line.insert(
+                        "eim".into(),
+                        serde_json::json!({
+                            "address": eim.local_addr().to_string(),
+                            "host": DEFAULT_EIM_HOST,
+                            "eimId": eim_options.eim_id,
+                        }),
+                    );
+                }
+                if !line.is_empty() {
+                    println!("{}", serde_json::Value::Object(line));
+                }
                 serve(config, euicc).await?;
                 Ok::<_, Failure>(())
             })
