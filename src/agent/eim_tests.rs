@@ -1,7 +1,7 @@
 //! A poll cycle through the real code paths: [`poll_once`] ⇄ the ESipa client over HTTPS on loopback ⇄ the
 //! simulated eIM, and the ES10 client ⇄ the simulated eUICC (seeded with two profiles) in process.
 
-use euicc_asn1::types::sgp22::NotificationSearchCriteria;
+use euicc_asn1::types::sgp22::{NotificationSearchCriteria, ProfileInstallationResult};
 use euicc_asn1::types::sgp32::common::{
     AddInitialEimResult, EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest,
 };
@@ -10,10 +10,13 @@ use euicc_asn1::types::sgp32::v1_2::{
     EuiccPackage, EuiccPackageResult, IpaEuiccData, IpaEuiccDataRequest, IpaEuiccDataResponse,
     IpaEuiccDataResponseError, ProfileDownloadTriggerResultData, Psmo,
 };
-use euicc_asn1::{Eid, Iccid, Octets, from_ber};
+use euicc_asn1::{Eid, Iccid, Octets, Signed, from_ber};
 
 use super::eim::*;
-use super::ipa_data::{INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
+use super::indirect::DownloadRoute;
+use super::ipa_data::{self, INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
+use super::journal::{Journal, JournalError, MemoryJournal, Pending, Step};
+use super::notify::deliver_notifications;
 use super::tests::{HOST, ICCID, MATCHING_ID, block_on, https_client, start_smdp};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
@@ -21,14 +24,17 @@ use crate::euicc::{EimConfig, EimKey, Euicc, EuiccError, Version};
 use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{HttpOptions, Server};
+use crate::remote::tls::client_config;
 use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
-use crate::sim::eim::server::{EimHandle, start};
-use crate::sim::eim::{DataResponse, DownloadResult, Report, SimEim};
+use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use crate::sim::eim::{DataResponse, DownloadResult, Poll, Received, Report, SimEim};
 use crate::sim::euicc::eim_signed_data;
 use crate::sim::euicc::state::{CardState, Profile, StateFile};
 use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
+use crate::sim::smdp::SmdpEvent;
+use crate::sim::smdp::server::SmdpHandle;
 
 const EIM_ID: &str = "eim-agent-test";
 const ENABLED: &str = "8949449999999990015";
@@ -44,6 +50,10 @@ struct Bench {
     esipa: EsipaClient,
     eim: EimHandle,
     own: IpaOwnData,
+    journal: MemoryJournal,
+    state_change: Option<StateChange>,
+    /// The SM-DP+ the eIM relays indirect downloads to, when there is one.
+    smdp: Option<SmdpHandle>,
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
@@ -70,6 +80,13 @@ impl Bench {
 
     /// A card and an eIM that both speak the `version` layout.
     async fn with_version(version: Version) -> Self {
+        Self::build(version, false, None).await
+    }
+
+    /// [`Bench::with_version`]; with `relaying`, an SM-DP+ runs too (its order asks for `confirmation_code`,
+    /// if any), the eIM relays indirect downloads to it and, in v1.2, announces indirectProfileDownload in its
+    /// configuration on the card.
+    async fn build(version: Version, relaying: bool, confirmation_code: Option<&str>) -> Self {
         let eid: Eid = "89049032123451234512345678901235".parse().unwrap();
         let pki = TestPki::generate(&eid).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -101,6 +118,7 @@ impl Bench {
                 fqdn: Some(DEFAULT_EIM_HOST.into()),
                 counter_value: Some(0),
                 public_key: Some(EimKey::PublicKey(from_ber(&spki).unwrap())),
+                indirect_profile_download: relaying && version == Version::V1_2,
                 ..EimConfig::default()
             }])
             .await
@@ -112,7 +130,16 @@ impl Bench {
 
         let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(version);
         sim_eim.associate(eid, token);
-        let eim = start(sim_eim, &pki.eim_tls, "127.0.0.1:0".parse().unwrap())
+        let smdp = match relaying {
+            true => Some(start_smdp(&pki, confirmation_code).await),
+            false => None,
+        };
+        let relay = smdp.as_ref().map(|smdp| SmdpRelay {
+            tls: client_config(&[dir.path().join("ci.cert.pem")]).unwrap(),
+            connect_override: Some(smdp.local_addr().to_string()),
+        });
+        let listen = "127.0.0.1:0".parse().unwrap();
+        let eim = start_relaying(sim_eim, &pki.eim_tls, listen, relay)
             .await
             .unwrap();
         let http = https_client(dir.path(), eim.local_addr(), HttpOptions::default().timeout);
@@ -127,6 +154,9 @@ impl Bench {
             esipa,
             eim,
             own: IpaOwnData::new(EIM_ID, Some("356938035643809".into())).unwrap(),
+            journal: MemoryJournal::new(),
+            state_change: None,
+            smdp,
         }
     }
 
@@ -145,8 +175,54 @@ impl Bench {
             self.eid,
             &self.own,
             es9_for,
+            &mut self.journal,
+            &mut self.state_change,
         )
         .await
+    }
+
+    /// An ESipa client of the bench's eIM that sends `admin_protocol`.
+    fn esipa_client(&self, admin_protocol: &str) -> EsipaClient {
+        let http = https_client(
+            self.dir.path(),
+            self.eim.local_addr(),
+            HttpOptions::default().timeout,
+        );
+        EsipaClient::new(http, Server::parse(DEFAULT_EIM_HOST).unwrap())
+            .with_admin_protocol(admin_protocol)
+    }
+
+    /// One cycle with `journal` instead of the bench's own.
+    async fn poll_journaled(
+        &mut self,
+        journal: &mut dyn Journal,
+    ) -> Result<PollOutcome, PollError> {
+        let mut no_smdp = |_: &str| None::<Es9Client>;
+        poll_once(
+            &mut self.euicc,
+            &mut self.esipa,
+            self.eid,
+            &self.own,
+            &mut no_smdp,
+            journal,
+            &mut None,
+        )
+        .await
+    }
+
+    /// The sequence numbers of the eUICC Package Results stored on the card.
+    async fn stored_results(&mut self) -> Vec<i64> {
+        let stored = ipa_data::retrieve(
+            &mut self.euicc,
+            Some(NotificationSearchCriteria::EuiccPackageResults),
+        )
+        .await
+        .unwrap();
+        stored
+            .package_results
+            .iter()
+            .map(|raw| signed_result(self.version, raw).3)
+            .collect()
     }
 
     async fn enabled(&mut self) -> Option<Iccid> {
@@ -236,6 +312,26 @@ fn enable_v1_0(iccid: &str) -> v1_0::EuiccPackage {
         iccid: iccid.parse().unwrap(),
         rollback_flag: None,
     })])
+}
+
+/// The transaction identifier and the installation result of a download result of either layout.
+fn installation_result(
+    result: DownloadResult,
+) -> (Option<Octets>, Signed<ProfileInstallationResult>) {
+    match result {
+        DownloadResult::V1_2(result) => match result.profile_download_trigger_result_data {
+            ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
+                (result.eim_transaction_id, pir)
+            }
+            other => panic!("{other:?}"),
+        },
+        DownloadResult::V1_0(result) => match result.profile_download_trigger_result_data {
+            v1_0::ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
+                (result.eim_transaction_id, pir)
+            }
+            other => panic!("{other:?}"),
+        },
+    }
 }
 
 /// The parts of a signed eUICC Package Result of either layout: the signed data as received, the signature,
@@ -538,20 +634,7 @@ async fn trigger_round_trip(version: Version) {
         let Report::DownloadResult(result) = bench.last_report() else {
             panic!("no download result")
         };
-        let (transaction_id, pir) = match *result {
-            DownloadResult::V1_2(result) => match result.profile_download_trigger_result_data {
-                ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
-                    (result.eim_transaction_id, pir)
-                }
-                other => panic!("{other:?}"),
-            },
-            DownloadResult::V1_0(result) => match result.profile_download_trigger_result_data {
-                v1_0::ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
-                    (result.eim_transaction_id, pir)
-                }
-                other => panic!("{other:?}"),
-            },
-        };
+        let (transaction_id, pir) = installation_result(*result);
         assert_eq!(transaction_id, Some(Octets(vec![0x77])));
         let pir = pir.value();
         bench.verify_euicc_signature(
@@ -583,6 +666,398 @@ fn a_trigger_without_a_reachable_smdp_reports_the_error_form() {
             .eim
             .with_eim(|eim| eim.queue_download_trigger(bench.eid, &trigger));
         bench.poll().await.unwrap();
+        let Report::DownloadResult(result) = bench.last_report() else {
+            panic!("no download result")
+        };
+        assert!(matches!(
+            *result,
+            DownloadResult::V1_2(r) if matches!(
+                r.profile_download_trigger_result_data,
+                ProfileDownloadTriggerResultData::ProfileDownloadError(_)
+            )
+        ));
+    });
+}
+
+/// A [`MemoryJournal`] that fails once, at `step`: the cycle stops there, as a crash at that point would
+/// stop it, and the journal keeps what was recorded before.
+struct Interrupting {
+    inner: MemoryJournal,
+    step: &'static str,
+    failed: bool,
+}
+
+impl Interrupting {
+    fn at(step: &'static str) -> Self {
+        Self {
+            inner: MemoryJournal::new(),
+            step,
+            failed: false,
+        }
+    }
+
+    fn fail(&mut self, step: &'static str) -> Result<(), JournalError> {
+        if step == self.step && !self.failed {
+            self.failed = true;
+            return Err(JournalError("power lost".into()));
+        }
+        Ok(())
+    }
+}
+
+impl Journal for Interrupting {
+    fn package_received(&mut self, answer: &[u8]) -> Result<u64, JournalError> {
+        self.inner.package_received(answer)
+    }
+    fn result_owed(&mut self, id: u64, message: &[u8]) -> Result<(), JournalError> {
+        self.fail("result_owed")?;
+        self.inner.result_owed(id, message)
+    }
+    fn acknowledged(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), JournalError> {
+        self.fail("acknowledged")?;
+        self.inner.acknowledged(id, seq_numbers)
+    }
+    fn finished(&mut self, id: u64) -> Result<(), JournalError> {
+        self.inner.finished(id)
+    }
+    fn pending(&self) -> Result<Vec<Pending>, JournalError> {
+        self.inner.pending()
+    }
+}
+
+#[test]
+fn a_cycle_interrupted_after_the_result_was_owed_resends_the_same_bytes() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        // A notification the eIM will receive but not acknowledge.
+        bench
+            .euicc
+            .enable(DISABLED.parse().unwrap(), false)
+            .await
+            .unwrap();
+        bench
+            .eim
+            .with_eim(|eim| eim.set_acknowledge_notifications(false));
+        let notifications = bench.euicc.list_notifications(None).await.unwrap();
+        assert!(!notifications.is_empty());
+        bench.queue_enable(ENABLED, None);
+
+        // The eIM gets the result; the cycle stops before the acknowledgement is recorded.
+        let mut journal = Interrupting::at("acknowledged");
+        let error = bench.poll_journaled(&mut journal).await.unwrap_err();
+        assert!(matches!(error, PollError::Journal(_)), "{error}");
+        let [
+            Pending {
+                step: Step::ResultOwed(owed),
+                ..
+            },
+        ] = &journal.pending().unwrap()[..]
+        else {
+            panic!("{:?}", journal.pending())
+        };
+        let owed = owed.clone();
+        let [stored] = bench.stored_results().await[..] else {
+            panic!("the result is not on the card")
+        };
+
+        // The next cycle resends the journaled bytes before it polls, then removes what was acknowledged.
+        assert_eq!(
+            bench.poll_journaled(&mut journal).await.unwrap(),
+            PollOutcome::NoPackage
+        );
+        assert!(journal.pending().unwrap().is_empty());
+        let results: Vec<_> = bench
+            .received_results()
+            .into_iter()
+            .map(|(raw, _)| raw)
+            .collect();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0], results[1]);
+        assert!(
+            owed.windows(results[0].len()).any(|w| w == results[0]),
+            "the owed message carries the result"
+        );
+        assert!(bench.stored_results().await.is_empty(), "{stored} kept");
+        assert_eq!(bench.enabled().await, Some(ENABLED.parse().unwrap()));
+        // Only what was acknowledged is gone: the notifications stay for a later delivery.
+        let left = bench.euicc.list_notifications(None).await.unwrap();
+        for n in &notifications {
+            assert!(left.iter().any(|l| l.seq_number == n.seq_number), "{n:?}");
+        }
+    });
+}
+
+#[test]
+fn a_package_received_but_not_reported_is_reported_from_the_cards_stored_result() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        bench.queue_enable(DISABLED, Some(Octets(vec![0x21])));
+        let mut journal = Interrupting::at("result_owed");
+        assert!(bench.poll_journaled(&mut journal).await.is_err());
+        assert!(matches!(
+            &journal.pending().unwrap()[..],
+            [Pending {
+                step: Step::Received(_),
+                ..
+            }]
+        ));
+        assert!(bench.received_results().is_empty());
+        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+
+        // Not loaded again (that would be a replay error): the card's signed result goes to the eIM.
+        assert_eq!(
+            bench.poll_journaled(&mut journal).await.unwrap(),
+            PollOutcome::NoPackage
+        );
+        assert!(journal.pending().unwrap().is_empty());
+        let results = bench.received_results();
+        let [(raw, EuiccPackageResult::EuiccPackageResultSigned(_))] = &results[..] else {
+            panic!("{results:?}")
+        };
+        assert_eq!(
+            signed_result(Version::V1_2, raw).2,
+            Some(Octets(vec![0x21]))
+        );
+        assert!(bench.stored_results().await.is_empty());
+    });
+}
+
+/// Local changes leave notifications; they go to the eIM one by one, each removed after the eIM took it, and
+/// one the eIM refused stays for the next round.
+async fn notifications_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    bench
+        .euicc
+        .enable(DISABLED.parse().unwrap(), false)
+        .await
+        .unwrap();
+    let pending = bench.euicc.list_notifications(None).await.unwrap();
+    assert!(pending.len() >= 2, "{pending:?}");
+    let expected: Vec<i64> = pending.iter().map(|m| m.seq_number).collect();
+    let signed = bench
+        .euicc
+        .retrieve_notifications(None)
+        .await
+        .unwrap()
+        .notifications;
+
+    bench.eim.with_eim(|eim| eim.refuse_next_notifications(1));
+    let first = deliver_notifications(&mut bench.euicc, &mut bench.esipa)
+        .await
+        .unwrap();
+    assert_eq!(first.failed, expected[..1]);
+    assert_eq!(first.delivered, expected[1..]);
+    let left = bench.euicc.list_notifications(None).await.unwrap();
+    assert_eq!(
+        left.iter().map(|m| m.seq_number).collect::<Vec<_>>(),
+        expected[..1]
+    );
+
+    let second = deliver_notifications(&mut bench.euicc, &mut bench.esipa)
+        .await
+        .unwrap();
+    assert_eq!(second.delivered, expected[..1]);
+    assert!(second.failed.is_empty());
+    assert!(
+        bench
+            .euicc
+            .list_notifications(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The eIM holds each notification once, as the eUICC signed it.
+    let received = bench.eim.with_eim(|eim| eim.received().to_vec());
+    let mut held: Vec<Vec<u8>> = received
+        .into_iter()
+        .map(|r| match r.report {
+            Report::Notification(raw) => raw,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut sent: Vec<Vec<u8>> = signed.iter().map(|n| n.raw().to_vec()).collect();
+    held.sort();
+    sent.sort();
+    assert_eq!(held, sent);
+}
+
+#[test]
+fn pending_notifications_are_delivered_one_by_one() {
+    block_on(notifications_round_trip(Version::V1_2));
+}
+
+#[test]
+fn v1_0_pending_notifications_are_delivered_one_by_one() {
+    block_on(notifications_round_trip(Version::V1_0));
+}
+
+/// A local state change goes with the next poll the eIM answers, in the layout of `version`.
+async fn state_change_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    let change = StateChange {
+        cause: 3,
+        r_plmn: Some([0x62, 0xF2, 0x20]),
+    };
+    bench.state_change = Some(change.clone());
+    // An eIM that refuses the poll has not heard of it: it is kept.
+    let refused = bench.esipa_client("refused/v0");
+    let working = std::mem::replace(&mut bench.esipa, refused);
+    assert!(bench.poll().await.is_err());
+    assert_eq!(bench.state_change, Some(change));
+    bench.esipa = working;
+
+    assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+    assert_eq!(bench.state_change, None);
+    assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+    let polls = bench.eim.with_eim(|eim| eim.polls());
+    let [told, plain] = &polls[..] else {
+        panic!("{polls:?}")
+    };
+    let cause = match version {
+        Version::V1_2 => Some(3),
+        Version::V1_0 => None,
+    };
+    assert_eq!(
+        told,
+        &Poll {
+            eid: bench.eid,
+            notify_state_change: true,
+            state_change_cause: cause,
+            r_plmn: Some(vec![0x62, 0xF2, 0x20]),
+        }
+    );
+    assert!(!plain.notify_state_change && plain.r_plmn.is_none());
+}
+
+#[test]
+fn a_state_change_is_told_with_the_next_answered_poll() {
+    block_on(state_change_round_trip(Version::V1_2));
+}
+
+#[test]
+fn a_v1_0_state_change_is_told_with_the_next_answered_poll() {
+    block_on(state_change_round_trip(Version::V1_0));
+}
+
+/// Queues a download trigger for `matching_id` at the bench's SM-DP+ and polls once; no direct ES9+ client
+/// may be asked for.
+async fn trigger_indirectly(bench: &mut Bench, matching_id: &str) -> PollOutcome {
+    let trigger = ProfileDownloadTriggerRequest {
+        profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
+            "1${HOST}${matching_id}"
+        ))),
+        eim_transaction_id: Some(Octets(vec![0x78])),
+    };
+    bench
+        .eim
+        .with_eim(|eim| eim.queue_download_trigger(bench.eid, &trigger));
+    let mut direct = |address: &str| -> Option<Es9Client> {
+        panic!("a direct ES9+ client was asked for {address}")
+    };
+    bench.poll_with(&mut direct).await.unwrap()
+}
+
+/// An indirect download in the `version` layout: every ES9+ exchange relayed by the eIM, the profile
+/// installed, the PIR forwarded to the SM-DP+ and held by the eIM in the trigger's result.
+async fn indirect_download_round_trip(version: Version, route: DownloadRoute) {
+    let mut bench = Bench::build(version, true, None).await;
+    bench.own = bench.own.clone().with_download_route(route);
+    let outcome = trigger_indirectly(&mut bench, MATCHING_ID).await;
+    assert!(
+        matches!(outcome, PollOutcome::Executed { .. }),
+        "{outcome:?}"
+    );
+    let profiles = bench.euicc.profiles(None).await.unwrap();
+    assert!(
+        profiles
+            .iter()
+            .any(|p| p.iccid.map(|i| i.digits()).as_deref() == Some(ICCID))
+    );
+    let smdp = bench.smdp.as_ref().unwrap();
+    assert_eq!(
+        smdp.with_smdp(|s| s.order_installed(MATCHING_ID)),
+        Some(true)
+    );
+    assert_eq!(
+        bench.eim.with_eim(|eim| eim.relayed_functions().to_vec()),
+        [
+            "initiateAuthentication",
+            "authenticateClient",
+            "getBoundProfilePackage",
+            "handleNotification"
+        ]
+    );
+
+    let received = bench.eim.with_eim(|eim| eim.received().to_vec());
+    let [
+        Received {
+            report: Report::Notification(forwarded),
+            ..
+        },
+        Received {
+            report: Report::DownloadResult(result),
+            ..
+        },
+    ] = &received[..]
+    else {
+        panic!("{received:?}")
+    };
+    let (transaction_id, pir) = installation_result((**result).clone());
+    assert_eq!(transaction_id, Some(Octets(vec![0x78])));
+    assert_eq!(pir.raw(), forwarded.as_slice());
+    let pir = pir.value();
+    bench.verify_euicc_signature(
+        pir.profile_installation_result_data.raw(),
+        pir.euicc_sign_pir.as_slice(),
+    );
+    // Delivered through the eIM, so removed from the card.
+    let seq_number = pir
+        .profile_installation_result_data
+        .value()
+        .notification_metadata
+        .seq_number;
+    let left = bench.euicc.list_notifications(None).await.unwrap();
+    assert!(left.iter().all(|n| n.seq_number != seq_number), "{left:?}");
+}
+
+#[test]
+fn an_indirect_download_is_relayed_by_the_eim_when_it_announces_support() {
+    block_on(indirect_download_round_trip(
+        Version::V1_2,
+        DownloadRoute::Auto,
+    ));
+}
+
+#[test]
+fn a_v1_0_indirect_download_is_relayed_by_the_eim_when_configured() {
+    block_on(indirect_download_round_trip(
+        Version::V1_0,
+        DownloadRoute::Indirect,
+    ));
+}
+
+#[test]
+fn a_refused_indirect_download_is_cancelled_through_the_eim() {
+    block_on(async {
+        // The order asks for a confirmation code the trigger does not carry: the IPA cancels.
+        let mut bench = Bench::build(Version::V1_2, true, Some("5678")).await;
+        trigger_indirectly(&mut bench, MATCHING_ID).await;
+        let relayed = bench.eim.with_eim(|eim| eim.relayed_functions().to_vec());
+        assert_eq!(
+            relayed,
+            [
+                "initiateAuthentication",
+                "authenticateClient",
+                "cancelSession"
+            ]
+        );
+        let smdp = bench.smdp.as_ref().unwrap();
+        assert!(smdp.with_smdp(|s| {
+            s.events()
+                .iter()
+                .any(|e| matches!(e, SmdpEvent::SessionCancelled { .. }))
+        }));
         let Report::DownloadResult(result) = bench.last_report() else {
             panic!("no download result")
         };
