@@ -26,8 +26,10 @@ use euicc_asn1::types::sgp32::v1_2::{
 use euicc_asn1::{Asn1, Eid, Iccid, Null, Octets, from_ber};
 use euiccd::euicc::EimConfig;
 use euiccd::euicc::Version;
+use euiccd::remote::tls::client_config;
 use euiccd::sim::crypto::ecdsa::SigningKey;
 use euiccd::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd::sim::eim::server::SmdpRelay;
 use euiccd::sim::eim::{DataResponse, DownloadResult, PackageContent, Received, Report, SimEim};
 use euiccd::sim::euicc::eim_signed_data;
 use euiccd::sim::euicc::state::{CardState, Profile, StateFile};
@@ -149,7 +151,12 @@ impl Bench {
         };
         let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(layout);
         sim_eim.associate(eid, token);
-        let eim = EimServer::start(sim_eim, &pki.eim_tls);
+        // With an SM-DP+, the eIM can relay indirect downloads to it.
+        let relay = smdp.then(|| SmdpRelay {
+            tls: client_config(&[sim.identity.join("ci.cert.pem")]).unwrap(),
+            connect_override: Some(sim.smdp_address.clone()),
+        });
+        let eim = EimServer::start(sim_eim, &pki.eim_tls, relay);
         Self {
             sim,
             eim,
@@ -169,6 +176,11 @@ impl Bench {
 
     /// `eim poll` until the eIM has nothing more; the run, finished.
     fn poll_run(&self) -> Run {
+        self.poll_run_with(&[])
+    }
+
+    /// [`Bench::poll_run`] with `extra` options.
+    fn poll_run_with(&self, extra: &[&str]) -> Run {
         let address = self.eim.address();
         let mut args = vec![
             "eim",
@@ -191,6 +203,7 @@ impl Bench {
                 self.ci.as_str(),
             ]);
         }
+        args.extend_from_slice(extra);
         self.cli(&args)
     }
 
@@ -624,8 +637,10 @@ macro_rules! matrix {
                 assert_eq!(last.results, [EuiccResultData::DeleteEimResult(2)]);
             }
 
-            #[test]
-            fn a_direct_download_trigger_installs_and_reports_the_signed_result() {
+            /// Queues a download trigger, lets the agent carry it out by `route` (`direct`, `indirect`),
+            /// and checks the profile is installed and the eIM holds the eUICC-signed installation result;
+            /// returns the ES9+ functions the eIM relayed.
+            fn download_by(route: &str) -> Vec<&'static str> {
                 let bench = Bench::start($version, true);
                 let trigger = ProfileDownloadTriggerRequest {
                     profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
@@ -636,7 +651,7 @@ macro_rules! matrix {
                 bench
                     .eim
                     .with_eim(|eim| eim.queue_download_trigger(bench.eid, &trigger));
-                let run = bench.poll_run();
+                let run = bench.poll_run_with(&["--download-route", route]);
                 assert!(!run.stderr.contains(MATCHING_ID), "secret in stderr");
                 assert!(!run.stdout.contains(MATCHING_ID), "secret in stdout");
                 let json = run.json();
@@ -649,7 +664,12 @@ macro_rules! matrix {
                         .any(|p| p.iccid == iccid(DOWNLOADED)),
                     "installed"
                 );
-                let Report::DownloadResult(result) = bench.last_report() else {
+                let Some(Report::DownloadResult(result)) = bench
+                    .received()
+                    .into_iter()
+                    .map(|r| r.report)
+                    .find(|r| matches!(r, Report::DownloadResult(_)))
+                else {
                     panic!("no download result")
                 };
                 let DownloadResult::$layout_variant(result) = *result else {
@@ -672,6 +692,28 @@ macro_rules! matrix {
                         .notification_metadata
                         .iccid,
                     Some(iccid(DOWNLOADED))
+                );
+                bench.eim.with_eim(|eim| eim.relayed_functions().to_vec())
+            }
+
+            #[test]
+            fn a_direct_download_trigger_installs_and_reports_the_signed_result() {
+                assert!(
+                    download_by("direct").is_empty(),
+                    "nothing relayed by the eIM"
+                );
+            }
+
+            #[test]
+            fn an_indirect_download_trigger_is_relayed_by_the_eim() {
+                assert_eq!(
+                    download_by("indirect"),
+                    [
+                        "initiateAuthentication",
+                        "authenticateClient",
+                        "getBoundProfilePackage",
+                        "handleNotification"
+                    ]
                 );
             }
 

@@ -3,7 +3,7 @@
 //! One process runs the simulated modem on a real PTY (with the simulated eUICC behind it), a simulated
 //! SM-DP+ and a simulated eIM on loopback HTTPS under a test PKI made at start, and the real agent against
 //! them over the PTY: the same code paths as on a gateway. The eIM associates itself (AddInitialEim from
-//! configuration), triggers a download, enables the new profile with rollback permitted, the agent checks
+//! configuration), triggers a download (relayed by the eIM: indirect download), enables the new profile with rollback permitted, the agent checks
 //! the network registration on the modem, the eIM audits the device, and deletes the old profile. Each step is
 //! printed as it ends; `--json` prints one JSON object per step and a summary.
 
@@ -11,8 +11,9 @@ use super::Failure;
 use super::sim::{SMDP_ICCID, smdp_server};
 use super::target::runtime;
 use crate::agent::bootstrap::{Bootstrap, InitialEim, KeySource, ensure_initial_eim};
-use crate::agent::eim::{PollOutcome, poll_once};
+use crate::agent::eim::{PollOutcome, StateChange, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
+use crate::agent::journal::MemoryJournal;
 use crate::apdu::{IsdrSession, SessionConfig, Transport, TransportKind};
 use crate::euicc::Euicc;
 use crate::modem::Modem;
@@ -22,7 +23,7 @@ use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::client_config;
 use crate::sim::crypto::ecdsa::VerifyingKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use crate::sim::eim::server::EimHandle;
+use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
 use crate::sim::eim::{DataResponse, DownloadResult, Report, SimEim};
 use crate::sim::euicc::SimEuicc;
 use crate::sim::euicc::eim_signed_data;
@@ -120,8 +121,11 @@ struct Day {
     modem: Modem,
     euicc: Euicc<Transport>,
     esipa: EsipaClient,
-    es9: Option<Es9Client>,
     own: IpaOwnData,
+    /// The poll cycle's record (in memory: the demo does not outlive the process).
+    journal: MemoryJournal,
+    /// A local state change the eIM is to hear of (none in this day).
+    state_change: Option<StateChange>,
     /// Verifies what the eUICC signs.
     euicc_key: VerifyingKey,
     /// The association token the eUICC gave the eIM.
@@ -152,10 +156,17 @@ impl Day {
             loopback(),
         )
         .await?;
-        let eim = crate::sim::eim::server::start(
+        let tls = client_config(&[dir.join("ci.cert.pem")])?;
+        // The eIM relays the device's download to the SM-DP+ (indirect download).
+        let relay = SmdpRelay {
+            tls: tls.clone(),
+            connect_override: Some(smdp.local_addr().to_string()),
+        };
+        let eim = start_relaying(
             SimEim::new(EIM_ID, pki.eim_sign.key.clone()),
             &pki.eim_tls,
             loopback(),
+            Some(relay),
         )
         .await?;
         let link = dir.join("ttyDEMO");
@@ -175,25 +186,15 @@ impl Day {
         let modem = Modem::open_serial(&link, 115_200);
         let transport = Transport::over_modem(TransportKind::Auto, modem.clone())?;
         let euicc = Euicc::new(IsdrSession::new(transport, SessionConfig::default())?);
-        let tls = client_config(&[dir.join("ci.cert.pem")])?;
-        let client = |address: String| {
-            HttpsClient::new(
-                tls.clone(),
-                HttpOptions {
-                    timeout: DEADLINE,
-                    connect_override: Some(address),
-                    ..HttpOptions::default()
-                },
-            )
-        };
-        let esipa = EsipaClient::new(
-            client(eim.local_addr().to_string()),
-            Server::parse(DEFAULT_EIM_HOST)?,
+        let http = HttpsClient::new(
+            tls,
+            HttpOptions {
+                timeout: DEADLINE,
+                connect_override: Some(eim.local_addr().to_string()),
+                ..HttpOptions::default()
+            },
         );
-        let es9 = Es9Client::new(
-            client(smdp.local_addr().to_string()),
-            Server::parse(DEFAULT_SMDP_HOST)?,
-        );
+        let esipa = EsipaClient::new(http, Server::parse(DEFAULT_EIM_HOST)?);
         Ok(Self {
             json,
             dir: dir.to_owned(),
@@ -203,8 +204,9 @@ impl Day {
             modem,
             euicc,
             esipa,
-            es9: Some(es9),
             own: IpaOwnData::new(EIM_ID, None)?,
+            journal: MemoryJournal::new(),
+            state_change: None,
             euicc_key: pki.euicc.cert.public_key()?,
             token: None,
             eim,
@@ -309,6 +311,7 @@ impl Day {
             public_key: KeySource::Path(self.dir.join("eim-sign.cert.pem")),
             counter: Some(0),
             tls_anchor: Some(KeySource::Path(self.dir.join("ci.cert.pem"))),
+            indirect_profile_download: true,
         };
         match ensure_initial_eim(&mut self.euicc, &initial).await? {
             Bootstrap::Added { association_token } => {
@@ -326,14 +329,16 @@ impl Day {
 
     /// One poll cycle.
     async fn poll(&mut self) -> anyhow::Result<PollOutcome> {
-        let es9 = &mut self.es9;
-        let mut es9_for = |_: &str| es9.take();
+        // Downloads go through the eIM: the device needs no route to the SM-DP+.
+        let mut es9_for = |_: &str| None::<Es9Client>;
         Ok(poll_once(
             &mut self.euicc,
             &mut self.esipa,
             self.eid,
             &self.own,
             &mut es9_for,
+            &mut self.journal,
+            &mut self.state_change,
         )
         .await?)
     }
@@ -430,10 +435,14 @@ impl Day {
                 pir.euicc_sign_pir.as_slice(),
             )
             .context("the eUICC's signature on the installation result")?;
+        let relayed = self.eim.with_eim(|eim| eim.relayed_functions().len());
+        if relayed == 0 {
+            bail!("the download did not go through the eIM");
+        }
         match self.profile_state(SMDP_ICCID).await? {
             Some(_) => Ok(format!(
-                "the eIM triggered a download: profile {SMDP_ICCID} installed from the SM-DP+, the eIM holds the \
-                 eUICC-signed installation result"
+                "the eIM triggered a download: profile {SMDP_ICCID} installed from the SM-DP+ through the eIM \
+                 ({relayed} ES9+ calls relayed over ESipa), the eIM holds the eUICC-signed installation result"
             )),
             None => bail!("profile {SMDP_ICCID} is not on the eUICC"),
         }

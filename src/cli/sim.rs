@@ -1,7 +1,7 @@
 //! `euiccd sim`: the simulated modem for tests, demos, benchmarks and users without hardware.
 
 use super::Failure;
-use super::sim_eim::{EimOptions, SharedEuicc, start_eim};
+use super::sim_eim::{EimOptions, RelayTarget, SharedEuicc, start_eim};
 use super::target::runtime;
 use crate::euicc::Version;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
@@ -158,7 +158,7 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             runtime()?.block_on(async {
                 // Kept alive while the modem serves; dropping them stops the servers.
                 let mut line = serde_json::Map::new();
-                let _smdp = match smdp {
+                let smdp_handle = match smdp {
                     Some((listen, (server, tls))) => {
                         let handle = smdp::server::start(server, &tls, listen).await?;
                         for (function, fault) in faults {
@@ -172,9 +172,13 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                     }
                     None => None,
                 };
+                let relay = smdp_handle.as_ref().map(|smdp| RelayTarget {
+                    address: smdp.local_addr(),
+                    matching_id: &smdp_args.2,
+                });
                 let eim_handle = match &smdp_args.1 {
                     Some(identity) => {
-                        start_eim(&eim_options, identity, version, &euicc, &smdp_args.2).await?
+                        start_eim(&eim_options, identity, version, &euicc, relay).await?
                     }
                     None => None,
                 };

@@ -10,10 +10,11 @@ use crate::agent::bootstrap::{Bootstrap, InitialEim, KeySource, ensure_initial_e
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{Euicc, Version};
+use crate::remote::tls::client_config;
 use crate::sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use crate::sim::eim::SimEim;
-use crate::sim::eim::server::{EimHandle, start};
+use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
 use crate::sim::euicc::SimEuicc;
 use crate::sim::https_server::lock;
 use anyhow::anyhow;
@@ -40,7 +41,7 @@ pub struct EimOptions {
     pub eim_id: String,
     /// Queue a package at the simulated eIM (repeat; served in order): enable:ICCID,
     /// enable-rollback:ICCID, disable:ICCID, delete:ICCID, or download (a download trigger for the
-    /// simulated SM-DP+'s order).
+    /// simulated SM-DP+'s order; needs --smdp-listen).
     #[arg(long = "eim-queue", value_name = "PACKAGE", value_parser = parse_package, requires = "eim_listen")]
     pub eim_queue: Vec<QueuedPackage>,
 }
@@ -116,14 +117,23 @@ impl IsdrApplet for SharedEuicc {
     }
 }
 
+/// The simulated SM-DP+ the eIM relays indirect downloads to.
+pub struct RelayTarget<'a> {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// The matching ID of its order, which a queued download trigger names.
+    pub matching_id: &'a str,
+}
+
 /// Starts the simulated eIM of `options` (if asked for) with the test PKI in `identity`, provisions
-/// `euicc` with it and queues the packages; `matching_id` is the SM-DP+ order a download trigger names.
+/// `euicc` with it and queues the packages. With an SM-DP+ `smdp`, the eIM relays indirect downloads to it
+/// and (SGP.32 v1.2) announces indirectProfileDownload in its configuration on the eUICC.
 pub async fn start_eim(
     options: &EimOptions,
     identity: &Path,
     version: Version,
     euicc: &SharedEuicc,
-    matching_id: &str,
+    smdp: Option<RelayTarget<'_>>,
 ) -> Result<Option<EimHandle>, Failure> {
     let Some(listen) = options.eim_listen else {
         return Ok(None);
@@ -139,14 +149,25 @@ pub async fn start_eim(
         public_key: KeySource::Path(identity.join("eim-sign.cert.pem")),
         counter: Some(0),
         tls_anchor: Some(KeySource::Path(identity.join("ci.cert.pem"))),
+        indirect_profile_download: smdp.is_some() && version == Version::V1_2,
     };
     let (eid, token) = provision(euicc, &initial).await?;
     let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone()).with_version(version);
     eim.associate(eid, token);
+    let relay = match &smdp {
+        Some(smdp) => Some(SmdpRelay {
+            tls: client_config(&[identity.join("ci.cert.pem")])?,
+            connect_override: Some(smdp.address.to_string()),
+        }),
+        None => None,
+    };
+    let matching_id = smdp.as_ref().map(|smdp| smdp.matching_id);
     for package in &options.eim_queue {
-        queue(&mut eim, eid, version, package, matching_id);
+        queue(&mut eim, eid, version, package, matching_id)?;
     }
-    Ok(Some(start(eim, &pki.eim_tls, listen).await?))
+    Ok(Some(
+        start_relaying(eim, &pki.eim_tls, listen, relay).await?,
+    ))
 }
 
 /// Makes sure the eUICC is associated with `initial`; returns its EID and the association token.
@@ -194,10 +215,20 @@ macro_rules! psmo {
     };
 }
 
-/// Queues `package` for `eid`, signed in the layout of `version`.
-fn queue(eim: &mut SimEim, eid: Eid, version: Version, package: &QueuedPackage, matching_id: &str) {
+/// Queues `package` for `eid`, signed in the layout of `version`; a download trigger names the SM-DP+ order
+/// `matching_id`.
+fn queue(
+    eim: &mut SimEim,
+    eid: Eid,
+    version: Version,
+    package: &QueuedPackage,
+    matching_id: Option<&str>,
+) -> Result<(), Failure> {
     match (package.clone(), version) {
         (QueuedPackage::Download, _) => {
+            let matching_id = matching_id.ok_or_else(|| {
+                Failure::input(anyhow!("--eim-queue download needs --smdp-listen"))
+            })?;
             let trigger = ProfileDownloadTriggerRequest {
                 profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
                     "1${DEFAULT_SMDP_HOST}${matching_id}"
@@ -215,6 +246,7 @@ fn queue(eim: &mut SimEim, eid: Eid, version: Version, package: &QueuedPackage, 
             eim.queue_package(eid, package, None);
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
