@@ -849,6 +849,51 @@ fn sim_serve_runs_its_own_eim_with_queued_packages_in_both_layouts() {
     }
 }
 
+#[test]
+fn an_unreachable_or_untrusted_eim_ends_the_poll_with_a_typed_error() {
+    let bench = Bench::start("v1.2", false);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_address = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let other_ci = bench
+        .sim
+        .identity
+        .join("eum.cert.pem")
+        .display()
+        .to_string();
+    let eim_address = bench.eim.address();
+    let cases = [
+        (closed_address.as_str(), bench.ci.as_str(), "connect to"),
+        (eim_address.as_str(), other_ci.as_str(), "TLS handshake"),
+    ];
+    for (address, ca, message) in cases {
+        let run = bench.cli(&[
+            "eim",
+            "poll",
+            "--eim-connect",
+            address,
+            "--eim-ca",
+            ca,
+            "--http-timeout",
+            "5",
+            "--json",
+        ]);
+        assert_eq!(run.code, Some(1), "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains("error: eIM poll 1: ESipa GetEimPackage"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(message), "{}", run.stderr);
+        let json: Value = serde_json::from_str(&run.stdout).expect("the document is printed");
+        assert!(json["error"].as_str().unwrap().contains(message), "{json}");
+        assert_eq!(json["polls"], serde_json::json!([]));
+    }
+    // Nothing was lost: the eIM still answers the next poll.
+    assert_eq!(bench.poll().0, ["noPackage"]);
+}
+
 /// Cases only SGP.32 v1.2 has (immediate enable, fallback) or whose forms this file builds in v1.2 (data
 /// requests, the fuzzed packages).
 mod v1_2_only {
@@ -1031,7 +1076,7 @@ mod v1_2_only {
                 // A typed error, reported with exit code 1 and a message.
                 code => {
                     prop_assert_eq!(code, Some(1), "{}", run.stderr);
-                    prop_assert!(run.stderr.contains("error: eIM poll failed"), "{}", run.stderr);
+                    prop_assert!(run.stderr.contains("error: eIM poll "), "{}", run.stderr);
                     Vec::new()
                 }
             };

@@ -214,10 +214,7 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
                 Ok(outcome) => PollView::from(outcome),
                 Err(error) => {
                     let code = poll_exit_code(&error);
-                    report.error = Some(error.to_string());
-                    if !json {
-                        eprintln!("poll {number}: {error}");
-                    }
+                    report.error = Some(format!("poll {number}: {error}"));
                     return Ok((report, Some(code)));
                 }
             };
@@ -239,7 +236,7 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
     match error {
         None => Ok(()),
         Some(code) => Err(Failure {
-            error: anyhow!(report.error.unwrap_or_default()).context("eIM poll failed"),
+            error: anyhow!("eIM {}", report.error.unwrap_or_default()),
             code,
         }),
     }
