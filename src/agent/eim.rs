@@ -159,7 +159,7 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
         state_change: &mut Option<StateChange>,
     ) -> Result<PollOutcome, PollError> {
         let poll = poll_request(self.version, self.eid, state_change.as_ref()).to_der();
-        let answer = self.esipa.exchange(poll).await?;
+        let answer = self.esipa.exchange(self.version, poll).await?;
         *state_change = None;
         let answer = answer.ok_or(PollError::UnexpectedAnswer {
             function: "GetEimPackage",
@@ -286,7 +286,7 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
     /// Journals `message` as owed, sends it, and removes what the eIM acknowledged.
     async fn deliver(&mut self, id: u64, message: Vec<u8>) -> Result<Vec<i64>, PollError> {
         self.journal.result_owed(id, &message)?;
-        let answer = self.esipa.exchange(message).await?;
+        let answer = self.esipa.exchange(self.version, message).await?;
         let answer = answer
             .map(|body| decode_answer(self.version, "ProvideEimPackageResult", &body))
             .transpose()?;

@@ -22,7 +22,7 @@ use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{EimConfig, EimKey, Euicc, EuiccError, Version};
 use crate::remote::es9p::Es9Client;
-use crate::remote::esipa::EsipaClient;
+use crate::remote::esipa::{DEFAULT_ADMIN_PROTOCOL, EsipaBinding, EsipaClient, EsipaError};
 use crate::remote::https::{HttpOptions, Server};
 use crate::remote::tls::client_config;
 use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
@@ -278,12 +278,12 @@ impl Bench {
         }
     }
 
-    /// Queues an enable package for `iccid` in the bench's layout; returns it.
-    fn queue_enable(&self, iccid: &str, transaction_id: Option<Octets>) -> Vec<u8> {
+    /// Queues an enable package for `iccid` in the bench's layout.
+    fn queue_enable(&self, iccid: &str, transaction_id: Option<Octets>) {
         self.eim.with_eim(|eim| match self.version {
             Version::V1_2 => eim.queue_package(self.eid, enable(iccid), transaction_id),
             Version::V1_0 => eim.queue_package(self.eid, enable_v1_0(iccid), transaction_id),
-        })
+        });
     }
 
     /// The v1.2 eUICC Package Results the eIM received, decoded.
@@ -1068,5 +1068,74 @@ fn a_refused_indirect_download_is_cancelled_through_the_eim() {
                 ProfileDownloadTriggerResultData::ProfileDownloadError(_)
             )
         ));
+    });
+}
+
+/// The bench's eIM over the JSON binding instead.
+fn over_json(bench: &mut Bench) {
+    bench.esipa = bench
+        .esipa_client(DEFAULT_ADMIN_PROTOCOL)
+        .with_binding(EsipaBinding::Json);
+}
+
+#[test]
+fn a_poll_cycle_runs_over_the_json_binding() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        over_json(&mut bench);
+        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+        bench.queue_enable(DISABLED, Some(Octets(vec![0x31])));
+        let outcome = bench.poll().await.unwrap();
+        let PollOutcome::Executed { acknowledged } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+        let results = bench.received_results();
+        let [(raw, _)] = &results[..] else {
+            panic!("{results:?}")
+        };
+        let (data, signature, transaction_id, seq_number) = signed_result(Version::V1_2, raw);
+        bench.verify_euicc_signature(&eim_signed_data(&data, bench.token), &signature);
+        assert_eq!(transaction_id, Some(Octets(vec![0x31])));
+        assert!(acknowledged.contains(&seq_number));
+        assert!(bench.stored_results().await.is_empty());
+        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+        assert_eq!(bench.eim.with_eim(|eim| eim.polls().len()), 3);
+    });
+}
+
+#[test]
+fn an_indirect_download_runs_over_the_json_binding() {
+    block_on(async {
+        let mut bench = Bench::build(Version::V1_2, true, None).await;
+        over_json(&mut bench);
+        let outcome = trigger_indirectly(&mut bench, MATCHING_ID).await;
+        assert!(
+            matches!(outcome, PollOutcome::Executed { .. }),
+            "{outcome:?}"
+        );
+        let smdp = bench.smdp.as_ref().unwrap();
+        assert_eq!(
+            smdp.with_smdp(|s| s.order_installed(MATCHING_ID)),
+            Some(true)
+        );
+        let Report::DownloadResult(result) = bench.last_report() else {
+            panic!("no download result")
+        };
+        let (transaction_id, _) = installation_result(*result);
+        assert_eq!(transaction_id, Some(Octets(vec![0x78])));
+    });
+}
+
+#[test]
+fn the_json_binding_is_refused_for_v1_0() {
+    block_on(async {
+        let mut bench = Bench::with_version(Version::V1_0).await;
+        over_json(&mut bench);
+        let error = bench.poll().await.unwrap_err();
+        assert!(
+            matches!(error, PollError::Esipa(EsipaError::Json { .. })),
+            "{error}"
+        );
     });
 }

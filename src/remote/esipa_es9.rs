@@ -314,6 +314,10 @@ fn from_esipa(function: &'static str, error: EsipaError) -> Es9Error {
             detail: "the eIM answered with an empty body".into(),
         },
         EsipaError::Undecodable { source, .. } => malformed(function, source),
+        EsipaError::Json { source, .. } => Es9Error::Malformed {
+            function,
+            detail: source.to_string(),
+        },
     }
 }
 

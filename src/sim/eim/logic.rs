@@ -174,6 +174,9 @@ pub enum BadRequest {
     /// A HandleNotification refused on purpose ([`SimEim::refuse_next_notifications`]).
     #[error("notification refused")]
     Refused,
+    /// A JSON body that is not the function's message.
+    #[error(transparent)]
+    Json(#[from] crate::remote::esipa_json::JsonError),
     /// An ESipa function this eIM does not serve.
     #[error("ESipa function not served: {0}")]
     Unsupported(&'static str),
