@@ -2,10 +2,11 @@
 //!
 //! One process runs the simulated modem on a real PTY (with the simulated eUICC behind it), a simulated
 //! SM-DP+ and a simulated eIM on loopback HTTPS under a test PKI made at start, and the real agent against
-//! them over the PTY: the same code paths as on a gateway. The eIM associates itself (AddInitialEim from
-//! configuration), triggers a download (relayed by the eIM: indirect download), enables the new profile with rollback permitted, the agent checks
-//! the network registration on the modem, the eIM audits the device, and deletes the old profile. Each step is
-//! printed as it ends; `--json` prints one JSON object per step and a summary.
+//! them over the PTY: the same code paths as on a gateway. The device associates its eIM (AddInitialEim from
+//! configuration); the eIM triggers a download (relayed by the eIM: indirect download) and enables the new
+//! profile with rollback permitted; the agent checks the network registration on the modem; the eIM audits
+//! the device and deletes the old profile. Each step is printed as it ends; `--json` prints one JSON object
+//! per step and a summary.
 
 use super::Failure;
 use super::sim::{SMDP_ICCID, smdp_server};
@@ -88,7 +89,7 @@ pub fn run(_args: DemoArgs, json: bool) -> Result<(), Failure> {
     runtime()?.block_on(async {
         let mut day = Day::start(&dir.0, json).await?;
         let outcome = day.run().await;
-        day.stop();
+        day.stop().await;
         outcome
     })
 }
@@ -571,8 +572,11 @@ impl Day {
         })
     }
 
-    /// Stops the simulated modem (the servers stop when dropped).
-    fn stop(&self) {
+    /// Closes the agent's logical channel and stops the simulated modem (the servers stop when dropped).
+    async fn stop(&mut self) {
+        if let Err(error) = self.euicc.close().await {
+            tracing::warn!(%error, "closing the eUICC session");
+        }
         self.modem_task.abort();
     }
 }
