@@ -6,6 +6,10 @@
 //! checks three things: the eUICC's state afterwards (its state file, or `euiccd profiles`/`eim list` over
 //! the PTY), the eUICC Package Result the eIM holds (signature verified with the eUICC certificate), and
 //! the notifications the eIM holds (signatures verified), acknowledged and gone from the eUICC.
+//!
+//! The cases both SGP.32 layouts share run for a v1.0 and a v1.2 card and eIM (`matrix!`); the others
+//! (immediate enable and fallback, data requests, the JSON binding, fuzzed packages) for the layout they
+//! belong to. Each case has its own `sim serve` and eIM, so cases run in parallel and share no state.
 #![cfg(feature = "sim")]
 
 mod support;
