@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: scratch directories, bounded child processes, `sim serve`.
 #![allow(dead_code)] // each test crate uses a subset
 
+pub mod eim;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -260,6 +262,7 @@ impl<'a> SimServe<'a> {
             link,
             identity,
             smdp_address: String::new(),
+            eim_address: String::new(),
             log,
             output: all_output,
             _scratch: self.scratch,
@@ -272,6 +275,10 @@ impl<'a> SimServe<'a> {
             server.smdp_address = value["smdp"]["address"]
                 .as_str()
                 .expect("address")
+                .to_owned();
+            server.eim_address = value["eim"]["address"]
+                .as_str()
+                .unwrap_or_default()
                 .to_owned();
         }
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -296,6 +303,8 @@ pub struct SimServer {
     pub identity: PathBuf,
     /// Where the SM-DP+ listens (empty without one).
     pub smdp_address: String,
+    /// Where `sim serve`'s own eIM listens (`--eim-listen`, printed on the SM-DP+'s line; empty without).
+    pub eim_address: String,
     log: PathBuf,
     /// Everything the server printed on stdout, once it exits.
     output: Receiver<String>,
