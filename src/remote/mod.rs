@@ -3,9 +3,11 @@
 //! - [`tls`]: the rustls client configuration (ring provider, trust anchors from files, brainpool diagnosis).
 //! - [`https`]: one keep-alive HTTP/1.1 connection over TLS, bounded bodies, per-request timeouts.
 //! - [`es9p`]: the ES9+ JSON binding towards an SM-DP+ (typed functions, status codes with readable text).
+//! - [`wire`]: bytes on the wire and TLS handshakes, counted per client.
 //! - [`esipa`]: ESipa over the ASN.1 binding towards an eIM (SGP.32 v1.0 and v1.2 layouts).
 
 pub mod es9p;
 pub mod esipa;
 pub mod https;
 pub mod tls;
+pub mod wire;
