@@ -286,9 +286,13 @@ impl HttpsClient {
             .clone()
             .unwrap_or_else(|| format!("{}:{}", server.host, server.port));
         tracing::debug!(host = %server.host, %address, "connecting");
-        let tcp = TcpStream::connect(&address)
-            .await
-            .map_err(|source| HttpError::Connect { address, source })?;
+        // Small requests must leave at once: Nagle's algorithm against the peer's delayed ACK would hold
+        // the request behind the TLS Finished for tens of milliseconds.
+        let tcp = match TcpStream::connect(&address).await {
+            Ok(tcp) => tcp.set_nodelay(true).map(|()| tcp),
+            Err(error) => Err(error),
+        }
+        .map_err(|source| HttpError::Connect { address, source })?;
         let tcp = CountingStream::new(tcp, Arc::clone(&self.wire));
         let name = ServerName::try_from(server.host.clone())
             .map_err(|_| HttpError::InvalidAddress(server.host.clone()))?;

@@ -113,6 +113,9 @@ async fn accept_loop<H, F>(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    // As production servers do (nginx `tcp_nodelay on`): answers leave without waiting
+                    // for the client's delayed ACK.
+                    let _ = stream.set_nodelay(true);
                     let acceptor = acceptor.clone();
                     let handler = handler.clone();
                     connections.spawn(async move {

@@ -29,7 +29,7 @@ const NOISE: &[u8] = b"\x00\xff\xfe~#\x1b[0m";
 const MAX_GET_RESPONSES: usize = 1024;
 
 /// What crossed the link, for benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counters {
     /// AT command lines received.
     pub commands: u64,

@@ -1,0 +1,95 @@
+//! `euiccd bench` end to end: the real binary runs a scenario against the simulated world in a child
+//! process and prints its figures.
+
+mod support;
+
+use serde_json::Value;
+use std::time::Duration;
+use support::Run;
+
+/// The keys every scenario line carries (issue 9).
+const KEYS: [&str; 11] = [
+    "scenario",
+    "baud",
+    "apdus",
+    "link_bytes_tx",
+    "link_bytes_rx",
+    "link_min_bytes",
+    "link_bound_s",
+    "wall_s",
+    "cpu_s",
+    "peak_rss_kib",
+    "wire_bytes",
+];
+
+fn bench(scenario: &str) -> Value {
+    let run = Run::finished(
+        &[
+            "--json",
+            "--baud",
+            "115200",
+            "bench",
+            "--scenario",
+            scenario,
+        ],
+        Duration::from_secs(120),
+    );
+    let figures = run.json();
+    for key in KEYS {
+        assert!(figures.get(key).is_some(), "{key} missing: {figures}");
+    }
+    assert_eq!(figures["scenario"], scenario);
+    assert_eq!(figures["baud"], 115_200);
+    assert!(figures["peak_rss_kib"].as_u64().unwrap() > 0, "{figures}");
+    assert!(figures["wall_s"].as_f64().unwrap() > 0.0, "{figures}");
+    assert!(figures["cpu_s"].as_f64().unwrap() >= 0.0, "{figures}");
+    assert_eq!(
+        figures["redundant_apdus"],
+        Value::Array(vec![]),
+        "{figures}"
+    );
+    figures
+}
+
+#[test]
+fn an_idle_poll_resumes_tls_and_touches_no_card() {
+    let figures = bench("idle_poll");
+    // The second poll runs on a new connection that resumes the first one's session.
+    assert_eq!(figures["tls_resumed_handshakes"], 1, "{figures}");
+    assert_eq!(figures["tls_full_handshakes"], 0, "{figures}");
+    let wire = figures["wire_bytes"].as_u64().unwrap();
+    assert!((500..4096).contains(&wire), "{figures}");
+    // On the kept-alive connection a poll is only the request and the answer.
+    let kept = figures["wire_bytes_keepalive"].as_u64().unwrap();
+    assert!(kept > 0 && kept < wire / 2, "{figures}");
+    // The EID and the eUICC's version are known from start-up: no APDU, no serial byte.
+    for key in ["apdus", "link_bytes_tx", "link_bytes_rx", "link_min_bytes"] {
+        assert_eq!(figures[key], 0, "{key}: {figures}");
+    }
+    assert_eq!(figures["outcome"], "NoPackage");
+}
+
+#[test]
+fn an_enable_package_costs_at_least_the_link_bound() {
+    let figures = bench("eim_enable");
+    let apdus = figures["apdus"].as_u64().unwrap();
+    assert!(apdus > 5, "{figures}");
+    let link =
+        figures["link_bytes_tx"].as_u64().unwrap() + figures["link_bytes_rx"].as_u64().unwrap();
+    let min = figures["link_min_bytes"].as_u64().unwrap();
+    assert!(
+        min > 0 && link >= min,
+        "the bound is a lower bound: {figures}"
+    );
+    let bound = figures["link_bound_s"].as_f64().unwrap();
+    assert!(
+        (bound - min as f64 * 10.0 / 115_200.0).abs() < 0.002,
+        "{figures}"
+    );
+    assert!(figures["wall_s"].as_f64().unwrap() >= bound, "{figures}");
+    assert_eq!(figures["tls_full_handshakes"], 1, "{figures}");
+    assert!(
+        figures["outcome"].as_str().unwrap().starts_with("Executed"),
+        "{figures}"
+    );
+}
