@@ -85,16 +85,7 @@ async fn serve_async(config: WorldConfig) -> Result<(), WorldError> {
     let pki = TestPki::generate(&eid).map_err(setup)?;
     pki.write_to(&config.dir).map_err(setup)?;
     let state = config.dir.join("card.json");
-    StateFile::new(&state)
-        .save(&CardState {
-            profiles: vec![
-                profile(ENABLED_ICCID, 1, true)?,
-                profile(DISABLED_ICCID, 2, false)?,
-            ],
-            ..CardState::default()
-        })
-        .map_err(setup)?;
-    let token = add_eim(&state, &pki).await?;
+    let token = seed_card(&state, &pki).await?;
     let smdp = start_smdp(&pki, config.profile_bytes).await?;
     let mut sim_eim = eim::SimEim::new(EIM_ID, pki.eim_sign.key.clone());
     sim_eim.associate(eid, token);
@@ -148,8 +139,22 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Result<Profile, WorldError> {
     })
 }
 
-/// Associates the eIM with the eUICC in `state` (AddInitialEim, in process: set-up, not measured): its
-/// signing key, and its TLS key pinned as `trustedPublicKeyDataTls`. Returns the association token.
+/// Writes the eUICC state file `state`: the profiles [`ENABLED_ICCID`] (enabled) and [`DISABLED_ICCID`], and
+/// the eIM [`EIM_ID`] of `pki` added with AddInitialEim (in process: set-up, not measured), its TLS key pinned
+/// as `trustedPublicKeyDataTls`. Returns the association token. The robustness tests start from it too.
+pub async fn seed_card(state: &Path, pki: &TestPki) -> Result<Option<i64>, WorldError> {
+    StateFile::new(state)
+        .save(&CardState {
+            profiles: vec![
+                profile(ENABLED_ICCID, 1, true)?,
+                profile(DISABLED_ICCID, 2, false)?,
+            ],
+            ..CardState::default()
+        })
+        .map_err(setup)?;
+    add_eim(state, pki).await
+}
+
 async fn add_eim(state: &Path, pki: &TestPki) -> Result<Option<i64>, WorldError> {
     let sim = SimEuicc::load(state, pki.euicc_identity()).map_err(setup)?;
     let card = SimCard::new(
