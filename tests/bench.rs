@@ -5,7 +5,7 @@ mod support;
 
 use serde_json::Value;
 use std::time::Duration;
-use support::Run;
+use support::{Run, SimServe};
 
 /// The keys every scenario line carries (issue 9).
 const KEYS: [&str; 11] = [
@@ -92,4 +92,33 @@ fn an_enable_package_costs_at_least_the_link_bound() {
         figures["outcome"].as_str().unwrap().starts_with("Executed"),
         "{figures}"
     );
+}
+
+#[test]
+fn a_modem_given_with_device_is_measured() {
+    // The simulated modem, paced like a UART at 115200 baud, stands in for a real one.
+    let sim = SimServe::in_scratch("bench-device")
+        .args(&["--baud", "115200"])
+        .start();
+    let link = sim.link.to_string_lossy().into_owned();
+    let run = Run::finished(
+        &["--device", &link, "--json", "bench"],
+        Duration::from_secs(120),
+    );
+    let figures = run.json();
+    assert_eq!(figures["scenario"], "device");
+    assert_eq!(figures["transport"], "cgla", "{figures}");
+    // 20 GetEID and 20 GetEUICCInfo1, each at least one STORE DATA.
+    assert!(figures["apdus"].as_u64().unwrap() >= 40, "{figures}");
+    let rtt = figures["rtt_ms"].as_f64().unwrap();
+    let bound = figures["rtt_bound_ms"].as_f64().unwrap();
+    assert!(
+        bound > 0.0 && rtt >= bound,
+        "a round trip takes at least its bytes: {figures}"
+    );
+    assert!(
+        figures["apdu_bytes_per_s"].as_f64().unwrap() > 0.0,
+        "{figures}"
+    );
+    assert_eq!(figures["line_bytes_per_s"], 11_520.0);
 }
