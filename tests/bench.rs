@@ -62,6 +62,9 @@ fn an_idle_poll_resumes_tls_and_touches_no_card() {
     // On the kept-alive connection a poll is only the request and the answer.
     let kept = figures["wire_bytes_keepalive"].as_u64().unwrap();
     assert!(kept > 0 && kept < wire / 2, "{figures}");
+    // Resumption is cheaper than the full handshake of the first poll.
+    let full = figures["wire_bytes_full_handshake"].as_u64().unwrap();
+    assert!(wire < full, "{figures}");
     // The EID and the eUICC's version are known from start-up: no APDU, no serial byte.
     for key in ["apdus", "link_bytes_tx", "link_bytes_rx", "link_min_bytes"] {
         assert_eq!(figures[key], 0, "{key}: {figures}");

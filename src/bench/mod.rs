@@ -9,7 +9,7 @@
 //!   channel to the installation result delivered, as `euiccd download` does it;
 //! - `eim_enable`: one eIM poll that brings an enable package, its result delivered and acknowledged;
 //! - `idle_poll`: one poll with no package on a new connection that resumes the TLS session (after a first
-//!   poll), and `wire_bytes_keepalive`, one more on the kept-alive connection.
+//!   poll, `wire_bytes_full_handshake`), and `wire_bytes_keepalive`, one more on the kept-alive connection.
 //!
 //! The card traffic is recorded by the agent ([`apdu_log`]) and checked for redundant APDUs; its minimum
 //! cost on the link and the time bound at the baud rate are computed from that record ([`link_bound`]).
@@ -124,6 +124,8 @@ pub struct Figures {
     pub outcome: String,
     /// `idle_poll`: the bytes of one more poll on the kept-alive connection.
     pub wire_bytes_keepalive: Option<u64>,
+    /// `idle_poll`: the bytes of the first poll, whose connection needed a full handshake.
+    pub wire_bytes_full_handshake: Option<u64>,
 }
 
 /// Why a benchmark could not run.

@@ -124,6 +124,7 @@ pub async fn run(
         redundant_apdus: apdu_log::redundant(&cost.events, SessionConfig::default().block_size),
         outcome: extra.outcome,
         wire_bytes_keepalive: extra.keepalive,
+        wire_bytes_full_handshake: extra.full_handshake,
     })
 }
 
@@ -131,6 +132,7 @@ pub async fn run(
 struct Extra {
     outcome: String,
     keepalive: Option<u64>,
+    full_handshake: Option<u64>,
 }
 
 fn round(seconds: f64) -> f64 {
@@ -186,6 +188,7 @@ async fn download_profile(
                 outcome.iccid, outcome.notification_delivered
             ),
             keepalive: None,
+            full_handshake: None,
         },
     ))
 }
@@ -218,9 +221,11 @@ async fn poll(
         Ok((EsipaClient::new(client, Server::parse(&host)?), wire))
     };
     let mut no_smdp = |_: &str| None::<Es9Client>;
+    let mut first_poll = None;
     if scenario == Scenario::IdlePoll {
-        let (mut first, _) = esipa(&tls)?;
+        let (mut first, wire) = esipa(&tls)?;
         poll_once(euicc, &mut first, eid, &own, &mut no_smdp).await?;
+        first_poll = Some(wire.snapshot().total());
     }
     let (mut client, wire) = esipa(&tls)?;
     let start = meter.start(&wire)?;
@@ -248,6 +253,7 @@ async fn poll(
         Extra {
             outcome: format!("{outcome:?}"),
             keepalive,
+            full_handshake: first_poll,
         },
     ))
 }

@@ -59,14 +59,14 @@ pub fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<(), Failu
     if target.device.is_some() {
         return device(target, json);
     }
+    if target.baud == 0 {
+        return Err(Failure::input(anyhow!("--baud must be above 0")));
+    }
     let options = bench::SimOptions {
         baud: target.baud,
         latency_ms: args.latency_ms,
         exe: std::env::current_exe()?,
     };
-    if target.baud == 0 {
-        return Err(Failure::input(anyhow!("--baud must be above 0")));
-    }
     let figures = match args.scenarios.as_slice() {
         [one] => vec![simulated(*one, &options)?],
         [] => bench::run_each(&Scenario::ALL, &options)?,
