@@ -65,7 +65,7 @@ impl WireStats {
     }
 
     /// Counts one completed handshake, resumed or full.
-    pub fn count_handshake(&self, resumed: bool) {
+    pub(crate) fn count_handshake(&self, resumed: bool) {
         let counter = match resumed {
             true => &self.resumed_handshakes,
             false => &self.full_handshakes,
