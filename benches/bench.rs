@@ -1,7 +1,8 @@
 //! `cargo bench`: runs `euiccd bench` (every scenario over the simulated modem, the same table) with the
 //! binary built in the bench profile (the release settings). Arguments after `--` go to `euiccd bench`,
-//! e.g. `cargo bench -- --scenario download_20k --json`; `--baud N` sets the link speed and `--device PORT`
-//! measures a real modem (those options go before the subcommand).
+//! e.g. `cargo bench --bench bench -- --scenario download_20k --json` (name the bench target: the library's
+//! own bench harness would refuse the options); `--baud N` sets the link speed and `--device PORT`
+//! measures a real modem (the wrapper puts them before the subcommand, where `euiccd` takes them).
 
 use std::process::{Command, ExitCode};
 

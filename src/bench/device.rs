@@ -1,7 +1,8 @@
 //! `euiccd bench --device PORT`: what a real modem's APDU path costs, so users can measure their hardware:
 //! the round-trip time of one ES10 command (GetEID, one short APDU each way) and the throughput of larger
-//! answers (GetEUICCInfo1), with the AT link's lower bound for the same APDUs ([`super::link_bound`]).
-//! Read-only: nothing on the eUICC changes.
+//! answers (GetEUICCInfo1), with the AT link's lower bound for the same APDUs ([`super::link_bound`], which
+//! counts AT+CGLA framing; AT+CSIM needs two characters less per command). Read-only: nothing on the eUICC
+//! changes.
 
 use std::time::{Duration, Instant};
 
