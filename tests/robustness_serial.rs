@@ -59,7 +59,7 @@ fn card(sim: &SimServer) -> (Vec<String>, usize) {
 #[test]
 fn a_download_rides_out_urc_storms_and_garbage() {
     let scratch = Scratch::new("serial-urcs");
-    let sim = SimServer::start(&scratch.0, MATCHING_ID, &["--quirk", "urcs,noise"]);
+    let sim = SimServer::start(&scratch.0, MATCHING_ID, &["--quirk", "urc-storm=20,noise"]);
     let outcome: Value = download(&sim).json();
     assert_eq!(outcome["iccid"], ICCID);
     assert_eq!(outcome["notificationDelivered"], true);

@@ -440,17 +440,21 @@ impl<A: IsdrApplet> AtInterpreter<A> {
     }
 
     /// With `urcs`, one URC that is not an answer to `own_prefix` (a real modem's `+CEREG` answer and URC
-    /// look alike, so none is injected into the command's own answer).
+    /// look alike, so none is injected into the command's own answer); with `urc-storm=N`, N of them.
     fn inject_urc(&mut self, out: &mut Vec<u8>, own_prefix: Option<&str>) {
-        if !self.quirks.urcs {
-            return;
+        let count = match (self.quirks.urc_storm, self.quirks.urcs) {
+            (Some(n), _) => n,
+            (None, true) => 1,
+            (None, false) => return,
+        };
+        for _ in 0..count {
+            let urc = URCS[self.next_urc % URCS.len()];
+            self.next_urc += 1;
+            if own_prefix.is_some_and(|prefix| urc.starts_with(prefix)) {
+                continue;
+            }
+            out.extend_from_slice(format!("\r\n{urc}\r\n").as_bytes());
         }
-        let urc = URCS[self.next_urc % URCS.len()];
-        self.next_urc += 1;
-        if own_prefix.is_some_and(|prefix| urc.starts_with(prefix)) {
-            return;
-        }
-        out.extend_from_slice(format!("\r\n{urc}\r\n").as_bytes());
     }
 
     fn send(&mut self, bytes: Vec<u8>) -> Action {

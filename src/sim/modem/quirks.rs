@@ -40,6 +40,9 @@ pub struct Quirks {
     /// `mute-after=N`: from the N-th APDU on the modem reads everything and answers nothing (a hung
     /// baseband), until it is restarted.
     pub mute_after: Option<u64>,
+    /// `urc-storm=N`: like `urcs`, N unsolicited lines at each place instead of one (a modem flapping
+    /// between cells while the IPA talks to the card).
+    pub urc_storm: Option<u64>,
 }
 
 /// The names accepted by `--quirk`, with what they reproduce.
@@ -79,6 +82,10 @@ pub const COUNTED_FAULTS: &[(&str, &str)] = &[
         "the port vanishes for 1 s at the N-th APDU (once), the card resets",
     ),
     ("mute-after=N", "from the N-th APDU on, nothing is answered"),
+    (
+        "urc-storm=N",
+        "N URCs before every answer and N between its data and OK",
+    ),
 ];
 
 impl Quirks {
@@ -94,6 +101,7 @@ impl Quirks {
             let slot = match fault {
                 "vanish-after" => &mut self.vanish_after,
                 "mute-after" => &mut self.mute_after,
+                "urc-storm" => &mut self.urc_storm,
                 other => return Err(format!("unknown counted fault {other:?}")),
             };
             *slot = Some(count);

@@ -317,3 +317,17 @@ fn mute_after_answers_nothing_from_the_nth_apdu_until_restart() {
     m.restart();
     assert!(ask(&mut m, "AT").contains("OK"), "a restart brings it back");
 }
+
+#[test]
+fn urc_storm_puts_n_urcs_before_the_answer_and_n_before_ok() {
+    let mut m = modem(Quirks {
+        urc_storm: Some(20),
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    let answer = ask(&mut m, OPEN);
+    let data = answer.find("+CSIM:").expect("data line");
+    let ok = answer.find("\r\nOK").expect("final");
+    assert_eq!(answer[..data].matches("\r\n+").count(), 20, "{answer:?}");
+    assert_eq!(answer[data..ok].matches("\r\n+").count(), 20, "{answer:?}");
+}
