@@ -1,5 +1,6 @@
 //! `euiccd bench` end to end: the real binary runs a scenario against the simulated world in a child
 //! process and prints its figures.
+#![cfg(feature = "sim")]
 
 mod support;
 
