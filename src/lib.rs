@@ -4,6 +4,7 @@
 
 pub mod agent;
 pub mod apdu;
+pub mod bench;
 pub mod cli;
 pub mod euicc;
 pub mod modem;

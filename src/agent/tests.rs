@@ -189,6 +189,11 @@ fn server_failures_cancel_the_session() {
             (Fault::HttpStatus(500), CancelReason::Undefined),
             (Fault::GarbageJson, CancelReason::Undefined),
             (Fault::Delay(Duration::from_secs(3)), CancelReason::Timeout),
+            (Fault::Truncated, CancelReason::Undefined),
+            (
+                Fault::Oversized(HttpOptions::default().max_body + 1),
+                CancelReason::Undefined,
+            ),
         ];
         for (fault, reason) in cases {
             let mut bench = Bench::new(None, Duration::from_millis(500)).await;

@@ -5,6 +5,7 @@
 
 mod apdu;
 mod asn1;
+mod bench;
 mod card;
 mod certs;
 #[cfg(feature = "sim")]
@@ -86,6 +87,8 @@ pub enum Command {
     Download(download::DownloadArgs),
     /// Send raw APDUs on the ISD-R channel (debugging).
     Apdu(apdu::ApduArgs),
+    /// Measure downloads and eIM polls over a paced simulated modem link, or a real modem (--device).
+    Bench(bench::BenchArgs),
     /// The simulated modem (tests, demos, benchmarks, no hardware).
     #[cfg(feature = "sim")]
     #[command(subcommand)]
@@ -107,6 +110,7 @@ pub fn main() -> ExitCode {
         Command::MemoryReset(args) => memory_reset::run(&cli.target, args, cli.json),
         Command::Download(args) => download::run(&cli.target, args, cli.json),
         Command::Apdu(args) => apdu::run(&cli.target, args, cli.json),
+        Command::Bench(args) => bench::run(&cli.target, args, cli.json),
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, cli.json),
     };

@@ -4,6 +4,9 @@
 //! of them matters. Each request has a deadline (connect, send and the whole body), and bodies are bounded.
 //! A connect override (`HOST:PORT`) sends the TCP connection elsewhere while SNI, certificate checks and the
 //! `Host` header keep the server's name: test servers on loopback, split DNS.
+//!
+//! Every byte the socket moves is counted ([`HttpsClient::wire_stats`]), and each handshake is counted as full
+//! or resumed; build every client of the agent from one `Arc<ClientConfig>` so later connections resume.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,12 +17,13 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{CONTENT_TYPE, HOST, USER_AGENT};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
-use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, HandshakeKind};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::tls::describe_handshake_error;
+use super::wire::{CountingStream, WireStats};
 
 /// The default HTTPS port.
 const HTTPS_PORT: u16 = 443;
@@ -139,6 +143,8 @@ pub struct HttpsClient {
     connector: TlsConnector,
     options: HttpOptions,
     connection: Option<(Server, SendRequest<Full<Bytes>>)>,
+    wire: Arc<WireStats>,
+    last_handshake: Option<HandshakeKind>,
 }
 
 impl std::fmt::Debug for HttpsClient {
@@ -146,18 +152,39 @@ impl std::fmt::Debug for HttpsClient {
         f.debug_struct("HttpsClient")
             .field("options", &self.options)
             .field("connected", &self.connection.as_ref().map(|(s, _)| s))
+            .field("last_handshake", &self.last_handshake)
             .finish()
     }
 }
 
 impl HttpsClient {
-    /// A client with this TLS configuration; it connects on the first request.
+    /// A client with this TLS configuration; it connects on the first request. Clients made from the same
+    /// `tls` share its session cache, so a new connection resumes an earlier client's session.
     pub fn new(tls: Arc<ClientConfig>, options: HttpOptions) -> Self {
         Self {
             connector: TlsConnector::from(tls),
             options,
             connection: None,
+            wire: Arc::default(),
+            last_handshake: None,
         }
+    }
+
+    /// The counters of this client's connections (bytes each way, handshakes), shared: keep the `Arc` to
+    /// read them after the client moved into a protocol client.
+    pub fn wire_stats(&self) -> Arc<WireStats> {
+        Arc::clone(&self.wire)
+    }
+
+    /// How the latest connection's TLS handshake went (`Resumed` when a cached session was accepted), or
+    /// `None` before the first connection.
+    pub fn last_handshake(&self) -> Option<HandshakeKind> {
+        self.last_handshake
+    }
+
+    /// Closes the open connection, if any; the next request connects again (and resumes the session).
+    pub fn disconnect(&mut self) {
+        self.connection = None;
     }
 
     /// `POST https://server/path` with a body of `content_type` and extra headers, within the deadline.
@@ -235,7 +262,10 @@ impl HttpsClient {
     ) -> Result<&mut SendRequest<Full<Bytes>>, HttpError> {
         let reusable = matches!(&self.connection, Some((open, sender)) if open == server && !sender.is_closed());
         if !reusable {
-            let sender = self.connect(server).await?;
+            let (sender, handshake) = self.connect(server).await?;
+            self.last_handshake = handshake;
+            self.wire
+                .count_handshake(handshake == Some(HandshakeKind::Resumed));
             self.connection = Some((server.clone(), sender));
         }
         let (_, sender) = self
@@ -246,16 +276,24 @@ impl HttpsClient {
         Ok(sender)
     }
 
-    async fn connect(&self, server: &Server) -> Result<SendRequest<Full<Bytes>>, HttpError> {
+    async fn connect(
+        &self,
+        server: &Server,
+    ) -> Result<(SendRequest<Full<Bytes>>, Option<HandshakeKind>), HttpError> {
         let address = self
             .options
             .connect_override
             .clone()
             .unwrap_or_else(|| format!("{}:{}", server.host, server.port));
         tracing::debug!(host = %server.host, %address, "connecting");
-        let tcp = TcpStream::connect(&address)
-            .await
-            .map_err(|source| HttpError::Connect { address, source })?;
+        // Small requests must leave at once: Nagle's algorithm against the peer's delayed ACK would hold
+        // the request behind the TLS Finished for tens of milliseconds.
+        let tcp = match TcpStream::connect(&address).await {
+            Ok(tcp) => tcp.set_nodelay(true).map(|()| tcp),
+            Err(error) => Err(error),
+        }
+        .map_err(|source| HttpError::Connect { address, source })?;
+        let tcp = CountingStream::new(tcp, Arc::clone(&self.wire));
         let name = ServerName::try_from(server.host.clone())
             .map_err(|_| HttpError::InvalidAddress(server.host.clone()))?;
         let tls =
@@ -270,13 +308,15 @@ impl HttpsClient {
                         .and_then(describe_handshake_error),
                     source,
                 })?;
+        let handshake = tls.get_ref().1.handshake_kind();
+        tracing::debug!(host = %server.host, ?handshake, "TLS established");
         let (sender, connection) = http1::handshake(TokioIo::new(tls)).await?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "HTTPS connection ended");
             }
         });
-        Ok(sender)
+        Ok((sender, handshake))
     }
 }
 
@@ -296,3 +336,7 @@ mod tests {
         assert!(Server::parse("bad host:1").is_err());
     }
 }
+
+#[cfg(all(test, feature = "sim"))]
+#[path = "tls_tests.rs"]
+mod tls_tests;

@@ -4,15 +4,36 @@
 //! (PEM, one or more certificates, or a single DER certificate); an OS bundle can be added as one more file
 //! ([`SYSTEM_CA_BUNDLE`]). There is no switch to turn certificate verification off.
 //!
+//! An eIM is trusted as its eUICC configuration says (`trustedPublicKeyDataTls`, [`eim_client_config`]): a
+//! bare public key is pinned (the server must present a certificate with exactly that key and prove it holds
+//! the private key; name and dates are not checked, the key is the identity), a certificate is used as the
+//! only CA. Without one, the configured anchor files apply.
+//!
+//! Every configuration keeps a small in-memory session cache, so a client built from one `Arc<ClientConfig>`
+//! kept for the life of the agent resumes its sessions (TLS 1.3 tickets, TLS 1.2 session ids or tickets):
+//! an idle poll then costs an abbreviated handshake instead of a certificate chain.
+//!
 //! rustls implements no brainpool curve: a server that offers only brainpoolP256r1 fails the handshake, and
 //! [`describe_handshake_error`] says so.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustls::pki_types::CertificateDer;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{Resumption, WantsClientCert};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
-use rustls::{AlertDescription, ClientConfig, RootCertStore};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::ParsedCertificate;
+use rustls::{
+    AlertDescription, CertificateError, ClientConfig, ConfigBuilder, DigitallySignedStruct,
+    RootCertStore, SignatureScheme,
+};
+
+use crate::euicc::EimKey;
+
+/// Sessions remembered for resumption: the IPA talks to one eIM and a few SM-DP+ servers.
+const SESSION_CACHE_SIZE: usize = 8;
 
 /// Where Debian, Ubuntu, Alpine and OpenWrt (`ca-bundle`) keep the system's PEM bundle.
 pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
@@ -43,6 +64,9 @@ pub enum TlsError {
     /// rustls refused the configuration.
     #[error("TLS configuration: {0}")]
     Config(#[from] rustls::Error),
+    /// The eIM's `trustedPublicKeyDataTls` certificate cannot serve as a trust anchor.
+    #[error("the eIM's TLS trust anchor certificate is unusable: {0}")]
+    BadAnchor(String),
 }
 
 /// Builds a client configuration that trusts the certificates in `anchor_files`.
@@ -54,13 +78,108 @@ pub fn client_config(anchor_files: &[PathBuf]) -> Result<Arc<ClientConfig>, TlsE
     if roots.is_empty() {
         return Err(TlsError::NoAnchors);
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    Ok(finish(builder()?.with_root_certificates(roots)))
+}
+
+/// Builds the client configuration of an eIM from its `trustedPublicKeyDataTls` (`anchor`): a public key is
+/// pinned, a certificate is the only CA. Without an anchor, the certificates in `anchor_files` are trusted.
+pub fn eim_client_config(
+    anchor: Option<&EimKey>,
+    anchor_files: &[PathBuf],
+) -> Result<Arc<ClientConfig>, TlsError> {
+    match anchor {
+        Some(EimKey::PublicKey(key)) => pinned_key_config(key.as_der()),
+        Some(EimKey::Certificate(cert)) => {
+            let mut roots = RootCertStore::empty();
+            roots
+                .add(CertificateDer::from(cert.as_der().to_vec()))
+                .map_err(|e| TlsError::BadAnchor(e.to_string()))?;
+            Ok(finish(builder()?.with_root_certificates(roots)))
+        }
+        None => client_config(anchor_files),
+    }
+}
+
+/// Builds a client configuration that accepts exactly one server key, `spki_der` (a DER
+/// SubjectPublicKeyInfo): see the module documentation.
+pub fn pinned_key_config(spki_der: &[u8]) -> Result<Arc<ClientConfig>, TlsError> {
+    let verifier = PinnedKey {
+        spki: spki_der.to_vec(),
+        algorithms: provider().signature_verification_algorithms,
+    };
+    Ok(finish(
+        builder()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier)),
+    ))
+}
+
+fn provider() -> CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
+fn builder() -> Result<ConfigBuilder<ClientConfig, rustls::WantsVerifier>, TlsError> {
+    Ok(ClientConfig::builder_with_provider(Arc::new(provider()))
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?)
+}
+
+/// The settings every configuration shares: no client certificate, HTTP/1.1, a small session cache.
+fn finish(builder: ConfigBuilder<ClientConfig, WantsClientCert>) -> Arc<ClientConfig> {
+    let mut config = builder.with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    config.resumption = Resumption::in_memory_sessions(SESSION_CACHE_SIZE);
+    Arc::new(config)
+}
+
+/// Accepts a server whose end-entity certificate carries exactly the pinned key, and checks that the
+/// handshake is signed with it. Intermediates, name and validity dates are not looked at: the key is what
+/// the eUICC configuration trusts.
+#[derive(Debug)]
+struct PinnedKey {
+    spki: Vec<u8>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for PinnedKey {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let parsed = ParsedCertificate::try_from(end_entity)?;
+        if parsed.subject_public_key_info().as_ref() == self.spki.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
 }
 
 /// Adds the certificates of one file: every PEM `CERTIFICATE` block, or the file as one DER certificate.

@@ -128,6 +128,13 @@ impl<A: IsdrApplet> SimCard<A> {
         self.channels[0] = Some(Channel::default());
     }
 
+    /// The card loses power and comes back (a modem that re-enumerates power-cycles its SIM slot): what the
+    /// applet keeps only in RAM is gone, and only the basic channel is open.
+    pub fn power_cycle(&mut self) {
+        self.applet.power_loss();
+        self.reset();
+    }
+
     /// True when logical channel `channel` is open.
     pub fn is_channel_open(&self, channel: u8) -> bool {
         self.channels

@@ -239,6 +239,7 @@ impl TestPki {
                 Profile::TlsServer {
                     host: smdp_host,
                     role: Some(RspRole::DpTls),
+                    expired: false,
                 },
             )?,
             eim_sign: new_pair(eim, by_ci(), Profile::Signing(None))?,
@@ -248,12 +249,27 @@ impl TestPki {
                 Profile::TlsServer {
                     host: eim_host,
                     role: None,
+                    expired: false,
                 },
             )?,
             eum,
             euicc,
             ci,
         })
+    }
+
+    /// A TLS server certificate for `host` under this CI that expired half an hour ago: a client must refuse
+    /// it (robustness tests).
+    pub fn expired_tls_server(&self, host: &str) -> Result<CertAndKey, PkiError> {
+        new_pair(
+            name(&format!("CN={host},O=euiccd test"))?,
+            Issuer::Certificate(&self.ci),
+            Profile::TlsServer {
+                host,
+                role: None,
+                expired: true,
+            },
+        )
     }
 
     /// Writes every certificate and key into `dir` (created if missing), in the layout of the module docs.
@@ -438,6 +454,8 @@ enum Profile<'a> {
     TlsServer {
         host: &'a str,
         role: Option<RspRole>,
+        /// Valid only until half an hour ago (tests of certificate expiry).
+        expired: bool,
     },
 }
 
@@ -498,6 +516,7 @@ impl Profile<'_> {
                 9999, 12, 31, 23, 59, 59,
             )?)
             .into()),
+            Self::TlsServer { expired: true, .. } => x509_time(SystemTime::now() - BACKDATE / 2),
             _ => x509_time(SystemTime::now() + LIFETIME),
         }
     }

@@ -29,7 +29,7 @@ const NOISE: &[u8] = b"\x00\xff\xfe~#\x1b[0m";
 const MAX_GET_RESPONSES: usize = 1024;
 
 /// What crossed the link, for benchmarks.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counters {
     /// AT command lines received.
     pub commands: u64,
@@ -95,6 +95,8 @@ pub struct AtInterpreter<A> {
     lose_next_final: bool,
     /// The port has vanished once already (`vanish`).
     vanished: bool,
+    /// Nothing is answered any more (`mute-after`).
+    muted: bool,
     next_urc: usize,
 }
 
@@ -112,6 +114,7 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             counters: Counters::default(),
             lose_next_final: false,
             vanished: false,
+            muted: false,
             next_urc: 0,
         };
         modem.restart();
@@ -125,7 +128,15 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         self.overlong = false;
         self.sessions.clear();
         self.card.reset();
+        self.muted = false;
         self.lose_next_final = self.quirks.lost_final;
+    }
+
+    /// The modem comes back after vanishing: it restarts and its SIM slot was power-cycled, so the eUICC has
+    /// lost what it kept in RAM (an ongoing download session, challenges).
+    pub fn power_cycle(&mut self) {
+        self.card.power_cycle();
+        self.restart();
     }
 
     /// What the modem prints when it has started.
@@ -163,6 +174,9 @@ impl<A: IsdrApplet> AtInterpreter<A> {
     }
 
     fn on_line(&mut self, line: &[u8], overlong: bool, actions: &mut Vec<Action>) {
+        if self.muted {
+            return;
+        }
         if self.echo {
             let mut echoed = line.to_vec();
             echoed.push(b'\r');
@@ -186,6 +200,9 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             actions.push(Action::Vanish);
             return;
         };
+        if self.muted {
+            return;
+        }
         let mut delay = self.latency;
         if self.quirks.slow && matches!(expected_prefix(text).as_deref(), Some("+CSIM" | "+CGLA")) {
             delay += SLOW_APDU;
@@ -267,6 +284,10 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             return Ok(Reply::error(CME_NOT_SUPPORTED));
         }
         self.vanish_before(channel)?;
+        if self.muted {
+            // A hung modem: the APDU never reaches the card, and nothing is answered.
+            return Ok(Reply::error("ERROR"));
+        }
         let response = self.exchange(&apdu);
         Ok(self.hex_answer("+CSIM", &response))
     }
@@ -309,6 +330,10 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         };
         self.counters.apdus += 1;
         self.vanish_before(channel)?;
+        if self.muted {
+            // A hung modem: the APDU never reaches the card, and nothing is answered.
+            return Ok(Reply::error("ERROR"));
+        }
         // The modem owns the channel bits: whatever the host put there, the APDU goes to the session's channel.
         apdu[0] = cla_for_channel(apdu[0], channel).unwrap_or(apdu[0]);
         let response = self.exchange(&apdu);
@@ -344,9 +369,22 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         }
     }
 
-    /// The `vanish` quirk: the first APDU for a logical channel takes the port down instead of an answer.
+    /// The `vanish` quirk: the first APDU for a logical channel (or the N-th APDU with `vanish-after`) takes
+    /// the port down instead of an answer; `mute-after` silences the modem from the N-th APDU on.
     fn vanish_before(&mut self, channel: u8) -> Result<(), Vanish> {
-        if self.quirks.vanish && !self.vanished && channel != 0 {
+        // `mute-after`: this APDU and everything after it go unanswered.
+        if self
+            .quirks
+            .mute_after
+            .is_some_and(|n| self.counters.apdus >= n)
+        {
+            self.muted = true;
+        }
+        let counted = self
+            .quirks
+            .vanish_after
+            .is_some_and(|n| self.counters.apdus >= n);
+        if !self.vanished && ((self.quirks.vanish && channel != 0) || counted) {
             self.vanished = true;
             return Err(Vanish);
         }
@@ -402,17 +440,21 @@ impl<A: IsdrApplet> AtInterpreter<A> {
     }
 
     /// With `urcs`, one URC that is not an answer to `own_prefix` (a real modem's `+CEREG` answer and URC
-    /// look alike, so none is injected into the command's own answer).
+    /// look alike, so none is injected into the command's own answer); with `urc-storm=N`, N of them.
     fn inject_urc(&mut self, out: &mut Vec<u8>, own_prefix: Option<&str>) {
-        if !self.quirks.urcs {
-            return;
+        let count = match (self.quirks.urc_storm, self.quirks.urcs) {
+            (Some(n), _) => n,
+            (None, true) => 1,
+            (None, false) => return,
+        };
+        for _ in 0..count {
+            let urc = URCS[self.next_urc % URCS.len()];
+            self.next_urc += 1;
+            if own_prefix.is_some_and(|prefix| urc.starts_with(prefix)) {
+                continue;
+            }
+            out.extend_from_slice(format!("\r\n{urc}\r\n").as_bytes());
         }
-        let urc = URCS[self.next_urc % URCS.len()];
-        self.next_urc += 1;
-        if own_prefix.is_some_and(|prefix| urc.starts_with(prefix)) {
-            return;
-        }
-        out.extend_from_slice(format!("\r\n{urc}\r\n").as_bytes());
     }
 
     fn send(&mut self, bytes: Vec<u8>) -> Action {

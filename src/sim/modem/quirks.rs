@@ -34,6 +34,15 @@ pub struct Quirks {
     /// `vanish`: the first APDU for a logical channel makes the port vanish for a second; it comes back as
     /// a freshly started modem with a reset card (USB modems re-enumerate when they reset).
     pub vanish: bool,
+    /// `vanish-after=N`: like `vanish`, at the N-th APDU instead of the first (the port is lost in the middle
+    /// of a procedure, e.g. a download); once.
+    pub vanish_after: Option<u64>,
+    /// `mute-after=N`: from the N-th APDU on the modem reads everything and answers nothing (a hung
+    /// baseband), until it is restarted.
+    pub mute_after: Option<u64>,
+    /// `urc-storm=N`: like `urcs`, N unsolicited lines at each place instead of one (a modem flapping
+    /// between cells while the IPA talks to the card).
+    pub urc_storm: Option<u64>,
 }
 
 /// The names accepted by `--quirk`, with what they reproduce.
@@ -66,9 +75,38 @@ pub const QUIRKS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The faults that take a count (`NAME=N`), for `--quirk` like the switches.
+pub const COUNTED_FAULTS: &[(&str, &str)] = &[
+    (
+        "vanish-after=N",
+        "the port vanishes for 1 s at the N-th APDU (once), the card resets",
+    ),
+    ("mute-after=N", "from the N-th APDU on, nothing is answered"),
+    (
+        "urc-storm=N",
+        "N URCs before every answer and N between its data and OK",
+    ),
+];
+
 impl Quirks {
-    /// Switches on the quirk called `name` (one of [`QUIRKS`]).
+    /// Switches on the quirk called `name` (one of [`QUIRKS`]), or sets a counted fault `NAME=N` (one of
+    /// [`COUNTED_FAULTS`]).
     pub fn enable(&mut self, name: &str) -> Result<(), String> {
+        if let Some((fault, count)) = name.split_once('=') {
+            let count: u64 = count
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| format!("{fault} needs a count above 0, not {count:?}"))?;
+            let slot = match fault {
+                "vanish-after" => &mut self.vanish_after,
+                "mute-after" => &mut self.mute_after,
+                "urc-storm" => &mut self.urc_storm,
+                other => return Err(format!("unknown counted fault {other:?}")),
+            };
+            *slot = Some(count);
+            return Ok(());
+        }
         let flag = match name {
             "echo" => &mut self.echo,
             "no-prefix" => &mut self.no_prefix,
@@ -109,5 +147,19 @@ mod tests {
             seen.push(quirks);
         }
         assert!(Quirks::default().enable("nonsense").is_err());
+    }
+
+    #[test]
+    fn counted_faults_take_a_positive_count() {
+        let mut quirks = Quirks::default();
+        quirks.enable("vanish-after=40").unwrap();
+        quirks.enable("mute-after=7").unwrap();
+        assert_eq!(
+            (quirks.vanish_after, quirks.mute_after),
+            (Some(40), Some(7))
+        );
+        for bad in ["vanish-after=0", "mute-after=x", "late=3"] {
+            assert!(Quirks::default().enable(bad).is_err(), "{bad}");
+        }
     }
 }

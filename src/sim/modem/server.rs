@@ -195,7 +195,7 @@ async fn run<A: IsdrApplet>(
             remove_link(&config.link);
             sleep(VANISH_TIME).await;
             pty = Pty::open(&config.link)?;
-            modem.restart();
+            modem.power_cycle();
             perform(&mut pty, modem.greeting(), config.baud).await?;
         }
     }

@@ -38,6 +38,12 @@ pub enum Fault {
     GarbageJson,
     /// Answer 200 with `Failed` and this status code, without running the function.
     Failed(status::StatusCode),
+    /// Run the function, announce its whole answer in `Content-Length` and send only the first half (the
+    /// connection drops mid-body).
+    Truncated,
+    /// Answer 200 with a JSON body of this many bytes, without running the function (a body past the
+    /// client's bound must be refused, not buffered).
+    Oversized(usize),
 }
 
 struct Shared {
@@ -115,11 +121,32 @@ async fn respond(request: Request<Incoming>, shared: &Shared) -> Response<Full<B
         Some(Fault::Failed(code)) => {
             return reply(JsonReply::Body(json::failed(code, "injected failure")));
         }
+        Some(Fault::Oversized(len)) => {
+            let mut body = b"{\"pad\":\"".to_vec();
+            body.resize(len.saturating_sub(2), b'x');
+            body.extend_from_slice(b"\"}");
+            return json_response(body);
+        }
         Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
-        None => {}
+        Some(Fault::Truncated) | None => {}
     }
     let answer = json::handle(&mut lock(&shared.smdp), function, &body);
-    reply(answer)
+    match (fault, answer) {
+        (Some(Fault::Truncated), JsonReply::Body(value)) => {
+            truncated(value.to_string().into_bytes())
+        }
+        (_, answer) => reply(answer),
+    }
+}
+
+/// A JSON answer that announces all of `body` in `Content-Length` but carries only its first half.
+fn truncated(body: Vec<u8>) -> Response<Full<Bytes>> {
+    let whole = body.len();
+    let mut response = json_response(body[..whole / 2].to_vec());
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(whole));
+    response
 }
 
 fn reply(answer: JsonReply) -> Response<Full<Bytes>> {

@@ -282,3 +282,52 @@ fn overlong_line_is_an_error() {
     assert_eq!(ask(&mut m, &long), "\r\nERROR\r\n");
     assert_eq!(ask(&mut m, "AT"), "\r\nOK\r\n");
 }
+
+#[test]
+fn vanish_after_takes_the_port_down_at_the_nth_apdu_once() {
+    let mut m = modem(Quirks {
+        vanish_after: Some(3),
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    ask(&mut m, CCHO);
+    assert!(ask(&mut m, GET_EID_CGLA).contains("+CGLA:"));
+    assert!(ask(&mut m, GET_EID_CGLA).contains("+CGLA:"));
+    assert_eq!(
+        m.feed(format!("{GET_EID_CGLA}\r").as_bytes()),
+        vec![Action::Vanish]
+    );
+    m.restart();
+    ask(&mut m, "ATE0");
+    ask(&mut m, CCHO);
+    assert!(ask(&mut m, GET_EID_CGLA).contains("+CGLA:"), "only once");
+}
+
+#[test]
+fn mute_after_answers_nothing_from_the_nth_apdu_until_restart() {
+    let mut m = modem(Quirks {
+        mute_after: Some(2),
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    ask(&mut m, CCHO);
+    assert!(ask(&mut m, GET_EID_CGLA).contains("+CGLA:"));
+    assert_eq!(ask(&mut m, GET_EID_CGLA), "");
+    assert_eq!(ask(&mut m, "AT"), "", "a muted modem answers nothing");
+    m.restart();
+    assert!(ask(&mut m, "AT").contains("OK"), "a restart brings it back");
+}
+
+#[test]
+fn urc_storm_puts_n_urcs_before_the_answer_and_n_before_ok() {
+    let mut m = modem(Quirks {
+        urc_storm: Some(20),
+        ..Quirks::default()
+    });
+    ask(&mut m, "ATE0");
+    let answer = ask(&mut m, OPEN);
+    let data = answer.find("+CSIM:").expect("data line");
+    let ok = answer.find("\r\nOK").expect("final");
+    assert_eq!(answer[..data].matches("\r\n+").count(), 20, "{answer:?}");
+    assert_eq!(answer[data..ok].matches("\r\n+").count(), 20, "{answer:?}");
+}

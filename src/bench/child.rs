@@ -1,0 +1,139 @@
+//! The world's child process seen from the agent: start it, read its addresses, ask for the modem's link
+//! counters (SIGUSR1) and stop it (SIGTERM). Every wait is bounded.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::BenchError;
+use crate::sim::modem::Counters;
+
+/// How long the world may take to start, and to answer a counter request.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The running world.
+#[derive(Debug)]
+pub struct WorldProcess {
+    child: Child,
+    lines: Receiver<String>,
+    /// The modem's PTY link.
+    pub link: PathBuf,
+    /// Where the SM-DP+ listens.
+    pub smdp: String,
+    /// Where the eIM listens.
+    pub eim: String,
+}
+
+#[derive(Deserialize)]
+struct Started {
+    world: Addresses,
+}
+
+#[derive(Deserialize)]
+struct Addresses {
+    smdp: String,
+    eim: String,
+}
+
+#[derive(Deserialize)]
+struct CounterLine {
+    sim_modem: Counters,
+}
+
+impl WorldProcess {
+    /// Starts `exe bench serve --dir DIR ARGS…` and waits until its addresses are printed and the PTY is
+    /// linked.
+    pub fn start(exe: &Path, dir: &Path, args: &[String]) -> Result<Self, BenchError> {
+        let mut child = Command::new(exe)
+            .args(["bench", "serve", "--dir"])
+            .arg(dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| BenchError::World(format!("cannot start {}: {e}", exe.display())))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| BenchError::World("no stdout".into()))?;
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut world = Self {
+            child,
+            lines,
+            link: super::world::WorldConfig::link(dir),
+            smdp: String::new(),
+            eim: String::new(),
+        };
+        let started: Started = world.next_line(START_TIMEOUT)?;
+        world.smdp = started.world.smdp;
+        world.eim = started.world.eim;
+        let deadline = Instant::now() + START_TIMEOUT;
+        while std::fs::symlink_metadata(&world.link).is_err() {
+            if Instant::now() >= deadline {
+                return Err(BenchError::World(
+                    "the simulated modem never linked its PTY".into(),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        Ok(world)
+    }
+
+    /// The modem's link counters now.
+    pub fn counters(&mut self) -> Result<Counters, BenchError> {
+        self.signal(libc::SIGUSR1)?;
+        Ok(self.next_line::<CounterLine>(ANSWER_TIMEOUT)?.sim_modem)
+    }
+
+    fn next_line<T: for<'de> Deserialize<'de>>(&self, timeout: Duration) -> Result<T, BenchError> {
+        let line = self.lines.recv_timeout(timeout).map_err(|e| {
+            BenchError::World(match e {
+                RecvTimeoutError::Timeout => format!("no answer within {timeout:?}"),
+                RecvTimeoutError::Disconnected => "the world process ended".into(),
+            })
+        })?;
+        serde_json::from_str(&line)
+            .map_err(|e| BenchError::World(format!("unexpected line {line:?}: {e}")))
+    }
+
+    fn signal(&self, signal: libc::c_int) -> Result<(), BenchError> {
+        let pid = libc::pid_t::try_from(self.child.id())
+            .map_err(|_| BenchError::World("process id out of range".into()))?;
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        if unsafe { libc::kill(pid, signal) } != 0 {
+            return Err(BenchError::World(format!(
+                "signal: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for WorldProcess {
+    fn drop(&mut self) {
+        let _ = self.signal(libc::SIGTERM);
+        let deadline = Instant::now() + ANSWER_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,294 @@
+//! `euiccd bench`: how fast and how frugally the agent moves a profile and talks to its eIM over a slow
+//! modem link, measured on the agent's real code paths (issue 9).
+//!
+//! Each scenario runs in a process of its own (the peak RSS is the scenario's) against a simulated world in
+//! a child process ([`world`]: the simulated modem on a PTY paced like a UART, the eUICC, an SM-DP+ and an
+//! eIM), so the figures are the agent's alone:
+//!
+//! - `download_20k`, `download_100k`: a direct download of a profile package of that size, from a closed
+//!   channel to the installation result delivered, as `euiccd download` does it;
+//! - `eim_enable`: one eIM poll that brings an enable package, its result delivered and acknowledged;
+//! - `idle_poll`: one poll with no package on a new connection that resumes the TLS session (after a first
+//!   poll, `wire_bytes_full_handshake`), and `wire_bytes_keepalive`, one more on the kept-alive connection.
+//!
+//! The card traffic is recorded by the agent ([`apdu_log`]) and checked for redundant APDUs; its minimum
+//! cost on the link and the time bound at the baud rate are computed from that record ([`link_bound`]).
+//! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`]),
+//! CPU and memory this process's ([`usage`]). `--device` measures a real modem instead ([`device`]).
+
+pub mod apdu_log;
+#[cfg(feature = "sim")]
+mod child;
+pub mod device;
+pub mod link_bound;
+#[cfg(feature = "sim")]
+mod scenario;
+pub mod usage;
+#[cfg(feature = "sim")]
+pub mod world;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A simulated scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    /// A direct download of a ~20 KB profile.
+    Download20k,
+    /// A direct download of a ~100 KB profile.
+    Download100k,
+    /// An eIM enable package with result delivery.
+    EimEnable,
+    /// One eIM poll with no package, TLS resumed.
+    IdlePoll,
+}
+
+impl Scenario {
+    /// Every scenario, in the order they run.
+    pub const ALL: [Scenario; 4] = [
+        Scenario::Download20k,
+        Scenario::Download100k,
+        Scenario::EimEnable,
+        Scenario::IdlePoll,
+    ];
+
+    /// The scenario's name in the output and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Download20k => "download_20k",
+            Self::Download100k => "download_100k",
+            Self::EimEnable => "eim_enable",
+            Self::IdlePoll => "idle_poll",
+        }
+    }
+
+    /// The size of the SM-DP+'s profile package in this scenario.
+    pub fn profile_bytes(self) -> usize {
+        match self {
+            Self::Download100k => 100 * 1024,
+            _ => 20 * 1024,
+        }
+    }
+}
+
+impl FromStr for Scenario {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name() == text)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|s| s.name()).collect();
+                format!("unknown scenario {text:?} (one of {})", names.join(", "))
+            })
+    }
+}
+
+/// The figures of one scenario: one JSON line with `--json`, one table row otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// The scenario's name.
+    pub scenario: String,
+    /// Link speed, bit/s (8N1).
+    pub baud: u32,
+    /// APDUs the agent exchanged.
+    pub apdus: u64,
+    /// Bytes the agent wrote to the modem.
+    pub link_bytes_tx: u64,
+    /// Bytes the modem wrote to the agent.
+    pub link_bytes_rx: u64,
+    /// The least those APDUs need on an AT link ([`link_bound`]).
+    pub link_min_bytes: u64,
+    /// `link_min_bytes` on the line at `baud`, seconds.
+    pub link_bound_s: f64,
+    /// Wall time of the procedure, seconds.
+    pub wall_s: f64,
+    /// The agent's CPU time in the procedure, seconds.
+    pub cpu_s: f64,
+    /// The agent's peak resident memory (VmHWM), KiB.
+    pub peak_rss_kib: u64,
+    /// The agent's resident memory at the end, KiB.
+    pub rss_kib: u64,
+    /// Bytes on the network, both ways, TLS and HTTP included.
+    pub wire_bytes: u64,
+    /// TLS handshakes with a certificate exchange.
+    pub tls_full_handshakes: u64,
+    /// TLS handshakes that resumed a session.
+    pub tls_resumed_handshakes: u64,
+    /// Redundant card traffic found ([`apdu_log::redundant`]); empty when none.
+    pub redundant_apdus: Vec<String>,
+    /// What the procedure achieved.
+    pub outcome: String,
+    /// `idle_poll`: the bytes of one more poll on the kept-alive connection.
+    pub wire_bytes_keepalive: Option<u64>,
+    /// `idle_poll`: the bytes of the first poll, whose connection needed a full handshake.
+    pub wire_bytes_full_handshake: Option<u64>,
+}
+
+/// Why a benchmark could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    /// The simulated world failed.
+    #[error("simulated world: {0}")]
+    World(String),
+    /// The procedure under test failed.
+    #[error("{0}")]
+    Procedure(String),
+    /// The card link failed.
+    #[error(transparent)]
+    Apdu(#[from] crate::apdu::ApduError),
+    /// An ES10 function failed.
+    #[error(transparent)]
+    Euicc(#[from] crate::euicc::EuiccError),
+    /// An eIM poll failed.
+    #[error(transparent)]
+    Poll(#[from] crate::agent::eim::PollError),
+    /// The TLS configuration failed.
+    #[error(transparent)]
+    Tls(#[from] crate::remote::tls::TlsError),
+    /// An HTTPS address is invalid.
+    #[error(transparent)]
+    Http(#[from] crate::remote::https::HttpError),
+    /// Local I/O (scratch directory, runtime).
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// How to run the simulated scenarios.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Link speed the modem paces at, bit/s.
+    pub baud: u32,
+    /// Extra modem latency before each answer, ms.
+    pub latency_ms: u64,
+    /// The `euiccd` binary that serves the world (this one).
+    pub exe: PathBuf,
+}
+
+/// A scratch directory removed on drop.
+#[cfg(feature = "sim")]
+struct Scratch(PathBuf);
+
+#[cfg(feature = "sim")]
+impl Scratch {
+    fn new(name: &str) -> Result<Self, BenchError> {
+        let dir = std::env::temp_dir().join(format!("euiccd-bench-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+}
+
+#[cfg(feature = "sim")]
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs one scenario in this process against a world in a child process.
+#[cfg(feature = "sim")]
+pub fn run_scenario(scenario: Scenario, options: &SimOptions) -> Result<Figures, BenchError> {
+    let scratch = Scratch::new(scenario.name())?;
+    let mut args = vec![
+        "--profile-bytes".to_owned(),
+        scenario.profile_bytes().to_string(),
+        "--baud".to_owned(),
+        options.baud.to_string(),
+        "--latency-ms".to_owned(),
+        options.latency_ms.to_string(),
+    ];
+    if scenario == Scenario::EimEnable {
+        args.push("--enable-package".to_owned());
+    }
+    let mut world = child::WorldProcess::start(&options.exe, &scratch.0, &args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(scenario::run(
+        scenario,
+        &mut world,
+        &scratch.0,
+        options.baud,
+    ))
+}
+
+/// Runs each of `scenarios` in a fresh `exe bench --json --scenario S` process and collects its figures.
+pub fn run_each(scenarios: &[Scenario], options: &SimOptions) -> Result<Vec<Figures>, BenchError> {
+    scenarios
+        .iter()
+        .map(|scenario| run_in_child(*scenario, options))
+        .collect()
+}
+
+fn run_in_child(scenario: Scenario, options: &SimOptions) -> Result<Figures, BenchError> {
+    let output = std::process::Command::new(&options.exe)
+        .args(["--json", "--baud", &options.baud.to_string(), "bench"])
+        .args(["--scenario", scenario.name()])
+        .args(["--latency-ms", &options.latency_ms.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        return Err(BenchError::Procedure(format!(
+            "{} failed ({})",
+            scenario.name(),
+            output.status
+        )));
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(text.trim())
+        .map_err(|e| BenchError::Procedure(format!("{}: unreadable figures: {e}", scenario.name())))
+}
+
+/// The figures as a table.
+pub fn table(figures: &[Figures]) -> String {
+    let mut out = format!(
+        "{:<14} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>7} {:>8} {:>7} {:>5}  {}\n",
+        "scenario",
+        "apdus",
+        "link_tx",
+        "link_rx",
+        "link_min",
+        "bound_s",
+        "wall_s",
+        "wall/b",
+        "cpu_s",
+        "peak_KiB",
+        "wire_B",
+        "tls",
+        "redundant"
+    );
+    for f in figures {
+        let ratio = match f.link_bound_s {
+            bound if bound > 0.0 => format!("{:.2}", f.wall_s / bound),
+            _ => "-".to_owned(),
+        };
+        let tls = match (f.tls_full_handshakes, f.tls_resumed_handshakes) {
+            (0, 0) => "kept",
+            (_, 0) => "full",
+            _ => "res",
+        };
+        out.push_str(&format!(
+            "{:<14} {:>6} {:>8} {:>8} {:>8} {:>8.3} {:>8.3} {:>6} {:>7.3} {:>8} {:>7} {:>5}  {}\n",
+            f.scenario,
+            f.apdus,
+            f.link_bytes_tx,
+            f.link_bytes_rx,
+            f.link_min_bytes,
+            f.link_bound_s,
+            f.wall_s,
+            ratio,
+            f.cpu_s,
+            f.peak_rss_kib,
+            f.wire_bytes,
+            tls,
+            match f.redundant_apdus.len() {
+                0 => "none".to_owned(),
+                _ => f.redundant_apdus.join("; "),
+            }
+        ));
+    }
+    out
+}

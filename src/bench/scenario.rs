@@ -1,0 +1,259 @@
+//! One scenario, run by the agent's code paths in this process against the world in a child process: the
+//! procedure is timed, its card traffic recorded, its link and wire bytes counted (see [`super`]).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustls::ClientConfig;
+
+use super::apdu_log::{self, LinkEvent, LinkLog, RecordingChannel};
+use super::child::WorldProcess;
+use super::world::{EIM_ID, MATCHING_ID};
+use super::{BenchError, Figures, Scenario, link_bound, usage};
+use crate::agent::download::{DownloadRequest, Interrupt, download};
+use crate::agent::eim::{PollOutcome, poll_once};
+use crate::agent::ipa_data::IpaOwnData;
+use crate::apdu::cgla::CglaChannel;
+use crate::apdu::{IsdrSession, SessionConfig, Transport};
+use crate::euicc::Euicc;
+use crate::modem::Modem;
+use crate::remote::es9p::Es9Client;
+use crate::remote::esipa::EsipaClient;
+use crate::remote::https::{HttpOptions, HttpsClient, Server};
+use crate::remote::tls::{client_config, eim_client_config};
+use crate::remote::wire::{WireCounts, WireStats};
+use crate::sim::crypto::pki::DEFAULT_SMDP_HOST;
+
+/// Deadline of every HTTPS request.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
+
+type Card = Euicc<RecordingChannel<Transport>>;
+
+/// What one procedure cost, before it becomes [`Figures`].
+struct Cost {
+    events: Vec<LinkEvent>,
+    link_tx: u64,
+    link_rx: u64,
+    wall_s: f64,
+    cpu_s: f64,
+    wire: WireCounts,
+}
+
+/// Counters at the start of a procedure.
+struct Start {
+    link: crate::sim::modem::Counters,
+    wall: Instant,
+    cpu: f64,
+    wire: WireCounts,
+}
+
+/// Measures around one procedure.
+struct Meter<'a> {
+    world: &'a mut WorldProcess,
+    log: LinkLog,
+}
+
+impl Meter<'_> {
+    fn start(&mut self, wire: &WireStats) -> Result<Start, BenchError> {
+        let link = self.world.counters()?;
+        apdu_log::take(&self.log);
+        Ok(Start {
+            link,
+            wall: Instant::now(),
+            cpu: usage::cpu_seconds(),
+            wire: wire.snapshot(),
+        })
+    }
+
+    fn stop(&mut self, start: Start, wire: &WireStats) -> Result<Cost, BenchError> {
+        let wall_s = start.wall.elapsed().as_secs_f64();
+        let cpu_s = usage::cpu_seconds() - start.cpu;
+        let wire = wire.snapshot().since(&start.wire);
+        let events = apdu_log::take(&self.log);
+        let link = self.world.counters()?;
+        Ok(Cost {
+            events,
+            link_tx: link.bytes_from_host - start.link.bytes_from_host,
+            link_rx: link.bytes_to_host - start.link.bytes_to_host,
+            wall_s,
+            cpu_s,
+            wire,
+        })
+    }
+}
+
+/// Runs `scenario` against `world` (whose test PKI is in `dir`) over a link of `baud`.
+pub async fn run(
+    scenario: Scenario,
+    world: &mut WorldProcess,
+    dir: &Path,
+    baud: u32,
+) -> Result<Figures, BenchError> {
+    let modem = Modem::open_serial(&world.link, baud);
+    let (channel, log) = RecordingChannel::new(Transport::Cgla(CglaChannel::new(modem)));
+    let session = IsdrSession::new(channel, SessionConfig::default())?;
+    let mut euicc = Euicc::new(session);
+    let mut meter = Meter { world, log };
+    let (cost, extra) = match scenario {
+        Scenario::Download20k | Scenario::Download100k => {
+            download_profile(&mut euicc, &mut meter, dir).await?
+        }
+        Scenario::EimEnable | Scenario::IdlePoll => {
+            let eim = meter.world.eim.clone();
+            poll(&mut euicc, &mut meter, &eim, scenario).await?
+        }
+    };
+    let link_min_bytes = link_bound::link_min_bytes(&cost.events);
+    let (rss, peak) = usage::rss_kib().unwrap_or_default();
+    Ok(Figures {
+        scenario: scenario.name().to_owned(),
+        baud,
+        apdus: apdu_log::apdu_count(&cost.events) as u64,
+        link_bytes_tx: cost.link_tx,
+        link_bytes_rx: cost.link_rx,
+        link_min_bytes,
+        link_bound_s: round(link_bound::link_seconds(link_min_bytes, baud)),
+        wall_s: round(cost.wall_s),
+        cpu_s: round(cost.cpu_s),
+        peak_rss_kib: peak,
+        rss_kib: rss,
+        wire_bytes: cost.wire.total(),
+        tls_full_handshakes: cost.wire.full_handshakes,
+        tls_resumed_handshakes: cost.wire.resumed_handshakes,
+        redundant_apdus: apdu_log::redundant(&cost.events, SessionConfig::default().block_size),
+        outcome: extra.outcome,
+        wire_bytes_keepalive: extra.keepalive,
+        wire_bytes_full_handshake: extra.full_handshake,
+    })
+}
+
+/// What a scenario reports besides its cost.
+struct Extra {
+    outcome: String,
+    keepalive: Option<u64>,
+    full_handshake: Option<u64>,
+}
+
+fn round(seconds: f64) -> f64 {
+    (seconds * 1000.0).round() / 1000.0
+}
+
+fn http(tls: Arc<ClientConfig>, address: &str) -> HttpsClient {
+    HttpsClient::new(
+        tls,
+        HttpOptions {
+            timeout: HTTP_TIMEOUT,
+            connect_override: Some(address.to_owned()),
+            ..HttpOptions::default()
+        },
+    )
+}
+
+/// A direct download as `euiccd download` does it: from a closed channel to the installation result
+/// delivered and the channel closed again.
+async fn download_profile(
+    euicc: &mut Card,
+    meter: &mut Meter<'_>,
+    dir: &Path,
+) -> Result<(Cost, Extra), BenchError> {
+    let tls = client_config(&[dir.join("ci.cert.pem")])?;
+    let client = http(tls, &meter.world.smdp);
+    let wire = client.wire_stats();
+    let mut es9 = Es9Client::new(client, Server::parse(DEFAULT_SMDP_HOST)?);
+    let request = DownloadRequest {
+        activation_code: format!("1${DEFAULT_SMDP_HOST}${MATCHING_ID}")
+            .parse()
+            .map_err(|e| BenchError::Procedure(format!("activation code: {e}")))?,
+        confirmation_code: None,
+        imei: None,
+    };
+    let start = meter.start(&wire)?;
+    let outcome = download(
+        euicc,
+        &mut es9,
+        &request,
+        &mut Interrupt::never(),
+        &mut |_| {},
+    )
+    .await
+    .map_err(|e| BenchError::Procedure(format!("download: {e}")))?;
+    euicc.close().await?;
+    let cost = meter.stop(start, &wire)?;
+    Ok((
+        cost,
+        Extra {
+            outcome: format!(
+                "installed {}, result delivered: {}",
+                outcome.iccid, outcome.notification_delivered
+            ),
+            keepalive: None,
+            full_handshake: None,
+        },
+    ))
+}
+
+/// An eIM poll as the daemon does it, with the channel open and the EID and version known from start-up.
+/// The TLS trust is the eIM's `trustedPublicKeyDataTls` read from the eUICC. `idle_poll` polls once first
+/// (the full handshake), measures a poll on a new connection (resumed), then one more on the kept-alive
+/// connection.
+async fn poll(
+    euicc: &mut Card,
+    meter: &mut Meter<'_>,
+    address: &str,
+    scenario: Scenario,
+) -> Result<(Cost, Extra), BenchError> {
+    let eid = euicc.eid().await?;
+    euicc.version().await?;
+    let config = euicc
+        .eim_configuration()
+        .await?
+        .into_iter()
+        .find(|c| c.eim_id == EIM_ID)
+        .ok_or_else(|| BenchError::Procedure("the eUICC has no eIM configured".into()))?;
+    let tls = eim_client_config(config.tls_anchor.as_ref(), &[])?;
+    let host = config.fqdn.unwrap_or_default();
+    let own = IpaOwnData::new(EIM_ID, None)
+        .map_err(|e| BenchError::Procedure(format!("device info: {e}")))?;
+    let esipa = |tls: &Arc<ClientConfig>| -> Result<(EsipaClient, Arc<WireStats>), BenchError> {
+        let client = http(Arc::clone(tls), address);
+        let wire = client.wire_stats();
+        Ok((EsipaClient::new(client, Server::parse(&host)?), wire))
+    };
+    let mut no_smdp = |_: &str| None::<Es9Client>;
+    let mut first_poll = None;
+    if scenario == Scenario::IdlePoll {
+        let (mut first, wire) = esipa(&tls)?;
+        poll_once(euicc, &mut first, eid, &own, &mut no_smdp).await?;
+        first_poll = Some(wire.snapshot().total());
+    }
+    let (mut client, wire) = esipa(&tls)?;
+    let start = meter.start(&wire)?;
+    let outcome = poll_once(euicc, &mut client, eid, &own, &mut no_smdp).await?;
+    let cost = meter.stop(start, &wire)?;
+    let keepalive = match scenario {
+        Scenario::IdlePoll => {
+            let before = wire.snapshot();
+            poll_once(euicc, &mut client, eid, &own, &mut no_smdp).await?;
+            Some(wire.snapshot().since(&before).total())
+        }
+        _ => None,
+    };
+    let expected = match scenario {
+        Scenario::IdlePoll => matches!(outcome, PollOutcome::NoPackage),
+        _ => matches!(outcome, PollOutcome::Executed { .. }),
+    };
+    if !expected {
+        return Err(BenchError::Procedure(format!(
+            "unexpected poll outcome {outcome:?}"
+        )));
+    }
+    Ok((
+        cost,
+        Extra {
+            outcome: format!("{outcome:?}"),
+            keepalive,
+            full_handshake: first_poll,
+        },
+    ))
+}

@@ -1,0 +1,210 @@
+//! The simulated world a benchmark runs against, served by a child process (`euiccd bench serve`) so that
+//! none of its CPU time or memory counts as the agent's: the simulated modem on a PTY (paced like a UART)
+//! with the simulated eUICC behind it, a simulated SM-DP+ with one order of the requested size, and a
+//! simulated eIM that pins its TLS key in the eUICC's configuration.
+//!
+//! It prints one JSON line, `{"world":{"smdp":ADDR,"eim":ADDR}}`, then serves the modem; SIGUSR1 prints the
+//! modem's link counters, SIGTERM stops it (see [`crate::sim::modem::server`]).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use euicc_asn1::types::sgp32::common::{AddInitialEimResult, EnableParams};
+use euicc_asn1::types::sgp32::v1_2::{EuiccPackage, Psmo};
+use euicc_asn1::{Eid, from_ber};
+
+use crate::apdu::inprocess::InProcessChannel;
+use crate::apdu::{IsdrSession, SessionConfig};
+use crate::euicc::{EimConfig, EimKey, Euicc};
+use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
+use crate::sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use crate::sim::euicc::SimEuicc;
+use crate::sim::euicc::state::{CardState, Profile, StateFile};
+use crate::sim::modem::{Quirks, ServerConfig};
+use crate::sim::{eim, smdp};
+
+/// The EID of the benchmark's eUICC.
+pub const EID: &str = "89049032123451234512345678901235";
+/// The eIM's identifier in the eUICC's configuration.
+pub const EIM_ID: &str = "euiccd-bench-eim";
+/// The matching ID of the SM-DP+ order.
+pub const MATCHING_ID: &str = "EUICCD-BENCH";
+/// The enabled profile, and the disabled one an eIM enable package switches to.
+pub const ENABLED_ICCID: &str = "8949449999999990015";
+/// See [`ENABLED_ICCID`].
+pub const DISABLED_ICCID: &str = "8949449999999990023";
+/// The profile the SM-DP+ offers.
+const SMDP_ICCID: &str = "8949449999999990031";
+
+/// What the child process serves.
+#[derive(Debug, Clone)]
+pub struct WorldConfig {
+    /// Scratch directory: the test PKI (`ci.cert.pem`), the eUICC state, the PTY link `tty`.
+    pub dir: PathBuf,
+    /// Size of the SM-DP+'s profile package.
+    pub profile_bytes: usize,
+    /// UART pacing of the modem, bit/s.
+    pub baud: Option<u32>,
+    /// Extra latency before every modem answer.
+    pub latency: Duration,
+    /// Queue an enable package at the eIM.
+    pub enable_package: bool,
+}
+
+impl WorldConfig {
+    /// Where the modem's PTY is linked.
+    pub fn link(dir: &Path) -> PathBuf {
+        dir.join("tty")
+    }
+}
+
+/// Why the world could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum WorldError {
+    /// A simulator failed to start.
+    #[error("simulated world: {0}")]
+    Setup(String),
+}
+
+fn setup(error: impl std::fmt::Display) -> WorldError {
+    WorldError::Setup(error.to_string())
+}
+
+/// Serves the world until SIGTERM. Blocks; runs its own runtime.
+pub fn serve(config: WorldConfig) -> Result<(), WorldError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(setup)?;
+    runtime.block_on(serve_async(config))
+}
+
+async fn serve_async(config: WorldConfig) -> Result<(), WorldError> {
+    let eid: Eid = EID.parse().map_err(setup)?;
+    let pki = TestPki::generate(&eid).map_err(setup)?;
+    pki.write_to(&config.dir).map_err(setup)?;
+    let state = config.dir.join("card.json");
+    let token = seed_card(&state, &pki).await?;
+    let smdp = start_smdp(&pki, config.profile_bytes).await?;
+    let mut sim_eim = eim::SimEim::new(EIM_ID, pki.eim_sign.key.clone());
+    sim_eim.associate(eid, token);
+    if config.enable_package {
+        let enable = EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+            iccid: DISABLED_ICCID.parse().map_err(setup)?,
+            rollback_flag: None,
+        })]);
+        sim_eim.queue_package(eid, enable, None);
+    }
+    let eim = eim::server::start(sim_eim, &pki.eim_tls, loopback())
+        .await
+        .map_err(setup)?;
+    let line = serde_json::json!({ "world": {
+        "smdp": smdp.local_addr().to_string(),
+        "eim": eim.local_addr().to_string(),
+    }});
+    println!("{line}");
+    let euicc = SimEuicc::load(&state, pki.euicc_identity()).map_err(setup)?;
+    let modem = ServerConfig {
+        link: WorldConfig::link(&config.dir),
+        quirks: Quirks::default(),
+        baud: config.baud,
+        latency: config.latency,
+    };
+    crate::sim::modem::serve(modem, euicc)
+        .await
+        .map_err(setup)?;
+    drop((smdp, eim));
+    Ok(())
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+fn profile(iccid: &str, n: u8, enabled: bool) -> Result<Profile, WorldError> {
+    Ok(Profile {
+        iccid: iccid.parse().map_err(setup)?,
+        isdp_aid: vec![0xA0, 0, 0, 5, 0x59, 0x10, 0x10, n],
+        enabled,
+        class: 2,
+        nickname: None,
+        service_provider_name: "Operator".into(),
+        profile_name: format!("Profile {n}"),
+        fallback_attribute: false,
+        fallback_allowed: false,
+        ecall: false,
+        notification_address: DEFAULT_SMDP_HOST.into(),
+        profile_bytes: 100,
+    })
+}
+
+/// Writes the eUICC state file `state`: the profiles [`ENABLED_ICCID`] (enabled) and [`DISABLED_ICCID`], and
+/// the eIM [`EIM_ID`] of `pki` added with AddInitialEim (in process: set-up, not measured), its TLS key pinned
+/// as `trustedPublicKeyDataTls`. Returns the association token. The robustness tests start from it too.
+pub async fn seed_card(state: &Path, pki: &TestPki) -> Result<Option<i64>, WorldError> {
+    StateFile::new(state)
+        .save(&CardState {
+            profiles: vec![
+                profile(ENABLED_ICCID, 1, true)?,
+                profile(DISABLED_ICCID, 2, false)?,
+            ],
+            ..CardState::default()
+        })
+        .map_err(setup)?;
+    add_eim(state, pki).await
+}
+
+async fn add_eim(state: &Path, pki: &TestPki) -> Result<Option<i64>, WorldError> {
+    let sim = SimEuicc::load(state, pki.euicc_identity()).map_err(setup)?;
+    let card = SimCard::new(
+        Box::new(sim) as Box<dyn IsdrApplet + Send>,
+        ResponseMode::GetResponse,
+    );
+    let session =
+        IsdrSession::new(InProcessChannel::new(card), SessionConfig::default()).map_err(setup)?;
+    let mut euicc = Euicc::new(session);
+    let key = |pair: &CertAndKey| -> Result<EimKey, WorldError> {
+        let spki = pair.key.verifying_key().to_spki_der().map_err(setup)?;
+        Ok(EimKey::PublicKey(from_ber(&spki).map_err(setup)?))
+    };
+    let added = euicc
+        .add_initial_eim(vec![EimConfig {
+            eim_id: EIM_ID.into(),
+            fqdn: Some(DEFAULT_EIM_HOST.into()),
+            counter_value: Some(0),
+            public_key: Some(key(&pki.eim_sign)?),
+            tls_anchor: Some(key(&pki.eim_tls)?),
+            ..EimConfig::default()
+        }])
+        .await
+        .map_err(setup)?;
+    Ok(match added[..] {
+        [AddInitialEimResult::AssociationToken(token)] => Some(token),
+        _ => None,
+    })
+}
+
+async fn start_smdp(
+    pki: &TestPki,
+    profile_bytes: usize,
+) -> Result<smdp::server::SmdpHandle, WorldError> {
+    let mut server =
+        smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(pki, DEFAULT_SMDP_HOST))
+            .map_err(setup)?;
+    let metadata = smdp::ProfileMetadata {
+        iccid: SMDP_ICCID.parse().map_err(setup)?,
+        service_provider_name: "euiccd bench".into(),
+        profile_name: "Benchmark profile".into(),
+        class: smdp::ProfileClass::Operational,
+    };
+    let order = smdp::ProfileOrder::new(
+        smdp::Secret::new(MATCHING_ID),
+        smdp::synthetic_profile_package(&metadata.iccid, profile_bytes),
+        metadata,
+    );
+    server.add_order(order).map_err(setup)?;
+    smdp::server::start(server, &pki.dp_tls, loopback())
+        .await
+        .map_err(setup)
+}

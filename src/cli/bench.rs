@@ -1,0 +1,144 @@
+//! `euiccd bench`: the benchmark scenarios over the simulated modem, or a real modem with `--device`
+//! (see [`crate::bench`]).
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+use clap::{Args, Subcommand};
+
+use super::Failure;
+use super::target::{TargetArgs, runtime};
+use crate::bench::{self, Scenario};
+
+/// Options of `bench`. The link speed is the global `--baud`; `--device` measures a real modem.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// A scenario to run (repeat; all when none): download_20k, download_100k, eim_enable, idle_poll.
+    #[arg(long = "scenario", value_name = "NAME")]
+    pub scenarios: Vec<Scenario>,
+    /// Extra latency of the simulated modem before every answer, ms.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    #[command(subcommand)]
+    pub serve: Option<BenchServe>,
+}
+
+/// The world a simulated scenario runs against, in a child process (internal).
+#[derive(Debug, Subcommand)]
+pub enum BenchServe {
+    /// Serve the simulated modem, eUICC, SM-DP+ and eIM for one scenario (used by `bench` itself).
+    #[command(hide = true)]
+    Serve(ServeArgs),
+}
+
+/// Options of `bench serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Scratch directory (test PKI, eUICC state, PTY link).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Size of the SM-DP+'s profile package.
+    #[arg(long)]
+    pub profile_bytes: usize,
+    /// UART pacing, bit/s.
+    #[arg(long)]
+    pub baud: u32,
+    /// Extra latency before every modem answer, ms.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Queue an enable package at the eIM.
+    #[arg(long)]
+    pub enable_package: bool,
+}
+
+/// Runs `bench`.
+pub fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<(), Failure> {
+    if let Some(BenchServe::Serve(serve)) = args.serve {
+        return serve_world(serve);
+    }
+    if target.device.is_some() {
+        return device(target, json);
+    }
+    if target.baud == 0 {
+        return Err(Failure::input(anyhow!("--baud must be above 0")));
+    }
+    let options = bench::SimOptions {
+        baud: target.baud,
+        latency_ms: args.latency_ms,
+        exe: std::env::current_exe()?,
+    };
+    let figures = match args.scenarios.as_slice() {
+        [one] => vec![simulated(*one, &options)?],
+        [] => bench::run_each(&Scenario::ALL, &options)?,
+        many => bench::run_each(many, &options)?,
+    };
+    if json {
+        for f in &figures {
+            println!("{}", serde_json::to_string(f)?);
+        }
+    } else {
+        print!("{}", bench::table(&figures));
+    }
+    Ok(())
+}
+
+#[cfg(feature = "sim")]
+fn simulated(scenario: Scenario, options: &bench::SimOptions) -> Result<bench::Figures, Failure> {
+    Ok(bench::run_scenario(scenario, options)?)
+}
+
+#[cfg(not(feature = "sim"))]
+fn simulated(_: Scenario, _: &bench::SimOptions) -> Result<bench::Figures, Failure> {
+    Err(Failure::input(anyhow!(
+        "this build has no simulator (cargo feature `sim`); use --device"
+    )))
+}
+
+#[cfg(feature = "sim")]
+fn serve_world(args: ServeArgs) -> Result<(), Failure> {
+    super::logging::init();
+    bench::world::serve(bench::world::WorldConfig {
+        dir: args.dir,
+        profile_bytes: args.profile_bytes,
+        baud: Some(args.baud),
+        latency: std::time::Duration::from_millis(args.latency_ms),
+        enable_package: args.enable_package,
+    })?;
+    Ok(())
+}
+
+#[cfg(not(feature = "sim"))]
+fn serve_world(_: ServeArgs) -> Result<(), Failure> {
+    Err(Failure::input(anyhow!(
+        "this build has no simulator (cargo feature `sim`)"
+    )))
+}
+
+fn device(target: &TargetArgs, json: bool) -> Result<(), Failure> {
+    super::logging::init();
+    let figures = runtime()?.block_on(async {
+        let transport = target.connect()?;
+        Ok::<_, Failure>(bench::device::measure(transport, target.baud).await?)
+    })?;
+    if json {
+        println!("{}", serde_json::to_string(&figures)?);
+    } else {
+        println!(
+            "transport {}  baud {}  apdus {}\nGetEID round trip: {:.1} ms (link bound {:.1} ms)\n\
+             GetEUICCInfo1: {:.0} APDU bytes/s, {:.0} AT bytes/s of {:.0} the line carries\n\
+             wall {:.3} s, cpu {:.3} s, peak RSS {} KiB",
+            figures.transport,
+            figures.baud,
+            figures.apdus,
+            figures.rtt_ms,
+            figures.rtt_bound_ms,
+            figures.apdu_bytes_per_s,
+            figures.link_min_bytes_per_s,
+            figures.line_bytes_per_s,
+            figures.wall_s,
+            figures.cpu_s,
+            figures.peak_rss_kib
+        );
+    }
+    Ok(())
+}

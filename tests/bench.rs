@@ -1,0 +1,128 @@
+//! `euiccd bench` end to end: the real binary runs a scenario against the simulated world in a child
+//! process and prints its figures.
+#![cfg(feature = "sim")]
+
+mod support;
+
+use serde_json::Value;
+use std::time::Duration;
+use support::{Run, SimServe};
+
+/// The keys every scenario line carries (issue 9).
+const KEYS: [&str; 11] = [
+    "scenario",
+    "baud",
+    "apdus",
+    "link_bytes_tx",
+    "link_bytes_rx",
+    "link_min_bytes",
+    "link_bound_s",
+    "wall_s",
+    "cpu_s",
+    "peak_rss_kib",
+    "wire_bytes",
+];
+
+fn bench(scenario: &str) -> Value {
+    let run = Run::finished(
+        &[
+            "--json",
+            "--baud",
+            "115200",
+            "bench",
+            "--scenario",
+            scenario,
+        ],
+        Duration::from_secs(120),
+    );
+    let figures = run.json();
+    for key in KEYS {
+        assert!(figures.get(key).is_some(), "{key} missing: {figures}");
+    }
+    assert_eq!(figures["scenario"], scenario);
+    assert_eq!(figures["baud"], 115_200);
+    assert!(figures["peak_rss_kib"].as_u64().unwrap() > 0, "{figures}");
+    assert!(figures["wall_s"].as_f64().unwrap() > 0.0, "{figures}");
+    assert!(figures["cpu_s"].as_f64().unwrap() >= 0.0, "{figures}");
+    assert_eq!(
+        figures["redundant_apdus"],
+        Value::Array(vec![]),
+        "{figures}"
+    );
+    figures
+}
+
+#[test]
+fn an_idle_poll_resumes_tls_and_touches_no_card() {
+    let figures = bench("idle_poll");
+    // The second poll runs on a new connection that resumes the first one's session.
+    assert_eq!(figures["tls_resumed_handshakes"], 1, "{figures}");
+    assert_eq!(figures["tls_full_handshakes"], 0, "{figures}");
+    let wire = figures["wire_bytes"].as_u64().unwrap();
+    assert!((500..4096).contains(&wire), "{figures}");
+    // On the kept-alive connection a poll is only the request and the answer.
+    let kept = figures["wire_bytes_keepalive"].as_u64().unwrap();
+    assert!(kept > 0 && kept < wire / 2, "{figures}");
+    // Resumption is cheaper than the full handshake of the first poll.
+    let full = figures["wire_bytes_full_handshake"].as_u64().unwrap();
+    assert!(wire < full, "{figures}");
+    // The EID and the eUICC's version are known from start-up: no APDU, no serial byte.
+    for key in ["apdus", "link_bytes_tx", "link_bytes_rx", "link_min_bytes"] {
+        assert_eq!(figures[key], 0, "{key}: {figures}");
+    }
+    assert_eq!(figures["outcome"], "NoPackage");
+}
+
+#[test]
+fn an_enable_package_costs_at_least_the_link_bound() {
+    let figures = bench("eim_enable");
+    let apdus = figures["apdus"].as_u64().unwrap();
+    assert!(apdus > 5, "{figures}");
+    let link =
+        figures["link_bytes_tx"].as_u64().unwrap() + figures["link_bytes_rx"].as_u64().unwrap();
+    let min = figures["link_min_bytes"].as_u64().unwrap();
+    assert!(
+        min > 0 && link >= min,
+        "the bound is a lower bound: {figures}"
+    );
+    let bound = figures["link_bound_s"].as_f64().unwrap();
+    assert!(
+        (bound - min as f64 * 10.0 / 115_200.0).abs() < 0.002,
+        "{figures}"
+    );
+    assert!(figures["wall_s"].as_f64().unwrap() >= bound, "{figures}");
+    assert_eq!(figures["tls_full_handshakes"], 1, "{figures}");
+    assert!(
+        figures["outcome"].as_str().unwrap().starts_with("Executed"),
+        "{figures}"
+    );
+}
+
+#[test]
+fn a_modem_given_with_device_is_measured() {
+    // The simulated modem, paced like a UART at 115200 baud, stands in for a real one.
+    let sim = SimServe::in_scratch("bench-device")
+        .args(&["--baud", "115200"])
+        .start();
+    let link = sim.link.to_string_lossy().into_owned();
+    let run = Run::finished(
+        &["--device", &link, "--json", "bench"],
+        Duration::from_secs(120),
+    );
+    let figures = run.json();
+    assert_eq!(figures["scenario"], "device");
+    assert_eq!(figures["transport"], "cgla", "{figures}");
+    // 20 GetEID and 20 GetEUICCInfo1, each at least one STORE DATA.
+    assert!(figures["apdus"].as_u64().unwrap() >= 40, "{figures}");
+    let rtt = figures["rtt_ms"].as_f64().unwrap();
+    let bound = figures["rtt_bound_ms"].as_f64().unwrap();
+    assert!(
+        bound > 0.0 && rtt >= bound,
+        "a round trip takes at least its bytes: {figures}"
+    );
+    assert!(
+        figures["apdu_bytes_per_s"].as_f64().unwrap() > 0.0,
+        "{figures}"
+    );
+    assert_eq!(figures["line_bytes_per_s"], 11_520.0);
+}
