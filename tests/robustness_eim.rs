@@ -14,6 +14,7 @@ use euicc_asn1::types::sgp32::common::EnableParams;
 use euicc_asn1::types::sgp32::v1_2::{EuiccPackage, Psmo};
 use euiccd::agent::eim::{PollError, PollOutcome, poll_once};
 use euiccd::agent::ipa_data::IpaOwnData;
+use euiccd::agent::journal::MemoryJournal;
 use euiccd::apdu::inprocess::InProcessChannel;
 use euiccd::apdu::{IsdrSession, SessionConfig};
 use euiccd::bench::world::{DISABLED_ICCID, EID, EIM_ID, ENABLED_ICCID, seed_card};
@@ -24,9 +25,9 @@ use euiccd::remote::https::{HttpError, HttpOptions, HttpsClient, Server};
 use euiccd::remote::tls::eim_client_config;
 use euiccd::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use euiccd::sim::crypto::pki::TestPki;
-use euiccd::sim::eim::SimEim;
+use euiccd::sim::eim::{Action, SimEim};
 use euiccd::sim::euicc::SimEuicc;
-use euiccd::sim::https_server::{self, Listening, lock, read_body};
+use euiccd::sim::https_server::{self, ConnectionId, Listening, lock, read_body};
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::{Response, StatusCode};
@@ -80,6 +81,8 @@ struct Rig {
     tls: Arc<rustls::ClientConfig>,
     address: String,
     host: String,
+    /// What the agent owes the eIM, kept across polls as the daemon's store keeps it.
+    journal: MemoryJournal,
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -111,12 +114,11 @@ async fn answer(front: Arc<Mutex<Front>>, body: Bytes) -> Response<Full<Bytes>> 
         }
         Some(Fault::Truncated) | None => {}
     }
-    let answer = lock(&front)
-        .eim
-        .handle(&body)
-        .ok()
-        .flatten()
-        .unwrap_or_default();
+    // This front relays nothing: a relay request (indirect download) is answered empty.
+    let answer = match lock(&front).eim.handle(ConnectionId(0), &body) {
+        Ok(Action::Answer(answer)) => answer.unwrap_or_default(),
+        Ok(Action::Relay(_)) | Err(_) => Vec::new(),
+    };
     if fault == Some(Fault::Truncated) {
         // The head promises the whole answer; half of it arrives before the connection closes.
         let half = answer.len() / 2;
@@ -179,6 +181,7 @@ impl Rig {
             _listening: listening,
             tls,
             host: config.fqdn.unwrap(),
+            journal: MemoryJournal::default(),
         }
     }
 
@@ -209,7 +212,16 @@ impl Rig {
         let own = IpaOwnData::new(EIM_ID, None).unwrap();
         let mut no_smdp = |_: &str| None::<Es9Client>;
         let started = Instant::now();
-        let outcome = poll_once(&mut self.euicc, &mut esipa, self.eid, &own, &mut no_smdp).await;
+        let outcome = poll_once(
+            &mut self.euicc,
+            &mut esipa,
+            self.eid,
+            &own,
+            &mut no_smdp,
+            &mut self.journal,
+            &mut None,
+        )
+        .await;
         (outcome, started.elapsed())
     }
 
@@ -328,6 +340,16 @@ fn an_undelivered_result_stays_on_the_card_until_acknowledged() {
                     "nothing reached the eIM"
                 );
             }
+            // Once the eIM answers again, the owed result goes first and the card is emptied of exactly
+            // what the eIM acknowledged.
+            rig.fail(None);
+            let (outcome, _) = rig.poll().await;
+            assert!(outcome.is_ok(), "{fault:?}: {outcome:?}");
+            assert_eq!(rig.pending().await, (0, 0), "{fault:?}: left on the card");
+            assert!(
+                !lock(&rig.front).eim.received().is_empty(),
+                "{fault:?}: the result never reached the eIM"
+            );
         }
     });
 }

@@ -14,6 +14,7 @@ use super::{BenchError, Figures, Scenario, link_bound, usage};
 use crate::agent::download::{DownloadRequest, Interrupt, download};
 use crate::agent::eim::{PollOutcome, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
+use crate::agent::journal::MemoryJournal;
 use crate::apdu::cgla::CglaChannel;
 use crate::apdu::{IsdrSession, SessionConfig, Transport};
 use crate::euicc::Euicc;
@@ -221,20 +222,49 @@ async fn poll(
         Ok((EsipaClient::new(client, Server::parse(&host)?), wire))
     };
     let mut no_smdp = |_: &str| None::<Es9Client>;
+    let mut journal = MemoryJournal::default();
+    let mut no_change = None;
     let mut first_poll = None;
     if scenario == Scenario::IdlePoll {
         let (mut first, wire) = esipa(&tls)?;
-        poll_once(euicc, &mut first, eid, &own, &mut no_smdp).await?;
+        poll_once(
+            euicc,
+            &mut first,
+            eid,
+            &own,
+            &mut no_smdp,
+            &mut journal,
+            &mut no_change,
+        )
+        .await?;
         first_poll = Some(wire.snapshot().total());
     }
     let (mut client, wire) = esipa(&tls)?;
     let start = meter.start(&wire)?;
-    let outcome = poll_once(euicc, &mut client, eid, &own, &mut no_smdp).await?;
+    let outcome = poll_once(
+        euicc,
+        &mut client,
+        eid,
+        &own,
+        &mut no_smdp,
+        &mut journal,
+        &mut no_change,
+    )
+    .await?;
     let cost = meter.stop(start, &wire)?;
     let keepalive = match scenario {
         Scenario::IdlePoll => {
             let before = wire.snapshot();
-            poll_once(euicc, &mut client, eid, &own, &mut no_smdp).await?;
+            poll_once(
+                euicc,
+                &mut client,
+                eid,
+                &own,
+                &mut no_smdp,
+                &mut journal,
+                &mut no_change,
+            )
+            .await?;
             Some(wire.snapshot().since(&before).total())
         }
         _ => None,
