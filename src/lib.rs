@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod apdu;
 pub mod cli;
+pub mod config;
 pub mod euicc;
 pub mod modem;
 pub mod remote;
