@@ -12,3 +12,4 @@ pub mod remote;
 pub mod secret;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod store;
