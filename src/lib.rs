@@ -6,6 +6,7 @@ pub mod agent;
 pub mod apdu;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod euicc;
 pub mod modem;
 pub mod remote;

@@ -7,6 +7,8 @@ mod apdu;
 mod asn1;
 mod card;
 mod certs;
+mod control;
+mod control_inspector;
 mod download;
 mod eim;
 mod info;
@@ -16,6 +18,7 @@ mod notifications;
 mod output;
 mod profiles;
 mod remote;
+mod run;
 #[cfg(feature = "sim")]
 mod sim;
 #[cfg(feature = "sim")]
@@ -78,6 +81,12 @@ pub enum Command {
     Download(download::DownloadArgs),
     /// Send raw APDUs on the ISD-R channel (debugging).
     Apdu(apdu::ApduArgs),
+    /// Run the daemon: poll the eIMs, serve the control socket (configuration: --config FILE).
+    Run(run::RunArgs),
+    /// Show the running daemon's status.
+    Status(control::ControlArgs),
+    /// Make the running daemon poll its eIMs now, and print the outcome.
+    PollNow(control::ControlArgs),
     /// The simulated modem (tests, demos, benchmarks, no hardware).
     #[cfg(feature = "sim")]
     #[command(subcommand)]
@@ -97,6 +106,9 @@ pub fn main() -> ExitCode {
         Command::MemoryReset(args) => memory_reset::run(&cli.target, args, cli.json),
         Command::Download(args) => download::run(&cli.target, args, cli.json),
         Command::Apdu(args) => apdu::run(&cli.target, args, cli.json),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => control::status(&args, cli.json),
+        Command::PollNow(args) => control::poll_now(&args, cli.json),
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, cli.json),
     };

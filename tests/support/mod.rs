@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: scratch directories, bounded child processes, `sim serve`.
 #![allow(dead_code)] // each test crate uses a subset
 
+pub mod daemon;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,185 @@
+//! `euiccd run` against the simulated modem (a real PTY) and a simulated eIM on loopback: systemd
+//! notifications, polling, the control socket, SIGHUP and SIGTERM.
+
+mod support;
+
+use euiccd::sim::eim::Report;
+use std::time::{Duration, Instant};
+use support::daemon::{DISABLED, Daemon, EimServer, NotifySocket, card_with_eim, config, enable};
+use support::{Run, Scratch};
+
+/// Polls `euiccd status` until `done` holds for it; panics after `timeout`.
+fn status_until(
+    daemon: &Daemon,
+    timeout: Duration,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let status = daemon.ctl(&["status"]).json();
+        if done(&status) {
+            return status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "status never matched: {status}\n{}",
+            daemon.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
+    let dir = Scratch::new("daemon-run");
+    let (card, eid, token) = card_with_eim(&dir.0);
+    let eim = EimServer::start(&card.identity);
+    eim.with_eim(|e| e.associate(eid, token));
+    let notify = NotifySocket::bind(&dir.0);
+    let notify_path = notify.path.to_string_lossy().into_owned();
+    let toml = config(&dir.0, &card.link, &card.identity, &eim.address(), "");
+    let mut daemon = Daemon::start(
+        &dir.0,
+        &toml,
+        &[("NOTIFY_SOCKET", &notify_path), ("WATCHDOG_USEC", "400000")],
+    );
+
+    // READY=1 after start-up, then WATCHDOG=1 again and again from the main loop.
+    let ready = notify.wait_for("READY=1", Duration::from_secs(30));
+    assert!(ready.last().unwrap().contains("STATUS="), "{ready:?}");
+    for _ in 0..3 {
+        notify.wait_for("WATCHDOG=1", Duration::from_secs(5));
+    }
+
+    // The first poll runs at start: the eIM has nothing.
+    let status = status_until(&daemon, Duration::from_secs(30), |s| s["polls"] == 1);
+    assert_eq!(status["eid"], eid.digits());
+    assert_eq!(status["eims"][0], "eim-daemon-test");
+    assert!(
+        status["last_outcome"]
+            .as_str()
+            .unwrap()
+            .contains("no package")
+    );
+    let next = status["next_poll_in_secs"].as_u64().unwrap();
+    assert!((3500..=3600).contains(&next), "{next}");
+    let commits = status["store_commits"].as_u64().unwrap();
+
+    // An enable package, carried out at once on poll-now; the eIM holds the result.
+    eim.with_eim(|e| e.queue_package(eid, enable(DISABLED), None));
+    let outcome = daemon.ctl(&["poll-now"]).json();
+    assert!(
+        outcome["outcome"]
+            .as_str()
+            .unwrap()
+            .contains("package executed"),
+        "{outcome}"
+    );
+    let (results, notifications) = eim.with_eim(|e| {
+        let reports: Vec<Report> = e.received().iter().map(|r| r.report.clone()).collect();
+        let results = reports
+            .iter()
+            .filter(|r| matches!(r, Report::PackageResult(_)))
+            .count();
+        let notifications: Vec<Report> = reports
+            .into_iter()
+            .filter(|r| matches!(r, Report::Notification(_)))
+            .collect();
+        (results, notifications)
+    });
+    assert_eq!(results, 1, "one package result");
+    assert!(!notifications.is_empty(), "the enable's notifications");
+    let status = status_until(&daemon, Duration::from_secs(30), |s| {
+        s["profile"] == DISABLED
+    });
+    assert_eq!(status["outboxes"]["results"], 0);
+
+    // An idle poll writes nothing to the store.
+    let before = status["store_commits"].as_u64().unwrap();
+    assert!(
+        before > commits,
+        "the executed package changed the poll state"
+    );
+    let idle = daemon.ctl(&["poll-now"]).json();
+    assert!(
+        idle["outcome"].as_str().unwrap().contains("no package"),
+        "{idle}"
+    );
+    let after = daemon.ctl(&["status"]).json()["store_commits"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(after, before, "an idle poll committed to the store");
+
+    // Inspection commands go through the daemon, which holds the port.
+    let socket = daemon.socket.to_string_lossy().into_owned();
+    let env = [("EUICCD_CONTROL_SOCKET", socket.as_str())];
+    let profiles = Run::euiccd(&["--json", "profiles"], &env, Duration::from_secs(30));
+    let profiles = profiles.json();
+    let enabled: Vec<_> = profiles["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["state"] == "enabled")
+        .map(|p| p["iccid"].clone())
+        .collect();
+    assert_eq!(enabled, [DISABLED]);
+    let info = Run::euiccd(&["--json", "info"], &env, Duration::from_secs(30)).json();
+    assert_eq!(info["eid"], eid.digits());
+    let human = Run::euiccd(&["status"], &env, Duration::from_secs(30));
+    assert!(
+        human.success() && human.stdout.contains("enabled profile"),
+        "{}",
+        human.stdout
+    );
+
+    // SIGHUP applies a new poll interval and log level.
+    let reloaded = config(&dir.0, &card.link, &card.identity, &eim.address(), "")
+        .replace("interval_secs = 3600", "interval_secs = 600");
+    std::fs::write(dir.path("euiccd.toml"), reloaded).unwrap();
+    daemon.signal("-HUP");
+    let status = status_until(&daemon, Duration::from_secs(10), |s| {
+        s["next_poll_in_secs"].as_u64().is_some_and(|n| n <= 600)
+    });
+    assert_eq!(status["state"], "idle");
+    assert!(daemon.log().contains("configuration reloaded"));
+
+    // SIGTERM: STOPPING=1, exit 0, the socket is gone.
+    daemon.signal("-TERM");
+    notify.wait_for("STOPPING=1", Duration::from_secs(10));
+    let exit = daemon.wait(Duration::from_secs(10));
+    assert!(
+        exit.is_some_and(|s| s.success()),
+        "{exit:?}\n{}",
+        daemon.log()
+    );
+    assert!(!daemon.socket.exists());
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_the_key_named() {
+    let dir = Scratch::new("daemon-badconfig");
+    let path = dir.path("euiccd.toml");
+    std::fs::write(&path, "[poll]\ninterval_secs = 0\n").unwrap();
+    let run = Run::finished(
+        &["run", "--config", &path.to_string_lossy()],
+        Duration::from_secs(10),
+    );
+    run.fails(2, "poll.interval_secs: must be 1 to");
+    std::fs::write(&path, "[pol]\n").unwrap();
+    let run = Run::finished(
+        &["run", "--config", &path.to_string_lossy()],
+        Duration::from_secs(10),
+    );
+    run.fails(2, "pol");
+}
+
+#[test]
+fn status_without_a_daemon_says_so() {
+    let dir = Scratch::new("daemon-none");
+    let socket = dir.path("none.sock");
+    let run = Run::finished(
+        &["status", "--socket", &socket.to_string_lossy()],
+        Duration::from_secs(10),
+    );
+    run.fails(1, "is euiccd running?");
+}

@@ -1,0 +1,308 @@
+//! Helpers for the daemon's tests: a simulated eIM on loopback, a card seeded with profiles, a running
+//! `euiccd run` with its configuration, and a fake systemd notification socket.
+
+use super::{EUICCD, Run, SimServe, SimServer, wait};
+use euicc_asn1::Eid;
+use euicc_asn1::types::sgp32::common::EnableParams;
+use euicc_asn1::types::sgp32::v1_2::{EuiccPackage, Psmo};
+use euiccd::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
+use euiccd::sim::eim::SimEim;
+use euiccd::sim::eim::server::{EimHandle, start};
+use euiccd::sim::euicc::state::{CardState, Profile, StateFile};
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// The eIM's identifier in these tests.
+pub const EIM_ID: &str = "eim-daemon-test";
+/// The profile enabled at the start.
+pub const ENABLED: &str = "8949449999999990015";
+/// The profile disabled at the start.
+pub const DISABLED: &str = "8949449999999990023";
+
+/// The simulated eIM, served on 127.0.0.1 by a runtime on its own thread; stops on drop.
+pub struct EimServer {
+    handle: Option<EimHandle>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EimServer {
+    /// Serves an eIM signing with the test PKI in `identity` (TLS certificate for `eim.example.test`).
+    pub fn start(identity: &Path) -> Self {
+        let pki = TestPki::load_from(identity).expect("test PKI");
+        let eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone());
+        let (handle_send, handle_recv) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let handle = start(eim, &pki.eim_tls, "127.0.0.1:0".parse().unwrap())
+                    .await
+                    .expect("eIM server");
+                handle_send.send(handle).expect("handle");
+                let _ = stopped.await;
+            });
+        });
+        let handle = handle_recv
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the eIM started");
+        Self {
+            handle: Some(handle),
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    /// Where it listens.
+    pub fn address(&self) -> String {
+        self.handle().local_addr().to_string()
+    }
+
+    /// Runs `f` on the eIM's state.
+    pub fn with_eim<R>(&self, f: impl FnOnce(&mut SimEim) -> R) -> R {
+        self.handle().with_eim(f)
+    }
+
+    fn handle(&self) -> &EimHandle {
+        self.handle.as_ref().expect("running")
+    }
+}
+
+impl Drop for EimServer {
+    fn drop(&mut self) {
+        drop(self.handle.take());
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// An enable package for `iccid`.
+pub fn enable(iccid: &str) -> EuiccPackage {
+    EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+        iccid: iccid.parse().unwrap(),
+        rollback_flag: None,
+    })])
+}
+
+fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
+    Profile {
+        iccid: iccid.parse().unwrap(),
+        isdp_aid: vec![0xA0, 0, 0, 5, 0x59, 0x10, 0x10, n],
+        enabled,
+        class: 2,
+        nickname: None,
+        service_provider_name: "Operator".into(),
+        profile_name: format!("Profile {n}"),
+        fallback_attribute: false,
+        fallback_allowed: false,
+        ecall: false,
+        notification_address: "smdp.example.test".into(),
+        profile_bytes: 100,
+    }
+}
+
+/// A simulated card (state in `dir/card.json`, identity in `dir/identity`) with [`ENABLED`] enabled and
+/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`]; returns the server, its EID and the
+/// association token.
+pub fn card_with_eim(dir: &Path) -> (SimServer, Eid, Option<i64>) {
+    let state = dir.join("card.json");
+    StateFile::new(&state)
+        .save(&CardState {
+            profiles: vec![profile(ENABLED, 1, true), profile(DISABLED, 2, false)],
+            ..CardState::default()
+        })
+        .expect("card state");
+    let server = SimServe::in_dir(dir).identity().state(&state).start();
+    let link = server.link.to_string_lossy().into_owned();
+    let public_key = server.identity.join("eim-sign.cert.pem");
+    let added = Run::finished(
+        &[
+            "--json",
+            "--device",
+            &link,
+            "eim",
+            "add-initial",
+            "--id",
+            EIM_ID,
+            "--fqdn",
+            DEFAULT_EIM_HOST,
+            "--public-key",
+            &public_key.to_string_lossy(),
+            "--counter",
+            "0",
+        ],
+        Duration::from_secs(30),
+    )
+    .json();
+    let info = Run::finished(
+        &["--json", "--device", &link, "info"],
+        Duration::from_secs(30),
+    )
+    .json();
+    let eid: Eid = info["eid"].as_str().expect("eid").parse().expect("EID");
+    (server, eid, added["association_token"].as_i64())
+}
+
+/// The configuration of a daemon on `link` polling `eim_address` hourly, with its state and socket in
+/// `dir`, plus `extra` TOML appended.
+pub fn config(dir: &Path, link: &Path, identity: &Path, eim_address: &str, extra: &str) -> String {
+    format!(
+        r#"[modem]
+device = "{link}"
+
+[[eim]]
+id = "{EIM_ID}"
+address = "{DEFAULT_EIM_HOST}"
+connect = "{eim_address}"
+trust_anchors = ["{ca}"]
+timeout_secs = 20
+
+[poll]
+interval_secs = 3600
+jitter_secs = 0
+backoff_initial_secs = 1
+backoff_cap_secs = 2
+
+[smdp]
+system_ca = false
+
+[daemon]
+state_dir = "{state}"
+control_socket = "{socket}"
+{extra}"#,
+        link = link.display(),
+        ca = identity.join("ci.cert.pem").display(),
+        state = dir.join("state").display(),
+        socket = dir.join("ctl.sock").display(),
+    )
+}
+
+/// A fake systemd notification socket.
+pub struct NotifySocket {
+    socket: UnixDatagram,
+    /// Its path, for `NOTIFY_SOCKET`.
+    pub path: PathBuf,
+}
+
+impl NotifySocket {
+    /// Binds `dir/notify`.
+    pub fn bind(dir: &Path) -> Self {
+        let path = dir.join("notify");
+        let _ = std::fs::remove_file(&path);
+        let socket = UnixDatagram::bind(&path).expect("notify socket");
+        Self { socket, path }
+    }
+
+    /// The next datagram, waiting at most `timeout`.
+    pub fn next(&self, timeout: Duration) -> Option<String> {
+        self.socket
+            .set_read_timeout(Some(timeout))
+            .expect("timeout");
+        let mut buffer = [0; 4096];
+        let n = self.socket.recv(&mut buffer).ok()?;
+        Some(String::from_utf8_lossy(&buffer[..n]).into_owned())
+    }
+
+    /// Reads datagrams until one contains `what`; panics after `timeout`. Returns everything read.
+    pub fn wait_for(&self, what: &str, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no {what:?} within {timeout:?}; got {seen:?}"
+            );
+            if let Some(message) = self.next(left) {
+                let done = message.contains(what);
+                seen.push(message);
+                if done {
+                    return seen;
+                }
+            }
+        }
+    }
+}
+
+/// A running `euiccd run`, killed on drop; its stderr goes to `dir/daemon.log`.
+pub struct Daemon {
+    child: Child,
+    log: PathBuf,
+    /// The control socket.
+    pub socket: PathBuf,
+}
+
+impl Daemon {
+    /// Writes `config` to `dir/euiccd.toml` and starts `euiccd run` on it with `env`.
+    pub fn start(dir: &Path, config: &str, env: &[(&str, &str)]) -> Self {
+        let path = dir.join("euiccd.toml");
+        std::fs::write(&path, config).expect("config");
+        let log = dir.join("daemon.log");
+        let child = Command::new(EUICCD)
+            .arg("run")
+            .arg("--config")
+            .arg(&path)
+            .envs(env.iter().copied())
+            .env_remove("JOURNAL_STREAM")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log"))
+            .spawn()
+            .expect("spawn euiccd run");
+        Self {
+            child,
+            log,
+            socket: dir.join("ctl.sock"),
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What the daemon logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Runs `euiccd --json ARGS --socket SOCKET` (status, poll-now).
+    pub fn ctl(&self, args: &[&str]) -> Run {
+        let socket = self.socket.to_string_lossy().into_owned();
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--socket", &socket]);
+        Run::finished(&all, Duration::from_secs(60))
+    }
+
+    /// Sends `signal` (`-TERM`, `-HUP`, `-KILL`).
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(signal)
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// Waits at most `timeout` for the daemon to exit.
+    pub fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        wait(&mut self.child, timeout)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
