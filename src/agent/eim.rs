@@ -6,24 +6,31 @@
 //! `invalidPackageFormat` and never reaches the eUICC. A data request is answered with what the eUICC and
 //! the IPA report ([`ipa_data`]); a download trigger is carried out in direct mode ([`trigger`]). The
 //! messages are built and read by the sans-IO functions below, in the SGP.32 layout the eUICC speaks.
+//!
+//! Every step that changes the eUICC or is owed to the eIM is recorded in a [`Journal`] first, and a cycle
+//! begins by finishing what an interrupted one left: the owed result is resent as the exact bytes journaled,
+//! and only acknowledged sequence numbers are removed.
 
-use euicc_asn1::types::sgp22::PendingNotification;
 use euicc_asn1::types::sgp22::codes::CodeTable;
+use euicc_asn1::types::sgp22::{NotificationSearchCriteria, PendingNotification};
 use euicc_asn1::types::sgp32::common::{EimAcknowledgements, ProfileDownloadTriggerRequest};
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{DecodeError, Eid, Signed, from_ber};
 
 use super::ipa_data::{self, DataAnswer, DataError, DataRequest, IpaOwnData};
+use super::journal::{Journal, JournalError, Pending, Step};
 use super::trigger::{self, TriggerResult};
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, Version};
 use crate::remote::es9p::Es9;
-use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
+use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim, decode_answer};
 
 /// `eimPackageResultErrorCode` invalidPackageFormat: the package could not be parsed.
 pub const INVALID_PACKAGE_FORMAT: i64 = 1;
 /// `eimPackageError` noEimPackageAvailable.
 const NO_EIM_PACKAGE_AVAILABLE: i64 = 1;
+/// RemoveNotificationFromList nothingToDelete.
+const NOTHING_TO_DELETE: i64 = 1;
 
 /// What one poll cycle did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +82,9 @@ pub enum PollError {
     /// The data an IpaEuiccDataRequest asked for could not be collected.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// The journal could not record a step.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
 }
 
 /// The name of `code` in `table`.
@@ -85,48 +95,186 @@ fn name(table: CodeTable, code: i64) -> &'static str {
         .unwrap_or("unknown code")
 }
 
-/// Runs one poll cycle for the eUICC `eid`; `own` is what the IPA reports about itself, and `es9_for`
-/// returns the ES9+ client for an SM-DP+ address (`None`: not reachable) when a download is triggered. See
-/// the module documentation.
+/// Runs one poll cycle for the eUICC `eid`: first finishes whatever `journal` says an earlier cycle left
+/// unfinished (a result still owed, acknowledged numbers still on the eUICC, a package received but not
+/// reported), then polls. `own` is what the IPA reports about itself, and `es9_for` returns the ES9+ client
+/// for an SM-DP+ address (`None`: not reachable) when a download is triggered. See the module documentation.
 pub async fn poll_once<C: CardChannel, S: Es9>(
     euicc: &mut Euicc<C>,
     esipa: &mut EsipaClient,
     eid: Eid,
     own: &IpaOwnData,
     es9_for: &mut impl FnMut(&str) -> Option<S>,
+    journal: &mut dyn Journal,
 ) -> Result<PollOutcome, PollError> {
     let version = euicc.version().await?;
-    let package = match esipa.send(&poll_request(version, eid)).await {
-        Ok(answer) => read_poll_answer(answer)?,
-        // The answer to a poll is the package: one that does not decode is a malformed package.
-        Err(EsipaError::Undecodable { .. }) => Package::Rejected(INVALID_PACKAGE_FORMAT),
-        Err(error) => return Err(error.into()),
+    let mut cycle = Cycle {
+        euicc,
+        esipa,
+        journal,
+        es9_for,
+        own,
+        eid,
+        version,
     };
-    let request = match package {
-        Package::Nothing => return Ok(PollOutcome::NoPackage),
-        Package::EimError(code) => return Ok(PollOutcome::EimRefused { code }),
-        Package::Rejected(code) => {
-            tracing::warn!(code, "eIM package not carried out");
-            esipa.send(&error_result(version, eid, code)).await?;
-            return Ok(PollOutcome::Rejected { code });
-        }
-        Package::Request(request) => {
-            let epr = euicc.load_euicc_package(&request).await?;
-            let notifications = ipa_data::retrieve(euicc, None).await?.notifications;
-            package_result(version, eid, &epr, notifications)?
-        }
-        Package::DataRequest(request) => {
-            data_result(eid, ipa_data::answer(euicc, &request, own).await?)
-        }
-        Package::Trigger(request) => {
-            trigger_result(eid, trigger::run(euicc, request, own, es9_for).await?)
-        }
-    };
-    let acknowledged = read_acknowledgements(esipa.send(&request).await?)?;
-    for &seq_number in &acknowledged {
-        euicc.remove_notification(seq_number).await?;
+    for pending in cycle.journal.pending()? {
+        tracing::info!(id = pending.id, "finishing an interrupted eIM package");
+        cycle.finish(pending).await?;
     }
-    Ok(PollOutcome::Executed { acknowledged })
+    cycle.poll().await
+}
+
+/// One cycle's context.
+struct Cycle<'a, C: CardChannel, F> {
+    euicc: &'a mut Euicc<C>,
+    esipa: &'a mut EsipaClient,
+    journal: &'a mut dyn Journal,
+    es9_for: &'a mut F,
+    own: &'a IpaOwnData,
+    eid: Eid,
+    version: Version,
+}
+
+impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
+    /// GetEimPackage, then the package carried out and reported.
+    async fn poll(&mut self) -> Result<PollOutcome, PollError> {
+        let poll = poll_request(self.version, self.eid).to_der();
+        let answer = self
+            .esipa
+            .exchange(poll)
+            .await?
+            .ok_or(PollError::UnexpectedAnswer {
+                function: "GetEimPackage",
+            })?;
+        let package = read_package(self.version, &answer)?;
+        match package {
+            Package::Nothing => return Ok(PollOutcome::NoPackage),
+            Package::EimError(code) => return Ok(PollOutcome::EimRefused { code }),
+            _ => {}
+        }
+        let id = self.journal.package_received(&answer)?;
+        let rejected = match package {
+            Package::Rejected(code) => Some(code),
+            _ => None,
+        };
+        let message = self.execute(package).await?;
+        let acknowledged = self.deliver(id, message).await?;
+        Ok(match rejected {
+            Some(code) => {
+                tracing::warn!(code, "eIM package not carried out");
+                PollOutcome::Rejected { code }
+            }
+            None => PollOutcome::Executed { acknowledged },
+        })
+    }
+
+    /// Carries out a package; returns the ProvideEimPackageResult owed for it.
+    async fn execute(&mut self, package: Package) -> Result<Vec<u8>, PollError> {
+        let (version, eid) = (self.version, self.eid);
+        let message = match package {
+            // Never journaled: nothing is owed for them.
+            Package::Nothing | Package::EimError(_) => None,
+            Package::Rejected(code) => Some(error_result(version, eid, code)),
+            Package::Request(request) => {
+                let epr = self.euicc.load_euicc_package(&request).await?;
+                Some(self.package_result(&epr).await?)
+            }
+            Package::DataRequest(request) => Some(data_result(
+                eid,
+                ipa_data::answer(self.euicc, &request, self.own).await?,
+            )),
+            Package::Trigger(request) => Some(trigger_result(
+                eid,
+                trigger::run(self.euicc, request, self.own, self.es9_for).await?,
+            )),
+        };
+        message
+            .map(|m| m.to_der())
+            .ok_or(PollError::UnexpectedAnswer {
+                function: "GetEimPackage",
+            })
+    }
+
+    /// ProvideEimPackageResult for the eUICC Package Result `epr`, with the pending notifications.
+    async fn package_result(&mut self, epr: &[u8]) -> Result<IpaToEim, PollError> {
+        let notifications = ipa_data::retrieve(self.euicc, None).await?.notifications;
+        package_result(self.version, self.eid, epr, notifications)
+    }
+
+    /// Finishes an entry an earlier cycle left in the journal.
+    async fn finish(&mut self, pending: Pending) -> Result<(), PollError> {
+        match pending.step {
+            Step::Received(answer) => {
+                let package = read_package(self.version, &answer)?;
+                // The package may have been carried out already: its result is then on the eUICC, and
+                // loading it again would only be refused as a replay.
+                let stored = match package {
+                    Package::Request(_) => self.stored_result().await?,
+                    _ => None,
+                };
+                let message = match stored {
+                    Some(epr) => self.package_result(&epr).await?.to_der(),
+                    None => self.execute(package).await?,
+                };
+                self.deliver(pending.id, message).await?;
+            }
+            Step::ResultOwed(message) => {
+                self.deliver(pending.id, message).await?;
+            }
+            Step::Acknowledged(seq_numbers) => self.remove(pending.id, &seq_numbers).await?,
+        }
+        Ok(())
+    }
+
+    /// The newest eUICC Package Result stored on the eUICC (the one of the last package loaded).
+    async fn stored_result(&mut self) -> Result<Option<Vec<u8>>, PollError> {
+        let criteria = match self.version {
+            Version::V1_2 => Some(NotificationSearchCriteria::EuiccPackageResults),
+            // A v1.0 eUICC returns its stored results with the notifications.
+            Version::V1_0 => None,
+        };
+        Ok(ipa_data::retrieve(self.euicc, criteria)
+            .await?
+            .package_results
+            .pop())
+    }
+
+    /// Journals `message` as owed, sends it, and removes what the eIM acknowledged.
+    async fn deliver(&mut self, id: u64, message: Vec<u8>) -> Result<Vec<i64>, PollError> {
+        self.journal.result_owed(id, &message)?;
+        let answer = self.esipa.exchange(message).await?;
+        let answer = answer
+            .map(|body| decode_answer(self.version, "ProvideEimPackageResult", &body))
+            .transpose()?;
+        let acknowledged = read_acknowledgements(answer)?;
+        self.remove(id, &acknowledged).await?;
+        Ok(acknowledged)
+    }
+
+    /// Journals `seq_numbers` as acknowledged, removes them from the eUICC, and closes the entry.
+    async fn remove(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), PollError> {
+        self.journal.acknowledged(id, seq_numbers)?;
+        for &seq_number in seq_numbers {
+            match self.euicc.remove_notification(seq_number).await {
+                // Removed before an interruption.
+                Err(EuiccError::Refused {
+                    code: NOTHING_TO_DELETE,
+                    ..
+                }) => {}
+                other => other?,
+            }
+        }
+        self.journal.finished(id)?;
+        Ok(())
+    }
+}
+
+/// Reads the eIM's answer to GetEimPackage; an answer that does not decode is a malformed package.
+fn read_package(version: Version, answer: &[u8]) -> Result<Package, PollError> {
+    match EimToIpa::decode(version, answer) {
+        Ok(message) => read_poll_answer(Some(message)),
+        Err(_) => Ok(Package::Rejected(INVALID_PACKAGE_FORMAT)),
+    }
 }
 
 /// What GetEimPackage brought.

@@ -5,6 +5,7 @@ use euicc_asn1::types::sgp22::NotificationSearchCriteria;
 use euicc_asn1::types::sgp32::common::{
     AddInitialEimResult, EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest,
 };
+use euicc_asn1::types::sgp32::v1_0;
 use euicc_asn1::types::sgp32::v1_2::{
     EuiccPackage, EuiccPackageResult, IpaEuiccData, IpaEuiccDataRequest, IpaEuiccDataResponse,
     IpaEuiccDataResponseError, ProfileDownloadTriggerResultData, Psmo,
@@ -12,11 +13,13 @@ use euicc_asn1::types::sgp32::v1_2::{
 use euicc_asn1::{Eid, Iccid, Octets, from_ber};
 
 use super::eim::*;
-use super::ipa_data::{INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
+use super::ipa_data::{self, INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
+use super::journal::{Journal, JournalError, MemoryJournal, Pending, Step};
+use super::notify::deliver_notifications;
 use super::tests::{HOST, ICCID, MATCHING_ID, block_on, https_client, start_smdp};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
-use crate::euicc::{EimConfig, EimKey, Euicc, EuiccError};
+use crate::euicc::{EimConfig, EimKey, Euicc, EuiccError, Version};
 use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{HttpOptions, Server};
@@ -24,10 +27,10 @@ use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
 use crate::sim::eim::server::{EimHandle, start};
-use crate::sim::eim::{Report, SimEim};
-use crate::sim::euicc::SimEuicc;
+use crate::sim::eim::{DataResponse, DownloadResult, Report, SimEim};
 use crate::sim::euicc::eim_signed_data;
 use crate::sim::euicc::state::{CardState, Profile, StateFile};
+use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
 
 const EIM_ID: &str = "eim-agent-test";
 const ENABLED: &str = "8949449999999990015";
@@ -36,12 +39,14 @@ const DISABLED: &str = "8949449999999990023";
 struct Bench {
     dir: tempfile::TempDir,
     pki: TestPki,
+    version: Version,
     eid: Eid,
     token: Option<i64>,
     euicc: Euicc<InProcessChannel>,
     esipa: EsipaClient,
     eim: EimHandle,
     own: IpaOwnData,
+    journal: MemoryJournal,
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
@@ -63,6 +68,11 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
 
 impl Bench {
     async fn new() -> Self {
+        Self::with_version(Version::V1_2).await
+    }
+
+    /// A card and an eIM that both speak the `version` layout.
+    async fn with_version(version: Version) -> Self {
         let eid: Eid = "89049032123451234512345678901235".parse().unwrap();
         let pki = TestPki::generate(&eid).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -74,7 +84,11 @@ impl Bench {
                 ..CardState::default()
             })
             .unwrap();
-        let sim = SimEuicc::load(&state, pki.euicc_identity()).unwrap();
+        let config = SimEuiccConfig {
+            version,
+            ..SimEuiccConfig::default()
+        };
+        let sim = SimEuicc::load_with(&state, pki.euicc_identity(), config).unwrap();
         let card = SimCard::new(
             Box::new(sim) as Box<dyn IsdrApplet + Send>,
             ResponseMode::GetResponse,
@@ -99,7 +113,7 @@ impl Bench {
             _ => None,
         };
 
-        let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone());
+        let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(version);
         sim_eim.associate(eid, token);
         let eim = start(sim_eim, &pki.eim_tls, "127.0.0.1:0".parse().unwrap())
             .await
@@ -109,12 +123,14 @@ impl Bench {
         Self {
             dir,
             pki,
+            version,
             eid,
             token,
             euicc,
             esipa,
             eim,
             own: IpaOwnData::new(EIM_ID, Some("356938035643809".into())).unwrap(),
+            journal: MemoryJournal::new(),
         }
     }
 
@@ -133,8 +149,41 @@ impl Bench {
             self.eid,
             &self.own,
             es9_for,
+            &mut self.journal,
         )
         .await
+    }
+
+    /// One cycle with `journal` instead of the bench's own.
+    async fn poll_journaled(
+        &mut self,
+        journal: &mut dyn Journal,
+    ) -> Result<PollOutcome, PollError> {
+        let mut no_smdp = |_: &str| None::<Es9Client>;
+        poll_once(
+            &mut self.euicc,
+            &mut self.esipa,
+            self.eid,
+            &self.own,
+            &mut no_smdp,
+            journal,
+        )
+        .await
+    }
+
+    /// The sequence numbers of the eUICC Package Results stored on the card.
+    async fn stored_results(&mut self) -> Vec<i64> {
+        let stored = ipa_data::retrieve(
+            &mut self.euicc,
+            Some(NotificationSearchCriteria::EuiccPackageResults),
+        )
+        .await
+        .unwrap();
+        stored
+            .package_results
+            .iter()
+            .map(|raw| signed_result(self.version, raw).3)
+            .collect()
     }
 
     async fn enabled(&mut self) -> Option<Iccid> {
@@ -155,17 +204,30 @@ impl Bench {
         received.last().expect("nothing received").report.clone()
     }
 
-    /// Queues a data request for `tags`, polls once, and returns the eIM's stored answer.
-    async fn request_data(&mut self, tags: &str) -> IpaEuiccDataResponse {
-        let request = IpaEuiccDataRequest {
-            tag_list: Octets(hex::decode(tags).unwrap()),
-            euicc_ci_pk_identifier_to_be_used: None,
-            search_criteria_notification: None,
-            search_criteria_euicc_package_result: None,
-            eim_transaction_id: Some(Octets(vec![0x42])),
-        };
-        self.eim
-            .with_eim(|eim| eim.queue_data_request(self.eid, &request));
+    /// Queues a data request for `tags` in the bench's layout, polls once, and returns the eIM's stored
+    /// answer.
+    async fn request_data(&mut self, tags: &str) -> DataResponse {
+        let tag_list = Octets(hex::decode(tags).unwrap());
+        self.eim.with_eim(|eim| match self.version {
+            Version::V1_2 => eim.queue_data_request(
+                self.eid,
+                &IpaEuiccDataRequest {
+                    tag_list,
+                    euicc_ci_pk_identifier_to_be_used: None,
+                    search_criteria_notification: None,
+                    search_criteria_euicc_package_result: None,
+                    eim_transaction_id: Some(Octets(vec![0x42])),
+                },
+            ),
+            Version::V1_0 => eim.queue_data_request(
+                self.eid,
+                &v1_0::IpaEuiccDataRequest {
+                    tag_list,
+                    euicc_ci_pk_id: None,
+                    search_criteria: None,
+                },
+            ),
+        });
         let outcome = self.poll().await.unwrap();
         assert!(
             matches!(outcome, PollOutcome::Executed { .. }),
@@ -177,7 +239,15 @@ impl Bench {
         }
     }
 
-    /// The eUICC Package Results the eIM received, decoded.
+    /// Queues an enable package for `iccid` in the bench's layout; returns it.
+    fn queue_enable(&self, iccid: &str, transaction_id: Option<Octets>) -> Vec<u8> {
+        self.eim.with_eim(|eim| match self.version {
+            Version::V1_2 => eim.queue_package(self.eid, enable(iccid), transaction_id),
+            Version::V1_0 => eim.queue_package(self.eid, enable_v1_0(iccid), transaction_id),
+        })
+    }
+
+    /// The v1.2 eUICC Package Results the eIM received, decoded.
     fn received_results(&self) -> Vec<(Vec<u8>, EuiccPackageResult)> {
         self.eim.with_eim(|eim| {
             eim.received()
@@ -198,52 +268,112 @@ fn enable(iccid: &str) -> EuiccPackage {
     })])
 }
 
+fn enable_v1_0(iccid: &str) -> v1_0::EuiccPackage {
+    v1_0::EuiccPackage::PsmoList(vec![v1_0::Psmo::Enable(EnableParams {
+        iccid: iccid.parse().unwrap(),
+        rollback_flag: None,
+    })])
+}
+
+/// The parts of a signed eUICC Package Result of either layout: the signed data as received, the signature,
+/// the transaction identifier and the sequence number.
+fn signed_result(version: Version, raw: &[u8]) -> (Vec<u8>, Vec<u8>, Option<Octets>, i64) {
+    match version {
+        Version::V1_2 => {
+            let EuiccPackageResult::EuiccPackageResultSigned(signed) = from_ber(raw).unwrap()
+            else {
+                panic!("not a signed result: {raw:02X?}")
+            };
+            let data = signed.euicc_package_result_data_signed;
+            let value = data.value().clone();
+            (
+                data.raw().to_vec(),
+                signed.euicc_sign_epr.0,
+                value.eim_transaction_id,
+                value.seq_number,
+            )
+        }
+        Version::V1_0 => {
+            let v1_0::EuiccPackageResult::EuiccPackageResultSigned(signed) = from_ber(raw).unwrap()
+            else {
+                panic!("not a signed result: {raw:02X?}")
+            };
+            let data = signed.euicc_package_result_data_signed;
+            let value = data.value().clone();
+            (
+                data.raw().to_vec(),
+                signed.euicc_sign_epr.0,
+                value.transaction_id,
+                value.seq_number,
+            )
+        }
+    }
+}
+
+/// An enable package in the `version` layout: executed, its signed result at the eIM, acknowledged and
+/// removed from the card.
+async fn enable_package_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    assert!(bench.token.is_some());
+    assert_eq!(bench.euicc.version().await.unwrap(), version);
+    assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+    bench.queue_enable(DISABLED, Some(Octets(vec![0x11])));
+
+    let outcome = bench.poll().await.unwrap();
+    let PollOutcome::Executed { acknowledged } = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+
+    let received = bench.eim.with_eim(|eim| eim.received().to_vec());
+    let results: Vec<_> = received
+        .iter()
+        .filter_map(|r| match &r.report {
+            Report::PackageResult(raw) => Some(raw.clone()),
+            _ => None,
+        })
+        .collect();
+    let [raw] = &results[..] else {
+        panic!("{received:?}")
+    };
+    assert!(
+        received.iter().all(|r| r.eid == Some(bench.eid)),
+        "{received:?}"
+    );
+    let (data, signature, transaction_id, seq_number) = signed_result(version, raw);
+    bench.verify_euicc_signature(&eim_signed_data(&data, bench.token), &signature);
+    assert_eq!(transaction_id, Some(Octets(vec![0x11])));
+    assert!(acknowledged.contains(&seq_number));
+
+    // A v1.0 card returns its stored results with the notifications.
+    let criteria = match version {
+        Version::V1_2 => Some(NotificationSearchCriteria::EuiccPackageResults),
+        Version::V1_0 => None,
+    };
+    let stored = bench.euicc.retrieve_notifications(criteria).await;
+    match stored {
+        Ok(stored) => assert!(stored.package_results.is_empty(), "{stored:02X?}"),
+        Err(error) => assert!(
+            matches!(error, EuiccError::Refused { code: 1, .. }),
+            "{error}"
+        ),
+    }
+    let left = bench.euicc.list_notifications(None).await.unwrap();
+    assert!(
+        left.iter().all(|n| !acknowledged.contains(&n.seq_number)),
+        "{left:?}"
+    );
+    assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+}
+
 #[test]
 fn an_enable_package_is_executed_reported_and_acknowledged() {
-    block_on(async {
-        let mut bench = Bench::new().await;
-        assert!(bench.token.is_some());
-        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
-        bench.eim.with_eim(|eim| {
-            eim.queue_package(bench.eid, enable(DISABLED), Some(Octets(vec![0x11])))
-        });
+    block_on(enable_package_round_trip(Version::V1_2));
+}
 
-        let outcome = bench.poll().await.unwrap();
-        let PollOutcome::Executed { acknowledged } = &outcome else {
-            panic!("{outcome:?}")
-        };
-        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
-
-        let results = bench.received_results();
-        let [(_, EuiccPackageResult::EuiccPackageResultSigned(signed))] = &results[..] else {
-            panic!("{results:?}")
-        };
-        let data = &signed.euicc_package_result_data_signed;
-        bench.verify_euicc_signature(
-            &eim_signed_data(data.raw(), bench.token),
-            signed.euicc_sign_epr.as_slice(),
-        );
-        assert_eq!(data.value().eim_transaction_id, Some(Octets(vec![0x11])));
-        assert!(acknowledged.contains(&data.value().seq_number));
-
-        let stored = bench
-            .euicc
-            .retrieve_notifications(Some(NotificationSearchCriteria::EuiccPackageResults))
-            .await;
-        match stored {
-            Ok(stored) => assert!(stored.package_results.is_empty(), "{stored:02X?}"),
-            Err(error) => assert!(
-                matches!(error, EuiccError::Refused { code: 1, .. }),
-                "{error}"
-            ),
-        }
-        let left = bench.euicc.list_notifications(None).await.unwrap();
-        assert!(
-            left.iter().all(|n| !acknowledged.contains(&n.seq_number)),
-            "{left:?}"
-        );
-        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
-    });
+#[test]
+fn a_v1_0_enable_package_is_executed_reported_and_acknowledged() {
+    block_on(enable_package_round_trip(Version::V1_0));
 }
 
 #[test]
@@ -306,7 +436,7 @@ fn a_data_request_is_answered_with_the_cards_values() {
         bench.euicc.enable(iccid, false).await.unwrap();
         let all = "A0 81 A2 BF20 BF22 83 84 A5 A6 A8 A9".replace(' ', "");
         let response = bench.request_data(&all).await;
-        let IpaEuiccDataResponse::IpaEuiccData(data) = response else {
+        let DataResponse::V1_2(IpaEuiccDataResponse::IpaEuiccData(data)) = response else {
             panic!("{response:?}")
         };
 
@@ -352,18 +482,62 @@ fn a_data_request_with_an_unknown_tag_is_refused() {
         let response = bench.request_data("81BF7F").await;
         assert_eq!(
             response,
-            IpaEuiccDataResponse::IpaEuiccDataResponseError(IpaEuiccDataResponseError {
-                eim_transaction_id: Some(Octets(vec![0x42])),
-                ipa_euicc_data_error_code: INCORRECT_TAG_LIST,
-            })
+            DataResponse::V1_2(IpaEuiccDataResponse::IpaEuiccDataResponseError(
+                IpaEuiccDataResponseError {
+                    eim_transaction_id: Some(Octets(vec![0x42])),
+                    ipa_euicc_data_error_code: INCORRECT_TAG_LIST,
+                }
+            ))
         );
     });
 }
 
 #[test]
-fn a_download_trigger_installs_the_profile_and_reports_its_result() {
+fn a_v1_0_data_request_is_answered_in_the_v1_0_layout() {
     block_on(async {
-        let mut bench = Bench::new().await;
+        let mut bench = Bench::with_version(Version::V1_0).await;
+        // A package leaves its result on the card until the eIM acknowledges it; a local enable leaves a
+        // notification.
+        bench
+            .euicc
+            .enable(DISABLED.parse().unwrap(), false)
+            .await
+            .unwrap();
+        let response = bench
+            .request_data("BF22 84 A8 A9 BF2B".replace(' ', "").as_str())
+            .await;
+        let DataResponse::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccData(data)) = response else {
+            panic!("{response:?}")
+        };
+        let info2 = bench.euicc.euicc_info2().await.unwrap().clone();
+        let iot = info2.iot_specific_info.as_ref().unwrap();
+        assert_eq!(iot.iot_version, [Octets(vec![1, 0, 0])]);
+        assert_eq!(data.euicc_info2, Some(info2));
+        assert_eq!(data.association_token, bench.token);
+        assert_eq!(data.ipa_capabilities, Some(ipa_capabilities()));
+        assert_eq!(data.device_info.as_ref(), Some(bench.own.device_info()));
+        assert_eq!(data.euicc_info1, None);
+        let Some(v1_0::RetrieveNotificationsListResponse::NotificationList(notifications)) =
+            data.notifications_list
+        else {
+            panic!("{:?}", data.notifications_list)
+        };
+        let listed = bench.euicc.list_notifications(None).await.unwrap();
+        assert!(!listed.is_empty());
+        assert_eq!(
+            notifications
+                .iter()
+                .filter_map(|n| n.value().metadata().map(|m| m.seq_number))
+                .collect::<Vec<_>>(),
+            listed.iter().map(|m| m.seq_number).collect::<Vec<_>>()
+        );
+    });
+}
+
+/// A download trigger in the `version` layout: the profile is installed and the eIM holds the signed PIR.
+async fn trigger_round_trip(version: Version) {
+    {
+        let mut bench = Bench::with_version(version).await;
         let smdp = start_smdp(&bench.pki, None).await;
         let trigger = ProfileDownloadTriggerRequest {
             profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
@@ -401,18 +575,37 @@ fn a_download_trigger_installs_the_profile_and_reports_its_result() {
         let Report::DownloadResult(result) = bench.last_report() else {
             panic!("no download result")
         };
-        assert_eq!(result.eim_transaction_id, Some(Octets(vec![0x77])));
-        let ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) =
-            &result.profile_download_trigger_result_data
-        else {
-            panic!("{result:?}")
+        let (transaction_id, pir) = match *result {
+            DownloadResult::V1_2(result) => match result.profile_download_trigger_result_data {
+                ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
+                    (result.eim_transaction_id, pir)
+                }
+                other => panic!("{other:?}"),
+            },
+            DownloadResult::V1_0(result) => match result.profile_download_trigger_result_data {
+                v1_0::ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
+                    (result.eim_transaction_id, pir)
+                }
+                other => panic!("{other:?}"),
+            },
         };
+        assert_eq!(transaction_id, Some(Octets(vec![0x77])));
         let pir = pir.value();
         bench.verify_euicc_signature(
             pir.profile_installation_result_data.raw(),
             pir.euicc_sign_pir.as_slice(),
         );
-    });
+    }
+}
+
+#[test]
+fn a_download_trigger_installs_the_profile_and_reports_its_result() {
+    block_on(trigger_round_trip(Version::V1_2));
+}
+
+#[test]
+fn a_v1_0_download_trigger_installs_the_profile_and_reports_its_result() {
+    block_on(trigger_round_trip(Version::V1_0));
 }
 
 #[test]
@@ -431,8 +624,224 @@ fn a_trigger_without_a_reachable_smdp_reports_the_error_form() {
             panic!("no download result")
         };
         assert!(matches!(
-            result.profile_download_trigger_result_data,
-            ProfileDownloadTriggerResultData::ProfileDownloadError(_)
+            *result,
+            DownloadResult::V1_2(r) if matches!(
+                r.profile_download_trigger_result_data,
+                ProfileDownloadTriggerResultData::ProfileDownloadError(_)
+            )
         ));
     });
+}
+
+/// A [`MemoryJournal`] that fails once, at `step`: the cycle stops there, as a crash at that point would
+/// stop it, and the journal keeps what was recorded before.
+struct Interrupting {
+    inner: MemoryJournal,
+    step: &'static str,
+    failed: bool,
+}
+
+impl Interrupting {
+    fn at(step: &'static str) -> Self {
+        Self {
+            inner: MemoryJournal::new(),
+            step,
+            failed: false,
+        }
+    }
+
+    fn fail(&mut self, step: &'static str) -> Result<(), JournalError> {
+        if step == self.step && !self.failed {
+            self.failed = true;
+            return Err(JournalError("power lost".into()));
+        }
+        Ok(())
+    }
+}
+
+impl Journal for Interrupting {
+    fn package_received(&mut self, answer: &[u8]) -> Result<u64, JournalError> {
+        self.inner.package_received(answer)
+    }
+    fn result_owed(&mut self, id: u64, message: &[u8]) -> Result<(), JournalError> {
+        self.fail("result_owed")?;
+        self.inner.result_owed(id, message)
+    }
+    fn acknowledged(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), JournalError> {
+        self.fail("acknowledged")?;
+        self.inner.acknowledged(id, seq_numbers)
+    }
+    fn finished(&mut self, id: u64) -> Result<(), JournalError> {
+        self.inner.finished(id)
+    }
+    fn pending(&self) -> Result<Vec<Pending>, JournalError> {
+        self.inner.pending()
+    }
+}
+
+#[test]
+fn a_cycle_interrupted_after_the_result_was_owed_resends_the_same_bytes() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        // A notification the eIM will receive but not acknowledge.
+        bench
+            .euicc
+            .enable(DISABLED.parse().unwrap(), false)
+            .await
+            .unwrap();
+        bench
+            .eim
+            .with_eim(|eim| eim.set_acknowledge_notifications(false));
+        let notifications = bench.euicc.list_notifications(None).await.unwrap();
+        assert!(!notifications.is_empty());
+        bench.queue_enable(ENABLED, None);
+
+        // The eIM gets the result; the cycle stops before the acknowledgement is recorded.
+        let mut journal = Interrupting::at("acknowledged");
+        let error = bench.poll_journaled(&mut journal).await.unwrap_err();
+        assert!(matches!(error, PollError::Journal(_)), "{error}");
+        let [
+            Pending {
+                step: Step::ResultOwed(owed),
+                ..
+            },
+        ] = &journal.pending().unwrap()[..]
+        else {
+            panic!("{:?}", journal.pending())
+        };
+        let owed = owed.clone();
+        let [stored] = bench.stored_results().await[..] else {
+            panic!("the result is not on the card")
+        };
+
+        // The next cycle resends the journaled bytes before it polls, then removes what was acknowledged.
+        assert_eq!(
+            bench.poll_journaled(&mut journal).await.unwrap(),
+            PollOutcome::NoPackage
+        );
+        assert!(journal.pending().unwrap().is_empty());
+        let results: Vec<_> = bench
+            .received_results()
+            .into_iter()
+            .map(|(raw, _)| raw)
+            .collect();
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0], results[1]);
+        assert!(
+            owed.windows(results[0].len()).any(|w| w == results[0]),
+            "the owed message carries the result"
+        );
+        assert!(bench.stored_results().await.is_empty(), "{stored} kept");
+        assert_eq!(bench.enabled().await, Some(ENABLED.parse().unwrap()));
+        // Only what was acknowledged is gone: the notifications stay for a later delivery.
+        let left = bench.euicc.list_notifications(None).await.unwrap();
+        for n in &notifications {
+            assert!(left.iter().any(|l| l.seq_number == n.seq_number), "{n:?}");
+        }
+    });
+}
+
+#[test]
+fn a_package_received_but_not_reported_is_reported_from_the_cards_stored_result() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        bench.queue_enable(DISABLED, Some(Octets(vec![0x21])));
+        let mut journal = Interrupting::at("result_owed");
+        assert!(bench.poll_journaled(&mut journal).await.is_err());
+        assert!(matches!(
+            &journal.pending().unwrap()[..],
+            [Pending {
+                step: Step::Received(_),
+                ..
+            }]
+        ));
+        assert!(bench.received_results().is_empty());
+        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+
+        // Not loaded again (that would be a replay error): the card's signed result goes to the eIM.
+        assert_eq!(
+            bench.poll_journaled(&mut journal).await.unwrap(),
+            PollOutcome::NoPackage
+        );
+        assert!(journal.pending().unwrap().is_empty());
+        let results = bench.received_results();
+        let [(raw, EuiccPackageResult::EuiccPackageResultSigned(_))] = &results[..] else {
+            panic!("{results:?}")
+        };
+        assert_eq!(
+            signed_result(Version::V1_2, raw).2,
+            Some(Octets(vec![0x21]))
+        );
+        assert!(bench.stored_results().await.is_empty());
+    });
+}
+
+/// Local changes leave notifications; they go to the eIM one by one, each removed after the eIM took it, and
+/// one the eIM refused stays for the next round.
+async fn notifications_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    bench
+        .euicc
+        .enable(DISABLED.parse().unwrap(), false)
+        .await
+        .unwrap();
+    let pending = bench.euicc.list_notifications(None).await.unwrap();
+    assert!(pending.len() >= 2, "{pending:?}");
+    let expected: Vec<i64> = pending.iter().map(|m| m.seq_number).collect();
+    let signed = bench
+        .euicc
+        .retrieve_notifications(None)
+        .await
+        .unwrap()
+        .notifications;
+
+    bench.eim.with_eim(|eim| eim.refuse_next_notifications(1));
+    let first = deliver_notifications(&mut bench.euicc, &mut bench.esipa)
+        .await
+        .unwrap();
+    assert_eq!(first.failed, expected[..1]);
+    assert_eq!(first.delivered, expected[1..]);
+    let left = bench.euicc.list_notifications(None).await.unwrap();
+    assert_eq!(
+        left.iter().map(|m| m.seq_number).collect::<Vec<_>>(),
+        expected[..1]
+    );
+
+    let second = deliver_notifications(&mut bench.euicc, &mut bench.esipa)
+        .await
+        .unwrap();
+    assert_eq!(second.delivered, expected[..1]);
+    assert!(second.failed.is_empty());
+    assert!(
+        bench
+            .euicc
+            .list_notifications(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The eIM holds each notification once, as the eUICC signed it.
+    let received = bench.eim.with_eim(|eim| eim.received().to_vec());
+    let mut held: Vec<Vec<u8>> = received
+        .into_iter()
+        .map(|r| match r.report {
+            Report::Notification(raw) => raw,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut sent: Vec<Vec<u8>> = signed.iter().map(|n| n.raw().to_vec()).collect();
+    held.sort();
+    sent.sort();
+    assert_eq!(held, sent);
+}
+
+#[test]
+fn pending_notifications_are_delivered_one_by_one() {
+    block_on(notifications_round_trip(Version::V1_2));
+}
+
+#[test]
+fn v1_0_pending_notifications_are_delivered_one_by_one() {
+    block_on(notifications_round_trip(Version::V1_0));
 }

@@ -4,6 +4,8 @@
 //! - [`download`]: a profile download (SGP.22 flow), generic over the eUICC channel and the ES9+ carrier.
 //! - [`eim`]: one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements).
 //! - [`ipa_data`]: the answer to an IpaEuiccDataRequest, collected through ES10.
+//! - [`notify`]: pending notifications delivered to the eIM one by one (HandleNotification).
+//! - [`journal`]: the poll cycle's durable record of what is owed (trait, and an in-memory journal).
 //! - [`schedule`]: when to poll the eIM next (sans-IO).
 //! - [`trigger`]: a ProfileDownloadTriggerRequest carried out in direct mode.
 
@@ -11,6 +13,8 @@ pub mod bpp;
 pub mod download;
 pub mod eim;
 pub mod ipa_data;
+pub mod journal;
+pub mod notify;
 pub mod schedule;
 pub mod trigger;
 

@@ -138,6 +138,16 @@ impl EsipaClient {
     pub async fn send(&mut self, message: &IpaToEim) -> Result<Option<EimToIpa>, EsipaError> {
         let body = message.to_der();
         let function = function_name(&body);
+        self.exchange(body)
+            .await?
+            .map(|answer| decode_answer(message.version(), function, &answer))
+            .transpose()
+    }
+
+    /// Sends `body`, the exact DER of one ESipa message (e.g. one a journal kept), and returns the answer body
+    /// as received, after the status and empty-body rules; `None` is an empty answer to HandleNotification.
+    pub async fn exchange(&mut self, body: Vec<u8>) -> Result<Option<Vec<u8>>, EsipaError> {
+        let function = function_name(&body);
         tracing::debug!(function, len = body.len(), "ESipa request");
         let response = self
             .http
@@ -156,7 +166,7 @@ impl EsipaClient {
             len = response.body.len(),
             "ESipa answer"
         );
-        interpret(message.version(), function, &response)
+        check_answer(function, response)
     }
 }
 
@@ -175,27 +185,43 @@ pub fn function_name(der: &[u8]) -> &'static str {
     }
 }
 
-/// Reads the HTTP answer to `function`: status, empty body rule, then the DER.
-fn interpret(
-    version: Version,
+/// Checks the HTTP answer to `function`: the status, then the empty body rule.
+fn check_answer(
     function: &'static str,
-    response: &HttpResponse,
-) -> Result<Option<EimToIpa>, EsipaError> {
+    response: HttpResponse,
+) -> Result<Option<Vec<u8>>, EsipaError> {
     let notification = function == "HandleNotification";
     match response.status {
         200 => {}
         204 if notification => return Ok(None),
         status => return Err(EsipaError::HttpStatus { function, status }),
     }
-    if response.body.is_empty() {
-        return match notification {
-            true => Ok(None),
-            false => Err(EsipaError::EmptyAnswer { function }),
-        };
+    match (response.body.is_empty(), notification) {
+        (true, true) => Ok(None),
+        (true, false) => Err(EsipaError::EmptyAnswer { function }),
+        (false, _) => Ok(Some(response.body)),
     }
-    EimToIpa::decode(version, &response.body)
-        .map(Some)
-        .map_err(|source| EsipaError::Undecodable { function, source })
+}
+
+/// Reads the answer to `function` in the `version` layout.
+pub fn decode_answer(
+    version: Version,
+    function: &'static str,
+    der: &[u8],
+) -> Result<EimToIpa, EsipaError> {
+    EimToIpa::decode(version, der).map_err(|source| EsipaError::Undecodable { function, source })
+}
+
+/// Both steps, for the tests.
+#[cfg(test)]
+fn interpret(
+    version: Version,
+    function: &'static str,
+    response: &HttpResponse,
+) -> Result<Option<EimToIpa>, EsipaError> {
+    check_answer(function, response.clone())?
+        .map(|body| decode_answer(version, function, &body))
+        .transpose()
 }
 
 #[cfg(test)]

@@ -39,6 +39,11 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
+/// Which TLS connection a request came on, in the request's extensions: servers that tie a procedure to its
+/// connection (an eIM speaking SGP.32 v1.0, whose messages carry no EID) read it there. Unique per listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConnectionId(pub u64);
+
 /// A running listener. Dropping it stops the listener and every connection.
 #[derive(Debug)]
 pub struct Listening {
@@ -107,15 +112,18 @@ async fn accept_loop<H, F>(
     F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
 {
     let mut connections = JoinSet::new();
+    let mut next_id = 0u64;
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     let acceptor = acceptor.clone();
                     let handler = handler.clone();
+                    let id = ConnectionId(next_id);
+                    next_id += 1;
                     connections.spawn(async move {
                         match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                            Ok(Ok(tls)) => serve_connection(name, tls, handler).await,
+                            Ok(Ok(tls)) => serve_connection(name, id, tls, handler).await,
                             Ok(Err(error)) => tracing::debug!(%peer, %error, "{name} TLS handshake failed"),
                             Err(_) => tracing::debug!(%peer, "{name} TLS handshake timed out"),
                         }
@@ -130,13 +138,15 @@ async fn accept_loop<H, F>(
 
 async fn serve_connection<H, F>(
     name: &'static str,
+    id: ConnectionId,
     tls: tokio_rustls::server::TlsStream<TcpStream>,
     handler: H,
 ) where
     H: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
     F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
 {
-    let service = hyper::service::service_fn(move |request| {
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(id);
         let answer = handler(request);
         async move { Ok::<_, std::convert::Infallible>(answer.await) }
     });

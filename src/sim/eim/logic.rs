@@ -1,30 +1,54 @@
-//! The sans-IO simulated eIM (SGP.32 v1.2 layout): per eUICC a queue of signed packages, and what the IPA
-//! reported back.
+//! The sans-IO simulated eIM: per eUICC a queue of signed packages, and what the IPA reported back. It speaks
+//! one SGP.32 layout, v1.2 by default or v1.0 ([`SimEim::with_version`]).
 //!
 //! Packages are signed as the simulated eUICC checks them ([`eim_signed_data`]): raw `r‖s` over the exact
 //! DER of `euiccPackageSigned` and the association token. [`SimEim::handle`] takes one ESipa request body
-//! and returns the answer body.
+//! and the connection it came on, and returns the answer body.
+//!
+//! v1.0 results carry no EID: like onomondo-eim, the eIM ties them to the EID that polled on the same
+//! connection (a v1.2 result may name its EID, and otherwise is tied the same way).
 
 use std::collections::{HashMap, VecDeque};
 
 use euicc_asn1::types::sgp22::PendingNotification;
-use euicc_asn1::types::sgp32::common::{EimAcknowledgements, SequenceNumber};
-use euicc_asn1::types::sgp32::v1_2::{
-    EimPackageResult, EsipaMessageFromEimToIpa, EsipaMessageFromIpaToEim, EuiccPackage,
-    EuiccPackageRequest, EuiccPackageResult, EuiccPackageSigned, GetEimPackageResponse,
-    HandleNotificationEsipa, IpaEuiccDataRequest, IpaEuiccDataResponse,
-    ProfileDownloadTriggerRequest, ProfileDownloadTriggerResult, ProvideEimPackageResult,
-    ProvideEimPackageResultResponse,
+use euicc_asn1::types::sgp32::common::{
+    EimAcknowledgements, ProfileDownloadTriggerRequest, SequenceNumber,
 };
-use euicc_asn1::{DecodeError, Eid, Octets, Signed, Tag, Writer, from_ber, to_der};
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::{Asn1, DecodeError, Eid, Octets, Signed, Tag, Writer, from_ber, to_der};
 
+use crate::euicc::Version;
+use crate::remote::esipa::function_name;
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::euicc::eim_signed_data;
+use crate::sim::https_server::ConnectionId;
 
 /// `eimPackageError` noEimPackageAvailable.
 const NO_EIM_PACKAGE_AVAILABLE: i64 = 1;
-/// `eimPackageError` / `provideEimPackageResultError` eidNotFound.
+/// `eimPackageError` / `provideEimPackageResultError` eidNotFound (v1.2).
 const EID_NOT_FOUND: i64 = 2;
+/// `eimPackageError` undefinedError (v1.0 has no eidNotFound).
+const UNDEFINED_ERROR: i64 = 127;
+/// Connections whose polling EID is remembered; the oldest is forgotten first.
+const MAX_CONNECTIONS: usize = 256;
+
+/// The answer to an IpaEuiccDataRequest, in the layout it came in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataResponse {
+    /// v1.0 layout.
+    V1_0(v1_0::IpaEuiccDataResponse),
+    /// v1.2 layout.
+    V1_2(v1_2::IpaEuiccDataResponse),
+}
+
+/// The result of a ProfileDownloadTriggerRequest, in the layout it came in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DownloadResult {
+    /// v1.0 layout.
+    V1_0(v1_0::ProfileDownloadTriggerResult),
+    /// v1.2 layout.
+    V1_2(v1_2::ProfileDownloadTriggerResult),
+}
 
 /// Something the IPA reported to the eIM, kept as received.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +58,12 @@ pub enum Report {
     /// A notification, the exact bytes received.
     Notification(Vec<u8>),
     /// The answer to an IpaEuiccDataRequest.
-    DataResponse(Box<IpaEuiccDataResponse>),
+    DataResponse(Box<DataResponse>),
     /// The result of a ProfileDownloadTriggerRequest.
-    DownloadResult(Box<ProfileDownloadTriggerResult>),
-    /// The IPA could not process a package (`eimPackageResultResponseError`).
+    DownloadResult(Box<DownloadResult>),
+    /// The IPA could not process a package (`eimPackageResultResponseError`, v1.0 `eimPackageError`).
     PackageError {
-        /// The package's transaction identifier, echoed.
+        /// The package's transaction identifier, echoed (v1.2 only).
         eim_transaction_id: Option<Octets>,
         /// The error code (invalidPackageFormat 1, unknownPackage 2, undefinedError 127).
         code: i64,
@@ -49,10 +73,58 @@ pub enum Report {
 /// A report and the EID it came with, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Received {
-    /// The reporting eUICC, when the message named it.
+    /// The reporting eUICC: named in the message, or the one that polled on the same connection.
     pub eid: Option<Eid>,
     /// What was reported.
     pub report: Report,
+}
+
+/// The operations of an eUICC Package in one SGP.32 layout, as [`SimEim::queue_package`] signs them.
+pub trait PackageContent {
+    /// The DER of the `EuiccPackageSigned` that carries these operations.
+    fn signed_der(
+        self,
+        eim_id: &str,
+        eid: Eid,
+        counter_value: i64,
+        transaction_id: Option<Octets>,
+    ) -> Vec<u8>;
+}
+
+impl PackageContent for v1_2::EuiccPackage {
+    fn signed_der(
+        self,
+        eim_id: &str,
+        eid: Eid,
+        counter_value: i64,
+        transaction_id: Option<Octets>,
+    ) -> Vec<u8> {
+        to_der(&v1_2::EuiccPackageSigned {
+            eim_id: eim_id.to_owned(),
+            eid_value: eid,
+            counter_value,
+            eim_transaction_id: transaction_id,
+            euicc_package: self,
+        })
+    }
+}
+
+impl PackageContent for v1_0::EuiccPackage {
+    fn signed_der(
+        self,
+        eim_id: &str,
+        eid: Eid,
+        counter_value: i64,
+        transaction_id: Option<Octets>,
+    ) -> Vec<u8> {
+        to_der(&v1_0::EuiccPackageSigned {
+            eim_id: eim_id.to_owned(),
+            eid_value: eid,
+            counter_value,
+            transaction_id,
+            euicc_package: self,
+        })
+    }
 }
 
 /// One associated eUICC.
@@ -63,23 +135,59 @@ struct Device {
     queue: VecDeque<Vec<u8>>,
 }
 
-/// A request the eIM could not read (answered HTTP 400).
+/// A request the eIM could not serve (answered HTTP 400).
 #[derive(Debug, thiserror::Error)]
-#[error("not a v1.2 EsipaMessageFromIpaToEim: {0}")]
-pub struct BadRequest(#[from] DecodeError);
+pub enum BadRequest {
+    /// The body is not an `EsipaMessageFromIpaToEim` of the eIM's layout.
+    #[error("not a {version} EsipaMessageFromIpaToEim: {source}")]
+    Undecodable {
+        /// The layout the eIM speaks.
+        version: Version,
+        /// What the decoder reported.
+        #[source]
+        source: DecodeError,
+    },
+    /// A result that names no EID on a connection where no eUICC polled (v1.0).
+    #[error("a result on a connection where no eUICC polled")]
+    NoDevice,
+    /// A HandleNotification refused on purpose ([`SimEim::refuse_next_notifications`]).
+    #[error("notification refused")]
+    Refused,
+    /// An ESipa function this eIM does not serve.
+    #[error("ESipa function not served: {0}")]
+    Unsupported(&'static str),
+}
+
+/// One decoded request, whatever its layout.
+enum Request {
+    Poll(Eid),
+    /// A ProvideEimPackageResult (`answered`) or one sent as a HandleNotification (answered empty).
+    Result {
+        eid: Option<Eid>,
+        reports: Vec<(Report, Option<i64>)>,
+        answered: bool,
+    },
+    Notification(Box<Signed<PendingNotification>>),
+    Unsupported(&'static str),
+}
 
 /// The simulated eIM. See the module documentation.
 pub struct SimEim {
     eim_id: String,
     key: SigningKey,
+    version: Version,
     devices: HashMap<Eid, Device>,
+    connections: VecDeque<(ConnectionId, Eid)>,
     received: Vec<Received>,
+    acknowledge_notifications: bool,
+    refuse_notifications: usize,
 }
 
 impl std::fmt::Debug for SimEim {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SimEim")
             .field("eim_id", &self.eim_id)
+            .field("version", &self.version)
             .field("devices", &self.devices.len())
             .field("received", &self.received.len())
             .finish_non_exhaustive()
@@ -87,14 +195,40 @@ impl std::fmt::Debug for SimEim {
 }
 
 impl SimEim {
-    /// An eIM called `eim_id` that signs packages with `key`.
+    /// A v1.2 eIM called `eim_id` that signs packages with `key`.
     pub fn new(eim_id: impl Into<String>, key: SigningKey) -> Self {
         Self {
             eim_id: eim_id.into(),
             key,
+            version: Version::V1_2,
             devices: HashMap::new(),
+            connections: VecDeque::new(),
             received: Vec::new(),
+            acknowledge_notifications: true,
+            refuse_notifications: 0,
         }
+    }
+
+    /// Refuses (HTTP 400) the next `count` HandleNotification requests, as an eIM that fails would.
+    pub fn refuse_next_notifications(&mut self, count: usize) {
+        self.refuse_notifications = count;
+    }
+
+    /// Whether notifications delivered with a package result are acknowledged (they are by default; an eIM
+    /// that does not, keeps them on the eUICC).
+    pub fn set_acknowledge_notifications(&mut self, acknowledge: bool) {
+        self.acknowledge_notifications = acknowledge;
+    }
+
+    /// The same eIM speaking the `version` layout (requests are read and answers written in it).
+    pub fn with_version(mut self, version: Version) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The layout the eIM speaks.
+    pub fn version(&self) -> Version {
+        self.version
     }
 
     /// The eIM's identifier.
@@ -107,36 +241,33 @@ impl SimEim {
         self.devices.entry(eid).or_default().association_token = association_token;
     }
 
-    /// Signs `package` for `eid` with the next counter value and queues it; returns the package
-    /// (`BF51 …`). An unassociated eUICC is associated without a token.
+    /// Signs `package` (v1.0 or v1.2 operations) for `eid` with the next counter value and queues it;
+    /// returns the package (`BF51 …`). An unassociated eUICC is associated without a token.
     pub fn queue_package(
         &mut self,
         eid: Eid,
-        package: EuiccPackage,
-        eim_transaction_id: Option<Octets>,
+        package: impl PackageContent,
+        transaction_id: Option<Octets>,
     ) -> Vec<u8> {
         let device = self.devices.entry(eid).or_default();
         device.counter += 1;
-        let signed = Signed::new(EuiccPackageSigned {
-            eim_id: self.eim_id.clone(),
-            eid_value: eid,
-            counter_value: device.counter,
-            eim_transaction_id,
-            euicc_package: package,
-        });
+        let signed = package.signed_der(&self.eim_id, eid, device.counter, transaction_id);
         let signature = self
             .key
-            .sign_raw(&eim_signed_data(signed.raw(), device.association_token));
-        let request = to_der(&EuiccPackageRequest {
-            euicc_package_signed: signed,
-            eim_signature: Octets(signature.to_vec()),
+            .sign_raw(&eim_signed_data(&signed, device.association_token));
+        // EuiccPackageRequest is the same in both layouts: the signed part as encoded, then the signature.
+        let mut w = Writer::new();
+        w.tlv(Tag(0xBF51), |w| {
+            w.raw(&signed);
+            w.tlv(Tag(0x5F37), |w| w.raw(&signature));
         });
+        let request = w.into_bytes();
         device.queue.push_back(request.clone());
         request
     }
 
-    /// Queues the IpaEuiccDataRequest `request` for `eid` (it is not signed).
-    pub fn queue_data_request(&mut self, eid: Eid, request: &IpaEuiccDataRequest) {
+    /// Queues an IpaEuiccDataRequest (`v1_0::` or `v1_2::IpaEuiccDataRequest`; it is not signed).
+    pub fn queue_data_request<R: Asn1>(&mut self, eid: Eid, request: &R) {
         self.queue_raw(eid, to_der(request));
     }
 
@@ -164,121 +295,282 @@ impl SimEim {
         &self.received
     }
 
-    /// Answers one ESipa request body. `None` is an empty answer (HandleNotification).
-    pub fn handle(&mut self, request: &[u8]) -> Result<Option<Vec<u8>>, BadRequest> {
-        let answer = match from_ber::<EsipaMessageFromIpaToEim>(request)? {
-            EsipaMessageFromIpaToEim::GetEimPackageRequest(poll) => {
-                return Ok(Some(self.next_package(&poll.eid_value)));
+    /// Answers one ESipa request body that came on `connection`. `None` is an empty answer
+    /// (HandleNotification).
+    pub fn handle(
+        &mut self,
+        connection: ConnectionId,
+        request: &[u8],
+    ) -> Result<Option<Vec<u8>>, BadRequest> {
+        let decoded = match self.version {
+            Version::V1_2 => read_v1_2(request),
+            Version::V1_0 => read_v1_0(request),
+        }
+        .map_err(|source| BadRequest::Undecodable {
+            version: self.version,
+            source,
+        })?;
+        match decoded {
+            Request::Poll(eid) => {
+                self.remember(connection, eid);
+                Ok(Some(self.next_package(&eid)))
             }
-            EsipaMessageFromIpaToEim::ProvideEimPackageResult(result) => {
-                EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(self.store(result))
+            Request::Result {
+                eid,
+                reports,
+                answered,
+            } => {
+                let eid = eid.or_else(|| self.polled_on(connection));
+                let answer = self.store(eid, reports)?;
+                Ok(answered.then_some(answer))
             }
-            EsipaMessageFromIpaToEim::HandleNotificationEsipa(notification) => {
-                match notification {
-                    HandleNotificationEsipa::PendingNotification(n) => {
-                        self.keep(None, &n);
-                    }
-                    HandleNotificationEsipa::ProvideEimPackageResult(result) => {
-                        self.store(result);
-                    }
-                }
-                return Ok(None);
+            Request::Notification(_) if self.refuse_notifications > 0 => {
+                self.refuse_notifications -= 1;
+                Err(BadRequest::Refused)
             }
-            // The indirect download and package injection are not simulated.
-            _ => EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
-                ProvideEimPackageResultResponse::ProvideEimPackageResultError(127),
-            ),
-        };
-        Ok(Some(to_der(&answer)))
+            Request::Notification(notification) => {
+                let eid = self.polled_on(connection);
+                self.keep(eid, notification_report(&notification));
+                Ok(None)
+            }
+            Request::Unsupported(function) => Err(BadRequest::Unsupported(function)),
+        }
+    }
+
+    /// Remembers that `eid` polled on `connection`.
+    fn remember(&mut self, connection: ConnectionId, eid: Eid) {
+        self.connections.retain(|(c, _)| *c != connection);
+        if self.connections.len() == MAX_CONNECTIONS {
+            self.connections.pop_front();
+        }
+        self.connections.push_back((connection, eid));
+    }
+
+    /// The EID that last polled on `connection`.
+    fn polled_on(&self, connection: ConnectionId) -> Option<Eid> {
+        self.connections
+            .iter()
+            .find_map(|(c, eid)| (*c == connection).then_some(*eid))
     }
 
     /// GetEimPackage: `BF4F` with the next package as queued, or `eimPackageError`.
     fn next_package(&mut self, eid: &Eid) -> Vec<u8> {
-        let error = |code| {
-            to_der(&EsipaMessageFromEimToIpa::GetEimPackageResponse(
-                GetEimPackageResponse::EimPackageError(code),
-            ))
+        let unknown = match self.version {
+            Version::V1_2 => EID_NOT_FOUND,
+            Version::V1_0 => UNDEFINED_ERROR,
         };
-        let Some(device) = self.devices.get_mut(eid) else {
-            return error(EID_NOT_FOUND);
+        let package = match self.devices.get_mut(eid) {
+            None => Err(unknown),
+            Some(device) => device.queue.pop_front().ok_or(NO_EIM_PACKAGE_AVAILABLE),
         };
-        let Some(package) = device.queue.pop_front() else {
-            return error(NO_EIM_PACKAGE_AVAILABLE);
-        };
-        // Written by hand so that the package travels byte for byte, even a malformed one.
+        // Written by hand so that the package travels byte for byte, even a malformed one; the error
+        // alternative (`02`) is the same in both layouts.
         let mut w = Writer::new();
-        w.tlv(Tag(0xBF4F), |w| w.raw(&package));
+        w.tlv(Tag(0xBF4F), |w| match &package {
+            Ok(package) => w.raw(package),
+            Err(code) => code.encode(w),
+        });
         w.into_bytes()
     }
 
-    /// ProvideEimPackageResult: keeps what it carries, acknowledges the sequence numbers kept.
-    fn store(&mut self, result: ProvideEimPackageResult) -> ProvideEimPackageResultResponse {
-        let eid = result.eid_value;
-        if eid.is_some_and(|eid| !self.devices.contains_key(&eid)) {
-            return ProvideEimPackageResultResponse::ProvideEimPackageResultError(EID_NOT_FOUND);
-        }
-        let mut acknowledged = Vec::new();
-        match result.eim_package_result {
-            EimPackageResult::EuiccPackageResult(epr) => {
-                acknowledged.extend(self.keep_result(eid, &epr));
+    /// ProvideEimPackageResult: keeps what it carries and answers with the sequence numbers kept.
+    fn store(
+        &mut self,
+        eid: Option<Eid>,
+        reports: Vec<(Report, Option<i64>)>,
+    ) -> Result<Vec<u8>, BadRequest> {
+        let known = eid.is_some_and(|eid| self.devices.contains_key(&eid));
+        let acknowledged = |numbers: Vec<i64>| {
+            EimAcknowledgements(numbers.into_iter().map(SequenceNumber).collect())
+        };
+        match self.version {
+            Version::V1_2 => {
+                use v1_2::ProvideEimPackageResultResponse as R;
+                let response = if eid.is_some() && !known {
+                    R::ProvideEimPackageResultError(EID_NOT_FOUND)
+                } else {
+                    R::EimAcknowledgements(acknowledged(self.keep_all(eid, reports)))
+                };
+                Ok(to_der(
+                    &v1_2::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(response),
+                ))
             }
-            EimPackageResult::EprAndNotifications(both) => {
-                acknowledged.extend(self.keep_result(eid, &both.euicc_package_result));
-                for notification in &both.notification_list {
-                    acknowledged.extend(self.keep(eid, notification));
+            Version::V1_0 => {
+                if !known {
+                    return Err(BadRequest::NoDevice);
                 }
+                let acks = acknowledged(self.keep_all(eid, reports));
+                Ok(to_der(
+                    &v1_0::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+                        v1_0::ProvideEimPackageResultResponse {
+                            eim_acknowledgements: Some(acks),
+                        },
+                    ),
+                ))
             }
-            EimPackageResult::EimPackageResultResponseError(error) => {
-                self.received.push(Received {
-                    eid,
-                    report: Report::PackageError {
-                        eim_transaction_id: error.eim_transaction_id,
-                        code: error.eim_package_result_error_code,
-                    },
-                });
-            }
-            EimPackageResult::IpaEuiccDataResponse(response) => {
-                self.received.push(Received {
-                    eid,
-                    report: Report::DataResponse(Box::new(response)),
-                });
-            }
-            EimPackageResult::ProfileDownloadTriggerResult(result) => {
-                self.received.push(Received {
-                    eid,
-                    report: Report::DownloadResult(Box::new(result)),
-                });
-            }
-        }
-        ProvideEimPackageResultResponse::EimAcknowledgements(EimAcknowledgements(
-            acknowledged.into_iter().map(SequenceNumber).collect(),
-        ))
-    }
-
-    /// Keeps an eUICC Package Result; returns its sequence number when it has one.
-    fn keep_result(&mut self, eid: Option<Eid>, epr: &Signed<EuiccPackageResult>) -> Option<i64> {
-        self.received.push(Received {
-            eid,
-            report: Report::PackageResult(epr.raw().to_vec()),
-        });
-        match epr.value() {
-            EuiccPackageResult::EuiccPackageResultSigned(signed) => {
-                Some(signed.euicc_package_result_data_signed.value().seq_number)
-            }
-            _ => None,
         }
     }
 
-    /// Keeps a notification; returns its sequence number when its form has one.
+    /// Keeps `reports`; returns the sequence numbers among them.
+    fn keep_all(&mut self, eid: Option<Eid>, reports: Vec<(Report, Option<i64>)>) -> Vec<i64> {
+        let acknowledge_notifications = self.acknowledge_notifications;
+        reports
+            .into_iter()
+            .filter_map(|report| {
+                let notification = matches!(report.0, Report::Notification(_));
+                let seq_number = self.keep(eid, report)?;
+                (acknowledge_notifications || !notification).then_some(seq_number)
+            })
+            .collect()
+    }
+
+    /// Keeps one report; returns its sequence number when it has one.
     fn keep(
         &mut self,
         eid: Option<Eid>,
-        notification: &Signed<PendingNotification>,
+        (report, seq_number): (Report, Option<i64>),
     ) -> Option<i64> {
-        self.received.push(Received {
-            eid,
-            report: Report::Notification(notification.raw().to_vec()),
-        });
-        notification.value().metadata().map(|m| m.seq_number)
+        self.received.push(Received { eid, report });
+        seq_number
     }
+}
+
+/// A notification as a report, with its sequence number when its form has one.
+fn notification_report(notification: &Signed<PendingNotification>) -> (Report, Option<i64>) {
+    (
+        Report::Notification(notification.raw().to_vec()),
+        notification.value().metadata().map(|m| m.seq_number),
+    )
+}
+
+/// Reads a v1.2 request.
+fn read_v1_2(request: &[u8]) -> Result<Request, DecodeError> {
+    use v1_2::EsipaMessageFromIpaToEim as M;
+    Ok(match from_ber::<M>(request)? {
+        M::GetEimPackageRequest(poll) => Request::Poll(poll.eid_value),
+        M::ProvideEimPackageResult(result) => Request::Result {
+            eid: result.eid_value,
+            reports: reports_v1_2(result.eim_package_result),
+            answered: true,
+        },
+        M::HandleNotificationEsipa(v1_2::HandleNotificationEsipa::PendingNotification(n)) => {
+            Request::Notification(Box::new(n))
+        }
+        M::HandleNotificationEsipa(v1_2::HandleNotificationEsipa::ProvideEimPackageResult(r)) => {
+            Request::Result {
+                eid: r.eid_value,
+                reports: reports_v1_2(r.eim_package_result),
+                answered: false,
+            }
+        }
+        _ => Request::Unsupported(function_name(request)),
+    })
+}
+
+/// Reads a v1.0 request.
+fn read_v1_0(request: &[u8]) -> Result<Request, DecodeError> {
+    use v1_0::EsipaMessageFromIpaToEim as M;
+    Ok(match from_ber::<M>(request)? {
+        M::GetEimPackageRequest(poll) => Request::Poll(poll.eid_value),
+        M::ProvideEimPackageResult(result) => Request::Result {
+            eid: None,
+            reports: reports_v1_0(result),
+            answered: true,
+        },
+        M::HandleNotificationEsipa(v1_0::HandleNotificationEsipa::PendingNotification(n)) => {
+            Request::Notification(Box::new(n))
+        }
+        M::HandleNotificationEsipa(v1_0::HandleNotificationEsipa::ProvideEimPackageResult(r)) => {
+            Request::Result {
+                eid: None,
+                reports: reports_v1_0(r),
+                answered: false,
+            }
+        }
+        _ => Request::Unsupported(function_name(request)),
+    })
+}
+
+/// What a v1.2 `EimPackageResult` reports.
+fn reports_v1_2(result: v1_2::EimPackageResult) -> Vec<(Report, Option<i64>)> {
+    use v1_2::EimPackageResult as R;
+    match result {
+        R::EuiccPackageResult(epr) => vec![epr_v1_2(&epr)],
+        R::EprAndNotifications(both) => std::iter::once(epr_v1_2(&both.euicc_package_result))
+            .chain(both.notification_list.iter().map(notification_report))
+            .collect(),
+        R::EimPackageResultResponseError(error) => vec![(
+            Report::PackageError {
+                eim_transaction_id: error.eim_transaction_id,
+                code: error.eim_package_result_error_code,
+            },
+            None,
+        )],
+        R::IpaEuiccDataResponse(r) => {
+            vec![(Report::DataResponse(Box::new(DataResponse::V1_2(r))), None)]
+        }
+        R::ProfileDownloadTriggerResult(r) => vec![(
+            Report::DownloadResult(Box::new(DownloadResult::V1_2(r))),
+            None,
+        )],
+    }
+}
+
+/// What a v1.0 `ProvideEimPackageResult` reports.
+fn reports_v1_0(result: v1_0::ProvideEimPackageResult) -> Vec<(Report, Option<i64>)> {
+    use v1_0::ProvideEimPackageResult as R;
+    use v1_0::RetrieveNotificationsListResponse as L;
+    match result {
+        R::EuiccPackageResult(epr) => vec![epr_v1_0(&epr)],
+        R::EprAndNotifications(both) => {
+            let (notifications, results) = match both.notification_list {
+                L::NotificationList(n) => (n, Vec::new()),
+                L::EuiccPackageResultList(r) => (Vec::new(), r),
+                L::NotificationAndEprList(nr) => {
+                    (nr.notification_list, nr.euicc_package_result_list)
+                }
+                L::NotificationsListResultError(_) => (Vec::new(), Vec::new()),
+            };
+            std::iter::once(epr_v1_0(&both.euicc_package_result))
+                .chain(notifications.iter().map(notification_report))
+                .chain(results.iter().map(epr_v1_0))
+                .collect()
+        }
+        R::EimPackageError(code) => vec![(
+            Report::PackageError {
+                eim_transaction_id: None,
+                code,
+            },
+            None,
+        )],
+        R::IpaEuiccDataResponse(r) => {
+            vec![(Report::DataResponse(Box::new(DataResponse::V1_0(r))), None)]
+        }
+        R::ProfileDownloadTriggerResult(r) => vec![(
+            Report::DownloadResult(Box::new(DownloadResult::V1_0(r))),
+            None,
+        )],
+    }
+}
+
+/// A v1.2 eUICC Package Result as a report, with its sequence number when it is signed.
+fn epr_v1_2(epr: &Signed<v1_2::EuiccPackageResult>) -> (Report, Option<i64>) {
+    let seq_number = match epr.value() {
+        v1_2::EuiccPackageResult::EuiccPackageResultSigned(signed) => {
+            Some(signed.euicc_package_result_data_signed.value().seq_number)
+        }
+        _ => None,
+    };
+    (Report::PackageResult(epr.raw().to_vec()), seq_number)
+}
+
+/// A v1.0 eUICC Package Result as a report, with its sequence number when it is signed.
+fn epr_v1_0(epr: &Signed<v1_0::EuiccPackageResult>) -> (Report, Option<i64>) {
+    let seq_number = match epr.value() {
+        v1_0::EuiccPackageResult::EuiccPackageResultSigned(signed) => {
+            Some(signed.euicc_package_result_data_signed.value().seq_number)
+        }
+        _ => None,
+    };
+    (Report::PackageResult(epr.raw().to_vec()), seq_number)
 }

@@ -15,7 +15,7 @@ use super::logic::SimEim;
 use crate::remote::esipa;
 use crate::sim::crypto::pki::CertAndKey;
 use crate::sim::https_server::{
-    self, Listening, ServeError, admin_protocol_starts_with, lock, read_body,
+    self, ConnectionId, Listening, ServeError, admin_protocol_starts_with, lock, read_body,
 };
 
 /// Largest request body accepted; larger ones get HTTP 413.
@@ -78,10 +78,13 @@ async fn respond(request: Request<Incoming>, eim: &Mutex<SimEim>) -> Response<Fu
     if !admin_protocol_starts_with(&request, ADMIN_PROTOCOL_PREFIX) {
         return empty(StatusCode::BAD_REQUEST);
     }
+    let Some(&connection) = request.extensions().get::<ConnectionId>() else {
+        return empty(StatusCode::INTERNAL_SERVER_ERROR);
+    };
     let Some(body) = read_body(request.into_body(), MAX_BODY_LEN).await else {
         return empty(StatusCode::PAYLOAD_TOO_LARGE);
     };
-    let answer = lock(eim).handle(&body);
+    let answer = lock(eim).handle(connection, &body);
     match answer {
         Ok(Some(answer)) => {
             let mut response = empty(StatusCode::OK);

@@ -12,13 +12,17 @@ use euicc_asn1::types::sgp32::v1_2::{
 use euicc_asn1::{Eid, Octets, Signed, from_ber, to_der};
 
 use super::server::start;
-use super::{Received, Report, SimEim};
+use super::{BadRequest, Received, Report, SimEim};
+use crate::euicc::Version;
 use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
 use crate::sim::euicc::eim_signed_data;
+use crate::sim::https_server::ConnectionId;
+use euicc_asn1::types::sgp32::v1_0;
 
 const TOKEN: i64 = 7;
+const CONNECTION: ConnectionId = ConnectionId(3);
 
 fn pki() -> &'static TestPki {
     static PKI: OnceLock<TestPki> = OnceLock::new();
@@ -54,7 +58,7 @@ fn poll(eid: Eid) -> Vec<u8> {
 }
 
 fn answer(eim: &mut SimEim, request: &[u8]) -> EsipaMessageFromEimToIpa {
-    from_ber(&eim.handle(request).unwrap().unwrap()).unwrap()
+    from_ber(&eim.handle(CONNECTION, request).unwrap().unwrap()).unwrap()
 }
 
 fn result(seq_number: i64) -> ProvideEimPackageResult {
@@ -80,7 +84,7 @@ fn result(seq_number: i64) -> ProvideEimPackageResult {
 fn polls_answer_nothing_to_do_or_unknown_eid() {
     let mut eim = eim();
     assert_eq!(
-        hex::encode_upper(eim.handle(&poll(eid())).unwrap().unwrap()),
+        hex::encode_upper(eim.handle(CONNECTION, &poll(eid())).unwrap().unwrap()),
         "BF4F03020101"
     );
     let stranger = "89049032999991234512345678901231".parse().unwrap();
@@ -88,7 +92,7 @@ fn polls_answer_nothing_to_do_or_unknown_eid() {
         answer(&mut eim, &poll(stranger)),
         EsipaMessageFromEimToIpa::GetEimPackageResponse(GetEimPackageResponse::EimPackageError(2))
     );
-    assert!(eim.handle(&[0x30, 0x00]).is_err());
+    assert!(eim.handle(CONNECTION, &[0x30, 0x00]).is_err());
 }
 
 #[test]
@@ -98,7 +102,7 @@ fn queued_packages_are_signed_with_counter_and_token_and_sent_in_order() {
     let second = eim.queue_package(eid(), enable(), None);
     assert_eq!(eim.queued(&eid()), 2);
     for (expected, counter) in [(first, 1), (second, 2)] {
-        let raw = eim.handle(&poll(eid())).unwrap().unwrap();
+        let raw = eim.handle(CONNECTION, &poll(eid())).unwrap().unwrap();
         let EsipaMessageFromEimToIpa::GetEimPackageResponse(
             GetEimPackageResponse::EuiccPackageRequest(package),
         ) = from_ber(&raw).unwrap()
@@ -168,6 +172,81 @@ fn results_are_kept_as_received_and_acknowledged() {
                 },
             },
         ]
+    );
+}
+
+#[test]
+fn a_v1_0_eim_signs_v1_0_packages_and_ties_results_to_the_polling_connection() {
+    let mut eim = eim().with_version(Version::V1_0);
+    let iccid = "8949449999999990049".parse().unwrap();
+    let operations = v1_0::EuiccPackage::PsmoList(vec![v1_0::Psmo::Enable(EnableParams {
+        iccid,
+        rollback_flag: None,
+    })]);
+    let package = eim.queue_package(eid(), operations.clone(), Some(Octets(vec![9])));
+    let poll = to_der(&v1_0::EsipaMessageFromIpaToEim::GetEimPackageRequest(
+        v1_0::GetEimPackageRequest {
+            eid_value: eid(),
+            notify_state_change: None,
+            r_plmn: None,
+        },
+    ));
+    let answer = eim.handle(CONNECTION, &poll).unwrap().unwrap();
+    let v1_0::EsipaMessageFromEimToIpa::GetEimPackageResponse(
+        v1_0::GetEimPackageResponse::EuiccPackageRequest(received),
+    ) = from_ber(&answer).unwrap()
+    else {
+        panic!("no package")
+    };
+    assert_eq!(received.raw(), package.as_slice());
+    let signed = &received.value().euicc_package_signed;
+    assert_eq!(signed.value().transaction_id, Some(Octets(vec![9])));
+    assert_eq!(signed.value().euicc_package, operations);
+    pki()
+        .eim_sign
+        .cert
+        .public_key()
+        .unwrap()
+        .verify_raw(
+            &eim_signed_data(signed.raw(), Some(TOKEN)),
+            received.value().eim_signature.as_slice(),
+        )
+        .unwrap();
+
+    // v1.0 results name no EID: only the connection that polled can deliver one.
+    let result = to_der(&v1_0::EsipaMessageFromIpaToEim::ProvideEimPackageResult(
+        v1_0::ProvideEimPackageResult::EimPackageError(1),
+    ));
+    assert!(matches!(
+        eim.handle(ConnectionId(99), &result),
+        Err(BadRequest::NoDevice)
+    ));
+    let acknowledged = eim.handle(CONNECTION, &result).unwrap().unwrap();
+    assert_eq!(
+        from_ber::<v1_0::EsipaMessageFromEimToIpa>(&acknowledged).unwrap(),
+        v1_0::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+            v1_0::ProvideEimPackageResultResponse {
+                eim_acknowledgements: Some(EimAcknowledgements(vec![])),
+            }
+        )
+    );
+    assert_eq!(
+        eim.received(),
+        [Received {
+            eid: Some(eid()),
+            report: Report::PackageError {
+                eim_transaction_id: None,
+                code: 1
+            },
+        }]
+    );
+    // v1.0 has no eidNotFound.
+    let stranger: Eid = "89049032999991234512345678901231".parse().unwrap();
+    let mut unknown = poll.clone();
+    unknown[5..21].copy_from_slice(&to_der(&stranger)[2..]);
+    assert_eq!(
+        hex::encode_upper(eim.handle(CONNECTION, &unknown).unwrap().unwrap()),
+        "BF4F0302017F"
     );
 }
 

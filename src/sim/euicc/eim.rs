@@ -12,10 +12,12 @@ use euicc_asn1::types::sgp32::v1_2::{
 use euicc_asn1::{from_ber, to_der};
 
 use super::state::EimEntry;
-use super::{CommandError, SimEuicc, respond};
+use super::{CommandError, SimEuicc, respond, v1_0};
+use crate::euicc::Version;
 use crate::sim::card::AppletOutcome;
 use crate::sim::crypto::cert::{Certificate, verify_chain};
 use crate::sim::crypto::ecdsa::VerifyingKey;
+use euicc_asn1::types::sgp32::v1_0 as v1_0_types;
 
 /// Most eIMs the card holds.
 const MAX_EIMS: usize = 4;
@@ -40,7 +42,16 @@ impl SimEuicc {
         &mut self,
         command: &[u8],
     ) -> Result<AppletOutcome, CommandError> {
-        let request = from_ber::<AddInitialEimRequest>(command)?;
+        let request = match self.config.version {
+            Version::V1_2 => from_ber::<AddInitialEimRequest>(command)?,
+            Version::V1_0 => AddInitialEimRequest {
+                eim_configuration_data_list: from_ber::<v1_0_types::AddInitialEimRequest>(command)?
+                    .eim_configuration_data_list
+                    .into_iter()
+                    .map(v1_0::config_from_v1_0)
+                    .collect(),
+            },
+        };
         // Only for initial provisioning: afterwards, eIMs come as signed eCOs.
         if !self.state.eims.is_empty() {
             return respond(&AddInitialEimResponse::AddInitialEimError(
@@ -193,9 +204,14 @@ impl SimEuicc {
                 configuration.association_token = e.association_token;
                 Some(configuration)
             })
-            .collect();
-        respond(&GetEimConfigurationDataResponse {
-            eim_configuration_data_list: list,
-        })
+            .collect::<Vec<_>>();
+        match self.config.version {
+            Version::V1_2 => respond(&GetEimConfigurationDataResponse {
+                eim_configuration_data_list: list,
+            }),
+            Version::V1_0 => respond(&v1_0_types::GetEimConfigurationDataResponse {
+                eim_configuration_data_list: list.into_iter().map(v1_0::config_to_v1_0).collect(),
+            }),
+        }
     }
 }

@@ -15,12 +15,14 @@ use euicc_asn1::{BitString, Null, Octets, from_ber};
 use rand_core::{OsRng, RngCore};
 
 use super::{CommandError, SimEuicc, respond};
+use crate::euicc::Version;
 use crate::sim::card::AppletOutcome;
 
 /// SGP.22 version implemented: v2.3.0.
 const SVN: [u8; 3] = [2, 3, 0];
-/// SGP.32 version implemented: v1.2.0.
-const IOT_VERSION: [u8; 3] = [1, 2, 0];
+/// SGP.32 versions announced by a v1.2 card and a v1.0 card.
+const IOT_VERSION_1_2: [u8; 3] = [1, 2, 0];
+const IOT_VERSION_1_0: [u8; 3] = [1, 0, 0];
 /// Simulated free non-volatile memory per free profile slot, in bytes.
 const BYTES_PER_SLOT: usize = 64 * 1024;
 /// GetCertsError invalidCiPKId.
@@ -50,7 +52,7 @@ impl SimEuicc {
         respond(&self.euicc_info2())
     }
 
-    /// EUICCInfo2 in the SGP.32 v1.2 form (also signed into euiccSigned1).
+    /// EUICCInfo2 in the SGP.32 form of the card's version (also signed into euiccSigned1).
     pub(super) fn euicc_info2(&self) -> EUICCInfo2 {
         let free_slots = self
             .config
@@ -92,10 +94,18 @@ impl SimEuicc {
             euicc_ci_pk_id_list_for_signing_v3: None,
             additional_euicc_info: None,
             highest_svn: None,
-            iot_specific_info: Some(IoTSpecificInfo {
-                iot_version: vec![Octets(IOT_VERSION.to_vec())],
-                ecall_supported: Some(Null),
-                fallback_supported: Some(Null),
+            iot_specific_info: Some(match self.config.version {
+                Version::V1_2 => IoTSpecificInfo {
+                    iot_version: vec![Octets(IOT_VERSION_1_2.to_vec())],
+                    ecall_supported: Some(Null),
+                    fallback_supported: Some(Null),
+                },
+                // Fallback came with v1.2.
+                Version::V1_0 => IoTSpecificInfo {
+                    iot_version: vec![Octets(IOT_VERSION_1_0.to_vec())],
+                    ecall_supported: Some(Null),
+                    fallback_supported: None,
+                },
             }),
         }
     }

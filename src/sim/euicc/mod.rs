@@ -1,5 +1,5 @@
-//! The simulated eUICC: an ISD-R that answers ES10a/b/c and the SGP.32 v1.2 additions with real
-//! cryptography, behind the simulated card ([`crate::sim::card::SimCard`]).
+//! The simulated eUICC: an ISD-R that answers ES10a/b/c and the SGP.32 v1.2 additions (or, configured so,
+//! the v1.0 forms: [`SimEuiccConfig::version`]) with real cryptography, behind the simulated card ([`crate::sim::card::SimCard`]).
 //!
 //! - [`state`]: what the card keeps across power cycles, and its crash-safe file.
 //! - `info`: EUICCInfo1/2, EID, challenge, addresses, certificates, RAT.
@@ -8,6 +8,7 @@
 //! - `download`: AuthenticateServer, PrepareDownload, the BPP segments, the PIR, CancelSession.
 //! - `package`: LoadEuiccPackage (PSMOs and eCOs) and the signed eUICC Package Result.
 //! - `eim`: eIM configurations (AddInitialEim, GetEimConfigurationData).
+//! - `v1_0`: the SGP.32 v1.0 forms of a v1.0 card, converted to and from the v1.2 forms.
 //!
 //! Every command is decoded with the bounded decoder of `euicc-asn1`; anything malformed or unknown is
 //! answered `6A 80`, never with a panic.
@@ -21,6 +22,7 @@ mod profiles;
 pub mod state;
 #[cfg(test)]
 mod tests;
+mod v1_0;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,6 +31,7 @@ use euicc_asn1::types::sgp22::Certificate;
 use euicc_asn1::{DecodeError, Eid, Octets};
 
 use crate::apdu::StatusWord;
+use crate::euicc::Version;
 use crate::sim::card::{AppletOutcome, IsdrApplet};
 use crate::sim::crypto::pki::{EuiccIdentity, PkiError, TestPki};
 pub use package::eim_signed_data;
@@ -98,6 +101,10 @@ pub struct SimEuiccConfig {
     pub root_ds_address: String,
     /// The default SM-DP+ address of a new card.
     pub default_smdp_address: Option<String>,
+    /// The SGP.32 version the card announces (`iotVersion`) and speaks: a v1.0 card refuses the v1.2-only
+    /// PSMOs, leaves the transaction identifier out of unsigned package errors and returns notifications
+    /// and package results together from RetrieveNotificationsList.
+    pub version: Version,
     /// Fault switches.
     pub faults: Faults,
 }
@@ -109,6 +116,7 @@ impl Default for SimEuiccConfig {
             max_profiles: 8,
             root_ds_address: "smds.example.test".into(),
             default_smdp_address: None,
+            version: Version::V1_2,
             faults: Faults::default(),
         }
     }

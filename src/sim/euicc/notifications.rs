@@ -13,11 +13,14 @@ use euicc_asn1::{BitString, Iccid, Signed, Tag, Writer, from_ber, to_der};
 
 use super::state::{NotificationKind, StoredNotification};
 use super::{CommandError, SimEuicc, respond};
+use crate::euicc::Version;
 use crate::sim::card::AppletOutcome;
 
 /// RetrieveNotificationsListResponse alternatives.
 const NOTIFICATION_LIST: Tag = Tag(0xA0);
 const PACKAGE_RESULT_LIST: Tag = Tag(0xA2);
+/// v1.0 `notificationAndEprList {A0 notifications, A1 package results}`.
+const NOTIFICATION_AND_EPR_LIST: Tag = Tag(0xA3);
 
 /// NotificationSentResponse codes.
 const REMOVED: i64 = 0;
@@ -101,6 +104,11 @@ impl SimEuicc {
     ) -> Result<AppletOutcome, CommandError> {
         let request = from_ber::<RetrieveNotificationsListRequest>(command)?;
         let notifications = &self.state.notifications;
+        if request.search_criteria.is_none() && self.config.version == Version::V1_0 {
+            return Ok(AppletOutcome::ok(notifications_and_results_v1_0(
+                notifications,
+            )));
+        }
         let (alternative, selected): (Tag, Vec<&StoredNotification>) =
             match &request.search_criteria {
                 None => (
@@ -170,6 +178,29 @@ impl SimEuicc {
             delete_notification_status: status,
         })
     }
+}
+
+/// A v1.0 card's whole list: the notifications alone when no package result is stored, else both lists.
+fn notifications_and_results_v1_0(notifications: &[StoredNotification]) -> Vec<u8> {
+    let (results, others): (Vec<_>, Vec<_>) = notifications
+        .iter()
+        .partition(|n| n.kind == NotificationKind::PackageResult);
+    let list = |w: &mut Writer, tag, entries: &[&StoredNotification]| {
+        w.tlv(tag, |w| {
+            for n in entries {
+                w.raw(&n.signed);
+            }
+        })
+    };
+    let mut w = Writer::new();
+    w.tlv(Tag(0xBF2B), |w| match results.is_empty() {
+        true => list(w, NOTIFICATION_LIST, &others),
+        false => w.tlv(NOTIFICATION_AND_EPR_LIST, |w| {
+            list(w, Tag(0xA0), &others);
+            list(w, Tag(0xA1), &results);
+        }),
+    });
+    w.into_bytes()
 }
 
 /// True for a notification (not a package result) whose event is among `events` (all when `None`).

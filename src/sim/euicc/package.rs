@@ -20,7 +20,8 @@ use euicc_asn1::{Asn1, Octets, Signed, Tag, Writer, from_ber, to_der};
 use super::eim::MAX_COUNTER;
 use super::profiles::code;
 use super::state::{NotificationKind, Rollback, StoredNotification};
-use super::{CommandError, SimEuicc, answer, respond};
+use super::{CommandError, SimEuicc, answer, respond, v1_0};
+use crate::euicc::Version;
 use crate::sim::card::AppletOutcome;
 
 /// EuiccPackageErrorCode values.
@@ -54,13 +55,29 @@ impl SimEuicc {
         &mut self,
         command: &[u8],
     ) -> Result<AppletOutcome, CommandError> {
-        let request = from_ber::<EuiccPackageRequest>(command)?;
-        let package = request.euicc_package_signed.value();
+        let (signed_raw, signature, package) = match self.config.version {
+            Version::V1_2 => {
+                let request = from_ber::<EuiccPackageRequest>(command)?;
+                let raw = request.euicc_package_signed.raw().to_vec();
+                (
+                    raw,
+                    request.eim_signature,
+                    request.euicc_package_signed.into_value(),
+                )
+            }
+            Version::V1_0 => v1_0::read_package_request(command)?,
+        };
+        let package = &package;
+        // v1.0's unsigned error has no transaction identifier; otherwise the two forms are the same.
+        let echoed_transaction_id = match self.config.version {
+            Version::V1_2 => package.eim_transaction_id.clone(),
+            Version::V1_0 => None,
+        };
         let unsigned = |association_token| {
             respond(&EuiccPackageResult::EuiccPackageErrorUnsigned(
                 EuiccPackageErrorUnsigned {
                     eim_id: package.eim_id.clone(),
-                    eim_transaction_id: package.eim_transaction_id.clone(),
+                    eim_transaction_id: echoed_transaction_id.clone(),
                     association_token,
                 },
             ))
@@ -71,11 +88,10 @@ impl SimEuicc {
         let configuration = from_ber::<EimConfigurationData>(&eim.configuration)
             .map_err(|_| CommandError::Internal("stored eIM configuration"))?;
         let token = eim.association_token;
-        let signed_data = eim_signed_data(request.euicc_package_signed.raw(), token);
-        let verified = self.eim_key(&configuration).is_ok_and(|key| {
-            key.verify_raw(&signed_data, request.eim_signature.as_slice())
-                .is_ok()
-        });
+        let signed_data = eim_signed_data(&signed_raw, token);
+        let verified = self
+            .eim_key(&configuration)
+            .is_ok_and(|key| key.verify_raw(&signed_data, signature.as_slice()).is_ok());
         if !verified {
             return unsigned(token);
         }

@@ -1,0 +1,150 @@
+//! The poll cycle's journal (ARCHITECTURE.md principle 3, digest §5.5 and §7): what the agent records before
+//! and after each step that changes the eUICC or is owed to the eIM, so that a cycle cut short by a crash or
+//! a lost link is finished on the next one instead of being forgotten.
+//!
+//! One eIM package is one entry, identified by a `u64`, that moves through three steps:
+//!
+//! 1. [`Journal::package_received`]: the eIM's answer to GetEimPackage (the exact bytes), before the
+//!    package is carried out;
+//! 2. [`Journal::result_owed`]: the exact DER of the ProvideEimPackageResult to send, before it is sent;
+//! 3. [`Journal::acknowledged`]: the sequence numbers the eIM acknowledged, before they are removed from the
+//!    eUICC;
+//!
+//! and [`Journal::finished`] drops it once the acknowledged numbers are removed. The next cycle starts by
+//! finishing every [`Journal::pending`] entry (digest §5.2 step 2) before it polls. The trait is byte-oriented
+//! and object-safe so that the daemon can keep it in its crash-safe store; [`MemoryJournal`] keeps it in
+//! memory (tests, one-shot CLI commands).
+
+use std::collections::BTreeMap;
+
+/// A journal that could not record or read a step. The cycle stops: acting without the record could lose a
+/// result.
+#[derive(Debug, thiserror::Error)]
+#[error("journal: {0}")]
+pub struct JournalError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+/// Where an unfinished entry stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The package (the eIM's whole GetEimPackage answer) was received; it may or may not have been
+    /// carried out.
+    Received(Vec<u8>),
+    /// This ESipa message (exact DER) is owed to the eIM; it may or may not have reached it.
+    ResultOwed(Vec<u8>),
+    /// The eIM acknowledged these sequence numbers; some may still be on the eUICC.
+    Acknowledged(Vec<i64>),
+}
+
+/// An unfinished entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// The entry's identifier.
+    pub id: u64,
+    /// Its last recorded step.
+    pub step: Step,
+}
+
+/// The durable record of the poll cycle. See the module documentation. Each method returns only once the
+/// step is durable.
+pub trait Journal {
+    /// Records the eIM's answer to GetEimPackage before the package is carried out; returns the new entry.
+    fn package_received(&mut self, answer: &[u8]) -> Result<u64, JournalError>;
+    /// Records the exact ESipa message owed to the eIM for entry `id`, before it is sent.
+    fn result_owed(&mut self, id: u64, message: &[u8]) -> Result<(), JournalError>;
+    /// Records what the eIM acknowledged for entry `id`, before it is removed from the eUICC.
+    fn acknowledged(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), JournalError>;
+    /// Drops entry `id`: nothing more is owed for it.
+    fn finished(&mut self, id: u64) -> Result<(), JournalError>;
+    /// The unfinished entries, oldest first.
+    fn pending(&self) -> Result<Vec<Pending>, JournalError>;
+}
+
+/// A journal in memory: it survives a failed cycle, not a restart.
+#[derive(Debug, Default)]
+pub struct MemoryJournal {
+    next_id: u64,
+    entries: BTreeMap<u64, Step>,
+}
+
+impl MemoryJournal {
+    /// An empty journal.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the step of an existing entry.
+    fn set(&mut self, id: u64, step: Step) -> Result<(), JournalError> {
+        match self.entries.get_mut(&id) {
+            Some(entry) => {
+                *entry = step;
+                Ok(())
+            }
+            None => Err(JournalError(format!("no entry {id}").into())),
+        }
+    }
+}
+
+impl Journal for MemoryJournal {
+    fn package_received(&mut self, answer: &[u8]) -> Result<u64, JournalError> {
+        self.next_id += 1;
+        self.entries
+            .insert(self.next_id, Step::Received(answer.to_vec()));
+        Ok(self.next_id)
+    }
+
+    fn result_owed(&mut self, id: u64, message: &[u8]) -> Result<(), JournalError> {
+        self.set(id, Step::ResultOwed(message.to_vec()))
+    }
+
+    fn acknowledged(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), JournalError> {
+        self.set(id, Step::Acknowledged(seq_numbers.to_vec()))
+    }
+
+    fn finished(&mut self, id: u64) -> Result<(), JournalError> {
+        self.entries.remove(&id);
+        Ok(())
+    }
+
+    fn pending(&self) -> Result<Vec<Pending>, JournalError> {
+        Ok(self
+            .entries
+            .iter()
+            .map(|(&id, step)| Pending {
+                id,
+                step: step.clone(),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_move_through_their_steps_and_go_when_finished() {
+        let mut journal = MemoryJournal::new();
+        let first = journal.package_received(b"\xBF\x4F\x01").unwrap();
+        let second = journal.package_received(b"\xBF\x4F\x02").unwrap();
+        assert_ne!(first, second);
+        journal.result_owed(first, b"\xBF\x50").unwrap();
+        journal.acknowledged(second, &[4, 9]).unwrap();
+        assert_eq!(
+            journal.pending().unwrap(),
+            [
+                Pending {
+                    id: first,
+                    step: Step::ResultOwed(b"\xBF\x50".to_vec())
+                },
+                Pending {
+                    id: second,
+                    step: Step::Acknowledged(vec![4, 9])
+                },
+            ]
+        );
+        journal.finished(first).unwrap();
+        journal.finished(second).unwrap();
+        assert!(journal.pending().unwrap().is_empty());
+        assert!(journal.result_owed(first, b"").is_err());
+    }
+}
