@@ -33,7 +33,7 @@ fn status_until(
 fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     let dir = Scratch::new("daemon-run");
     let (card, eid, token) = card_with_eim(&dir.0);
-    let eim = EimServer::start(&card.identity);
+    let eim = eim_server(&card.identity);
     eim.with_eim(|e| e.associate(eid, token));
     let notify = NotifySocket::bind(&dir.0);
     let notify_path = notify.path.to_string_lossy().into_owned();

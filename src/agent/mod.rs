@@ -1,5 +1,6 @@
 //! The IPA logic above the eUICC client and the remote clients.
 //!
+//! - [`bootstrap`]: the eIM a device starts with (AddInitialEim from configuration).
 //! - [`bpp`]: the sans-IO split of a Bound Profile Package into LoadBoundProfilePackage segments.
 //! - [`download`]: a profile download (SGP.22 flow), generic over the eUICC channel and the ES9+ carrier.
 //! - [`eim`]: one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements).
@@ -9,6 +10,7 @@
 //! - [`schedule`]: when to poll the eIM next (sans-IO).
 //! - [`trigger`]: a ProfileDownloadTriggerRequest carried out in direct mode.
 
+pub mod bootstrap;
 pub mod bpp;
 pub mod download;
 pub mod eim;

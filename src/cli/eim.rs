@@ -1,19 +1,28 @@
-//! `euiccd eim`: the eIM associations of the eUICC (GetEimConfigurationData, AddInitialEim).
+//! `euiccd eim`: the eIM associations of the eUICC (GetEimConfigurationData, AddInitialEim) and one-shot
+//! polling of an eIM (`eim poll`: poll cycles until the eIM has nothing more).
 
-use super::card::with_euicc;
+use super::card::{exit_code, failure, with_euicc, with_euicc_session};
 use super::info::code_name;
 use super::output::{Report, Table, emit, or_dash};
+use super::remote::RemoteArgs;
 use super::target::TargetArgs;
 use super::{EXIT_FAILURE, Failure};
-use crate::euicc::{EimConfig, EimKey};
-use anyhow::{Context, anyhow, bail};
-use clap::Subcommand;
-use euicc_asn1::types::sgp22::Certificate;
+use crate::agent::bootstrap::{self, BootstrapError, InitialEim, InitialEimError, KeySource};
+use crate::agent::eim::{PollError, PollOutcome, poll_once};
+use crate::agent::ipa_data::IpaOwnData;
+use crate::apdu::Transport;
+use crate::euicc::{EimConfig, EimKey, Euicc};
+use crate::remote::esipa::EsipaClient;
+use crate::remote::https::{HttpOptions, HttpsClient, Server};
+use crate::remote::tls::client_config;
+use anyhow::{Context, anyhow};
+use clap::{Args, Subcommand};
 use euicc_asn1::types::sgp22::codes::CodeTable;
-use euicc_asn1::types::sgp32::common::{AddInitialEimResult, EIM_ID_TYPE, SubjectPublicKeyInfo};
-use euicc_asn1::{ChildCursor, Ctx, Limits, Tlv, from_ber};
+use euicc_asn1::types::sgp32::common::EIM_ID_TYPE;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// Bits of `eimSupportedProtocol`.
 const SUPPORTED_PROTOCOL: CodeTable = &[
@@ -24,7 +33,7 @@ const SUPPORTED_PROTOCOL: CodeTable = &[
     (4, "eimProprietary"),
 ];
 
-/// `eim list|add-initial`.
+/// `eim list|add-initial|poll`.
 #[derive(Debug, Clone, Subcommand)]
 pub enum EimCommand {
     /// List the eIM configurations (GetEimConfigurationData).
@@ -48,6 +57,37 @@ pub enum EimCommand {
         #[arg(long)]
         tls_anchor: Option<PathBuf>,
     },
+    /// Poll the eIM the eUICC is associated with (ESipa GetEimPackage) and carry out what it sends, until it
+    /// has nothing more; prints each poll's outcome.
+    Poll(PollArgs),
+}
+
+/// Options of `eim poll`.
+#[derive(Debug, Clone, Args)]
+pub struct PollArgs {
+    /// The eIM to poll (its identifier in the eUICC's configuration); needed when the eUICC has several.
+    #[arg(long, value_name = "ID")]
+    pub eim_id: Option<String>,
+    /// Connect to HOST:PORT instead of the eIM's FQDN; TLS (SNI, certificate name) still uses the FQDN's
+    /// name (test servers on loopback).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub eim_connect: Option<String>,
+    /// Trust the CA certificates in FILE for the eIM's TLS server (PEM or DER; repeat).
+    #[arg(long = "eim-ca", value_name = "FILE")]
+    pub eim_ca: Vec<PathBuf>,
+    /// The `X-Admin-Protocol` header sent to the eIM (default gsma/rsp/v2.1.0).
+    #[arg(long, value_name = "VALUE")]
+    pub admin_protocol: Option<String>,
+    /// Stop after this many polls even if packages keep coming.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub max_polls: u32,
+    /// The device's IMEI (15 digits), reported in DeviceInfo.
+    #[arg(long)]
+    pub imei: Option<String>,
+    /// The SM-DP+ of a download trigger: TLS trust, connection override, and the deadline of every ES9+ and
+    /// ESipa request.
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 /// Runs `eim`.
@@ -69,32 +109,25 @@ pub fn run(target: &TargetArgs, command: EimCommand, json: bool) -> Result<(), F
             counter,
             tls_anchor,
         } => {
-            check_fqdn(&fqdn).map_err(Failure::input)?;
-            let config = EimConfig {
+            let initial = InitialEim {
                 eim_id: id.clone(),
-                fqdn: Some(fqdn),
-                counter_value: counter,
-                public_key: Some(read_key(&public_key).map_err(Failure::input)?),
-                tls_anchor: tls_anchor
-                    .as_deref()
-                    .map(read_key)
-                    .transpose()
-                    .map_err(Failure::input)?,
-                ..EimConfig::default()
+                fqdn,
+                public_key: KeySource::Path(public_key),
+                counter,
+                tls_anchor: tls_anchor.map(KeySource::Path),
             };
-            let results = with_euicc(target, async |euicc| {
-                euicc.add_initial_eim(vec![config]).await
+            let config = initial.to_config().map_err(|error| {
+                let option = match error {
+                    InitialEimError::Fqdn(_) => "--fqdn",
+                    _ => "--public-key / --tls-anchor",
+                };
+                Failure::input(anyhow::Error::from(error).context(option))
             })?;
-            let association_token = match results.as_slice() {
-                [AddInitialEimResult::AssociationToken(token)] => Some(*token),
-                [_] => None,
-                other => {
-                    return Err(Failure {
-                        error: anyhow!("AddInitialEim: {} results for one eIM", other.len()),
-                        code: EXIT_FAILURE,
-                    });
-                }
-            };
+            let association_token = with_euicc_session(target, async |euicc| {
+                bootstrap::add_initial_eim(euicc, config)
+                    .await
+                    .map_err(bootstrap_failure)
+            })?;
             emit(
                 &Added {
                     eim_id: id,
@@ -104,84 +137,172 @@ pub fn run(target: &TargetArgs, command: EimCommand, json: bool) -> Result<(), F
                 json,
             )
         }
+        EimCommand::Poll(args) => poll(target, args, json),
     }
 }
 
-/// Accepts `host` or `host:port` (no scheme, no path).
-fn check_fqdn(fqdn: &str) -> anyhow::Result<()> {
-    let (host, port) = match fqdn.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (fqdn, None),
+/// The exit code and message of a failed AddInitialEim.
+fn bootstrap_failure(error: BootstrapError) -> Failure {
+    match error {
+        BootstrapError::Euicc(error) => failure(error),
+        BootstrapError::Config(error) => Failure::input(error),
+        error @ BootstrapError::Results(_) => error.into(),
+    }
+}
+
+/// Runs `eim poll`: poll cycles until the eIM has nothing more (or refuses, or fails, or `max_polls`).
+fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> {
+    let anchors: Vec<PathBuf> = args
+        .eim_ca
+        .iter()
+        .chain(&args.remote.system_ca)
+        .cloned()
+        .collect();
+    let tls = client_config(&anchors).map_err(Failure::input)?;
+    let options = HttpOptions {
+        timeout: Duration::from_secs(args.remote.http_timeout),
+        connect_override: args.eim_connect.clone(),
+        ..HttpOptions::default()
     };
-    if host.is_empty() || host.contains(['/', ' ', ':']) {
-        bail!("--fqdn takes HOST or HOST:PORT, not {fqdn:?}");
-    }
-    if let Some(port) = port {
-        port.parse::<u16>()
-            .with_context(|| format!("--fqdn: bad port in {fqdn:?}"))?;
-    }
-    Ok(())
-}
-
-/// Reads a public key (SubjectPublicKeyInfo) or a certificate from a PEM or DER file.
-fn read_key(path: &Path) -> anyhow::Result<EimKey> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let der = match std::str::from_utf8(&bytes) {
-        Ok(text) if text.contains("-----BEGIN ") => {
-            pem_body(text).with_context(|| format!("{}: malformed PEM", path.display()))?
+    let (report, error) = with_euicc_session(target, async |euicc| {
+        let eid = euicc.eid().await.map_err(failure)?;
+        let eim = chosen_eim(euicc, args.eim_id.as_deref()).await?;
+        let fqdn = eim.fqdn.ok_or_else(|| {
+            anyhow!(
+                "the eUICC's configuration of eIM {} has no FQDN",
+                eim.eim_id
+            )
+        })?;
+        let server =
+            Server::parse(&fqdn).with_context(|| format!("the FQDN of eIM {}", eim.eim_id))?;
+        let mut esipa = EsipaClient::new(HttpsClient::new(tls, options), server);
+        if let Some(protocol) = &args.admin_protocol {
+            esipa = esipa.with_admin_protocol(protocol.as_str());
         }
-        _ => bytes,
-    };
-    key_from_der(&der)
-        .with_context(|| format!("{}: not a public key or certificate", path.display()))
-}
-
-/// A SubjectPublicKeyInfo starts `30 { 30 { 06 algorithm …` ; a certificate `30 { 30 { A0 version | 02 …`.
-fn key_from_der(der: &[u8]) -> anyhow::Result<EimKey> {
-    let mut cx = Ctx::new(Limits::default());
-    let outer = Tlv::parse_message(der, &mut cx)?;
-    let first = ChildCursor::new(&outer)
-        .next(&mut cx)?
-        .ok_or_else(|| anyhow!("empty SEQUENCE"))?;
-    let inner = ChildCursor::new(&first).next(&mut cx)?;
-    Ok(if inner.is_some_and(|t| t.raw.first() == Some(&0x06)) {
-        EimKey::PublicKey(from_ber::<SubjectPublicKeyInfo>(der)?)
-    } else {
-        EimKey::Certificate(from_ber::<Certificate>(der)?)
-    })
-}
-
-/// The bytes of the first PEM block in `text`.
-fn pem_body(text: &str) -> Option<Vec<u8>> {
-    let mut lines = text.lines().skip_while(|l| !l.starts_with("-----BEGIN "));
-    lines.next()?;
-    let body: String = lines.take_while(|l| !l.starts_with("-----END ")).collect();
-    base64_decode(&body)
-}
-
-/// Standard base64 (RFC 4648 §4) with optional padding; `None` on any other character.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.trim_end_matches('=').bytes() {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            c if c.is_ascii_whitespace() => continue,
-            _ => return None,
+        let own =
+            IpaOwnData::new(eim.eim_id.as_str(), args.imei.clone()).map_err(Failure::input)?;
+        let mut es9_for = |address: &str| args.remote.es9_client(address).ok();
+        let mut report = Polled {
+            eid: eid.to_string(),
+            eim_id: eim.eim_id,
+            polls: Vec::new(),
+            error: None,
         };
-        acc = (acc << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
+        for number in 1..=args.max_polls {
+            let outcome = poll_once(euicc, &mut esipa, eid, &own, &mut es9_for).await;
+            let view = match outcome {
+                Ok(outcome) => PollView::from(outcome),
+                Err(error) => {
+                    let code = poll_exit_code(&error);
+                    report.error = Some(error.to_string());
+                    if !json {
+                        eprintln!("poll {number}: {error}");
+                    }
+                    return Ok((report, Some(code)));
+                }
+            };
+            if !json {
+                println!("poll {number}: {}", view.human());
+                let _ = std::io::stdout().flush();
+            }
+            let more = matches!(view, PollView::Executed { .. } | PollView::Rejected { .. });
+            report.polls.push(view);
+            if !more {
+                break;
+            }
+        }
+        Ok((report, None))
+    })?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    match error {
+        None => Ok(()),
+        Some(code) => Err(Failure {
+            error: anyhow!(report.error.unwrap_or_default()).context("eIM poll failed"),
+            code,
+        }),
+    }
+}
+
+/// The eIM named `eim_id`, or the only one the eUICC has.
+async fn chosen_eim(
+    euicc: &mut Euicc<Transport>,
+    eim_id: Option<&str>,
+) -> Result<EimConfig, Failure> {
+    let eims = euicc.eim_configuration().await.map_err(failure)?;
+    match eim_id {
+        Some(id) => eims
+            .into_iter()
+            .find(|eim| eim.eim_id == id)
+            .ok_or_else(|| Failure::input(anyhow!("the eUICC has no eIM {id:?}"))),
+        None => match <[EimConfig; 1]>::try_from(eims) {
+            Ok([eim]) => Ok(eim),
+            Err(eims) if eims.is_empty() => Err(Failure::input(anyhow!(
+                "the eUICC has no eIM (add one with `eim add-initial`)"
+            ))),
+            Err(eims) => Err(Failure::input(anyhow!(
+                "the eUICC has {} eIMs: say which with --eim-id",
+                eims.len()
+            ))),
+        },
+    }
+}
+
+/// The exit code of a failed poll: the eUICC's codes for eUICC failures, 1 otherwise.
+fn poll_exit_code(error: &PollError) -> u8 {
+    match error {
+        PollError::Euicc(error) => exit_code(error),
+        _ => EXIT_FAILURE,
+    }
+}
+
+/// What `eim poll` did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Polled {
+    eid: String,
+    eim_id: String,
+    polls: Vec<PollView>,
+    /// Why polling stopped early, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// One poll's outcome, as printed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase", tag = "outcome")]
+enum PollView {
+    NoPackage,
+    EimRefused { code: i64 },
+    Executed { acknowledged: Vec<i64> },
+    Rejected { code: i64 },
+}
+
+impl From<PollOutcome> for PollView {
+    fn from(outcome: PollOutcome) -> Self {
+        match outcome {
+            PollOutcome::NoPackage => Self::NoPackage,
+            PollOutcome::EimRefused { code } => Self::EimRefused { code },
+            PollOutcome::Executed { acknowledged } => Self::Executed { acknowledged },
+            PollOutcome::Rejected { code } => Self::Rejected { code },
         }
     }
-    Some(out)
+}
+
+impl PollView {
+    fn human(&self) -> String {
+        match self {
+            Self::NoPackage => "no package".into(),
+            Self::EimRefused { code } => format!("the eIM answered error {code}"),
+            Self::Executed { acknowledged } => {
+                format!("package carried out; the eIM acknowledged {acknowledged:?}")
+            }
+            Self::Rejected { code } => {
+                format!("package not carried out; the eIM was sent error {code}")
+            }
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -273,43 +394,5 @@ impl Report for Added {
             ("eIM added", self.eim_id.clone()),
             ("association token", or_dash(self.association_token)),
         ])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fqdn_forms() {
-        assert!(check_fqdn("eim.example.com").is_ok());
-        assert!(check_fqdn("127.0.0.1:8000").is_ok());
-        assert!(check_fqdn("https://eim").is_err());
-        assert!(check_fqdn("eim:99999").is_err());
-        assert!(check_fqdn(":80").is_err());
-    }
-
-    #[test]
-    fn base64_and_pem() {
-        assert_eq!(base64_decode("TWFu").as_deref(), Some(&b"Man"[..]));
-        assert_eq!(base64_decode("TWE=").as_deref(), Some(&b"Ma"[..]));
-        assert_eq!(base64_decode("TQ==").as_deref(), Some(&b"M"[..]));
-        assert_eq!(base64_decode("T!"), None);
-        let pem = "junk\n-----BEGIN PUBLIC KEY-----\nTW\nFu\n-----END PUBLIC KEY-----\n";
-        assert_eq!(pem_body(pem).as_deref(), Some(&b"Man"[..]));
-        assert_eq!(pem_body("no pem"), None);
-    }
-
-    #[test]
-    fn keys_and_certificates_are_told_apart() {
-        // SEQUENCE { SEQUENCE { OID ecPublicKey, OID prime256v1 }, BIT STRING }
-        let spki =
-            hex::decode("3019301306072A8648CE3D020106082A8648CE3D030107030200FF").expect("hex");
-        assert!(matches!(key_from_der(&spki), Ok(EimKey::PublicKey(_))));
-        // SEQUENCE { SEQUENCE { [0] { INTEGER 2 } … } … } reads as a certificate.
-        let cert = hex::decode("300C3005A0030201023000030100").expect("hex");
-        assert!(matches!(key_from_der(&cert), Ok(EimKey::Certificate(_))));
-        assert!(key_from_der(&[0x30, 0x00]).is_err());
-        assert!(key_from_der(b"garbage").is_err());
     }
 }

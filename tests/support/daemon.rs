@@ -1,13 +1,13 @@
 //! Helpers for the daemon's tests: a simulated eIM on loopback, a card seeded with profiles, a running
 //! `euiccd run` with its configuration, and a fake systemd notification socket.
 
+use super::eim::EimServer;
 use super::{EUICCD, Run, SimServe, SimServer, wait};
 use euicc_asn1::Eid;
 use euicc_asn1::types::sgp32::common::EnableParams;
 use euicc_asn1::types::sgp32::v1_2::{EuiccPackage, Psmo};
 use euiccd::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
 use euiccd::sim::eim::SimEim;
-use euiccd::sim::eim::server::{EimHandle, start};
 use euiccd::sim::euicc::state::{CardState, Profile, StateFile};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
@@ -21,68 +21,11 @@ pub const ENABLED: &str = "8949449999999990015";
 /// The profile disabled at the start.
 pub const DISABLED: &str = "8949449999999990023";
 
-/// The simulated eIM, served on 127.0.0.1 by a runtime on its own thread; stops on drop.
-pub struct EimServer {
-    handle: Option<EimHandle>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl EimServer {
-    /// Serves an eIM signing with the test PKI in `identity` (TLS certificate for `eim.example.test`).
-    pub fn start(identity: &Path) -> Self {
-        let pki = TestPki::load_from(identity).expect("test PKI");
-        let eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone());
-        let (handle_send, handle_recv) = std::sync::mpsc::channel();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let handle = start(eim, &pki.eim_tls, "127.0.0.1:0".parse().unwrap())
-                    .await
-                    .expect("eIM server");
-                handle_send.send(handle).expect("handle");
-                let _ = stopped.await;
-            });
-        });
-        let handle = handle_recv
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the eIM started");
-        Self {
-            handle: Some(handle),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
-    }
-
-    /// Where it listens.
-    pub fn address(&self) -> String {
-        self.handle().local_addr().to_string()
-    }
-
-    /// Runs `f` on the eIM's state.
-    pub fn with_eim<R>(&self, f: impl FnOnce(&mut SimEim) -> R) -> R {
-        self.handle().with_eim(f)
-    }
-
-    fn handle(&self) -> &EimHandle {
-        self.handle.as_ref().expect("running")
-    }
-}
-
-impl Drop for EimServer {
-    fn drop(&mut self) {
-        drop(self.handle.take());
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
+/// The simulated eIM [`EIM_ID`], signing with the test PKI in `identity`, served on 127.0.0.1 with its
+/// TLS certificate for `eim.example.test`.
+pub fn eim_server(identity: &Path) -> EimServer {
+    let pki = TestPki::load_from(identity).expect("test PKI");
+    EimServer::start(SimEim::new(EIM_ID, pki.eim_sign.key.clone()), &pki.eim_tls)
 }
 
 /// An enable package for `iccid`.

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test crate uses a subset
 
 pub mod daemon;
+pub mod eim;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
