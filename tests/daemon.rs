@@ -5,7 +5,7 @@ mod support;
 
 use euiccd::sim::eim::Report;
 use std::time::{Duration, Instant};
-use support::daemon::{DISABLED, Daemon, EimServer, NotifySocket, card_with_eim, config, enable};
+use support::daemon::{DISABLED, Daemon, NotifySocket, card_with_eim, config, eim_server, enable};
 use support::{Run, Scratch};
 
 /// Polls `euiccd status` until `done` holds for it; panics after `timeout`.

@@ -1,7 +1,7 @@
 //! The store under process death: a child process commits transactions in a loop and is killed with
 //! SIGKILL mid-loop; the reopened store holds exactly the last committed state, never half a transaction.
 
-use euiccd::store::{Outbox, OutboxEntry, Store};
+use euiccd::store::{Entry, Outbox, Store};
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,16 +16,14 @@ const CHILD_ENV: &str = "EUICCD_STORE_CHILD_DIR";
 fn transaction(store: &Store, k: u64) {
     store
         .write(|w| {
-            w.journal_append(&k.to_be_bytes())?;
-            w.push(
-                Outbox::Results,
-                &OutboxEntry {
-                    recipient: "eim".into(),
-                    body: k.to_be_bytes().to_vec(),
-                },
-            )?;
+            let entry = Entry {
+                recipient: "eim".into(),
+                body: k.to_be_bytes().to_vec(),
+            };
+            let id = w.journal_append(&entry)?;
+            w.put(Outbox::Results, id, &entry)?;
             if k > 1 {
-                w.remove(Outbox::Results, k - 1)?;
+                assert!(w.remove(Outbox::Results, id - 1)?, "the previous result");
             }
             Ok(())
         })
@@ -87,7 +85,7 @@ fn a_killed_writer_leaves_the_last_commit() {
         );
         for (index, (id, record)) in journal.iter().enumerate() {
             let k = index as u64 + 1;
-            assert_eq!((*id, record.as_slice()), (k, &k.to_be_bytes()[..]));
+            assert_eq!((*id, record.body.as_slice()), (k, &k.to_be_bytes()[..]));
         }
         let results = store.pending(Outbox::Results).expect("results");
         assert_eq!(results.len(), 1, "round {round}: exactly one result");

@@ -342,7 +342,9 @@ impl Bench {
         assert_eq!(outcomes, ["executed", "noPackage"], "{json}");
         match self.last_report() {
             Report::DataResponse(response) => match *response {
-                IpaEuiccDataResponse::IpaEuiccData(data) => data,
+                euiccd::sim::eim::DataResponse::V1_2(IpaEuiccDataResponse::IpaEuiccData(data)) => {
+                    data
+                }
                 other => panic!("{tags}: {other:?}"),
             },
             other => panic!("{tags}: {other:?}"),
@@ -714,6 +716,9 @@ fn a_direct_download_trigger_installs_and_reports_the_signed_result() {
     );
     let Report::DownloadResult(result) = bench.last_report() else {
         panic!("no download result")
+    };
+    let euiccd::sim::eim::DownloadResult::V1_2(result) = *result else {
+        panic!("a v1.2 download result")
     };
     assert_eq!(result.eim_transaction_id, Some(Octets(vec![0x77])));
     let ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) =

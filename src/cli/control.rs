@@ -118,10 +118,11 @@ impl super::output::Report for Status {
             (
                 "outboxes",
                 format!(
-                    "{} results, {} notifications, {} events",
+                    "{} results, {} notifications on the eUICC, {} events",
                     self.outboxes.results, self.outboxes.notifications, self.outboxes.events
                 ),
             ),
+            ("unfinished packages", self.journal.to_string()),
             ("store commits", self.store_commits.to_string()),
         ])
     }

@@ -188,8 +188,10 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
             polls: Vec::new(),
             error: None,
         };
+        // One-shot: the journal lasts as long as the command (an interrupted entry is retried within it).
+        let mut journal = crate::agent::journal::MemoryJournal::new();
         for number in 1..=args.max_polls {
-            let outcome = poll_once(euicc, &mut esipa, eid, &own, &mut es9_for).await;
+            let outcome = poll_once(euicc, &mut esipa, eid, &own, &mut es9_for, &mut journal).await;
             let view = match outcome {
                 Ok(outcome) => PollView::from(outcome),
                 Err(error) => {

@@ -146,6 +146,12 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
             ));
         }
     }
+    if let Some(initial) = &config.initial_eim {
+        // Reads and checks the keys now, so that a bad file stops the start rather than the first boot.
+        initial
+            .to_config()
+            .map_err(|e| invalid("initial_eim", e.to_string()))?;
+    }
     let poll = &config.poll;
     if !(1..=MAX_INTERVAL_SECS).contains(&poll.interval_secs) {
         return Err(invalid(

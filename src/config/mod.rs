@@ -10,6 +10,7 @@ mod load;
 
 pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
 
+use crate::agent::bootstrap::InitialEim;
 use crate::apdu::TransportKind;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ pub struct Config {
     pub modem: ModemConfig,
     /// The eIMs to poll, in order (`[[eim]]` tables). None: the daemon only serves the control socket.
     pub eim: Vec<EimConfig>,
+    /// The eIM to associate (AddInitialEim) when the eUICC has none, at start-up.
+    pub initial_eim: Option<InitialEim>,
     /// When to poll.
     pub poll: PollConfig,
     /// How direct downloads (eIM download triggers) reach SM-DP+ servers.
@@ -234,9 +237,10 @@ impl Config {
     /// Compares `self` (running) with `new` (just read): see [`Reload`].
     pub fn reload(&self, new: &Config) -> Reload {
         let mut needs_restart = Vec::new();
-        let sections: [(&'static str, bool); 5] = [
+        let sections: [(&'static str, bool); 6] = [
             ("modem", self.modem != new.modem),
             ("eim", self.eim != new.eim),
+            ("initial_eim", self.initial_eim != new.initial_eim),
             ("smdp", self.smdp != new.smdp),
             ("daemon", self.daemon != new.daemon),
             ("log.format", self.log.format != new.log.format),

@@ -26,19 +26,23 @@ fn an_empty_file_gives_the_defaults() {
     assert!(config.eim.is_empty());
 }
 
+/// The commented-out block of `example` that starts with `# HEADER`, uncommented.
+fn uncommented(example: &str, header: &str) -> String {
+    example
+        .lines()
+        .skip_while(|l| *l != format!("# {header}"))
+        .take_while(|l| l.starts_with('#'))
+        .filter(|l| !l.starts_with("# #"))
+        .map(|l| format!("{}\n", l.trim_start_matches("# ")))
+        .collect()
+}
+
 #[test]
 fn the_example_file_documents_the_defaults() {
     let example = include_str!("../../systemd/euiccd.toml");
     assert_eq!(parse(example, no_env).unwrap(), Config::default());
     // The commented [[eim]] block is valid once uncommented, and shows its defaults.
-    let eim_block: String = example
-        .lines()
-        .skip_while(|l| !l.starts_with("# [[eim]]"))
-        .take_while(|l| l.starts_with('#'))
-        .filter(|l| !l.starts_with("# #"))
-        .map(|l| format!("{}\n", l.trim_start_matches("# ")))
-        .collect();
-    let config = parse(&eim_block, no_env).unwrap();
+    let config = parse(&uncommented(example, "[[eim]]"), no_env).unwrap();
     let eim = &config.eim[0];
     assert_eq!(
         eim.admin_protocol,
@@ -47,6 +51,14 @@ fn the_example_file_documents_the_defaults() {
     assert_eq!(eim.timeout_secs, 60);
     assert!(!eim.system_ca);
     assert_eq!(eim.connect, None);
+    // The [initial_eim] block parses; only its example key file is missing here.
+    let block = uncommented(example, "[initial_eim]");
+    assert!(block.contains("public_key"), "{block}");
+    let message = parse(&block, no_env).unwrap_err().to_string();
+    assert!(
+        message.contains("initial_eim: reading /etc/euiccd/eim-sign.pem"),
+        "{message}"
+    );
 }
 
 #[test]

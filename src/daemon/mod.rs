@@ -14,6 +14,7 @@ pub mod notify;
 mod poller;
 pub mod status;
 
+use crate::agent::bootstrap::{BootstrapError, ensure_initial_eim};
 use crate::agent::schedule::{JitterSource, Outcome, Schedule};
 use crate::apdu::{ApduError, IsdrSession, SessionConfig, Transport};
 use crate::config::{self, Config, ConfigError};
@@ -63,6 +64,9 @@ pub enum DaemonError {
     /// The eUICC failed at start-up.
     #[error(transparent)]
     Euicc(#[from] EuiccError),
+    /// The initial eIM could not be associated.
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
     /// A TLS trust anchor could not be used.
     #[error(transparent)]
     Tls(#[from] crate::remote::tls::TlsError),
@@ -121,10 +125,14 @@ pub async fn run(
     let mut euicc = Euicc::new(IsdrSession::new(transport, session)?);
     let eid = euicc.eid().await?;
     board.update(|s| s.eid = Some(eid.digits()));
-    // Hook: AddInitialEim from the configuration (agent::bootstrap, branch `matrix`) goes here, before
-    // the first poll.
-    // Hook: start-up reconciliation of the journal with the eUICC (agent::journal, branch `eim`) goes
-    // here: owed results and notifications are delivered before the first poll.
+    if let Some(initial) = &config.initial_eim {
+        let outcome = ensure_initial_eim(&mut euicc, initial).await?;
+        tracing::info!(?outcome, "initial eIM");
+    }
+    // Start-up reconciliation: notifications left on the eUICC go now; the journal's unfinished packages
+    // (results owed, acknowledged notifications not yet removed) are finished by the first poll cycle
+    // before it polls (agent::eim::poll_once).
+    poller.deliver_pending_notifications(&mut euicc).await;
     refresh_card_status(&mut euicc, &board, &store).await;
     close(&mut euicc).await;
 
@@ -165,9 +173,7 @@ pub async fn run(
                     Ok(report) => (report.outcome, report.summary),
                     Err(_) => (Outcome::Failed, format!("poll cycle abandoned after {limit:?}")),
                 };
-                if outcome == Outcome::Executed {
-                    refresh_card_status(&mut euicc, &board, &store).await;
-                }
+                refresh_card_status(&mut euicc, &board, &store).await;
                 close(&mut euicc).await;
                 schedule.record(outcome, start.elapsed());
                 board.update(|s| {
@@ -288,7 +294,8 @@ fn reload(
     Ok(changes.poll)
 }
 
-/// Reads the enabled profile and the outbox sizes into the status.
+/// Reads the enabled profile, the notifications pending on the eUICC, the outbox sizes and the journal
+/// into the status. Run at start-up and after each poll cycle (two ES10 commands).
 async fn refresh_card_status(euicc: &mut Euicc<Transport>, board: &Board, store: &Store) {
     let enabled = match euicc.profiles(None).await {
         Ok(profiles) => profiles
@@ -301,15 +308,24 @@ async fn refresh_card_status(euicc: &mut Euicc<Transport>, board: &Board, store:
             None
         }
     };
+    let notifications = match euicc.list_notifications(None).await {
+        Ok(list) => list.len() as u64,
+        Err(error) => {
+            tracing::warn!("notifications not listed: {}", chain(&error));
+            0
+        }
+    };
     let size = |outbox| store.len(outbox).unwrap_or_default();
     let outboxes = OutboxSizes {
         results: size(Outbox::Results),
-        notifications: size(Outbox::Notifications),
+        notifications,
         events: size(Outbox::Events),
     };
+    let journal = store.journal_len().unwrap_or_default();
     board.update(|s| {
         s.profile = enabled;
         s.outboxes = outboxes;
+        s.journal = journal;
         s.store_commits = store.commits();
     });
 }

@@ -4,6 +4,7 @@
 use super::DaemonError;
 use crate::agent::eim::{PollError, PollOutcome, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
+use crate::agent::notify::deliver_notifications;
 use crate::agent::schedule::Outcome;
 use crate::apdu::Transport;
 use crate::config::{Config, EimConfig, SmdpConfig};
@@ -12,7 +13,7 @@ use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::{SYSTEM_CA_BUNDLE, TlsError, client_config};
-use crate::store::{PollState, Store};
+use crate::store::{EimJournal, PollState, Store};
 use euicc_asn1::Eid;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -76,7 +77,16 @@ impl Poller {
         let mut outcomes = Vec::new();
         let mut lines = Vec::new();
         for link in &mut self.links {
-            let result = poll_once(euicc, &mut link.esipa, eid, &link.own, &mut es9_for).await;
+            let mut journal = EimJournal::new(store, &link.id);
+            let result = poll_once(
+                euicc,
+                &mut link.esipa,
+                eid,
+                &link.own,
+                &mut es9_for,
+                &mut journal,
+            )
+            .await;
             let outcome = Outcome::from(&result);
             let line = describe(&result);
             match &result {
@@ -99,6 +109,29 @@ impl Poller {
         CycleReport {
             outcome,
             summary: lines.join("; "),
+        }
+    }
+}
+
+impl Poller {
+    /// Delivers the notifications pending on the eUICC (left by a local change, or by a cycle cut short)
+    /// to the first eIM, each removed only after the eIM took it. Run at start-up: an idle poll does not
+    /// need the RetrieveNotificationsList it costs.
+    pub async fn deliver_pending_notifications(&mut self, euicc: &mut Euicc<Transport>) {
+        let Some(link) = self.links.first_mut() else {
+            return;
+        };
+        match deliver_notifications(euicc, &mut link.esipa).await {
+            Ok(delivery) if delivery.delivered.is_empty() && delivery.failed.is_empty() => {}
+            Ok(delivery) => tracing::info!(
+                eim = %link.id,
+                delivered = ?delivery.delivered,
+                failed = ?delivery.failed,
+                "pending notifications"
+            ),
+            Err(error) => {
+                tracing::warn!(eim = %link.id, "notifications not delivered: {}", chain(&error))
+            }
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Status {
     pub next_poll_in_secs: Option<u64>,
     /// Entries waiting in each outbox.
     pub outboxes: OutboxSizes,
+    /// Unfinished eIM packages in the journal (finished by the next poll cycle).
+    pub journal: u64,
     /// Store transactions committed since start (an idle poll commits none).
     pub store_commits: u64,
 }
@@ -36,7 +38,7 @@ pub struct Status {
 pub struct OutboxSizes {
     /// eUICC Package Results owed to an eIM.
     pub results: u64,
-    /// Notifications owed to an eIM or SM-DP+.
+    /// Notifications waiting on the eUICC until a receiver takes them.
     pub notifications: u64,
     /// Upstream events.
     pub events: u64,

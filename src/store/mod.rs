@@ -2,17 +2,22 @@
 //! checksummed commit, fsync'd per commit) in the state directory (`/var/lib/euiccd/euiccd.redb`).
 //!
 //! It holds what must survive a power cut (ARCHITECTURE.md principle 3, "durable before acting"):
-//! - the operation **journal**: opaque records the agent writes before and after a step that changes the
-//!   eUICC or owes something to someone, in order;
-//! - the **outboxes**: results and notifications owed to an eIM or SM-DP+ (kept until the receiver
-//!   acknowledged them), and upstream events (bounded: the oldest go first);
+//! - the operation **journal**: records the agent writes before and after a step that changes the eUICC
+//!   or owes something to someone, each tagged with the eIM it concerns ([`EimJournal`] implements the
+//!   agent's [`Journal`](crate::agent::journal::Journal) on it);
+//! - the **outboxes**: eUICC Package Results owed to an eIM (the exact ESipa message, kept until the eIM
+//!   acknowledged it), and upstream events (bounded: the oldest go first). Notifications need no copy
+//!   here: they stay on the eUICC until their receiver acknowledged them;
 //! - the **poll state** per eIM, written only when it changes, so an idle poll writes nothing (flash wear).
 //!
 //! Several changes that belong together go into one transaction ([`Store::write`]): either all of them are
-//! on disk after a crash or none is. Every value is bounded on the way in.
+//! on disk after a crash or none is. Every value is bounded on the way in. Journal entries and outbox
+//! entries draw their ids from one sequence, so an entry keeps its id when it moves from one to the other.
 
+mod journal;
 mod writer;
 
+pub use journal::EimJournal;
 pub use writer::Writer;
 
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
@@ -29,9 +34,9 @@ pub const MAX_RECIPIENT: usize = 255;
 /// The event outbox keeps at most this many events; the oldest are dropped first.
 pub const MAX_EVENTS: u64 = 1000;
 
-const JOURNAL: TableDefinition<u64, &[u8]> = TableDefinition::new("journal");
+const JOURNAL: TableDefinition<u64, (&str, &[u8])> = TableDefinition::new("journal");
 const POLL_STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("poll_state");
-/// The next id of each table that hands out ids (ids are never reused, even after removals).
+/// The next id of the one sequence of journal and outbox entries (ids are never reused).
 const NEXT_ID: TableDefinition<&str, u64> = TableDefinition::new("next_id");
 
 /// A failure of the store.
@@ -62,6 +67,9 @@ pub enum StoreError {
         /// The bound.
         max: usize,
     },
+    /// A journal step names an entry that is not (or no longer) in the store.
+    #[error("store: no journal entry {0}")]
+    NoEntry(u64),
     /// A stored poll state does not decode (written by another version).
     #[error("store: poll state of {eim}: {source}")]
     BadPollState {
@@ -93,26 +101,22 @@ from_redb!(
 );
 
 /// The outboxes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outbox {
     /// eUICC Package Results (the exact ESipa message owed) for an eIM.
     Results,
-    /// Signed notifications for an eIM or SM-DP+.
-    Notifications,
     /// Upstream events (bounded by [`MAX_EVENTS`]).
     Events,
 }
 
 impl Outbox {
     /// Every outbox.
-    pub const ALL: [Outbox; 3] = [Self::Results, Self::Notifications, Self::Events];
+    pub const ALL: [Outbox; 2] = [Self::Results, Self::Events];
 
-    /// The name of its table (and of its id sequence).
+    /// The name of its table.
     fn name(self) -> &'static str {
         match self {
             Self::Results => "outbox.results",
-            Self::Notifications => "outbox.notifications",
             Self::Events => "outbox.events",
         }
     }
@@ -123,12 +127,12 @@ impl Outbox {
     }
 }
 
-/// One item owed to someone.
+/// A journal record or an item owed to someone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxEntry {
-    /// Who it is for: an eIM id or an SM-DP+ address (empty for upstream events).
+pub struct Entry {
+    /// Whom it concerns: an eIM id (empty for upstream events).
     pub recipient: String,
-    /// The exact bytes to deliver.
+    /// The record, or the exact bytes to deliver.
     pub body: Vec<u8>,
 }
 
@@ -194,40 +198,46 @@ impl Store {
     }
 
     /// The journal records, oldest first, with their ids.
-    pub fn journal(&self) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    pub fn journal(&self) -> Result<Vec<(u64, Entry)>, StoreError> {
+        self.entries(JOURNAL)
+    }
+
+    /// How many records the journal holds.
+    pub fn journal_len(&self) -> Result<u64, StoreError> {
         let tx = self.db.begin_read()?;
-        let table = tx.open_table(JOURNAL)?;
-        let mut records = Vec::new();
-        for item in table.iter()? {
-            let (id, record) = item?;
-            records.push((id.value(), record.value().to_vec()));
-        }
-        Ok(records)
+        Ok(tx.open_table(JOURNAL)?.len()?)
     }
 
     /// The entries of `outbox`, oldest first, with their ids.
-    pub fn pending(&self, outbox: Outbox) -> Result<Vec<(u64, OutboxEntry)>, StoreError> {
-        let tx = self.db.begin_read()?;
-        let table = tx.open_table(outbox.table())?;
-        let mut entries = Vec::new();
-        for item in table.iter()? {
-            let (id, value) = item?;
-            let (recipient, body) = value.value();
-            entries.push((
-                id.value(),
-                OutboxEntry {
-                    recipient: recipient.to_owned(),
-                    body: body.to_vec(),
-                },
-            ));
-        }
-        Ok(entries)
+    pub fn pending(&self, outbox: Outbox) -> Result<Vec<(u64, Entry)>, StoreError> {
+        self.entries(outbox.table())
     }
 
     /// How many entries `outbox` holds.
     pub fn len(&self, outbox: Outbox) -> Result<u64, StoreError> {
         let tx = self.db.begin_read()?;
         Ok(tx.open_table(outbox.table())?.len()?)
+    }
+
+    fn entries(
+        &self,
+        table: TableDefinition<'_, u64, (&str, &[u8])>,
+    ) -> Result<Vec<(u64, Entry)>, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(table)?;
+        let mut entries = Vec::new();
+        for item in table.iter()? {
+            let (id, value) = item?;
+            let (recipient, body) = value.value();
+            entries.push((
+                id.value(),
+                Entry {
+                    recipient: recipient.to_owned(),
+                    body: body.to_vec(),
+                },
+            ));
+        }
+        Ok(entries)
     }
 
     /// The remembered poll state of `eim`.
@@ -255,7 +265,7 @@ impl Store {
     }
 
     /// Appends `entry` to `outbox` in a transaction of its own; returns its id.
-    pub fn push(&self, outbox: Outbox, entry: &OutboxEntry) -> Result<u64, StoreError> {
+    pub fn push(&self, outbox: Outbox, entry: &Entry) -> Result<u64, StoreError> {
         self.write(|w| w.push(outbox, entry))
     }
 

@@ -1,7 +1,7 @@
 use super::*;
 
-fn entry(recipient: &str, body: &[u8]) -> OutboxEntry {
-    OutboxEntry {
+fn entry(recipient: &str, body: &[u8]) -> Entry {
+    Entry {
         recipient: recipient.into(),
         body: body.to_vec(),
     }
@@ -15,13 +15,10 @@ fn everything_survives_a_reopen() {
         let store = Store::open(&state).unwrap();
         store
             .write(|w| {
-                w.journal_append(b"step 1")?;
-                w.journal_append(b"step 2")?;
+                w.journal_append(&entry("eim-1", b"step 1"))?;
+                w.journal_append(&entry("eim-1", b"step 2"))?;
                 w.push(Outbox::Results, &entry("eim-1", b"\xBF\x50\x00"))?;
-                w.push(
-                    Outbox::Notifications,
-                    &entry("smdp.example.test", b"\xBF\x2F"),
-                )?;
+                w.push(Outbox::Events, &entry("", b"{}"))?;
                 w.set_poll_state(
                     "eim-1",
                     &PollState {
@@ -41,14 +38,18 @@ fn everything_survives_a_reopen() {
     );
     assert_eq!(
         store.journal().unwrap(),
-        [(1, b"step 1".to_vec()), (2, b"step 2".to_vec())]
+        [
+            (1, entry("eim-1", b"step 1")),
+            (2, entry("eim-1", b"step 2"))
+        ]
     );
     assert_eq!(
         store.pending(Outbox::Results).unwrap(),
-        [(1, entry("eim-1", b"\xBF\x50\x00"))]
+        [(3, entry("eim-1", b"\xBF\x50\x00"))],
+        "one id sequence for journal and outboxes"
     );
-    assert_eq!(store.len(Outbox::Notifications).unwrap(), 1);
-    assert_eq!(store.len(Outbox::Events).unwrap(), 0);
+    assert_eq!(store.len(Outbox::Events).unwrap(), 1);
+    assert_eq!(store.journal_len().unwrap(), 2);
     assert_eq!(
         store.poll_state("eim-1").unwrap(),
         Some(PollState {
@@ -74,13 +75,16 @@ fn removal_and_ids_that_are_never_reused() {
     );
     let second = store.push(Outbox::Results, &entry("e", b"2")).unwrap();
     assert!(second > first, "{second} > {first}");
-    let journal = store.write(|w| w.journal_append(b"x")).unwrap();
+    let journal = store
+        .write(|w| w.journal_append(&entry("e", b"x")))
+        .unwrap();
+    assert!(journal > second, "one sequence for journal and outboxes");
     assert!(store.write(|w| w.journal_remove(journal)).unwrap());
     assert!(store.journal().unwrap().is_empty());
-    assert_eq!(
-        store.write(|w| w.journal_append(b"y")).unwrap(),
-        journal + 1
-    );
+    let next = store
+        .write(|w| w.journal_append(&entry("e", b"y")))
+        .unwrap();
+    assert_eq!(next, journal + 1);
 }
 
 #[test]
@@ -93,10 +97,7 @@ fn a_failed_transaction_changes_nothing() {
     });
     assert!(matches!(
         result,
-        Err(StoreError::TooLarge {
-            what: "outbox body",
-            ..
-        })
+        Err(StoreError::TooLarge { what: "body", .. })
     ));
     assert_eq!(store.len(Outbox::Results).unwrap(), 0);
     assert_eq!(store.commits(), 1, "only the creation of the tables");

@@ -1,10 +1,13 @@
 //! The changes one write transaction of the store can make.
 
 use super::{
-    JOURNAL, MAX_BODY, MAX_EVENTS, MAX_RECIPIENT, NEXT_ID, Outbox, OutboxEntry, POLL_STATE,
-    PollState, StoreError,
+    Entry, JOURNAL, MAX_BODY, MAX_EVENTS, MAX_RECIPIENT, NEXT_ID, Outbox, POLL_STATE, PollState,
+    StoreError,
 };
-use redb::{ReadableTable, ReadableTableMetadata, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+
+/// The one id sequence of journal and outbox entries.
+const SEQUENCE: &str = "entries";
 
 /// The changes of one [`Store::write`](super::Store::write) transaction.
 pub struct Writer<'a> {
@@ -17,11 +20,15 @@ impl<'a> Writer<'a> {
     }
 
     /// Appends a journal record; returns its id (ids grow and are never reused).
-    pub fn journal_append(&mut self, record: &[u8]) -> Result<u64, StoreError> {
-        check_len("journal record", record.len(), MAX_BODY)?;
-        let id = self.next_id("journal")?;
-        self.tx.open_table(JOURNAL)?.insert(id, record)?;
+    pub fn journal_append(&mut self, record: &Entry) -> Result<u64, StoreError> {
+        let id = self.next_id()?;
+        self.journal_put(id, record)?;
         Ok(id)
+    }
+
+    /// Stores `record` as journal record `id` (replacing it, or moving an entry in from an outbox).
+    pub fn journal_put(&mut self, id: u64, record: &Entry) -> Result<(), StoreError> {
+        self.insert(JOURNAL, id, record)
     }
 
     /// Removes journal record `id`; returns whether it was there.
@@ -31,18 +38,22 @@ impl<'a> Writer<'a> {
 
     /// Appends `entry` to `outbox`; returns its id. The event outbox drops its oldest entries beyond
     /// [`MAX_EVENTS`].
-    pub fn push(&mut self, outbox: Outbox, entry: &OutboxEntry) -> Result<u64, StoreError> {
-        check_len("outbox body", entry.body.len(), MAX_BODY)?;
-        check_len("recipient", entry.recipient.len(), MAX_RECIPIENT)?;
-        let id = self.next_id(outbox.name())?;
-        let mut table = self.tx.open_table(outbox.table())?;
-        table.insert(id, (entry.recipient.as_str(), entry.body.as_slice()))?;
+    pub fn push(&mut self, outbox: Outbox, entry: &Entry) -> Result<u64, StoreError> {
+        let id = self.next_id()?;
+        self.put(outbox, id, entry)?;
+        Ok(id)
+    }
+
+    /// Stores `entry` in `outbox` under `id` (an id taken for a journal record moving to the outbox).
+    pub fn put(&mut self, outbox: Outbox, id: u64, entry: &Entry) -> Result<(), StoreError> {
+        self.insert(outbox.table(), id, entry)?;
         if outbox == Outbox::Events {
+            let mut table = self.tx.open_table(outbox.table())?;
             while table.len()? > MAX_EVENTS {
                 table.pop_first()?;
             }
         }
-        Ok(id)
+        Ok(())
     }
 
     /// Removes entry `id` from `outbox`; returns whether it was there.
@@ -71,11 +82,26 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Takes the next id of `name`'s sequence.
-    fn next_id(&mut self, name: &str) -> Result<u64, StoreError> {
+    /// Checks the bounds of `entry` and stores it under `id` in `table`.
+    fn insert(
+        &mut self,
+        table: TableDefinition<'_, u64, (&str, &[u8])>,
+        id: u64,
+        entry: &Entry,
+    ) -> Result<(), StoreError> {
+        check_len("body", entry.body.len(), MAX_BODY)?;
+        check_len("recipient", entry.recipient.len(), MAX_RECIPIENT)?;
+        self.tx
+            .open_table(table)?
+            .insert(id, (entry.recipient.as_str(), entry.body.as_slice()))?;
+        Ok(())
+    }
+
+    /// Takes the next id of the entry sequence.
+    fn next_id(&mut self) -> Result<u64, StoreError> {
         let mut table = self.tx.open_table(NEXT_ID)?;
-        let id = table.get(name)?.map_or(1, |v| v.value());
-        table.insert(name, id + 1)?;
+        let id = table.get(SEQUENCE)?.map_or(1, |v| v.value());
+        table.insert(SEQUENCE, id + 1)?;
         Ok(id)
     }
 }
