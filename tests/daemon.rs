@@ -37,7 +37,8 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     eim.with_eim(|e| e.associate(eid, token));
     let notify = NotifySocket::bind(&dir.0);
     let notify_path = notify.path.to_string_lossy().into_owned();
-    let toml = config(&dir.0, &card.link, &card.identity, &eim.address(), "");
+    let journald = "[log]\nformat = \"journald\"\n";
+    let toml = config(&dir.0, &card.link, &card.identity, &eim.address(), journald);
     let mut daemon = Daemon::start(
         &dir.0,
         &toml,
@@ -133,15 +134,22 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     );
 
     // SIGHUP applies a new poll interval and log level.
-    let reloaded = config(&dir.0, &card.link, &card.identity, &eim.address(), "")
-        .replace("interval_secs = 3600", "interval_secs = 600");
+    let reloaded = toml.replace("interval_secs = 3600", "interval_secs = 600");
     std::fs::write(dir.path("euiccd.toml"), reloaded).unwrap();
     daemon.signal("-HUP");
     let status = status_until(&daemon, Duration::from_secs(10), |s| {
         s["next_poll_in_secs"].as_u64().is_some_and(|n| n <= 600)
     });
     assert_eq!(status["state"], "idle");
-    assert!(daemon.log().contains("configuration reloaded"));
+    // Journald format: a syslog priority per line, no timestamp (the journal adds one).
+    assert!(
+        daemon
+            .log()
+            .lines()
+            .any(|l| l.starts_with("<6>euiccd::daemon: configuration reloaded")),
+        "{}",
+        daemon.log()
+    );
 
     // SIGTERM: STOPPING=1, exit 0, the socket is gone.
     daemon.signal("-TERM");
