@@ -4,30 +4,9 @@
 mod support;
 
 use euiccd::sim::eim::Report;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::daemon::{DISABLED, Daemon, NotifySocket, card_with_eim, config, eim_server, enable};
 use support::{Run, Scratch};
-
-/// Polls `euiccd status` until `done` holds for it; panics after `timeout`.
-fn status_until(
-    daemon: &Daemon,
-    timeout: Duration,
-    done: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let status = daemon.ctl(&["status"]).json();
-        if done(&status) {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "status never matched: {status}\n{}",
-            daemon.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
@@ -53,7 +32,7 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     }
 
     // The first poll runs at start: the eIM has nothing.
-    let status = status_until(&daemon, Duration::from_secs(30), |s| s["polls"] == 1);
+    let status = daemon.status_until(Duration::from_secs(30), |s| s["polls"] == 1);
     assert_eq!(status["eid"], eid.digits());
     assert_eq!(status["eims"][0], "eim-daemon-test");
     assert!(
@@ -90,9 +69,7 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     });
     assert_eq!(results, 1, "one package result");
     assert!(!notifications.is_empty(), "the enable's notifications");
-    let status = status_until(&daemon, Duration::from_secs(30), |s| {
-        s["profile"] == DISABLED
-    });
+    let status = daemon.status_until(Duration::from_secs(30), |s| s["profile"] == DISABLED);
     assert_eq!(status["outboxes"]["results"], 0);
 
     // An idle poll writes nothing to the store.
@@ -137,7 +114,7 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     let reloaded = toml.replace("interval_secs = 3600", "interval_secs = 600");
     std::fs::write(dir.path("euiccd.toml"), reloaded).unwrap();
     daemon.signal("-HUP");
-    let status = status_until(&daemon, Duration::from_secs(10), |s| {
+    let status = daemon.status_until(Duration::from_secs(10), |s| {
         s["next_poll_in_secs"].as_u64().is_some_and(|n| n <= 600)
     });
     assert_eq!(status["state"], "idle");
@@ -190,4 +167,78 @@ fn status_without_a_daemon_says_so() {
         Duration::from_secs(10),
     );
     run.fails(1, "is euiccd running?");
+}
+
+/// What /proc says about a process, summed over its threads.
+#[derive(Debug)]
+struct ProcStat {
+    context_switches: u64,
+    threads: usize,
+    rss_kib: u64,
+}
+
+fn proc_stat(pid: u32) -> ProcStat {
+    let field = |text: &str, name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let mut context_switches = 0;
+    let mut threads = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).expect("tasks") {
+        let status = std::fs::read_to_string(task.unwrap().path().join("status")).unwrap();
+        context_switches += field(&status, "voluntary_ctxt_switches:")
+            + field(&status, "nonvoluntary_ctxt_switches:");
+        threads += 1;
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    ProcStat {
+        context_switches,
+        threads,
+        rss_kib: field(&status, "VmRSS:"),
+    }
+}
+
+/// The idle footprint in the README: context switches (each one a wake-up) and RSS of a daemon between
+/// polls. Run with the release build:
+/// `cargo build --release && EUICCD_BIN=target/release/euiccd cargo test --test daemon -- --ignored --nocapture`
+/// (`EUICCD_IDLE_SECS`, default 60).
+#[test]
+#[ignore = "a 60 s measurement"]
+fn idle_footprint() {
+    let binary = std::env::var("EUICCD_BIN").unwrap_or_else(|_| support::EUICCD.to_owned());
+    let secs: u64 = std::env::var("EUICCD_IDLE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let dir = Scratch::new("daemon-idle");
+    let (card, eid, token) = card_with_eim(&dir.0);
+    let eim = eim_server(&card.identity);
+    eim.with_eim(|e| e.associate(eid, token));
+    let toml = config(
+        &dir.0,
+        &card.link,
+        &card.identity,
+        &eim.address(),
+        "[log]\nlevel = \"warn\"\n",
+    );
+    let daemon = Daemon::start_binary(binary.as_ref(), &dir.0, &toml, &[]);
+    daemon.status_until(Duration::from_secs(30), |s| {
+        s["polls"] == 1 && s["state"] == "idle"
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let before = proc_stat(daemon.pid());
+    std::thread::sleep(Duration::from_secs(secs));
+    let after = proc_stat(daemon.pid());
+    let wakeups = after.context_switches - before.context_switches;
+    println!(
+        "{binary}: idle {secs} s between polls: {wakeups} context switches over {} threads; RSS {} KiB",
+        after.threads, after.rss_kib
+    );
+    assert!(
+        wakeups <= secs,
+        "a busy loop: {wakeups} wake-ups in {secs} s"
+    );
 }

@@ -7,33 +7,12 @@ mod support;
 
 use euiccd::sim::eim::Report;
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::Scratch;
 use support::daemon::{DISABLED, Daemon, ENABLED, card_with_eim, config, eim_server, enable};
 
 /// The journal writes of one package: received, result owed, acknowledged, finished.
 const STEPS: u64 = 4;
-
-/// Polls `euiccd status` until `done` holds; panics after `timeout`.
-fn status_until(daemon: &Daemon, timeout: Duration, done: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let run = daemon.ctl(&["status"]);
-        if run.success() {
-            let status = run.json();
-            if done(&status) {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "status never matched: {status}\n{}",
-                daemon.log()
-            );
-        }
-        assert!(Instant::now() < deadline, "no status\n{}", daemon.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn a_daemon_killed_at_every_journal_step_finishes_the_package_after_a_restart() {
@@ -77,7 +56,7 @@ fn a_daemon_killed_at_every_journal_step_finishes_the_package_after_a_restart() 
         drop(doomed);
 
         let mut daemon = Daemon::start(&dir.0, &toml, &[]);
-        let status = status_until(&daemon, Duration::from_secs(60), |s| {
+        let status = daemon.status_until(Duration::from_secs(60), |s| {
             s["polls"].as_u64() >= Some(1) && s["state"] == "idle"
         });
         assert_eq!(status["profile"], target, "step {step}: {status}");

@@ -187,10 +187,15 @@ pub struct Daemon {
 impl Daemon {
     /// Writes `config` to `dir/euiccd.toml` and starts `euiccd run` on it with `env`.
     pub fn start(dir: &Path, config: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_binary(Path::new(EUICCD), dir, config, env)
+    }
+
+    /// [`Daemon::start`] with another build of `euiccd` (e.g. the release binary, for measurements).
+    pub fn start_binary(binary: &Path, dir: &Path, config: &str, env: &[(&str, &str)]) -> Self {
         let path = dir.join("euiccd.toml");
         std::fs::write(&path, config).expect("config");
         let log = dir.join("daemon.log");
-        let child = Command::new(EUICCD)
+        let child = Command::new(binary)
             .arg("run")
             .arg("--config")
             .arg(&path)
@@ -225,6 +230,29 @@ impl Daemon {
         all.extend_from_slice(args);
         all.extend_from_slice(&["--socket", &socket]);
         Run::finished(&all, Duration::from_secs(60))
+    }
+
+    /// Polls `euiccd status` until `done` holds for it (the socket may not be up yet); panics after
+    /// `timeout`.
+    pub fn status_until(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let run = self.ctl(&["status"]);
+            let status = run.success().then(|| run.json());
+            if let Some(status) = status.as_ref().filter(|s| done(s)) {
+                return status.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "status never matched: {status:?}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Sends `signal` (`-TERM`, `-HUP`, `-KILL`).
