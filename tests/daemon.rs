@@ -5,21 +5,17 @@ mod support;
 
 use euiccd::sim::eim::Report;
 use std::time::Duration;
-use support::daemon::{DISABLED, Daemon, NotifySocket, card_with_eim, config, eim_server, enable};
+use support::daemon::{Bench, DISABLED, Daemon, NotifySocket, enable};
 use support::{Run, Scratch};
 
 #[test]
 fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
-    let dir = Scratch::new("daemon-run");
-    let (card, eid, token) = card_with_eim(&dir.0);
-    let eim = eim_server(&card.identity);
-    eim.with_eim(|e| e.associate(eid, token));
+    let bench = Bench::new("daemon-run", None);
+    let (dir, eid, eim) = (&bench.dir, bench.eid, &bench.eim);
     let notify = NotifySocket::bind(&dir.0);
     let notify_path = notify.path.to_string_lossy().into_owned();
-    let journald = "[log]\nformat = \"journald\"\n";
-    let toml = config(&dir.0, &card.link, &card.identity, &eim.address(), journald);
-    let mut daemon = Daemon::start(
-        &dir.0,
+    let toml = bench.config("[log]\nformat = \"journald\"\n");
+    let mut daemon = bench.daemon(
         &toml,
         &[("NOTIFY_SOCKET", &notify_path), ("WATCHDOG_USEC", "400000")],
     );
@@ -213,18 +209,13 @@ fn idle_footprint() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
-    let dir = Scratch::new("daemon-idle");
-    let (card, eid, token) = card_with_eim(&dir.0);
-    let eim = eim_server(&card.identity);
-    eim.with_eim(|e| e.associate(eid, token));
-    let toml = config(
-        &dir.0,
-        &card.link,
-        &card.identity,
-        &eim.address(),
-        "[log]\nlevel = \"warn\"\n",
+    let bench = Bench::new("daemon-idle", None);
+    let toml = bench.config(
+        "[log]
+level = \"warn\"
+",
     );
-    let daemon = Daemon::start_binary(binary.as_ref(), &dir.0, &toml, &[]);
+    let daemon = Daemon::start_binary(binary.as_ref(), &bench.dir.0, &toml, &[]);
     daemon.status_until(Duration::from_secs(30), |s| {
         s["polls"] == 1 && s["state"] == "idle"
     });

@@ -2,7 +2,7 @@
 //! `euiccd run` with its configuration, and a fake systemd notification socket.
 
 use super::eim::EimServer;
-use super::{EUICCD, Run, SimServe, SimServer, wait};
+use super::{EUICCD, Run, Scratch, SimServe, SimServer, wait};
 use euicc_asn1::Eid;
 use euicc_asn1::types::sgp32::common::EnableParams;
 use euicc_asn1::types::sgp32::v1_2::{EuiccPackage, Psmo};
@@ -54,9 +54,9 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
 }
 
 /// A simulated card (state in `dir/card.json`, identity in `dir/identity`) with [`ENABLED`] enabled and
-/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`]; returns the server, its EID and the
-/// association token.
-pub fn card_with_eim(dir: &Path) -> (SimServer, Eid, Option<i64>) {
+/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`], and with a simulated SM-DP+ holding an order
+/// for `smdp_matching_id` if given; returns the server, its EID and the association token.
+pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, Eid, Option<i64>) {
     let state = dir.join("card.json");
     StateFile::new(&state)
         .save(&CardState {
@@ -64,7 +64,12 @@ pub fn card_with_eim(dir: &Path) -> (SimServer, Eid, Option<i64>) {
             ..CardState::default()
         })
         .expect("card state");
-    let server = SimServe::in_dir(dir).identity().state(&state).start();
+    let serve = SimServe::in_dir(dir).identity().state(&state);
+    let server = match smdp_matching_id {
+        Some(matching_id) => serve.smdp(matching_id),
+        None => serve,
+    }
+    .start();
     let link = server.link.to_string_lossy().into_owned();
     let public_key = server.identity.join("eim-sign.cert.pem");
     let added = Run::finished(
@@ -95,9 +100,17 @@ pub fn card_with_eim(dir: &Path) -> (SimServer, Eid, Option<i64>) {
     (server, eid, added["association_token"].as_i64())
 }
 
-/// The configuration of a daemon on `link` polling `eim_address` hourly, with its state and socket in
-/// `dir`, plus `extra` TOML appended.
-pub fn config(dir: &Path, link: &Path, identity: &Path, eim_address: &str, extra: &str) -> String {
+/// The configuration of a daemon on `card` (and its SM-DP+, if it has one) polling `eim_address` hourly,
+/// with its state and socket in `dir`, plus `extra` TOML appended.
+pub fn config(dir: &Path, card: &SimServer, eim_address: &str, extra: &str) -> String {
+    let ca = card.identity.join("ci.cert.pem");
+    let smdp = match card.smdp_address.as_str() {
+        "" => String::new(),
+        address => format!(
+            "trust_anchors = [\"{}\"]\nconnect = \"{address}\"\n",
+            ca.display()
+        ),
+    };
     format!(
         r#"[modem]
 device = "{link}"
@@ -117,16 +130,54 @@ backoff_cap_secs = 2
 
 [smdp]
 system_ca = false
-
+{smdp}
 [daemon]
 state_dir = "{state}"
 control_socket = "{socket}"
 {extra}"#,
-        link = link.display(),
-        ca = identity.join("ci.cert.pem").display(),
+        link = card.link.display(),
+        ca = ca.display(),
         state = dir.join("state").display(),
         socket = dir.join("ctl.sock").display(),
     )
+}
+
+/// A card and an eIM that know each other, in a scratch directory: what every daemon test starts from.
+pub struct Bench {
+    /// The simulated modem and card (and SM-DP+, if asked for).
+    pub card: SimServer,
+    /// The card's EID.
+    pub eid: Eid,
+    /// The simulated eIM, associated with the card.
+    pub eim: EimServer,
+    /// The scratch directory (dropped last).
+    pub dir: Scratch,
+}
+
+impl Bench {
+    /// See [`card_with_eim`] and [`eim_server`].
+    pub fn new(prefix: &str, smdp_matching_id: Option<&str>) -> Self {
+        let dir = Scratch::new(prefix);
+        let (card, eid, token) = card_with_eim(&dir.0, smdp_matching_id);
+        let eim = eim_server(&card.identity);
+        eim.with_eim(|e| e.associate(eid, token));
+        Self {
+            card,
+            eid,
+            eim,
+            dir,
+        }
+    }
+
+    /// The daemon's configuration for this bench (see [`config`]), plus `extra`.
+    pub fn config(&self, extra: &str) -> String {
+        config(&self.dir.0, &self.card, &self.eim.address(), extra)
+    }
+
+    /// Starts `euiccd run` on `config` in the bench's directory.
+    pub fn daemon(&self, config: &str, env: &[(&str, &str)]) -> Daemon {
+        Daemon::start(&self.dir.0, config, env)
+    }
 }
 
 /// A fake systemd notification socket.
