@@ -107,7 +107,8 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     );
 
     // SIGHUP applies a new poll interval and log level.
-    let reloaded = toml.replace("interval_secs = 3600", "interval_secs = 600");
+    let reloaded = toml.replace("interval_secs = 3600", "interval_secs = 600")
+        + "level = \"info,euiccd::apdu=debug\"\n";
     std::fs::write(dir.path("euiccd.toml"), reloaded).unwrap();
     daemon.signal("-HUP");
     let status = daemon.status_until(Duration::from_secs(10), |s| {
@@ -115,14 +116,14 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     });
     assert_eq!(status["state"], "idle");
     // Journald format: a syslog priority per line, no timestamp (the journal adds one).
-    assert!(
-        daemon
-            .log()
-            .lines()
-            .any(|l| l.starts_with("<6>euiccd::daemon: configuration reloaded")),
-        "{}",
-        daemon.log()
-    );
+    let reload_line =
+        |l: &str| l.starts_with("<6>euiccd::") && l.contains(": configuration reloaded");
+    assert!(daemon.log().lines().any(reload_line), "{}", daemon.log());
+    // The new level shows the APDU layer's debug lines (priority 7), and only from the reload on.
+    let debug_line = |l: &str| l.starts_with("<7>euiccd::apdu");
+    assert!(!daemon.log().lines().any(debug_line), "{}", daemon.log());
+    daemon.ctl(&["poll-now"]).json();
+    assert!(daemon.log().lines().any(debug_line), "{}", daemon.log());
 
     // SIGTERM: STOPPING=1, exit 0, the socket is gone.
     daemon.signal("-TERM");
@@ -171,6 +172,7 @@ struct ProcStat {
     context_switches: u64,
     threads: usize,
     rss_kib: u64,
+    anon_kib: u64,
 }
 
 fn proc_stat(pid: u32) -> ProcStat {
@@ -194,6 +196,7 @@ fn proc_stat(pid: u32) -> ProcStat {
         context_switches,
         threads,
         rss_kib: field(&status, "VmRSS:"),
+        anon_kib: field(&status, "RssAnon:"),
     }
 }
 
@@ -225,8 +228,9 @@ level = \"warn\"
     let after = proc_stat(daemon.pid());
     let wakeups = after.context_switches - before.context_switches;
     println!(
-        "{binary}: idle {secs} s between polls: {wakeups} context switches over {} threads; RSS {} KiB",
-        after.threads, after.rss_kib
+        "{binary}: idle {secs} s between polls: {wakeups} context switches over {} threads; RSS {} KiB \
+         ({} KiB anonymous)",
+        after.threads, after.rss_kib, after.anon_kib
     );
     assert!(
         wakeups <= secs,
