@@ -12,8 +12,10 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// How long `status` and the inspection commands wait for the daemon.
+/// How long `status` and the inspection commands wait for the daemon (it may be in a poll cycle).
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long `poll-now` waits: the longest cycle (`poll.cycle_timeout_secs`, 900 by default) and a margin.
+const POLL_NOW_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 /// Where to find the daemon.
 #[derive(Debug, Args)]
@@ -59,14 +61,14 @@ fn env(name: &str) -> Option<String> {
 
 /// `euiccd status`: the daemon's status as JSON or as a table.
 pub fn status(args: &ControlArgs, json: bool) -> Result<(), Failure> {
-    let value = ask(&args.socket()?, Request::Status)?;
+    let value = ask(&args.socket()?, Request::Status, ANSWER_TIMEOUT)?;
     let status: Status = serde_json::from_value(value)?;
     super::output::emit(&status, json)
 }
 
 /// `euiccd poll-now`: poll the eIMs now and print the outcome.
 pub fn poll_now(args: &ControlArgs, json: bool) -> Result<(), Failure> {
-    let outcome = ask(&args.socket()?, Request::PollNow)?;
+    let outcome = ask(&args.socket()?, Request::PollNow, POLL_NOW_TIMEOUT)?;
     match json {
         true => println!("{}", serde_json::json!({ "outcome": outcome })),
         false => println!("{}", outcome.as_str().unwrap_or_default()),
@@ -88,11 +90,11 @@ pub fn through_daemon(target: &TargetArgs, request: Request) -> Result<Option<Va
     if !socket.exists() {
         return Ok(None);
     }
-    ask(&socket, request).map(Some)
+    ask(&socket, request, ANSWER_TIMEOUT).map(Some)
 }
 
-fn ask(socket: &Path, request: Request) -> Result<Value, Failure> {
-    control::request(socket, request, ANSWER_TIMEOUT).map_err(|error| match error {
+fn ask(socket: &Path, request: Request, timeout: Duration) -> Result<Value, Failure> {
+    control::request(socket, request, timeout).map_err(|error| match error {
         ControlError::Io { .. } => Failure::from(anyhow!(error).context("is euiccd running?")),
         ControlError::Daemon(_) => Failure::from(anyhow!(error)),
         other => Failure {
