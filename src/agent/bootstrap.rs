@@ -31,6 +31,10 @@ pub struct InitialEim {
     /// The trust anchor of the eIM's TLS server: a public key or a certificate.
     #[serde(default)]
     pub tls_anchor: Option<KeySource>,
+    /// The eIM relays profile downloads (SGP.32 v1.2 `indirectProfileDownload`): with the download route
+    /// `auto`, triggered downloads then go through it.
+    #[serde(default)]
+    pub indirect_profile_download: bool,
 }
 
 /// Where a key or certificate comes from: a file (PEM or DER) or inline PEM text.
@@ -81,6 +85,7 @@ impl InitialEim {
             counter_value: self.counter,
             public_key: Some(self.public_key.read()?),
             tls_anchor: self.tls_anchor.as_ref().map(KeySource::read).transpose()?,
+            indirect_profile_download: self.indirect_profile_download,
             ..EimConfig::default()
         })
     }
@@ -313,6 +318,7 @@ mod tests {
             public_key: key,
             counter: None,
             tls_anchor: None,
+            indirect_profile_download: false,
         };
         let missing = initial("eim", KeySource::Path("/nonexistent/key.pem".into()));
         assert!(matches!(
@@ -369,6 +375,7 @@ mod tests {
                 public_key: KeySource::Path(dir.join("eim-sign.cert.pem")),
                 counter: Some(0),
                 tls_anchor: Some(KeySource::Path(dir.join("ci.cert.pem"))),
+                indirect_profile_download: false,
             }
         }
 

@@ -4,7 +4,8 @@
 //! The package travels to the eUICC as the bytes received and the eUICC Package Result travels to the eIM as
 //! the bytes the eUICC signed. A package the IPA cannot parse is answered with the error result
 //! `invalidPackageFormat` and never reaches the eUICC. A data request is answered with what the eUICC and
-//! the IPA report ([`ipa_data`]); a download trigger is carried out in direct mode ([`trigger`]). The
+//! the IPA report ([`ipa_data`]); a download trigger is carried out ([`trigger`]) directly or through the eIM
+//! ([`indirect`](super::indirect)). The
 //! messages are built and read by the sans-IO functions below, in the SGP.32 layout the eUICC speaks.
 //!
 //! Every step that changes the eUICC or is owed to the eIM is recorded in a [`Journal`] first, and a cycle
@@ -15,8 +16,9 @@ use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp22::{NotificationSearchCriteria, PendingNotification};
 use euicc_asn1::types::sgp32::common::{EimAcknowledgements, ProfileDownloadTriggerRequest};
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, Eid, Signed, from_ber};
+use euicc_asn1::{DecodeError, Eid, Null, Octets, Signed, from_ber};
 
+use super::indirect::DownloadRoute;
 use super::ipa_data::{self, DataAnswer, DataError, DataRequest, IpaOwnData};
 use super::journal::{Journal, JournalError, Pending, Step};
 use super::trigger::{self, TriggerResult};
@@ -24,6 +26,7 @@ use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, Version};
 use crate::remote::es9p::Es9;
 use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim, decode_answer};
+use crate::remote::esipa_es9::EsipaEs9;
 
 /// `eimPackageResultErrorCode` invalidPackageFormat: the package could not be parsed.
 pub const INVALID_PACKAGE_FORMAT: i64 = 1;
@@ -31,6 +34,18 @@ pub const INVALID_PACKAGE_FORMAT: i64 = 1;
 const NO_EIM_PACKAGE_AVAILABLE: i64 = 1;
 /// RemoveNotificationFromList nothingToDelete.
 const NOTHING_TO_DELETE: i64 = 1;
+
+/// A local change of the eUICC's state (a rollback, a fallback, an immediate enable, a reset …) the eIM is to
+/// hear of with the next poll (digest §5.2 step 3): `notifyStateChange`, with the cause and the registered
+/// network. [`poll_once`] clears it once the eIM answered that poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChange {
+    /// `StateChangeCause` (names: `v1_2::STATE_CHANGE_CAUSE`; fallback 1, local 3, immediateEnableProfile 5 …).
+    /// SGP.32 v1.0 has no cause: a v1.0 eIM hears only that the state changed.
+    pub cause: i64,
+    /// The registered PLMN (MCC and MNC, 3 bytes as in 3GPP TS 24.008), when known.
+    pub r_plmn: Option<[u8; 3]>,
+}
 
 /// What one poll cycle did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +121,7 @@ pub async fn poll_once<C: CardChannel, S: Es9>(
     own: &IpaOwnData,
     es9_for: &mut impl FnMut(&str) -> Option<S>,
     journal: &mut dyn Journal,
+    state_change: &mut Option<StateChange>,
 ) -> Result<PollOutcome, PollError> {
     let version = euicc.version().await?;
     let mut cycle = Cycle {
@@ -121,7 +137,7 @@ pub async fn poll_once<C: CardChannel, S: Es9>(
         tracing::info!(id = pending.id, "finishing an interrupted eIM package");
         cycle.finish(pending).await?;
     }
-    cycle.poll().await
+    cycle.poll(state_change).await
 }
 
 /// One cycle's context.
@@ -136,16 +152,18 @@ struct Cycle<'a, C: CardChannel, F> {
 }
 
 impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
-    /// GetEimPackage, then the package carried out and reported.
-    async fn poll(&mut self) -> Result<PollOutcome, PollError> {
-        let poll = poll_request(self.version, self.eid).to_der();
-        let answer = self
-            .esipa
-            .exchange(poll)
-            .await?
-            .ok_or(PollError::UnexpectedAnswer {
-                function: "GetEimPackage",
-            })?;
+    /// GetEimPackage (telling the eIM of `state_change`, cleared once it answered), then the package carried
+    /// out and reported.
+    async fn poll(
+        &mut self,
+        state_change: &mut Option<StateChange>,
+    ) -> Result<PollOutcome, PollError> {
+        let poll = poll_request(self.version, self.eid, state_change.as_ref()).to_der();
+        let answer = self.esipa.exchange(self.version, poll).await?;
+        *state_change = None;
+        let answer = answer.ok_or(PollError::UnexpectedAnswer {
+            function: "GetEimPackage",
+        })?;
         let package = read_package(self.version, &answer)?;
         match package {
             Package::Nothing => return Ok(PollOutcome::NoPackage),
@@ -183,16 +201,42 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
                 eid,
                 ipa_data::answer(self.euicc, &request, self.own).await?,
             )),
-            Package::Trigger(request) => Some(trigger_result(
-                eid,
-                trigger::run(self.euicc, request, self.own, self.es9_for).await?,
-            )),
+            Package::Trigger(request) => {
+                let result = match self.indirect_download().await? {
+                    true => {
+                        let transaction_id = request.eim_transaction_id.clone();
+                        let relay = EsipaEs9::new(self.esipa, version, transaction_id);
+                        let mut relay = Some(relay);
+                        trigger::run(self.euicc, request, self.own, &mut |_: &str| relay.take())
+                            .await?
+                    }
+                    false => trigger::run(self.euicc, request, self.own, self.es9_for).await?,
+                };
+                Some(trigger_result(eid, result))
+            }
         };
         message
             .map(|m| m.to_der())
             .ok_or(PollError::UnexpectedAnswer {
                 function: "GetEimPackage",
             })
+    }
+
+    /// Whether a triggered download goes through the eIM ([`DownloadRoute`]).
+    async fn indirect_download(&mut self) -> Result<bool, PollError> {
+        let route = self.own.download_route();
+        let eim = match route {
+            DownloadRoute::Auto => {
+                let configurations = self.euicc.eim_configuration().await?;
+                configurations
+                    .into_iter()
+                    .find(|c| c.eim_id == self.own.eim_id())
+            }
+            _ => None,
+        };
+        let indirect = route.indirect(eim.as_ref());
+        tracing::info!(indirect, "download trigger");
+        Ok(indirect)
     }
 
     /// ProvideEimPackageResult for the eUICC Package Result `epr`, with the pending notifications.
@@ -242,7 +286,7 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
     /// Journals `message` as owed, sends it, and removes what the eIM acknowledged.
     async fn deliver(&mut self, id: u64, message: Vec<u8>) -> Result<Vec<i64>, PollError> {
         self.journal.result_owed(id, &message)?;
-        let answer = self.esipa.exchange(message).await?;
+        let answer = self.esipa.exchange(self.version, message).await?;
         let answer = answer
             .map(|body| decode_answer(self.version, "ProvideEimPackageResult", &body))
             .transpose()?;
@@ -294,22 +338,26 @@ enum Package {
     Rejected(i64),
 }
 
-/// GetEimPackage for `eid`.
-fn poll_request(version: Version, eid: Eid) -> IpaToEim {
+/// GetEimPackage for `eid`, with `state_change` when there is one.
+fn poll_request(version: Version, eid: Eid, state_change: Option<&StateChange>) -> IpaToEim {
+    let notify_state_change = state_change.map(|_| Null);
+    let r_plmn = state_change
+        .and_then(|c| c.r_plmn)
+        .map(|p| Octets(p.to_vec()));
     match version {
         Version::V1_0 => IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::GetEimPackageRequest(
             v1_0::GetEimPackageRequest {
                 eid_value: eid,
-                notify_state_change: None,
-                r_plmn: None,
+                notify_state_change,
+                r_plmn,
             },
         )),
         Version::V1_2 => IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::GetEimPackageRequest(
             v1_2::GetEimPackageRequest {
                 eid_value: eid,
-                notify_state_change: None,
-                state_change_cause: None,
-                r_plmn: None,
+                notify_state_change,
+                state_change_cause: state_change.map(|c| c.cause),
+                r_plmn,
             },
         )),
     }
@@ -478,6 +526,28 @@ mod tests {
 
     fn eid() -> Eid {
         "89049032123451234512345678901235".parse().unwrap()
+    }
+
+    #[test]
+    fn polls_carry_the_state_change_in_each_layout() {
+        let change = StateChange {
+            cause: 1,
+            r_plmn: Some([0x62, 0xF2, 0x10]),
+        };
+        let eid_tlv = "5A1089049032123451234512345678901235";
+        let v12 = poll_request(Version::V1_2, eid(), Some(&change)).to_der();
+        assert_eq!(
+            hex::encode_upper(v12),
+            format!("BF4F1C{eid_tlv}8000810101820362F210")
+        );
+        // v1.0: no cause, and rPLMN is 81.
+        let v10 = poll_request(Version::V1_0, eid(), Some(&change)).to_der();
+        assert_eq!(
+            hex::encode_upper(v10),
+            format!("BF4F19{eid_tlv}8000810362F210")
+        );
+        let plain = poll_request(Version::V1_2, eid(), None).to_der();
+        assert_eq!(hex::encode_upper(plain), format!("BF4F12{eid_tlv}"));
     }
 
     #[test]

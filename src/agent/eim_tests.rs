@@ -1,7 +1,7 @@
 //! A poll cycle through the real code paths: [`poll_once`] ⇄ the ESipa client over HTTPS on loopback ⇄ the
 //! simulated eIM, and the ES10 client ⇄ the simulated eUICC (seeded with two profiles) in process.
 
-use euicc_asn1::types::sgp22::NotificationSearchCriteria;
+use euicc_asn1::types::sgp22::{NotificationSearchCriteria, ProfileInstallationResult};
 use euicc_asn1::types::sgp32::common::{
     AddInitialEimResult, EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest,
 };
@@ -10,9 +10,10 @@ use euicc_asn1::types::sgp32::v1_2::{
     EuiccPackage, EuiccPackageResult, IpaEuiccData, IpaEuiccDataRequest, IpaEuiccDataResponse,
     IpaEuiccDataResponseError, ProfileDownloadTriggerResultData, Psmo,
 };
-use euicc_asn1::{Eid, Iccid, Octets, from_ber};
+use euicc_asn1::{Eid, Iccid, Octets, Signed, from_ber};
 
 use super::eim::*;
+use super::indirect::DownloadRoute;
 use super::ipa_data::{self, INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
 use super::journal::{Journal, JournalError, MemoryJournal, Pending, Step};
 use super::notify::deliver_notifications;
@@ -21,16 +22,19 @@ use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{EimConfig, EimKey, Euicc, EuiccError, Version};
 use crate::remote::es9p::Es9Client;
-use crate::remote::esipa::EsipaClient;
+use crate::remote::esipa::{DEFAULT_ADMIN_PROTOCOL, EsipaBinding, EsipaClient, EsipaError};
 use crate::remote::https::{HttpOptions, Server};
+use crate::remote::tls::client_config;
 use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
-use crate::sim::eim::server::{EimHandle, start};
-use crate::sim::eim::{DataResponse, DownloadResult, Report, SimEim};
+use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use crate::sim::eim::{DataResponse, DownloadResult, Poll, Received, Report, SimEim};
 use crate::sim::euicc::eim_signed_data;
 use crate::sim::euicc::state::{CardState, Profile, StateFile};
 use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
+use crate::sim::smdp::SmdpEvent;
+use crate::sim::smdp::server::SmdpHandle;
 
 const EIM_ID: &str = "eim-agent-test";
 const ENABLED: &str = "8949449999999990015";
@@ -47,6 +51,9 @@ struct Bench {
     eim: EimHandle,
     own: IpaOwnData,
     journal: MemoryJournal,
+    state_change: Option<StateChange>,
+    /// The SM-DP+ the eIM relays indirect downloads to, when there is one.
+    smdp: Option<SmdpHandle>,
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
@@ -73,6 +80,13 @@ impl Bench {
 
     /// A card and an eIM that both speak the `version` layout.
     async fn with_version(version: Version) -> Self {
+        Self::build(version, false, None).await
+    }
+
+    /// [`Bench::with_version`]; with `relaying`, an SM-DP+ runs too (its order asks for `confirmation_code`,
+    /// if any), the eIM relays indirect downloads to it and, in v1.2, announces indirectProfileDownload in its
+    /// configuration on the card.
+    async fn build(version: Version, relaying: bool, confirmation_code: Option<&str>) -> Self {
         let eid: Eid = "89049032123451234512345678901235".parse().unwrap();
         let pki = TestPki::generate(&eid).unwrap();
         let dir = tempfile::tempdir().unwrap();
@@ -104,6 +118,7 @@ impl Bench {
                 fqdn: Some(DEFAULT_EIM_HOST.into()),
                 counter_value: Some(0),
                 public_key: Some(EimKey::PublicKey(from_ber(&spki).unwrap())),
+                indirect_profile_download: relaying && version == Version::V1_2,
                 ..EimConfig::default()
             }])
             .await
@@ -115,7 +130,16 @@ impl Bench {
 
         let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(version);
         sim_eim.associate(eid, token);
-        let eim = start(sim_eim, &pki.eim_tls, "127.0.0.1:0".parse().unwrap())
+        let smdp = match relaying {
+            true => Some(start_smdp(&pki, confirmation_code).await),
+            false => None,
+        };
+        let relay = smdp.as_ref().map(|smdp| SmdpRelay {
+            tls: client_config(&[dir.path().join("ci.cert.pem")]).unwrap(),
+            connect_override: Some(smdp.local_addr().to_string()),
+        });
+        let listen = "127.0.0.1:0".parse().unwrap();
+        let eim = start_relaying(sim_eim, &pki.eim_tls, listen, relay)
             .await
             .unwrap();
         let http = https_client(dir.path(), eim.local_addr(), HttpOptions::default().timeout);
@@ -131,6 +155,8 @@ impl Bench {
             eim,
             own: IpaOwnData::new(EIM_ID, Some("356938035643809".into())).unwrap(),
             journal: MemoryJournal::new(),
+            state_change: None,
+            smdp,
         }
     }
 
@@ -150,8 +176,20 @@ impl Bench {
             &self.own,
             es9_for,
             &mut self.journal,
+            &mut self.state_change,
         )
         .await
+    }
+
+    /// An ESipa client of the bench's eIM that sends `admin_protocol`.
+    fn esipa_client(&self, admin_protocol: &str) -> EsipaClient {
+        let http = https_client(
+            self.dir.path(),
+            self.eim.local_addr(),
+            HttpOptions::default().timeout,
+        );
+        EsipaClient::new(http, Server::parse(DEFAULT_EIM_HOST).unwrap())
+            .with_admin_protocol(admin_protocol)
     }
 
     /// One cycle with `journal` instead of the bench's own.
@@ -167,6 +205,7 @@ impl Bench {
             &self.own,
             &mut no_smdp,
             journal,
+            &mut None,
         )
         .await
     }
@@ -239,12 +278,12 @@ impl Bench {
         }
     }
 
-    /// Queues an enable package for `iccid` in the bench's layout; returns it.
-    fn queue_enable(&self, iccid: &str, transaction_id: Option<Octets>) -> Vec<u8> {
+    /// Queues an enable package for `iccid` in the bench's layout.
+    fn queue_enable(&self, iccid: &str, transaction_id: Option<Octets>) {
         self.eim.with_eim(|eim| match self.version {
             Version::V1_2 => eim.queue_package(self.eid, enable(iccid), transaction_id),
             Version::V1_0 => eim.queue_package(self.eid, enable_v1_0(iccid), transaction_id),
-        })
+        });
     }
 
     /// The v1.2 eUICC Package Results the eIM received, decoded.
@@ -273,6 +312,26 @@ fn enable_v1_0(iccid: &str) -> v1_0::EuiccPackage {
         iccid: iccid.parse().unwrap(),
         rollback_flag: None,
     })])
+}
+
+/// The transaction identifier and the installation result of a download result of either layout.
+fn installation_result(
+    result: DownloadResult,
+) -> (Option<Octets>, Signed<ProfileInstallationResult>) {
+    match result {
+        DownloadResult::V1_2(result) => match result.profile_download_trigger_result_data {
+            ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
+                (result.eim_transaction_id, pir)
+            }
+            other => panic!("{other:?}"),
+        },
+        DownloadResult::V1_0(result) => match result.profile_download_trigger_result_data {
+            v1_0::ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
+                (result.eim_transaction_id, pir)
+            }
+            other => panic!("{other:?}"),
+        },
+    }
 }
 
 /// The parts of a signed eUICC Package Result of either layout: the signed data as received, the signature,
@@ -575,20 +634,7 @@ async fn trigger_round_trip(version: Version) {
         let Report::DownloadResult(result) = bench.last_report() else {
             panic!("no download result")
         };
-        let (transaction_id, pir) = match *result {
-            DownloadResult::V1_2(result) => match result.profile_download_trigger_result_data {
-                ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
-                    (result.eim_transaction_id, pir)
-                }
-                other => panic!("{other:?}"),
-            },
-            DownloadResult::V1_0(result) => match result.profile_download_trigger_result_data {
-                v1_0::ProfileDownloadTriggerResultData::ProfileInstallationResult(pir) => {
-                    (result.eim_transaction_id, pir)
-                }
-                other => panic!("{other:?}"),
-            },
-        };
+        let (transaction_id, pir) = installation_result(*result);
         assert_eq!(transaction_id, Some(Octets(vec![0x77])));
         let pir = pir.value();
         bench.verify_euicc_signature(
@@ -844,4 +890,252 @@ fn pending_notifications_are_delivered_one_by_one() {
 #[test]
 fn v1_0_pending_notifications_are_delivered_one_by_one() {
     block_on(notifications_round_trip(Version::V1_0));
+}
+
+/// A local state change goes with the next poll the eIM answers, in the layout of `version`.
+async fn state_change_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    let change = StateChange {
+        cause: 3,
+        r_plmn: Some([0x62, 0xF2, 0x20]),
+    };
+    bench.state_change = Some(change.clone());
+    // An eIM that refuses the poll has not heard of it: it is kept.
+    let refused = bench.esipa_client("refused/v0");
+    let working = std::mem::replace(&mut bench.esipa, refused);
+    assert!(bench.poll().await.is_err());
+    assert_eq!(bench.state_change, Some(change));
+    bench.esipa = working;
+
+    assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+    assert_eq!(bench.state_change, None);
+    assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+    let polls = bench.eim.with_eim(|eim| eim.polls());
+    let [told, plain] = &polls[..] else {
+        panic!("{polls:?}")
+    };
+    let cause = match version {
+        Version::V1_2 => Some(3),
+        Version::V1_0 => None,
+    };
+    assert_eq!(
+        told,
+        &Poll {
+            eid: bench.eid,
+            notify_state_change: true,
+            state_change_cause: cause,
+            r_plmn: Some(vec![0x62, 0xF2, 0x20]),
+        }
+    );
+    assert!(!plain.notify_state_change && plain.r_plmn.is_none());
+}
+
+#[test]
+fn a_state_change_is_told_with_the_next_answered_poll() {
+    block_on(state_change_round_trip(Version::V1_2));
+}
+
+#[test]
+fn a_v1_0_state_change_is_told_with_the_next_answered_poll() {
+    block_on(state_change_round_trip(Version::V1_0));
+}
+
+/// Queues a download trigger for `matching_id` at the bench's SM-DP+ and polls once; no direct ES9+ client
+/// may be asked for.
+async fn trigger_indirectly(bench: &mut Bench, matching_id: &str) -> PollOutcome {
+    let trigger = ProfileDownloadTriggerRequest {
+        profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
+            "1${HOST}${matching_id}"
+        ))),
+        eim_transaction_id: Some(Octets(vec![0x78])),
+    };
+    bench
+        .eim
+        .with_eim(|eim| eim.queue_download_trigger(bench.eid, &trigger));
+    let mut direct = |address: &str| -> Option<Es9Client> {
+        panic!("a direct ES9+ client was asked for {address}")
+    };
+    bench.poll_with(&mut direct).await.unwrap()
+}
+
+/// An indirect download in the `version` layout: every ES9+ exchange relayed by the eIM, the profile
+/// installed, the PIR forwarded to the SM-DP+ and held by the eIM in the trigger's result.
+async fn indirect_download_round_trip(version: Version, route: DownloadRoute) {
+    let mut bench = Bench::build(version, true, None).await;
+    bench.own = bench.own.clone().with_download_route(route);
+    let outcome = trigger_indirectly(&mut bench, MATCHING_ID).await;
+    assert!(
+        matches!(outcome, PollOutcome::Executed { .. }),
+        "{outcome:?}"
+    );
+    let profiles = bench.euicc.profiles(None).await.unwrap();
+    assert!(
+        profiles
+            .iter()
+            .any(|p| p.iccid.map(|i| i.digits()).as_deref() == Some(ICCID))
+    );
+    let smdp = bench.smdp.as_ref().unwrap();
+    assert_eq!(
+        smdp.with_smdp(|s| s.order_installed(MATCHING_ID)),
+        Some(true)
+    );
+    assert_eq!(
+        bench.eim.with_eim(|eim| eim.relayed_functions().to_vec()),
+        [
+            "initiateAuthentication",
+            "authenticateClient",
+            "getBoundProfilePackage",
+            "handleNotification"
+        ]
+    );
+
+    let received = bench.eim.with_eim(|eim| eim.received().to_vec());
+    let [
+        Received {
+            report: Report::Notification(forwarded),
+            ..
+        },
+        Received {
+            report: Report::DownloadResult(result),
+            ..
+        },
+    ] = &received[..]
+    else {
+        panic!("{received:?}")
+    };
+    let (transaction_id, pir) = installation_result((**result).clone());
+    assert_eq!(transaction_id, Some(Octets(vec![0x78])));
+    assert_eq!(pir.raw(), forwarded.as_slice());
+    let pir = pir.value();
+    bench.verify_euicc_signature(
+        pir.profile_installation_result_data.raw(),
+        pir.euicc_sign_pir.as_slice(),
+    );
+    // Delivered through the eIM, so removed from the card.
+    let seq_number = pir
+        .profile_installation_result_data
+        .value()
+        .notification_metadata
+        .seq_number;
+    let left = bench.euicc.list_notifications(None).await.unwrap();
+    assert!(left.iter().all(|n| n.seq_number != seq_number), "{left:?}");
+}
+
+#[test]
+fn an_indirect_download_is_relayed_by_the_eim_when_it_announces_support() {
+    block_on(indirect_download_round_trip(
+        Version::V1_2,
+        DownloadRoute::Auto,
+    ));
+}
+
+#[test]
+fn a_v1_0_indirect_download_is_relayed_by_the_eim_when_configured() {
+    block_on(indirect_download_round_trip(
+        Version::V1_0,
+        DownloadRoute::Indirect,
+    ));
+}
+
+#[test]
+fn a_refused_indirect_download_is_cancelled_through_the_eim() {
+    block_on(async {
+        // The order asks for a confirmation code the trigger does not carry: the IPA cancels.
+        let mut bench = Bench::build(Version::V1_2, true, Some("5678")).await;
+        trigger_indirectly(&mut bench, MATCHING_ID).await;
+        let relayed = bench.eim.with_eim(|eim| eim.relayed_functions().to_vec());
+        assert_eq!(
+            relayed,
+            [
+                "initiateAuthentication",
+                "authenticateClient",
+                "cancelSession"
+            ]
+        );
+        let smdp = bench.smdp.as_ref().unwrap();
+        assert!(smdp.with_smdp(|s| {
+            s.events()
+                .iter()
+                .any(|e| matches!(e, SmdpEvent::SessionCancelled { .. }))
+        }));
+        let Report::DownloadResult(result) = bench.last_report() else {
+            panic!("no download result")
+        };
+        assert!(matches!(
+            *result,
+            DownloadResult::V1_2(r) if matches!(
+                r.profile_download_trigger_result_data,
+                ProfileDownloadTriggerResultData::ProfileDownloadError(_)
+            )
+        ));
+    });
+}
+
+/// The bench's eIM over the JSON binding instead.
+fn over_json(bench: &mut Bench) {
+    bench.esipa = bench
+        .esipa_client(DEFAULT_ADMIN_PROTOCOL)
+        .with_binding(EsipaBinding::Json);
+}
+
+#[test]
+fn a_poll_cycle_runs_over_the_json_binding() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        over_json(&mut bench);
+        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+        bench.queue_enable(DISABLED, Some(Octets(vec![0x31])));
+        let outcome = bench.poll().await.unwrap();
+        let PollOutcome::Executed { acknowledged } = outcome else {
+            panic!("{outcome:?}")
+        };
+        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+        let results = bench.received_results();
+        let [(raw, _)] = &results[..] else {
+            panic!("{results:?}")
+        };
+        let (data, signature, transaction_id, seq_number) = signed_result(Version::V1_2, raw);
+        bench.verify_euicc_signature(&eim_signed_data(&data, bench.token), &signature);
+        assert_eq!(transaction_id, Some(Octets(vec![0x31])));
+        assert!(acknowledged.contains(&seq_number));
+        assert!(bench.stored_results().await.is_empty());
+        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+        assert_eq!(bench.eim.with_eim(|eim| eim.polls().len()), 3);
+    });
+}
+
+#[test]
+fn an_indirect_download_runs_over_the_json_binding() {
+    block_on(async {
+        let mut bench = Bench::build(Version::V1_2, true, None).await;
+        over_json(&mut bench);
+        let outcome = trigger_indirectly(&mut bench, MATCHING_ID).await;
+        assert!(
+            matches!(outcome, PollOutcome::Executed { .. }),
+            "{outcome:?}"
+        );
+        let smdp = bench.smdp.as_ref().unwrap();
+        assert_eq!(
+            smdp.with_smdp(|s| s.order_installed(MATCHING_ID)),
+            Some(true)
+        );
+        let Report::DownloadResult(result) = bench.last_report() else {
+            panic!("no download result")
+        };
+        let (transaction_id, _) = installation_result(*result);
+        assert_eq!(transaction_id, Some(Octets(vec![0x78])));
+    });
+}
+
+#[test]
+fn the_json_binding_is_refused_for_v1_0() {
+    block_on(async {
+        let mut bench = Bench::with_version(Version::V1_0).await;
+        over_json(&mut bench);
+        let error = bench.poll().await.unwrap_err();
+        assert!(
+            matches!(error, PollError::Esipa(EsipaError::Json { .. })),
+            "{error}"
+        );
+    });
 }

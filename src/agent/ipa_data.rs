@@ -14,6 +14,7 @@ use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{BitString, DecodeError, Octets, Signed, from_ber};
 
 use super::download::{DownloadError, device_info};
+use super::indirect::DownloadRoute;
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, RetrievedNotifications, Version};
 
@@ -32,6 +33,7 @@ pub struct IpaOwnData {
     eim_id: String,
     imei: Option<String>,
     device_info: DeviceInfo,
+    download_route: DownloadRoute,
 }
 
 impl IpaOwnData {
@@ -42,7 +44,24 @@ impl IpaOwnData {
             eim_id: eim_id.into(),
             device_info: device_info(imei.as_deref())?,
             imei,
+            download_route: DownloadRoute::default(),
         })
+    }
+
+    /// The same IPA, downloading triggered profiles by `route`.
+    pub fn with_download_route(mut self, route: DownloadRoute) -> Self {
+        self.download_route = route;
+        self
+    }
+
+    /// The eIM this IPA serves.
+    pub fn eim_id(&self) -> &str {
+        &self.eim_id
+    }
+
+    /// How triggered downloads reach the SM-DP+.
+    pub fn download_route(&self) -> DownloadRoute {
+        self.download_route
     }
 
     /// The device's IMEI, when known.
@@ -56,10 +75,10 @@ impl IpaOwnData {
     }
 }
 
-/// The IPA's capabilities: direct profile download over HTTPS retrieval (no indirect download yet).
+/// The IPA's capabilities: direct (0) and indirect (1) profile download, over HTTPS retrieval.
 pub fn ipa_capabilities() -> IpaCapabilities {
     IpaCapabilities {
-        ipa_features: BitString::from_bits(&[0]),
+        ipa_features: BitString::from_bits(&[0, 1]),
         ipa_supported_protocols: Some(BitString::from_bits(&[0])),
     }
 }

@@ -4,6 +4,7 @@
 //! - [`bpp`]: the sans-IO split of a Bound Profile Package into LoadBoundProfilePackage segments.
 //! - [`download`]: a profile download (SGP.22 flow), generic over the eUICC channel and the ES9+ carrier.
 //! - [`eim`]: one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements).
+//! - [`indirect`]: whether a triggered download goes through the eIM or directly to the SM-DP+.
 //! - [`ipa_data`]: the answer to an IpaEuiccDataRequest, collected through ES10.
 //! - [`notify`]: pending notifications delivered to the eIM one by one (HandleNotification).
 //! - [`journal`]: the poll cycle's durable record of what is owed (trait, and an in-memory journal).
@@ -14,6 +15,7 @@ pub mod bootstrap;
 pub mod bpp;
 pub mod download;
 pub mod eim;
+pub mod indirect;
 pub mod ipa_data;
 pub mod journal;
 pub mod notify;

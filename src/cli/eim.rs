@@ -9,7 +9,9 @@ use super::target::TargetArgs;
 use super::{EXIT_FAILURE, Failure};
 use crate::agent::bootstrap::{self, BootstrapError, InitialEim, InitialEimError, KeySource};
 use crate::agent::eim::{PollError, PollOutcome, poll_once};
+use crate::agent::indirect::DownloadRoute;
 use crate::agent::ipa_data::IpaOwnData;
+use crate::agent::journal::MemoryJournal;
 use crate::apdu::Transport;
 use crate::euicc::{EimConfig, EimKey, Euicc};
 use crate::remote::esipa::EsipaClient;
@@ -78,6 +80,10 @@ pub struct PollArgs {
     /// The `X-Admin-Protocol` header sent to the eIM (default gsma/rsp/v2.1.0).
     #[arg(long, value_name = "VALUE")]
     pub admin_protocol: Option<String>,
+    /// How triggered downloads reach the SM-DP+: auto (through the eIM when its configuration announces
+    /// indirectProfileDownload), direct (ES9+ from here) or indirect (relayed by the eIM over ESipa).
+    #[arg(long, value_name = "ROUTE", default_value = "auto")]
+    pub download_route: DownloadRoute,
     /// Stop after this many polls even if packages keep coming.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub max_polls: u32,
@@ -115,6 +121,7 @@ pub fn run(target: &TargetArgs, command: EimCommand, json: bool) -> Result<(), F
                 public_key: KeySource::Path(public_key),
                 counter,
                 tls_anchor: tls_anchor.map(KeySource::Path),
+                indirect_profile_download: false,
             };
             let config = initial.to_config().map_err(|error| {
                 let option = match error {
@@ -179,8 +186,12 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
         if let Some(protocol) = &args.admin_protocol {
             esipa = esipa.with_admin_protocol(protocol.as_str());
         }
-        let own =
-            IpaOwnData::new(eim.eim_id.as_str(), args.imei.clone()).map_err(Failure::input)?;
+        let own = IpaOwnData::new(eim.eim_id.as_str(), args.imei.clone())
+            .map_err(Failure::input)?
+            .with_download_route(args.download_route);
+        // One-shot: what a failed cycle leaves is finished by the next cycle of this run.
+        let mut journal = MemoryJournal::new();
+        let mut state_change = None;
         let mut es9_for = |address: &str| args.remote.es9_client(address).ok();
         let mut report = Polled {
             eid: eid.to_string(),
@@ -188,18 +199,22 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
             polls: Vec::new(),
             error: None,
         };
-        // One-shot: the journal lasts as long as the command (an interrupted entry is retried within it).
-        let mut journal = crate::agent::journal::MemoryJournal::new();
         for number in 1..=args.max_polls {
-            let outcome = poll_once(euicc, &mut esipa, eid, &own, &mut es9_for, &mut journal).await;
+            let outcome = poll_once(
+                euicc,
+                &mut esipa,
+                eid,
+                &own,
+                &mut es9_for,
+                &mut journal,
+                &mut state_change,
+            )
+            .await;
             let view = match outcome {
                 Ok(outcome) => PollView::from(outcome),
                 Err(error) => {
                     let code = poll_exit_code(&error);
-                    report.error = Some(error.to_string());
-                    if !json {
-                        eprintln!("poll {number}: {error}");
-                    }
+                    report.error = Some(format!("poll {number}: {error}"));
                     return Ok((report, Some(code)));
                 }
             };
@@ -221,7 +236,7 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
     match error {
         None => Ok(()),
         Some(code) => Err(Failure {
-            error: anyhow!(report.error.unwrap_or_default()).context("eIM poll failed"),
+            error: anyhow!("eIM {}", report.error.unwrap_or_default()),
             code,
         }),
     }

@@ -9,6 +9,8 @@ mod card;
 mod certs;
 mod control;
 mod control_inspector;
+#[cfg(feature = "sim")]
+mod demo;
 mod download;
 mod eim;
 mod info;
@@ -21,6 +23,8 @@ mod remote;
 mod run;
 #[cfg(feature = "sim")]
 mod sim;
+#[cfg(feature = "sim")]
+mod sim_eim;
 #[cfg(feature = "sim")]
 mod sim_identity;
 pub mod target;
@@ -63,6 +67,10 @@ pub enum Command {
     /// Inspect SGP.22 / SGP.32 messages.
     #[command(subcommand)]
     Asn1(asn1::Asn1Command),
+    /// A fleet operator's day on a simulated device: the simulated modem (on a PTY), eUICC, SM-DP+ and eIM
+    /// in this process and the real agent against them; no hardware, no configuration.
+    #[cfg(feature = "sim")]
+    Demo(demo::DemoArgs),
     /// Show what the eUICC says about itself: EID, EUICCInfo1 and EUICCInfo2.
     Info,
     /// List the profiles, or enable, disable, delete or rename one (ES10c).
@@ -98,6 +106,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Asn1(cmd) => asn1::run(cmd),
+        #[cfg(feature = "sim")]
+        Command::Demo(args) => demo::run(args, cli.json),
         Command::Info => info::run(&cli.target, cli.json),
         Command::Profiles(args) => profiles::run(&cli.target, args, cli.json),
         Command::Notifications(cmd) => notifications::run(&cli.target, cmd, cli.json),

@@ -1,8 +1,10 @@
 //! `euiccd sim`: the simulated modem for tests, demos, benchmarks and users without hardware.
 
 use super::Failure;
+use super::sim_eim::{EimOptions, RelayTarget, SharedEuicc, start_eim};
 use super::target::runtime;
-use crate::sim::crypto::pki::{DEFAULT_SMDP_HOST, TestPki};
+use crate::euicc::Version;
+use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use crate::sim::euicc::{self, SimEuicc};
 use crate::sim::minimal_isdr::MinimalIsdr;
 use crate::sim::modem::quirks::QUIRKS;
@@ -12,11 +14,11 @@ use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use euicc_asn1::Eid;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// ICCID and size of the profile the simulated SM-DP+ of `sim serve` offers.
-const SMDP_ICCID: &str = "8949449999999990031";
+pub(super) const SMDP_ICCID: &str = "8949449999999990031";
 const SMDP_PACKAGE_LEN: usize = 20 * 1024;
 
 /// The `sim` subcommands.
@@ -25,7 +27,7 @@ pub enum SimCommand {
     /// Answer AT commands like a modem with an eUICC, on a pseudo-terminal linked at --pty-link.
     ///
     /// SIGUSR1 prints the link counters as a JSON line on stdout; SIGINT/SIGTERM print them and stop.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// List the quirks `serve --quirk` can switch on.
     Quirks,
     /// Mint an eUICC identity under a given EUM (e.g. the GSMA SGP.26 test EUM) for `--identity DIR`.
@@ -53,6 +55,9 @@ pub struct ServeArgs {
     /// Load the eUICC identity (certificates and key) from DIR; a test PKI is generated there if DIR holds none.
     #[arg(long, value_name = "DIR")]
     pub identity: Option<PathBuf>,
+    /// The SGP.32 version the simulated eUICC announces and speaks: v1.0 or v1.2.
+    #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = parse_version)]
+    pub sgp32: Version,
     /// Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.
     #[arg(long, value_name = "FILE")]
     pub sim_state: Option<PathBuf>,
@@ -71,6 +76,18 @@ pub struct ServeArgs {
     /// initiateAuthentication, authenticateClient, getBoundProfilePackage, handleNotification or cancelSession.
     #[arg(long = "smdp-fault", value_name = "FUNCTION=FAULT", value_parser = parse_fault)]
     pub smdp_faults: Vec<(smdp::json::Es9Function, smdp::server::Fault)>,
+    /// The simulated eIM.
+    #[command(flatten)]
+    pub eim: EimOptions,
+}
+
+/// Parses `--sgp32 v1.0|v1.2`.
+fn parse_version(text: &str) -> Result<Version, String> {
+    match text {
+        "v1.0" | "1.0" => Ok(Version::V1_0),
+        "v1.2" | "1.2" => Ok(Version::V1_2),
+        _ => Err(format!("expected v1.0 or v1.2, not {text:?}")),
+    }
 }
 
 /// Parses `--smdp-fault FUNCTION=FAULT`.
@@ -121,31 +138,63 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             );
             let confirmation_code = args.smdp_confirmation_code.clone();
             let faults = args.smdp_faults.clone();
+            let eim_options = args.eim.clone();
+            let version = args.sgp32;
             // The eUICC set-up first: it generates the test PKI in --identity when the directory is empty.
-            let (config, euicc) = server_config(args)?;
-            let smdp = match smdp_args {
-                (Some(listen), Some(dir), matching_id) => Some((
-                    listen,
-                    smdp_server(&dir, &matching_id, confirmation_code.as_deref())?,
-                )),
+            let (config, euicc) = server_config(*args)?;
+            let euicc = SharedEuicc::new(euicc);
+            let smdp = match &smdp_args {
+                (Some(listen), Some(dir), matching_id) => {
+                    let pki = TestPki::load_from(dir).map_err(|e| {
+                        Failure::input(anyhow!(
+                            "--smdp-listen needs a test PKI with SM-DP+ certificates in --identity: {e}"
+                        ))
+                    })?;
+                    let server = smdp_server(&pki, matching_id, confirmation_code.as_deref())?;
+                    Some((*listen, (server, pki.dp_tls)))
+                }
                 _ => None,
             };
             runtime()?.block_on(async {
-                // Kept alive while the modem serves; dropping it stops the SM-DP+.
-                let _smdp = match smdp {
+                // Kept alive while the modem serves; dropping them stops the servers.
+                let mut line = serde_json::Map::new();
+                let smdp_handle = match smdp {
                     Some((listen, (server, tls))) => {
                         let handle = smdp::server::start(server, &tls, listen).await?;
                         for (function, fault) in faults {
                             handle.set_fault(function, Some(fault));
                         }
-                        let line = serde_json::json!({
-                            "smdp": { "address": handle.local_addr().to_string(), "host": DEFAULT_SMDP_HOST }
-                        });
-                        println!("{line}");
+                        line.insert(
+                            "smdp".into(),
+                            serde_json::json!({ "address": handle.local_addr().to_string(), "host": DEFAULT_SMDP_HOST }),
+                        );
                         Some(handle)
                     }
                     None => None,
                 };
+                let relay = smdp_handle.as_ref().map(|smdp| RelayTarget {
+                    address: smdp.local_addr(),
+                    matching_id: &smdp_args.2,
+                });
+                let eim_handle = match &smdp_args.1 {
+                    Some(identity) => {
+                        start_eim(&eim_options, identity, version, &euicc, relay).await?
+                    }
+                    None => None,
+                };
+                if let Some(eim) = &eim_handle {
+                    line.insert(
+                        "eim".into(),
+                        serde_json::json!({
+                            "address": eim.local_addr().to_string(),
+                            "host": DEFAULT_EIM_HOST,
+                            "eimId": eim_options.eim_id,
+                        }),
+                    );
+                }
+                if !line.is_empty() {
+                    println!("{}", serde_json::Value::Object(line));
+                }
                 serve(config, euicc).await?;
                 Ok::<_, Failure>(())
             })
@@ -168,8 +217,9 @@ fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
             .ok_or_else(|| Failure::input(anyhow!("--eid takes 32 hex digits, not {hex:?}")))?,
     };
     let eid = Eid::from_bytes(eid).map_err(|e| Failure::input(anyhow!("--eid: {e}")))?;
-    let euicc = euicc::open(args.identity.as_deref(), args.sim_state.as_deref(), &eid)
+    let mut euicc = euicc::open(args.identity.as_deref(), args.sim_state.as_deref(), &eid)
         .map_err(|e| Failure::input(anyhow!(e)))?;
+    euicc.config_mut().version = args.sgp32;
     if args.baud == Some(0) {
         return Err(Failure::input(anyhow!("--baud must be above 0")));
     }
@@ -182,20 +232,16 @@ fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
     Ok((config, euicc))
 }
 
-/// The simulated SM-DP+ of `sim serve --smdp-listen`: the test PKI in `dir` (the eUICC's, so both trust the
-/// same CI) and one order for `matching_id`, needing `confirmation_code` if given.
-fn smdp_server(
-    dir: &Path,
+/// The simulated SM-DP+ of `sim serve --smdp-listen` and of `demo`: the SM-DP+ identity of the test PKI
+/// `pki` (the eUICC's, so both trust the same CI) and one order for `matching_id` (the synthetic 20 KB
+/// profile [`SMDP_ICCID`]), needing `confirmation_code` if given.
+pub(super) fn smdp_server(
+    pki: &TestPki,
     matching_id: &str,
     confirmation_code: Option<&str>,
-) -> Result<(smdp::SmdpServer, crate::sim::crypto::pki::CertAndKey), Failure> {
-    let pki = TestPki::load_from(dir).map_err(|e| {
-        Failure::input(anyhow!(
-            "--smdp-listen needs a test PKI with SM-DP+ certificates in --identity: {e}"
-        ))
-    })?;
+) -> Result<smdp::SmdpServer, Failure> {
     let mut server =
-        smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(&pki, DEFAULT_SMDP_HOST))?;
+        smdp::SmdpServer::new(smdp::SmdpIdentity::from_test_pki(pki, DEFAULT_SMDP_HOST))?;
     let metadata = smdp::ProfileMetadata {
         iccid: SMDP_ICCID.parse()?,
         service_provider_name: "euiccd simulator".into(),
@@ -209,5 +255,5 @@ fn smdp_server(
     );
     order.confirmation_code = confirmation_code.map(smdp::Secret::new);
     server.add_order(order)?;
-    Ok((server, pki.dp_tls))
+    Ok(server)
 }

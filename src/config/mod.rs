@@ -11,7 +11,9 @@ mod load;
 pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
 
 use crate::agent::bootstrap::InitialEim;
+use crate::agent::indirect::DownloadRoute;
 use crate::apdu::TransportKind;
+use crate::remote::esipa::EsipaBinding;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -83,6 +85,13 @@ pub struct EimConfig {
     /// The `X-Admin-Protocol` header.
     #[serde(default = "default_admin_protocol")]
     pub admin_protocol: String,
+    /// The ESipa binding: `asn1` (fewest bytes) or `json`.
+    #[serde(default)]
+    pub binding: Binding,
+    /// How downloads this eIM triggers reach the SM-DP+: `auto` (through the eIM when it announces
+    /// indirectProfileDownload), `direct` or `indirect`.
+    #[serde(default, deserialize_with = "from_str")]
+    pub download_route: DownloadRoute,
     /// CA certificates (PEM or DER files) that the eIM's TLS certificate chains to.
     #[serde(default)]
     pub trust_anchors: Vec<PathBuf>,
@@ -92,6 +101,26 @@ pub struct EimConfig {
     /// Deadline of one ESipa request, seconds.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
+}
+
+/// The ESipa binding setting (the configuration's spelling of [`EsipaBinding`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Binding {
+    /// `asn1`.
+    #[default]
+    Asn1,
+    /// `json`.
+    Json,
+}
+
+impl From<Binding> for EsipaBinding {
+    fn from(binding: Binding) -> Self {
+        match binding {
+            Binding::Asn1 => Self::Asn1,
+            Binding::Json => Self::Json,
+        }
+    }
 }
 
 fn default_admin_protocol() -> String {

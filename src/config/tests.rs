@@ -1,4 +1,5 @@
 use super::*;
+use crate::agent::indirect::DownloadRoute;
 
 fn no_env(_: &str) -> Option<String> {
     None
@@ -51,6 +52,8 @@ fn the_example_file_documents_the_defaults() {
     assert_eq!(eim.timeout_secs, 60);
     assert!(!eim.system_ca);
     assert_eq!(eim.connect, None);
+    assert_eq!(eim.binding, Binding::Asn1);
+    assert_eq!(eim.download_route, DownloadRoute::Auto);
     // The [initial_eim] block parses; only its example key file is missing here.
     let block = uncommented(example, "[initial_eim]");
     assert!(block.contains("public_key"), "{block}");
@@ -71,6 +74,8 @@ fn an_eim_is_read_with_its_defaults() {
             address: "eim.example.test:8443".into(),
             connect: Some("127.0.0.1:9000".into()),
             admin_protocol: "gsma/rsp/v2.1.0".into(),
+            binding: Binding::Asn1,
+            download_route: DownloadRoute::Auto,
             trust_anchors: vec!["/etc/euiccd/ca.pem".into()],
             system_ca: false,
             timeout_secs: 60,
@@ -149,6 +154,19 @@ fn eim_entries_are_checked_by_index() {
     assert!(error(&no_anchor).contains("eim[0].trust_anchors"));
     let no_id = "[[eim]]\naddress = \"eim.example.test\"\nsystem_ca = true\n";
     assert!(error(no_id).contains("id"), "{}", error(no_id));
+    let json = parse(
+        &format!("{EIM}binding = \"json\"\ndownload_route = \"indirect\"\n"),
+        no_env,
+    );
+    let eim = &json.unwrap().eim[0];
+    assert_eq!(
+        (eim.binding, eim.download_route),
+        (Binding::Json, DownloadRoute::Indirect)
+    );
+    assert!(
+        error(&format!("{EIM}download_route = \"carrier pigeon\"\n")).contains("download route")
+    );
+    assert!(error(&format!("{EIM}binding = \"xml\"\n")).contains("binding"));
     let long_timeout = format!("{EIM}timeout_secs = 601\n");
     assert!(error(&long_timeout).contains("eim[0].timeout_secs"));
 }

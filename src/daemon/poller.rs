@@ -85,6 +85,8 @@ impl Poller {
                 &link.own,
                 &mut es9_for,
                 &mut journal,
+                // No local state change is tracked yet (the connectivity observer will report them).
+                &mut None,
             )
             .await;
             let outcome = Outcome::from(&result);
@@ -147,8 +149,12 @@ fn link(eim: &EimConfig, imei: Option<String>) -> Result<EimLink, DaemonError> {
     let server = Server::parse(&eim.address).map_err(DaemonError::Address)?;
     Ok(EimLink {
         id: eim.id.clone(),
-        esipa: EsipaClient::new(http, server).with_admin_protocol(&eim.admin_protocol),
-        own: IpaOwnData::new(&eim.id, imei).map_err(DaemonError::Imei)?,
+        esipa: EsipaClient::new(http, server)
+            .with_admin_protocol(&eim.admin_protocol)
+            .with_binding(eim.binding.into()),
+        own: IpaOwnData::new(&eim.id, imei)
+            .map_err(DaemonError::Imei)?
+            .with_download_route(eim.download_route),
     })
 }
 

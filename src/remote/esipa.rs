@@ -1,4 +1,5 @@
-//! ESipa over the ASN.1 binding (developer digest §5.1): the IPA's side of the eIM interface.
+//! ESipa (developer digest §5.1): the IPA's side of the eIM interface, over the ASN.1 binding by default or
+//! the JSON binding ([`EsipaBinding`]).
 //!
 //! Every message is `POST https://<eimFqdn>/gsma/rsp2/asn1` with `Content-Type: application/x-gsma-rsp-asn1`
 //! and `X-Admin-Protocol` (a setting, [`DEFAULT_ADMIN_PROTOCOL`] by default). The body is the DER of one
@@ -14,6 +15,7 @@
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{DecodeError, from_ber, to_der};
 
+use super::esipa_json::{self, JsonError};
 use super::https::{HttpError, HttpResponse, HttpsClient, Server};
 use crate::euicc::Version;
 
@@ -25,6 +27,16 @@ pub const PATH: &str = "/gsma/rsp2/asn1";
 
 /// The content type of requests and answers.
 pub const CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
+
+/// How ESipa messages travel: one setting per eIM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EsipaBinding {
+    /// The ASN.1 binding: the DER of each message (fewest bytes on a metered link).
+    #[default]
+    Asn1,
+    /// The JSON binding ([`esipa_json`](super::esipa_json); SGP.32 v1.1 and later, so v1.2 layout only).
+    Json,
+}
 
 /// A message to the eIM, in the layout of one SGP.32 version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +62,14 @@ impl IpaToEim {
             Self::V1_0(message) => to_der(message),
             Self::V1_2(message) => to_der(message),
         }
+    }
+
+    /// Reads a message of the `version` layout (e.g. one a journal kept).
+    pub fn decode(version: Version, der: &[u8]) -> Result<Self, DecodeError> {
+        Ok(match version {
+            Version::V1_0 => Self::V1_0(from_ber(der)?),
+            Version::V1_2 => Self::V1_2(from_ber(der)?),
+        })
     }
 }
 
@@ -98,6 +118,15 @@ pub enum EsipaError {
         /// The ESipa function.
         function: &'static str,
     },
+    /// A JSON body could not be made or read (JSON binding).
+    #[error("ESipa {function}: {source}")]
+    Json {
+        /// The ESipa function.
+        function: &'static str,
+        /// What is wrong.
+        #[source]
+        source: JsonError,
+    },
     /// The answer is not an `EsipaMessageFromEimToIpa` of the version spoken.
     #[error("ESipa {function}: undecodable answer: {source}")]
     Undecodable {
@@ -115,6 +144,7 @@ pub struct EsipaClient {
     http: HttpsClient,
     server: Server,
     admin_protocol: String,
+    binding: EsipaBinding,
 }
 
 impl EsipaClient {
@@ -124,7 +154,14 @@ impl EsipaClient {
             http,
             server,
             admin_protocol: DEFAULT_ADMIN_PROTOCOL.to_owned(),
+            binding: EsipaBinding::Asn1,
         }
+    }
+
+    /// Speaks `binding` instead of the ASN.1 binding.
+    pub fn with_binding(mut self, binding: EsipaBinding) -> Self {
+        self.binding = binding;
+        self
     }
 
     /// Sends `protocol` as `X-Admin-Protocol` instead (e.g. `gsma/rsp/v1.3.0` for newer eIMs).
@@ -138,35 +175,94 @@ impl EsipaClient {
     pub async fn send(&mut self, message: &IpaToEim) -> Result<Option<EimToIpa>, EsipaError> {
         let body = message.to_der();
         let function = function_name(&body);
-        self.exchange(body)
+        self.exchange(message.version(), body)
             .await?
             .map(|answer| decode_answer(message.version(), function, &answer))
             .transpose()
     }
 
-    /// Sends `body`, the exact DER of one ESipa message (e.g. one a journal kept), and returns the answer body
-    /// as received, after the status and empty-body rules; `None` is an empty answer to HandleNotification.
-    pub async fn exchange(&mut self, body: Vec<u8>) -> Result<Option<Vec<u8>>, EsipaError> {
+    /// Sends `body`, the exact DER of one ESipa message of the `version` layout (e.g. one a journal kept),
+    /// and returns the answer as the DER of one message, after the status and empty-body rules; `None` is an
+    /// empty answer to HandleNotification. Over the ASN.1 binding both travel as they are; over the JSON
+    /// binding they are converted at this edge.
+    pub async fn exchange(
+        &mut self,
+        version: Version,
+        body: Vec<u8>,
+    ) -> Result<Option<Vec<u8>>, EsipaError> {
         let function = function_name(&body);
         tracing::debug!(function, len = body.len(), "ESipa request");
+        let answer = match self.binding {
+            EsipaBinding::Asn1 => {
+                let response = self.post(function, PATH, CONTENT_TYPE, body).await?;
+                check_answer(function, response)?
+            }
+            EsipaBinding::Json => self.exchange_json(version, function, &body).await?,
+        };
+        tracing::debug!(
+            function,
+            len = answer.as_ref().map(Vec::len),
+            "ESipa answer"
+        );
+        Ok(answer)
+    }
+
+    /// [`EsipaClient::exchange`] over the JSON binding.
+    async fn exchange_json(
+        &mut self,
+        version: Version,
+        function: &'static str,
+        der: &[u8],
+    ) -> Result<Option<Vec<u8>>, EsipaError> {
+        let json = |source| EsipaError::Json { function, source };
+        let message = match IpaToEim::decode(version, der) {
+            Ok(IpaToEim::V1_2(message)) => message,
+            Ok(IpaToEim::V1_0(_)) => {
+                return Err(json(JsonError {
+                    function: "any",
+                    detail: "SGP.32 v1.0 has no JSON binding".into(),
+                }));
+            }
+            Err(source) => return Err(EsipaError::Undecodable { function, source }),
+        };
+        let (name, value) = esipa_json::encode_request(&message).map_err(json)?;
+        let path = format!("{}{name}", esipa_json::PATH_PREFIX);
         let response = self
-            .http
+            .post(
+                function,
+                &path,
+                esipa_json::CONTENT_TYPE,
+                value.to_string().into_bytes(),
+            )
+            .await?;
+        if !matches!(response.status, 200 | 204) {
+            return Err(EsipaError::HttpStatus {
+                function,
+                status: response.status,
+            });
+        }
+        let answer = esipa_json::decode_answer(name, &response.body).map_err(json)?;
+        Ok(answer.map(|message| to_der(&message)))
+    }
+
+    /// One POST to the eIM.
+    async fn post(
+        &mut self,
+        function: &'static str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<HttpResponse, EsipaError> {
+        self.http
             .post(
                 &self.server,
-                PATH,
-                CONTENT_TYPE,
+                path,
+                content_type,
                 &[("x-admin-protocol", &self.admin_protocol)],
                 body,
             )
             .await
-            .map_err(|source| EsipaError::Http { function, source })?;
-        tracing::debug!(
-            function,
-            status = response.status,
-            len = response.body.len(),
-            "ESipa answer"
-        );
-        check_answer(function, response)
+            .map_err(|source| EsipaError::Http { function, source })
     }
 }
 

@@ -4,8 +4,12 @@
 //! - [`https`]: one keep-alive HTTP/1.1 connection over TLS, bounded bodies, per-request timeouts.
 //! - [`es9p`]: the ES9+ JSON binding towards an SM-DP+ (typed functions, status codes with readable text).
 //! - [`esipa`]: ESipa over the ASN.1 binding towards an eIM (SGP.32 v1.0 and v1.2 layouts).
+//! - [`esipa_json`]: the ESipa JSON binding's bodies, converted to and from the ASN.1 messages.
+//! - [`esipa_es9`]: the ES9+ functions of a download relayed by the eIM over ESipa (indirect download).
 
 pub mod es9p;
 pub mod esipa;
+pub mod esipa_es9;
+pub mod esipa_json;
 pub mod https;
 pub mod tls;

@@ -25,7 +25,7 @@ pub const DISABLED: &str = "8949449999999990023";
 /// TLS certificate for `eim.example.test`.
 pub fn eim_server(identity: &Path) -> EimServer {
     let pki = TestPki::load_from(identity).expect("test PKI");
-    EimServer::start(SimEim::new(EIM_ID, pki.eim_sign.key.clone()), &pki.eim_tls)
+    EimServer::start(SimEim::new(EIM_ID, pki.eim_sign.key.clone()), &pki.eim_tls, None)
 }
 
 /// An enable package for `iccid`.

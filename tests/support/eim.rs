@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use euiccd::sim::crypto::pki::CertAndKey;
 use euiccd::sim::eim::SimEim;
-use euiccd::sim::eim::server::{EimHandle, start};
+use euiccd::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
 use tokio::sync::oneshot;
 
 /// The simulated eIM over HTTPS on 127.0.0.1, served by a runtime on its own thread (the test thread blocks
@@ -19,8 +19,9 @@ pub struct EimServer {
 }
 
 impl EimServer {
-    /// Serves `eim` with the TLS certificate and key `tls` on a free loopback port.
-    pub fn start(eim: SimEim, tls: &CertAndKey) -> Self {
+    /// Serves `eim` with the TLS certificate and key `tls` on a free loopback port, relaying indirect
+    /// downloads through `relay` if given.
+    pub fn start(eim: SimEim, tls: &CertAndKey, relay: Option<SmdpRelay>) -> Self {
         let tls = tls.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let (started, handle) = std::sync::mpsc::channel();
@@ -30,7 +31,8 @@ impl EimServer {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let handle = start(eim, &tls, "127.0.0.1:0".parse().expect("address")).await;
+                let listen = "127.0.0.1:0".parse().expect("address");
+                let handle = start_relaying(eim, &tls, listen, relay).await;
                 let _ = started.send(handle.expect("the eIM starts"));
                 let _ = stopped.await;
             });

@@ -263,6 +263,7 @@ impl<'a> SimServe<'a> {
             link,
             identity,
             smdp_address: String::new(),
+            eim_address: String::new(),
             log,
             output: all_output,
             _scratch: self.scratch,
@@ -275,6 +276,10 @@ impl<'a> SimServe<'a> {
             server.smdp_address = value["smdp"]["address"]
                 .as_str()
                 .expect("address")
+                .to_owned();
+            server.eim_address = value["eim"]["address"]
+                .as_str()
+                .unwrap_or_default()
                 .to_owned();
         }
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -299,6 +304,8 @@ pub struct SimServer {
     pub identity: PathBuf,
     /// Where the SM-DP+ listens (empty without one).
     pub smdp_address: String,
+    /// Where `sim serve`'s own eIM listens (`--eim-listen`, printed on the SM-DP+'s line; empty without).
+    pub eim_address: String,
     log: PathBuf,
     /// Everything the server printed on stdout, once it exits.
     output: Receiver<String>,

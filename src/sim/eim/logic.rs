@@ -5,6 +5,10 @@
 //! DER of `euiccPackageSigned` and the association token. [`SimEim::handle`] takes one ESipa request body
 //! and the connection it came on, and returns the answer body.
 //!
+//! An indirect download is relayed to the SM-DP+ ([`relay`](super::relay)): [`SimEim::handle`] asks for the ES9+
+//! call ([`Action::Relay`]), the server makes it, and [`SimEim::relayed`] turns the SM-DP+'s answer into the
+//! ESipa answer, remembering the session's SM-DP+ for the calls that follow and for the PIR it forwards.
+//!
 //! v1.0 results carry no EID: like onomondo-eim, the eIM ties them to the EID that polled on the same
 //! connection (a v1.2 result may name its EID, and otherwise is tied the same way).
 
@@ -17,7 +21,9 @@ use euicc_asn1::types::sgp32::common::{
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{Asn1, DecodeError, Eid, Octets, Signed, Tag, Writer, from_ber, to_der};
 
+use super::relay::{self, Es9Call, Es9Reply, RelayRequest};
 use crate::euicc::Version;
+use crate::remote::es9p::Es9Error;
 use crate::remote::esipa::function_name;
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::euicc::eim_signed_data;
@@ -31,6 +37,21 @@ const EID_NOT_FOUND: i64 = 2;
 const UNDEFINED_ERROR: i64 = 127;
 /// Connections whose polling EID is remembered; the oldest is forgotten first.
 const MAX_CONNECTIONS: usize = 256;
+/// Polls remembered for [`SimEim::polls`]; the oldest is forgotten first.
+const MAX_POLLS: usize = 1024;
+
+/// A GetEimPackage as the eIM received it, with what it said about the eUICC's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Poll {
+    /// The polling eUICC.
+    pub eid: Eid,
+    /// `notifyStateChange` was present.
+    pub notify_state_change: bool,
+    /// `stateChangeCause` (v1.2 only).
+    pub state_change_cause: Option<i64>,
+    /// `rPLMN`.
+    pub r_plmn: Option<Vec<u8>>,
+}
 
 /// The answer to an IpaEuiccDataRequest, in the layout it came in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,14 +174,27 @@ pub enum BadRequest {
     /// A HandleNotification refused on purpose ([`SimEim::refuse_next_notifications`]).
     #[error("notification refused")]
     Refused,
+    /// A JSON body that is not the function's message.
+    #[error(transparent)]
+    Json(#[from] crate::remote::esipa_json::JsonError),
     /// An ESipa function this eIM does not serve.
     #[error("ESipa function not served: {0}")]
     Unsupported(&'static str),
 }
 
+/// What the eIM does with a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Answer with this body (`None`: an empty answer).
+    Answer(Option<Vec<u8>>),
+    /// Make this ES9+ call to the SM-DP+ first (indirect download, a forwarded notification), then answer
+    /// with what [`SimEim::relayed`] returns.
+    Relay(Es9Call),
+}
+
 /// One decoded request, whatever its layout.
 enum Request {
-    Poll(Eid),
+    Poll(Poll),
     /// A ProvideEimPackageResult (`answered`) or one sent as a HandleNotification (answered empty).
     Result {
         eid: Option<Eid>,
@@ -168,6 +202,7 @@ enum Request {
         answered: bool,
     },
     Notification(Box<Signed<PendingNotification>>),
+    Relay(RelayRequest),
     Unsupported(&'static str),
 }
 
@@ -179,6 +214,10 @@ pub struct SimEim {
     devices: HashMap<Eid, Device>,
     connections: VecDeque<(ConnectionId, Eid)>,
     received: Vec<Received>,
+    polls: VecDeque<Poll>,
+    default_smdp: Option<String>,
+    sessions: VecDeque<(Vec<u8>, String)>,
+    relayed: Vec<&'static str>,
     acknowledge_notifications: bool,
     refuse_notifications: usize,
 }
@@ -204,9 +243,23 @@ impl SimEim {
             devices: HashMap::new(),
             connections: VecDeque::new(),
             received: Vec::new(),
+            polls: VecDeque::new(),
+            default_smdp: None,
+            sessions: VecDeque::new(),
+            relayed: Vec::new(),
             acknowledge_notifications: true,
             refuse_notifications: 0,
         }
+    }
+
+    /// The SM-DP+ an InitiateAuthentication that names none is relayed to.
+    pub fn set_default_smdp(&mut self, address: impl Into<String>) {
+        self.default_smdp = Some(address.into());
+    }
+
+    /// The ES9+ functions relayed for indirect downloads so far, oldest first.
+    pub fn relayed_functions(&self) -> &[&'static str] {
+        &self.relayed
     }
 
     /// Refuses (HTTP 400) the next `count` HandleNotification requests, as an eIM that fails would.
@@ -290,18 +343,22 @@ impl SimEim {
         self.devices.get(eid).map_or(0, |d| d.queue.len())
     }
 
+    /// The last polls received, oldest first.
+    pub fn polls(&self) -> Vec<Poll> {
+        self.polls.iter().cloned().collect()
+    }
+
     /// Everything the IPA reported, oldest first.
     pub fn received(&self) -> &[Received] {
         &self.received
     }
 
-    /// Answers one ESipa request body that came on `connection`. `None` is an empty answer
-    /// (HandleNotification).
+    /// Answers one ESipa request body that came on `connection`, or asks for an ES9+ call first.
     pub fn handle(
         &mut self,
         connection: ConnectionId,
         request: &[u8],
-    ) -> Result<Option<Vec<u8>>, BadRequest> {
+    ) -> Result<Action, BadRequest> {
         let decoded = match self.version {
             Version::V1_2 => read_v1_2(request),
             Version::V1_0 => read_v1_0(request),
@@ -311,9 +368,14 @@ impl SimEim {
             source,
         })?;
         match decoded {
-            Request::Poll(eid) => {
+            Request::Poll(poll) => {
+                let eid = poll.eid;
                 self.remember(connection, eid);
-                Ok(Some(self.next_package(&eid)))
+                if self.polls.len() == MAX_POLLS {
+                    self.polls.pop_front();
+                }
+                self.polls.push_back(poll);
+                Ok(Action::Answer(Some(self.next_package(&eid))))
             }
             Request::Result {
                 eid,
@@ -322,7 +384,7 @@ impl SimEim {
             } => {
                 let eid = eid.or_else(|| self.polled_on(connection));
                 let answer = self.store(eid, reports)?;
-                Ok(answered.then_some(answer))
+                Ok(Action::Answer(answered.then_some(answer)))
             }
             Request::Notification(_) if self.refuse_notifications > 0 => {
                 self.refuse_notifications -= 1;
@@ -331,10 +393,77 @@ impl SimEim {
             Request::Notification(notification) => {
                 let eid = self.polled_on(connection);
                 self.keep(eid, notification_report(&notification));
-                Ok(None)
+                // A notification for an SM-DP+ this eIM relayed a download to goes on to it.
+                let address = notification
+                    .value()
+                    .metadata()
+                    .map(|m| m.notification_address.clone())
+                    .filter(|a| self.sessions.iter().any(|(_, smdp)| smdp == a));
+                Ok(match address {
+                    Some(smdp_address) => Action::Relay(Es9Call::HandleNotification {
+                        smdp_address,
+                        notification: notification.raw().to_vec(),
+                    }),
+                    None => Action::Answer(None),
+                })
             }
+            Request::Relay(relay) => Ok(self.relay(relay)),
             Request::Unsupported(function) => Err(BadRequest::Unsupported(function)),
         }
+    }
+
+    /// The ES9+ call for a relay request, or the answer when there is none to make.
+    fn relay(&mut self, request: RelayRequest) -> Action {
+        match request {
+            RelayRequest::Initiate {
+                smdp_address,
+                euicc_challenge,
+                euicc_info1,
+            } => {
+                let smdp_address = smdp_address.or_else(|| self.default_smdp.clone());
+                match (smdp_address, euicc_info1) {
+                    (Some(smdp_address), Some(euicc_info1)) => {
+                        Action::Relay(Es9Call::InitiateAuthentication {
+                            smdp_address,
+                            euicc_challenge,
+                            euicc_info1,
+                        })
+                    }
+                    (address, _) => Action::Answer(Some(relay::cannot_initiate(
+                        self.version,
+                        address.is_some(),
+                    ))),
+                }
+            }
+            RelayRequest::InSession(call) => {
+                let smdp = self
+                    .sessions
+                    .iter()
+                    .find_map(|(t, smdp)| (*t == call.transaction_id).then(|| smdp.clone()));
+                match smdp {
+                    Some(smdp_address) => Action::Relay(call.to(smdp_address)),
+                    None => Action::Answer(Some(call.unknown_session(self.version))),
+                }
+            }
+        }
+    }
+
+    /// The answer to a request after its ES9+ call was made (`None`: an empty answer). A session the SM-DP+
+    /// opened is remembered for the calls that follow.
+    pub fn relayed(
+        &mut self,
+        call: &Es9Call,
+        reply: Result<Es9Reply, Es9Error>,
+    ) -> Option<Vec<u8>> {
+        self.relayed.push(call.function());
+        if let Ok(Es9Reply::Initiated(ok)) = &reply {
+            if self.sessions.len() == MAX_CONNECTIONS {
+                self.sessions.pop_front();
+            }
+            self.sessions
+                .push_back((ok.transaction_id.0.clone(), call.smdp_address().to_owned()));
+        }
+        relay::answer(self.version, call, reply)
     }
 
     /// Remembers that `eid` polled on `connection`.
@@ -446,8 +575,17 @@ fn notification_report(notification: &Signed<PendingNotification>) -> (Report, O
 /// Reads a v1.2 request.
 fn read_v1_2(request: &[u8]) -> Result<Request, DecodeError> {
     use v1_2::EsipaMessageFromIpaToEim as M;
-    Ok(match from_ber::<M>(request)? {
-        M::GetEimPackageRequest(poll) => Request::Poll(poll.eid_value),
+    let message = from_ber::<M>(request)?;
+    if let Some(relay) = relay::read_v1_2(&message) {
+        return Ok(Request::Relay(relay));
+    }
+    Ok(match message {
+        M::GetEimPackageRequest(poll) => Request::Poll(Poll {
+            eid: poll.eid_value,
+            notify_state_change: poll.notify_state_change.is_some(),
+            state_change_cause: poll.state_change_cause,
+            r_plmn: poll.r_plmn.map(|p| p.0),
+        }),
         M::ProvideEimPackageResult(result) => Request::Result {
             eid: result.eid_value,
             reports: reports_v1_2(result.eim_package_result),
@@ -470,8 +608,17 @@ fn read_v1_2(request: &[u8]) -> Result<Request, DecodeError> {
 /// Reads a v1.0 request.
 fn read_v1_0(request: &[u8]) -> Result<Request, DecodeError> {
     use v1_0::EsipaMessageFromIpaToEim as M;
-    Ok(match from_ber::<M>(request)? {
-        M::GetEimPackageRequest(poll) => Request::Poll(poll.eid_value),
+    let message = from_ber::<M>(request)?;
+    if let Some(relay) = relay::read_v1_0(&message) {
+        return Ok(Request::Relay(relay));
+    }
+    Ok(match message {
+        M::GetEimPackageRequest(poll) => Request::Poll(Poll {
+            eid: poll.eid_value,
+            notify_state_change: poll.notify_state_change.is_some(),
+            state_change_cause: None,
+            r_plmn: poll.r_plmn.map(|p| p.0),
+        }),
         M::ProvideEimPackageResult(result) => Request::Result {
             eid: None,
             reports: reports_v1_0(result),

@@ -2,14 +2,17 @@
 //! v1.0 or v1.2 layout) over HTTPS on loopback.
 //!
 //! - [`logic`]: the sans-IO eIM: package queues per EID, stored results, acknowledgements.
+//! - [`relay`]: ESipa requests of an indirect download as ES9+ calls to the SM-DP+, and back.
 //! - [`server`]: the HTTPS listener (the shared [`https_server`](crate::sim::https_server) plumbing).
 
 pub mod logic;
+pub mod relay;
 pub mod server;
 
 #[cfg(test)]
 mod tests;
 
 pub use logic::{
-    BadRequest, DataResponse, DownloadResult, PackageContent, Received, Report, SimEim,
+    Action, BadRequest, DataResponse, DownloadResult, PackageContent, Poll, Received, Report,
+    SimEim,
 };

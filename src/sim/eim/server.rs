@@ -1,7 +1,9 @@
-//! The eIM's HTTPS server for the ESipa ASN.1 binding: `POST /gsma/rsp2/asn1` with
-//! `Content-Type: application/x-gsma-rsp-asn1` and an `X-Admin-Protocol: gsma/rsp/v…` header, a DER body of at
-//! most [`MAX_BODY_LEN`] bytes. Like onomondo-eim it answers 415 to another content type and 400 to a
-//! missing protocol header or an unreadable message.
+//! The eIM's HTTPS server. ASN.1 binding: `POST /gsma/rsp2/asn1` with `Content-Type:
+//! application/x-gsma-rsp-asn1`; JSON binding (v1.2 eIMs only, [`esipa_json`]): `POST
+//! /gsma/rsp2/esipa/<function>` with `application/json`. Both need an `X-Admin-Protocol: gsma/rsp/v…` header
+//! and a body of at most [`MAX_BODY_LEN`] bytes. Like onomondo-eim it answers 415 to another content type and
+//! 400 to a missing protocol header or an unreadable message. Started with an [`SmdpRelay`], it relays indirect
+//! downloads to the SM-DP+ with the ES9+ client, as a real eIM does.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -11,12 +13,18 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
-use super::logic::SimEim;
-use crate::remote::esipa;
+use super::logic::{Action, BadRequest, SimEim};
+use super::relay::{self, Es9Call, Es9Reply};
+use crate::euicc::Version;
+use crate::remote::es9p::{Es9Client, Es9Error};
+use crate::remote::https::{HttpOptions, HttpsClient, Server};
+use crate::remote::{esipa, esipa_json};
 use crate::sim::crypto::pki::CertAndKey;
 use crate::sim::https_server::{
     self, ConnectionId, Listening, ServeError, admin_protocol_starts_with, lock, read_body,
 };
+use euicc_asn1::types::sgp32::v1_2;
+use euicc_asn1::{from_ber, to_der};
 
 /// Largest request body accepted; larger ones get HTTP 413.
 pub const MAX_BODY_LEN: usize = 64 * 1024;
@@ -24,6 +32,33 @@ pub const MAX_BODY_LEN: usize = 64 * 1024;
 /// The `X-Admin-Protocol` value sent, and the prefix required of requests.
 pub const ADMIN_PROTOCOL: &str = esipa::DEFAULT_ADMIN_PROTOCOL;
 const ADMIN_PROTOCOL_PREFIX: &str = "gsma/rsp/v";
+
+/// Where the eIM relays indirect downloads: the SM-DP+s are reached with this TLS trust, and optionally all
+/// at one address whatever their name (loopback tests).
+#[derive(Debug, Clone)]
+pub struct SmdpRelay {
+    /// Trust anchors for the SM-DP+s' TLS certificates.
+    pub tls: Arc<rustls::ClientConfig>,
+    /// Connect here (`HOST:PORT`) instead of the SM-DP+'s own address.
+    pub connect_override: Option<String>,
+}
+
+impl SmdpRelay {
+    /// Makes `call` with a fresh ES9+ client of its SM-DP+.
+    async fn call(&self, call: &Es9Call) -> Result<Es9Reply, Es9Error> {
+        let function = call.function();
+        let smdp = Server::parse(call.smdp_address())
+            .map_err(|source| Es9Error::Http { function, source })?;
+        let http = HttpsClient::new(
+            Arc::clone(&self.tls),
+            HttpOptions {
+                connect_override: self.connect_override.clone(),
+                ..HttpOptions::default()
+            },
+        );
+        relay::execute(call, &mut Es9Client::new(http, smdp)).await
+    }
+}
 
 /// A running eIM server. Dropping it stops the listener and every connection.
 #[derive(Debug)]
@@ -44,34 +79,61 @@ impl EimHandle {
     }
 }
 
-/// Starts serving `eim` on `listen` (e.g. `127.0.0.1:0`) with the TLS certificate and key `tls`. Must be
-/// called inside a tokio runtime.
+/// Starts serving `eim` on `listen` (e.g. `127.0.0.1:0`) with the TLS certificate and key `tls`, without
+/// relaying indirect downloads. Must be called inside a tokio runtime.
 pub async fn start(
     eim: SimEim,
     tls: &CertAndKey,
     listen: SocketAddr,
 ) -> Result<EimHandle, ServeError> {
+    start_relaying(eim, tls, listen, None).await
+}
+
+/// [`start`], relaying indirect downloads to the SM-DP+s through `relay`.
+pub async fn start_relaying(
+    eim: SimEim,
+    tls: &CertAndKey,
+    listen: SocketAddr,
+    relay: Option<SmdpRelay>,
+) -> Result<EimHandle, ServeError> {
     let eim = Arc::new(Mutex::new(eim));
     let state = Arc::clone(&eim);
+    let relay = Arc::new(relay);
     let listening = https_server::serve("eIM", tls, listen, move |request| {
         let eim = Arc::clone(&state);
-        async move { respond(request, &eim).await }
+        let relay = Arc::clone(&relay);
+        async move { respond(request, &eim, relay.as_ref().as_ref()).await }
     })
     .await?;
     Ok(EimHandle { listening, eim })
 }
 
-async fn respond(request: Request<Incoming>, eim: &Mutex<SimEim>) -> Response<Full<Bytes>> {
+async fn respond(
+    request: Request<Incoming>,
+    eim: &Mutex<SimEim>,
+    relay: Option<&SmdpRelay>,
+) -> Response<Full<Bytes>> {
     if request.method() != Method::POST {
         return empty(StatusCode::METHOD_NOT_ALLOWED);
     }
-    if request.uri().path() != esipa::PATH {
+    let path = request.uri().path();
+    let (binding, content_type) = if path == esipa::PATH {
+        (Binding::Asn1, esipa::CONTENT_TYPE)
+    } else if let Some(function) = path.strip_prefix(esipa_json::PATH_PREFIX) {
+        match esipa_json::FUNCTIONS.iter().find(|&&f| f == function) {
+            Some(&function) => (Binding::Json(function), esipa_json::CONTENT_TYPE),
+            None => return empty(StatusCode::NOT_FOUND),
+        }
+    } else {
         return empty(StatusCode::NOT_FOUND);
-    }
+    };
+    // The media type must match; parameters (`;charset=…`) are not compared.
+    let media_type = |value: &str| value.split(';').next().unwrap_or("").trim().to_owned();
     let content_type_ok = request
         .headers()
         .get(CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes() == esipa::CONTENT_TYPE.as_bytes());
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| media_type(value) == media_type(content_type));
     if !content_type_ok {
         return empty(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     }
@@ -84,14 +146,17 @@ async fn respond(request: Request<Incoming>, eim: &Mutex<SimEim>) -> Response<Fu
     let Some(body) = read_body(request.into_body(), MAX_BODY_LEN).await else {
         return empty(StatusCode::PAYLOAD_TOO_LARGE);
     };
-    let answer = lock(eim).handle(connection, &body);
+    let answer = match binding {
+        Binding::Asn1 => serve(eim, relay, connection, &body).await,
+        Binding::Json(function) => serve_json(eim, relay, connection, function, &body).await,
+    };
     match answer {
         Ok(Some(answer)) => {
             let mut response = empty(StatusCode::OK);
             *response.body_mut() = Full::new(Bytes::from(answer));
             response
                 .headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static(esipa::CONTENT_TYPE));
+                .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             response
         }
         Ok(None) => empty(StatusCode::NO_CONTENT),
@@ -100,6 +165,61 @@ async fn respond(request: Request<Incoming>, eim: &Mutex<SimEim>) -> Response<Fu
             empty(StatusCode::BAD_REQUEST)
         }
     }
+}
+
+/// The binding a request came in.
+#[derive(Debug, Clone, Copy)]
+enum Binding {
+    Asn1,
+    /// The JSON binding's function (its path name).
+    Json(&'static str),
+}
+
+/// Serves one request of the ASN.1 binding: its answer's DER (`None`: empty), relaying first if needed.
+async fn serve(
+    eim: &Mutex<SimEim>,
+    relay: Option<&SmdpRelay>,
+    connection: ConnectionId,
+    body: &[u8],
+) -> Result<Option<Vec<u8>>, BadRequest> {
+    let action = lock(eim).handle(connection, body)?;
+    Ok(match action {
+        Action::Answer(answer) => answer,
+        Action::Relay(call) => {
+            let reply = match relay {
+                Some(relay) => relay.call(&call).await,
+                None => Err(Es9Error::Malformed {
+                    function: call.function(),
+                    detail: "this eIM relays to no SM-DP+".into(),
+                }),
+            };
+            lock(eim).relayed(&call, reply)
+        }
+    })
+}
+
+/// Serves one request of the JSON binding (v1.2 layout): converted to the ASN.1 message, served, and the
+/// answer converted back.
+async fn serve_json(
+    eim: &Mutex<SimEim>,
+    relay: Option<&SmdpRelay>,
+    connection: ConnectionId,
+    function: &'static str,
+    body: &[u8],
+) -> Result<Option<Vec<u8>>, BadRequest> {
+    if lock(eim).version() != Version::V1_2 {
+        return Err(BadRequest::Unsupported("JSON binding of SGP.32 v1.0"));
+    }
+    let message = esipa_json::decode_request(function, body)?;
+    let Some(answer) = serve(eim, relay, connection, &to_der(&message)).await? else {
+        return Ok(None);
+    };
+    let answer: v1_2::EsipaMessageFromEimToIpa =
+        from_ber(&answer).map_err(|source| BadRequest::Undecodable {
+            version: Version::V1_2,
+            source,
+        })?;
+    Ok(esipa_json::encode_answer(&answer)?.map(|value| value.to_string().into_bytes()))
 }
 
 fn empty(status: StatusCode) -> Response<Full<Bytes>> {

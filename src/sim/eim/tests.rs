@@ -12,7 +12,7 @@ use euicc_asn1::types::sgp32::v1_2::{
 use euicc_asn1::{Eid, Octets, Signed, from_ber, to_der};
 
 use super::server::start;
-use super::{BadRequest, Received, Report, SimEim};
+use super::{Action, BadRequest, Received, Report, SimEim};
 use crate::euicc::Version;
 use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
@@ -57,8 +57,16 @@ fn poll(eid: Eid) -> Vec<u8> {
     ))
 }
 
+/// The body of the eIM's answer to `request` on [`CONNECTION`].
+fn body(eim: &mut SimEim, request: &[u8]) -> Vec<u8> {
+    match eim.handle(CONNECTION, request).unwrap() {
+        Action::Answer(Some(body)) => body,
+        other => panic!("{other:?}"),
+    }
+}
+
 fn answer(eim: &mut SimEim, request: &[u8]) -> EsipaMessageFromEimToIpa {
-    from_ber(&eim.handle(CONNECTION, request).unwrap().unwrap()).unwrap()
+    from_ber(&body(eim, request)).unwrap()
 }
 
 fn result(seq_number: i64) -> ProvideEimPackageResult {
@@ -84,7 +92,7 @@ fn result(seq_number: i64) -> ProvideEimPackageResult {
 fn polls_answer_nothing_to_do_or_unknown_eid() {
     let mut eim = eim();
     assert_eq!(
-        hex::encode_upper(eim.handle(CONNECTION, &poll(eid())).unwrap().unwrap()),
+        hex::encode_upper(body(&mut eim, &poll(eid()))),
         "BF4F03020101"
     );
     let stranger = "89049032999991234512345678901231".parse().unwrap();
@@ -102,7 +110,7 @@ fn queued_packages_are_signed_with_counter_and_token_and_sent_in_order() {
     let second = eim.queue_package(eid(), enable(), None);
     assert_eq!(eim.queued(&eid()), 2);
     for (expected, counter) in [(first, 1), (second, 2)] {
-        let raw = eim.handle(CONNECTION, &poll(eid())).unwrap().unwrap();
+        let raw = body(&mut eim, &poll(eid()));
         let EsipaMessageFromEimToIpa::GetEimPackageResponse(
             GetEimPackageResponse::EuiccPackageRequest(package),
         ) = from_ber(&raw).unwrap()
@@ -191,7 +199,7 @@ fn a_v1_0_eim_signs_v1_0_packages_and_ties_results_to_the_polling_connection() {
             r_plmn: None,
         },
     ));
-    let answer = eim.handle(CONNECTION, &poll).unwrap().unwrap();
+    let answer = body(&mut eim, &poll);
     let v1_0::EsipaMessageFromEimToIpa::GetEimPackageResponse(
         v1_0::GetEimPackageResponse::EuiccPackageRequest(received),
     ) = from_ber(&answer).unwrap()
@@ -221,7 +229,7 @@ fn a_v1_0_eim_signs_v1_0_packages_and_ties_results_to_the_polling_connection() {
         eim.handle(ConnectionId(99), &result),
         Err(BadRequest::NoDevice)
     ));
-    let acknowledged = eim.handle(CONNECTION, &result).unwrap().unwrap();
+    let acknowledged = body(&mut eim, &result);
     assert_eq!(
         from_ber::<v1_0::EsipaMessageFromEimToIpa>(&acknowledged).unwrap(),
         v1_0::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
@@ -244,10 +252,7 @@ fn a_v1_0_eim_signs_v1_0_packages_and_ties_results_to_the_polling_connection() {
     let stranger: Eid = "89049032999991234512345678901231".parse().unwrap();
     let mut unknown = poll.clone();
     unknown[5..21].copy_from_slice(&to_der(&stranger)[2..]);
-    assert_eq!(
-        hex::encode_upper(eim.handle(CONNECTION, &unknown).unwrap().unwrap()),
-        "BF4F0302017F"
-    );
+    assert_eq!(hex::encode_upper(body(&mut eim, &unknown)), "BF4F0302017F");
 }
 
 #[test]
@@ -300,4 +305,60 @@ fn the_esipa_client_polls_over_https() {
                 Err(EsipaError::HttpStatus { status: 400, .. })
             ));
         });
+}
+
+#[test]
+fn relay_requests_become_es9_calls_only_for_known_smdps_and_sessions() {
+    use euicc_asn1::types::sgp32::common::AuthenticateClientResponseEsipa;
+    use euicc_asn1::types::sgp32::v1_2::{
+        InitiateAuthenticationRequestEsipa, InitiateAuthenticationResponseEsipa,
+    };
+    let mut eim = eim();
+    let initiate = |smdp_address: Option<&str>| {
+        to_der(
+            &EsipaMessageFromIpaToEim::InitiateAuthenticationRequestEsipa(
+                InitiateAuthenticationRequestEsipa {
+                    euicc_challenge: Octets(vec![7; 16]),
+                    smdp_address: smdp_address.map(str::to_owned),
+                    euicc_info1: Some(euicc_asn1::types::sgp22::EUICCInfo1 {
+                        svn: Octets(vec![2, 3, 0]),
+                        euicc_ci_pk_id_list_for_verification: vec![],
+                        euicc_ci_pk_id_list_for_signing: vec![],
+                    }),
+                    eim_transaction_id: None,
+                },
+            ),
+        )
+    };
+    // No SM-DP+ named and none configured: invalidDpAddress, nothing relayed.
+    assert_eq!(
+        answer(&mut eim, &initiate(None)),
+        EsipaMessageFromEimToIpa::InitiateAuthenticationResponseEsipa(
+            InitiateAuthenticationResponseEsipa::InitiateAuthenticationErrorEsipa(1)
+        )
+    );
+    eim.set_default_smdp("smdp.example.test");
+    let Action::Relay(call) = eim.handle(CONNECTION, &initiate(None)).unwrap() else {
+        panic!("not relayed")
+    };
+    assert_eq!(call.smdp_address(), "smdp.example.test");
+    assert_eq!(call.function(), "initiateAuthentication");
+
+    // A session the eIM never relayed: invalidTransactionId, whatever the SM-DP+ would say.
+    let unknown = EsipaMessageFromIpaToEim::AuthenticateClientRequestEsipa(
+        euicc_asn1::types::sgp32::common::AuthenticateClientRequestEsipa {
+            transaction_id: Octets(vec![1, 2, 3]),
+            authenticate_server_response: from_ber(
+                &hex::decode("BF380AA1088003010203020101").unwrap(),
+            )
+            .unwrap(),
+        },
+    );
+    assert_eq!(
+        answer(&mut eim, &to_der(&unknown)),
+        EsipaMessageFromEimToIpa::AuthenticateClientResponseEsipa(
+            AuthenticateClientResponseEsipa::AuthenticateClientErrorEsipa(10)
+        )
+    );
+    assert!(eim.relayed_functions().is_empty());
 }

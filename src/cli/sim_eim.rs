@@ -1,0 +1,275 @@
+//! The simulated eIM of `sim serve --eim-listen`: ESipa over HTTPS on loopback, signing with the eIM key of
+//! the test PKI in `--identity`, in the `--sgp32` layout, with packages queued from the command line.
+//!
+//! So that `eim poll` works at once, the simulated eUICC is provisioned with this eIM before the modem
+//! answers (AddInitialEim through the real ES10 client, in process, as a factory would), and the eIM learns
+//! the association token the eUICC assigned.
+
+use super::Failure;
+use crate::agent::bootstrap::{Bootstrap, InitialEim, KeySource, ensure_initial_eim};
+use crate::apdu::inprocess::InProcessChannel;
+use crate::apdu::{IsdrSession, SessionConfig};
+use crate::euicc::{Euicc, Version};
+use crate::remote::tls::client_config;
+use crate::sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
+use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use crate::sim::eim::SimEim;
+use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use crate::sim::euicc::SimEuicc;
+use crate::sim::https_server::lock;
+use anyhow::anyhow;
+use clap::Args;
+use euicc_asn1::types::sgp32::common::{
+    EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest, ProfileIccid,
+};
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::{Eid, Iccid, Null};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+/// The simulated eIM's options of `sim serve`.
+#[derive(Debug, Clone, Args)]
+pub struct EimOptions {
+    /// Also run a simulated eIM (ESipa, ASN.1 binding over HTTPS) on ADDR, e.g. 127.0.0.1:0, with the eIM
+    /// keys of the test PKI in --identity; the eUICC is provisioned with it (AddInitialEim) unless it has
+    /// it already. Its address is printed in the JSON line.
+    #[arg(long, value_name = "ADDR", requires = "identity")]
+    pub eim_listen: Option<SocketAddr>,
+    /// The simulated eIM's identifier.
+    #[arg(long, value_name = "ID", default_value = "euiccd-sim-eim")]
+    pub eim_id: String,
+    /// Queue a package at the simulated eIM (repeat; served in order): enable:ICCID,
+    /// enable-rollback:ICCID, disable:ICCID, delete:ICCID, or download (a download trigger for the
+    /// simulated SM-DP+'s order; needs --smdp-listen).
+    #[arg(long = "eim-queue", value_name = "PACKAGE", value_parser = parse_package, requires = "eim_listen")]
+    pub eim_queue: Vec<QueuedPackage>,
+}
+
+/// A package queued from the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueuedPackage {
+    /// A signed eUICC package with one profile operation.
+    Psmo(QueuedPsmo),
+    /// A ProfileDownloadTrigger for the simulated SM-DP+'s order.
+    Download,
+}
+
+/// The profile operation of a queued package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueuedPsmo {
+    /// Enable a profile, with rollbackFlag or not.
+    Enable {
+        /// The profile.
+        iccid: Iccid,
+        /// rollbackFlag.
+        rollback: bool,
+    },
+    /// Disable a profile.
+    Disable(Iccid),
+    /// Delete a profile.
+    Delete(Iccid),
+}
+
+/// Parses `--eim-queue`.
+fn parse_package(text: &str) -> Result<QueuedPackage, String> {
+    let (operation, digits) = text.split_once(':').unwrap_or((text, ""));
+    let iccid = || {
+        digits
+            .parse::<Iccid>()
+            .map_err(|e| format!("{text:?}: ICCID: {e}"))
+    };
+    let psmo = match operation {
+        "enable" => QueuedPsmo::Enable {
+            iccid: iccid()?,
+            rollback: false,
+        },
+        "enable-rollback" => QueuedPsmo::Enable {
+            iccid: iccid()?,
+            rollback: true,
+        },
+        "disable" => QueuedPsmo::Disable(iccid()?),
+        "delete" => QueuedPsmo::Delete(iccid()?),
+        "download" if digits.is_empty() => return Ok(QueuedPackage::Download),
+        _ => return Err(format!("unknown package {text:?}")),
+    };
+    Ok(QueuedPackage::Psmo(psmo))
+}
+
+/// The simulated eUICC, shared by the in-process provisioning and the simulated modem.
+#[derive(Clone)]
+pub struct SharedEuicc(Arc<Mutex<SimEuicc>>);
+
+impl SharedEuicc {
+    /// Shares `euicc`.
+    pub fn new(euicc: SimEuicc) -> Self {
+        Self(Arc::new(Mutex::new(euicc)))
+    }
+}
+
+impl IsdrApplet for SharedEuicc {
+    fn process(&mut self, command: &[u8]) -> AppletOutcome {
+        lock(&self.0).process(command)
+    }
+
+    fn power_loss(&mut self) {
+        lock(&self.0).power_loss();
+    }
+}
+
+/// The simulated SM-DP+ the eIM relays indirect downloads to.
+pub struct RelayTarget<'a> {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// The matching ID of its order, which a queued download trigger names.
+    pub matching_id: &'a str,
+}
+
+/// Starts the simulated eIM of `options` (if asked for) with the test PKI in `identity`, provisions
+/// `euicc` with it and queues the packages. With an SM-DP+ `smdp`, the eIM relays indirect downloads to it
+/// and (SGP.32 v1.2) announces indirectProfileDownload in its configuration on the eUICC.
+pub async fn start_eim(
+    options: &EimOptions,
+    identity: &Path,
+    version: Version,
+    euicc: &SharedEuicc,
+    smdp: Option<RelayTarget<'_>>,
+) -> Result<Option<EimHandle>, Failure> {
+    let Some(listen) = options.eim_listen else {
+        return Ok(None);
+    };
+    let pki = TestPki::load_from(identity).map_err(|e| {
+        Failure::input(anyhow!(
+            "--eim-listen needs a test PKI with eIM keys in --identity: {e}"
+        ))
+    })?;
+    let initial = InitialEim {
+        eim_id: options.eim_id.clone(),
+        fqdn: DEFAULT_EIM_HOST.into(),
+        public_key: KeySource::Path(identity.join("eim-sign.cert.pem")),
+        counter: Some(0),
+        tls_anchor: Some(KeySource::Path(identity.join("ci.cert.pem"))),
+        indirect_profile_download: smdp.is_some() && version == Version::V1_2,
+    };
+    let (eid, token) = provision(euicc, &initial).await?;
+    let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone()).with_version(version);
+    eim.associate(eid, token);
+    let relay = match &smdp {
+        Some(smdp) => Some(SmdpRelay {
+            tls: client_config(&[identity.join("ci.cert.pem")])?,
+            connect_override: Some(smdp.address.to_string()),
+        }),
+        None => None,
+    };
+    let matching_id = smdp.as_ref().map(|smdp| smdp.matching_id);
+    for package in &options.eim_queue {
+        queue(&mut eim, eid, version, package, matching_id)?;
+    }
+    Ok(Some(
+        start_relaying(eim, &pki.eim_tls, listen, relay).await?,
+    ))
+}
+
+/// Makes sure the eUICC is associated with `initial`; returns its EID and the association token.
+async fn provision(
+    euicc: &SharedEuicc,
+    initial: &InitialEim,
+) -> Result<(Eid, Option<i64>), Failure> {
+    let card = SimCard::new(
+        Box::new(euicc.clone()) as Box<dyn IsdrApplet + Send>,
+        ResponseMode::GetResponse,
+    );
+    let session = IsdrSession::new(InProcessChannel::new(card), SessionConfig::default())?;
+    let mut client = Euicc::new(session);
+    let eid = client.eid().await?;
+    let token = match ensure_initial_eim(&mut client, initial).await? {
+        Bootstrap::Added { association_token } => association_token,
+        Bootstrap::AlreadyAssociated => client
+            .eim_configuration()
+            .await?
+            .into_iter()
+            .find(|eim| eim.eim_id == initial.eim_id)
+            .and_then(|eim| eim.association_token),
+        Bootstrap::OtherEims { eim_ids } => {
+            return Err(Failure::input(anyhow!(
+                "the simulated eUICC is associated with other eIMs ({}); use --eim-id or a fresh --sim-state",
+                eim_ids.join(", ")
+            )));
+        }
+    };
+    client.close().await?;
+    Ok((eid, token))
+}
+
+/// The PSMO of `queued` in the layout module `$v`.
+macro_rules! psmo {
+    ($v:ident, $queued:expr) => {
+        match $queued {
+            QueuedPsmo::Enable { iccid, rollback } => $v::Psmo::Enable(EnableParams {
+                iccid,
+                rollback_flag: rollback.then_some(Null),
+            }),
+            QueuedPsmo::Disable(iccid) => $v::Psmo::Disable(ProfileIccid { iccid }),
+            QueuedPsmo::Delete(iccid) => $v::Psmo::Delete(ProfileIccid { iccid }),
+        }
+    };
+}
+
+/// Queues `package` for `eid`, signed in the layout of `version`; a download trigger names the SM-DP+ order
+/// `matching_id`.
+fn queue(
+    eim: &mut SimEim,
+    eid: Eid,
+    version: Version,
+    package: &QueuedPackage,
+    matching_id: Option<&str>,
+) -> Result<(), Failure> {
+    match (package.clone(), version) {
+        (QueuedPackage::Download, _) => {
+            let matching_id = matching_id.ok_or_else(|| {
+                Failure::input(anyhow!("--eim-queue download needs --smdp-listen"))
+            })?;
+            let trigger = ProfileDownloadTriggerRequest {
+                profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
+                    "1${DEFAULT_SMDP_HOST}${matching_id}"
+                ))),
+                eim_transaction_id: None,
+            };
+            eim.queue_download_trigger(eid, &trigger);
+        }
+        (QueuedPackage::Psmo(queued), Version::V1_2) => {
+            let package = v1_2::EuiccPackage::PsmoList(vec![psmo!(v1_2, queued)]);
+            eim.queue_package(eid, package, None);
+        }
+        (QueuedPackage::Psmo(queued), Version::V1_0) => {
+            let package = v1_0::EuiccPackage::PsmoList(vec![psmo!(v1_0, queued)]);
+            eim.queue_package(eid, package, None);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queued_packages_parse() {
+        let iccid: Iccid = "8949449999999990023".parse().unwrap();
+        assert_eq!(
+            parse_package("enable-rollback:8949449999999990023"),
+            Ok(QueuedPackage::Psmo(QueuedPsmo::Enable {
+                iccid,
+                rollback: true
+            }))
+        );
+        assert_eq!(
+            parse_package("delete:8949449999999990023"),
+            Ok(QueuedPackage::Psmo(QueuedPsmo::Delete(iccid)))
+        );
+        assert_eq!(parse_package("download"), Ok(QueuedPackage::Download));
+        assert!(parse_package("download:8949449999999990023").is_err());
+        assert!(parse_package("enable:123").is_err());
+        assert!(parse_package("reboot").is_err());
+    }
+}
