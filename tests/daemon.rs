@@ -107,6 +107,17 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
         human.stdout
     );
 
+    // SIGHUP with a file that no longer validates: refused, the running configuration stays.
+    std::fs::write(dir.path("euiccd.toml"), "[poll]\ninterval_secs = 0\n").unwrap();
+    daemon.signal("-HUP");
+    let refused = |l: &str| l.contains("reload refused") && l.contains("poll.interval_secs");
+    daemon.wait_for_log(Duration::from_secs(10), refused);
+    let status = daemon.ctl(&["status"]).json();
+    assert!(
+        status["next_poll_in_secs"].as_u64().unwrap() > 600,
+        "{status}"
+    );
+
     // SIGHUP applies a new poll interval and log level.
     let reloaded = toml.replace("interval_secs = 3600", "interval_secs = 600")
         + "level = \"info,euiccd::apdu=debug\"\n";

@@ -25,7 +25,11 @@ pub const DISABLED: &str = "8949449999999990023";
 /// TLS certificate for `eim.example.test`.
 pub fn eim_server(identity: &Path) -> EimServer {
     let pki = TestPki::load_from(identity).expect("test PKI");
-    EimServer::start(SimEim::new(EIM_ID, pki.eim_sign.key.clone()), &pki.eim_tls, None)
+    EimServer::start(
+        SimEim::new(EIM_ID, pki.eim_sign.key.clone()),
+        &pki.eim_tls,
+        None,
+    )
 }
 
 /// An enable package for `iccid`.
@@ -303,6 +307,19 @@ impl Daemon {
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until a line of the log satisfies `line`; panics after `timeout`.
+    pub fn wait_for_log(&self, timeout: Duration, line: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + timeout;
+        while !self.log().lines().any(&line) {
+            assert!(
+                Instant::now() < deadline,
+                "no such log line:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 
