@@ -13,6 +13,7 @@ pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
 use crate::apdu::TransportKind;
+use crate::euicc::Version;
 use crate::remote::esipa::EsipaBinding;
 use serde::Deserialize;
 use std::path::PathBuf;
@@ -57,6 +58,35 @@ pub struct ModemConfig {
     pub block_size: usize,
     /// The device's IMEI (15 digits), reported to the eIM and SM-DP+; none: a generic TAC.
     pub imei: Option<String>,
+    /// The SGP.32 layout the eUICC speaks: `auto` (from its EUICCInfo2), `v1.0` or `v1.2` (a card that
+    /// announces it wrongly).
+    pub euicc_version: EuiccVersion,
+}
+
+/// The `modem.euicc_version` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum EuiccVersion {
+    /// From EUICCInfo2.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    /// SGP.32 v1.0 / v1.1.
+    #[serde(rename = "v1.0")]
+    V1_0,
+    /// SGP.32 v1.2 and later.
+    #[serde(rename = "v1.2")]
+    V1_2,
+}
+
+impl EuiccVersion {
+    /// The layout to force, if any.
+    pub fn forced(self) -> Option<Version> {
+        match self {
+            Self::Auto => None,
+            Self::V1_0 => Some(Version::V1_0),
+            Self::V1_2 => Some(Version::V1_2),
+        }
+    }
 }
 
 impl Default for ModemConfig {
@@ -67,6 +97,7 @@ impl Default for ModemConfig {
             transport: TransportKind::Auto,
             block_size: 255,
             imei: None,
+            euicc_version: EuiccVersion::Auto,
         }
     }
 }

@@ -100,6 +100,10 @@ fn wrong_types_and_values_name_the_key() {
         message.contains("transport") && message.contains("bluetooth"),
         "{message}"
     );
+    let message = error("[modem]\neuicc_version = \"v2\"\n");
+    assert!(message.contains("euicc_version"), "{message}");
+    let forced = parse("[modem]\neuicc_version = \"v1.0\"\n", no_env).unwrap();
+    assert_eq!(forced.modem.euicc_version.forced(), Some(Version::V1_0));
     let message = error("[log]\nformat = \"xml\"\n");
     assert!(message.contains("format"), "{message}");
 }

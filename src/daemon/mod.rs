@@ -127,6 +127,9 @@ pub async fn run(
         ..SessionConfig::default()
     };
     let mut euicc = Euicc::new(IsdrSession::new(transport, session)?);
+    if let Some(version) = modem.euicc_version.forced() {
+        euicc = euicc.with_version(version);
+    }
     let eid = euicc.eid().await?;
     board.update(|s| s.eid = Some(eid.digits()));
     if let Some(initial) = &config.initial_eim {
