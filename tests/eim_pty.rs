@@ -6,6 +6,10 @@
 //! checks three things: the eUICC's state afterwards (its state file, or `euiccd profiles`/`eim list` over
 //! the PTY), the eUICC Package Result the eIM holds (signature verified with the eUICC certificate), and
 //! the notifications the eIM holds (signatures verified), acknowledged and gone from the eUICC.
+//!
+//! The cases both SGP.32 layouts share run for a v1.0 and a v1.2 card and eIM (`matrix!`); the others
+//! (immediate enable and fallback, data requests, the JSON binding, fuzzed packages) for the layout they
+//! belong to. Each case has its own `sim serve` and eIM, so cases run in parallel and share no state.
 #![cfg(feature = "sim")]
 
 mod support;
@@ -62,6 +66,8 @@ struct Bench {
     token: Option<i64>,
     state: StateFile,
     ci: String,
+    /// `eim poll --binding`: asn1 (the default) or json.
+    binding: &'static str,
     /// Last: removed after the server stopped.
     _scratch: Scratch,
 }
@@ -165,6 +171,7 @@ impl Bench {
             token,
             state,
             ci,
+            binding: "asn1",
             _scratch: scratch,
         }
     }
@@ -193,6 +200,8 @@ impl Bench {
             self.ci.as_str(),
             "--http-timeout",
             "20",
+            "--binding",
+            self.binding,
             "--json",
         ];
         if !self.sim.smdp_address.is_empty() {
@@ -809,6 +818,21 @@ fn sim_serve_runs_its_own_eim_with_queued_packages_in_both_layouts() {
             eims["eims"][0]["eim_id"], "euiccd-sim-eim",
             "{version}: {eims}"
         );
+        if version == "v1.0" {
+            // --binding reaches the client: SGP.32 v1.0 has no JSON binding, and nothing is sent.
+            let address = sim.eim_address.as_str();
+            let args = [
+                "eim",
+                "poll",
+                "--eim-connect",
+                address,
+                "--eim-ca",
+                &ci,
+                "--binding",
+                "json",
+            ];
+            cli(&sim, &args).fails(1, "SGP.32 v1.0 has no JSON binding");
+        }
         let polled = cli(
             &sim,
             &[
@@ -951,6 +975,56 @@ mod v1_2_only {
             [EuiccResultData::UnsetFallbackAttributeResult(0)]
         );
         assert!(fallback(bench.card()).is_empty());
+    }
+
+    #[test]
+    fn the_json_binding_carries_packages_data_requests_and_indirect_downloads() {
+        let mut bench = Bench::start("v1.2", true);
+        bench.binding = "json";
+        let done = execute(&bench, enable(DISABLED, true));
+        assert_eq!(done.results, [EuiccResultData::EnableResult(0)]);
+        assert!(!done.notifications.is_empty());
+        assert_eq!(bench.enabled().as_deref(), Some(DISABLED));
+
+        let request = IpaEuiccDataRequest {
+            tag_list: Octets(vec![0xBF, 0x22]),
+            euicc_ci_pk_identifier_to_be_used: None,
+            search_criteria_notification: None,
+            search_criteria_euicc_package_result: None,
+            eim_transaction_id: None,
+        };
+        let DataResponse::V1_2(IpaEuiccDataResponse::IpaEuiccData(data)) =
+            bench.request_data(&request)
+        else {
+            panic!("not answered")
+        };
+        assert!(data.euicc_info2.is_some());
+
+        let trigger = ProfileDownloadTriggerRequest {
+            profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
+                "1${DEFAULT_SMDP_HOST}${MATCHING_ID}"
+            ))),
+            eim_transaction_id: None,
+        };
+        bench
+            .eim
+            .with_eim(|eim| eim.queue_download_trigger(bench.eid, &trigger));
+        let json = bench
+            .poll_run_with(&["--download-route", "indirect"])
+            .json();
+        assert_eq!(json["polls"][0]["outcome"], "executed", "{json}");
+        assert!(
+            bench
+                .card()
+                .profiles
+                .iter()
+                .any(|p| p.iccid == iccid(DOWNLOADED))
+        );
+        assert_eq!(
+            bench.eim.with_eim(|eim| eim.relayed_functions().len()),
+            4,
+            "relayed by the eIM"
+        );
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //!
 //! Every step that changes the eUICC or is owed to the eIM is recorded in a [`Journal`] first, and a cycle
 //! begins by finishing what an interrupted one left: the owed result is resent as the exact bytes journaled,
-//! and only acknowledged sequence numbers are removed.
+//! and only acknowledged sequence numbers are removed. A package received but not reported is carried out
+//! again, except an eUICC package whose result is already on the eUICC: that result is sent. An entry the eIM
+//! refuses outright ([`PollError::is_permanent`]) is dropped with a warning, so that it cannot stop every later
+//! poll; a package result in it stays on the eUICC until some eIM acknowledges it.
 
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp22::{NotificationSearchCriteria, PendingNotification};
@@ -102,6 +105,29 @@ pub enum PollError {
     Journal(#[from] JournalError),
 }
 
+impl PollError {
+    /// True when the eIM refused the exchange itself (an HTTP 4xx, an answer that is not the function's, a
+    /// refused result): trying the same bytes again would fail the same way. Transport failures, eUICC
+    /// failures and journal failures are not permanent.
+    pub fn is_permanent(&self) -> bool {
+        match self {
+            Self::Esipa(EsipaError::HttpStatus { status, .. }) => (400..500).contains(status),
+            Self::Esipa(
+                EsipaError::EmptyAnswer { .. }
+                | EsipaError::Undecodable { .. }
+                | EsipaError::Json { .. },
+            )
+            | Self::UnexpectedAnswer { .. }
+            | Self::ResultRefused { .. }
+            | Self::BadResult(_) => true,
+            Self::Esipa(EsipaError::Http { .. })
+            | Self::Euicc(_)
+            | Self::Data(_)
+            | Self::Journal(_) => false,
+        }
+    }
+}
+
 /// The name of `code` in `table`.
 fn name(table: CodeTable, code: i64) -> &'static str {
     table
@@ -134,8 +160,17 @@ pub async fn poll_once<C: CardChannel, S: Es9>(
         version,
     };
     for pending in cycle.journal.pending()? {
-        tracing::info!(id = pending.id, "finishing an interrupted eIM package");
-        cycle.finish(pending).await?;
+        let id = pending.id;
+        tracing::info!(id, "finishing an interrupted eIM package");
+        match cycle.finish(pending).await {
+            Ok(()) => {}
+            // Sending it again cannot help, and keeping it would stop every later poll.
+            Err(error) if error.is_permanent() => {
+                tracing::warn!(id, %error, "dropping an owed eIM result the eIM refuses");
+                cycle.journal.finished(id)?;
+            }
+            Err(error) => return Err(error),
+        }
     }
     cycle.poll(state_change).await
 }
@@ -250,6 +285,10 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
         match pending.step {
             Step::Received(answer) => {
                 let package = read_package(self.version, &answer)?;
+                if matches!(package, Package::Nothing | Package::EimError(_)) {
+                    // Nothing was owed for it.
+                    return Ok(self.journal.finished(pending.id)?);
+                }
                 // The package may have been carried out already: its result is then on the eUICC, and
                 // loading it again would only be refused as a replay.
                 let stored = match package {

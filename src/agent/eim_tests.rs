@@ -167,9 +167,13 @@ impl Bench {
 
     async fn poll_with(
         &mut self,
-        es9_for: &mut impl FnMut(&str) -> Option<Es9Client>,
+        es9_for: &mut (impl FnMut(&str) -> Option<Es9Client> + Send),
     ) -> Result<PollOutcome, PollError> {
-        poll_once(
+        // The daemon runs cycles in spawned tasks.
+        fn spawnable<F: Future + Send>(cycle: F) -> F {
+            cycle
+        }
+        spawnable(poll_once(
             &mut self.euicc,
             &mut self.esipa,
             self.eid,
@@ -177,7 +181,7 @@ impl Bench {
             es9_for,
             &mut self.journal,
             &mut self.state_change,
-        )
+        ))
         .await
     }
 
@@ -375,6 +379,14 @@ async fn enable_package_round_trip(version: Version) {
     let mut bench = Bench::with_version(version).await;
     assert!(bench.token.is_some());
     assert_eq!(bench.euicc.version().await.unwrap(), version);
+    // The card keeps the eIM's configuration in its own layout.
+    let configurations = bench.euicc.eim_configuration().await.unwrap();
+    let [configuration] = &configurations[..] else {
+        panic!("{configurations:?}")
+    };
+    assert_eq!(configuration.eim_id, EIM_ID);
+    assert_eq!(configuration.association_token, bench.token);
+    assert!(configuration.public_key.is_some());
     assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
     bench.queue_enable(DISABLED, Some(Octets(vec![0x11])));
 
@@ -435,29 +447,66 @@ fn a_v1_0_enable_package_is_executed_reported_and_acknowledged() {
     block_on(enable_package_round_trip(Version::V1_0));
 }
 
+/// A package signed with another key reaches the eIM as the eUICC's unsigned error, in the `version` layout.
+async fn wrongly_signed_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    let mut impostor = SimEim::new(EIM_ID, SigningKey::generate());
+    impostor.associate(bench.eid, bench.token);
+    let package = match version {
+        Version::V1_2 => impostor.queue_package(bench.eid, enable(DISABLED), Some(Octets(vec![5]))),
+        Version::V1_0 => {
+            impostor.queue_package(bench.eid, enable_v1_0(DISABLED), Some(Octets(vec![5])))
+        }
+    };
+    bench.eim.with_eim(|eim| eim.queue_raw(bench.eid, package));
+
+    let outcome = bench.poll().await.unwrap();
+    assert_eq!(
+        outcome,
+        PollOutcome::Executed {
+            acknowledged: vec![]
+        }
+    );
+    assert_eq!(bench.enabled().await, Some(ENABLED.parse().unwrap()));
+    let raw = match bench.last_report() {
+        Report::PackageResult(raw) => raw,
+        other => panic!("{other:?}"),
+    };
+    match version {
+        Version::V1_2 => {
+            let EuiccPackageResult::EuiccPackageErrorUnsigned(error) = from_ber(&raw).unwrap()
+            else {
+                panic!("{raw:02X?}")
+            };
+            assert_eq!(error.eim_id, EIM_ID);
+            assert_eq!(error.eim_transaction_id, Some(Octets(vec![5])));
+            assert_eq!(error.association_token, bench.token);
+        }
+        // v1.0's unsigned error has no transaction identifier.
+        Version::V1_0 => {
+            let v1_0::EuiccPackageResult::EuiccPackageErrorUnsigned(error) =
+                from_ber(&raw).unwrap()
+            else {
+                panic!("{raw:02X?}")
+            };
+            assert_eq!(error.eim_id, EIM_ID);
+            assert_eq!(error.association_token, bench.token);
+            assert!(
+                !raw.windows(3).any(|w| w == [0x82, 0x01, 0x05]),
+                "{raw:02X?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_wrongly_signed_package_reaches_the_eim_as_the_euicc_error() {
-    block_on(async {
-        let mut bench = Bench::new().await;
-        let mut impostor = SimEim::new(EIM_ID, SigningKey::generate());
-        impostor.associate(bench.eid, bench.token);
-        let package = impostor.queue_package(bench.eid, enable(DISABLED), None);
-        bench.eim.with_eim(|eim| eim.queue_raw(bench.eid, package));
+    block_on(wrongly_signed_round_trip(Version::V1_2));
+}
 
-        let outcome = bench.poll().await.unwrap();
-        assert_eq!(
-            outcome,
-            PollOutcome::Executed {
-                acknowledged: vec![]
-            }
-        );
-        assert_eq!(bench.enabled().await, Some(ENABLED.parse().unwrap()));
-        let results = bench.received_results();
-        let [(_, EuiccPackageResult::EuiccPackageErrorUnsigned(error))] = &results[..] else {
-            panic!("{results:?}")
-        };
-        assert_eq!(error.eim_id, EIM_ID);
-    });
+#[test]
+fn a_v1_0_wrongly_signed_package_reaches_the_eim_as_the_euicc_error() {
+    block_on(wrongly_signed_round_trip(Version::V1_0));
 }
 
 #[test]
@@ -1137,5 +1186,50 @@ fn the_json_binding_is_refused_for_v1_0() {
             matches!(error, PollError::Esipa(EsipaError::Json { .. })),
             "{error}"
         );
+    });
+}
+
+#[test]
+fn an_owed_result_the_eim_refuses_is_dropped_and_polling_goes_on() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let mut journal = MemoryJournal::new();
+        let id = journal
+            .package_received(b"\xBF\x4F\x03\x02\x01\x01")
+            .unwrap();
+        // Not a message the eIM can read: it answers 400 every time.
+        journal.result_owed(id, b"\xBF\x50\x02\x30\x00").unwrap();
+        // A package answer that owes nothing.
+        journal
+            .package_received(b"\xBF\x4F\x03\x02\x01\x01")
+            .unwrap();
+        assert_eq!(
+            bench.poll_journaled(&mut journal).await.unwrap(),
+            PollOutcome::NoPackage
+        );
+        assert!(journal.pending().unwrap().is_empty());
+    });
+}
+
+#[test]
+fn an_owed_result_is_kept_while_the_eim_is_unreachable() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        bench.queue_enable(DISABLED, None);
+        // The eIM gets the result but the acknowledgement is not recorded; then the eIM goes away.
+        let mut journal = Interrupting::at("acknowledged");
+        assert!(bench.poll_journaled(&mut journal).await.is_err());
+        let owed = journal.pending().unwrap();
+        bench.esipa = EsipaClient::new(
+            https_client(
+                bench.dir.path(),
+                "127.0.0.1:9".parse().unwrap(),
+                std::time::Duration::from_secs(2),
+            ),
+            Server::parse(DEFAULT_EIM_HOST).unwrap(),
+        );
+        let error = bench.poll_journaled(&mut journal).await.unwrap_err();
+        assert!(!error.is_permanent(), "{error}");
+        assert_eq!(journal.pending().unwrap(), owed);
     });
 }

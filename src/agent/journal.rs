@@ -45,8 +45,8 @@ pub struct Pending {
 }
 
 /// The durable record of the poll cycle. See the module documentation. Each method returns only once the
-/// step is durable.
-pub trait Journal {
+/// step is durable. `Send`, so that a cycle can run in a spawned task.
+pub trait Journal: Send {
     /// Records the eIM's answer to GetEimPackage before the package is carried out; returns the new entry.
     fn package_received(&mut self, answer: &[u8]) -> Result<u64, JournalError>;
     /// Records the exact ESipa message owed to the eIM for entry `id`, before it is sent.

@@ -14,7 +14,7 @@ use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::apdu::Transport;
 use crate::euicc::{EimConfig, EimKey, Euicc};
-use crate::remote::esipa::EsipaClient;
+use crate::remote::esipa::{EsipaBinding, EsipaClient};
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::client_config;
 use anyhow::{Context, anyhow};
@@ -77,6 +77,9 @@ pub struct PollArgs {
     /// Trust the CA certificates in FILE for the eIM's TLS server (PEM or DER; repeat).
     #[arg(long = "eim-ca", value_name = "FILE")]
     pub eim_ca: Vec<PathBuf>,
+    /// How ESipa messages travel: asn1 (DER, fewest bytes) or json (SGP.32 v1.1 and later eIMs).
+    #[arg(long, value_name = "BINDING", default_value = "asn1", value_parser = parse_binding)]
+    pub binding: EsipaBinding,
     /// The `X-Admin-Protocol` header sent to the eIM (default gsma/rsp/v2.1.0).
     #[arg(long, value_name = "VALUE")]
     pub admin_protocol: Option<String>,
@@ -182,7 +185,8 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
         })?;
         let server =
             Server::parse(&fqdn).with_context(|| format!("the FQDN of eIM {}", eim.eim_id))?;
-        let mut esipa = EsipaClient::new(HttpsClient::new(tls, options), server);
+        let mut esipa =
+            EsipaClient::new(HttpsClient::new(tls, options), server).with_binding(args.binding);
         if let Some(protocol) = &args.admin_protocol {
             esipa = esipa.with_admin_protocol(protocol.as_str());
         }
@@ -239,6 +243,15 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
             error: anyhow!("eIM {}", report.error.unwrap_or_default()),
             code,
         }),
+    }
+}
+
+/// Parses `--binding asn1|json`.
+fn parse_binding(text: &str) -> Result<EsipaBinding, String> {
+    match text {
+        "asn1" => Ok(EsipaBinding::Asn1),
+        "json" => Ok(EsipaBinding::Json),
+        other => Err(format!("expected asn1 or json, not {other:?}")),
     }
 }
 

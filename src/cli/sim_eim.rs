@@ -184,12 +184,23 @@ async fn provision(
     let eid = client.eid().await?;
     let token = match ensure_initial_eim(&mut client, initial).await? {
         Bootstrap::Added { association_token } => association_token,
-        Bootstrap::AlreadyAssociated => client
-            .eim_configuration()
-            .await?
-            .into_iter()
-            .find(|eim| eim.eim_id == initial.eim_id)
-            .and_then(|eim| eim.association_token),
+        Bootstrap::AlreadyAssociated => {
+            let configured = client
+                .eim_configuration()
+                .await?
+                .into_iter()
+                .find(|eim| eim.eim_id == initial.eim_id);
+            let counter = configured.as_ref().and_then(|eim| eim.counter_value);
+            if counter.is_some_and(|counter| counter > 0) {
+                // The simulated eIM counts from 0 at every start; the card remembers more.
+                tracing::warn!(
+                    ?counter,
+                    "the eUICC (--sim-state) already took packages from this eIM: queued packages will be \
+                     refused as replays; use a fresh --sim-state"
+                );
+            }
+            configured.and_then(|eim| eim.association_token)
+        }
         Bootstrap::OtherEims { eim_ids } => {
             return Err(Failure::input(anyhow!(
                 "the simulated eUICC is associated with other eIMs ({}); use --eim-id or a fresh --sim-state",

@@ -643,4 +643,23 @@ mod tests {
         // HandleNotification has no answer whatever the body.
         assert_eq!(decode_answer("handleNotification", b"").unwrap(), None);
     }
+
+    proptest::proptest! {
+        /// Whatever an eIM or an IPA sends, reading it ends in a message or a typed error.
+        #[test]
+        fn garbage_never_panics(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            key in proptest::sample::select(vec![
+                "eidValue", "euiccPackageRequest", "eimAcknowledgements", "transactionId",
+                "serverSigned1", "boundProfilePackage", "eimPackageError",
+            ]),
+            function in proptest::sample::select(FUNCTIONS.to_vec()),
+        ) {
+            let _ = decode_request(function, &body);
+            let _ = decode_answer(function, &body);
+            let object = serde_json::json!({ key: Base64::encode_string(&body) }).to_string();
+            let _ = decode_request(function, object.as_bytes());
+            let _ = decode_answer(function, object.as_bytes());
+        }
+    }
 }
