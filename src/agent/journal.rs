@@ -47,9 +47,11 @@ pub struct Pending {
 /// The durable record of the poll cycle. See the module documentation. Each method returns only once the
 /// step is durable. `Send`, so that a cycle can run in a spawned task.
 pub trait Journal: Send {
-    /// Records the eIM's answer to GetEimPackage before the package is carried out; returns the new entry.
+    /// Records the eIM's answer to GetEimPackage before the package is carried out; returns the new entry's
+    /// id, which no entry the journal holds has (increasing ids keep [`Journal::pending`] in order).
     fn package_received(&mut self, answer: &[u8]) -> Result<u64, JournalError>;
-    /// Records the exact ESipa message owed to the eIM for entry `id`, before it is sent.
+    /// Records the exact ESipa message owed to the eIM for entry `id` (the DER of a ProvideEimPackageResult
+    /// in the eUICC's layout, whatever the binding), before it is sent. It replaces the entry's step.
     fn result_owed(&mut self, id: u64, message: &[u8]) -> Result<(), JournalError>;
     /// Records what the eIM acknowledged for entry `id`, before it is removed from the eUICC.
     fn acknowledged(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), JournalError>;

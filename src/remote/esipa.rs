@@ -34,7 +34,7 @@ pub enum EsipaBinding {
     /// The ASN.1 binding: the DER of each message (fewest bytes on a metered link).
     #[default]
     Asn1,
-    /// The JSON binding ([`esipa_json`](super::esipa_json); SGP.32 v1.1 and later, so v1.2 layout only).
+    /// The JSON binding ([`esipa_json`]; SGP.32 v1.1 and later, so v1.2 layout only).
     Json,
 }
 

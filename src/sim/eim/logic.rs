@@ -5,7 +5,7 @@
 //! DER of `euiccPackageSigned` and the association token. [`SimEim::handle`] takes one ESipa request body
 //! and the connection it came on, and returns the answer body.
 //!
-//! An indirect download is relayed to the SM-DP+ ([`relay`](super::relay)): [`SimEim::handle`] asks for the ES9+
+//! An indirect download is relayed to the SM-DP+ ([`relay`]): [`SimEim::handle`] asks for the ES9+
 //! call ([`Action::Relay`]), the server makes it, and [`SimEim::relayed`] turns the SM-DP+'s answer into the
 //! ESipa answer, remembering the session's SM-DP+ for the calls that follow and for the PIR it forwards.
 //!
