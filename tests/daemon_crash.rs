@@ -113,7 +113,7 @@ fn a_daemon_killed_at_every_journal_step_of_a_download_finishes_it_after_a_resta
             eim_transaction_id: Some(Octets(vec![step as u8])),
         };
         eim.with_eim(|e| e.queue_download_trigger(eid, &trigger));
-        let toml = bench.config("");
+        let toml = bench.config("[log]\nlevel = \"debug\"\n");
 
         let kill_at = step.to_string();
         let mut doomed = bench.daemon(&toml, &[("EUICCD_TEST_KILL_AT_STEP", &kill_at)]);
@@ -123,6 +123,7 @@ fn a_daemon_killed_at_every_journal_step_of_a_download_finishes_it_after_a_resta
             "step {step}: the daemon should have died: {exit:?}\n{}",
             doomed.log()
         );
+        let doomed_log = doomed.log();
         drop(doomed);
 
         let daemon = bench.daemon(&toml, &[]);
@@ -166,5 +167,17 @@ fn a_daemon_killed_at_every_journal_step_of_a_download_finishes_it_after_a_resta
                 .collect()
         });
         assert_eq!(results, [true], "step {step}\n{}", daemon.log());
+        // The matching ID is a secret: in no log line, not even at debug level, not even in hex.
+        assert!(
+            doomed_log.contains("AT >"),
+            "debug logging shows the AT traffic"
+        );
+        let hex = hex::encode_upper(MATCHING_ID);
+        for log in [daemon.log(), doomed_log] {
+            assert!(
+                !log.contains(MATCHING_ID) && !log.to_uppercase().contains(&hex),
+                "step {step}"
+            );
+        }
     }
 }
