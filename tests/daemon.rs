@@ -249,3 +249,25 @@ level = \"warn\"
         "a busy loop: {wakeups} wake-ups in {secs} s"
     );
 }
+
+#[test]
+fn without_an_eim_the_daemon_only_serves_its_socket() {
+    let bench = Bench::new("daemon-no-eim", None);
+    let dir = &bench.dir.0;
+    let toml = format!(
+        "[modem]\ndevice = \"{}\"\n[daemon]\nstate_dir = \"{}\"\ncontrol_socket = \"{}\"\n",
+        bench.card.link.display(),
+        dir.join("state").display(),
+        dir.join("ctl.sock").display()
+    );
+    let mut daemon = bench.daemon(&toml, &[]);
+    let status = daemon.status_until(Duration::from_secs(30), |s| s["state"] == "idle");
+    assert_eq!(status["polls"], 0);
+    assert!(status["next_poll_in_secs"].is_null(), "{status}");
+    assert_eq!(status["eid"], bench.eid.digits());
+    let refused = daemon.ctl(&["poll-now"]);
+    refused.fails(1, "no eIM configured");
+    daemon.signal("-INT");
+    let exit = daemon.wait(Duration::from_secs(10));
+    assert!(exit.is_some_and(|s| s.success()), "{exit:?}");
+}
