@@ -6,9 +6,12 @@ pub mod agent;
 pub mod apdu;
 pub mod bench;
 pub mod cli;
+pub mod config;
+pub mod daemon;
 pub mod euicc;
 pub mod modem;
 pub mod remote;
 pub mod secret;
 #[cfg(feature = "sim")]
 pub mod sim;
+pub mod store;

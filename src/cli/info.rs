@@ -2,31 +2,40 @@
 
 use super::Failure;
 use super::card::with_euicc;
+use super::control::through_daemon;
 use super::output::{Report, emit, fields, or_dash};
 use super::target::TargetArgs;
 use crate::apdu::CardChannel;
-use crate::euicc::{EuiccError, Version};
+use crate::daemon::control::Request;
+use crate::euicc::{Euicc, EuiccError, Version};
 use euicc_asn1::Octets;
 use euicc_asn1::types::sgp22::{EUICCInfo1, EUICCInfo2, codes};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// Reads the EID and EUICCInfo1/2 and prints them. The JSON keeps `eid`, `transport` and `apdus` at the top.
+/// Reads the EID and EUICCInfo1/2 and prints them (through the daemon when one runs). The JSON keeps
+/// `eid`, `transport` and `apdus` at the top.
 pub fn run(target: &TargetArgs, json: bool) -> Result<(), Failure> {
-    let report = with_euicc(target, async |euicc| {
-        let eid = euicc.eid().await?.digits();
-        let info1 = tolerate(euicc.euicc_info1().await)?;
-        let info2 = tolerate(euicc.euicc_info2().await.cloned())?;
-        let session = euicc.session();
-        Ok(InfoReport {
-            eid,
-            transport: session.card().name(),
-            apdus: session.counters().apdus,
-            sgp32_version: info2.as_ref().map(Version::from_info2),
-            euicc_info1: info1.as_ref().map(Info1View::from),
-            euicc_info2: info2.as_ref().map(Info2View::from),
-        })
-    })?;
+    let report: InfoReport = match through_daemon(target, Request::Info)? {
+        Some(value) => serde_json::from_value(value)?,
+        None => with_euicc(target, async |euicc| report(euicc).await)?,
+    };
     emit(&report, json)
+}
+
+/// What `info` shows, read from `euicc`.
+pub(super) async fn report<C: CardChannel>(euicc: &mut Euicc<C>) -> Result<InfoReport, EuiccError> {
+    let eid = euicc.eid().await?.digits();
+    let info1 = tolerate(euicc.euicc_info1().await)?;
+    let info2 = tolerate(euicc.euicc_info2().await.cloned())?;
+    let session = euicc.session();
+    Ok(InfoReport {
+        eid,
+        transport: session.card().name().to_owned(),
+        apdus: session.counters().apdus,
+        sgp32_version: info2.as_ref().map(|i| Version::from_info2(i).to_string()),
+        euicc_info1: info1.as_ref().map(Info1View::from),
+        euicc_info2: info2.as_ref().map(Info2View::from),
+    })
 }
 
 /// `None` (with a warning) for a card that does not know the command, so that the EID still shows.
@@ -41,17 +50,17 @@ fn tolerate<T>(result: Result<T, EuiccError>) -> Result<Option<T>, EuiccError> {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct InfoReport {
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct InfoReport {
     eid: String,
-    transport: &'static str,
+    transport: String,
     apdus: u64,
-    sgp32_version: Option<Version>,
+    sgp32_version: Option<String>,
     euicc_info1: Option<Info1View>,
     euicc_info2: Option<Info2View>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Info1View {
     svn: String,
     ci_pk_ids_for_verification: Vec<String>,
@@ -68,7 +77,7 @@ impl From<&EUICCInfo1> for Info1View {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Info2View {
     profile_version: String,
     svn: String,
@@ -115,8 +124,8 @@ impl Report for InfoReport {
     fn human(&self) -> String {
         let mut pairs = vec![
             ("EID", self.eid.clone()),
-            ("transport", self.transport.to_owned()),
-            ("SGP.32 layout", or_dash(self.sgp32_version)),
+            ("transport", self.transport.clone()),
+            ("SGP.32 layout", or_dash(self.sgp32_version.as_ref())),
         ];
         if let Some(i1) = &self.euicc_info1 {
             pairs.push(("SGP.22 version", i1.svn.clone()));

@@ -8,6 +8,8 @@ mod asn1;
 mod bench;
 mod card;
 mod certs;
+mod control;
+mod control_inspector;
 #[cfg(feature = "sim")]
 mod demo;
 mod download;
@@ -19,6 +21,7 @@ mod notifications;
 mod output;
 mod profiles;
 mod remote;
+mod run;
 #[cfg(feature = "sim")]
 mod sim;
 #[cfg(feature = "sim")]
@@ -89,6 +92,12 @@ pub enum Command {
     Apdu(apdu::ApduArgs),
     /// Measure downloads and eIM polls over a paced simulated modem link, or a real modem (--device).
     Bench(bench::BenchArgs),
+    /// Run the daemon: poll the eIMs, serve the control socket (configuration: --config FILE).
+    Run(run::RunArgs),
+    /// Show the running daemon's status.
+    Status(control::ControlArgs),
+    /// Make the running daemon poll its eIMs now, and print the outcome.
+    PollNow(control::ControlArgs),
     /// The simulated modem (tests, demos, benchmarks, no hardware).
     #[cfg(feature = "sim")]
     #[command(subcommand)]
@@ -111,6 +120,9 @@ pub fn main() -> ExitCode {
         Command::Download(args) => download::run(&cli.target, args, cli.json),
         Command::Apdu(args) => apdu::run(&cli.target, args, cli.json),
         Command::Bench(args) => bench::run(&cli.target, args, cli.json),
+        Command::Run(args) => run::run(args),
+        Command::Status(args) => control::status(&args, cli.json),
+        Command::PollNow(args) => control::poll_now(&args, cli.json),
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, cli.json),
     };

@@ -2,13 +2,17 @@
 
 use super::Failure;
 use super::card::with_euicc;
+use super::control::through_daemon;
 use super::info::code_name;
 use super::output::{Report, Table, emit, fields, or_dash};
 use super::target::TargetArgs;
+use crate::apdu::CardChannel;
+use crate::daemon::control::Request;
+use crate::euicc::{Euicc, EuiccError};
 use clap::{Args, Subcommand};
 use euicc_asn1::Iccid;
 use euicc_asn1::types::sgp22::{ProfileInfo, codes};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `profiles [ACTION]`.
 #[derive(Debug, Args)]
@@ -55,13 +59,11 @@ pub enum ProfilesAction {
 pub fn run(target: &TargetArgs, args: ProfilesArgs, json: bool) -> Result<(), Failure> {
     match args.action {
         None => {
-            let profiles = with_euicc(target, async |euicc| euicc.profiles(None).await)?;
-            emit(
-                &ProfileList {
-                    profiles: profiles.iter().map(ProfileView::from).collect(),
-                },
-                json,
-            )
+            let list: ProfileList = match through_daemon(target, Request::Profiles)? {
+                Some(value) => serde_json::from_value(value)?,
+                None => with_euicc(target, async |euicc| list(euicc).await)?,
+            };
+            emit(&list, json)
         }
         Some(action) => {
             let (iccid, name) = with_euicc(target, async |euicc| match action {
@@ -93,12 +95,20 @@ pub fn run(target: &TargetArgs, args: ProfilesArgs, json: bool) -> Result<(), Fa
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ProfileList {
+/// What `profiles` shows, read from `euicc`.
+pub(super) async fn list<C: CardChannel>(euicc: &mut Euicc<C>) -> Result<ProfileList, EuiccError> {
+    let profiles = euicc.profiles(None).await?;
+    Ok(ProfileList {
+        profiles: profiles.iter().map(ProfileView::from).collect(),
+    })
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct ProfileList {
     profiles: Vec<ProfileView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 struct ProfileView {
     iccid: Option<String>,
     isdp_aid: Option<String>,

@@ -77,6 +77,8 @@ impl fmt::Display for Version {
 pub struct Euicc<C: CardChannel> {
     session: IsdrSession<C>,
     info2: Option<EUICCInfo2>,
+    /// The layout to speak whatever EUICCInfo2 says (configuration).
+    version_override: Option<Version>,
     /// A profile switch with REFRESH succeeded: the card reset and closed the logical channel.
     card_reset: bool,
 }
@@ -87,8 +89,16 @@ impl<C: CardChannel> Euicc<C> {
         Self {
             session,
             info2: None,
+            version_override: None,
             card_reset: false,
         }
+    }
+
+    /// Speaks the `version` layout whatever EUICCInfo2 announces: for a card that announces its IoT
+    /// version wrongly, or none although it speaks v1.0.
+    pub fn with_version(mut self, version: Version) -> Self {
+        self.version_override = Some(version);
+        self
     }
 
     /// The APDU session underneath (counters, transport name, raw APDUs).
@@ -160,8 +170,12 @@ impl<C: CardChannel> Euicc<C> {
         Ok(self.info2.insert(info))
     }
 
-    /// The SGP.32 layout of this eUICC (reads EuiccInfo2 on first use).
+    /// The SGP.32 layout of this eUICC: the one set by [`Euicc::with_version`], else from EuiccInfo2 (read on
+    /// first use).
     pub async fn version(&mut self) -> Result<Version, EuiccError> {
+        if let Some(version) = self.version_override {
+            return Ok(version);
+        }
         Ok(Version::from_info2(self.euicc_info2().await?))
     }
 

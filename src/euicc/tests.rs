@@ -137,6 +137,16 @@ fn eid_and_cached_info2() {
 }
 
 #[test]
+fn a_version_override_wins_without_asking_the_card() {
+    let (euicc, script) = scripted(vec![]);
+    let mut euicc = euicc.with_version(Version::V1_0);
+    run(async {
+        assert_eq!(euicc.version().await.expect("version"), Version::V1_0);
+    });
+    done(&script);
+}
+
+#[test]
 fn version_from_iot_versions() {
     assert_eq!(Version::from_info2(&info2(&[[1, 0, 0]])), Version::V1_0);
     assert_eq!(

@@ -1,0 +1,131 @@
+//! `euiccd status` and `euiccd poll-now`, and the path by which `info` and `profiles` go through a
+//! running daemon (which owns the modem port) instead of opening the port themselves.
+
+use super::target::TargetArgs;
+use super::{EXIT_INPUT, Failure};
+use crate::config::{self, DEFAULT_PATH};
+use crate::daemon::control::{self, ControlError, Request};
+use crate::daemon::status::Status;
+use anyhow::anyhow;
+use clap::Args;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long `status` and the inspection commands wait for the daemon (it may be in a poll cycle).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long `poll-now` waits: the longest cycle (`poll.cycle_timeout_secs`, 900 by default) and a margin.
+const POLL_NOW_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+
+/// Where to find the daemon.
+#[derive(Debug, Args)]
+pub struct ControlArgs {
+    /// The daemon's configuration (for its control socket).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The control socket (overrides the configuration and EUICCD_CONTROL_SOCKET).
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+}
+
+impl ControlArgs {
+    /// The control socket: `--socket`, else the configuration's (with EUICCD_CONTROL_SOCKET applied).
+    fn socket(&self) -> Result<PathBuf, Failure> {
+        if let Some(socket) = &self.socket {
+            return Ok(socket.clone());
+        }
+        let config = match &self.config {
+            Some(path) => load(path),
+            None => configured(),
+        };
+        Ok(config.map_err(Failure::input)?.daemon.control_socket)
+    }
+}
+
+/// The default configuration file when it exists, else the defaults; environment overrides applied.
+fn configured() -> Result<config::Config, config::ConfigError> {
+    let path = Path::new(DEFAULT_PATH);
+    match path.exists() {
+        true => load(path),
+        false => config::parse("", env),
+    }
+}
+
+fn load(path: &Path) -> Result<config::Config, config::ConfigError> {
+    config::load(path, env)
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// `euiccd status`: the daemon's status as JSON or as a table.
+pub fn status(args: &ControlArgs, json: bool) -> Result<(), Failure> {
+    let value = ask(&args.socket()?, Request::Status, ANSWER_TIMEOUT)?;
+    let status: Status = serde_json::from_value(value)?;
+    super::output::emit(&status, json)
+}
+
+/// `euiccd poll-now`: poll the eIMs now and print the outcome.
+pub fn poll_now(args: &ControlArgs, json: bool) -> Result<(), Failure> {
+    let outcome = ask(&args.socket()?, Request::PollNow, POLL_NOW_TIMEOUT)?;
+    match json {
+        true => println!("{}", serde_json::json!({ "outcome": outcome })),
+        false => println!("{}", outcome.as_str().unwrap_or_default()),
+    }
+    Ok(())
+}
+
+/// The daemon's answer to `request` when the command names no card of its own (no `--device`, no
+/// `--sim`) and a daemon's control socket exists; `None` otherwise (open the card directly).
+pub fn through_daemon(target: &TargetArgs, request: Request) -> Result<Option<Value>, Failure> {
+    if target.device.is_some() || target.sim {
+        return Ok(None);
+    }
+    // No usable configuration: there is no daemon to ask either.
+    let Ok(config) = configured() else {
+        return Ok(None);
+    };
+    let socket = config.daemon.control_socket;
+    if !socket.exists() {
+        return Ok(None);
+    }
+    ask(&socket, request, ANSWER_TIMEOUT).map(Some)
+}
+
+fn ask(socket: &Path, request: Request, timeout: Duration) -> Result<Value, Failure> {
+    control::request(socket, request, timeout).map_err(|error| match error {
+        ControlError::Io { .. } => Failure::from(anyhow!(error).context("is euiccd running?")),
+        ControlError::Daemon(_) => Failure::from(anyhow!(error)),
+        other => Failure {
+            error: anyhow!(other),
+            code: EXIT_INPUT,
+        },
+    })
+}
+
+impl super::output::Report for Status {
+    fn human(&self) -> String {
+        use super::output::{fields, or_dash};
+        fields(&[
+            ("version", self.version.clone()),
+            ("state", self.state.clone()),
+            ("EID", or_dash(self.eid.as_ref())),
+            ("enabled profile", or_dash(self.profile.as_ref())),
+            ("eIMs", self.eims.join(", ")),
+            ("polls", self.polls.to_string()),
+            ("last poll (unix)", or_dash(self.last_poll_unix)),
+            ("last outcome", or_dash(self.last_outcome.as_ref())),
+            ("next poll in (s)", or_dash(self.next_poll_in_secs)),
+            (
+                "outboxes",
+                format!(
+                    "{} results, {} notifications on the eUICC, {} events",
+                    self.outboxes.results, self.outboxes.notifications, self.outboxes.events
+                ),
+            ),
+            ("unfinished packages", self.journal.to_string()),
+            ("store commits", self.store_commits.to_string()),
+        ])
+    }
+}

@@ -1,0 +1,257 @@
+//! Reading the configuration: bounded file read, TOML, environment overrides, then validation that names
+//! the bad key.
+
+use super::{Config, EimConfig, LogFormat};
+use crate::remote::https::Server;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+
+/// Largest configuration file read (a real one is a few KiB).
+const MAX_FILE_LEN: u64 = 64 * 1024;
+/// Longest path a Unix socket address holds (`sun_path` is 108 bytes with its NUL).
+const MAX_SOCKET_PATH: usize = 107;
+/// Longest request deadline accepted, seconds.
+const MAX_TIMEOUT_SECS: u64 = 600;
+/// Longest poll interval accepted (30 days), seconds.
+const MAX_INTERVAL_SECS: u64 = 30 * 24 * 3600;
+/// Longest eIM identifier accepted (SGP.32 eimId is UTF8String SIZE(1..128)).
+const MAX_EIM_ID: usize = 128;
+
+/// The environment variables that override a setting, and the key each one sets.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("EUICCD_DEVICE", "modem.device"),
+    ("EUICCD_LOG", "log.level"),
+    ("EUICCD_LOG_FORMAT", "log.format"),
+    ("EUICCD_STATE_DIR", "daemon.state_dir"),
+    ("EUICCD_CONTROL_SOCKET", "daemon.control_socket"),
+];
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("configuration {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is larger than any sensible configuration.
+    #[error("configuration {path}: larger than {MAX_FILE_LEN} bytes")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Not TOML, an unknown key or a value of the wrong type; the message shows the line and key.
+    #[error("configuration: {0}")]
+    Syntax(String),
+    /// A value out of range or inconsistent with another.
+    #[error("configuration: {key}: {reason}")]
+    Invalid {
+        /// The key, as written in the file (`eim[0].address`) or the environment variable.
+        key: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Reads `path` (bounded), applies the environment overrides that `env` returns, and validates.
+pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    let read = |source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(read)?.len();
+    if len > MAX_FILE_LEN {
+        return Err(ConfigError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    parse(&std::fs::read_to_string(path).map_err(read)?, env)
+}
+
+/// Parses `text`, applies the environment overrides that `env` returns, and validates.
+pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    let mut config: Config =
+        toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string().trim().to_owned()))?;
+    apply_env(&mut config, env)?;
+    validate(&config)?;
+    Ok(config)
+}
+
+/// Applies [`ENV_OVERRIDES`].
+fn apply_env(config: &mut Config, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    for &(name, _) in ENV_OVERRIDES {
+        let Some(value) = env(name).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        match name {
+            "EUICCD_DEVICE" => config.modem.device = PathBuf::from(value),
+            "EUICCD_LOG" => config.log.level = value,
+            "EUICCD_LOG_FORMAT" => {
+                config.log.format = parse_format(&value).ok_or_else(|| ConfigError::Invalid {
+                    key: name.to_owned(),
+                    reason: format!("{value:?} is not auto, journald, plain or json"),
+                })?;
+            }
+            "EUICCD_STATE_DIR" => config.daemon.state_dir = PathBuf::from(value),
+            _ => config.daemon.control_socket = PathBuf::from(value),
+        }
+    }
+    Ok(())
+}
+
+fn parse_format(text: &str) -> Option<LogFormat> {
+    Some(match text {
+        "auto" => LogFormat::Auto,
+        "journald" => LogFormat::Journald,
+        "plain" => LogFormat::Plain,
+        "json" => LogFormat::Json,
+        _ => return None,
+    })
+}
+
+fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Checks ranges and consistency; the first problem found is reported.
+fn validate(config: &Config) -> Result<(), ConfigError> {
+    let modem = &config.modem;
+    if modem.baud == 0 {
+        return Err(invalid("modem.baud", "must be above 0"));
+    }
+    if !(6..=255).contains(&modem.block_size) {
+        return Err(invalid("modem.block_size", "must be 6 to 255"));
+    }
+    if let Some(imei) = &modem.imei {
+        if imei.len() != 15 || !imei.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid("modem.imei", "must be 15 digits"));
+        }
+    }
+    let mut ids = HashSet::new();
+    for (index, eim) in config.eim.iter().enumerate() {
+        validate_eim(&format!("eim[{index}]"), eim)?;
+        if !ids.insert(eim.id.as_str()) {
+            return Err(invalid(
+                format!("eim[{index}].id"),
+                format!("{:?} is configured twice", eim.id),
+            ));
+        }
+    }
+    if let Some(initial) = &config.initial_eim {
+        // Reads and checks the keys now, so that a bad file stops the start rather than the first boot.
+        initial
+            .to_config()
+            .map_err(|e| invalid("initial_eim", e.to_string()))?;
+    }
+    let poll = &config.poll;
+    if !(1..=MAX_INTERVAL_SECS).contains(&poll.interval_secs) {
+        return Err(invalid(
+            "poll.interval_secs",
+            format!("must be 1 to {MAX_INTERVAL_SECS}"),
+        ));
+    }
+    if poll.jitter_secs > poll.interval_secs {
+        return Err(invalid(
+            "poll.jitter_secs",
+            "must not exceed poll.interval_secs",
+        ));
+    }
+    if poll.backoff_initial_secs == 0 {
+        return Err(invalid("poll.backoff_initial_secs", "must be above 0"));
+    }
+    if poll.backoff_cap_secs < poll.backoff_initial_secs {
+        return Err(invalid(
+            "poll.backoff_cap_secs",
+            "must be at least poll.backoff_initial_secs",
+        ));
+    }
+    if poll.cycle_timeout_secs < 10 {
+        return Err(invalid("poll.cycle_timeout_secs", "must be at least 10"));
+    }
+    check_timeout("smdp.timeout_secs", config.smdp.timeout_secs)?;
+    if let Some(connect) = &config.smdp.connect {
+        check_connect("smdp.connect", connect)?;
+    }
+    let socket = config.daemon.control_socket.as_os_str().len();
+    if socket == 0 || socket > MAX_SOCKET_PATH {
+        return Err(invalid(
+            "daemon.control_socket",
+            format!("must be 1 to {MAX_SOCKET_PATH} bytes long"),
+        ));
+    }
+    if config.daemon.state_dir.as_os_str().is_empty() {
+        return Err(invalid("daemon.state_dir", "must not be empty"));
+    }
+    log_targets(&config.log.level).map_err(|reason| invalid("log.level", reason))?;
+    Ok(())
+}
+
+/// Parses a level setting (`info`, `warn,euiccd::modem=debug`) into a filter. Stricter than `Targets`'
+/// own parser, which takes a bare word such as `loud` for a module name: every directive here must end in a
+/// level.
+pub fn log_targets(setting: &str) -> Result<Targets, String> {
+    for directive in setting.split(',') {
+        let level = directive
+            .rsplit_once('=')
+            .map_or(directive, |(_, level)| level);
+        LevelFilter::from_str(level.trim()).map_err(|_| {
+            format!(
+                "{directive:?} is not LEVEL or MODULE=LEVEL (error, warn, info, debug, trace, off)"
+            )
+        })?;
+    }
+    Targets::from_str(setting).map_err(|e| format!("{setting:?}: {e}"))
+}
+
+fn validate_eim(key: &str, eim: &EimConfig) -> Result<(), ConfigError> {
+    if eim.id.is_empty() || eim.id.len() > MAX_EIM_ID {
+        return Err(invalid(
+            format!("{key}.id"),
+            format!("must be 1 to {MAX_EIM_ID} bytes"),
+        ));
+    }
+    Server::parse(&eim.address)
+        .map_err(|_| invalid(format!("{key}.address"), "must be host or host:port"))?;
+    if let Some(connect) = &eim.connect {
+        check_connect(&format!("{key}.connect"), connect)?;
+    }
+    if eim.admin_protocol.is_empty() || !eim.admin_protocol.is_ascii() {
+        return Err(invalid(
+            format!("{key}.admin_protocol"),
+            "must be a non-empty ASCII string",
+        ));
+    }
+    if eim.trust_anchors.is_empty() && !eim.system_ca {
+        return Err(invalid(
+            format!("{key}.trust_anchors"),
+            "give at least one CA file, or set system_ca = true",
+        ));
+    }
+    check_timeout(&format!("{key}.timeout_secs"), eim.timeout_secs)
+}
+
+fn check_timeout(key: &str, secs: u64) -> Result<(), ConfigError> {
+    match (1..=MAX_TIMEOUT_SECS).contains(&secs) {
+        true => Ok(()),
+        false => Err(invalid(key, format!("must be 1 to {MAX_TIMEOUT_SECS}"))),
+    }
+}
+
+fn check_connect(key: &str, connect: &str) -> Result<(), ConfigError> {
+    let valid = connect
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    match valid {
+        true => Ok(()),
+        false => Err(invalid(key, format!("{connect:?} is not host:port"))),
+    }
+}

@@ -1,0 +1,333 @@
+//! The daemon's configuration: one TOML file (`/etc/euiccd/euiccd.toml` unless `--config` says otherwise),
+//! every setting optional with a documented default (`systemd/euiccd.toml` lists them all).
+//!
+//! Reading is strict so that a typo does not silently fall back to a default: unknown keys are errors, and
+//! every error names the key (`poll.interval_secs: …`). A few common settings can be overridden from the
+//! environment ([`ENV_OVERRIDES`]), which is how a unit file or a test changes them without editing the
+//! file. At run time (SIGHUP) only what [`Config::reload`] lists changes; the rest needs a restart.
+
+mod load;
+
+pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
+
+use crate::agent::bootstrap::InitialEim;
+use crate::agent::indirect::DownloadRoute;
+use crate::apdu::TransportKind;
+use crate::euicc::Version;
+use crate::remote::esipa::EsipaBinding;
+use serde::Deserialize;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where the daemon reads its configuration when no `--config` is given.
+pub const DEFAULT_PATH: &str = "/etc/euiccd/euiccd.toml";
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The modem and the card behind it.
+    pub modem: ModemConfig,
+    /// The eIMs to poll, in order (`[[eim]]` tables). None: the daemon only serves the control socket.
+    pub eim: Vec<EimConfig>,
+    /// The eIM to associate (AddInitialEim) when the eUICC has none, at start-up.
+    pub initial_eim: Option<InitialEim>,
+    /// When to poll.
+    pub poll: PollConfig,
+    /// How direct downloads (eIM download triggers) reach SM-DP+ servers.
+    pub smdp: SmdpConfig,
+    /// Where the daemon keeps its state and its control socket.
+    pub daemon: DaemonConfig,
+    /// Diagnostics.
+    pub log: LogConfig,
+}
+
+/// `[modem]`: the AT port and how APDUs reach the eUICC.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModemConfig {
+    /// The modem's AT port.
+    pub device: PathBuf,
+    /// Serial line speed.
+    pub baud: u32,
+    /// `auto`, `csim` or `cgla` (`pcsc` with the `pcsc` build feature).
+    #[serde(deserialize_with = "from_str")]
+    pub transport: TransportKind,
+    /// STORE DATA block size, 6 to 255.
+    pub block_size: usize,
+    /// The device's IMEI (15 digits), reported to the eIM and SM-DP+; none: a generic TAC.
+    pub imei: Option<String>,
+    /// The SGP.32 layout the eUICC speaks: `auto` (from its EUICCInfo2), `v1.0` or `v1.2` (a card that
+    /// announces it wrongly).
+    pub euicc_version: EuiccVersion,
+}
+
+/// The `modem.euicc_version` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+pub enum EuiccVersion {
+    /// From EUICCInfo2.
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    /// SGP.32 v1.0 / v1.1.
+    #[serde(rename = "v1.0")]
+    V1_0,
+    /// SGP.32 v1.2 and later.
+    #[serde(rename = "v1.2")]
+    V1_2,
+}
+
+impl EuiccVersion {
+    /// The layout to force, if any.
+    pub fn forced(self) -> Option<Version> {
+        match self {
+            Self::Auto => None,
+            Self::V1_0 => Some(Version::V1_0),
+            Self::V1_2 => Some(Version::V1_2),
+        }
+    }
+}
+
+impl Default for ModemConfig {
+    fn default() -> Self {
+        Self {
+            device: PathBuf::from("/dev/ttyUSB2"),
+            baud: 115_200,
+            transport: TransportKind::Auto,
+            block_size: 255,
+            imei: None,
+            euicc_version: EuiccVersion::Auto,
+        }
+    }
+}
+
+/// `[[eim]]`: one eIM reached over ESipa (ASN.1 binding).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EimConfig {
+    /// The eIM's identifier, as configured on the eUICC.
+    pub id: String,
+    /// Where the eIM is reached: `host` or `host:port` (the name TLS checks).
+    pub address: String,
+    /// Connect to this `host:port` instead, keeping `address` for TLS (split DNS, test servers).
+    #[serde(default)]
+    pub connect: Option<String>,
+    /// The `X-Admin-Protocol` header.
+    #[serde(default = "default_admin_protocol")]
+    pub admin_protocol: String,
+    /// The ESipa binding: `asn1` (fewest bytes) or `json`.
+    #[serde(default)]
+    pub binding: Binding,
+    /// How downloads this eIM triggers reach the SM-DP+: `auto` (through the eIM when it announces
+    /// indirectProfileDownload), `direct` or `indirect`.
+    #[serde(default, deserialize_with = "from_str")]
+    pub download_route: DownloadRoute,
+    /// CA certificates (PEM or DER files) that the eIM's TLS certificate chains to.
+    #[serde(default)]
+    pub trust_anchors: Vec<PathBuf>,
+    /// Also trust the system bundle (`/etc/ssl/certs/ca-certificates.crt`).
+    #[serde(default)]
+    pub system_ca: bool,
+    /// Deadline of one ESipa request, seconds.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+}
+
+/// The ESipa binding setting (the configuration's spelling of [`EsipaBinding`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Binding {
+    /// `asn1`.
+    #[default]
+    Asn1,
+    /// `json`.
+    Json,
+}
+
+impl From<Binding> for EsipaBinding {
+    fn from(binding: Binding) -> Self {
+        match binding {
+            Binding::Asn1 => Self::Asn1,
+            Binding::Json => Self::Json,
+        }
+    }
+}
+
+fn default_admin_protocol() -> String {
+    crate::remote::esipa::DEFAULT_ADMIN_PROTOCOL.to_owned()
+}
+
+fn default_timeout_secs() -> u64 {
+    60
+}
+
+/// `[poll]`: the eIM poll schedule (see [`crate::agent::schedule`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PollConfig {
+    /// Seconds between polls while the eIM has nothing to do.
+    pub interval_secs: u64,
+    /// Largest random offset, either way, applied to the interval, seconds.
+    pub jitter_secs: u64,
+    /// Delay after a first failed poll, seconds; doubles per failure.
+    pub backoff_initial_secs: u64,
+    /// Largest delay after repeated failures, seconds.
+    pub backoff_cap_secs: u64,
+    /// Longest one poll cycle (with a download it triggers) may take before it is abandoned, seconds.
+    pub cycle_timeout_secs: u64,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        Self {
+            interval_secs: 3600,
+            jitter_secs: 300,
+            backoff_initial_secs: 60,
+            backoff_cap_secs: 3600,
+            cycle_timeout_secs: 900,
+        }
+    }
+}
+
+impl PollConfig {
+    /// The scheduler's policy.
+    pub fn schedule(&self) -> crate::agent::schedule::ScheduleConfig {
+        crate::agent::schedule::ScheduleConfig {
+            interval: Duration::from_secs(self.interval_secs),
+            jitter: Duration::from_secs(self.jitter_secs),
+            backoff_initial: Duration::from_secs(self.backoff_initial_secs),
+            backoff_cap: Duration::from_secs(self.backoff_cap_secs),
+        }
+    }
+}
+
+/// `[smdp]`: trust and timeouts for direct downloads an eIM triggers.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmdpConfig {
+    /// CA certificates (PEM or DER files) of SM-DP+ servers: the GSMA CI roots are in no OS store.
+    pub trust_anchors: Vec<PathBuf>,
+    /// Also trust the system bundle.
+    pub system_ca: bool,
+    /// Connect every SM-DP+ request to this `host:port`, keeping the SM-DP+'s name for TLS (tests).
+    pub connect: Option<String>,
+    /// Deadline of one ES9+ request, seconds.
+    pub timeout_secs: u64,
+}
+
+impl Default for SmdpConfig {
+    fn default() -> Self {
+        Self {
+            trust_anchors: Vec::new(),
+            system_ca: true,
+            connect: None,
+            timeout_secs: default_timeout_secs(),
+        }
+    }
+}
+
+/// `[daemon]`: state and control.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DaemonConfig {
+    /// The state directory (the store lives in it); systemd's `StateDirectory=euiccd`.
+    pub state_dir: PathBuf,
+    /// The control socket (`euiccd status`, `poll-now`, inspection while the daemon runs); mode 0600.
+    pub control_socket: PathBuf,
+}
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            state_dir: PathBuf::from("/var/lib/euiccd"),
+            control_socket: PathBuf::from(DEFAULT_CONTROL_SOCKET),
+        }
+    }
+}
+
+/// Where the control socket is unless configured otherwise (systemd's `RuntimeDirectory=euiccd`).
+pub const DEFAULT_CONTROL_SOCKET: &str = "/run/euiccd/control.sock";
+
+/// `[log]`: levels and format.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A default level and per-module levels: `info`, or `warn,euiccd::modem=debug`.
+    pub level: String,
+    /// `auto` (journald when started by systemd, plain otherwise), `journald`, `plain` or `json`.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".to_owned(),
+            format: LogFormat::Auto,
+        }
+    }
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// `journald` when `JOURNAL_STREAM` is set (systemd connected stderr to the journal), else `plain`.
+    Auto,
+    /// One line per event with a `<N>` syslog priority prefix and no timestamp (the journal adds both).
+    Journald,
+    /// Timestamped human-readable lines.
+    Plain,
+    /// One JSON object per line.
+    Json,
+}
+
+/// What a reload changed: the settings applied at once and the ones that wait for a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reload {
+    /// The poll schedule changed (applied).
+    pub poll: bool,
+    /// The log level changed (applied).
+    pub log_level: bool,
+    /// Sections that changed but only take effect after a restart.
+    pub needs_restart: Vec<&'static str>,
+}
+
+impl Config {
+    /// Compares `self` (running) with `new` (just read): see [`Reload`].
+    pub fn reload(&self, new: &Config) -> Reload {
+        let mut needs_restart = Vec::new();
+        let sections: [(&'static str, bool); 6] = [
+            ("modem", self.modem != new.modem),
+            ("eim", self.eim != new.eim),
+            ("initial_eim", self.initial_eim != new.initial_eim),
+            ("smdp", self.smdp != new.smdp),
+            ("daemon", self.daemon != new.daemon),
+            ("log.format", self.log.format != new.log.format),
+        ];
+        for (name, changed) in sections {
+            if changed {
+                needs_restart.push(name);
+            }
+        }
+        Reload {
+            poll: self.poll != new.poll,
+            log_level: self.log.level != new.log.level,
+            needs_restart,
+        }
+    }
+}
+
+/// Deserializes a string through `T`'s `FromStr`, so that its error message names the bad value.
+fn from_str<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(serde::de::Error::custom)
+}
+
+#[cfg(test)]
+mod tests;

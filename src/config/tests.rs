@@ -1,0 +1,229 @@
+use super::*;
+use crate::agent::indirect::DownloadRoute;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn error(text: &str) -> String {
+    parse(text, no_env).unwrap_err().to_string()
+}
+
+const EIM: &str = r#"
+[[eim]]
+id = "eim-1"
+address = "eim.example.test:8443"
+connect = "127.0.0.1:9000"
+trust_anchors = ["/etc/euiccd/ca.pem"]
+"#;
+
+#[test]
+fn an_empty_file_gives_the_defaults() {
+    let config = parse("", no_env).unwrap();
+    assert_eq!(config, Config::default());
+    assert_eq!(config.modem.device, PathBuf::from("/dev/ttyUSB2"));
+    assert_eq!(config.poll.interval_secs, 3600);
+    assert_eq!(config.daemon.state_dir, PathBuf::from("/var/lib/euiccd"));
+    assert!(config.eim.is_empty());
+}
+
+/// The commented-out block of `example` that starts with `# HEADER`, uncommented.
+fn uncommented(example: &str, header: &str) -> String {
+    example
+        .lines()
+        .skip_while(|l| *l != format!("# {header}"))
+        .take_while(|l| l.starts_with('#'))
+        .filter(|l| !l.starts_with("# #"))
+        .map(|l| format!("{}\n", l.trim_start_matches("# ")))
+        .collect()
+}
+
+#[test]
+fn the_example_file_documents_the_defaults() {
+    let example = include_str!("../../systemd/euiccd.toml");
+    assert_eq!(parse(example, no_env).unwrap(), Config::default());
+    // The commented [[eim]] block is valid once uncommented, and shows its defaults.
+    let config = parse(&uncommented(example, "[[eim]]"), no_env).unwrap();
+    let eim = &config.eim[0];
+    assert_eq!(
+        eim.admin_protocol,
+        crate::remote::esipa::DEFAULT_ADMIN_PROTOCOL
+    );
+    assert_eq!(eim.timeout_secs, 60);
+    assert!(!eim.system_ca);
+    assert_eq!(eim.connect, None);
+    assert_eq!(eim.binding, Binding::Asn1);
+    assert_eq!(eim.download_route, DownloadRoute::Auto);
+    // The [initial_eim] block parses; only its example key file is missing here.
+    let block = uncommented(example, "[initial_eim]");
+    assert!(block.contains("public_key"), "{block}");
+    let message = parse(&block, no_env).unwrap_err().to_string();
+    assert!(
+        message.contains("initial_eim: reading /etc/euiccd/eim-sign.pem"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_eim_is_read_with_its_defaults() {
+    let config = parse(EIM, no_env).unwrap();
+    assert_eq!(
+        config.eim,
+        [EimConfig {
+            id: "eim-1".into(),
+            address: "eim.example.test:8443".into(),
+            connect: Some("127.0.0.1:9000".into()),
+            admin_protocol: "gsma/rsp/v2.1.0".into(),
+            binding: Binding::Asn1,
+            download_route: DownloadRoute::Auto,
+            trust_anchors: vec!["/etc/euiccd/ca.pem".into()],
+            system_ca: false,
+            timeout_secs: 60,
+        }]
+    );
+}
+
+#[test]
+fn unknown_keys_are_errors_that_name_them() {
+    let message = error("[poll]\nintervall_secs = 5\n");
+    assert!(message.contains("intervall_secs"), "{message}");
+    let message = error("[modme]\n");
+    assert!(message.contains("modme"), "{message}");
+}
+
+#[test]
+fn wrong_types_and_values_name_the_key() {
+    let message = error("[poll]\ninterval_secs = \"often\"\n");
+    assert!(message.contains("interval_secs"), "{message}");
+    let message = error("[modem]\ntransport = \"bluetooth\"\n");
+    assert!(
+        message.contains("transport") && message.contains("bluetooth"),
+        "{message}"
+    );
+    let message = error("[modem]\neuicc_version = \"v2\"\n");
+    assert!(message.contains("euicc_version"), "{message}");
+    let forced = parse("[modem]\neuicc_version = \"v1.0\"\n", no_env).unwrap();
+    assert_eq!(forced.modem.euicc_version.forced(), Some(Version::V1_0));
+    let message = error("[log]\nformat = \"xml\"\n");
+    assert!(message.contains("format"), "{message}");
+}
+
+#[test]
+fn ranges_are_checked_and_the_key_is_named() {
+    let cases = [
+        (
+            "[poll]\ninterval_secs = 0\n",
+            "poll.interval_secs: must be 1 to",
+        ),
+        (
+            "[poll]\ninterval_secs = 60\njitter_secs = 61\n",
+            "poll.jitter_secs: must not exceed",
+        ),
+        (
+            "[poll]\nbackoff_initial_secs = 0\n",
+            "poll.backoff_initial_secs",
+        ),
+        (
+            "[poll]\nbackoff_initial_secs = 100\nbackoff_cap_secs = 99\n",
+            "poll.backoff_cap_secs",
+        ),
+        ("[modem]\nbaud = 0\n", "modem.baud"),
+        ("[modem]\nblock_size = 5\n", "modem.block_size"),
+        (
+            "[modem]\nimei = \"12345\"\n",
+            "modem.imei: must be 15 digits",
+        ),
+        ("[smdp]\ntimeout_secs = 0\n", "smdp.timeout_secs"),
+        ("[smdp]\nconnect = \"nohost\"\n", "smdp.connect"),
+        ("[log]\nlevel = \"loud\"\n", "log.level"),
+        ("[daemon]\ncontrol_socket = \"\"\n", "daemon.control_socket"),
+    ];
+    for (text, expected) in cases {
+        let message = error(text);
+        assert!(message.contains(expected), "{text:?} gave {message}");
+    }
+}
+
+#[test]
+fn eim_entries_are_checked_by_index() {
+    let second = EIM.replace("eim-1", "eim-2");
+    let twice = format!("{EIM}{EIM}");
+    assert!(error(&twice).contains("eim[1].id: \"eim-1\" is configured twice"));
+    let bad_address = format!(
+        "{EIM}{}",
+        second.replace("eim.example.test:8443", "bad:port")
+    );
+    assert!(error(&bad_address).contains("eim[1].address"));
+    let no_anchor = EIM.replace("trust_anchors = [\"/etc/euiccd/ca.pem\"]", "");
+    assert!(error(&no_anchor).contains("eim[0].trust_anchors"));
+    let no_id = "[[eim]]\naddress = \"eim.example.test\"\nsystem_ca = true\n";
+    assert!(error(no_id).contains("id"), "{}", error(no_id));
+    let json = parse(
+        &format!("{EIM}binding = \"json\"\ndownload_route = \"indirect\"\n"),
+        no_env,
+    );
+    let eim = &json.unwrap().eim[0];
+    assert_eq!(
+        (eim.binding, eim.download_route),
+        (Binding::Json, DownloadRoute::Indirect)
+    );
+    assert!(
+        error(&format!("{EIM}download_route = \"carrier pigeon\"\n")).contains("download route")
+    );
+    assert!(error(&format!("{EIM}binding = \"xml\"\n")).contains("binding"));
+    let long_timeout = format!("{EIM}timeout_secs = 601\n");
+    assert!(error(&long_timeout).contains("eim[0].timeout_secs"));
+}
+
+#[test]
+fn environment_overrides_win_over_the_file() {
+    let env = |name: &str| match name {
+        "EUICCD_DEVICE" => Some("/dev/ttyACM0".to_owned()),
+        "EUICCD_LOG" => Some("debug,euiccd::modem=trace".to_owned()),
+        "EUICCD_LOG_FORMAT" => Some("json".to_owned()),
+        "EUICCD_STATE_DIR" => Some("/tmp/state".to_owned()),
+        "EUICCD_CONTROL_SOCKET" => Some("/tmp/ctl.sock".to_owned()),
+        _ => None,
+    };
+    let config = parse("[modem]\ndevice = \"/dev/ttyUSB3\"\n", env).unwrap();
+    assert_eq!(config.modem.device, PathBuf::from("/dev/ttyACM0"));
+    assert_eq!(config.log.level, "debug,euiccd::modem=trace");
+    assert_eq!(config.log.format, LogFormat::Json);
+    assert_eq!(config.daemon.state_dir, PathBuf::from("/tmp/state"));
+    assert_eq!(config.daemon.control_socket, PathBuf::from("/tmp/ctl.sock"));
+    // Overrides are validated like the file.
+    let bad = parse("", |n: &str| (n == "EUICCD_LOG").then(|| "loud".to_owned()));
+    assert!(bad.unwrap_err().to_string().contains("log.level"));
+    let bad = parse("", |n: &str| {
+        (n == "EUICCD_LOG_FORMAT").then(|| "xml".to_owned())
+    });
+    assert!(bad.unwrap_err().to_string().contains("EUICCD_LOG_FORMAT"));
+}
+
+#[test]
+fn files_are_read_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("euiccd.toml");
+    assert!(matches!(load(&path, no_env), Err(ConfigError::Read { .. })));
+    std::fs::write(&path, "#".repeat(70 * 1024)).unwrap();
+    assert!(matches!(
+        load(&path, no_env),
+        Err(ConfigError::TooLarge { .. })
+    ));
+    std::fs::write(&path, "[poll]\ninterval_secs = 60\njitter_secs = 0\n").unwrap();
+    assert_eq!(load(&path, no_env).unwrap().poll.interval_secs, 60);
+}
+
+#[test]
+fn a_reload_applies_poll_and_level_and_lists_the_rest() {
+    let old = Config::default();
+    let mut new = old.clone();
+    assert_eq!(old.reload(&new), Reload::default());
+    new.poll.interval_secs = 60;
+    new.log.level = "debug".into();
+    new.modem.baud = 9600;
+    new.log.format = LogFormat::Json;
+    let reload = old.reload(&new);
+    assert!(reload.poll && reload.log_level);
+    assert_eq!(reload.needs_restart, ["modem", "log.format"]);
+}

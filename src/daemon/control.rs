@@ -1,0 +1,233 @@
+//! The local control socket: a Unix stream socket (mode 0600, owner only) speaking line-delimited JSON.
+//!
+//! One request per connection: a JSON object of at most [`MAX_REQUEST`] bytes on one line, e.g.
+//! `{"command":"status"}`; one answer line, `{"ok":…}` or `{"error":"…"}`. `status` is answered from the
+//! snapshot at once; `poll-now` answers when the poll cycle it caused has ended; `info` and `profiles` are
+//! carried out by the main loop, which owns the eUICC, between poll cycles. This is how the CLI inspects
+//! the card while the daemon holds the modem port.
+
+use super::status::Board;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::{mpsc, oneshot};
+
+/// Largest request line accepted.
+pub const MAX_REQUEST: usize = 4096;
+/// Largest answer line a client accepts.
+pub const MAX_REPLY: usize = 1024 * 1024;
+/// How long the daemon waits for a client's request line.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A request to the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "kebab-case")]
+pub enum Request {
+    /// The status snapshot.
+    Status,
+    /// Poll the eIMs now; answered with the cycle's outcome.
+    PollNow,
+    /// What `euiccd info` shows.
+    Info,
+    /// What `euiccd profiles` shows.
+    Profiles,
+}
+
+/// The daemon's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reply {
+    /// The result.
+    Ok(Value),
+    /// Why the request failed.
+    Error(String),
+}
+
+/// What the control socket asks of the main loop.
+#[derive(Debug)]
+pub enum Command {
+    /// Poll now and answer with the outcome.
+    PollNow(oneshot::Sender<Reply>),
+    /// Answer an inspection request ([`Request::Info`] or [`Request::Profiles`]) through the eUICC.
+    Inspect(Request, oneshot::Sender<Reply>),
+}
+
+/// A failure of the control socket, on either side.
+#[derive(Debug, thiserror::Error)]
+pub enum ControlError {
+    /// The socket could not be set up.
+    #[error("control socket {path}: {source}")]
+    Bind {
+        /// The socket path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another daemon answers on the socket.
+    #[error("control socket {0}: another euiccd is running")]
+    InUse(PathBuf),
+    /// The daemon could not be reached or the exchange failed.
+    #[error("control socket {path}: {source}")]
+    Io {
+        /// The socket path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The daemon's answer is not a reply line.
+    #[error("control socket: unreadable answer: {0}")]
+    BadReply(String),
+    /// The daemon refused or failed the request.
+    #[error("{0}")]
+    Daemon(String),
+}
+
+/// The listening socket; dropping it stops serving and removes the socket file.
+#[derive(Debug)]
+pub struct ControlServer {
+    path: PathBuf,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ControlServer {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Binds the socket at `path` (mode 0600; a stale socket is replaced, a live one refused) and serves it:
+/// status from `board`, everything else through `commands`. Must run inside the tokio runtime.
+pub fn serve(
+    path: &Path,
+    board: Board,
+    commands: mpsc::Sender<Command>,
+) -> Result<ControlServer, ControlError> {
+    let bind_error = |source| ControlError::Bind {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(parent)
+            .map_err(bind_error)?;
+    }
+    if std::fs::symlink_metadata(path).is_ok() {
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(ControlError::InUse(path.to_owned()));
+        }
+        std::fs::remove_file(path).map_err(bind_error)?;
+    }
+    let listener = UnixListener::bind(path).map_err(bind_error)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(bind_error)?;
+    let task = tokio::spawn(async move {
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    tokio::spawn(session(stream, board.clone(), commands.clone()));
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "control socket accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    });
+    Ok(ControlServer {
+        path: path.to_owned(),
+        task,
+    })
+}
+
+/// One connection: read one bounded request line, answer it, close.
+async fn session(stream: UnixStream, board: Board, commands: mpsc::Sender<Command>) {
+    let (read, mut write) = stream.into_split();
+    let mut line = Vec::new();
+    let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST as u64 + 1));
+    let read = tokio::time::timeout(REQUEST_TIMEOUT, reader.read_until(b'\n', &mut line)).await;
+    let reply = match read {
+        Err(_) => Reply::Error("no request line in time".into()),
+        Ok(Err(error)) => Reply::Error(format!("reading the request: {error}")),
+        Ok(Ok(_)) if line.len() > MAX_REQUEST => {
+            Reply::Error(format!("request longer than {MAX_REQUEST} bytes"))
+        }
+        Ok(Ok(_)) => match parse_request(&line) {
+            Err(error) => Reply::Error(format!("bad request: {error}")),
+            Ok(request) => answer(request, &board, &commands).await,
+        },
+    };
+    let mut bytes = serde_json::to_vec(&reply).expect("a reply always serializes");
+    bytes.push(b'\n');
+    if let Err(error) = write.write_all(&bytes).await {
+        tracing::debug!(%error, "control client went away");
+    }
+}
+
+/// Reads a request line: an object with the one key `command` (serde's `deny_unknown_fields` does not
+/// reach the unit variants of an internally tagged enum, hence the explicit check).
+fn parse_request(line: &[u8]) -> Result<Request, String> {
+    let object: serde_json::Map<String, Value> =
+        serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    if let Some(key) = object.keys().find(|k| *k != "command") {
+        return Err(format!("unknown field {key:?}"));
+    }
+    serde_json::from_value(Value::Object(object)).map_err(|e| e.to_string())
+}
+
+async fn answer(request: Request, board: &Board, commands: &mpsc::Sender<Command>) -> Reply {
+    let (reply, answer) = oneshot::channel();
+    let command = match request {
+        Request::Status => {
+            return Reply::Ok(serde_json::to_value(board.snapshot()).expect("status serializes"));
+        }
+        Request::PollNow => Command::PollNow(reply),
+        Request::Info | Request::Profiles => Command::Inspect(request, reply),
+    };
+    if commands.send(command).await.is_err() {
+        return Reply::Error("the daemon is stopping".into());
+    }
+    answer
+        .await
+        .unwrap_or_else(|_| Reply::Error("the daemon is stopping".into()))
+}
+
+/// Sends `request` to the daemon at `path` and returns its result; waits at most `timeout` for the answer.
+pub fn request(path: &Path, request: Request, timeout: Duration) -> Result<Value, ControlError> {
+    let io = |source| ControlError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut stream = std::os::unix::net::UnixStream::connect(path).map_err(io)?;
+    stream.set_read_timeout(Some(timeout)).map_err(io)?;
+    stream.set_write_timeout(Some(timeout)).map_err(io)?;
+    let mut line = serde_json::to_vec(&request).expect("a request always serializes");
+    line.push(b'\n');
+    stream.write_all(&line).map_err(io)?;
+    let mut answer = Vec::new();
+    BufReader::new(stream.take(MAX_REPLY as u64 + 1))
+        .read_until(b'\n', &mut answer)
+        .map_err(io)?;
+    if answer.len() > MAX_REPLY {
+        return Err(ControlError::BadReply(format!(
+            "longer than {MAX_REPLY} bytes"
+        )));
+    }
+    match serde_json::from_slice(&answer) {
+        Ok(Reply::Ok(value)) => Ok(value),
+        Ok(Reply::Error(message)) => Err(ControlError::Daemon(message)),
+        Err(error) => Err(ControlError::BadReply(error.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests;

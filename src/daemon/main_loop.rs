@@ -1,0 +1,371 @@
+//! The daemon's main loop: the one task that owns the eUICC session. It sleeps until the next poll, a
+//! control request, a watchdog tick or a signal, and handles one at a time, so that no two ES10 commands
+//! ever interleave.
+
+use super::control::{Command, Reply};
+use super::logging::LogHandle;
+use super::notify::Notifier;
+use super::poller::{Poller, chain, unix_now};
+use super::status::{Board, OutboxSizes};
+use super::{DaemonError, Inspector};
+use crate::agent::schedule::{JitterSource, Outcome, Schedule};
+use crate::apdu::Transport;
+use crate::config::{self, Config};
+use crate::euicc::Euicc;
+use crate::store::{Outbox, Store};
+use euicc_asn1::Eid;
+use serde_json::Value;
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::{Instant, Interval};
+
+/// What start-up hands to the main loop.
+pub struct Parts {
+    /// The configuration file (re-read on SIGHUP).
+    pub path: PathBuf,
+    /// The running configuration.
+    pub config: Config,
+    /// The log level switch.
+    pub log: LogHandle,
+    /// The store.
+    pub store: Store,
+    /// The status the control socket serves.
+    pub board: Board,
+    /// The eIM clients.
+    pub poller: Poller,
+    /// The eUICC.
+    pub euicc: Euicc<Transport>,
+    /// Its EID.
+    pub eid: Eid,
+}
+
+/// The main loop's state. See the module documentation.
+pub struct MainLoop<'a> {
+    parts: Parts,
+    inspector: &'a dyn Inspector,
+    notifier: Notifier,
+    /// None: no eIM configured.
+    schedule: Option<Schedule<SystemJitter>>,
+    /// The schedule's clock origin.
+    start: Instant,
+    watchdog: Interval,
+    pinging: bool,
+    /// `poll-now` requests waiting for the next cycle's outcome.
+    waiting: Vec<oneshot::Sender<Reply>>,
+}
+
+impl<'a> MainLoop<'a> {
+    /// Reads the card's status, closes the channel, sends `READY=1`.
+    pub async fn start(mut parts: Parts, inspector: &'a dyn Inspector) -> Self {
+        refresh_card_status(&mut parts.euicc, &parts.board, &parts.store).await;
+        close(&mut parts.euicc).await;
+        let notifier = Notifier::from_env();
+        let start = Instant::now();
+        let schedule = (!parts.poller.is_empty()).then(|| {
+            Schedule::new(
+                parts.config.poll.schedule(),
+                SystemJitter::new(),
+                Duration::ZERO,
+            )
+        });
+        if schedule.is_none() {
+            tracing::warn!("no [[eim]] configured: serving the control socket only");
+        }
+        let interval = notifier.watchdog_interval();
+        let main = Self {
+            parts,
+            inspector,
+            schedule,
+            start,
+            watchdog: tokio::time::interval(interval.unwrap_or(Duration::from_secs(3600))),
+            pinging: interval.is_some(),
+            waiting: Vec::new(),
+            notifier,
+        };
+        main.idle();
+        main.notifier.ready(&main.parts.board.snapshot().line());
+        main
+    }
+
+    /// Serves until SIGTERM or SIGINT, then says so to systemd and closes the channel.
+    pub async fn run(mut self, mut inbox: mpsc::Receiver<Command>, mut signals: Signals) {
+        loop {
+            let due = self.next_poll();
+            tokio::select! {
+                () = sleep_until(due) => self.poll_cycle().await,
+                Some(command) = inbox.recv() => self.command(command).await,
+                _ = self.watchdog.tick(), if self.pinging => self.notifier.watchdog(),
+                signal = signals.next() => match signal {
+                    SignalAction::Reload => self.reload(),
+                    SignalAction::Terminate(name) => {
+                        tracing::info!("{name}: stopping");
+                        break;
+                    }
+                },
+            }
+        }
+        self.notifier.stopping();
+        self.parts.board.update(|s| s.state = "stopping".into());
+        for waiter in self.waiting.drain(..) {
+            let _ = waiter.send(Reply::Error("the daemon is stopping".into()));
+        }
+        close(&mut self.parts.euicc).await;
+    }
+
+    /// When the next poll is due (none: never).
+    fn next_poll(&self) -> Option<Instant> {
+        self.schedule.as_ref().map(|s| self.start + s.next_poll())
+    }
+
+    /// Shows the daemon idle, with its next poll, in the status and to systemd.
+    fn idle(&self) {
+        let board = &self.parts.board;
+        board.update(|s| s.state = "idle".into());
+        board.set_next_poll(self.next_poll());
+        self.notifier.status(&board.snapshot().line());
+    }
+
+    /// One poll cycle over every eIM, bounded by `cycle_timeout_secs`, with watchdog pings meanwhile;
+    /// answers the waiting `poll-now` requests with its outcome.
+    async fn poll_cycle(&mut self) {
+        self.parts.board.update(|s| s.state = "polling".into());
+        self.notifier.status("polling");
+        let Parts {
+            config,
+            store,
+            poller,
+            euicc,
+            eid,
+            board,
+            ..
+        } = &mut self.parts;
+        let limit = Duration::from_secs(config.poll.cycle_timeout_secs);
+        let cycle = tokio::time::timeout(limit, poller.cycle(euicc, *eid, store));
+        let report = alive_while(&self.notifier, self.pinging, &mut self.watchdog, cycle).await;
+        let (outcome, summary) = match report {
+            Ok(report) => (report.outcome, report.summary),
+            Err(_) => (
+                Outcome::Failed,
+                format!("poll cycle abandoned after {limit:?}"),
+            ),
+        };
+        refresh_card_status(euicc, board, store).await;
+        close(euicc).await;
+        if let Some(schedule) = self.schedule.as_mut() {
+            schedule.record(outcome, self.start.elapsed());
+        }
+        board.update(|s| {
+            s.polls += 1;
+            s.last_poll_unix = Some(unix_now());
+            s.last_outcome = Some(summary.clone());
+            s.store_commits = store.commits();
+        });
+        self.idle();
+        let reply = match outcome {
+            Outcome::Failed => Reply::Error(summary),
+            _ => Reply::Ok(Value::String(summary)),
+        };
+        for waiter in self.waiting.drain(..) {
+            let _ = waiter.send(reply.clone());
+        }
+    }
+
+    /// A request from the control socket.
+    async fn command(&mut self, command: Command) {
+        match command {
+            Command::PollNow(reply) => match self.schedule.as_mut() {
+                Some(schedule) => {
+                    schedule.poll_now(self.start.elapsed());
+                    self.waiting.push(reply);
+                }
+                None => {
+                    let _ = reply.send(Reply::Error("no eIM configured".into()));
+                }
+            },
+            Command::Inspect(request, reply) => {
+                let euicc = &mut self.parts.euicc;
+                let answer = self.inspector.inspect(euicc, request).await;
+                close(euicc).await;
+                let _ = reply.send(match answer {
+                    Ok(value) => Reply::Ok(value),
+                    Err(message) => Reply::Error(message),
+                });
+            }
+        }
+    }
+
+    /// SIGHUP: re-reads the configuration; a new poll policy applies from now on (the next poll comes no
+    /// later than one new interval from now).
+    fn reload(&mut self) {
+        self.parts.board.update(|s| s.state = "reloading".into());
+        match reload(&self.parts.path, &mut self.parts.config, &self.parts.log) {
+            Ok(true) => {
+                if let Some(old) = &self.schedule {
+                    let policy = self.parts.config.poll.schedule();
+                    let next = old.next_poll().min(self.start.elapsed() + policy.interval);
+                    self.schedule = Some(Schedule::new(policy, SystemJitter::new(), next));
+                }
+            }
+            Ok(false) => {}
+            Err(error) => tracing::error!(
+                "reload refused, keeping the running configuration: {}",
+                chain(&error)
+            ),
+        }
+        self.idle();
+    }
+}
+
+/// Sleeps until `at`, or forever.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Drives `work` to its end while sending `WATCHDOG=1` on every tick: a long poll (a download) is
+/// progress, not a hang. A hang that blocks the runtime stops the ticks, and systemd restarts us.
+async fn alive_while<F: Future>(
+    notifier: &Notifier,
+    pinging: bool,
+    watchdog: &mut Interval,
+    work: F,
+) -> F::Output {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            output = &mut work => return output,
+            _ = watchdog.tick(), if pinging => notifier.watchdog(),
+        }
+    }
+}
+
+/// Re-reads the configuration and applies what can change at run time; returns whether the poll
+/// schedule changed.
+fn reload(
+    path: &std::path::Path,
+    config: &mut Config,
+    log: &LogHandle,
+) -> Result<bool, DaemonError> {
+    let new = config::load(path, |name| std::env::var(name).ok())?;
+    let changes = config.reload(&new);
+    if changes.log_level {
+        log.set_level(&new.log.level)?;
+        config.log.level = new.log.level.clone();
+    }
+    if changes.poll {
+        config.poll = new.poll;
+    }
+    if !changes.needs_restart.is_empty() {
+        tracing::warn!(
+            "changed settings that need a restart: {}",
+            changes.needs_restart.join(", ")
+        );
+    }
+    tracing::info!(
+        poll = changes.poll,
+        log_level = changes.log_level,
+        "configuration reloaded"
+    );
+    Ok(changes.poll)
+}
+
+/// Reads the enabled profile, the notifications pending on the eUICC, the outbox sizes and the journal
+/// into the status. Run at start-up and after each poll cycle (two ES10 commands).
+async fn refresh_card_status(euicc: &mut Euicc<Transport>, board: &Board, store: &Store) {
+    let enabled = match euicc.profiles(None).await {
+        Ok(profiles) => profiles
+            .iter()
+            .find(|p| p.profile_state == Some(1))
+            .and_then(|p| p.iccid)
+            .map(|iccid| iccid.digits()),
+        Err(error) => {
+            tracing::warn!("profiles not read: {}", chain(&error));
+            None
+        }
+    };
+    let notifications = match euicc.list_notifications(None).await {
+        Ok(list) => list.len() as u64,
+        Err(error) => {
+            tracing::warn!("notifications not listed: {}", chain(&error));
+            0
+        }
+    };
+    let size = |outbox| store.len(outbox).unwrap_or_default();
+    let outboxes = OutboxSizes {
+        results: size(Outbox::Results),
+        notifications,
+        events: size(Outbox::Events),
+    };
+    let journal = store.journal_len().unwrap_or_default();
+    board.update(|s| {
+        s.profile = enabled;
+        s.outboxes = outboxes;
+        s.journal = journal;
+        s.store_commits = store.commits();
+    });
+}
+
+/// Closes the logical channel between activities, so that an idle daemon holds nothing on the card.
+async fn close(euicc: &mut Euicc<Transport>) {
+    if let Err(error) = euicc.close().await {
+        tracing::debug!("closing the channel: {}", chain(&error));
+    }
+}
+
+/// Random numbers for the poll jitter, from ring's system generator (getrandom).
+struct SystemJitter(&'static dyn rustls::crypto::SecureRandom);
+
+impl SystemJitter {
+    fn new() -> Self {
+        Self(rustls::crypto::ring::default_provider().secure_random)
+    }
+}
+
+impl JitterSource for SystemJitter {
+    fn next_u32(&mut self) -> u32 {
+        let mut bytes = [0; 4];
+        // getrandom does not fail on Linux after boot; a failure only costs the jitter.
+        let _ = self.0.fill(&mut bytes);
+        u32::from_le_bytes(bytes)
+    }
+}
+
+/// What a signal asks for.
+enum SignalAction {
+    /// SIGHUP.
+    Reload,
+    /// SIGTERM or SIGINT (its name).
+    Terminate(&'static str),
+}
+
+/// The signals the daemon handles.
+pub struct Signals {
+    term: Signal,
+    int: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    /// Installs the handlers (SIGTERM, SIGINT, SIGHUP).
+    pub fn new() -> Result<Self, DaemonError> {
+        let install = |kind| signal(kind).map_err(DaemonError::Signal);
+        Ok(Self {
+            term: install(SignalKind::terminate())?,
+            int: install(SignalKind::interrupt())?,
+            hup: install(SignalKind::hangup())?,
+        })
+    }
+
+    async fn next(&mut self) -> SignalAction {
+        tokio::select! {
+            _ = self.term.recv() => SignalAction::Terminate("SIGTERM"),
+            _ = self.int.recv() => SignalAction::Terminate("SIGINT"),
+            _ = self.hup.recv() => SignalAction::Reload,
+        }
+    }
+}

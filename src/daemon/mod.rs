@@ -1,0 +1,156 @@
+//! `euiccd run`: the long-running IPA. One task (the main loop) owns the eUICC session: it polls the eIMs
+//! on the [`Schedule`], answers inspection requests from the control socket between polls, keeps systemd
+//! informed (`READY=1`, `WATCHDOG=1` from the loop itself, `STATUS=`), reloads on SIGHUP and stops
+//! cleanly on SIGTERM or SIGINT.
+//!
+//! - [`control`]: the local control socket and its protocol.
+//! - [`logging`]: tracing to stderr (journald, plain or JSON), level per module, reloadable.
+//! - `main_loop`: the task that owns the eUICC (polls, control requests, watchdog, signals).
+//! - `poller`: one poll cycle over the configured eIMs, journaled in the store.
+//! - [`notify`]: systemd's notification protocol.
+//! - [`status`]: what `euiccd status` shows.
+
+pub mod control;
+pub mod logging;
+mod main_loop;
+pub mod notify;
+mod poller;
+pub mod status;
+
+use crate::agent::bootstrap::{BootstrapError, ensure_initial_eim};
+use crate::apdu::{ApduError, IsdrSession, SessionConfig, Transport};
+use crate::config::{Config, ConfigError};
+use crate::euicc::{Euicc, EuiccError};
+use crate::modem::Modem;
+use crate::store::{Store, StoreError};
+use control::{ControlError, Request};
+use logging::LogHandle;
+use main_loop::{MainLoop, Parts, Signals};
+use poller::Poller;
+use serde_json::Value;
+use status::Board;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use tokio::sync::mpsc;
+
+/// Answers the inspection requests of the control socket ([`Request::Info`], [`Request::Profiles`]) with
+/// the JSON document the matching CLI command prints. The CLI provides it, so that both print the same.
+pub trait Inspector {
+    /// Carries out `request` on `euicc`.
+    fn inspect<'a>(
+        &'a self,
+        euicc: &'a mut Euicc<Transport>,
+        request: Request,
+    ) -> Pin<Box<dyn Future<Output = Result<Value, String>> + 'a>>;
+}
+
+/// Why the daemon could not start or had to stop.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The configuration could not be (re)read.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The control socket could not be set up.
+    #[error(transparent)]
+    Control(#[from] ControlError),
+    /// The modem or the card channel failed.
+    #[error("modem: {0}")]
+    Apdu(#[from] ApduError),
+    /// The eUICC failed at start-up.
+    #[error(transparent)]
+    Euicc(#[from] EuiccError),
+    /// The initial eIM could not be associated.
+    #[error(transparent)]
+    Bootstrap(#[from] BootstrapError),
+    /// A TLS trust anchor could not be used.
+    #[error(transparent)]
+    Tls(#[from] crate::remote::tls::TlsError),
+    /// A server address is invalid.
+    #[error("server address: {0}")]
+    Address(#[source] crate::remote::https::HttpError),
+    /// The configured IMEI is unusable.
+    #[error("modem.imei: {0}")]
+    Imei(#[source] crate::agent::download::DownloadError),
+    /// A signal handler could not be installed.
+    #[error("signals: {0}")]
+    Signal(#[source] std::io::Error),
+    /// Logging could not be reconfigured.
+    #[error(transparent)]
+    Log(#[from] logging::LogError),
+}
+
+/// Where the configuration came from (for SIGHUP) and what it said.
+#[derive(Debug)]
+pub struct Settings {
+    /// The configuration file.
+    pub path: PathBuf,
+    /// Its contents at start.
+    pub config: Config,
+}
+
+/// Runs the daemon until SIGTERM or SIGINT. Must run inside a tokio runtime with I/O and timers.
+///
+/// Start-up, in order: the store, the control socket, the signal handlers, the eIM clients, the modem and
+/// the eUICC (its EID), AddInitialEim from `[initial_eim]` if the eUICC has no eIM, then the
+/// reconciliation: the notifications left on the eUICC are delivered, and the first poll cycle finishes the
+/// journal's unfinished packages (results owed, acknowledged notifications not yet removed) before it
+/// polls (`agent::eim::poll_once`). Then `READY=1` and the main loop.
+pub async fn run(
+    settings: Settings,
+    log: LogHandle,
+    inspector: &dyn Inspector,
+) -> Result<(), DaemonError> {
+    let Settings { path, config } = settings;
+    let store = Store::open(&config.daemon.state_dir)?;
+    let board = Board::default();
+    board.update(|s| {
+        s.version = env!("CARGO_PKG_VERSION").into();
+        s.state = "starting".into();
+        s.eims = config.eim.iter().map(|e| e.id.clone()).collect();
+    });
+    let (commands, inbox) = mpsc::channel(16);
+    let _control = control::serve(&config.daemon.control_socket, board.clone(), commands)?;
+    let signals = Signals::new()?;
+    let mut poller = Poller::new(&config)?;
+
+    let modem = &config.modem;
+    let transport = Transport::over_modem(
+        modem.transport,
+        Modem::open_serial(&modem.device, modem.baud),
+    )?;
+    let session = SessionConfig {
+        block_size: modem.block_size,
+        ..SessionConfig::default()
+    };
+    let mut euicc = Euicc::new(IsdrSession::new(transport, session)?);
+    if let Some(version) = modem.euicc_version.forced() {
+        euicc = euicc.with_version(version);
+    }
+    let eid = euicc.eid().await?;
+    board.update(|s| s.eid = Some(eid.digits()));
+    if let Some(initial) = &config.initial_eim {
+        let outcome = ensure_initial_eim(&mut euicc, initial).await?;
+        tracing::info!(?outcome, "initial eIM");
+    }
+    poller.deliver_pending_notifications(&mut euicc).await;
+    tracing::info!(eid = %eid.digits(), "euiccd running");
+    let parts = Parts {
+        path,
+        config,
+        log,
+        store,
+        board,
+        poller,
+        euicc,
+        eid,
+    };
+    MainLoop::start(parts, inspector)
+        .await
+        .run(inbox, signals)
+        .await;
+    Ok(())
+}

@@ -1,0 +1,248 @@
+//! One poll cycle over every configured eIM, with the clients built from the configuration, and the poll
+//! state remembered in the store only when it changes.
+
+use super::DaemonError;
+use crate::agent::eim::{PollError, PollOutcome, poll_once};
+use crate::agent::ipa_data::IpaOwnData;
+use crate::agent::notify::deliver_notifications;
+use crate::agent::schedule::Outcome;
+use crate::apdu::Transport;
+use crate::config::{Config, EimConfig, SmdpConfig};
+use crate::euicc::Euicc;
+use crate::remote::es9p::Es9Client;
+use crate::remote::esipa::EsipaClient;
+use crate::remote::https::{HttpOptions, HttpsClient, Server};
+use crate::remote::tls::{SYSTEM_CA_BUNDLE, TlsError, client_config};
+use crate::store::{EimJournal, PollState, Store};
+use euicc_asn1::Eid;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// One eIM and its client.
+struct EimLink {
+    id: String,
+    esipa: EsipaClient,
+    own: IpaOwnData,
+}
+
+/// What one cycle did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CycleReport {
+    /// For the scheduler: executed if any eIM had a package, failed if any failed, else no package.
+    pub outcome: Outcome,
+    /// One line per eIM: `eim-1: no package`.
+    pub summary: String,
+}
+
+/// The eIM clients and what a download trigger needs.
+pub struct Poller {
+    links: Vec<EimLink>,
+    smdp: SmdpConfig,
+}
+
+impl Poller {
+    /// Clients for the eIMs of `config` (TLS anchors are read now, so that a bad file stops the start).
+    pub fn new(config: &Config) -> Result<Self, DaemonError> {
+        let links = config
+            .eim
+            .iter()
+            .map(|eim| link(eim, config.modem.imei.clone()))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            links,
+            smdp: config.smdp.clone(),
+        })
+    }
+
+    /// Whether there is any eIM to poll.
+    pub fn is_empty(&self) -> bool {
+        self.links.is_empty()
+    }
+
+    /// Polls each eIM once, in order, and remembers each one's poll state if it changed.
+    pub async fn cycle(
+        &mut self,
+        euicc: &mut Euicc<Transport>,
+        eid: Eid,
+        store: &Store,
+    ) -> CycleReport {
+        let smdp = &self.smdp;
+        let mut es9_for = |address: &str| match es9_client(smdp, address) {
+            Ok(client) => Some(client),
+            Err(error) => {
+                tracing::warn!(address, "SM-DP+ not reachable: {}", chain(&error));
+                None
+            }
+        };
+        let mut outcomes = Vec::new();
+        let mut lines = Vec::new();
+        for link in &mut self.links {
+            let mut journal = EimJournal::new(store, &link.id);
+            let result = poll_once(
+                euicc,
+                &mut link.esipa,
+                eid,
+                &link.own,
+                &mut es9_for,
+                &mut journal,
+                // No local state change is tracked yet (the connectivity observer will report them).
+                &mut None,
+            )
+            .await;
+            let outcome = Outcome::from(&result);
+            let line = describe(&result);
+            match &result {
+                Err(_) => tracing::warn!(eim = %link.id, "poll failed: {line}"),
+                Ok(_) => tracing::info!(eim = %link.id, "poll: {line}"),
+            }
+            if let Err(error) = remember(store, &link.id, outcome) {
+                tracing::error!(eim = %link.id, "poll state not stored: {error}");
+            }
+            outcomes.push(outcome);
+            lines.push(format!("{}: {line}", link.id));
+        }
+        let outcome = if outcomes.contains(&Outcome::Executed) {
+            Outcome::Executed
+        } else if outcomes.contains(&Outcome::Failed) {
+            Outcome::Failed
+        } else {
+            Outcome::NoPackage
+        };
+        CycleReport {
+            outcome,
+            summary: lines.join("; "),
+        }
+    }
+}
+
+impl Poller {
+    /// Delivers the notifications pending on the eUICC (left by a local change, or by a cycle cut short)
+    /// to the first eIM, each removed only after the eIM took it. Run at start-up: an idle poll does not
+    /// need the RetrieveNotificationsList it costs.
+    pub async fn deliver_pending_notifications(&mut self, euicc: &mut Euicc<Transport>) {
+        let Some(link) = self.links.first_mut() else {
+            return;
+        };
+        match deliver_notifications(euicc, &mut link.esipa).await {
+            Ok(delivery) if delivery.delivered.is_empty() && delivery.failed.is_empty() => {}
+            Ok(delivery) => tracing::info!(
+                eim = %link.id,
+                delivered = ?delivery.delivered,
+                failed = ?delivery.failed,
+                "pending notifications"
+            ),
+            Err(error) => {
+                tracing::warn!(eim = %link.id, "notifications not delivered: {}", chain(&error))
+            }
+        }
+    }
+}
+
+/// The ESipa client and own data of one configured eIM.
+fn link(eim: &EimConfig, imei: Option<String>) -> Result<EimLink, DaemonError> {
+    let http = https_client(
+        &eim.trust_anchors,
+        eim.system_ca,
+        eim.connect.clone(),
+        eim.timeout_secs,
+    )?;
+    let server = Server::parse(&eim.address).map_err(DaemonError::Address)?;
+    Ok(EimLink {
+        id: eim.id.clone(),
+        esipa: EsipaClient::new(http, server)
+            .with_admin_protocol(&eim.admin_protocol)
+            .with_binding(eim.binding.into()),
+        own: IpaOwnData::new(&eim.id, imei)
+            .map_err(DaemonError::Imei)?
+            .with_download_route(eim.download_route),
+    })
+}
+
+/// The ES9+ client of the SM-DP+ at `address` (a download trigger names it).
+fn es9_client(smdp: &SmdpConfig, address: &str) -> Result<Es9Client, DaemonError> {
+    let http = https_client(
+        &smdp.trust_anchors,
+        smdp.system_ca,
+        smdp.connect.clone(),
+        smdp.timeout_secs,
+    )?;
+    Ok(Es9Client::new(
+        http,
+        Server::parse(address).map_err(DaemonError::Address)?,
+    ))
+}
+
+/// An HTTPS client trusting `anchors` (and the system bundle with `system_ca`).
+fn https_client(
+    anchors: &[PathBuf],
+    system_ca: bool,
+    connect_override: Option<String>,
+    timeout_secs: u64,
+) -> Result<HttpsClient, TlsError> {
+    let mut files = anchors.to_vec();
+    if system_ca {
+        files.push(PathBuf::from(SYSTEM_CA_BUNDLE));
+    }
+    Ok(HttpsClient::new(
+        client_config(&files)?,
+        HttpOptions {
+            timeout: Duration::from_secs(timeout_secs),
+            connect_override,
+            ..HttpOptions::default()
+        },
+    ))
+}
+
+/// Updates the stored poll state of `eim` after a poll; an idle poll that follows an idle poll writes
+/// nothing.
+fn remember(store: &Store, eim: &str, outcome: Outcome) -> Result<(), crate::store::StoreError> {
+    let old = store.poll_state(eim)?.unwrap_or_default();
+    let new = match outcome {
+        Outcome::NoPackage => PollState { failures: 0, ..old },
+        Outcome::Failed => PollState {
+            failures: old.failures.saturating_add(1),
+            ..old
+        },
+        Outcome::Executed => PollState {
+            failures: 0,
+            last_package_unix: Some(unix_now()),
+        },
+    };
+    store.record_poll(eim, &new)?;
+    Ok(())
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A poll's result in a few words.
+fn describe(result: &Result<PollOutcome, PollError>) -> String {
+    match result {
+        Ok(PollOutcome::NoPackage) => "no package".into(),
+        Ok(PollOutcome::EimRefused { code }) => format!("the eIM answered error {code}"),
+        Ok(PollOutcome::Executed { acknowledged }) => {
+            format!("package executed, {} acknowledged", acknowledged.len())
+        }
+        Ok(PollOutcome::Rejected { code }) => format!("package rejected with error {code}"),
+        Err(error) => chain(error),
+    }
+}
+
+/// An error with its sources: `outer: inner: innermost`.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

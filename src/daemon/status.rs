@@ -1,0 +1,112 @@
+//! What `euiccd status` shows: a snapshot the main loop keeps current and the control socket serves.
+
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::time::Instant;
+
+/// The daemon's state as the operator sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Status {
+    /// The daemon's version.
+    pub version: String,
+    /// `starting`, `idle`, `polling`, `reloading` or `stopping`.
+    pub state: String,
+    /// The eUICC's EID, once read.
+    pub eid: Option<String>,
+    /// The ICCID of the enabled profile, if any.
+    pub profile: Option<String>,
+    /// The configured eIMs, in poll order.
+    pub eims: Vec<String>,
+    /// Poll cycles run since start.
+    pub polls: u64,
+    /// When the last poll cycle ended (seconds since the Unix epoch).
+    pub last_poll_unix: Option<u64>,
+    /// What the last poll cycle did (`no package`, `executed`, or the error).
+    pub last_outcome: Option<String>,
+    /// Seconds until the next poll (none: no eIM configured).
+    pub next_poll_in_secs: Option<u64>,
+    /// Entries waiting in each outbox.
+    pub outboxes: OutboxSizes,
+    /// Unfinished eIM packages in the journal (finished by the next poll cycle).
+    pub journal: u64,
+    /// Store transactions committed since start (an idle poll commits none).
+    pub store_commits: u64,
+}
+
+/// The outbox sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct OutboxSizes {
+    /// eUICC Package Results owed to an eIM.
+    pub results: u64,
+    /// Notifications waiting on the eUICC until a receiver takes them.
+    pub notifications: u64,
+    /// Upstream events.
+    pub events: u64,
+}
+
+impl Status {
+    /// The one-line summary for systemd's `STATUS=`.
+    pub fn line(&self) -> String {
+        let mut line = self.state.clone();
+        if let Some(outcome) = &self.last_outcome {
+            line.push_str(&format!("; last poll: {outcome}"));
+        }
+        if let Some(secs) = self.next_poll_in_secs {
+            line.push_str(&format!("; next poll in {secs} s"));
+        }
+        line
+    }
+}
+
+/// The status shared between the main loop (writer) and the control socket (readers).
+#[derive(Debug, Clone, Default)]
+pub struct Board(Arc<Mutex<(Status, Option<Instant>)>>);
+
+impl Board {
+    /// Changes the status.
+    pub fn update(&self, change: impl FnOnce(&mut Status)) {
+        change(&mut self.lock().0);
+    }
+
+    /// Sets when the next poll is due (none: never).
+    pub fn set_next_poll(&self, at: Option<Instant>) {
+        self.lock().1 = at;
+    }
+
+    /// The status now, with the seconds left until the next poll.
+    pub fn snapshot(&self) -> Status {
+        let guard = self.lock();
+        let mut status = guard.0.clone();
+        status.next_poll_in_secs = guard
+            .1
+            .map(|at| at.saturating_duration_since(Instant::now()).as_secs());
+        status
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (Status, Option<Instant>)> {
+        // The status is plain data: a panic elsewhere cannot leave it half-written in a harmful way.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_line_says_what_is_known() {
+        let mut status = Status {
+            state: "idle".into(),
+            ..Status::default()
+        };
+        assert_eq!(status.line(), "idle");
+        status.last_outcome = Some("no package".into());
+        status.next_poll_in_secs = Some(3590);
+        assert_eq!(
+            status.line(),
+            "idle; last poll: no package; next poll in 3590 s"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! The changes one write transaction of the store can make.
+
+use super::{
+    Entry, JOURNAL, MAX_BODY, MAX_EVENTS, MAX_RECIPIENT, NEXT_ID, Outbox, POLL_STATE, PollState,
+    StoreError,
+};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+
+/// The one id sequence of journal and outbox entries.
+const SEQUENCE: &str = "entries";
+
+/// The changes of one [`Store::write`](super::Store::write) transaction.
+pub struct Writer<'a> {
+    tx: &'a WriteTransaction,
+}
+
+impl<'a> Writer<'a> {
+    pub(super) fn new(tx: &'a WriteTransaction) -> Self {
+        Self { tx }
+    }
+
+    /// Appends a journal record; returns its id (ids grow and are never reused).
+    pub fn journal_append(&mut self, record: &Entry) -> Result<u64, StoreError> {
+        let id = self.next_id()?;
+        self.journal_put(id, record)?;
+        Ok(id)
+    }
+
+    /// Stores `record` as journal record `id` (replacing it, or moving an entry in from an outbox).
+    pub fn journal_put(&mut self, id: u64, record: &Entry) -> Result<(), StoreError> {
+        self.insert(JOURNAL, id, record)
+    }
+
+    /// Removes journal record `id`; returns whether it was there.
+    pub fn journal_remove(&mut self, id: u64) -> Result<bool, StoreError> {
+        Ok(self.tx.open_table(JOURNAL)?.remove(id)?.is_some())
+    }
+
+    /// Appends `entry` to `outbox`; returns its id. The event outbox drops its oldest entries beyond
+    /// [`MAX_EVENTS`].
+    pub fn push(&mut self, outbox: Outbox, entry: &Entry) -> Result<u64, StoreError> {
+        let id = self.next_id()?;
+        self.put(outbox, id, entry)?;
+        Ok(id)
+    }
+
+    /// Stores `entry` in `outbox` under `id` (an id taken for a journal record moving to the outbox).
+    pub fn put(&mut self, outbox: Outbox, id: u64, entry: &Entry) -> Result<(), StoreError> {
+        self.insert(outbox.table(), id, entry)?;
+        if outbox == Outbox::Events {
+            let mut table = self.tx.open_table(outbox.table())?;
+            while table.len()? > MAX_EVENTS {
+                table.pop_first()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes entry `id` from `outbox`; returns whether it was there.
+    pub fn remove(&mut self, outbox: Outbox, id: u64) -> Result<bool, StoreError> {
+        Ok(self.tx.open_table(outbox.table())?.remove(id)?.is_some())
+    }
+
+    /// Stores the poll state of `eim`.
+    pub fn set_poll_state(&mut self, eim: &str, state: &PollState) -> Result<(), StoreError> {
+        check_len("eIM id", eim.len(), MAX_RECIPIENT)?;
+        let bytes = serde_json::to_vec(state).expect("a PollState always serializes");
+        self.tx
+            .open_table(POLL_STATE)?
+            .insert(eim, bytes.as_slice())?;
+        Ok(())
+    }
+
+    /// Opens every table once, which creates the missing ones.
+    pub(super) fn create_tables(&mut self) -> Result<(), StoreError> {
+        self.tx.open_table(JOURNAL)?;
+        for outbox in Outbox::ALL {
+            self.tx.open_table(outbox.table())?;
+        }
+        self.tx.open_table(POLL_STATE)?;
+        self.tx.open_table(NEXT_ID)?;
+        Ok(())
+    }
+
+    /// Checks the bounds of `entry` and stores it under `id` in `table`.
+    fn insert(
+        &mut self,
+        table: TableDefinition<'_, u64, (&str, &[u8])>,
+        id: u64,
+        entry: &Entry,
+    ) -> Result<(), StoreError> {
+        check_len("body", entry.body.len(), MAX_BODY)?;
+        check_len("recipient", entry.recipient.len(), MAX_RECIPIENT)?;
+        self.tx
+            .open_table(table)?
+            .insert(id, (entry.recipient.as_str(), entry.body.as_slice()))?;
+        Ok(())
+    }
+
+    /// Takes the next id of the entry sequence.
+    fn next_id(&mut self) -> Result<u64, StoreError> {
+        let mut table = self.tx.open_table(NEXT_ID)?;
+        let id = table.get(SEQUENCE)?.map_or(1, |v| v.value());
+        table.insert(SEQUENCE, id + 1)?;
+        Ok(id)
+    }
+}
+
+fn check_len(what: &'static str, len: usize, max: usize) -> Result<(), StoreError> {
+    match len <= max {
+        true => Ok(()),
+        false => Err(StoreError::TooLarge { what, len, max }),
+    }
+}

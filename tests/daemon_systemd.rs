@@ -1,0 +1,129 @@
+//! The systemd files in `systemd/` checked by systemd's own tools: the unit by `systemd-analyze verify`
+//! (and its exposure score by `systemd-analyze security`), the sysusers file by `systemd-sysusers` into a
+//! scratch root. Skipped where systemd is not installed, unless `EUICCD_REQUIRE_SYSTEMD=1` (CI) makes that a
+//! failure. The `Type=notify` protocol itself is tested in `tests/daemon.rs`.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::{EUICCD, Scratch};
+
+const UNIT: &str = include_str!("../systemd/euiccd.service");
+
+/// Whether `tool` can run here; panics when it cannot and `EUICCD_REQUIRE_SYSTEMD=1`.
+fn have(tool: &str) -> bool {
+    let found = Command::new(tool).arg("--version").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var("EUICCD_REQUIRE_SYSTEMD").as_deref() != Ok("1"),
+            "{tool} is required (EUICCD_REQUIRE_SYSTEMD=1) but not installed"
+        );
+        eprintln!("{tool} not installed: test skipped");
+    }
+    found
+}
+
+/// The unit with `ExecStart` pointing at the binary under test (verify checks that it is executable).
+fn unit_in(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("euiccd.service");
+    std::fs::write(&path, UNIT.replace("/usr/bin/euiccd", EUICCD)).unwrap();
+    path
+}
+
+#[test]
+fn the_unit_passes_systemd_analyze_verify() {
+    if !have("systemd-analyze") {
+        return;
+    }
+    let dir = Scratch::new("systemd-verify");
+    let unit = unit_in(&dir.0);
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&unit)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "systemd-analyze verify: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for setting in [
+        "Type=notify",
+        "WatchdogSec=",
+        "Restart=on-failure",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "StateDirectory=euiccd",
+        "DeviceAllow=",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "SupplementaryGroups=dialout",
+    ] {
+        assert!(UNIT.contains(setting), "the unit sets {setting}");
+    }
+}
+
+#[test]
+fn the_unit_is_hardened() {
+    if !have("systemd-analyze") {
+        return;
+    }
+    let dir = Scratch::new("systemd-security");
+    let unit = unit_in(&dir.0);
+    let out = Command::new("systemd-analyze")
+        .args(["security", "--offline=true", "--no-pager"])
+        .arg(&unit)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let score: f64 = text
+        .lines()
+        .find_map(|l| {
+            l.split("Overall exposure level for euiccd.service: ")
+                .nth(1)
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| {
+            panic!(
+                "no exposure score: {text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+    // systemd rates 0 (locked down) to 10 (exposed); below 2 is "OK".
+    assert!(score < 2.0, "exposure {score}");
+}
+
+#[test]
+fn sysusers_creates_the_user_in_dialout() {
+    if !have("systemd-sysusers") {
+        return;
+    }
+    let root = Scratch::new("sysusers");
+    std::fs::create_dir_all(root.path("etc")).unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd/euiccd.sysusers");
+    let out = Command::new("systemd-sysusers")
+        .arg(format!("--root={}", root.0.display()))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let passwd = std::fs::read_to_string(root.path("etc/passwd")).unwrap();
+    assert!(
+        passwd
+            .lines()
+            .any(|l| l.starts_with("euiccd:") && l.contains("/var/lib/euiccd")),
+        "{passwd}"
+    );
+    let group = std::fs::read_to_string(root.path("etc/group")).unwrap();
+    let dialout = group
+        .lines()
+        .find(|l| l.starts_with("dialout:"))
+        .unwrap_or_default();
+    assert!(dialout.ends_with("euiccd"), "{group}");
+}
