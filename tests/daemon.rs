@@ -251,6 +251,37 @@ level = \"warn\"
 }
 
 #[test]
+fn without_anchors_in_the_file_the_eim_is_trusted_as_the_euicc_says() {
+    let bench = Bench::new("daemon-card-trust", None);
+    let ca = bench.card.identity.join("ci.cert.pem");
+    let in_file = format!("trust_anchors = [\"{}\"]\ntimeout_secs", ca.display());
+    let toml = bench.config("");
+    assert!(toml.contains(&in_file));
+    let toml = toml.replace(&in_file, "timeout_secs");
+    let mut daemon = bench.daemon(&toml, &[]);
+    let status = daemon.status_until(Duration::from_secs(30), |s| s["polls"] == 1);
+    let outcome = status["last_outcome"].as_str().unwrap();
+    assert!(outcome.contains("no package"), "{status}");
+    daemon.signal("-TERM");
+    assert!(daemon.wait(Duration::from_secs(10)).is_some());
+
+    // An eIM the eUICC does not know has no anchor to take: the daemon does not start.
+    let unknown = toml.replace("id = \"eim-daemon-test\"", "id = \"eim-unknown\"");
+    let path = bench.dir.path("unknown.toml");
+    std::fs::write(&path, unknown).unwrap();
+    let run = Run::finished(
+        &["run", "--config", &path.to_string_lossy()],
+        Duration::from_secs(30),
+    );
+    assert!(!run.success());
+    assert!(
+        run.stderr.contains("eim eim-unknown: no trust_anchors"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn without_an_eim_the_daemon_only_serves_its_socket() {
     let bench = Bench::new("daemon-no-eim", None);
     let dir = &bench.dir.0;

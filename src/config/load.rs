@@ -230,12 +230,6 @@ fn validate_eim(key: &str, eim: &EimConfig) -> Result<(), ConfigError> {
             "must be a non-empty ASCII string",
         ));
     }
-    if eim.trust_anchors.is_empty() && !eim.system_ca {
-        return Err(invalid(
-            format!("{key}.trust_anchors"),
-            "give at least one CA file, or set system_ca = true",
-        ));
-    }
     check_timeout(&format!("{key}.timeout_secs"), eim.timeout_secs)
 }
 

@@ -123,7 +123,9 @@ pub struct EimConfig {
     /// indirectProfileDownload), `direct` or `indirect`.
     #[serde(default, deserialize_with = "from_str")]
     pub download_route: DownloadRoute,
-    /// CA certificates (PEM or DER files) that the eIM's TLS certificate chains to.
+    /// CA certificates (PEM or DER files) that the eIM's TLS certificate chains to. With none and without
+    /// `system_ca`, the eIM's TLS server is trusted as the eUICC's configuration of this eIM says
+    /// (`trustedPublicKeyDataTls`: a pinned public key or a CA certificate).
     #[serde(default)]
     pub trust_anchors: Vec<PathBuf>,
     /// Also trust the system bundle (`/etc/ssl/certs/ca-certificates.crt`).

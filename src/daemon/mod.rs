@@ -69,6 +69,11 @@ pub enum DaemonError {
     /// A TLS trust anchor could not be used.
     #[error(transparent)]
     Tls(#[from] crate::remote::tls::TlsError),
+    /// An eIM has no TLS trust: none in the configuration, and none in the eUICC's configuration of it.
+    #[error(
+        "eim {0}: no trust_anchors, no system_ca, and the eUICC holds no TLS anchor for this eIM"
+    )]
+    NoEimTrust(String),
     /// A server address is invalid.
     #[error("server address: {0}")]
     Address(#[source] crate::remote::https::HttpError),
@@ -94,8 +99,9 @@ pub struct Settings {
 
 /// Runs the daemon until SIGTERM or SIGINT. Must run inside a tokio runtime with I/O and timers.
 ///
-/// Start-up, in order: the store, the control socket, the signal handlers, the eIM clients, the modem and
-/// the eUICC (its EID), AddInitialEim from `[initial_eim]` if the eUICC has no eIM, then the
+/// Start-up, in order: the store, the control socket, the signal handlers, the modem and the eUICC (its
+/// EID), AddInitialEim from `[initial_eim]` if the eUICC has no eIM, the eIM clients (trust from the
+/// configuration or from the eUICC's eIM configuration), then the
 /// reconciliation: the notifications left on the eUICC are delivered, and the first poll cycle finishes the
 /// journal's unfinished packages (results owed, acknowledged notifications not yet removed) before it
 /// polls (`agent::eim::poll_once`). Then `READY=1` and the main loop.
@@ -115,7 +121,6 @@ pub async fn run(
     let (commands, inbox) = mpsc::channel(16);
     let _control = control::serve(&config.daemon.control_socket, board.clone(), commands)?;
     let signals = Signals::new()?;
-    let mut poller = Poller::new(&config)?;
 
     let modem = &config.modem;
     let transport = Transport::over_modem(
@@ -136,6 +141,12 @@ pub async fn run(
         let outcome = ensure_initial_eim(&mut euicc, initial).await?;
         tracing::info!(?outcome, "initial eIM");
     }
+    let on_card = if config.eim.is_empty() {
+        Vec::new()
+    } else {
+        euicc.eim_configuration().await?
+    };
+    let mut poller = Poller::new(&config, &on_card)?;
     poller.deliver_pending_notifications(&mut euicc).await;
     tracing::info!(eid = %eid.digits(), "euiccd running");
     let parts = Parts {

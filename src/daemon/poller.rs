@@ -8,14 +8,17 @@ use crate::agent::notify::deliver_notifications;
 use crate::agent::schedule::Outcome;
 use crate::apdu::Transport;
 use crate::config::{Config, EimConfig, SmdpConfig};
+use crate::euicc::EimConfig as CardEim;
 use crate::euicc::Euicc;
 use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
-use crate::remote::tls::{SYSTEM_CA_BUNDLE, TlsError, client_config};
+use crate::remote::tls::{SYSTEM_CA_BUNDLE, TlsError, client_config, eim_client_config};
 use crate::store::{EimJournal, PollState, Store};
 use euicc_asn1::Eid;
+use rustls::ClientConfig;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// One eIM and its client.
@@ -41,12 +44,13 @@ pub struct Poller {
 }
 
 impl Poller {
-    /// Clients for the eIMs of `config` (TLS anchors are read now, so that a bad file stops the start).
-    pub fn new(config: &Config) -> Result<Self, DaemonError> {
+    /// Clients for the eIMs of `config` (TLS anchors are read now, so that a bad file stops the start);
+    /// `on_card` is the eUICC's eIM configuration, the trust of an eIM the file gives no anchor for.
+    pub fn new(config: &Config, on_card: &[CardEim]) -> Result<Self, DaemonError> {
         let links = config
             .eim
             .iter()
-            .map(|eim| link(eim, config.modem.imei.clone()))
+            .map(|eim| link(eim, on_card, config.modem.imei.clone()))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             links,
@@ -138,14 +142,24 @@ impl Poller {
     }
 }
 
-/// The ESipa client and own data of one configured eIM.
-fn link(eim: &EimConfig, imei: Option<String>) -> Result<EimLink, DaemonError> {
-    let http = https_client(
-        &eim.trust_anchors,
-        eim.system_ca,
-        eim.connect.clone(),
-        eim.timeout_secs,
-    )?;
+/// The ESipa client and own data of one configured eIM. One TLS configuration (and so one session cache)
+/// serves the eIM for the daemon's life, so that later polls resume the TLS session.
+fn link(
+    eim: &EimConfig,
+    on_card: &[CardEim],
+    imei: Option<String>,
+) -> Result<EimLink, DaemonError> {
+    let tls = if eim.trust_anchors.is_empty() && !eim.system_ca {
+        let anchor = on_card
+            .iter()
+            .find(|c| c.eim_id == eim.id)
+            .and_then(|c| c.tls_anchor.as_ref())
+            .ok_or_else(|| DaemonError::NoEimTrust(eim.id.clone()))?;
+        eim_client_config(Some(anchor), &[])?
+    } else {
+        tls_config(&eim.trust_anchors, eim.system_ca)?
+    };
+    let http = https_client(tls, eim.connect.clone(), eim.timeout_secs);
     let server = Server::parse(&eim.address).map_err(DaemonError::Address)?;
     Ok(EimLink {
         id: eim.id.clone(),
@@ -160,37 +174,37 @@ fn link(eim: &EimConfig, imei: Option<String>) -> Result<EimLink, DaemonError> {
 
 /// The ES9+ client of the SM-DP+ at `address` (a download trigger names it).
 fn es9_client(smdp: &SmdpConfig, address: &str) -> Result<Es9Client, DaemonError> {
-    let http = https_client(
-        &smdp.trust_anchors,
-        smdp.system_ca,
-        smdp.connect.clone(),
-        smdp.timeout_secs,
-    )?;
+    let tls = tls_config(&smdp.trust_anchors, smdp.system_ca)?;
+    let http = https_client(tls, smdp.connect.clone(), smdp.timeout_secs);
     Ok(Es9Client::new(
         http,
         Server::parse(address).map_err(DaemonError::Address)?,
     ))
 }
 
-/// An HTTPS client trusting `anchors` (and the system bundle with `system_ca`).
-fn https_client(
-    anchors: &[PathBuf],
-    system_ca: bool,
-    connect_override: Option<String>,
-    timeout_secs: u64,
-) -> Result<HttpsClient, TlsError> {
+/// A TLS configuration trusting `anchors` (and the system bundle with `system_ca`).
+fn tls_config(anchors: &[PathBuf], system_ca: bool) -> Result<Arc<ClientConfig>, TlsError> {
     let mut files = anchors.to_vec();
     if system_ca {
         files.push(PathBuf::from(SYSTEM_CA_BUNDLE));
     }
-    Ok(HttpsClient::new(
-        client_config(&files)?,
+    client_config(&files)
+}
+
+/// An HTTPS client over `tls`.
+fn https_client(
+    tls: Arc<ClientConfig>,
+    connect_override: Option<String>,
+    timeout_secs: u64,
+) -> HttpsClient {
+    HttpsClient::new(
+        tls,
         HttpOptions {
             timeout: Duration::from_secs(timeout_secs),
             connect_override,
             ..HttpOptions::default()
         },
-    ))
+    )
 }
 
 /// Updates the stored poll state of `eim` after a poll; an idle poll that follows an idle poll writes

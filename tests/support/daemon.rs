@@ -58,7 +58,7 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
 }
 
 /// A simulated card (state in `dir/card.json`, identity in `dir/identity`) with [`ENABLED`] enabled and
-/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`], and with a simulated SM-DP+ holding an order
+/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`] (its TLS anchor the test CI), and with a simulated SM-DP+ holding an order
 /// for `smdp_matching_id` if given; returns the server, its EID and the association token.
 pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, Eid, Option<i64>) {
     let state = dir.join("card.json");
@@ -76,6 +76,7 @@ pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, 
     .start();
     let link = server.link.to_string_lossy().into_owned();
     let public_key = server.identity.join("eim-sign.cert.pem");
+    let tls_anchor = server.identity.join("ci.cert.pem");
     let added = Run::finished(
         &[
             "--json",
@@ -91,6 +92,8 @@ pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, 
             &public_key.to_string_lossy(),
             "--counter",
             "0",
+            "--tls-anchor",
+            &tls_anchor.to_string_lossy(),
         ],
         Duration::from_secs(30),
     )
