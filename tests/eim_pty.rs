@@ -833,23 +833,19 @@ fn sim_serve_runs_its_own_eim_with_queued_packages_in_both_layouts() {
             ];
             cli(&sim, &args).fails(1, "SGP.32 v1.0 has no JSON binding");
         }
-        let polled = cli(
-            &sim,
-            &[
-                "eim",
-                "poll",
-                "--eim-connect",
-                &sim.eim_address,
-                "--eim-ca",
-                &ci,
-                "--smdp-connect",
-                &sim.smdp_address,
-                "--smdp-ca",
-                &ci,
-                "--json",
-            ],
-        )
-        .json();
+        let mut args = vec!["eim", "poll", "--eim-connect", &sim.eim_address];
+        // v1.2: no --eim-ca, the TLS anchor the eUICC holds for the eIM is the trust; v1.0: a CA file.
+        if version == "v1.0" {
+            args.extend(["--eim-ca", &ci]);
+        }
+        args.extend([
+            "--smdp-connect",
+            &sim.smdp_address,
+            "--smdp-ca",
+            &ci,
+            "--json",
+        ]);
+        let polled = cli(&sim, &args).json();
         let outcomes: Vec<&str> = polled["polls"]
             .as_array()
             .unwrap()

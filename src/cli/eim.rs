@@ -16,7 +16,7 @@ use crate::apdu::Transport;
 use crate::euicc::{EimConfig, EimKey, Euicc};
 use crate::remote::esipa::{EsipaBinding, EsipaClient};
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
-use crate::remote::tls::client_config;
+use crate::remote::tls::eim_client_config;
 use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand};
 use euicc_asn1::types::sgp22::codes::CodeTable;
@@ -74,7 +74,8 @@ pub struct PollArgs {
     /// name (test servers on loopback).
     #[arg(long, value_name = "HOST:PORT")]
     pub eim_connect: Option<String>,
-    /// Trust the CA certificates in FILE for the eIM's TLS server (PEM or DER; repeat).
+    /// Trust the CA certificates in FILE for the eIM's TLS server (PEM or DER; repeat). With none (and no
+    /// --system-ca), the TLS anchor the eUICC holds for the eIM (trustedPublicKeyDataTls) is the trust.
     #[arg(long = "eim-ca", value_name = "FILE")]
     pub eim_ca: Vec<PathBuf>,
     /// How ESipa messages travel: asn1 (DER, fewest bytes) or json (SGP.32 v1.1 and later eIMs).
@@ -168,7 +169,6 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
         .chain(&args.remote.system_ca)
         .cloned()
         .collect();
-    let tls = client_config(&anchors).map_err(Failure::input)?;
     let options = HttpOptions {
         timeout: Duration::from_secs(args.remote.http_timeout),
         connect_override: args.eim_connect.clone(),
@@ -185,6 +185,13 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
         })?;
         let server =
             Server::parse(&fqdn).with_context(|| format!("the FQDN of eIM {}", eim.eim_id))?;
+        // Without anchors on the command line, trust what the eUICC's configuration of the eIM says.
+        let card_anchor = if anchors.is_empty() {
+            eim.tls_anchor.as_ref()
+        } else {
+            None
+        };
+        let tls = eim_client_config(card_anchor, &anchors).map_err(Failure::input)?;
         let mut esipa =
             EsipaClient::new(HttpsClient::new(tls, options), server).with_binding(args.binding);
         if let Some(protocol) = &args.admin_protocol {
