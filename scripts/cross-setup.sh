@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Docker-free cross toolchain for euiccd on a Debian 12 (bookworm) or Ubuntu machine.
+# Installs the Docker-free cross toolchain for euiccd on a Debian 12 (bookworm) machine (verified there; another
+# Debian-based release needs RUST_DEB_VERSION set to its own rustc-web 1.85 build, untested).
 #
 # Why this shape: `rustup target add` cannot download on the build machines, and cross-rs needs Docker. Debian
 # ships rustc 1.85 (the workspace's rust-version) with its std sources; its target std for arm64/armhf comes as
@@ -9,7 +10,8 @@
 # Installs: the Debian cross gcc and libc for aarch64 and armhf, qemu-user (smoke runs), rustc/cargo 1.85 with
 # rust-src as the rustup toolchain `deb-1.85`, the aarch64/armv7 gnu std, and ziglang + cargo-zigbuild in a venv
 # at $EUICCD_CROSS_VENV (default /opt/euiccd-cross). Idempotent: a second run only checks.
-# Run as root (sudo is used when not root). Then: scripts/cross-build.sh
+# Run it as the user who builds (rustup links the toolchain for that user); sudo is used for the system parts
+# when not root. Then: scripts/cross-build.sh
 set -euo pipefail
 
 RUST_DEB_VERSION="${RUST_DEB_VERSION:-1.85.0+dfsg3-1~deb12u3}"
