@@ -43,7 +43,7 @@ fail() {
     exit 1
 }
 
-# The command that runs a binary of TARGET on this machine.
+# The command that runs a binary of TARGET on this machine (as in .cargo/config.toml, for `cargo test --target`).
 runner() {
     case "$1" in
         aarch64-unknown-linux-gnu) echo "qemu-aarch64 -L /usr/aarch64-linux-gnu" ;;
