@@ -118,7 +118,7 @@ fn the_shipped_config_gives_the_daemon_defaults_with_the_state_on_flash() {
 }
 
 #[test]
-fn eims_lists_quoting_numbers_and_booleans_map_to_toml() {
+fn eims_initial_eim_lists_quoting_numbers_and_booleans_map_to_toml() {
     let uci = r#"
 config euiccd 'main'
 	option device '/dev/ttyUSB3'
@@ -147,6 +147,15 @@ config eim
 	option address 'eim2.example.com'
 	option connect '127.0.0.1:8443'
 	option admin_protocol 'gsma/rsp/v2.1.0'
+	option binding 'json'
+	option download_route 'indirect'
+
+config initial_eim 'initial_eim'
+	option eim_id 'eim-one'
+	option fqdn 'eim1.example.com'
+	option public_key '/etc/euiccd/eim-sign.pem'
+	option counter '0'
+	option tls_anchor '/etc/euiccd/eim1.pem'
 "#;
     let expected = r#"[modem]
 device = "/dev/ttyUSB3"
@@ -161,6 +170,13 @@ system_ca = false
 state_dir = "/etc/euiccd/state"
 control_socket = "/var/run/euiccd/control.sock"
 
+[initial_eim]
+eim_id = "eim-one"
+fqdn = "eim1.example.com"
+public_key = { path = "/etc/euiccd/eim-sign.pem" }
+counter = 0
+tls_anchor = { path = "/etc/euiccd/eim1.pem" }
+
 [[eim]]
 id = "eim-one"
 address = "eim1.example.com:8443"
@@ -173,6 +189,8 @@ id = "eim-two"
 address = "eim2.example.com"
 connect = "127.0.0.1:8443"
 admin_protocol = "gsma/rsp/v2.1.0"
+binding = "json"
+download_route = "indirect"
 
 [poll]
 
