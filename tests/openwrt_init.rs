@@ -149,6 +149,7 @@ config eim
 	option admin_protocol 'gsma/rsp/v2.1.0'
 	option binding 'json'
 	option download_route 'indirect'
+	option system_ca '1'
 
 config initial_eim 'initial_eim'
 	option eim_id 'eim-one'
@@ -191,6 +192,7 @@ connect = "127.0.0.1:8443"
 admin_protocol = "gsma/rsp/v2.1.0"
 binding = "json"
 download_route = "indirect"
+system_ca = true
 
 [poll]
 
