@@ -66,8 +66,10 @@ build() {
             [ "$target" = mipsel-unknown-linux-musl ] && flags="$flags -C relocation-model=static"
             local var
             var="CARGO_TARGET_$(echo "$target" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
+            # std is rebuilt anyway, so with its smaller algorithms too (5% less on aarch64).
             env "$var=$flags" RUSTC_BOOTSTRAP=1 cargo "+$TOOLCHAIN" zigbuild --locked --profile "$PROFILE" \
-                --target "$target" -Zbuild-std=std,panic_abort "${features[@]}"
+                --target "$target" -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size \
+                "${features[@]}"
             ;;
         *) fail "unknown target $target (known: ${ALL_TARGETS[*]})" ;;
     esac
