@@ -19,6 +19,7 @@ device = "/dev/ttyUSB2"
 baud = 115200
 transport = "auto"
 block_size = 255
+euicc_version = "auto"
 
 [smdp]
 system_ca = true
