@@ -6,19 +6,18 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Live counters of one client's connections. See the module documentation.
+///
+/// A mutex rather than atomics: 32-bit MIPS routers have no 64-bit atomics, and a byte count must not wrap
+/// at 4 GiB on a long-lived daemon. It is never contended (one client, one connection at a time).
 #[derive(Debug, Default)]
 pub struct WireStats {
-    sent: AtomicU64,
-    received: AtomicU64,
-    full_handshakes: AtomicU64,
-    resumed_handshakes: AtomicU64,
+    counts: Mutex<WireCounts>,
 }
 
 /// A snapshot of [`WireStats`]; the difference of two snapshots is what one procedure cost.
@@ -56,21 +55,20 @@ impl WireCounts {
 impl WireStats {
     /// The counters now.
     pub fn snapshot(&self) -> WireCounts {
-        WireCounts {
-            sent: self.sent.load(Ordering::Relaxed),
-            received: self.received.load(Ordering::Relaxed),
-            full_handshakes: self.full_handshakes.load(Ordering::Relaxed),
-            resumed_handshakes: self.resumed_handshakes.load(Ordering::Relaxed),
-        }
+        *self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Counts one completed handshake, resumed or full.
     pub(crate) fn count_handshake(&self, resumed: bool) {
-        let counter = match resumed {
-            true => &self.resumed_handshakes,
-            false => &self.full_handshakes,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.update(|counts| match resumed {
+            true => counts.resumed_handshakes += 1,
+            false => counts.full_handshakes += 1,
+        });
+    }
+
+    /// Applies `change` to the counters.
+    fn update(&self, change: impl FnOnce(&mut WireCounts)) {
+        change(&mut self.counts.lock().unwrap_or_else(PoisonError::into_inner));
     }
 }
 
@@ -97,7 +95,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for CountingStream<S> {
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
         let read = buf.filled().len().saturating_sub(before) as u64;
-        self.stats.received.fetch_add(read, Ordering::Relaxed);
+        self.stats.update(|counts| counts.received += read);
         poll
     }
 }
@@ -110,9 +108,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for CountingStream<S> {
     ) -> Poll<io::Result<usize>> {
         let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(written)) = &poll {
-            self.stats
-                .sent
-                .fetch_add(*written as u64, Ordering::Relaxed);
+            let written = *written as u64;
+            self.stats.update(|counts| counts.sent += written);
         }
         poll
     }

@@ -139,9 +139,9 @@ mod crash_point {
     #[cfg(debug_assertions)]
     pub fn after_journal_write() {
         use std::sync::OnceLock;
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static KILL_AT: OnceLock<Option<u64>> = OnceLock::new();
-        static WRITES: AtomicU64 = AtomicU64::new(0);
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static KILL_AT: OnceLock<Option<usize>> = OnceLock::new();
+        static WRITES: AtomicUsize = AtomicUsize::new(0);
         let kill_at = *KILL_AT.get_or_init(|| std::env::var(ENV).ok()?.parse().ok());
         let n = WRITES.fetch_add(1, Ordering::SeqCst) + 1;
         if kill_at == Some(n) {

@@ -23,7 +23,7 @@ pub use writer::Writer;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The store's file name inside the state directory.
 pub const FILE_NAME: &str = "euiccd.redb";
@@ -150,7 +150,8 @@ pub struct PollState {
 pub struct Store {
     db: Database,
     path: PathBuf,
-    commits: AtomicU64,
+    /// `usize`, not `u64`: 32-bit MIPS routers have no 64-bit atomics.
+    commits: AtomicUsize,
 }
 
 impl Store {
@@ -168,7 +169,7 @@ impl Store {
         let store = Self {
             db,
             path,
-            commits: AtomicU64::new(0),
+            commits: AtomicUsize::new(0),
         };
         store.create_tables()?;
         Ok(store)
@@ -181,7 +182,7 @@ impl Store {
 
     /// Transactions committed since the store was opened (what the daemon wrote; an idle poll adds none).
     pub fn commits(&self) -> u64 {
-        self.commits.load(Ordering::Relaxed)
+        self.commits.load(Ordering::Relaxed) as u64
     }
 
     /// Runs `changes` in one write transaction and commits it: all of them reach the disk, or (on an

@@ -68,14 +68,19 @@ pub struct Run {
 impl Run {
     /// Runs `euiccd` with `args` and environment `env`, killed after `timeout`.
     pub fn euiccd(args: &[&str], env: &[(&str, &str)], timeout: Duration) -> Self {
-        let mut child = Command::new(EUICCD)
-            .args(args)
-            .envs(env.iter().copied())
+        let mut command = Command::new(EUICCD);
+        command.args(args).envs(env.iter().copied());
+        Self::command(command, timeout)
+    }
+
+    /// Runs `command` with stdin closed and its output captured, killed after `timeout`.
+    pub fn command(mut command: Command, timeout: Duration) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("spawn euiccd");
+            .unwrap_or_else(|e| panic!("spawn {:?}: {e}", command.get_program()));
         let mut stdout = child.stdout.take().expect("stdout");
         let mut stderr = child.stderr.take().expect("stderr");
         let out = std::thread::spawn(move || {
