@@ -171,7 +171,21 @@ async fn session(stream: UnixStream, board: Board, commands: mpsc::Sender<Comman
     if let Err(error) = write.write_all(&bytes).await {
         tracing::debug!(%error, "control client went away");
     }
+    // Closing with unread bytes resets the connection, and the client may lose the reply: after a request
+    // that was too long, end our side and discard a bounded amount of the rest first.
+    if line.len() > MAX_REQUEST {
+        let _ = write.shutdown().await;
+        let mut rest = reader.into_inner().into_inner().take(DISCARD_LIMIT);
+        let _ = tokio::time::timeout(
+            REQUEST_TIMEOUT,
+            tokio::io::copy(&mut rest, &mut tokio::io::sink()),
+        )
+        .await;
+    }
 }
+
+/// The most the server reads and discards after an over-long request, so that its reply is not lost.
+const DISCARD_LIMIT: u64 = 64 * 1024;
 
 /// Reads a request line: an object with the one key `command` (serde's `deny_unknown_fields` does not
 /// reach the unit variants of an internally tagged enum, hence the explicit check).

@@ -301,14 +301,22 @@ impl<O: PortOpener> Engine<O> {
         Ok(())
     }
 
-    /// Opens the port, turns echo off and checks that the modem answers.
+    /// Opens the port, lets it go quiet, turns echo off and checks that the modem answers.
+    ///
+    /// The wait for quiet matters after a crash or a kill: the previous process may have left a command in
+    /// flight, and its late answer must not be taken for the answer to ours (every later answer would be
+    /// off by one).
     async fn open_port(&mut self) -> Result<(), ModemError> {
         let port = self.opener.open().await?;
         debug!(port = %self.opener.describe(), "port open");
         self.port = Some(port);
         self.parser = AtParser::new(self.config.max_line);
         self.needs_resync = false;
-        if let Err(error) = self.handshake("ATE0").await {
+        let opened = match self.drain_quiet().await {
+            Ok(()) => self.handshake("ATE0").await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = opened {
             self.port = None;
             return Err(error);
         }

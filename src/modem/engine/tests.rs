@@ -104,6 +104,30 @@ async fn urc_between_data_and_ok_goes_to_subscribers_only() {
 }
 
 #[tokio::test]
+async fn a_late_answer_left_by_a_killed_process_is_not_taken_for_ours() {
+    let (modem, mut far) = engine_with(fast_config(), 1);
+    let mut port = far.remove(0);
+    // What the modem still sends for a command of the previous owner of the port, killed mid-command.
+    port.write_all(b"\r\n+CGLA: 4,\"6A82\"\r\n\r\nOK\r\n")
+        .await
+        .expect("stale answer written");
+    tokio::spawn(fake_modem(
+        port,
+        standard(|_| Some("\r\n+CSIM: 4,\"9000\"\r\n\r\nOK\r\n")),
+    ));
+    let response = modem
+        .command("AT+CSIM=10,\"0070000001\"", SECOND)
+        .await
+        .expect("answer");
+    assert_eq!(response.payload("+CSIM"), ["4,\"9000\""]);
+    let again = modem
+        .command("AT+CSIM=10,\"0070000001\"", SECOND)
+        .await
+        .expect("answer");
+    assert_eq!(again.payload("+CSIM"), ["4,\"9000\""], "answers off by one");
+}
+
+#[tokio::test]
 async fn echo_and_garbage_are_not_the_answer() {
     let (modem, mut far) = engine_with(fast_config(), 1);
     tokio::spawn(fake_modem(
