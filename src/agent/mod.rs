@@ -9,6 +9,7 @@
 //! - [`notify`]: pending notifications delivered to the eIM one by one (HandleNotification).
 //! - [`journal`]: the poll cycle's durable record of what is owed (trait, and an in-memory journal).
 //! - [`schedule`]: when to poll the eIM next (sans-IO).
+//! - [`supervisor`]: the rollback and fallback supervisors (sans-IO decisions, journaled).
 //! - [`trigger`]: a ProfileDownloadTriggerRequest carried out in direct mode.
 
 pub mod bootstrap;
@@ -20,6 +21,7 @@ pub mod ipa_data;
 pub mod journal;
 pub mod notify;
 pub mod schedule;
+pub mod supervisor;
 pub mod trigger;
 
 #[cfg(all(test, feature = "sim"))]

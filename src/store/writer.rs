@@ -2,8 +2,9 @@
 
 use super::{
     Entry, JOURNAL, MAX_BODY, MAX_EVENTS, MAX_RECIPIENT, NEXT_ID, Outbox, POLL_STATE, PollState,
-    StoreError,
+    SUPERVISION, SUPERVISION_KEY, StoreError,
 };
+use crate::agent::supervisor::Supervision;
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 
 /// The one id sequence of journal and outbox entries.
@@ -71,6 +72,16 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// Stores the supervision record.
+    pub fn set_supervision(&mut self, record: &Supervision) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(record).expect("a Supervision always serializes");
+        check_len("supervision record", bytes.len(), MAX_BODY)?;
+        self.tx
+            .open_table(SUPERVISION)?
+            .insert(SUPERVISION_KEY, bytes.as_slice())?;
+        Ok(())
+    }
+
     /// Opens every table once, which creates the missing ones.
     pub(super) fn create_tables(&mut self) -> Result<(), StoreError> {
         self.tx.open_table(JOURNAL)?;
@@ -79,6 +90,7 @@ impl<'a> Writer<'a> {
         }
         self.tx.open_table(POLL_STATE)?;
         self.tx.open_table(NEXT_ID)?;
+        self.tx.open_table(SUPERVISION)?;
         Ok(())
     }
 
