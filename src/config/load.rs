@@ -192,6 +192,8 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(invalid("daemon.state_dir", "must not be empty"));
     }
     log_targets(&config.log.level).map_err(|reason| invalid("log.level", reason))?;
+    super::supervision::check(&config.rollback, &config.fallback)
+        .map_err(|(key, reason)| invalid(key, reason))?;
     Ok(())
 }
 

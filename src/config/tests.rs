@@ -137,6 +137,17 @@ fn ranges_are_checked_and_the_key_is_named() {
         ("[smdp]\nconnect = \"nohost\"\n", "smdp.connect"),
         ("[log]\nlevel = \"loud\"\n", "log.level"),
         ("[daemon]\ncontrol_socket = \"\"\n", "daemon.control_socket"),
+        ("[rollback]\ndeadline_secs = 0\n", "rollback.deadline_secs"),
+        ("[rollback]\nrequire = []\n", "rollback.require"),
+        ("[fallback]\nafter_secs = 0\n", "fallback.after_secs"),
+        (
+            "[fallback]\nreturn_after_secs = 999999999\n",
+            "fallback.return_after_secs",
+        ),
+        (
+            "[fallback]\nenabled = true\nconditions = []\n",
+            "fallback.conditions",
+        ),
     ];
     for (text, expected) in cases {
         let message = error(text);
@@ -226,4 +237,32 @@ fn a_reload_applies_poll_and_level_and_lists_the_rest() {
     let reload = old.reload(&new);
     assert!(reload.poll && reload.log_level);
     assert_eq!(reload.needs_restart, ["modem", "log.format"]);
+}
+
+#[test]
+fn supervision_policies_are_read() {
+    use crate::agent::supervisor::fallback::Conditions;
+    let config = parse(
+        "[rollback]\ndeadline_secs = 5\nrequire = [\"eim_exchange\"]\n\
+         [fallback]\nenabled = true\nafter_secs = 3\nconditions = [\"not_registered\"]\n\
+         return_after_secs = 0\n",
+        no_env,
+    )
+    .unwrap();
+    let policy = config.supervision();
+    assert_eq!(policy.rollback.deadline_secs, 5);
+    assert!(policy.rollback.require.eim_exchange && !policy.rollback.require.attach);
+    let fallback = policy.fallback.unwrap();
+    assert_eq!(fallback.after_secs, 3);
+    assert_eq!(fallback.return_after_secs, None);
+    assert_eq!(
+        fallback.conditions,
+        Conditions {
+            not_registered: true,
+            ..Conditions::default()
+        }
+    );
+    assert!(Config::default().supervision().fallback.is_none());
+    let message = error("[fallback]\nconditions = [\"sunspots\"]\n");
+    assert!(message.contains("sunspots"), "{message}");
 }
