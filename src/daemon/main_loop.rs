@@ -3,6 +3,7 @@
 //! ever interleave.
 
 use super::control::{Command, Reply};
+use super::guard::Guard;
 use super::logging::LogHandle;
 use super::notify::Notifier;
 use super::poller::{Poller, chain, unix_now};
@@ -55,6 +56,10 @@ pub struct MainLoop<'a> {
     pinging: bool,
     /// `poll-now` requests waiting for the next cycle's outcome.
     waiting: Vec<oneshot::Sender<Reply>>,
+    /// The rollback and fallback supervisors.
+    guard: Guard,
+    /// When they want to look again.
+    guard_wake: Option<Instant>,
 }
 
 impl<'a> MainLoop<'a> {
@@ -75,7 +80,8 @@ impl<'a> MainLoop<'a> {
             tracing::warn!("no [[eim]] configured: serving the control socket only");
         }
         let interval = notifier.watchdog_interval();
-        let main = Self {
+        let guard = Guard::new(parts.config.supervision());
+        let mut main = Self {
             parts,
             inspector,
             schedule,
@@ -84,7 +90,11 @@ impl<'a> MainLoop<'a> {
             pinging: interval.is_some(),
             waiting: Vec::new(),
             notifier,
+            guard,
+            guard_wake: None,
         };
+        // Resumes a supervision a restart interrupted, with its stored deadline.
+        main.supervise().await;
         main.idle();
         main.notifier.ready(&main.parts.board.snapshot().line());
         main
@@ -96,6 +106,10 @@ impl<'a> MainLoop<'a> {
             let due = self.next_poll();
             tokio::select! {
                 () = sleep_until(due) => self.poll_cycle().await,
+                () = sleep_until(self.guard_wake) => {
+                    self.supervise().await;
+                    self.idle();
+                }
                 Some(command) = inbox.recv() => self.command(command).await,
                 _ = self.watchdog.tick(), if self.pinging => self.notifier.watchdog(),
                 signal = signals.next() => match signal {
@@ -143,7 +157,8 @@ impl<'a> MainLoop<'a> {
             ..
         } = &mut self.parts;
         let limit = Duration::from_secs(config.poll.cycle_timeout_secs);
-        let cycle = tokio::time::timeout(limit, poller.cycle(euicc, *eid, store));
+        let supervisor = self.guard.supervisor();
+        let cycle = tokio::time::timeout(limit, poller.cycle(euicc, *eid, store, supervisor));
         let report = alive_while(&self.notifier, self.pinging, &mut self.watchdog, cycle).await;
         let (outcome, summary) = match report {
             Ok(report) => (report.outcome, report.summary),
@@ -152,11 +167,15 @@ impl<'a> MainLoop<'a> {
                 format!("poll cycle abandoned after {limit:?}"),
             ),
         };
+        self.guard.eim_exchange(outcome != Outcome::Failed);
         refresh_card_status(euicc, board, store).await;
         close(euicc).await;
         if let Some(schedule) = self.schedule.as_mut() {
             schedule.record(outcome, self.start.elapsed());
         }
+        self.supervise().await;
+        let board = &self.parts.board;
+        let store = &self.parts.store;
         board.update(|s| {
             s.polls += 1;
             s.last_poll_unix = Some(unix_now());
@@ -171,6 +190,27 @@ impl<'a> MainLoop<'a> {
         for waiter in self.waiting.drain(..) {
             let _ = waiter.send(reply.clone());
         }
+    }
+
+    /// Lets the supervisors look and act; a profile switch or an owed report makes the next poll due now.
+    async fn supervise(&mut self) {
+        let Parts {
+            store,
+            poller,
+            euicc,
+            eid,
+            board,
+            ..
+        } = &mut self.parts;
+        let looked = self.guard.look(euicc, poller, *eid, store).await;
+        self.guard_wake = looked.wake_unix.map(instant_at);
+        if looked.poll_soon {
+            refresh_card_status(euicc, board, store).await;
+            if let Some(schedule) = self.schedule.as_mut() {
+                schedule.poll_now(self.start.elapsed());
+            }
+        }
+        close(euicc).await;
     }
 
     /// A request from the control socket.
@@ -217,6 +257,15 @@ impl<'a> MainLoop<'a> {
         }
         self.idle();
     }
+}
+
+/// The monotonic instant at which the wall clock reads `unix` seconds (now, if it is past).
+fn instant_at(unix: u64) -> Instant {
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(unix);
+    let wait = at
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    Instant::now() + wait
 }
 
 /// Sleeps until `at`, or forever.

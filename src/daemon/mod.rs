@@ -4,6 +4,7 @@
 //! cleanly on SIGTERM or SIGINT.
 //!
 //! - [`control`]: the local control socket and its protocol.
+//! - `guard`: the rollback and fallback supervisors' actions and wake-ups.
 //! - [`logging`]: tracing to stderr (journald, plain or JSON), level per module, reloadable.
 //! - `main_loop`: the task that owns the eUICC (polls, control requests, watchdog, signals).
 //! - `poller`: one poll cycle over the configured eIMs, journaled in the store.
@@ -11,6 +12,7 @@
 //! - [`status`]: what `euiccd status` shows.
 
 pub mod control;
+mod guard;
 pub mod logging;
 mod main_loop;
 pub mod notify;

@@ -2,10 +2,11 @@
 //! state remembered in the store only when it changes.
 
 use super::DaemonError;
-use crate::agent::eim::{PollError, PollOutcome, poll_once};
+use crate::agent::eim::{PollError, PollOutcome, poll_once, report_package_result};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::notify::deliver_notifications;
 use crate::agent::schedule::Outcome;
+use crate::agent::supervisor::{SupervisedJournal, Supervisor};
 use crate::apdu::Transport;
 use crate::config::{Config, EimConfig, SmdpConfig};
 use crate::euicc::Euicc;
@@ -13,7 +14,7 @@ use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::{SYSTEM_CA_BUNDLE, TlsError, client_config};
-use crate::store::{EimJournal, PollState, Store};
+use crate::store::{EimJournal, PollState, Store, StoreSupervision};
 use euicc_asn1::Eid;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -59,13 +60,24 @@ impl Poller {
         self.links.is_empty()
     }
 
-    /// Polls each eIM once, in order, and remembers each one's poll state if it changed.
+    /// Polls each eIM once, in order, and remembers each one's poll state if it changed. A profile enabled
+    /// with rollbackFlag starts `supervisor`'s watch; the state change the supervision owes the eIM goes
+    /// with the first poll an eIM answers, and is then marked as told.
     pub async fn cycle(
         &mut self,
         euicc: &mut Euicc<Transport>,
         eid: Eid,
         store: &Store,
+        supervisor: &Supervisor,
     ) -> CycleReport {
+        let mut state_change = match supervisor.state_change(&StoreSupervision::new(store)) {
+            Ok(change) => change,
+            Err(error) => {
+                tracing::error!("supervision record not read: {error}");
+                None
+            }
+        };
+        let owed = state_change.is_some();
         let smdp = &self.smdp;
         let mut es9_for = |address: &str| match es9_client(smdp, address) {
             Ok(client) => Some(client),
@@ -77,7 +89,14 @@ impl Poller {
         let mut outcomes = Vec::new();
         let mut lines = Vec::new();
         for link in &mut self.links {
-            let mut journal = EimJournal::new(store, &link.id);
+            let mut eim_journal = EimJournal::new(store, &link.id);
+            let mut supervision = StoreSupervision::new(store);
+            let mut journal = SupervisedJournal {
+                inner: &mut eim_journal,
+                supervisor,
+                supervision: &mut supervision,
+                clock: crate::agent::supervisor::unix_now,
+            };
             let result = poll_once(
                 euicc,
                 &mut link.esipa,
@@ -85,8 +104,7 @@ impl Poller {
                 &link.own,
                 &mut es9_for,
                 &mut journal,
-                // No local state change is tracked yet (the connectivity observer will report them).
-                &mut None,
+                &mut state_change,
             )
             .await;
             let outcome = Outcome::from(&result);
@@ -100,6 +118,11 @@ impl Poller {
             }
             outcomes.push(outcome);
             lines.push(format!("{}: {line}", link.id));
+        }
+        if owed && state_change.is_none() {
+            if let Err(error) = supervisor.state_change_sent(&mut StoreSupervision::new(store)) {
+                tracing::error!("supervision record not written: {error}");
+            }
         }
         let outcome = if outcomes.contains(&Outcome::Executed) {
             Outcome::Executed
@@ -116,6 +139,21 @@ impl Poller {
 }
 
 impl Poller {
+    /// Delivers an eUICC Package Result no poll carried (a rollback's) to the eIM `eim_id` (the first eIM
+    /// if that one is no longer configured); returns the acknowledged sequence numbers, or `None` when no
+    /// eIM is configured at all.
+    pub async fn report(
+        &mut self,
+        euicc: &mut Euicc<Transport>,
+        eid: Eid,
+        eim_id: &str,
+        epr: &[u8],
+    ) -> Option<Result<Vec<i64>, PollError>> {
+        let index = self.links.iter().position(|l| l.id == eim_id).unwrap_or(0);
+        let link = self.links.get_mut(index)?;
+        Some(report_package_result(euicc, &mut link.esipa, eid, epr).await)
+    }
+
     /// Delivers the notifications pending on the eUICC (left by a local change, or by a cycle cut short)
     /// to the first eIM, each removed only after the eIM took it. Run at start-up: an idle poll does not
     /// need the RetrieveNotificationsList it costs.

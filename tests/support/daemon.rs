@@ -34,10 +34,31 @@ pub fn eim_server(identity: &Path) -> EimServer {
 
 /// An enable package for `iccid`.
 pub fn enable(iccid: &str) -> EuiccPackage {
+    enable_package(iccid, false)
+}
+
+/// An enable package for `iccid` that permits a rollback (rollbackFlag).
+pub fn enable_with_rollback(iccid: &str) -> EuiccPackage {
+    enable_package(iccid, true)
+}
+
+fn enable_package(iccid: &str, rollback: bool) -> EuiccPackage {
     EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
         iccid: iccid.parse().unwrap(),
-        rollback_flag: None,
+        rollback_flag: rollback.then_some(euicc_asn1::Null),
     })])
+}
+
+/// Polls `check` every 50 ms until it gives a value; panics with `what` after `timeout`.
+pub fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
