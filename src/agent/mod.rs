@@ -1,6 +1,7 @@
 //! The IPA logic above the eUICC client and the remote clients.
 //!
 //! - [`bootstrap`]: the eIM a device starts with (AddInitialEim from configuration).
+//! - [`connectivity`]: the connectivity observer (registration, data sessions, events).
 //! - [`bpp`]: the sans-IO split of a Bound Profile Package into LoadBoundProfilePackage segments.
 //! - [`download`]: a profile download (SGP.22 flow), generic over the eUICC channel and the ES9+ carrier.
 //! - [`eim`]: one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements).
@@ -14,6 +15,7 @@
 
 pub mod bootstrap;
 pub mod bpp;
+pub mod connectivity;
 pub mod download;
 pub mod eim;
 pub mod indirect;
