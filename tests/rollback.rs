@@ -1,8 +1,10 @@
-//! The rollback supervisor in `euiccd run` against the simulated modem (a real PTY), the simulated eUICC
-//! and the simulated eIM on loopback, with second-scale deadlines from the configuration: an enable with
-//! rollbackFlag without service in time is rolled back, the old profile comes back, the rolled-back
-//! package's result reaches the eIM and the next poll carries notifyStateChange; a switch with service is
-//! kept; a daemon killed in the window keeps the stored deadline.
+//! The rollback supervisor in `euiccd run` against the simulated modem (a real PTY) playing network
+//! scenarios, the simulated eUICC and the simulated eIM on loopback, with second-scale deadlines from the
+//! configuration. After the eIM enables a profile with rollbackFlag the modem drops off the network (the
+//! REFRESH) and the scenario decides what the new profile gets: no registration, or registration without
+//! data → rollback, the old profile back, the rolled-back package's result at the eIM and a poll with
+//! notifyStateChange; registration and data → the switch is kept. A daemon killed in the window keeps the
+//! stored deadline.
 
 mod support;
 
@@ -14,8 +16,14 @@ use support::daemon::{Bench, DISABLED, Daemon, ENABLED, enable_with_rollback, ev
 
 /// `StateChangeCause` local, what the daemon reports a rollback with.
 const CAUSE_LOCAL: i64 = 3;
+/// The modem lost the network with the old profile (the REFRESH) and searches.
+const SEARCHING: &str = r#"{"registration":"searching","pdp":{"active":false}}"#;
+/// Registered, no data session.
+const REGISTERED: &str = r#"{"registration":"home"}"#;
+/// A data session up.
+const DATA: &str = r#"{"pdp":{"active":true,"apn":"iot.example","ip":"10.64.0.9"}}"#;
 
-/// The results of every rollback the eIM received (the `rollbackResult` codes).
+/// The `rollbackResult` codes of every rolled-back package result the eIM received.
 fn rollback_results(bench: &Bench) -> Vec<i64> {
     bench.eim.with_eim(|e| {
         e.received()
@@ -40,8 +48,9 @@ fn rollback_results(bench: &Bench) -> Vec<i64> {
     })
 }
 
-/// Starts a daemon with `extra` configuration, waits for its first poll, then has the eIM enable
-/// [`DISABLED`] with rollbackFlag; returns when the package has been carried out.
+/// Starts a daemon with `extra` configuration, waits for its first poll, has the eIM enable [`DISABLED`]
+/// with rollbackFlag, and drops the modem off the network as a REFRESH does; returns when the package has
+/// been carried out.
 fn switch_with_rollback(bench: &Bench, extra: &str) -> Daemon {
     let daemon = bench.daemon(&bench.config(extra), &[]);
     daemon.status_until(Duration::from_secs(30), |s| s["polls"] == 1);
@@ -57,10 +66,12 @@ fn switch_with_rollback(bench: &Bench, extra: &str) -> Daemon {
         "{outcome}\n{}",
         daemon.log()
     );
+    bench.card.change_network(SEARCHING);
     daemon
 }
 
-/// Waits until the eIM has the rollback's result and a poll told it of the change.
+/// Waits until the eIM has the rollback's result and a poll told it of the change, with the old profile
+/// enabled.
 fn rollback_reported(bench: &Bench, daemon: &Daemon) {
     let results = eventually(Duration::from_secs(30), "the rollback result", || {
         let results = rollback_results(bench);
@@ -82,43 +93,63 @@ fn rollback_reported(bench: &Bench, daemon: &Daemon) {
     daemon.status_until(Duration::from_secs(10), |s| s["profile"] == ENABLED);
 }
 
-#[test]
-fn a_profile_without_service_is_rolled_back_and_the_result_delivered() {
-    let bench = Bench::new("rollback-none", None);
-    let daemon = switch_with_rollback(&bench, "[rollback]\ndeadline_secs = 2\n");
-    let switched = Instant::now();
-    rollback_reported(&bench, &daemon);
-    assert!(
-        switched.elapsed() >= Duration::from_secs(1),
-        "rolled back before the deadline"
-    );
-    // One attempt only: nothing more happens to the profile.
-    std::thread::sleep(Duration::from_secs(3));
+/// One attempt only: nothing more happens to the profile afterwards.
+fn rolled_back_once(bench: &Bench, daemon: &Daemon) {
+    std::thread::sleep(Duration::from_secs(2));
     let status = daemon.ctl(&["status"]).json();
     assert_eq!(status["profile"], ENABLED);
-    assert_eq!(rollback_results(&bench).len(), 1);
+    assert_eq!(rollback_results(bench).len(), 1);
+    let log = daemon.log();
     assert_eq!(
-        daemon
-            .log()
-            .matches("rolled back to the previous profile")
-            .count(),
+        log.matches("rolled back to the previous profile").count(),
         1,
-        "{}",
-        daemon.log()
+        "{log}"
     );
 }
 
 #[test]
-fn a_profile_with_the_required_service_is_kept() {
-    let bench = Bench::new("rollback-kept", None);
-    let daemon = switch_with_rollback(
-        &bench,
-        "[rollback]\ndeadline_secs = 2\nrequire = [\"eim_exchange\"]\n",
+fn a_profile_that_never_registers_is_rolled_back_and_the_result_delivered() {
+    let bench = Bench::new("rollback-never", None);
+    let daemon = switch_with_rollback(&bench, "[rollback]\ndeadline_secs = 3\n");
+    let switched = Instant::now();
+    rollback_reported(&bench, &daemon);
+    assert!(
+        switched.elapsed() >= Duration::from_secs(2),
+        "rolled back before the deadline"
     );
+    // The old profile registers again.
+    bench.card.change_network(REGISTERED);
+    rolled_back_once(&bench, &daemon);
+}
+
+#[test]
+fn a_profile_that_registers_without_data_is_rolled_back() {
+    let bench = Bench::new("rollback-nodata", None);
+    let daemon = switch_with_rollback(&bench, "[rollback]\ndeadline_secs = 3\n");
+    bench.card.change_network(REGISTERED);
+    rollback_reported(&bench, &daemon);
+    let log = daemon.log();
+    let decision = log
+        .lines()
+        .find(|l| l.contains("no service on the new profile in time"))
+        .expect("the decision is logged");
+    assert!(
+        decision.contains("attach: true") && decision.contains("data_session: false"),
+        "{decision}"
+    );
+    rolled_back_once(&bench, &daemon);
+}
+
+#[test]
+fn a_profile_with_service_is_kept() {
+    let bench = Bench::new("rollback-kept", None);
+    let daemon = switch_with_rollback(&bench, "[rollback]\ndeadline_secs = 5\n");
+    bench.card.change_network(REGISTERED);
+    bench.card.change_network(DATA);
     daemon.wait_for_log(Duration::from_secs(30), |l| {
         l.contains("the new profile has service: no rollback")
     });
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(Duration::from_secs(6));
     let status = daemon.ctl(&["status"]).json();
     assert_eq!(status["profile"], DISABLED, "{}", daemon.log());
     assert!(rollback_results(&bench).is_empty());

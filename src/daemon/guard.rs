@@ -4,14 +4,17 @@
 //! start resumes an interrupted supervision with its stored deadline.
 
 use super::poller::{Poller, chain};
+use crate::agent::connectivity::NetworkState;
 use crate::agent::supervisor::act::{Answer, perform};
 use crate::agent::supervisor::{
-    Action, Connectivity, Policy, SupervisionJournal, Supervisor, Switch, unix_now,
+    Action, Connectivity, Policy, Registration, SupervisionJournal, Supervisor, Switch, unix_now,
 };
 use crate::apdu::Transport;
 use crate::euicc::Euicc;
 use crate::store::{Store, StoreSupervision};
 use euicc_asn1::Eid;
+use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
 
 /// Seconds before a failed action (a transport error, an unreachable eIM) is tried again.
 const RETRY_SECS: u64 = 10;
@@ -25,6 +28,8 @@ pub struct Looked {
     pub wake_unix: Option<u64>,
     /// The eUICC switched profiles, or a state change is owed: poll the eIM soon.
     pub poll_soon: bool,
+    /// An action touched the eUICC or the eIM (the channel is to be closed afterwards).
+    pub acted: bool,
 }
 
 /// The supervisors and what the daemon knows of the connectivity.
@@ -32,15 +37,59 @@ pub struct Looked {
 pub struct Guard {
     supervisor: Supervisor,
     connectivity: Connectivity,
+    /// The connectivity observer's state, if it runs.
+    network: Option<watch::Receiver<NetworkState>>,
 }
 
 impl Guard {
-    /// Supervisors under `policy`.
-    pub fn new(policy: Policy) -> Self {
-        Self {
+    /// Supervisors under `policy`, fed by the connectivity observer's `network` state if there is one.
+    pub fn new(policy: Policy, network: Option<watch::Receiver<NetworkState>>) -> Self {
+        let mut guard = Self {
             supervisor: Supervisor::new(policy),
             connectivity: Connectivity::default(),
+            network,
+        };
+        guard.take_in_network();
+        guard
+    }
+
+    /// Waits until the observer's state changes and takes it in; never returns without an observer.
+    pub async fn network_changed(&mut self) {
+        let changed = match &mut self.network {
+            Some(network) => network.changed().await.is_ok(),
+            None => false,
+        };
+        if !changed {
+            // No observer, or it stopped: the supervisors go on with what they have.
+            self.network = None;
+            std::future::pending::<()>().await;
         }
+        self.take_in_network();
+    }
+
+    /// Copies the observer's state into the connectivity: the registration, since when the modem has been
+    /// registered (the first time it is seen registered after not being so), and the data session's start.
+    fn take_in_network(&mut self) {
+        let Some(network) = &mut self.network else {
+            return;
+        };
+        let state = network.borrow_and_update();
+        let registration = if state.is_attached() {
+            Registration::Registered
+        } else if state.is_denied() {
+            Registration::Denied
+        } else if state.registrations.is_empty() {
+            Registration::Unknown
+        } else {
+            Registration::Searching
+        };
+        let c = &mut self.connectivity;
+        c.attached_since = match registration {
+            Registration::Registered => c.attached_since.or(Some(unix_now())),
+            _ => None,
+        };
+        c.registration = registration;
+        c.data_since = state.session.as_ref().map(|s| unix_time(s.started));
     }
 
     /// The supervisor (the poll cycle arms its rollback watch).
@@ -78,6 +127,9 @@ impl Guard {
                     return looked;
                 }
             };
+            if next.action.is_some() {
+                looked.acted = true;
+            }
             let done = match next.action {
                 None => {
                     looked.wake_unix = next.wake_unix;
@@ -167,4 +219,9 @@ impl Guard {
             }
         }
     }
+}
+
+/// Seconds since the Unix epoch of `time` (0 before it).
+fn unix_time(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -41,6 +41,8 @@ pub struct Parts {
     pub euicc: Euicc<Transport>,
     /// Its EID.
     pub eid: Eid,
+    /// The connectivity observer's state (taken by the supervisors).
+    pub network: Option<tokio::sync::watch::Receiver<crate::agent::connectivity::NetworkState>>,
 }
 
 /// The main loop's state. See the module documentation.
@@ -80,7 +82,7 @@ impl<'a> MainLoop<'a> {
             tracing::warn!("no [[eim]] configured: serving the control socket only");
         }
         let interval = notifier.watchdog_interval();
-        let guard = Guard::new(parts.config.supervision());
+        let guard = Guard::new(parts.config.supervision(), parts.network.take());
         let mut main = Self {
             parts,
             inspector,
@@ -110,6 +112,7 @@ impl<'a> MainLoop<'a> {
                     self.supervise().await;
                     self.idle();
                 }
+                () = self.guard.network_changed() => self.supervise().await,
                 Some(command) = inbox.recv() => self.command(command).await,
                 _ = self.watchdog.tick(), if self.pinging => self.notifier.watchdog(),
                 signal = signals.next() => match signal {
@@ -210,7 +213,9 @@ impl<'a> MainLoop<'a> {
                 schedule.poll_now(self.start.elapsed());
             }
         }
-        close(euicc).await;
+        if looked.acted {
+            close(euicc).await;
+        }
     }
 
     /// A request from the control socket.

@@ -94,6 +94,34 @@ pub struct Settings {
     pub config: Config,
 }
 
+/// How often the connectivity observer samples what the modem does not report by itself (signal, contexts).
+const OBSERVER_SAMPLE: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long one of the observer's AT commands may take.
+const OBSERVER_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Starts the connectivity observer on the modem engine for the rollback and fallback supervisors; its
+/// events are logged (upstream delivery is the event outbox's job).
+fn observe_network(
+    engine: Modem,
+    eid: euicc_asn1::Eid,
+) -> tokio::sync::watch::Receiver<crate::agent::connectivity::NetworkState> {
+    use crate::agent::connectivity::{ObserverConfig, ObserverSettings, spawn};
+    let settings = ObserverSettings {
+        observer: ObserverConfig::default(),
+        poll_interval: OBSERVER_SAMPLE,
+        counters: None,
+        eid: Some(eid.digits()),
+        command_timeout: OBSERVER_COMMAND_TIMEOUT,
+    };
+    let (handle, mut events) = spawn(engine, settings);
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            tracing::info!(kind = ?event.kind, "network event");
+        }
+    });
+    handle.state()
+}
+
 /// Runs the daemon until SIGTERM or SIGINT. Must run inside a tokio runtime with I/O and timers.
 ///
 /// Start-up, in order: the store, the control socket, the signal handlers, the eIM clients, the modem and
@@ -120,10 +148,8 @@ pub async fn run(
     let mut poller = Poller::new(&config)?;
 
     let modem = &config.modem;
-    let transport = Transport::over_modem(
-        modem.transport,
-        Modem::open_serial(&modem.device, modem.baud),
-    )?;
+    let engine = Modem::open_serial(&modem.device, modem.baud);
+    let transport = Transport::over_modem(modem.transport, engine.clone())?;
     let session = SessionConfig {
         block_size: modem.block_size,
         ..SessionConfig::default()
@@ -139,6 +165,7 @@ pub async fn run(
         tracing::info!(?outcome, "initial eIM");
     }
     poller.deliver_pending_notifications(&mut euicc).await;
+    let network = observe_network(engine, eid);
     tracing::info!(eid = %eid.digits(), "euiccd running");
     let parts = Parts {
         path,
@@ -149,6 +176,7 @@ pub async fn run(
         poller,
         euicc,
         eid,
+        network: Some(network),
     };
     MainLoop::start(parts, inspector)
         .await

@@ -78,8 +78,8 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
     }
 }
 
-/// A simulated card (state in `dir/card.json`, identity in `dir/identity`) with [`ENABLED`] enabled and
-/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`], and with a simulated SM-DP+ holding an order
+/// A simulated card (state in `dir/card.json`, identity in `dir/identity`, network scriptable) with
+/// [`ENABLED`] enabled and [`DISABLED`] installed, associated with the eIM [`EIM_ID`], and with a simulated SM-DP+ holding an order
 /// for `smdp_matching_id` if given; returns the server, its EID and the association token.
 pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, Eid, Option<i64>) {
     let state = dir.join("card.json");
@@ -89,7 +89,11 @@ pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, 
             ..CardState::default()
         })
         .expect("card state");
-    let serve = SimServe::in_dir(dir).identity().state(&state);
+    // The network is scriptable in every daemon test (SimServer::change_network).
+    let serve = SimServe::in_dir(dir)
+        .identity()
+        .state(&state)
+        .network_control();
     let server = match smdp_matching_id {
         Some(matching_id) => serve.smdp(matching_id),
         None => serve,

@@ -41,7 +41,7 @@ impl FallbackPolicy {
         let r = connectivity.registration;
         (c.registration_denied && r == Registration::Denied)
             || (c.not_registered && r != Registration::Registered)
-            || (c.no_data_session && !connectivity.data_session)
+            || (c.no_data_session && !connectivity.data_session())
             || (c.eim_unreachable && connectivity.eim_failing())
     }
 }
@@ -169,7 +169,8 @@ mod tests {
     fn online() -> Connectivity {
         Connectivity {
             registration: Registration::Registered,
-            data_session: true,
+            attached_since: Some(NOW),
+            data_since: Some(NOW),
             last_eim_success: Some(NOW),
             last_eim_failure: None,
         }
@@ -240,7 +241,7 @@ mod tests {
             ..Conditions::default()
         };
         let attached = Connectivity {
-            data_session: false,
+            data_since: None,
             ..online()
         };
         assert!(policy(no_data).unusable(&attached));

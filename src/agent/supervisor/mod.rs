@@ -43,13 +43,17 @@ pub enum Registration {
     Denied,
 }
 
-/// What the supervisors need to know of the connectivity at one moment.
+/// What the supervisors need to know of the connectivity at one moment. Attach and data session carry
+/// the time they began, so that a state left over from the previous profile (the modem's view before it
+/// re-registered after the REFRESH) is no evidence for the new one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Connectivity {
     /// The registration.
     pub registration: Registration,
-    /// Whether a data session (a PDP/PDN context with an address) is up.
-    pub data_session: bool,
+    /// While registered: since when (Unix seconds).
+    pub attached_since: Option<u64>,
+    /// While a data session (a PDP/PDN context) is up: since when (Unix seconds).
+    pub data_since: Option<u64>,
     /// When an ESipa exchange with an eIM last succeeded (Unix seconds).
     pub last_eim_success: Option<u64>,
     /// When one last failed (Unix seconds).
@@ -57,6 +61,11 @@ pub struct Connectivity {
 }
 
 impl Connectivity {
+    /// Whether a data session is up.
+    pub fn data_session(&self) -> bool {
+        self.data_since.is_some()
+    }
+
     /// Whether the latest eIM exchange failed.
     pub fn eim_failing(&self) -> bool {
         match (self.last_eim_failure, self.last_eim_success) {

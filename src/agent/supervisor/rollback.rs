@@ -104,20 +104,20 @@ impl RollbackWatch {
     }
 
     /// Adds what `connectivity` shows at `now` to the evidence; returns whether it grew (the record is
-    /// then to be journaled). Nothing counts after the deadline, and an eIM exchange counts only if it
-    /// happened between the switch and the deadline.
+    /// then to be journaled). Nothing counts after the deadline, and an attach, a data session or an eIM
+    /// exchange counts only if it began between the switch and the deadline.
     pub fn observe(&mut self, now: u64, connectivity: &Connectivity) -> bool {
         if self.step != RollbackStep::Watching || now > self.deadline_unix {
             return false;
         }
         let window = self.enabled_unix..=self.deadline_unix;
+        let began = |t: Option<u64>| t.is_some_and(|t| window.contains(&t));
+        let attached = connectivity.registration == Registration::Registered
+            && began(connectivity.attached_since);
         let seen = Evidence {
-            attach: self.seen.attach || connectivity.registration == Registration::Registered,
-            data_session: self.seen.data_session || connectivity.data_session,
-            eim_exchange: self.seen.eim_exchange
-                || connectivity
-                    .last_eim_success
-                    .is_some_and(|t| window.contains(&t)),
+            attach: self.seen.attach || attached,
+            data_session: self.seen.data_session || began(connectivity.data_since),
+            eim_exchange: self.seen.eim_exchange || began(connectivity.last_eim_success),
         };
         let grew = seen != self.seen;
         self.seen = seen;
@@ -160,10 +160,12 @@ mod tests {
         RollbackWatch::new(&switch, NOW, policy)
     }
 
-    fn online(eim_at: Option<u64>) -> Connectivity {
+    /// Registered with a data session since `since`, the eIM last reached at `eim_at`.
+    fn online(since: u64, eim_at: Option<u64>) -> Connectivity {
         Connectivity {
             registration: Registration::Registered,
-            data_session: true,
+            attached_since: Some(since),
+            data_since: Some(since),
             last_eim_success: eim_at,
             last_eim_failure: None,
         }
@@ -180,15 +182,18 @@ mod tests {
                 until_unix: NOW + 60
             }
         );
-        assert!(watch.observe(NOW + 5, &online(None)));
-        assert!(!watch.observe(NOW + 6, &online(None)), "nothing new");
+        assert!(watch.observe(NOW + 5, &online(NOW + 4, None)));
+        assert!(
+            !watch.observe(NOW + 6, &online(NOW + 4, None)),
+            "nothing new"
+        );
         assert_eq!(
             watch.decide(NOW + 6, &policy),
             RollbackDecision::Wait {
                 until_unix: NOW + 60
             }
         );
-        assert!(watch.observe(NOW + 7, &online(Some(NOW + 7))));
+        assert!(watch.observe(NOW + 7, &online(NOW + 4, Some(NOW + 7))));
         assert_eq!(watch.decide(NOW + 7, &policy), RollbackDecision::Confirmed);
     }
 
@@ -213,10 +218,8 @@ mod tests {
         let policy = policy(Evidence::ALL);
         let mut watch = watch(&policy);
         let no_data = Connectivity {
-            registration: Registration::Registered,
-            data_session: false,
-            last_eim_success: Some(NOW + 1),
-            last_eim_failure: None,
+            data_since: None,
+            ..online(NOW + 1, Some(NOW + 1))
         };
         assert!(watch.observe(NOW + 2, &no_data));
         assert_eq!(watch.decide(NOW + 61, &policy), RollbackDecision::RollBack);
@@ -235,11 +238,12 @@ mod tests {
     fn evidence_outside_the_window_does_not_count() {
         let policy = policy(Evidence::ALL);
         let mut watch = watch(&policy);
-        // An exchange before the switch (over the old profile) is no evidence for the new one.
-        assert!(watch.observe(NOW + 1, &online(Some(NOW - 1))));
-        assert!(!watch.seen.eim_exchange);
+        // Service that began before the switch (the old profile's, not yet re-registered) is no evidence
+        // for the new one.
+        assert!(!watch.observe(NOW + 1, &online(NOW - 1, Some(NOW - 1))));
+        assert_eq!(watch.seen, Evidence::default());
         // Full service seen only after the deadline: too late.
-        assert!(!watch.observe(NOW + 61, &online(Some(NOW + 61))));
+        assert!(!watch.observe(NOW + 61, &online(NOW + 61, Some(NOW + 61))));
         assert_eq!(watch.decide(NOW + 61, &policy), RollbackDecision::RollBack);
     }
 
@@ -249,7 +253,7 @@ mod tests {
         let mut watch = watch(&policy);
         watch.step = RollbackStep::RollingBack;
         // Even with full service: the rollback was decided and may have been sent.
-        assert!(!watch.observe(NOW + 1, &online(Some(NOW + 1))));
+        assert!(!watch.observe(NOW + 1, &online(NOW + 1, Some(NOW + 1))));
         assert_eq!(watch.decide(NOW + 1, &policy), RollbackDecision::RollBack);
         watch.step = RollbackStep::ResultOwed(vec![0xBF, 0x51]);
         assert_eq!(

@@ -111,7 +111,8 @@ fn a_restart_keeps_the_deadline() {
     // Killed after journaling the step: the rollback is sent again, even if service came meanwhile.
     let online = Connectivity {
         registration: Registration::Registered,
-        data_session: true,
+        attached_since: Some(NOW + 61),
+        data_since: Some(NOW + 61),
         last_eim_success: Some(NOW + 61),
         last_eim_failure: None,
     };
@@ -126,7 +127,8 @@ fn a_switch_with_service_ends_the_watch_without_a_rollback() {
     supervisor.arm(&mut journal, &switch(), NOW).unwrap();
     let online = Connectivity {
         registration: Registration::Registered,
-        data_session: true,
+        attached_since: Some(NOW + 1),
+        data_since: Some(NOW + 2),
         last_eim_success: Some(NOW + 2),
         last_eim_failure: None,
     };
