@@ -82,10 +82,20 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
 /// [`ENABLED`] enabled and [`DISABLED`] installed, associated with the eIM [`EIM_ID`], and with a simulated SM-DP+ holding an order
 /// for `smdp_matching_id` if given; returns the server, its EID and the association token.
 pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, Eid, Option<i64>) {
+    let profiles = vec![profile(ENABLED, 1, true), profile(DISABLED, 2, false)];
+    card_with_profiles(dir, smdp_matching_id, profiles)
+}
+
+/// [`card_with_eim`] with these `profiles` on the card.
+fn card_with_profiles(
+    dir: &Path,
+    smdp_matching_id: Option<&str>,
+    profiles: Vec<Profile>,
+) -> (SimServer, Eid, Option<i64>) {
     let state = dir.join("card.json");
     StateFile::new(&state)
         .save(&CardState {
-            profiles: vec![profile(ENABLED, 1, true), profile(DISABLED, 2, false)],
+            profiles,
             ..CardState::default()
         })
         .expect("card state");
@@ -186,8 +196,23 @@ pub struct Bench {
 impl Bench {
     /// See [`card_with_eim`] and [`eim_server`].
     pub fn new(prefix: &str, smdp_matching_id: Option<&str>) -> Self {
+        let profiles = vec![profile(ENABLED, 1, true), profile(DISABLED, 2, false)];
+        Self::with_profiles(prefix, smdp_matching_id, profiles)
+    }
+
+    /// [`Bench::new`] where [`DISABLED`] carries the Fallback Attribute (and its owner allows it).
+    pub fn with_fallback_profile(prefix: &str) -> Self {
+        let fallback = Profile {
+            fallback_attribute: true,
+            fallback_allowed: true,
+            ..profile(DISABLED, 2, false)
+        };
+        Self::with_profiles(prefix, None, vec![profile(ENABLED, 1, true), fallback])
+    }
+
+    fn with_profiles(prefix: &str, smdp_matching_id: Option<&str>, profiles: Vec<Profile>) -> Self {
         let dir = Scratch::new(prefix);
-        let (card, eid, token) = card_with_eim(&dir.0, smdp_matching_id);
+        let (card, eid, token) = card_with_profiles(&dir.0, smdp_matching_id, profiles);
         let eim = eim_server(&card.identity);
         eim.with_eim(|e| e.associate(eid, token));
         Self {
