@@ -1402,3 +1402,97 @@ fn an_enable_with_rollback_flag_is_rolled_back_at_the_deadline_and_reported() {
         assert_eq!(again, Answer::Refused { code: 1 });
     });
 }
+
+/// A daemon that died between ProfileRollback and journaling its result tries again after the restart: the
+/// eUICC refuses a second rollback, and the first one's result is found on the eUICC instead, the same bytes.
+#[test]
+fn a_repeated_rollback_finds_the_first_ones_result_on_the_card() {
+    use super::supervisor::Switch;
+    use super::supervisor::act::{Answer, perform};
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let package = EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+            iccid: DISABLED.parse().unwrap(),
+            rollback_flag: Some(euicc_asn1::Null),
+        })]);
+        bench
+            .eim
+            .with_eim(|eim| eim.queue_package(bench.eid, package, None));
+        assert!(matches!(
+            bench.poll().await.unwrap(),
+            PollOutcome::Executed { .. }
+        ));
+        let first = perform(&mut bench.euicc, Switch::RollBack).await.unwrap();
+        let Answer::Switched {
+            package_result: Some(epr),
+            ..
+        } = &first
+        else {
+            panic!("{first:?}")
+        };
+        // The answer is lost with the process; the step was journaled, so the rollback is sent again.
+        let again = perform(&mut bench.euicc, Switch::RollBack).await.unwrap();
+        assert_eq!(
+            again,
+            Answer::Switched {
+                package_result: Some(epr.clone()),
+                enabled: Some(ENABLED.into()),
+            }
+        );
+    });
+}
+
+/// Only an enable that permits a rollback and succeeded starts the watch.
+#[test]
+fn the_watch_starts_only_for_a_successful_enable_with_rollback_flag() {
+    use super::supervisor::rollback::{Evidence, RollbackPolicy};
+    use super::supervisor::{
+        MemorySupervision, Policy, SupervisedJournal, SupervisionJournal, Supervisor,
+    };
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let supervisor = Supervisor::new(Policy {
+            rollback: RollbackPolicy {
+                deadline_secs: 60,
+                require: Evidence::ALL,
+            },
+            fallback: None,
+        });
+        let mut supervision = MemorySupervision::default();
+        let packages = [
+            // No rollbackFlag.
+            enable(DISABLED),
+            // rollbackFlag, but the profile does not exist: the enable fails.
+            EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+                iccid: "8949449999999990031".parse().unwrap(),
+                rollback_flag: Some(euicc_asn1::Null),
+            })]),
+        ];
+        for package in packages {
+            bench
+                .eim
+                .with_eim(|eim| eim.queue_package(bench.eid, package, None));
+            let mut journal = SupervisedJournal {
+                inner: &mut bench.journal,
+                supervisor: &supervisor,
+                supervision: &mut supervision,
+                clock: || 1,
+            };
+            let mut no_smdp = |_: &str| None::<Es9Client>;
+            poll_once(
+                &mut bench.euicc,
+                &mut bench.esipa,
+                bench.eid,
+                &bench.own,
+                &mut no_smdp,
+                &mut journal,
+                &mut None,
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+        assert_eq!(supervision.saves, 0);
+        assert!(supervision.load().unwrap().rollback.is_none());
+    });
+}
