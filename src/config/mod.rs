@@ -7,8 +7,10 @@
 //! file. At run time (SIGHUP) only what [`Config::reload`] lists changes; the rest needs a restart.
 
 mod load;
+mod network;
 
 pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
+pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig};
 
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
@@ -41,6 +43,10 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// Diagnostics.
     pub log: LogConfig,
+    /// The connectivity observer.
+    pub connectivity: ConnectivityConfig,
+    /// Upstream events.
+    pub events: EventsConfig,
 }
 
 /// `[modem]`: the AT port and how APDUs reach the eUICC.
@@ -297,13 +303,15 @@ impl Config {
     /// Compares `self` (running) with `new` (just read): see [`Reload`].
     pub fn reload(&self, new: &Config) -> Reload {
         let mut needs_restart = Vec::new();
-        let sections: [(&'static str, bool); 6] = [
+        let sections: [(&'static str, bool); 8] = [
             ("modem", self.modem != new.modem),
             ("eim", self.eim != new.eim),
             ("initial_eim", self.initial_eim != new.initial_eim),
             ("smdp", self.smdp != new.smdp),
             ("daemon", self.daemon != new.daemon),
             ("log.format", self.log.format != new.log.format),
+            ("connectivity", self.connectivity != new.connectivity),
+            ("events", self.events != new.events),
         ];
         for (name, changed) in sections {
             if changed {

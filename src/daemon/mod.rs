@@ -9,6 +9,7 @@
 //! - `poller`: one poll cycle over the configured eIMs, journaled in the store.
 //! - [`notify`]: systemd's notification protocol.
 //! - [`status`]: what `euiccd status` shows.
+//! - [`upstream`]: the connectivity observer, its events journaled and delivered upstream.
 
 pub mod control;
 pub mod logging;
@@ -16,6 +17,7 @@ mod main_loop;
 pub mod notify;
 mod poller;
 pub mod status;
+pub mod upstream;
 
 use crate::agent::bootstrap::{BootstrapError, ensure_initial_eim};
 use crate::apdu::{ApduError, IsdrSession, SessionConfig, Transport};
@@ -32,6 +34,7 @@ use status::Board;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Answers the inspection requests of the control socket ([`Request::Info`], [`Request::Profiles`]) with
@@ -81,6 +84,9 @@ pub enum DaemonError {
     /// Logging could not be reconfigured.
     #[error(transparent)]
     Log(#[from] logging::LogError),
+    /// The connectivity observer or the event delivery could not be set up.
+    #[error("upstream events: {0}")]
+    Upstream(String),
 }
 
 /// Where the configuration came from (for SIGHUP) and what it said.
@@ -105,7 +111,7 @@ pub async fn run(
     inspector: &dyn Inspector,
 ) -> Result<(), DaemonError> {
     let Settings { path, config } = settings;
-    let store = Store::open(&config.daemon.state_dir)?;
+    let store = Arc::new(Store::open(&config.daemon.state_dir)?);
     let board = Board::default();
     board.update(|s| {
         s.version = env!("CARGO_PKG_VERSION").into();
@@ -113,15 +119,18 @@ pub async fn run(
         s.eims = config.eim.iter().map(|e| e.id.clone()).collect();
     });
     let (commands, inbox) = mpsc::channel(16);
-    let _control = control::serve(&config.daemon.control_socket, board.clone(), commands)?;
+    let _control = control::serve(
+        &config.daemon.control_socket,
+        board.clone(),
+        commands,
+        Some(store.clone()),
+    )?;
     let signals = Signals::new()?;
     let mut poller = Poller::new(&config)?;
 
     let modem = &config.modem;
-    let transport = Transport::over_modem(
-        modem.transport,
-        Modem::open_serial(&modem.device, modem.baud),
-    )?;
+    let engine = Modem::open_serial(&modem.device, modem.baud);
+    let transport = Transport::over_modem(modem.transport, engine.clone())?;
     let session = SessionConfig {
         block_size: modem.block_size,
         ..SessionConfig::default()
@@ -136,6 +145,7 @@ pub async fn run(
         let outcome = ensure_initial_eim(&mut euicc, initial).await?;
         tracing::info!(?outcome, "initial eIM");
     }
+    let _upstream = upstream::start(&config, store.clone(), engine, &eid)?;
     poller.deliver_pending_notifications(&mut euicc).await;
     tracing::info!(eid = %eid.digits(), "euiccd running");
     let parts = Parts {

@@ -59,7 +59,7 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
 
 /// A simulated card (state in `dir/card.json`, identity in `dir/identity`) with [`ENABLED`] enabled and
 /// [`DISABLED`] installed, associated with the eIM [`EIM_ID`], and with a simulated SM-DP+ holding an order
-/// for `smdp_matching_id` if given; returns the server, its EID and the association token.
+/// for `smdp_matching_id` if given, and its network controllable ([`SimServer::change_network`]); returns the server, its EID and the association token.
 pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, Eid, Option<i64>) {
     let state = dir.join("card.json");
     StateFile::new(&state)
@@ -68,7 +68,10 @@ pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, 
             ..CardState::default()
         })
         .expect("card state");
-    let serve = SimServe::in_dir(dir).identity().state(&state);
+    let serve = SimServe::in_dir(dir)
+        .identity()
+        .state(&state)
+        .network_control();
     let server = match smdp_matching_id {
         Some(matching_id) => serve.smdp(matching_id),
         None => serve,
