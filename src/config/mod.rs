@@ -7,9 +7,11 @@
 //! file. At run time (SIGHUP) only what [`Config::reload`] lists changes; the rest needs a restart.
 
 mod load;
+mod network;
 mod supervision;
 
 pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
+pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig};
 pub use supervision::{Condition, FallbackConfig, MAX_SUPERVISION_SECS, RollbackConfig, Service};
 
 use crate::agent::bootstrap::InitialEim;
@@ -43,6 +45,10 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// Diagnostics.
     pub log: LogConfig,
+    /// The connectivity observer.
+    pub connectivity: ConnectivityConfig,
+    /// Upstream events.
+    pub events: EventsConfig,
     /// How a switch with rollbackFlag is judged.
     pub rollback: RollbackConfig,
     /// When to fall back and return.
@@ -310,7 +316,7 @@ impl Config {
     /// Compares `self` (running) with `new` (just read): see [`Reload`].
     pub fn reload(&self, new: &Config) -> Reload {
         let mut needs_restart = Vec::new();
-        let sections: [(&'static str, bool); 8] = [
+        let sections: [(&'static str, bool); 10] = [
             ("modem", self.modem != new.modem),
             ("eim", self.eim != new.eim),
             ("initial_eim", self.initial_eim != new.initial_eim),
@@ -319,6 +325,8 @@ impl Config {
             ("log.format", self.log.format != new.log.format),
             ("rollback", self.rollback != new.rollback),
             ("fallback", self.fallback != new.fallback),
+            ("connectivity", self.connectivity != new.connectivity),
+            ("events", self.events != new.events),
         ];
         for (name, changed) in sections {
             if changed {

@@ -54,6 +54,16 @@ fn the_example_file_documents_the_defaults() {
     assert_eq!(eim.connect, None);
     assert_eq!(eim.binding, Binding::Asn1);
     assert_eq!(eim.download_route, DownloadRoute::Auto);
+    // The allowed networks block is valid once uncommented.
+    let config = parse(
+        &uncommented(example, "[[connectivity.allowed_networks]]"),
+        no_env,
+    )
+    .unwrap();
+    assert_eq!(
+        config.connectivity.allowed_networks[0].networks,
+        ["26201", "26202"]
+    );
     // The [initial_eim] block parses; only its example key file is missing here.
     let block = uncommented(example, "[initial_eim]");
     assert!(block.contains("public_key"), "{block}");
@@ -147,6 +157,40 @@ fn ranges_are_checked_and_the_key_is_named() {
         (
             "[fallback]\nenabled = true\nconditions = []\n",
             "fallback.conditions",
+        ),
+        (
+            "[connectivity]\ninterface = \"a/b\"\n",
+            "connectivity.interface",
+        ),
+        (
+            "[connectivity]\npoll_interval_secs = 0\n",
+            "connectivity.poll_interval_secs",
+        ),
+        (
+            "[[connectivity.allowed_networks]]\niccid = \"8988211000000000001\"\nnetworks = [\"2620\"]\n",
+            "connectivity.allowed_networks[0].networks: \"2620\" is not MCC+MNC",
+        ),
+        (
+            "[[connectivity.allowed_networks]]\niccid = \"12\"\nnetworks = []\n",
+            "connectivity.allowed_networks[0].iccid",
+        ),
+        (
+            "[events]\nendpoint = \"http://collector\"\n",
+            "events.endpoint",
+        ),
+        (
+            "[events]\nendpoint = \"https://collector\"\nsystem_ca = false\n",
+            "events.trust_anchors",
+        ),
+        (
+            "[events]\nmax_pending = 0\n",
+            "events.max_pending: must be 1 to 1000",
+        ),
+        ("[events]\nmax_pending = 1001\n", "events.max_pending"),
+        ("[events]\nbatch_size = 0\n", "events.batch_size"),
+        (
+            "[events]\nbackoff_initial_secs = 10\nbackoff_cap_secs = 5\n",
+            "events.backoff_cap_secs",
         ),
     ];
     for (text, expected) in cases {

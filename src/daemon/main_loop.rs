@@ -18,6 +18,7 @@ use euicc_asn1::Eid;
 use serde_json::Value;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
@@ -31,8 +32,8 @@ pub struct Parts {
     pub config: Config,
     /// The log level switch.
     pub log: LogHandle,
-    /// The store.
-    pub store: Store,
+    /// The store (shared with the event journal and delivery).
+    pub store: Arc<Store>,
     /// The status the control socket serves.
     pub board: Board,
     /// The eIM clients.

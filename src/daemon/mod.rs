@@ -10,6 +10,7 @@
 //! - `poller`: one poll cycle over the configured eIMs, journaled in the store.
 //! - [`notify`]: systemd's notification protocol.
 //! - [`status`]: what `euiccd status` shows.
+//! - [`upstream`]: the connectivity observer, its events journaled and delivered upstream.
 
 pub mod control;
 mod guard;
@@ -18,6 +19,7 @@ mod main_loop;
 pub mod notify;
 mod poller;
 pub mod status;
+pub mod upstream;
 
 use crate::agent::bootstrap::{BootstrapError, ensure_initial_eim};
 use crate::apdu::{ApduError, IsdrSession, SessionConfig, Transport};
@@ -34,6 +36,7 @@ use status::Board;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Answers the inspection requests of the control socket ([`Request::Info`], [`Request::Profiles`]) with
@@ -83,6 +86,9 @@ pub enum DaemonError {
     /// Logging could not be reconfigured.
     #[error(transparent)]
     Log(#[from] logging::LogError),
+    /// The connectivity observer or the event delivery could not be set up.
+    #[error("upstream events: {0}")]
+    Upstream(String),
 }
 
 /// Where the configuration came from (for SIGHUP) and what it said.
@@ -92,34 +98,6 @@ pub struct Settings {
     pub path: PathBuf,
     /// Its contents at start.
     pub config: Config,
-}
-
-/// How often the connectivity observer samples what the modem does not report by itself (signal, contexts).
-const OBSERVER_SAMPLE: std::time::Duration = std::time::Duration::from_secs(60);
-/// How long one of the observer's AT commands may take.
-const OBSERVER_COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Starts the connectivity observer on the modem engine for the rollback and fallback supervisors; its
-/// events are logged (upstream delivery is the event outbox's job).
-fn observe_network(
-    engine: Modem,
-    eid: euicc_asn1::Eid,
-) -> tokio::sync::watch::Receiver<crate::agent::connectivity::NetworkState> {
-    use crate::agent::connectivity::{ObserverConfig, ObserverSettings, spawn};
-    let settings = ObserverSettings {
-        observer: ObserverConfig::default(),
-        poll_interval: OBSERVER_SAMPLE,
-        counters: None,
-        eid: Some(eid.digits()),
-        command_timeout: OBSERVER_COMMAND_TIMEOUT,
-    };
-    let (handle, mut events) = spawn(engine, settings);
-    tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
-            tracing::info!(kind = ?event.kind, "network event");
-        }
-    });
-    handle.state()
 }
 
 /// Runs the daemon until SIGTERM or SIGINT. Must run inside a tokio runtime with I/O and timers.
@@ -135,7 +113,7 @@ pub async fn run(
     inspector: &dyn Inspector,
 ) -> Result<(), DaemonError> {
     let Settings { path, config } = settings;
-    let store = Store::open(&config.daemon.state_dir)?;
+    let store = Arc::new(Store::open(&config.daemon.state_dir)?);
     let board = Board::default();
     board.update(|s| {
         s.version = env!("CARGO_PKG_VERSION").into();
@@ -143,7 +121,12 @@ pub async fn run(
         s.eims = config.eim.iter().map(|e| e.id.clone()).collect();
     });
     let (commands, inbox) = mpsc::channel(16);
-    let _control = control::serve(&config.daemon.control_socket, board.clone(), commands)?;
+    let _control = control::serve(
+        &config.daemon.control_socket,
+        board.clone(),
+        commands,
+        Some(store.clone()),
+    )?;
     let signals = Signals::new()?;
     let mut poller = Poller::new(&config)?;
 
@@ -164,8 +147,10 @@ pub async fn run(
         let outcome = ensure_initial_eim(&mut euicc, initial).await?;
         tracing::info!(?outcome, "initial eIM");
     }
+    let upstream = upstream::start(&config, store.clone(), engine, &eid)?;
     poller.deliver_pending_notifications(&mut euicc).await;
-    let network = observe_network(engine, eid);
+    // The supervisors watch the observer's state (none when `connectivity.enabled` is false).
+    let network = upstream.connectivity.as_ref().map(|c| c.state());
     tracing::info!(eid = %eid.digits(), "euiccd running");
     let parts = Parts {
         path,
@@ -176,7 +161,7 @@ pub async fn run(
         poller,
         euicc,
         eid,
-        network: Some(network),
+        network,
     };
     MainLoop::start(parts, inspector)
         .await

@@ -211,7 +211,7 @@ fn es9_client(smdp: &SmdpConfig, address: &str) -> Result<Es9Client, DaemonError
 }
 
 /// An HTTPS client trusting `anchors` (and the system bundle with `system_ca`).
-fn https_client(
+pub(super) fn https_client(
     anchors: &[PathBuf],
     system_ca: bool,
     connect_override: Option<String>,

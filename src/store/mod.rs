@@ -6,7 +6,8 @@
 //!   or owes something to someone, each tagged with the eIM it concerns ([`EimJournal`] implements the
 //!   agent's [`Journal`](crate::agent::journal::Journal) on it);
 //! - the **outboxes**: eUICC Package Results owed to an eIM (the exact ESipa message, kept until the eIM
-//!   acknowledged it), and upstream events (bounded: the oldest go first). Notifications need no copy
+//!   acknowledged it), and upstream events (bounded, see [`Retention`]), with a bounded record of recent
+//!   events for `euiccd events`. Notifications need no copy
 //!   here: they stay on the eUICC until their receiver acknowledged them;
 //! - the **poll state** per eIM, written only when it changes, so an idle poll writes nothing (flash wear);
 //! - the **supervision** record of the rollback and fallback supervisors ([`StoreSupervision`]), with its
@@ -16,10 +17,12 @@
 //! on disk after a crash or none is. Every value is bounded on the way in. Journal entries and outbox
 //! entries draw their ids from one sequence, so an entry keeps its id when it moves from one to the other.
 
+mod events;
 mod journal;
 mod supervision;
 mod writer;
 
+pub use events::{RECENT_EVENTS, Retention};
 pub use journal::EimJournal;
 pub use supervision::StoreSupervision;
 pub use writer::Writer;
@@ -36,7 +39,7 @@ pub const FILE_NAME: &str = "euiccd.redb";
 pub const MAX_BODY: usize = 256 * 1024;
 /// Longest recipient name (an eIM id, an FQDN with a port).
 pub const MAX_RECIPIENT: usize = 255;
-/// The event outbox keeps at most this many events; the oldest are dropped first.
+/// The event outbox never keeps more than this many events (its configured bound is at most this).
 pub const MAX_EVENTS: u64 = 1000;
 
 const JOURNAL: TableDefinition<u64, (&str, &[u8])> = TableDefinition::new("journal");
@@ -313,6 +316,8 @@ impl Store {
         any_missing |= missing(tx.open_table(POLL_STATE).map(drop))?;
         any_missing |= missing(tx.open_table(NEXT_ID).map(drop))?;
         any_missing |= missing(tx.open_table(SUPERVISION).map(drop))?;
+        any_missing |= missing(tx.open_table(events::RECENT).map(drop))?;
+        any_missing |= missing(tx.open_table(events::COUNTERS).map(drop))?;
         drop(tx);
         if any_missing {
             self.write(|w| w.create_tables())?;

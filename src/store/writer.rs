@@ -1,5 +1,6 @@
 //! The changes one write transaction of the store can make.
 
+use super::events::{COUNTERS, RECENT};
 use super::{
     Entry, JOURNAL, MAX_BODY, MAX_EVENTS, MAX_RECIPIENT, NEXT_ID, Outbox, POLL_STATE, PollState,
     SUPERVISION, SUPERVISION_KEY, StoreError,
@@ -18,6 +19,11 @@ pub struct Writer<'a> {
 impl<'a> Writer<'a> {
     pub(super) fn new(tx: &'a WriteTransaction) -> Self {
         Self { tx }
+    }
+
+    /// The transaction, for the store's other modules.
+    pub(super) fn tx(&self) -> &'a WriteTransaction {
+        self.tx
     }
 
     /// Appends a journal record; returns its id (ids grow and are never reused).
@@ -91,6 +97,8 @@ impl<'a> Writer<'a> {
         self.tx.open_table(POLL_STATE)?;
         self.tx.open_table(NEXT_ID)?;
         self.tx.open_table(SUPERVISION)?;
+        self.tx.open_table(RECENT)?;
+        self.tx.open_table(COUNTERS)?;
         Ok(())
     }
 

@@ -78,9 +78,9 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
     }
 }
 
-/// A simulated card (state in `dir/card.json`, identity in `dir/identity`, network scriptable) with
-/// [`ENABLED`] enabled and [`DISABLED`] installed, associated with the eIM [`EIM_ID`], and with a simulated SM-DP+ holding an order
-/// for `smdp_matching_id` if given; returns the server, its EID and the association token.
+/// A simulated card (state in `dir/card.json`, identity in `dir/identity`) with [`ENABLED`] enabled and
+/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`], and with a simulated SM-DP+ holding an order
+/// for `smdp_matching_id` if given, and its network controllable ([`SimServer::change_network`]); returns the server, its EID and the association token.
 pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, Eid, Option<i64>) {
     let profiles = vec![profile(ENABLED, 1, true), profile(DISABLED, 2, false)];
     card_with_profiles(dir, smdp_matching_id, profiles)
@@ -99,7 +99,6 @@ fn card_with_profiles(
             ..CardState::default()
         })
         .expect("card state");
-    // The network is scriptable in every daemon test (SimServer::change_network).
     let serve = SimServe::in_dir(dir)
         .identity()
         .state(&state)

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: scratch directories, bounded child processes, `sim serve`.
 #![allow(dead_code)] // each test crate uses a subset
 
+pub mod collector;
 pub mod daemon;
 pub mod eim;
 

@@ -145,6 +145,8 @@ pub struct Observer {
     state: NetworkState,
     /// The last interface counter sample (rx, tx).
     last_counters: Option<(u64, u64)>,
+    /// The modem registered at this time; `attach.accepted` waits for the operator query.
+    attach_pending: Option<SystemTime>,
 }
 
 impl Observer {
@@ -154,6 +156,7 @@ impl Observer {
             config,
             state: NetworkState::default(),
             last_counters: None,
+            attach_pending: None,
         }
     }
 
@@ -199,13 +202,23 @@ impl Observer {
         Ok(step)
     }
 
-    /// The queries are answered (or failed): a session still waiting for its details is reported as it is.
+    /// The queries are answered (or failed): an attach waiting for its operator and a session waiting for
+    /// its details are reported with what is known.
     pub fn queries_done(&mut self, now: SystemTime) -> Vec<ConnectivityEvent> {
-        let mut events = Vec::new();
+        let mut step = Step::default();
+        self.flush_attach(&mut step);
         if self.state.session.as_ref().is_some_and(|s| !s.reported) {
-            events.push(self.start_reported(now));
+            step.events.push(self.start_reported(now));
         }
-        events
+        step.events
+    }
+
+    /// Reports a pending `attach.accepted`.
+    fn flush_attach(&mut self, step: &mut Step) {
+        if let Some(time) = self.attach_pending.take() {
+            step.events
+                .push(self.event(EventKind::AttachAccepted, time));
+        }
     }
 
     /// A sample of the interface byte counters (cumulative, as in `/sys/class/net/<if>/statistics`).
@@ -263,9 +276,10 @@ impl Observer {
         }
         if attached && !was_attached {
             self.state.reject = None;
-            step.events.push(self.event(EventKind::AttachAccepted, now));
+            self.attach_pending = Some(now);
         }
         if !attached && was_attached {
+            self.flush_attach(step);
             self.end_session(now, step);
             if !denied {
                 step.events.push(self.event(EventKind::AttachFailed, now));

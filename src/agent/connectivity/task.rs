@@ -130,19 +130,21 @@ impl Task {
             self.ask("AT+CGEREP=1").await;
         }
         self.refresh_identity().await;
+        let mut follow_ups = vec![Query::Operator];
         for domain in Domain::ALL {
-            self.query(&format!("AT{}?", domain.name())).await?;
+            follow_ups.extend(self.query(&format!("AT{}?", domain.name())).await?);
         }
-        self.run_queries(vec![Query::Operator]).await?;
-        self.query("AT+CGACT?").await?;
+        follow_ups.extend(self.query("AT+CGACT?").await?);
+        self.run_queries(follow_ups).await?;
         self.sample().await
     }
 
     /// The periodic sample: signal, contexts (a missed `+CGEV` is caught here), counters, due updates.
     async fn sample(&mut self) -> Result<(), Stopped> {
-        self.query("AT+CSQ").await?;
-        self.query("AT+CESQ").await?;
-        self.query("AT+CGACT?").await?;
+        let mut follow_ups = self.query("AT+CSQ").await?;
+        follow_ups.extend(self.query("AT+CESQ").await?);
+        follow_ups.extend(self.query("AT+CGACT?").await?);
+        self.run_queries(follow_ups).await?;
         if let Some(counters) = &self.settings.counters {
             match counters.read() {
                 Ok((rx, tx)) => self.observer.counters(rx, tx),
@@ -153,7 +155,7 @@ impl Task {
         self.publish(events).await
     }
 
-    /// Feeds one line and follows up on what the observer asks for.
+    /// Feeds one URC and follows up on what the observer asks for.
     async fn feed(&mut self, line: &str, form: Form) -> Result<(), Stopped> {
         match self.observer.feed(line, form, SystemTime::now()) {
             Ok(step) => {
@@ -167,11 +169,18 @@ impl Task {
         }
     }
 
-    async fn run_queries(&mut self, queries: Vec<Query>) -> Result<(), Stopped> {
+    /// Answers the observer's queries (each once), then lets it report what still waited for them.
+    async fn run_queries(&mut self, mut queries: Vec<Query>) -> Result<(), Stopped> {
         if queries.is_empty() {
             return Ok(());
         }
+        queries.dedup();
+        let mut done = Vec::new();
         for query in queries {
+            if done.contains(&query) {
+                continue;
+            }
+            done.push(query);
             match query {
                 Query::Operator => {
                     self.refresh_identity().await;
@@ -180,36 +189,32 @@ impl Task {
                         self.query("AT+COPS?").await?;
                     }
                 }
-                Query::ContextDetails(cid) => self.query(&format!("AT+CGCONTRDP={cid}")).await?,
+                Query::ContextDetails(cid) => {
+                    self.query(&format!("AT+CGCONTRDP={cid}")).await?;
+                }
             }
         }
         let events = self.observer.queries_done(SystemTime::now());
         self.publish(events).await
     }
 
-    /// Sends a query and feeds its answer lines (a refused query changes nothing).
-    async fn query(&mut self, command: &str) -> Result<(), Stopped> {
+    /// Sends a query and feeds its answer lines (a refused query changes nothing); returns the follow-up
+    /// queries the answer calls for.
+    async fn query(&mut self, command: &str) -> Result<Vec<Query>, Stopped> {
         let Some(response) = self.ask(command).await else {
-            return Ok(());
+            return Ok(Vec::new());
         };
+        let mut follow_ups = Vec::new();
         for line in response.lines() {
-            let step = match self.observer.feed(line, Form::Query, SystemTime::now()) {
-                Ok(step) => step,
-                Err(e) => {
-                    warn!(error = %e, "ignoring a malformed network answer from the modem");
-                    continue;
+            match self.observer.feed(line, Form::Query, SystemTime::now()) {
+                Ok(step) => {
+                    self.publish(step.events).await?;
+                    follow_ups.extend(step.queries);
                 }
-            };
-            self.publish(step.events).await?;
-            // Follow-ups of a query answer (a context found active) are asked right away.
-            for query in step.queries {
-                if let Query::ContextDetails(cid) = query {
-                    Box::pin(self.query(&format!("AT+CGCONTRDP={cid}"))).await?;
-                }
+                Err(e) => warn!(error = %e, "ignoring a malformed network answer from the modem"),
             }
         }
-        let events = self.observer.queries_done(SystemTime::now());
-        self.publish(events).await
+        Ok(follow_ups)
     }
 
     /// Sends a command; `None` if the modem refused or did not answer (logged).

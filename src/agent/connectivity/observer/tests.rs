@@ -33,11 +33,15 @@ fn kinds(events: &[ConnectivityEvent]) -> Vec<EventKind> {
 fn attach_then_operator_then_session_with_bytes() {
     let mut o = observer();
     let step = feed(&mut o, "+CEREG: 1,\"1A2B\",\"01A2B3C\",7", Form::Urc, at(0));
-    assert_eq!(kinds(&step.events), [EventKind::AttachAccepted]);
+    assert!(step.events.is_empty(), "waits for the operator");
     assert_eq!(step.queries, [Query::Operator]);
     assert!(o.state().is_attached());
     feed(&mut o, "+COPS: 0,2,\"26201\",7", Form::Query, at(0));
     feed(&mut o, "+COPS: 0,0,\"Telekom.de\",7", Form::Query, at(0));
+    let attached = o.queries_done(at(0));
+    assert_eq!(kinds(&attached), [EventKind::AttachAccepted]);
+    assert_eq!(attached[0].network.mcc.as_deref(), Some("262"));
+    assert_eq!(attached[0].network.operator.as_deref(), Some("Telekom.de"));
     o.counters(1000, 500);
     let step = feed(&mut o, "+CGEV: ME PDN ACT 1", Form::Urc, at(1));
     assert!(step.events.is_empty(), "waits for the APN and address");
@@ -137,8 +141,11 @@ fn lost_registration_fails_the_attach_and_ends_the_session() {
     let mut o = observer();
     feed(&mut o, "+CEREG: 1", Form::Urc, at(0));
     feed(&mut o, "+CGACT: 1,1", Form::Query, at(0));
-    // No details came: the session is reported as it is once the queries are done.
-    assert_eq!(kinds(&o.queries_done(at(0))), [EventKind::SessionStarted]);
+    // No operator or details came: both are reported as they are once the queries are done.
+    assert_eq!(
+        kinds(&o.queries_done(at(0))),
+        [EventKind::AttachAccepted, EventKind::SessionStarted]
+    );
     let step = feed(&mut o, "+CEREG: 2", Form::Urc, at(5));
     assert_eq!(
         kinds(&step.events),
@@ -155,6 +162,14 @@ fn rejected_session_and_disallowed_network() {
     let mut o = observer();
     feed(&mut o, "+CEREG: 5", Form::Urc, at(0));
     feed(&mut o, "+COPS: 0,2,\"20404\",7", Form::Query, at(0));
+    // Registered and lost before the queries were done: accepted, then failed.
+    let mut flapping = observer();
+    feed(&mut flapping, "+CEREG: 1", Form::Urc, at(0));
+    let step = feed(&mut flapping, "+CEREG: 2", Form::Urc, at(1));
+    assert_eq!(
+        kinds(&step.events),
+        [EventKind::AttachAccepted, EventKind::AttachFailed]
+    );
     let step = feed(&mut o, "+CGEV: REJECT \"IP\",\"0.0.0.0\"", Form::Urc, at(1));
     assert_eq!(kinds(&step.events), [EventKind::SessionFailed]);
     assert_eq!(step.events[0].allowed, Some(false));
