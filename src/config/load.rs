@@ -195,8 +195,12 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(invalid("daemon.state_dir", "must not be empty"));
     }
     log_targets(&config.log.level).map_err(|reason| invalid("log.level", reason))?;
-    super::supervision::check(&config.rollback, &config.fallback)
-        .map_err(|(key, reason)| invalid(key, reason))?;
+    super::supervision::check(
+        &config.rollback,
+        &config.fallback,
+        config.connectivity.enabled,
+    )
+    .map_err(|(key, reason)| invalid(key, reason))?;
     validate_connectivity(&config.connectivity)?;
     validate_events(&config.events)
 }

@@ -80,10 +80,11 @@ impl Default for FallbackConfig {
     }
 }
 
-/// Checks both sections; the error names the key.
+/// Checks both sections (`observer`: whether the connectivity observer runs); the error names the key.
 pub(super) fn check(
     rollback: &RollbackConfig,
     fallback: &FallbackConfig,
+    observer: bool,
 ) -> Result<(), (&'static str, String)> {
     let range = || format!("must be 1 to {MAX_SUPERVISION_SECS}");
     if !(1..=MAX_SUPERVISION_SECS).contains(&rollback.deadline_secs) {
@@ -93,6 +94,14 @@ pub(super) fn check(
         return Err((
             "rollback.require",
             "name at least one kind of service".into(),
+        ));
+    }
+    // Without the observer nothing shows an attach or a data session: every switch would be rolled back.
+    let needs_observer = [Service::Attach, Service::DataSession];
+    if !observer && rollback.require.iter().any(|s| needs_observer.contains(s)) {
+        return Err((
+            "rollback.require",
+            "attach and data_session need connectivity.enabled = true".into(),
         ));
     }
     if !(1..=MAX_SUPERVISION_SECS).contains(&fallback.after_secs) {

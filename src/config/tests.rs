@@ -149,6 +149,10 @@ fn ranges_are_checked_and_the_key_is_named() {
         ("[daemon]\ncontrol_socket = \"\"\n", "daemon.control_socket"),
         ("[rollback]\ndeadline_secs = 0\n", "rollback.deadline_secs"),
         ("[rollback]\nrequire = []\n", "rollback.require"),
+        (
+            "[connectivity]\nenabled = false\n",
+            "rollback.require: attach and data_session need connectivity.enabled",
+        ),
         ("[fallback]\nafter_secs = 0\n", "fallback.after_secs"),
         (
             "[fallback]\nreturn_after_secs = 999999999\n",
