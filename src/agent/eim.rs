@@ -17,13 +17,15 @@
 
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp22::{NotificationSearchCriteria, PendingNotification};
-use euicc_asn1::types::sgp32::common::{EimAcknowledgements, ProfileDownloadTriggerRequest};
+use euicc_asn1::types::sgp32::common::{
+    EimAcknowledgements, EnableParams, ProfileDownloadTriggerRequest,
+};
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, Eid, Null, Octets, Signed, from_ber};
+use euicc_asn1::{DecodeError, Eid, Iccid, Null, Octets, Signed, from_ber};
 
 use super::indirect::DownloadRoute;
 use super::ipa_data::{self, DataAnswer, DataError, DataRequest, IpaOwnData};
-use super::journal::{Journal, JournalError, Pending, Step};
+use super::journal::{Journal, JournalError, Pending, RollbackSwitch, Step};
 use super::trigger::{self, TriggerResult};
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, Version};
@@ -37,6 +39,8 @@ pub const INVALID_PACKAGE_FORMAT: i64 = 1;
 const NO_EIM_PACKAGE_AVAILABLE: i64 = 1;
 /// RemoveNotificationFromList nothingToDelete.
 const NOTHING_TO_DELETE: i64 = 1;
+/// `enableResult` ok.
+const ENABLE_OK: i64 = 0;
 
 /// A local change of the eUICC's state (a rollback, a fallback, an immediate enable, a reset …) the eIM is to
 /// hear of with the next poll (digest §5.2 step 3): `notifyStateChange`, with the cause and the registered
@@ -230,6 +234,10 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
             Package::Rejected(code) => Some(error_result(version, eid, code)),
             Package::Request(request) => {
                 let epr = self.euicc.load_euicc_package(&request).await?;
+                if let Some(switch) = rollback_switch(version, &request, &epr) {
+                    tracing::info!(iccid = %switch.iccid, "profile enabled with rollback permitted");
+                    self.journal.enabled_with_rollback(&switch)?;
+                }
                 Some(self.package_result(&epr).await?)
             }
             Package::DataRequest(request) => Some(data_result(
@@ -337,18 +345,115 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
     /// Journals `seq_numbers` as acknowledged, removes them from the eUICC, and closes the entry.
     async fn remove(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), PollError> {
         self.journal.acknowledged(id, seq_numbers)?;
-        for &seq_number in seq_numbers {
-            match self.euicc.remove_notification(seq_number).await {
-                // Removed before an interruption.
-                Err(EuiccError::Refused {
-                    code: NOTHING_TO_DELETE,
-                    ..
-                }) => {}
-                other => other?,
-            }
-        }
+        remove_acknowledged(self.euicc, seq_numbers).await?;
         self.journal.finished(id)?;
         Ok(())
+    }
+}
+
+/// Removes the acknowledged `seq_numbers` from the eUICC; one already removed (before an interruption) is
+/// no error.
+async fn remove_acknowledged<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+    seq_numbers: &[i64],
+) -> Result<(), PollError> {
+    for &seq_number in seq_numbers {
+        match euicc.remove_notification(seq_number).await {
+            Err(EuiccError::Refused {
+                code: NOTHING_TO_DELETE,
+                ..
+            }) => {}
+            other => other?,
+        }
+    }
+    Ok(())
+}
+
+/// Delivers an eUICC Package Result that no poll carried (the one ProfileRollback returns, digest §6) to
+/// the eIM with the pending notifications, and removes what the eIM acknowledged; returns those numbers.
+/// The caller keeps `epr` in its own journal until this returns: a crash in between sends it twice, which
+/// the eIM acknowledges again, and loses nothing.
+pub async fn report_package_result<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+    esipa: &mut EsipaClient,
+    eid: Eid,
+    epr: &[u8],
+) -> Result<Vec<i64>, PollError> {
+    let version = euicc.version().await?;
+    let notifications = ipa_data::retrieve(euicc, None).await?.notifications;
+    let message = package_result(version, eid, epr, notifications)?.to_der();
+    let answer = esipa.exchange(version, message).await?;
+    let answer = answer
+        .map(|body| decode_answer(version, "ProvideEimPackageResult", &body))
+        .transpose()?;
+    let acknowledged = read_acknowledgements(answer)?;
+    remove_acknowledged(euicc, &acknowledged).await?;
+    Ok(acknowledged)
+}
+
+/// The profile an eUICC package enabled with `rollbackFlag`, when its enable succeeded (`request` the
+/// package as received, `epr` the eUICC's result): the rollback supervisor's cue (digest §6).
+fn rollback_switch(version: Version, request: &[u8], epr: &[u8]) -> Option<RollbackSwitch> {
+    // The index of the enable that permits a rollback, and whether the result at that index is ok.
+    fn enable_index<'a, P: 'a>(
+        psmos: impl IntoIterator<Item = &'a P>,
+        enable: impl Fn(&P) -> Option<&EnableParams>,
+    ) -> Option<(usize, Iccid)> {
+        psmos.into_iter().enumerate().find_map(|(i, p)| {
+            enable(p)
+                .filter(|e| e.rollback_flag.is_some())
+                .map(|e| (i, e.iccid))
+        })
+    }
+    match version {
+        Version::V1_2 => {
+            let request: v1_2::EuiccPackageRequest = from_ber(request).ok()?;
+            let signed = request.euicc_package_signed.value();
+            let v1_2::EuiccPackage::PsmoList(psmos) = &signed.euicc_package else {
+                return None;
+            };
+            let (index, iccid) = enable_index(psmos, |p| match p {
+                v1_2::Psmo::Enable(e) => Some(e),
+                _ => None,
+            })?;
+            let v1_2::EuiccPackageResult::EuiccPackageResultSigned(result) = from_ber(epr).ok()?
+            else {
+                return None;
+            };
+            let data = result.euicc_package_result_data_signed.value();
+            matches!(
+                data.euicc_result.get(index),
+                Some(v1_2::EuiccResultData::EnableResult(ENABLE_OK))
+            )
+            .then(|| RollbackSwitch {
+                eim_id: signed.eim_id.clone(),
+                iccid,
+            })
+        }
+        Version::V1_0 => {
+            let request: v1_0::EuiccPackageRequest = from_ber(request).ok()?;
+            let signed = request.euicc_package_signed.value();
+            let v1_0::EuiccPackage::PsmoList(psmos) = &signed.euicc_package else {
+                return None;
+            };
+            let (index, iccid) = enable_index(psmos, |p| match p {
+                v1_0::Psmo::Enable(e) => Some(e),
+                _ => None,
+            })?;
+            let v1_0::EuiccPackageResult::EuiccPackageResultSigned(result) = from_ber(epr).ok()?
+            else {
+                return None;
+            };
+            let data = result.euicc_package_result_data_signed.value();
+            matches!(
+                data.euicc_result.get(index),
+                Some(v1_0::EuiccResultData::EnableResult(ENABLE_OK))
+            )
+            .then(|| RollbackSwitch {
+                eim_id: signed.eim_id.clone(),
+                iccid,
+            })
+        }
     }
 }
 

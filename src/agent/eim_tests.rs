@@ -1278,3 +1278,221 @@ fn garbage_packages_never_reach_the_card_and_polling_goes_on() {
         assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
     });
 }
+
+/// An enable with rollbackFlag starts the supervisor's watch; at the deadline without service the
+/// supervisor rolls back, the old profile is back, the rolled-back package's result reaches the eIM, and
+/// the next poll tells the eIM of the change. The eUICC allows one rollback only.
+#[test]
+fn an_enable_with_rollback_flag_is_rolled_back_at_the_deadline_and_reported() {
+    use super::supervisor::act::{Answer, perform};
+    use super::supervisor::fallback::FallbackState;
+    use super::supervisor::rollback::{Evidence, RollbackPolicy};
+    use super::supervisor::{
+        Action, CAUSE_LOCAL, Connectivity, MemorySupervision, Policy, SupervisedJournal,
+        SupervisionJournal, Supervisor, Switch,
+    };
+    use euicc_asn1::types::sgp32::v1_2::EuiccResultData;
+    const T0: u64 = 1_800_000_000;
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let supervisor = Supervisor::new(Policy {
+            rollback: RollbackPolicy {
+                deadline_secs: 60,
+                require: Evidence::ALL,
+            },
+            fallback: None,
+        });
+        let mut supervision = MemorySupervision::default();
+        let package = EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+            iccid: DISABLED.parse().unwrap(),
+            rollback_flag: Some(euicc_asn1::Null),
+        })]);
+        bench
+            .eim
+            .with_eim(|eim| eim.queue_package(bench.eid, package, Some(Octets(vec![0x77]))));
+        let mut journal = SupervisedJournal {
+            inner: &mut bench.journal,
+            supervisor: &supervisor,
+            supervision: &mut supervision,
+            clock: || T0,
+        };
+        let mut no_smdp = |_: &str| None::<Es9Client>;
+        let outcome = poll_once(
+            &mut bench.euicc,
+            &mut bench.esipa,
+            bench.eid,
+            &bench.own,
+            &mut no_smdp,
+            &mut journal,
+            &mut None,
+        )
+        .await
+        .unwrap();
+        assert!(matches!(outcome, PollOutcome::Executed { .. }));
+        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+        let watch = supervision.load().unwrap().rollback.expect("watch armed");
+        assert_eq!(
+            (watch.iccid.as_str(), watch.deadline_unix),
+            (DISABLED, T0 + 60)
+        );
+        assert_eq!(watch.eim_id, EIM_ID);
+
+        let nothing = Connectivity::default();
+        let next = supervisor
+            .next(&mut supervision, T0 + 60, &nothing)
+            .unwrap();
+        assert_eq!(next.action, Some(Action::Switch(Switch::RollBack)));
+        let answer = perform(&mut bench.euicc, Switch::RollBack).await.unwrap();
+        let Answer::Switched {
+            package_result: Some(epr),
+            enabled,
+        } = answer
+        else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(enabled.as_deref(), Some(ENABLED), "the old profile is back");
+        supervisor
+            .rolled_back(&mut supervision, Some(epr.clone()))
+            .unwrap();
+
+        let next = supervisor
+            .next(&mut supervision, T0 + 61, &nothing)
+            .unwrap();
+        let Some(Action::Deliver { eim_id, epr: owed }) = next.action else {
+            panic!("{next:?}")
+        };
+        assert_eq!((eim_id.as_str(), &owed), (EIM_ID, &epr));
+        let acknowledged =
+            report_package_result(&mut bench.euicc, &mut bench.esipa, bench.eid, &owed)
+                .await
+                .unwrap();
+        supervisor.delivered(&mut supervision).unwrap();
+        let (raw, result) = bench.received_results().pop().unwrap();
+        assert_eq!(raw, epr, "relayed as the eUICC signed it");
+        let EuiccPackageResult::EuiccPackageResultSigned(signed) = result else {
+            panic!("{result:?}")
+        };
+        let data = signed.euicc_package_result_data_signed.value();
+        assert_eq!(data.euicc_result, [EuiccResultData::RollbackResult(0)]);
+        assert_eq!(data.eim_transaction_id, Some(Octets(vec![0x77])));
+        assert!(acknowledged.contains(&data.seq_number));
+        assert!(bench.stored_results().await.is_empty());
+
+        // The next poll tells the eIM of the local change.
+        bench.state_change = supervisor.state_change(&supervision).unwrap();
+        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+        assert!(bench.state_change.is_none());
+        supervisor.state_change_sent(&mut supervision).unwrap();
+        let told = bench
+            .eim
+            .with_eim(|eim| eim.polls().last().cloned().unwrap());
+        assert!(told.notify_state_change);
+        assert_eq!(told.state_change_cause, Some(CAUSE_LOCAL));
+        assert_eq!(
+            supervision.load().unwrap(),
+            super::supervisor::Supervision {
+                rollback: None,
+                fallback: FallbackState::default(),
+                state_change: None,
+            }
+        );
+
+        // One attempt only.
+        let again = perform(&mut bench.euicc, Switch::RollBack).await.unwrap();
+        assert_eq!(again, Answer::Refused { code: 1 });
+    });
+}
+
+/// A daemon that died between ProfileRollback and journaling its result tries again after the restart: the
+/// eUICC refuses a second rollback, and the first one's result is found on the eUICC instead, the same bytes.
+#[test]
+fn a_repeated_rollback_finds_the_first_ones_result_on_the_card() {
+    use super::supervisor::Switch;
+    use super::supervisor::act::{Answer, perform};
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let package = EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+            iccid: DISABLED.parse().unwrap(),
+            rollback_flag: Some(euicc_asn1::Null),
+        })]);
+        bench
+            .eim
+            .with_eim(|eim| eim.queue_package(bench.eid, package, None));
+        assert!(matches!(
+            bench.poll().await.unwrap(),
+            PollOutcome::Executed { .. }
+        ));
+        let first = perform(&mut bench.euicc, Switch::RollBack).await.unwrap();
+        let Answer::Switched {
+            package_result: Some(epr),
+            ..
+        } = &first
+        else {
+            panic!("{first:?}")
+        };
+        // The answer is lost with the process; the step was journaled, so the rollback is sent again.
+        let again = perform(&mut bench.euicc, Switch::RollBack).await.unwrap();
+        assert_eq!(
+            again,
+            Answer::Switched {
+                package_result: Some(epr.clone()),
+                enabled: Some(ENABLED.into()),
+            }
+        );
+    });
+}
+
+/// Only an enable that permits a rollback and succeeded starts the watch.
+#[test]
+fn the_watch_starts_only_for_a_successful_enable_with_rollback_flag() {
+    use super::supervisor::rollback::{Evidence, RollbackPolicy};
+    use super::supervisor::{
+        MemorySupervision, Policy, SupervisedJournal, SupervisionJournal, Supervisor,
+    };
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let supervisor = Supervisor::new(Policy {
+            rollback: RollbackPolicy {
+                deadline_secs: 60,
+                require: Evidence::ALL,
+            },
+            fallback: None,
+        });
+        let mut supervision = MemorySupervision::default();
+        let packages = [
+            // No rollbackFlag.
+            enable(DISABLED),
+            // rollbackFlag, but the profile does not exist: the enable fails.
+            EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+                iccid: "8949449999999990031".parse().unwrap(),
+                rollback_flag: Some(euicc_asn1::Null),
+            })]),
+        ];
+        for package in packages {
+            bench
+                .eim
+                .with_eim(|eim| eim.queue_package(bench.eid, package, None));
+            let mut journal = SupervisedJournal {
+                inner: &mut bench.journal,
+                supervisor: &supervisor,
+                supervision: &mut supervision,
+                clock: || 1,
+            };
+            let mut no_smdp = |_: &str| None::<Es9Client>;
+            poll_once(
+                &mut bench.euicc,
+                &mut bench.esipa,
+                bench.eid,
+                &bench.own,
+                &mut no_smdp,
+                &mut journal,
+                &mut None,
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+        assert_eq!(supervision.saves, 0);
+        assert!(supervision.load().unwrap().rollback.is_none());
+    });
+}

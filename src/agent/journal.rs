@@ -59,6 +59,22 @@ pub trait Journal: Send {
     fn finished(&mut self, id: u64) -> Result<(), JournalError>;
     /// The unfinished entries, oldest first.
     fn pending(&self) -> Result<Vec<Pending>, JournalError>;
+    /// Records that an eUICC package just enabled a profile with `rollbackFlag` (digest §6), before its
+    /// result is sent: the rollback supervisor watches the new profile from now on, whether or not the
+    /// result reaches the eIM. A journal without a supervisor ignores it.
+    fn enabled_with_rollback(&mut self, switch: &RollbackSwitch) -> Result<(), JournalError> {
+        let _ = switch;
+        Ok(())
+    }
+}
+
+/// A profile switch the eIM permitted to be rolled back: what the rollback supervisor needs to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollbackSwitch {
+    /// The eIM whose package enabled the profile (it hears of the rollback).
+    pub eim_id: String,
+    /// The profile enabled.
+    pub iccid: euicc_asn1::Iccid,
 }
 
 /// A journal in memory: it survives a failed cycle, not a restart.

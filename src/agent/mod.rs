@@ -1,6 +1,7 @@
 //! The IPA logic above the eUICC client and the remote clients.
 //!
 //! - [`bootstrap`]: the eIM a device starts with (AddInitialEim from configuration).
+//! - [`connectivity`]: the connectivity observer (registration, data sessions, events).
 //! - [`bpp`]: the sans-IO split of a Bound Profile Package into LoadBoundProfilePackage segments.
 //! - [`download`]: a profile download (SGP.22 flow), generic over the eUICC channel and the ES9+ carrier.
 //! - [`eim`]: one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements).
@@ -9,10 +10,12 @@
 //! - [`notify`]: pending notifications delivered to the eIM one by one (HandleNotification).
 //! - [`journal`]: the poll cycle's durable record of what is owed (trait, and an in-memory journal).
 //! - [`schedule`]: when to poll the eIM next (sans-IO).
+//! - [`supervisor`]: the rollback and fallback supervisors (sans-IO decisions, journaled).
 //! - [`trigger`]: a ProfileDownloadTriggerRequest carried out in direct mode.
 
 pub mod bootstrap;
 pub mod bpp;
+pub mod connectivity;
 pub mod download;
 pub mod eim;
 pub mod indirect;
@@ -20,6 +23,7 @@ pub mod ipa_data;
 pub mod journal;
 pub mod notify;
 pub mod schedule;
+pub mod supervisor;
 pub mod trigger;
 
 #[cfg(all(test, feature = "sim"))]

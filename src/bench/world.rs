@@ -110,6 +110,7 @@ async fn serve_async(config: WorldConfig) -> Result<(), WorldError> {
         quirks: Quirks::default(),
         baud: config.baud,
         latency: config.latency,
+        network: Default::default(),
     };
     crate::sim::modem::serve(modem, euicc)
         .await

@@ -34,12 +34,31 @@ impl ControlArgs {
         if let Some(socket) = &self.socket {
             return Ok(socket.clone());
         }
+        Ok(self.config()?.daemon.control_socket)
+    }
+
+    /// The configuration: `--config`, else the default file, else the defaults.
+    fn config(&self) -> Result<config::Config, Failure> {
         let config = match &self.config {
             Some(path) => load(path),
             None => configured(),
         };
-        Ok(config.map_err(Failure::input)?.daemon.control_socket)
+        config.map_err(Failure::input)
     }
+}
+
+/// Options of `euiccd events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Where to find the daemon.
+    #[command(flatten)]
+    pub control: ControlArgs,
+    /// When no daemon runs, read the store in this state directory (default: the configuration's).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Show at most this many of the most recent events.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
 }
 
 /// The default configuration file when it exists, else the defaults; environment overrides applied.
@@ -72,6 +91,46 @@ pub fn poll_now(args: &ControlArgs, json: bool) -> Result<(), Failure> {
     match json {
         true => println!("{}", serde_json::json!({ "outcome": outcome })),
         false => println!("{}", outcome.as_str().unwrap_or_default()),
+    }
+    Ok(())
+}
+
+/// `euiccd events`: the recent network and SMS events, from the running daemon, or from the store when
+/// no daemon runs (the store is the daemon's while it runs).
+pub fn events(args: &EventsArgs, json: bool) -> Result<(), Failure> {
+    let socket = args.control.socket()?;
+    let events = if socket.exists() {
+        ask(&socket, Request::Events, ANSWER_TIMEOUT)?
+    } else {
+        let state_dir = match &args.state_dir {
+            Some(dir) => dir.clone(),
+            None => args.control.config()?.daemon.state_dir,
+        };
+        if !state_dir.join(crate::store::FILE_NAME).exists() {
+            return Err(Failure::input(anyhow!(
+                "no daemon at {} and no store in {}",
+                socket.display(),
+                state_dir.display()
+            )));
+        }
+        let store = crate::store::Store::open(&state_dir).map_err(|e| Failure::from(anyhow!(e)))?;
+        control::recent_events(&store).map_err(|e| Failure::from(anyhow!(e)))?
+    };
+    let all = events.as_array().cloned().unwrap_or_default();
+    let recent = &all[all.len().saturating_sub(args.limit)..];
+    if json {
+        println!("{}", Value::Array(recent.to_vec()));
+        return Ok(());
+    }
+    for item in recent {
+        let event = &item["event"];
+        println!(
+            "{:>6}  {}  {}  {}",
+            item["id"],
+            event["time"].as_str().unwrap_or("-"),
+            event["type"].as_str().unwrap_or("-"),
+            event["subject"].as_str().unwrap_or("-"),
+        );
     }
     Ok(())
 }

@@ -23,7 +23,9 @@ impl Inspector for CliInspector {
             match request {
                 Request::Info => to_value(super::info::report(euicc).await),
                 Request::Profiles => to_value(super::profiles::list(euicc).await),
-                Request::Status | Request::PollNow => Err(format!("{request:?} is no inspection")),
+                Request::Status | Request::PollNow | Request::Events => {
+                    Err(format!("{request:?} is no inspection"))
+                }
             }
         })
     }

@@ -98,6 +98,8 @@ pub enum Command {
     Status(control::ControlArgs),
     /// Make the running daemon poll its eIMs now, and print the outcome.
     PollNow(control::ControlArgs),
+    /// Show the recent network and SMS events (from the running daemon, or its store).
+    Events(control::EventsArgs),
     /// The simulated modem (tests, demos, benchmarks, no hardware).
     #[cfg(feature = "sim")]
     #[command(subcommand)]
@@ -123,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Status(args) => control::status(&args, cli.json),
         Command::PollNow(args) => control::poll_now(&args, cli.json),
+        Command::Events(args) => control::events(&args, cli.json),
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, cli.json),
     };

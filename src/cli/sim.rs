@@ -8,7 +8,7 @@ use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use crate::sim::euicc::{self, SimEuicc};
 use crate::sim::minimal_isdr::MinimalIsdr;
 use crate::sim::modem::quirks::QUIRKS;
-use crate::sim::modem::{Quirks, ServerConfig, serve};
+use crate::sim::modem::{NetworkScript, Quirks, Scenario, ServerConfig, serve};
 use crate::sim::smdp;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
@@ -49,6 +49,13 @@ pub struct ServeArgs {
     /// Extra latency before every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Change the network the modem sees over time as FILE says: JSON lines, one change each
+    /// (`{"after_ms":2000,"registration":"denied","reject_cause":15}`); see README "Network events and SMS".
+    #[arg(long, value_name = "FILE")]
+    pub network: Option<PathBuf>,
+    /// Accept network changes (one JSON change per line, answered `ok`) on a Unix socket at PATH.
+    #[arg(long, value_name = "PATH")]
+    pub network_control: Option<PathBuf>,
     /// The simulated eUICC's EID (32 hex digits), for a generated identity.
     #[arg(long)]
     pub eid: Option<String>,
@@ -223,11 +230,23 @@ fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
     if args.baud == Some(0) {
         return Err(Failure::input(anyhow!("--baud must be above 0")));
     }
+    let scenario = match &args.network {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::input(anyhow!("--network {}: {e}", path.display())))?;
+            Scenario::parse(&text).map_err(|e| Failure::input(anyhow!(e)))?
+        }
+        None => Scenario::default(),
+    };
     let config = ServerConfig {
         link: args.pty_link,
         quirks,
         baud: args.baud,
         latency: Duration::from_millis(args.latency_ms),
+        network: NetworkScript {
+            scenario,
+            control: args.network_control,
+        },
     };
     Ok((config, euicc))
 }

@@ -1,8 +1,11 @@
 //! Reading the configuration: bounded file read, TOML, environment overrides, then validation that names
 //! the bad key.
 
-use super::{Config, EimConfig, LogFormat};
+use super::{Config, ConnectivityConfig, EimConfig, EventsConfig, LogFormat};
+use crate::agent::connectivity::InterfaceCounters;
+use crate::remote::events::Endpoint;
 use crate::remote::https::Server;
+use crate::store::MAX_EVENTS;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -192,6 +195,89 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(invalid("daemon.state_dir", "must not be empty"));
     }
     log_targets(&config.log.level).map_err(|reason| invalid("log.level", reason))?;
+    super::supervision::check(
+        &config.rollback,
+        &config.fallback,
+        config.connectivity.enabled,
+    )
+    .map_err(|(key, reason)| invalid(key, reason))?;
+    validate_connectivity(&config.connectivity)?;
+    validate_events(&config.events)
+}
+
+fn validate_connectivity(c: &ConnectivityConfig) -> Result<(), ConfigError> {
+    if let Some(interface) = &c.interface {
+        InterfaceCounters::new(&c.statistics_dir, interface)
+            .map_err(|e| invalid("connectivity.interface", e.to_string()))?;
+    }
+    if !(1..=MAX_TIMEOUT_SECS).contains(&c.poll_interval_secs) {
+        return Err(invalid(
+            "connectivity.poll_interval_secs",
+            format!("must be 1 to {MAX_TIMEOUT_SECS}"),
+        ));
+    }
+    if c.update_interval_secs > MAX_INTERVAL_SECS {
+        return Err(invalid(
+            "connectivity.update_interval_secs",
+            format!("must be 0 to {MAX_INTERVAL_SECS}"),
+        ));
+    }
+    for (index, allowed) in c.allowed_networks.iter().enumerate() {
+        let key = format!("connectivity.allowed_networks[{index}]");
+        let iccid_ok = (18..=20).contains(&allowed.iccid.len())
+            && allowed.iccid.bytes().all(|b| b.is_ascii_hexdigit());
+        if !iccid_ok {
+            return Err(invalid(format!("{key}.iccid"), "must be 18 to 20 digits"));
+        }
+        let plmn_ok =
+            |p: &String| matches!(p.len(), 5 | 6) && p.bytes().all(|b| b.is_ascii_digit());
+        if let Some(bad) = allowed.networks.iter().find(|p| !plmn_ok(p)) {
+            return Err(invalid(
+                format!("{key}.networks"),
+                format!("{bad:?} is not MCC+MNC (5 or 6 digits)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn validate_events(e: &EventsConfig) -> Result<(), ConfigError> {
+    if let Some(endpoint) = &e.endpoint {
+        Endpoint::parse(endpoint).map_err(|error| invalid("events.endpoint", error.to_string()))?;
+        if e.trust_anchors.is_empty() && !e.system_ca {
+            return Err(invalid(
+                "events.trust_anchors",
+                "give at least one CA file, or set system_ca = true",
+            ));
+        }
+    }
+    if let Some(source) = &e.source
+        && (source.is_empty() || source.len() > 255)
+    {
+        return Err(invalid("events.source", "must be 1 to 255 bytes"));
+    }
+    if let Some(connect) = &e.connect {
+        check_connect("events.connect", connect)?;
+    }
+    check_timeout("events.timeout_secs", e.timeout_secs)?;
+    if !(1..=MAX_EVENTS).contains(&e.max_pending) {
+        return Err(invalid(
+            "events.max_pending",
+            format!("must be 1 to {MAX_EVENTS}"),
+        ));
+    }
+    if !(1..=500).contains(&e.batch_size) {
+        return Err(invalid("events.batch_size", "must be 1 to 500"));
+    }
+    if e.backoff_initial_secs == 0 {
+        return Err(invalid("events.backoff_initial_secs", "must be above 0"));
+    }
+    if e.backoff_cap_secs < e.backoff_initial_secs {
+        return Err(invalid(
+            "events.backoff_cap_secs",
+            "must be at least events.backoff_initial_secs",
+        ));
+    }
     Ok(())
 }
 

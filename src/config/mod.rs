@@ -7,8 +7,12 @@
 //! file. At run time (SIGHUP) only what [`Config::reload`] lists changes; the rest needs a restart.
 
 mod load;
+mod network;
+mod supervision;
 
 pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
+pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig};
+pub use supervision::{Condition, FallbackConfig, MAX_SUPERVISION_SECS, RollbackConfig, Service};
 
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
@@ -41,6 +45,21 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// Diagnostics.
     pub log: LogConfig,
+    /// The connectivity observer.
+    pub connectivity: ConnectivityConfig,
+    /// Upstream events.
+    pub events: EventsConfig,
+    /// How a switch with rollbackFlag is judged.
+    pub rollback: RollbackConfig,
+    /// When to fall back and return.
+    pub fallback: FallbackConfig,
+}
+
+impl Config {
+    /// The rollback and fallback supervisors' policy.
+    pub fn supervision(&self) -> crate::agent::supervisor::Policy {
+        supervision::policy(&self.rollback, &self.fallback)
+    }
 }
 
 /// `[modem]`: the AT port and how APDUs reach the eUICC.
@@ -299,13 +318,17 @@ impl Config {
     /// Compares `self` (running) with `new` (just read): see [`Reload`].
     pub fn reload(&self, new: &Config) -> Reload {
         let mut needs_restart = Vec::new();
-        let sections: [(&'static str, bool); 6] = [
+        let sections: [(&'static str, bool); 10] = [
             ("modem", self.modem != new.modem),
             ("eim", self.eim != new.eim),
             ("initial_eim", self.initial_eim != new.initial_eim),
             ("smdp", self.smdp != new.smdp),
             ("daemon", self.daemon != new.daemon),
             ("log.format", self.log.format != new.log.format),
+            ("rollback", self.rollback != new.rollback),
+            ("fallback", self.fallback != new.fallback),
+            ("connectivity", self.connectivity != new.connectivity),
+            ("events", self.events != new.events),
         ];
         for (name, changed) in sections {
             if changed {

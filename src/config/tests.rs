@@ -54,6 +54,16 @@ fn the_example_file_documents_the_defaults() {
     assert_eq!(eim.connect, None);
     assert_eq!(eim.binding, Binding::Asn1);
     assert_eq!(eim.download_route, DownloadRoute::Auto);
+    // The allowed networks block is valid once uncommented.
+    let config = parse(
+        &uncommented(example, "[[connectivity.allowed_networks]]"),
+        no_env,
+    )
+    .unwrap();
+    assert_eq!(
+        config.connectivity.allowed_networks[0].networks,
+        ["26201", "26202"]
+    );
     // The [initial_eim] block parses; only its example key file is missing here.
     let block = uncommented(example, "[initial_eim]");
     assert!(block.contains("public_key"), "{block}");
@@ -137,6 +147,55 @@ fn ranges_are_checked_and_the_key_is_named() {
         ("[smdp]\nconnect = \"nohost\"\n", "smdp.connect"),
         ("[log]\nlevel = \"loud\"\n", "log.level"),
         ("[daemon]\ncontrol_socket = \"\"\n", "daemon.control_socket"),
+        ("[rollback]\ndeadline_secs = 0\n", "rollback.deadline_secs"),
+        ("[rollback]\nrequire = []\n", "rollback.require"),
+        (
+            "[connectivity]\nenabled = false\n",
+            "rollback.require: attach and data_session need connectivity.enabled",
+        ),
+        ("[fallback]\nafter_secs = 0\n", "fallback.after_secs"),
+        (
+            "[fallback]\nreturn_after_secs = 999999999\n",
+            "fallback.return_after_secs",
+        ),
+        (
+            "[fallback]\nenabled = true\nconditions = []\n",
+            "fallback.conditions",
+        ),
+        (
+            "[connectivity]\ninterface = \"a/b\"\n",
+            "connectivity.interface",
+        ),
+        (
+            "[connectivity]\npoll_interval_secs = 0\n",
+            "connectivity.poll_interval_secs",
+        ),
+        (
+            "[[connectivity.allowed_networks]]\niccid = \"8988211000000000001\"\nnetworks = [\"2620\"]\n",
+            "connectivity.allowed_networks[0].networks: \"2620\" is not MCC+MNC",
+        ),
+        (
+            "[[connectivity.allowed_networks]]\niccid = \"12\"\nnetworks = []\n",
+            "connectivity.allowed_networks[0].iccid",
+        ),
+        (
+            "[events]\nendpoint = \"http://collector\"\n",
+            "events.endpoint",
+        ),
+        (
+            "[events]\nendpoint = \"https://collector\"\nsystem_ca = false\n",
+            "events.trust_anchors",
+        ),
+        (
+            "[events]\nmax_pending = 0\n",
+            "events.max_pending: must be 1 to 1000",
+        ),
+        ("[events]\nmax_pending = 1001\n", "events.max_pending"),
+        ("[events]\nbatch_size = 0\n", "events.batch_size"),
+        (
+            "[events]\nbackoff_initial_secs = 10\nbackoff_cap_secs = 5\n",
+            "events.backoff_cap_secs",
+        ),
     ];
     for (text, expected) in cases {
         let message = error(text);
@@ -231,4 +290,32 @@ fn a_reload_applies_poll_and_level_and_lists_the_rest() {
     let reload = old.reload(&new);
     assert!(reload.poll && reload.log_level);
     assert_eq!(reload.needs_restart, ["modem", "log.format"]);
+}
+
+#[test]
+fn supervision_policies_are_read() {
+    use crate::agent::supervisor::fallback::Conditions;
+    let config = parse(
+        "[rollback]\ndeadline_secs = 5\nrequire = [\"eim_exchange\"]\n\
+         [fallback]\nenabled = true\nafter_secs = 3\nconditions = [\"not_registered\"]\n\
+         return_after_secs = 0\n",
+        no_env,
+    )
+    .unwrap();
+    let policy = config.supervision();
+    assert_eq!(policy.rollback.deadline_secs, 5);
+    assert!(policy.rollback.require.eim_exchange && !policy.rollback.require.attach);
+    let fallback = policy.fallback.unwrap();
+    assert_eq!(fallback.after_secs, 3);
+    assert_eq!(fallback.return_after_secs, None);
+    assert_eq!(
+        fallback.conditions,
+        Conditions {
+            not_registered: true,
+            ..Conditions::default()
+        }
+    );
+    assert!(Config::default().supervision().fallback.is_none());
+    let message = error("[fallback]\nconditions = [\"sunspots\"]\n");
+    assert!(message.contains("sunspots"), "{message}");
 }

@@ -7,10 +7,12 @@
 //! the card while the daemon holds the modem port.
 
 use super::status::Board;
+use crate::store::{RECENT_EVENTS, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
@@ -35,6 +37,8 @@ pub enum Request {
     Info,
     /// What `euiccd profiles` shows.
     Profiles,
+    /// The recent network and SMS events (`euiccd events`), from the store.
+    Events,
 }
 
 /// The daemon's answer.
@@ -108,6 +112,7 @@ pub fn serve(
     path: &Path,
     board: Board,
     commands: mpsc::Sender<Command>,
+    store: Option<Arc<Store>>,
 ) -> Result<ControlServer, ControlError> {
     let bind_error = |source| ControlError::Bind {
         path: path.to_owned(),
@@ -134,7 +139,12 @@ pub fn serve(
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
-                    tokio::spawn(session(stream, board.clone(), commands.clone()));
+                    let handlers = Handlers {
+                        board: board.clone(),
+                        commands: commands.clone(),
+                        store: store.clone(),
+                    };
+                    tokio::spawn(session(stream, handlers));
                 }
                 Err(error) => {
                     tracing::warn!(%error, "control socket accept failed");
@@ -149,8 +159,15 @@ pub fn serve(
     })
 }
 
+/// What answers the requests of a connection.
+struct Handlers {
+    board: Board,
+    commands: mpsc::Sender<Command>,
+    store: Option<Arc<Store>>,
+}
+
 /// One connection: read one bounded request line, answer it, close.
-async fn session(stream: UnixStream, board: Board, commands: mpsc::Sender<Command>) {
+async fn session(stream: UnixStream, handlers: Handlers) {
     let (read, mut write) = stream.into_split();
     let mut line = Vec::new();
     let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST as u64 + 1));
@@ -163,7 +180,7 @@ async fn session(stream: UnixStream, board: Board, commands: mpsc::Sender<Comman
         }
         Ok(Ok(_)) => match parse_request(&line) {
             Err(error) => Reply::Error(format!("bad request: {error}")),
-            Ok(request) => answer(request, &board, &commands).await,
+            Ok(request) => answer(request, &handlers).await,
         },
     };
     let mut bytes = serde_json::to_vec(&reply).expect("a reply always serializes");
@@ -198,21 +215,45 @@ fn parse_request(line: &[u8]) -> Result<Request, String> {
     serde_json::from_value(Value::Object(object)).map_err(|e| e.to_string())
 }
 
-async fn answer(request: Request, board: &Board, commands: &mpsc::Sender<Command>) -> Reply {
+async fn answer(request: Request, handlers: &Handlers) -> Reply {
     let (reply, answer) = oneshot::channel();
     let command = match request {
         Request::Status => {
-            return Reply::Ok(serde_json::to_value(board.snapshot()).expect("status serializes"));
+            let snapshot = handlers.board.snapshot();
+            return Reply::Ok(serde_json::to_value(snapshot).expect("status serializes"));
+        }
+        Request::Events => {
+            return match &handlers.store {
+                Some(store) => match recent_events(store) {
+                    Ok(events) => Reply::Ok(events),
+                    Err(error) => Reply::Error(error.to_string()),
+                },
+                None => Reply::Error("this daemon keeps no events".into()),
+            };
         }
         Request::PollNow => Command::PollNow(reply),
         Request::Info | Request::Profiles => Command::Inspect(request, reply),
     };
-    if commands.send(command).await.is_err() {
+    if handlers.commands.send(command).await.is_err() {
         return Reply::Error("the daemon is stopping".into());
     }
     answer
         .await
         .unwrap_or_else(|_| Reply::Error("the daemon is stopping".into()))
+}
+
+/// The recent events in the store, oldest first, each with its `id` (what `euiccd events` prints).
+pub fn recent_events(store: &Store) -> Result<Value, StoreError> {
+    let events = store
+        .recent_events(RECENT_EVENTS as usize)?
+        .into_iter()
+        .map(|(id, body)| {
+            // Only this program writes the record; an unreadable one shows as null.
+            let record: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            serde_json::json!({ "id": id, "event": record })
+        })
+        .collect();
+    Ok(Value::Array(events))
 }
 
 /// Sends `request` to the daemon at `path` and returns its result; waits at most `timeout` for the answer.

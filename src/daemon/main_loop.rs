@@ -3,6 +3,7 @@
 //! ever interleave.
 
 use super::control::{Command, Reply};
+use super::guard::Guard;
 use super::logging::LogHandle;
 use super::notify::Notifier;
 use super::poller::{Poller, chain, unix_now};
@@ -17,6 +18,7 @@ use euicc_asn1::Eid;
 use serde_json::Value;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
@@ -30,8 +32,8 @@ pub struct Parts {
     pub config: Config,
     /// The log level switch.
     pub log: LogHandle,
-    /// The store.
-    pub store: Store,
+    /// The store (shared with the event journal and delivery).
+    pub store: Arc<Store>,
     /// The status the control socket serves.
     pub board: Board,
     /// The eIM clients.
@@ -40,6 +42,8 @@ pub struct Parts {
     pub euicc: Euicc<Transport>,
     /// Its EID.
     pub eid: Eid,
+    /// The connectivity observer's state (taken by the supervisors).
+    pub network: Option<tokio::sync::watch::Receiver<crate::agent::connectivity::NetworkState>>,
 }
 
 /// The main loop's state. See the module documentation.
@@ -55,6 +59,10 @@ pub struct MainLoop<'a> {
     pinging: bool,
     /// `poll-now` requests waiting for the next cycle's outcome.
     waiting: Vec<oneshot::Sender<Reply>>,
+    /// The rollback and fallback supervisors.
+    guard: Guard,
+    /// When they want to look again.
+    guard_wake: Option<Instant>,
 }
 
 impl<'a> MainLoop<'a> {
@@ -75,7 +83,8 @@ impl<'a> MainLoop<'a> {
             tracing::warn!("no [[eim]] configured: serving the control socket only");
         }
         let interval = notifier.watchdog_interval();
-        let main = Self {
+        let guard = Guard::new(parts.config.supervision(), parts.network.take());
+        let mut main = Self {
             parts,
             inspector,
             schedule,
@@ -84,7 +93,11 @@ impl<'a> MainLoop<'a> {
             pinging: interval.is_some(),
             waiting: Vec::new(),
             notifier,
+            guard,
+            guard_wake: None,
         };
+        // Resumes a supervision a restart interrupted, with its stored deadline.
+        main.supervise().await;
         main.idle();
         main.notifier.ready(&main.parts.board.snapshot().line());
         main
@@ -96,6 +109,11 @@ impl<'a> MainLoop<'a> {
             let due = self.next_poll();
             tokio::select! {
                 () = sleep_until(due) => self.poll_cycle().await,
+                () = sleep_until(self.guard_wake) => {
+                    self.supervise().await;
+                    self.idle();
+                }
+                () = self.guard.network_changed() => self.supervise().await,
                 Some(command) = inbox.recv() => self.command(command).await,
                 _ = self.watchdog.tick(), if self.pinging => self.notifier.watchdog(),
                 signal = signals.next() => match signal {
@@ -143,7 +161,8 @@ impl<'a> MainLoop<'a> {
             ..
         } = &mut self.parts;
         let limit = Duration::from_secs(config.poll.cycle_timeout_secs);
-        let cycle = tokio::time::timeout(limit, poller.cycle(euicc, *eid, store));
+        let supervisor = self.guard.supervisor();
+        let cycle = tokio::time::timeout(limit, poller.cycle(euicc, *eid, store, supervisor));
         let report = alive_while(&self.notifier, self.pinging, &mut self.watchdog, cycle).await;
         let (outcome, summary) = match report {
             Ok(report) => (report.outcome, report.summary),
@@ -152,11 +171,15 @@ impl<'a> MainLoop<'a> {
                 format!("poll cycle abandoned after {limit:?}"),
             ),
         };
+        self.guard.eim_exchange(outcome != Outcome::Failed);
         refresh_card_status(euicc, board, store).await;
         close(euicc).await;
         if let Some(schedule) = self.schedule.as_mut() {
             schedule.record(outcome, self.start.elapsed());
         }
+        self.supervise().await;
+        let board = &self.parts.board;
+        let store = &self.parts.store;
         board.update(|s| {
             s.polls += 1;
             s.last_poll_unix = Some(unix_now());
@@ -170,6 +193,29 @@ impl<'a> MainLoop<'a> {
         };
         for waiter in self.waiting.drain(..) {
             let _ = waiter.send(reply.clone());
+        }
+    }
+
+    /// Lets the supervisors look and act; a profile switch or an owed report makes the next poll due now.
+    async fn supervise(&mut self) {
+        let Parts {
+            store,
+            poller,
+            euicc,
+            eid,
+            board,
+            ..
+        } = &mut self.parts;
+        let looked = self.guard.look(euicc, poller, *eid, store).await;
+        self.guard_wake = looked.wake_unix.map(instant_at);
+        if looked.poll_soon {
+            refresh_card_status(euicc, board, store).await;
+            if let Some(schedule) = self.schedule.as_mut() {
+                schedule.poll_now(self.start.elapsed());
+            }
+        }
+        if looked.acted {
+            close(euicc).await;
         }
     }
 
@@ -217,6 +263,15 @@ impl<'a> MainLoop<'a> {
         }
         self.idle();
     }
+}
+
+/// The monotonic instant at which the wall clock reads `unix` seconds (now, if it is past).
+fn instant_at(unix: u64) -> Instant {
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(unix);
+    let wait = at
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    Instant::now() + wait
 }
 
 /// Sleeps until `at`, or forever.

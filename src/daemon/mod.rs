@@ -4,18 +4,22 @@
 //! cleanly on SIGTERM or SIGINT.
 //!
 //! - [`control`]: the local control socket and its protocol.
+//! - `guard`: the rollback and fallback supervisors' actions and wake-ups.
 //! - [`logging`]: tracing to stderr (journald, plain or JSON), level per module, reloadable.
 //! - `main_loop`: the task that owns the eUICC (polls, control requests, watchdog, signals).
 //! - `poller`: one poll cycle over the configured eIMs, journaled in the store.
 //! - [`notify`]: systemd's notification protocol.
 //! - [`status`]: what `euiccd status` shows.
+//! - [`upstream`]: the connectivity observer, its events journaled and delivered upstream.
 
 pub mod control;
+mod guard;
 pub mod logging;
 mod main_loop;
 pub mod notify;
 mod poller;
 pub mod status;
+pub mod upstream;
 
 use crate::agent::bootstrap::{BootstrapError, ensure_initial_eim};
 use crate::apdu::{ApduError, IsdrSession, SessionConfig, Transport};
@@ -32,6 +36,7 @@ use status::Board;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 use tokio::sync::mpsc;
 
 /// Answers the inspection requests of the control socket ([`Request::Info`], [`Request::Profiles`]) with
@@ -86,6 +91,9 @@ pub enum DaemonError {
     /// Logging could not be reconfigured.
     #[error(transparent)]
     Log(#[from] logging::LogError),
+    /// The connectivity observer or the event delivery could not be set up.
+    #[error("upstream events: {0}")]
+    Upstream(String),
 }
 
 /// Where the configuration came from (for SIGHUP) and what it said.
@@ -111,7 +119,7 @@ pub async fn run(
     inspector: &dyn Inspector,
 ) -> Result<(), DaemonError> {
     let Settings { path, config } = settings;
-    let store = Store::open(&config.daemon.state_dir)?;
+    let store = Arc::new(Store::open(&config.daemon.state_dir)?);
     let board = Board::default();
     board.update(|s| {
         s.version = env!("CARGO_PKG_VERSION").into();
@@ -119,14 +127,17 @@ pub async fn run(
         s.eims = config.eim.iter().map(|e| e.id.clone()).collect();
     });
     let (commands, inbox) = mpsc::channel(16);
-    let _control = control::serve(&config.daemon.control_socket, board.clone(), commands)?;
+    let _control = control::serve(
+        &config.daemon.control_socket,
+        board.clone(),
+        commands,
+        Some(store.clone()),
+    )?;
     let signals = Signals::new()?;
 
     let modem = &config.modem;
-    let transport = Transport::over_modem(
-        modem.transport,
-        Modem::open_serial(&modem.device, modem.baud),
-    )?;
+    let engine = Modem::open_serial(&modem.device, modem.baud);
+    let transport = Transport::over_modem(modem.transport, engine.clone())?;
     let session = SessionConfig {
         block_size: modem.block_size,
         ..SessionConfig::default()
@@ -147,7 +158,10 @@ pub async fn run(
         euicc.eim_configuration().await?
     };
     let mut poller = Poller::new(&config, &on_card)?;
+    let upstream = upstream::start(&config, store.clone(), engine, &eid)?;
     poller.deliver_pending_notifications(&mut euicc).await;
+    // The supervisors watch the observer's state (none when `connectivity.enabled` is false).
+    let network = upstream.connectivity.as_ref().map(|c| c.state());
     tracing::info!(eid = %eid.digits(), "euiccd running");
     let parts = Parts {
         path,
@@ -158,6 +172,7 @@ pub async fn run(
         poller,
         euicc,
         eid,
+        network,
     };
     MainLoop::start(parts, inspector)
         .await

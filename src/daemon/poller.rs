@@ -2,10 +2,11 @@
 //! state remembered in the store only when it changes.
 
 use super::DaemonError;
-use crate::agent::eim::{PollError, PollOutcome, poll_once};
+use crate::agent::eim::{PollError, PollOutcome, poll_once, report_package_result};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::notify::deliver_notifications;
 use crate::agent::schedule::Outcome;
+use crate::agent::supervisor::{SupervisedJournal, Supervisor};
 use crate::apdu::Transport;
 use crate::config::{Config, EimConfig, SmdpConfig};
 use crate::euicc::EimConfig as CardEim;
@@ -14,7 +15,7 @@ use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::{SYSTEM_CA_BUNDLE, TlsError, client_config, eim_client_config};
-use crate::store::{EimJournal, PollState, Store};
+use crate::store::{EimJournal, PollState, Store, StoreSupervision};
 use euicc_asn1::Eid;
 use rustls::ClientConfig;
 use std::path::PathBuf;
@@ -63,13 +64,24 @@ impl Poller {
         self.links.is_empty()
     }
 
-    /// Polls each eIM once, in order, and remembers each one's poll state if it changed.
+    /// Polls each eIM once, in order, and remembers each one's poll state if it changed. A profile enabled
+    /// with rollbackFlag starts `supervisor`'s watch; the state change the supervision owes the eIM goes
+    /// with the first poll an eIM answers, and is then marked as told.
     pub async fn cycle(
         &mut self,
         euicc: &mut Euicc<Transport>,
         eid: Eid,
         store: &Store,
+        supervisor: &Supervisor,
     ) -> CycleReport {
+        let mut state_change = match supervisor.state_change(&StoreSupervision::new(store)) {
+            Ok(change) => change,
+            Err(error) => {
+                tracing::error!("supervision record not read: {error}");
+                None
+            }
+        };
+        let owed = state_change.is_some();
         let smdp = &self.smdp;
         let mut es9_for = |address: &str| match es9_client(smdp, address) {
             Ok(client) => Some(client),
@@ -81,7 +93,14 @@ impl Poller {
         let mut outcomes = Vec::new();
         let mut lines = Vec::new();
         for link in &mut self.links {
-            let mut journal = EimJournal::new(store, &link.id);
+            let mut eim_journal = EimJournal::new(store, &link.id);
+            let mut supervision = StoreSupervision::new(store);
+            let mut journal = SupervisedJournal {
+                inner: &mut eim_journal,
+                supervisor,
+                supervision: &mut supervision,
+                clock: crate::agent::supervisor::unix_now,
+            };
             let result = poll_once(
                 euicc,
                 &mut link.esipa,
@@ -89,8 +108,7 @@ impl Poller {
                 &link.own,
                 &mut es9_for,
                 &mut journal,
-                // No local state change is tracked yet (the connectivity observer will report them).
-                &mut None,
+                &mut state_change,
             )
             .await;
             let outcome = Outcome::from(&result);
@@ -104,6 +122,11 @@ impl Poller {
             }
             outcomes.push(outcome);
             lines.push(format!("{}: {line}", link.id));
+        }
+        if owed && state_change.is_none() {
+            if let Err(error) = supervisor.state_change_sent(&mut StoreSupervision::new(store)) {
+                tracing::error!("supervision record not written: {error}");
+            }
         }
         let outcome = if outcomes.contains(&Outcome::Executed) {
             Outcome::Executed
@@ -120,6 +143,21 @@ impl Poller {
 }
 
 impl Poller {
+    /// Delivers an eUICC Package Result no poll carried (a rollback's) to the eIM `eim_id` (the first eIM
+    /// if that one is no longer configured); returns the acknowledged sequence numbers, or `None` when no
+    /// eIM is configured at all.
+    pub async fn report(
+        &mut self,
+        euicc: &mut Euicc<Transport>,
+        eid: Eid,
+        eim_id: &str,
+        epr: &[u8],
+    ) -> Option<Result<Vec<i64>, PollError>> {
+        let index = self.links.iter().position(|l| l.id == eim_id).unwrap_or(0);
+        let link = self.links.get_mut(index)?;
+        Some(report_package_result(euicc, &mut link.esipa, eid, epr).await)
+    }
+
     /// Delivers the notifications pending on the eUICC (left by a local change, or by a cycle cut short)
     /// to the first eIM, each removed only after the eIM took it. Run at start-up: an idle poll does not
     /// need the RetrieveNotificationsList it costs.
@@ -183,7 +221,10 @@ fn es9_client(smdp: &SmdpConfig, address: &str) -> Result<Es9Client, DaemonError
 }
 
 /// A TLS configuration trusting `anchors` (and the system bundle with `system_ca`).
-fn tls_config(anchors: &[PathBuf], system_ca: bool) -> Result<Arc<ClientConfig>, TlsError> {
+pub(super) fn tls_config(
+    anchors: &[PathBuf],
+    system_ca: bool,
+) -> Result<Arc<ClientConfig>, TlsError> {
     let mut files = anchors.to_vec();
     if system_ca {
         files.push(PathBuf::from(SYSTEM_CA_BUNDLE));
@@ -192,7 +233,7 @@ fn tls_config(anchors: &[PathBuf], system_ca: bool) -> Result<Arc<ClientConfig>,
 }
 
 /// An HTTPS client over `tls`.
-fn https_client(
+pub(super) fn https_client(
     tls: Arc<ClientConfig>,
     connect_override: Option<String>,
     timeout_secs: u64,

@@ -6,12 +6,14 @@
 //! - [`wire`]: bytes on the wire and TLS handshakes, counted per client.
 //! - [`esipa`]: ESipa over the ASN.1 binding towards an eIM (SGP.32 v1.0 and v1.2 layouts).
 //! - [`esipa_json`]: the ESipa JSON binding's bodies, converted to and from the ASN.1 messages.
+//! - [`events`]: upstream events as CloudEvents batches over HTTPS.
 //! - [`esipa_es9`]: the ES9+ functions of a download relayed by the eIM over ESipa (indirect download).
 
 pub mod es9p;
 pub mod esipa;
 pub mod esipa_es9;
 pub mod esipa_json;
+pub mod events;
 pub mod https;
 pub mod tls;
 pub mod wire;

@@ -3,6 +3,7 @@
 //! Everything here is behind the default-on `sim` feature so that a minimal router build leaves it out.
 
 pub mod card;
+pub mod collector;
 pub mod crypto;
 pub mod eim;
 pub mod euicc;

@@ -6,20 +6,28 @@
 //!   or owes something to someone, each tagged with the eIM it concerns ([`EimJournal`] implements the
 //!   agent's [`Journal`](crate::agent::journal::Journal) on it);
 //! - the **outboxes**: eUICC Package Results owed to an eIM (the exact ESipa message, kept until the eIM
-//!   acknowledged it), and upstream events (bounded: the oldest go first). Notifications need no copy
+//!   acknowledged it), and upstream events (bounded, see [`Retention`]), with a bounded record of recent
+//!   events for `euiccd events`. Notifications need no copy
 //!   here: they stay on the eUICC until their receiver acknowledged them;
-//! - the **poll state** per eIM, written only when it changes, so an idle poll writes nothing (flash wear).
+//! - the **poll state** per eIM, written only when it changes, so an idle poll writes nothing (flash wear);
+//! - the **supervision** record of the rollback and fallback supervisors ([`StoreSupervision`]), with its
+//!   wall-clock deadlines, so that a restart resumes a supervision instead of forgetting it.
 //!
 //! Several changes that belong together go into one transaction ([`Store::write`]): either all of them are
 //! on disk after a crash or none is. Every value is bounded on the way in. Journal entries and outbox
 //! entries draw their ids from one sequence, so an entry keeps its id when it moves from one to the other.
 
+mod events;
 mod journal;
+mod supervision;
 mod writer;
 
+pub use events::{RECENT_EVENTS, Retention};
 pub use journal::EimJournal;
+pub use supervision::StoreSupervision;
 pub use writer::Writer;
 
+use crate::agent::supervisor::Supervision;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -31,11 +39,15 @@ pub const FILE_NAME: &str = "euiccd.redb";
 pub const MAX_BODY: usize = 256 * 1024;
 /// Longest recipient name (an eIM id, an FQDN with a port).
 pub const MAX_RECIPIENT: usize = 255;
-/// The event outbox keeps at most this many events; the oldest are dropped first.
+/// The event outbox never keeps more than this many events (its configured bound is at most this).
 pub const MAX_EVENTS: u64 = 1000;
 
 const JOURNAL: TableDefinition<u64, (&str, &[u8])> = TableDefinition::new("journal");
 const POLL_STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("poll_state");
+/// The supervision record (one key, [`SUPERVISION_KEY`]), JSON.
+const SUPERVISION: TableDefinition<&str, &[u8]> = TableDefinition::new("supervision");
+/// The key of the supervision record.
+const SUPERVISION_KEY: &str = "record";
 /// The next id of the one sequence of journal and outbox entries (ids are never reused).
 const NEXT_ID: TableDefinition<&str, u64> = TableDefinition::new("next_id");
 
@@ -70,6 +82,9 @@ pub enum StoreError {
     /// A journal step names an entry that is not (or no longer) in the store.
     #[error("store: no journal entry {0}")]
     NoEntry(u64),
+    /// The stored supervision record does not decode (written by another version).
+    #[error("store: supervision record: {0}")]
+    BadSupervision(#[source] serde_json::Error),
     /// A stored poll state does not decode (written by another version).
     #[error("store: poll state of {eim}: {source}")]
     BadPollState {
@@ -256,6 +271,18 @@ impl Store {
             })
     }
 
+    /// The supervision record (the default one when none was saved).
+    pub fn supervision(&self) -> Result<Supervision, StoreError> {
+        let tx = self.db.begin_read()?;
+        let table = tx.open_table(SUPERVISION)?;
+        match table.get(SUPERVISION_KEY)? {
+            None => Ok(Supervision::default()),
+            Some(bytes) => {
+                serde_json::from_slice(bytes.value()).map_err(StoreError::BadSupervision)
+            }
+        }
+    }
+
     /// Remembers `state` for `eim` if it differs from what is stored; returns whether it wrote.
     pub fn record_poll(&self, eim: &str, state: &PollState) -> Result<bool, StoreError> {
         if self.poll_state(eim)?.as_ref() == Some(state) {
@@ -289,6 +316,9 @@ impl Store {
         }
         any_missing |= missing(tx.open_table(POLL_STATE).map(drop))?;
         any_missing |= missing(tx.open_table(NEXT_ID).map(drop))?;
+        any_missing |= missing(tx.open_table(SUPERVISION).map(drop))?;
+        any_missing |= missing(tx.open_table(events::RECENT).map(drop))?;
+        any_missing |= missing(tx.open_table(events::COUNTERS).map(drop))?;
         drop(tx);
         if any_missing {
             self.write(|w| w.create_tables())?;

@@ -1,9 +1,11 @@
 //! The changes one write transaction of the store can make.
 
+use super::events::{COUNTERS, RECENT};
 use super::{
     Entry, JOURNAL, MAX_BODY, MAX_EVENTS, MAX_RECIPIENT, NEXT_ID, Outbox, POLL_STATE, PollState,
-    StoreError,
+    SUPERVISION, SUPERVISION_KEY, StoreError,
 };
+use crate::agent::supervisor::Supervision;
 use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 
 /// The one id sequence of journal and outbox entries.
@@ -17,6 +19,11 @@ pub struct Writer<'a> {
 impl<'a> Writer<'a> {
     pub(super) fn new(tx: &'a WriteTransaction) -> Self {
         Self { tx }
+    }
+
+    /// The transaction, for the store's other modules.
+    pub(super) fn tx(&self) -> &'a WriteTransaction {
+        self.tx
     }
 
     /// Appends a journal record; returns its id (ids grow and are never reused).
@@ -71,6 +78,16 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// Stores the supervision record.
+    pub fn set_supervision(&mut self, record: &Supervision) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(record).expect("a Supervision always serializes");
+        check_len("supervision record", bytes.len(), MAX_BODY)?;
+        self.tx
+            .open_table(SUPERVISION)?
+            .insert(SUPERVISION_KEY, bytes.as_slice())?;
+        Ok(())
+    }
+
     /// Opens every table once, which creates the missing ones.
     pub(super) fn create_tables(&mut self) -> Result<(), StoreError> {
         self.tx.open_table(JOURNAL)?;
@@ -79,6 +96,9 @@ impl<'a> Writer<'a> {
         }
         self.tx.open_table(POLL_STATE)?;
         self.tx.open_table(NEXT_ID)?;
+        self.tx.open_table(SUPERVISION)?;
+        self.tx.open_table(RECENT)?;
+        self.tx.open_table(COUNTERS)?;
         Ok(())
     }
 

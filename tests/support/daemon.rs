@@ -34,10 +34,31 @@ pub fn eim_server(identity: &Path) -> EimServer {
 
 /// An enable package for `iccid`.
 pub fn enable(iccid: &str) -> EuiccPackage {
+    enable_package(iccid, false)
+}
+
+/// An enable package for `iccid` that permits a rollback (rollbackFlag).
+pub fn enable_with_rollback(iccid: &str) -> EuiccPackage {
+    enable_package(iccid, true)
+}
+
+fn enable_package(iccid: &str, rollback: bool) -> EuiccPackage {
     EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
         iccid: iccid.parse().unwrap(),
-        rollback_flag: None,
+        rollback_flag: rollback.then_some(euicc_asn1::Null),
     })])
+}
+
+/// Polls `check` every 50 ms until it gives a value; panics with `what` after `timeout`.
+pub fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
@@ -58,17 +79,31 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
 }
 
 /// A simulated card (state in `dir/card.json`, identity in `dir/identity`) with [`ENABLED`] enabled and
-/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`] (its TLS anchor the test CI), and with a simulated SM-DP+ holding an order
-/// for `smdp_matching_id` if given; returns the server, its EID and the association token.
+/// [`DISABLED`] installed, associated with the eIM [`EIM_ID`] (its TLS anchor the test CI), with a simulated
+/// SM-DP+ holding an order for `smdp_matching_id` if given, and its network controllable
+/// ([`SimServer::change_network`]); returns the server, its EID and the association token.
 pub fn card_with_eim(dir: &Path, smdp_matching_id: Option<&str>) -> (SimServer, Eid, Option<i64>) {
+    let profiles = vec![profile(ENABLED, 1, true), profile(DISABLED, 2, false)];
+    card_with_profiles(dir, smdp_matching_id, profiles)
+}
+
+/// [`card_with_eim`] with these `profiles` on the card.
+fn card_with_profiles(
+    dir: &Path,
+    smdp_matching_id: Option<&str>,
+    profiles: Vec<Profile>,
+) -> (SimServer, Eid, Option<i64>) {
     let state = dir.join("card.json");
     StateFile::new(&state)
         .save(&CardState {
-            profiles: vec![profile(ENABLED, 1, true), profile(DISABLED, 2, false)],
+            profiles,
             ..CardState::default()
         })
         .expect("card state");
-    let serve = SimServe::in_dir(dir).identity().state(&state);
+    let serve = SimServe::in_dir(dir)
+        .identity()
+        .state(&state)
+        .network_control();
     let server = match smdp_matching_id {
         Some(matching_id) => serve.smdp(matching_id),
         None => serve,
@@ -164,8 +199,23 @@ pub struct Bench {
 impl Bench {
     /// See [`card_with_eim`] and [`eim_server`].
     pub fn new(prefix: &str, smdp_matching_id: Option<&str>) -> Self {
+        let profiles = vec![profile(ENABLED, 1, true), profile(DISABLED, 2, false)];
+        Self::with_profiles(prefix, smdp_matching_id, profiles)
+    }
+
+    /// [`Bench::new`] where [`DISABLED`] carries the Fallback Attribute (and its owner allows it).
+    pub fn with_fallback_profile(prefix: &str) -> Self {
+        let fallback = Profile {
+            fallback_attribute: true,
+            fallback_allowed: true,
+            ..profile(DISABLED, 2, false)
+        };
+        Self::with_profiles(prefix, None, vec![profile(ENABLED, 1, true), fallback])
+    }
+
+    fn with_profiles(prefix: &str, smdp_matching_id: Option<&str>, profiles: Vec<Profile>) -> Self {
         let dir = Scratch::new(prefix);
-        let (card, eid, token) = card_with_eim(&dir.0, smdp_matching_id);
+        let (card, eid, token) = card_with_profiles(&dir.0, smdp_matching_id, profiles);
         let eim = eim_server(&card.identity);
         eim.with_eim(|e| e.associate(eid, token));
         Self {

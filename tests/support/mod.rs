@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: scratch directories, bounded child processes, `sim serve`.
 #![allow(dead_code)] // each test crate uses a subset
 
+pub mod collector;
 pub mod daemon;
 pub mod eim;
 
@@ -151,6 +152,7 @@ pub struct SimServe<'a> {
     identity: bool,
     state: Option<&'a Path>,
     log_level: Option<&'a str>,
+    network_control: bool,
     args: Vec<&'a str>,
 }
 
@@ -165,6 +167,7 @@ impl<'a> SimServe<'a> {
             identity: false,
             state: None,
             log_level: None,
+            network_control: false,
             args: Vec::new(),
         }
     }
@@ -207,6 +210,12 @@ impl<'a> SimServe<'a> {
         self
     }
 
+    /// `--network-control DIR/network.sock`, for [`SimServer::change_network`].
+    pub fn network_control(mut self) -> Self {
+        self.network_control = true;
+        self
+    }
+
     /// Further arguments: `--quirk Q`, `--baud B`, `--latency-ms MS`, `--smdp-fault …`, ….
     pub fn args(mut self, args: &[&'a str]) -> Self {
         self.args.extend_from_slice(args);
@@ -236,6 +245,10 @@ impl<'a> SimServe<'a> {
         }
         if let Some(state) = self.state {
             command.arg("--sim-state").arg(state);
+        }
+        let network_socket = self.network_control.then(|| self.dir.join("network.sock"));
+        if let Some(socket) = &network_socket {
+            command.arg("--network-control").arg(socket);
         }
         command.args(&self.args);
         if let Some(level) = self.log_level {
@@ -271,6 +284,7 @@ impl<'a> SimServe<'a> {
             eim_address: String::new(),
             log,
             output: all_output,
+            network_socket,
             _scratch: self.scratch,
         };
         if self.smdp_matching_id.is_some() {
@@ -314,6 +328,8 @@ pub struct SimServer {
     log: PathBuf,
     /// Everything the server printed on stdout, once it exits.
     output: Receiver<String>,
+    /// The network control socket (with [`SimServe::network_control`]).
+    network_socket: Option<PathBuf>,
     _scratch: Option<Scratch>,
 }
 
@@ -327,6 +343,32 @@ impl SimServer {
             .log_level("info")
             .args(extra)
             .start()
+    }
+
+    /// Changes the simulated network (one JSON `NetworkChange`) and waits until the modem applied it.
+    pub fn change_network(&self, change: &str) {
+        use std::io::Write;
+        let socket = self
+            .network_socket
+            .as_ref()
+            .expect("started with network_control()");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut stream = loop {
+            match std::os::unix::net::UnixStream::connect(socket) {
+                Ok(stream) => break stream,
+                Err(e) if Instant::now() >= deadline => panic!("network control socket: {e}"),
+                Err(_) => std::thread::sleep(Duration::from_millis(10)),
+            }
+        };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        writeln!(stream, "{change}").expect("send the change");
+        let mut answer = String::new();
+        BufReader::new(stream)
+            .read_line(&mut answer)
+            .expect("the modem answers");
+        assert_eq!(answer.trim(), "ok", "network change {change}");
     }
 
     /// What `sim serve` logged so far.

@@ -111,6 +111,7 @@ impl World {
             quirks: Quirks::default(),
             baud: None,
             latency: Duration::ZERO,
+            network: Default::default(),
         };
         let modem_task = tokio::spawn(async move {
             if let Err(error) = serve(config, card).await {

@@ -21,7 +21,7 @@ fn requests_are_answered_and_bad_ones_refused() {
         let board = Board::default();
         board.update(|s| s.eid = Some("89049032123451234512345678901235".into()));
         let (commands, mut inbox) = mpsc::channel(4);
-        let server = serve(&path, board, commands).unwrap();
+        let server = serve(&path, board, commands, None).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
 
@@ -83,7 +83,7 @@ fn requests_are_answered_and_bad_ones_refused() {
         // A second daemon is refused while this one serves; the socket goes when the server does.
         let (other, _inbox) = mpsc::channel(1);
         assert!(matches!(
-            serve(&path, Board::default(), other.clone()),
+            serve(&path, Board::default(), other.clone(), None),
             Err(ControlError::InUse(_))
         ));
         drop(server);
@@ -91,7 +91,7 @@ fn requests_are_answered_and_bad_ones_refused() {
         // A stale socket file (a daemon killed with SIGKILL) is replaced.
         drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
         assert!(path.exists());
-        let _server = serve(&path, Board::default(), other).unwrap();
+        let _server = serve(&path, Board::default(), other, None).unwrap();
     });
 }
 

@@ -1,10 +1,11 @@
 //! The AT command interpreter of the simulated modem, sans-IO: [`AtInterpreter::feed`] takes the bytes the
 //! host wrote and returns what the modem does (send bytes, wait, vanish). The PTY server executes that.
 //!
-//! It answers the identity commands a modem has (`ATI`, `AT+CGSN`, `AT+CIMI`, `AT+CCID`, `AT+COPS?`,
-//! `AT+CEREG?`, `AT+CSQ`), passes APDUs to the simulated card through AT+CSIM and AT+CCHO/CGLA/CCHC, and
+//! It answers the identity commands a modem has (`ATI`, `AT+CGSN`, `AT+CIMI`, `AT+CCID`), the network
+//! commands from its scriptable [`SimNetwork`] (`AT+CEREG?`, `AT+COPS?`, `AT+CGACT?`, `AT+CSQ`, …), passes APDUs to the simulated card through AT+CSIM and AT+CCHO/CGLA/CCHC, and
 //! reports its counters on `AT+XSIMSTATS` (a pseudo command of the simulator).
 
+use super::network::{NetworkChange, SimNetwork};
 use super::quirks::Quirks;
 use crate::apdu::command::{Command, channel_of_cla, cla_for_channel};
 use crate::modem::parser::expected_prefix;
@@ -83,6 +84,8 @@ const CME_INCORRECT_PARAMETERS: &str = "+CME ERROR: 50";
 pub struct AtInterpreter<A> {
     card: SimCard<A>,
     quirks: Quirks,
+    /// The network the modem sees.
+    network: SimNetwork,
     /// Per-command latency (`--latency-ms`).
     latency: Duration,
     echo: bool,
@@ -106,6 +109,7 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         let mut modem = Self {
             card,
             quirks,
+            network: SimNetwork::default(),
             latency,
             echo: true,
             line: Vec::new(),
@@ -130,6 +134,22 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         self.card.reset();
         self.muted = false;
         self.lose_next_final = self.quirks.lost_final;
+        self.network.reset_reporting();
+    }
+
+    /// The network changes (a scenario step or a control command): the URCs the modem sends for it.
+    pub fn change_network(&mut self, change: &NetworkChange) -> Vec<Action> {
+        if self.muted {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for urc in self.network.apply(change) {
+            out.extend_from_slice(format!("\r\n{urc}\r\n").as_bytes());
+        }
+        if out.is_empty() {
+            return Vec::new();
+        }
+        vec![self.send(out)]
     }
 
     /// The modem comes back after vanishing: it restarts and its SIM slot was power-cycled, so the eUICC has
@@ -231,9 +251,6 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             ("AT+CGSN", "") => Reply::ok(vec!["490154203237518".into()]),
             ("AT+CIMI", "") => Reply::ok(vec!["001010123456789".into()]),
             ("AT+CCID", "") => self.info("+CCID", "89882280000012345678"),
-            ("AT+COPS", "?") => self.info("+COPS", "0,0,\"euiccd sim\",7"),
-            ("AT+CEREG", "?") => self.info("+CEREG", "0,1"),
-            ("AT+CSQ", "") => self.info("+CSQ", "20,99"),
             ("AT+CMEE", _) => Reply::ok(Vec::new()),
             ("AT+XSIMSTATS", "") => {
                 let c = self.counters;
@@ -248,7 +265,20 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             ("AT+CCHO", args) => self.ccho(args.trim_start_matches('=')),
             ("AT+CGLA", args) => return self.cgla(args.trim_start_matches('=')),
             ("AT+CCHC", args) => self.cchc(args.trim_start_matches('=')),
-            _ => Reply::error("ERROR"),
+            (name, args) => match self.network.answer(name, args) {
+                Some(Ok(lines)) if self.quirks.no_prefix => Reply::ok(
+                    lines
+                        .into_iter()
+                        .map(|line| match line.split_once(": ") {
+                            Some((_, body)) => body.to_owned(),
+                            None => line,
+                        })
+                        .collect(),
+                ),
+                Some(Ok(lines)) => Reply::ok(lines),
+                Some(Err(())) => Reply::error(CME_INCORRECT_PARAMETERS),
+                None => Reply::error("ERROR"),
+            },
         })
     }
 

@@ -5,15 +5,23 @@
 //! close and reopen the port. With a link speed it paces bytes as a UART would (10 bits per byte at 8N1).
 //! SIGUSR1 prints the counters as one JSON line on stdout; SIGINT/SIGTERM print them, remove the link and
 //! stop.
+//!
+//! The network the modem sees changes over time as a [`Scenario`] says (`--network FILE`), and on request:
+//! each line written to the control socket (`--network-control PATH`) is one [`NetworkChange`] (JSON),
+//! answered `ok` or `error: …` once applied.
 
 use super::interpreter::{Action, AtInterpreter, Counters};
+use super::network::{NetworkChange, Scenario};
 use super::quirks::Quirks;
 use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use std::io::ErrorKind;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, sleep, sleep_until};
 use tokio_serial::{SerialPort, SerialStream};
 use tracing::info;
@@ -22,6 +30,10 @@ use tracing::info;
 const VANISH_TIME: Duration = Duration::from_secs(1);
 /// Bits on the wire per byte at 8N1.
 const BITS_PER_BYTE: u64 = 10;
+/// The longest line the network control socket accepts.
+const MAX_CONTROL_LINE: u64 = 16 * 1024;
+/// Control connections served at once; more wait to be accepted.
+const CONTROL_QUEUE: usize = 8;
 
 /// Errors of the PTY server.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +67,21 @@ pub struct ServerConfig {
     pub baud: Option<u32>,
     /// Extra time before each answer.
     pub latency: Duration,
+    /// How the network changes.
+    pub network: NetworkScript,
 }
+
+/// How the simulated network changes: a scenario from the start, and a control socket for changes on request.
+#[derive(Debug, Clone, Default)]
+pub struct NetworkScript {
+    /// The timed changes, run from when the server starts.
+    pub scenario: Scenario,
+    /// Where to listen for [`NetworkChange`] lines.
+    pub control: Option<PathBuf>,
+}
+
+/// A change from the control socket, and where to say it was applied.
+type ControlRequest = (NetworkChange, oneshot::Sender<()>);
 
 /// The terminal pair: the controlling side the server talks on, and the terminal side it keeps open.
 struct Pty {
@@ -172,14 +198,36 @@ async fn run<A: IsdrApplet>(
     let mut terminate = signal(SignalKind::terminate()).map_err(io_error("installing SIGTERM"))?;
     let mut report = signal(SignalKind::user_defined1()).map_err(io_error("installing SIGUSR1"))?;
     let mut pty = Pty::open(&config.link)?;
+    let mut control = match &config.network.control {
+        Some(path) => Some(control_socket(path)?),
+        None => None,
+    };
+    let mut steps = config.network.scenario.steps();
+    let mut next_step = steps
+        .next()
+        .map(|(after, step)| (Instant::now() + after, step));
     perform(&mut pty, modem.greeting(), config.baud).await?;
     let mut buf = [0u8; 4096];
     loop {
+        let step_at = next_step.map(|(at, _)| at);
         let n = tokio::select! {
             _ = interrupt.recv() => return Ok(()),
             _ = terminate.recv() => return Ok(()),
             _ = report.recv() => {
                 print_counters(modem.counters());
+                continue;
+            }
+            () = sleep_until(step_at.unwrap_or_else(Instant::now)), if step_at.is_some() => {
+                if let Some((_, step)) = next_step.take() {
+                    perform(&mut pty, modem.change_network(step), config.baud).await?;
+                }
+                next_step = steps.next().map(|(after, step)| (Instant::now() + after, step));
+                continue;
+            }
+            Some((change, applied)) = recv_control(&mut control) => {
+                perform(&mut pty, modem.change_network(&change), config.baud).await?;
+                // The client may have hung up; the change is applied either way.
+                let _ = applied.send(());
                 continue;
             }
             read = pty.read(&mut buf) => read?,
@@ -197,6 +245,67 @@ async fn run<A: IsdrApplet>(
             pty = Pty::open(&config.link)?;
             modem.power_cycle();
             perform(&mut pty, modem.greeting(), config.baud).await?;
+        }
+    }
+}
+
+/// The next change from the control socket, or never without one.
+async fn recv_control(
+    control: &mut Option<mpsc::Receiver<ControlRequest>>,
+) -> Option<ControlRequest> {
+    match control {
+        Some(requests) => requests.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Listens at `path` (replacing a stale socket) and forwards each valid change line to the server loop.
+fn control_socket(path: &Path) -> Result<mpsc::Receiver<ControlRequest>, ServerError> {
+    if std::fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_socket()) {
+        std::fs::remove_file(path).map_err(io_error(format!("removing {}", path.display())))?;
+    }
+    let listener =
+        UnixListener::bind(path).map_err(io_error(format!("listening on {}", path.display())))?;
+    let (requests, receiver) = mpsc::channel(CONTROL_QUEUE);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve_control(stream, requests.clone()));
+        }
+    });
+    Ok(receiver)
+}
+
+/// One control connection: a change per line, each answered once applied.
+async fn serve_control(stream: UnixStream, requests: mpsc::Sender<ControlRequest>) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    loop {
+        let mut line = String::new();
+        match (&mut lines)
+            .take(MAX_CONTROL_LINE)
+            .read_line(&mut line)
+            .await
+        {
+            Ok(0) | Err(_) => return,
+            Ok(n) if n as u64 >= MAX_CONTROL_LINE && !line.ends_with('\n') => {
+                // Best effort: the connection closes either way.
+                let _ = write.write_all(b"error: line too long\n").await;
+                return;
+            }
+            Ok(_) => {}
+        }
+        let answer = match NetworkChange::parse(line.trim()) {
+            Ok(change) => {
+                let (applied, done) = oneshot::channel();
+                if requests.send((change, applied)).await.is_err() || done.await.is_err() {
+                    return;
+                }
+                "ok\n".to_owned()
+            }
+            Err(e) => format!("error: {e}\n"),
+        };
+        if write.write_all(answer.as_bytes()).await.is_err() {
+            return;
         }
     }
 }

@@ -1,0 +1,157 @@
+//! What the observer reports: a [`ConnectivityEvent`] carries the kind of event and everything a cloud
+//! platform shows with it (device and profile identity, network, cell, APN, address, bytes, whether the
+//! network is allowed), serialized as the `data` of an upstream CloudEvent.
+
+use super::at::{Rat, RejectCause, Signal};
+use serde::{Serialize, Serializer};
+use std::net::IpAddr;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The device and its active profile, as the modem and the eUICC report them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeviceIdentity {
+    /// The eUICC's EID.
+    pub eid: Option<String>,
+    /// The active profile's ICCID.
+    pub iccid: Option<String>,
+    /// The modem's IMEI.
+    pub imei: Option<String>,
+    /// The active profile's IMSI.
+    pub imsi: Option<String>,
+}
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The modem registered on a network (attach accepted).
+    AttachAccepted,
+    /// The network denied the registration.
+    AttachRejected {
+        /// Why, when the modem reports it (`AT+CEREG=3`).
+        cause: Option<RejectCause>,
+    },
+    /// The registration was lost, or searching ended without one, without a denial.
+    AttachFailed,
+    /// A data session (PDP context / PDN connection) came up.
+    SessionStarted,
+    /// An ongoing session: bytes so far, or its address changed.
+    SessionUpdated,
+    /// The session ended; its bytes are the totals.
+    SessionEnded,
+    /// The network refused to set up a session.
+    SessionFailed,
+}
+
+impl EventKind {
+    /// The CloudEvents `type` of this kind (reverse-DNS, as the spec recommends).
+    pub fn cloud_event_type(self) -> &'static str {
+        match self {
+            Self::AttachAccepted => "org.euiccd.attach.accepted",
+            Self::AttachRejected { .. } => "org.euiccd.attach.rejected",
+            Self::AttachFailed => "org.euiccd.attach.failed",
+            Self::SessionStarted => "org.euiccd.session.started",
+            Self::SessionUpdated => "org.euiccd.session.updated",
+            Self::SessionEnded => "org.euiccd.session.ended",
+            Self::SessionFailed => "org.euiccd.session.failed",
+        }
+    }
+}
+
+/// The network and cell at the time of an event.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NetworkSnapshot {
+    /// Mobile country code.
+    pub mcc: Option<String>,
+    /// Mobile network code.
+    pub mnc: Option<String>,
+    /// The operator's name.
+    pub operator: Option<String>,
+    /// ISO 3166-1 alpha-2 country of the MCC.
+    pub country: Option<&'static str>,
+    /// Radio access technology.
+    pub rat: Option<Rat>,
+    /// Location or tracking area code.
+    pub lac_tac: Option<u32>,
+    /// Cell identity.
+    pub cell_id: Option<u64>,
+    /// Signal quality.
+    pub signal: Signal,
+}
+
+/// One connectivity event. See the module documentation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectivityEvent {
+    /// What happened (serialized as `event`, with `cause` for rejections).
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// When (UTC, RFC 3339).
+    #[serde(serialize_with = "serialize_time")]
+    pub time: SystemTime,
+    /// Device and profile.
+    #[serde(flatten)]
+    pub identity: DeviceIdentity,
+    /// Network and cell.
+    #[serde(flatten)]
+    pub network: NetworkSnapshot,
+    /// The session's access point name.
+    pub apn: Option<String>,
+    /// The session's address.
+    pub ip: Option<IpAddr>,
+    /// Bytes received during the session so far (totals in `session_ended`).
+    pub rx_bytes: Option<u64>,
+    /// Bytes sent during the session so far.
+    pub tx_bytes: Option<u64>,
+    /// The network is in the active profile's allowed list (absent when there is no list).
+    pub allowed: Option<bool>,
+}
+
+/// Serializes a time as RFC 3339 UTC.
+pub fn serialize_time<S: Serializer>(time: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339(*time))
+}
+
+/// `time` as RFC 3339 in UTC with milliseconds (`2026-11-24T10:27:33.123Z`); times before 1970 are the epoch.
+pub fn rfc3339(time: SystemTime) -> String {
+    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        since.subsec_millis()
+    )
+}
+
+/// The proleptic Gregorian date of `days` since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn rfc3339_matches_known_dates() {
+        let at =
+            |secs, millis| UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis);
+        assert_eq!(rfc3339(at(0, 0)), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(at(951_782_400, 5)), "2000-02-29T00:00:00.005Z");
+        assert_eq!(rfc3339(at(1_795_512_453, 123)), "2026-11-24T09:27:33.123Z");
+        assert_eq!(rfc3339(at(4_102_444_799, 999)), "2099-12-31T23:59:59.999Z");
+    }
+}

@@ -1,0 +1,276 @@
+//! The observer task: runs the [`Observer`] over the modem engine. It switches on the reports it needs
+//! (`AT+CEREG=3` and siblings, `AT+CGEREP`), reads the whole picture once, then feeds every URC, answers
+//! the observer's queries, and every poll interval samples signal, contexts and the interface counters.
+//!
+//! It publishes the [`NetworkState`] on a watch channel and each event twice: on a bounded channel for the
+//! one consumer that must see every event (the journal; a full channel slows the task down, nothing is
+//! dropped) and on a broadcast channel for watchers such as the rollback supervisor.
+
+use super::at::{Domain, Form};
+use super::counters::InterfaceCounters;
+use super::event::{ConnectivityEvent, DeviceIdentity};
+use super::observer::{NetworkState, Observer, ObserverConfig, Query};
+use crate::modem::{Modem, ModemError, Response};
+use std::time::{Duration, SystemTime};
+use tokio::sync::{broadcast, mpsc, watch};
+use tracing::{debug, warn};
+
+/// Events waiting for the journal before the task waits.
+const SINK_DEPTH: usize = 64;
+/// Events kept for slow watchers.
+const WATCH_BACKLOG: usize = 64;
+/// The longest identity the modem may report (an ICCID has 19–20 digits, an IMEI 15).
+const MAX_IDENTITY: usize = 22;
+
+/// How the observer task runs.
+#[derive(Debug, Clone)]
+pub struct ObserverSettings {
+    /// What the state machine needs.
+    pub observer: ObserverConfig,
+    /// How often signal, contexts and counters are sampled (and updates become due).
+    pub poll_interval: Duration,
+    /// The modem's network interface, if its counters are to be read.
+    pub counters: Option<InterfaceCounters>,
+    /// The eUICC's EID (the modem does not know it).
+    pub eid: Option<String>,
+    /// How long one AT command may take.
+    pub command_timeout: Duration,
+}
+
+/// The running observer: its state and its events for watchers.
+#[derive(Debug, Clone)]
+pub struct ConnectivityHandle {
+    state: watch::Receiver<NetworkState>,
+    events: broadcast::Sender<ConnectivityEvent>,
+}
+
+impl ConnectivityHandle {
+    /// The network state, updated after every input.
+    pub fn state(&self) -> watch::Receiver<NetworkState> {
+        self.state.clone()
+    }
+
+    /// Every event from now on (a watcher that lags loses the oldest; the journal channel never does).
+    pub fn subscribe(&self) -> broadcast::Receiver<ConnectivityEvent> {
+        self.events.subscribe()
+    }
+}
+
+/// Starts the observer on `modem`. The receiver gets every event in order; the task stops when it is
+/// dropped.
+pub fn spawn(
+    modem: Modem,
+    settings: ObserverSettings,
+) -> (ConnectivityHandle, mpsc::Receiver<ConnectivityEvent>) {
+    let (sink, journal) = mpsc::channel(SINK_DEPTH);
+    let (state_tx, state) = watch::channel(NetworkState::default());
+    let (events, _) = broadcast::channel(WATCH_BACKLOG);
+    let task = Task {
+        observer: Observer::new(settings.observer.clone()),
+        modem,
+        settings,
+        sink,
+        state: state_tx,
+        events: events.clone(),
+    };
+    tokio::spawn(task.run());
+    (ConnectivityHandle { state, events }, journal)
+}
+
+struct Task {
+    observer: Observer,
+    modem: Modem,
+    settings: ObserverSettings,
+    sink: mpsc::Sender<ConnectivityEvent>,
+    state: watch::Sender<NetworkState>,
+    events: broadcast::Sender<ConnectivityEvent>,
+}
+
+/// The journal receiver is gone: the task ends.
+struct Stopped;
+
+impl Task {
+    async fn run(mut self) {
+        // Subscribe before switching reports on, so no URC falls in between.
+        let mut urcs = self.modem.subscribe();
+        if self.resync().await.is_err() {
+            return;
+        }
+        let mut ticker = tokio::time::interval(self.settings.poll_interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let result = tokio::select! {
+                () = self.sink.closed() => return,
+                urc = urcs.recv() => match urc {
+                    Ok(urc) if urc.name() == "RDY" => self.resync().await,
+                    Ok(urc) => self.feed(urc.line(), Form::Urc).await,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        warn!(missed, "the connectivity observer missed URCs; reading the state again");
+                        self.resync().await
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = ticker.tick() => self.sample().await,
+            };
+            if result.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Switches the reports on and reads everything (at start, after the modem restarted, after lost URCs).
+    async fn resync(&mut self) -> Result<(), Stopped> {
+        for domain in Domain::ALL {
+            let name = domain.name();
+            if self.ask(&format!("AT{name}=3")).await.is_none() {
+                self.ask(&format!("AT{name}=2")).await;
+            }
+        }
+        if self.ask("AT+CGEREP=2,1").await.is_none() {
+            self.ask("AT+CGEREP=1").await;
+        }
+        self.refresh_identity().await;
+        let mut follow_ups = vec![Query::Operator];
+        for domain in Domain::ALL {
+            follow_ups.extend(self.query(&format!("AT{}?", domain.name())).await?);
+        }
+        follow_ups.extend(self.query("AT+CGACT?").await?);
+        self.run_queries(follow_ups).await?;
+        self.sample().await
+    }
+
+    /// The periodic sample: signal, contexts (a missed `+CGEV` is caught here), counters, due updates.
+    async fn sample(&mut self) -> Result<(), Stopped> {
+        let mut follow_ups = self.query("AT+CSQ").await?;
+        follow_ups.extend(self.query("AT+CESQ").await?);
+        follow_ups.extend(self.query("AT+CGACT?").await?);
+        self.run_queries(follow_ups).await?;
+        if let Some(counters) = &self.settings.counters {
+            match counters.read() {
+                Ok((rx, tx)) => self.observer.counters(rx, tx),
+                Err(e) => debug!(error = %e, "no interface counters"),
+            }
+        }
+        let events = self.observer.tick(SystemTime::now());
+        self.publish(events).await
+    }
+
+    /// Feeds one URC and follows up on what the observer asks for.
+    async fn feed(&mut self, line: &str, form: Form) -> Result<(), Stopped> {
+        match self.observer.feed(line, form, SystemTime::now()) {
+            Ok(step) => {
+                self.publish(step.events).await?;
+                self.run_queries(step.queries).await
+            }
+            Err(e) => {
+                warn!(error = %e, "ignoring a malformed network line from the modem");
+                Ok(())
+            }
+        }
+    }
+
+    /// Answers the observer's queries (each once), then lets it report what still waited for them.
+    async fn run_queries(&mut self, mut queries: Vec<Query>) -> Result<(), Stopped> {
+        if queries.is_empty() {
+            return Ok(());
+        }
+        queries.dedup();
+        let mut done = Vec::new();
+        for query in queries {
+            if done.contains(&query) {
+                continue;
+            }
+            done.push(query);
+            match query {
+                Query::Operator => {
+                    self.refresh_identity().await;
+                    for format in ["2", "0"] {
+                        self.ask(&format!("AT+COPS=3,{format}")).await;
+                        self.query("AT+COPS?").await?;
+                    }
+                }
+                Query::ContextDetails(cid) => {
+                    self.query(&format!("AT+CGCONTRDP={cid}")).await?;
+                }
+            }
+        }
+        let events = self.observer.queries_done(SystemTime::now());
+        self.publish(events).await
+    }
+
+    /// Sends a query and feeds its answer lines (a refused query changes nothing); returns the follow-up
+    /// queries the answer calls for.
+    async fn query(&mut self, command: &str) -> Result<Vec<Query>, Stopped> {
+        let Some(response) = self.ask(command).await else {
+            return Ok(Vec::new());
+        };
+        let mut follow_ups = Vec::new();
+        for line in response.lines() {
+            match self.observer.feed(line, Form::Query, SystemTime::now()) {
+                Ok(step) => {
+                    self.publish(step.events).await?;
+                    follow_ups.extend(step.queries);
+                }
+                Err(e) => warn!(error = %e, "ignoring a malformed network answer from the modem"),
+            }
+        }
+        Ok(follow_ups)
+    }
+
+    /// Sends a command; `None` if the modem refused or did not answer (logged).
+    async fn ask(&self, command: &str) -> Option<Response> {
+        match self
+            .modem
+            .command(command, self.settings.command_timeout)
+            .await
+        {
+            Ok(response) => Some(response),
+            Err(ModemError::Rejected { .. }) => None,
+            Err(e) => {
+                debug!(command = %crate::modem::command_name(command), error = %e, "no answer");
+                None
+            }
+        }
+    }
+
+    /// Reads IMEI, ICCID and IMSI (the profile may have changed since the last time).
+    async fn refresh_identity(&mut self) {
+        let identity = DeviceIdentity {
+            eid: self.settings.eid.clone(),
+            imei: self.identity_line("AT+CGSN", &[]).await,
+            iccid: self.identity_line("AT+CCID", &["+CCID", "+ICCID"]).await,
+            imsi: self.identity_line("AT+CIMI", &[]).await,
+        };
+        self.observer.set_identity(identity);
+    }
+
+    /// The identity in the answer to `command`: the first line, without one of `prefixes`, if it is
+    /// 1..=22 digits (an ICCID may end in the filler `F`).
+    async fn identity_line(&self, command: &str, prefixes: &[&str]) -> Option<String> {
+        let response = self.ask(command).await?;
+        let line = response.lines().first()?.trim();
+        let value = prefixes
+            .iter()
+            .find_map(|p| line.strip_prefix(p).and_then(|rest| rest.strip_prefix(':')))
+            .unwrap_or(line)
+            .trim()
+            .trim_matches('"');
+        let valid = !value.is_empty()
+            && value.len() <= MAX_IDENTITY
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'F' || b == b'f');
+        valid.then(|| value.to_owned())
+    }
+
+    /// Hands events to the journal and the watchers, and publishes the state.
+    async fn publish(&mut self, events: Vec<ConnectivityEvent>) -> Result<(), Stopped> {
+        for event in events {
+            // No watcher is fine.
+            let _ = self.events.send(event.clone());
+            self.sink.send(event).await.map_err(|_| Stopped)?;
+        }
+        self.state.send_replace(self.observer.state().clone());
+        Ok(())
+    }
+}

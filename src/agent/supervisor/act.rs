@@ -1,0 +1,132 @@
+//! The ES10 side of the supervisors' actions: ProfileRollback, ExecuteFallbackMechanism and
+//! ReturnFromFallback, each with REFRESH, then the enabled profile read back once the card has reset and
+//! the channel is reopened (the old or fallback profile is back). Delivering a rolled-back package's result
+//! is the poll cycle's business ([`report_package_result`](crate::agent::eim::report_package_result)).
+
+use super::Switch;
+use crate::agent::ipa_data;
+use crate::apdu::CardChannel;
+use crate::euicc::{Euicc, EuiccError, Version};
+use euicc_asn1::from_ber;
+use euicc_asn1::types::sgp22::NotificationSearchCriteria;
+use euicc_asn1::types::sgp32::{v1_0, v1_2};
+
+/// ProfileRollback cmdResult rollbackNotAllowed.
+const ROLLBACK_NOT_ALLOWED: i64 = 1;
+
+/// What the eUICC answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    /// It switched profiles; `package_result` is the rolled-back package's result (ProfileRollback only).
+    Switched {
+        /// The eUICC Package Result owed to the eIM, exact bytes.
+        package_result: Option<Vec<u8>>,
+        /// The profile enabled now (ICCID digits), when it could be read.
+        enabled: Option<String>,
+    },
+    /// It refused with this result code (rollbackNotAllowed 1, fallbackNotAvailable 6 …).
+    Refused {
+        /// The code.
+        code: i64,
+    },
+}
+
+/// Carries out `switch` on the eUICC. A transport failure is an error: the journaled step stays, and the
+/// switch is tried again (the eUICC itself refuses a second rollback).
+pub async fn perform<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+    switch: Switch,
+) -> Result<Answer, EuiccError> {
+    let switched = match switch {
+        Switch::RollBack => euicc
+            .profile_rollback(true)
+            .await
+            .map(|outcome| outcome.package_result),
+        Switch::ExecuteFallback => euicc.execute_fallback(true).await.map(|()| None),
+        Switch::ReturnFromFallback => euicc.return_from_fallback(true).await.map(|()| None),
+    };
+    match switched {
+        Ok(package_result) => Ok(Answer::Switched {
+            package_result,
+            enabled: enabled_profile(euicc).await,
+        }),
+        // Refused as a second attempt: a daemon that died between the rollback and journaling its result
+        // finds the result on the eUICC.
+        Err(EuiccError::Refused {
+            code: ROLLBACK_NOT_ALLOWED,
+            ..
+        }) if switch == Switch::RollBack => match stored_rollback_result(euicc).await? {
+            Some(epr) => {
+                tracing::warn!(
+                    "rollback refused, but its result is on the eUICC: done before a restart"
+                );
+                Ok(Answer::Switched {
+                    package_result: Some(epr),
+                    enabled: enabled_profile(euicc).await,
+                })
+            }
+            None => Ok(Answer::Refused {
+                code: ROLLBACK_NOT_ALLOWED,
+            }),
+        },
+        Err(EuiccError::Refused { code, .. }) => Ok(Answer::Refused { code }),
+        Err(error) => Err(error),
+    }
+}
+
+/// The newest eUICC Package Result stored on the eUICC that reports a rollback, if any.
+async fn stored_rollback_result<C: CardChannel>(
+    euicc: &mut Euicc<C>,
+) -> Result<Option<Vec<u8>>, EuiccError> {
+    let version = euicc.version().await?;
+    let criteria = match version {
+        Version::V1_2 => Some(NotificationSearchCriteria::EuiccPackageResults),
+        // A v1.0 eUICC returns its stored results with the notifications.
+        Version::V1_0 => None,
+    };
+    let stored = ipa_data::retrieve(euicc, criteria).await?.package_results;
+    Ok(stored
+        .into_iter()
+        .rev()
+        .find(|raw| reports_rollback(version, raw)))
+}
+
+/// Whether the eUICC Package Result `raw` carries a `rollbackResult`.
+fn reports_rollback(version: Version, raw: &[u8]) -> bool {
+    match version {
+        Version::V1_2 => match from_ber(raw) {
+            Ok(v1_2::EuiccPackageResult::EuiccPackageResultSigned(signed)) => signed
+                .euicc_package_result_data_signed
+                .value()
+                .euicc_result
+                .iter()
+                .any(|r| matches!(r, v1_2::EuiccResultData::RollbackResult(_))),
+            _ => false,
+        },
+        Version::V1_0 => match from_ber(raw) {
+            Ok(v1_0::EuiccPackageResult::EuiccPackageResultSigned(signed)) => signed
+                .euicc_package_result_data_signed
+                .value()
+                .euicc_result
+                .iter()
+                .any(|r| matches!(r, v1_0::EuiccResultData::RollbackResult(_))),
+            _ => false,
+        },
+    }
+}
+
+/// The enabled profile, read after the switch (the first call reopens the channel the REFRESH closed).
+/// A failure is only logged: the switch is done whatever this says.
+async fn enabled_profile<C: CardChannel>(euicc: &mut Euicc<C>) -> Option<String> {
+    match euicc.profiles(None).await {
+        Ok(profiles) => profiles
+            .iter()
+            .find(|p| p.profile_state == Some(1))
+            .and_then(|p| p.iccid)
+            .map(|iccid| iccid.digits()),
+        Err(error) => {
+            tracing::warn!(%error, "enabled profile not read after the switch");
+            None
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The configuration of the connectivity observer (`[connectivity]`) and of upstream events (`[events]`).
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// `[connectivity]`: the connectivity observer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConnectivityConfig {
+    /// Watch registration and data sessions, and record their events.
+    pub enabled: bool,
+    /// The modem's network interface (`wwan0`), whose byte counters the session events carry; none: no
+    /// byte counts.
+    pub interface: Option<String>,
+    /// Where the interfaces' counters are (`<dir>/<interface>/statistics/{rx,tx}_bytes`).
+    pub statistics_dir: PathBuf,
+    /// How often signal, contexts and counters are sampled, seconds.
+    pub poll_interval_secs: u64,
+    /// How often an ongoing data session is reported (`session.updated`), seconds; 0: never.
+    pub update_interval_secs: u64,
+    /// Per profile, the networks it may use (`[[connectivity.allowed_networks]]`); events on a profile
+    /// with a list say whether the network is in it.
+    pub allowed_networks: Vec<AllowedNetworks>,
+}
+
+impl Default for ConnectivityConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interface: None,
+            statistics_dir: PathBuf::from(crate::agent::connectivity::counters::SYS_CLASS_NET),
+            poll_interval_secs: 60,
+            update_interval_secs: 900,
+            allowed_networks: Vec::new(),
+        }
+    }
+}
+
+/// The networks one profile may use.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedNetworks {
+    /// The profile's ICCID.
+    pub iccid: String,
+    /// MCC+MNC of each network (5 or 6 digits).
+    pub networks: Vec<String>,
+}
+
+/// `[events]`: where upstream events go (CloudEvents over HTTPS) and how the outbox behaves.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// The receiver, `https://host[:port][/path]`; none: events are only recorded locally.
+    pub endpoint: Option<String>,
+    /// The CloudEvents `source`; none: `urn:euiccd:eid:<EID>`.
+    pub source: Option<String>,
+    /// CA certificates (PEM or DER files) of the receiver's TLS server.
+    pub trust_anchors: Vec<PathBuf>,
+    /// Also trust the system bundle.
+    pub system_ca: bool,
+    /// Connect to this `host:port` instead, keeping the endpoint's name for TLS (tests).
+    pub connect: Option<String>,
+    /// Deadline of one delivery, seconds.
+    pub timeout_secs: u64,
+    /// The most undelivered events kept (1 to 1000); see `store::Retention` for what gives way.
+    pub max_pending: u64,
+    /// The most events per batch (1 to 500).
+    pub batch_size: usize,
+    /// Delay after a first failed delivery, seconds; doubles per failure.
+    pub backoff_initial_secs: u64,
+    /// Largest delay after repeated failures, seconds.
+    pub backoff_cap_secs: u64,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: None,
+            source: None,
+            trust_anchors: Vec::new(),
+            system_ca: true,
+            connect: None,
+            timeout_secs: 30,
+            max_pending: crate::store::MAX_EVENTS,
+            batch_size: 50,
+            backoff_initial_secs: 5,
+            backoff_cap_secs: 600,
+        }
+    }
+}

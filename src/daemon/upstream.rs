@@ -1,0 +1,228 @@
+//! Upstream events in the daemon: the connectivity observer runs over the modem engine, each of its
+//! events is journaled in the store's event outbox (and the record of recent events) before anything else
+//! happens to it, and a delivery task sends the outbox to the events endpoint in CloudEvents batches,
+//! removing events only once the receiver acknowledged them, with exponential back-off while it fails.
+
+use super::DaemonError;
+use super::poller::{https_client, tls_config};
+use crate::agent::connectivity::event::rfc3339;
+use crate::agent::connectivity::{
+    self, ConnectivityEvent, ConnectivityHandle, EventKind, InterfaceCounters, ObserverConfig,
+    ObserverSettings,
+};
+use crate::config::Config;
+use crate::modem::Modem;
+use crate::remote::events::{Endpoint, EventRecord, EventsClient, batch};
+use crate::store::{Outbox, Retention, Store, StoreError};
+use euicc_asn1::Eid;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinHandle;
+
+/// How long one AT query of the observer may take.
+const OBSERVER_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Journals events in the store and wakes the delivery.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    store: Arc<Store>,
+    bound: u64,
+    wake: Arc<Notify>,
+}
+
+impl Recorder {
+    /// Journals `record`; the delivery is woken up.
+    pub fn record(&self, record: &EventRecord, retention: Retention) -> Result<u64, StoreError> {
+        let body = serde_json::to_vec(record).expect("an event record always serializes");
+        let id = self
+            .store
+            .write(|w| w.push_event(retention, &body, self.bound))?;
+        self.wake.notify_one();
+        Ok(id)
+    }
+}
+
+/// The running upstream tasks; dropping it stops them.
+#[derive(Debug)]
+pub struct Upstream {
+    /// The observer, for supervisors that watch the network.
+    pub connectivity: Option<ConnectivityHandle>,
+    /// Journals events.
+    pub recorder: Recorder,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Starts the observer (if enabled), its journal, and the delivery (if an endpoint is configured).
+pub fn start(
+    config: &Config,
+    store: Arc<Store>,
+    modem: Modem,
+    eid: &Eid,
+) -> Result<Upstream, DaemonError> {
+    let wake = Arc::new(Notify::new());
+    let recorder = Recorder {
+        store: store.clone(),
+        bound: config.events.max_pending,
+        wake: wake.clone(),
+    };
+    let mut tasks = Vec::new();
+    let mut connectivity = None;
+    let c = &config.connectivity;
+    if c.enabled {
+        let counters = match &c.interface {
+            Some(interface) => Some(
+                InterfaceCounters::new(&c.statistics_dir, interface)
+                    .map_err(|e| DaemonError::Upstream(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let settings = ObserverSettings {
+            observer: ObserverConfig {
+                update_interval: (c.update_interval_secs > 0)
+                    .then(|| Duration::from_secs(c.update_interval_secs)),
+                allowed_networks: c
+                    .allowed_networks
+                    .iter()
+                    .map(|a| (a.iccid.clone(), a.networks.clone()))
+                    .collect(),
+            },
+            poll_interval: Duration::from_secs(c.poll_interval_secs),
+            counters,
+            eid: Some(eid.digits()),
+            command_timeout: OBSERVER_COMMAND_TIMEOUT,
+        };
+        let (handle, events) = connectivity::spawn(modem, settings);
+        connectivity = Some(handle);
+        tasks.push(tokio::spawn(journal(events, recorder.clone())));
+    }
+    let e = &config.events;
+    if let Some(endpoint) = &e.endpoint {
+        let endpoint =
+            Endpoint::parse(endpoint).map_err(|e| DaemonError::Upstream(e.to_string()))?;
+        let tls = tls_config(&e.trust_anchors, e.system_ca)?;
+        let http = https_client(tls, e.connect.clone(), e.timeout_secs);
+        let delivery = Delivery {
+            store,
+            client: EventsClient::new(http, endpoint),
+            source: e
+                .source
+                .clone()
+                .unwrap_or_else(|| format!("urn:euiccd:eid:{}", eid.digits())),
+            batch_size: e.batch_size,
+            backoff_initial: Duration::from_secs(e.backoff_initial_secs),
+            backoff_cap: Duration::from_secs(e.backoff_cap_secs),
+            wake,
+        };
+        tasks.push(tokio::spawn(delivery.run()));
+    }
+    Ok(Upstream {
+        connectivity,
+        recorder,
+        tasks,
+    })
+}
+
+/// The outbox record of a connectivity event, and how it may give way.
+pub fn connectivity_record(event: &ConnectivityEvent) -> (EventRecord, Retention) {
+    let retention = match event.kind {
+        EventKind::SessionUpdated => Retention::Update,
+        EventKind::AttachAccepted | EventKind::AttachFailed => Retention::Droppable,
+        EventKind::AttachRejected { .. }
+        | EventKind::SessionStarted
+        | EventKind::SessionEnded
+        | EventKind::SessionFailed => Retention::Keep,
+    };
+    let record = EventRecord {
+        kind: event.kind.cloud_event_type().to_owned(),
+        time: rfc3339(event.time),
+        subject: event.identity.iccid.clone(),
+        data: serde_json::to_value(event).expect("an event always serializes"),
+    };
+    (record, retention)
+}
+
+async fn journal(mut events: mpsc::Receiver<ConnectivityEvent>, recorder: Recorder) {
+    while let Some(event) = events.recv().await {
+        let (record, retention) = connectivity_record(&event);
+        match recorder.record(&record, retention) {
+            Ok(id) => tracing::info!(id, event = %record.kind, "network event"),
+            Err(error) => {
+                tracing::error!(event = %record.kind, "network event not journaled: {error}")
+            }
+        }
+    }
+}
+
+/// The delivery of the outbox. See the module documentation.
+struct Delivery {
+    store: Arc<Store>,
+    client: EventsClient,
+    source: String,
+    batch_size: usize,
+    backoff_initial: Duration,
+    backoff_cap: Duration,
+    wake: Arc<Notify>,
+}
+
+impl Delivery {
+    async fn run(mut self) {
+        let mut failures: u32 = 0;
+        loop {
+            match self.once().await {
+                Ok(true) => failures = 0,
+                Ok(false) => self.wake.notified().await,
+                Err(error) => {
+                    failures = failures.saturating_add(1);
+                    let delay = self.backoff(failures);
+                    tracing::warn!(failures, ?delay, "events not delivered: {error}");
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    /// Sends one batch; `Ok(false)` when there was nothing to send.
+    async fn once(&mut self) -> Result<bool, String> {
+        let pending = self
+            .store
+            .pending(Outbox::Events)
+            .map_err(|e| e.to_string())?;
+        let lost = self.store.events_lost().map_err(|e| e.to_string())?;
+        if pending.is_empty() && lost == 0 {
+            return Ok(false);
+        }
+        let mut ids = Vec::new();
+        let mut records = Vec::new();
+        for (id, entry) in pending.into_iter().take(self.batch_size) {
+            ids.push(id);
+            match serde_json::from_slice::<EventRecord>(&entry.body) {
+                Ok(record) => records.push((id, record)),
+                // Only this program writes the outbox: an unreadable entry is damage, not news.
+                Err(error) => tracing::error!(id, "dropping an unreadable event: {error}"),
+            }
+        }
+        let body = batch(&self.source, &records, lost, &rfc3339(SystemTime::now()));
+        self.client.send(body).await.map_err(|e| e.to_string())?;
+        self.store
+            .write(|w| w.acknowledge_events(&ids, lost))
+            .map_err(|e| e.to_string())?;
+        tracing::debug!(events = records.len(), lost, "events delivered");
+        Ok(true)
+    }
+
+    fn backoff(&self, failures: u32) -> Duration {
+        let factor = 1u32 << failures.saturating_sub(1).min(16);
+        self.backoff_initial
+            .saturating_mul(factor)
+            .min(self.backoff_cap)
+    }
+}
