@@ -10,7 +10,7 @@ mod load;
 mod network;
 
 pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
-pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig};
+pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig, SmsConfig, SmsModeSetting};
 
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
@@ -47,6 +47,8 @@ pub struct Config {
     pub connectivity: ConnectivityConfig,
     /// Upstream events.
     pub events: EventsConfig,
+    /// Incoming SMS and the wake-up.
+    pub sms: SmsConfig,
 }
 
 /// `[modem]`: the AT port and how APDUs reach the eUICC.
@@ -303,7 +305,7 @@ impl Config {
     /// Compares `self` (running) with `new` (just read): see [`Reload`].
     pub fn reload(&self, new: &Config) -> Reload {
         let mut needs_restart = Vec::new();
-        let sections: [(&'static str, bool); 8] = [
+        let sections: [(&'static str, bool); 9] = [
             ("modem", self.modem != new.modem),
             ("eim", self.eim != new.eim),
             ("initial_eim", self.initial_eim != new.initial_eim),
@@ -312,6 +314,7 @@ impl Config {
             ("log.format", self.log.format != new.log.format),
             ("connectivity", self.connectivity != new.connectivity),
             ("events", self.events != new.events),
+            ("sms", self.sms != new.sms),
         ];
         for (name, changed) in sections {
             if changed {

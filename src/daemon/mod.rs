@@ -122,7 +122,7 @@ pub async fn run(
     let _control = control::serve(
         &config.daemon.control_socket,
         board.clone(),
-        commands,
+        commands.clone(),
         Some(store.clone()),
     )?;
     let signals = Signals::new()?;
@@ -145,7 +145,7 @@ pub async fn run(
         let outcome = ensure_initial_eim(&mut euicc, initial).await?;
         tracing::info!(?outcome, "initial eIM");
     }
-    let _upstream = upstream::start(&config, store.clone(), engine, &eid)?;
+    let _upstream = upstream::start(&config, store.clone(), engine, &eid, commands)?;
     poller.deliver_pending_notifications(&mut euicc).await;
     tracing::info!(eid = %eid.digits(), "euiccd running");
     let parts = Parts {

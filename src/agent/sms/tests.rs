@@ -1,0 +1,116 @@
+use super::*;
+
+fn lines(text: &[&str]) -> Vec<String> {
+    text.iter().map(|l| l.to_string()).collect()
+}
+
+#[test]
+fn notices_and_text_mode_reads() {
+    assert_eq!(parse_cmti("\"SM\",3").unwrap(), ("SM".into(), 3));
+    assert_eq!(parse_cmti("\"ME\", 12").unwrap(), ("ME".into(), 12));
+    for bad in ["", "\"SM\"", "\"SM\",x", "\"SM\",1000", "\"TOOLONG\",1"] {
+        assert!(parse_cmti(bad).is_err(), "{bad}");
+    }
+    let read = parse_cmgr(
+        &lines(&[
+            "+CMGR: \"REC UNREAD\",\"+491701234567\",,\"26/11/24,10:00:00+04\"",
+            "poll now",
+            "please",
+        ]),
+        SmsMode::Text,
+    )
+    .unwrap();
+    assert_eq!(
+        read,
+        Read::Text {
+            sender: "+491701234567".into(),
+            timestamp: Some("26/11/24,10:00:00+04".into()),
+            text: "poll now\nplease".into(),
+        }
+    );
+    assert!(parse_cmgr(&lines(&["+CMGR: \"REC UNREAD\""]), SmsMode::Text).is_err());
+    assert!(parse_cmgr(&lines(&["OK"]), SmsMode::Text).is_err());
+    assert!(parse_cmgr(&lines(&["+CMGR: 0,,24"]), SmsMode::Pdu).is_err());
+}
+
+fn part(reference: u8, total: u8, seq: u8, text: &str) -> Read {
+    Read::Pdu(Deliver {
+        sender: "+49170123456".into(),
+        timestamp: "2026-11-24T10:00:00+01:00".into(),
+        coding: pdu::Coding::Gsm7,
+        text: text.into(),
+        concat: Some(pdu::Concat {
+            reference: u16::from(reference),
+            total,
+            seq,
+        }),
+    })
+}
+
+#[test]
+fn parts_are_reassembled_in_order_whatever_order_they_come_in() {
+    let mut r = Reassembly::default();
+    assert!(r.add(part(7, 3, 3, "!"), 5).is_empty());
+    assert!(r.add(part(7, 3, 1, "Hello, "), 3).is_empty());
+    let done = r.add(part(7, 3, 2, "world"), 4);
+    assert_eq!(done.len(), 1);
+    let (sms, indexes) = &done[0];
+    assert_eq!(sms.text, "Hello, world!");
+    assert_eq!(sms.parts, 3);
+    assert!(!sms.incomplete);
+    assert_eq!(indexes, &[5, 3, 4]);
+}
+
+#[test]
+fn reassembly_is_bounded_and_gives_up_the_oldest() {
+    let mut r = Reassembly::default();
+    for reference in 0..MAX_PENDING as u8 {
+        assert!(
+            r.add(part(reference, 2, 1, "a"), u16::from(reference))
+                .is_empty()
+        );
+    }
+    let done = r.add(part(100, 2, 1, "b"), 50);
+    assert_eq!(done.len(), 1);
+    assert!(done[0].0.incomplete);
+    assert_eq!(done[0].1, [0]);
+}
+
+#[test]
+fn long_texts_are_cut_and_marked() {
+    let mut r = Reassembly::default();
+    let read = Read::Text {
+        sender: "+1".into(),
+        timestamp: None,
+        text: "é".repeat(MAX_TEXT),
+    };
+    let (sms, _) = &r.add(read, 1)[0];
+    assert!(sms.text.len() <= MAX_TEXT);
+    assert!(sms.incomplete);
+}
+
+#[test]
+fn only_trusted_senders_with_the_keyword_wake() {
+    let policy = WakePolicy {
+        trusted_senders: vec!["+491701234567".into()],
+        keyword: Secret::new("WAKEUP"),
+    };
+    let sms = |sender: &str, text: &str| Sms {
+        sender: sender.into(),
+        timestamp: None,
+        text: text.into(),
+        parts: 1,
+        incomplete: false,
+    };
+    assert!(policy.wakes(&sms("+491701234567", "please wakeup now")));
+    assert!(!policy.wakes(&sms("+491701234568", "WAKEUP")));
+    assert!(!policy.wakes(&sms("+491701234567", "hello")));
+    let mut partial = sms("+491701234567", "WAKEUP");
+    partial.incomplete = true;
+    assert!(!policy.wakes(&partial));
+    let empty = WakePolicy {
+        keyword: Secret::new(""),
+        ..policy
+    };
+    assert!(!empty.wakes(&sms("+491701234567", "anything")));
+}
