@@ -124,6 +124,35 @@ pub fn parse_cmgr(lines: &[String], mode: SmsMode) -> Result<Read, SmsError> {
     }
 }
 
+/// Parses the answer lines of `AT+CMGL` (every stored message) in `mode`: each `+CMGL: <index>,…` header
+/// with the lines after it, read as `+CMGR` would show that message.
+pub fn parse_cmgl(lines: &[String], mode: SmsMode) -> Result<Vec<(u16, Read)>, SmsError> {
+    let mut messages = Vec::new();
+    let mut rest = lines;
+    while let Some((header, after)) = rest.split_first() {
+        let fields = header
+            .strip_prefix("+CMGL:")
+            .ok_or(SmsError::Malformed("+CMGL"))?;
+        let (index, fields) = fields.split_once(',').ok_or(SmsError::Malformed("+CMGL"))?;
+        let index: u16 = index
+            .trim()
+            .parse()
+            .map_err(|_| SmsError::Malformed("+CMGL index"))?;
+        if index > MAX_INDEX {
+            return Err(SmsError::Malformed("+CMGL index"));
+        }
+        let body = after
+            .iter()
+            .position(|l| l.starts_with("+CMGL:"))
+            .unwrap_or(after.len());
+        let mut message = vec![format!("+CMGR: {fields}")];
+        message.extend_from_slice(&after[..body]);
+        messages.push((index, parse_cmgr(&message, mode)?));
+        rest = &after[body..];
+    }
+    Ok(messages)
+}
+
 /// Comma-separated fields with commas inside quotes kept, unquoted.
 fn quoted_fields(line: &str) -> Vec<String> {
     let mut fields = Vec::new();
@@ -302,8 +331,28 @@ async fn run(modem: Modem, settings: SmsSettings, sink: impl SmsSink) {
         async move { modem.command(&command, settings.command_timeout).await }
     };
     set_up(&ask, settings.mode).await;
-    info!(mode = ?settings.mode, "SMS: waiting for messages");
     let mut reassembly = Reassembly::default();
+    // Messages stored while the daemon was not running (or not deleted before a crash: delivery is at
+    // least once).
+    let list = match settings.mode {
+        SmsMode::Text => "AT+CMGL=\"ALL\"",
+        SmsMode::Pdu => "AT+CMGL=4",
+    };
+    match ask(list.to_owned())
+        .await
+        .map(|r| parse_cmgl(r.lines(), settings.mode))
+    {
+        Ok(Ok(stored)) => {
+            for (index, read) in stored {
+                for (sms, indexes) in reassembly.add(read, index) {
+                    handle(&sms, &indexes, &settings, &sink, &ask).await;
+                }
+            }
+        }
+        Ok(Err(e)) => warn!(error = %e, "stored SMS not readable"),
+        Err(e) => warn!(error = %e, "stored SMS not listed"),
+    }
+    info!(mode = ?settings.mode, "SMS: waiting for messages");
     loop {
         let urc = match urcs.recv().await {
             Ok(urc) => urc,

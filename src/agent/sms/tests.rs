@@ -114,3 +114,39 @@ fn only_trusted_senders_with_the_keyword_wake() {
     };
     assert!(!empty.wakes(&sms("+491701234567", "anything")));
 }
+
+#[test]
+fn stored_messages_are_listed_in_both_modes() {
+    let text = parse_cmgl(
+        &lines(&[
+            "+CMGL: 1,\"REC UNREAD\",\"+491701234567\",,\"26/11/24,10:00:00+04\"",
+            "first",
+            "+CMGL: 4,\"REC READ\",\"+491709999999\",,\"26/11/24,10:00:01+04\"",
+            "second",
+            "line",
+        ]),
+        SmsMode::Text,
+    )
+    .unwrap();
+    assert_eq!(text.len(), 2);
+    assert_eq!(text[1].0, 4);
+    assert!(matches!(&text[1].1, Read::Text { text, .. } if text == "second\nline"));
+    let pdu = parse_cmgl(
+        &lines(&[
+            "+CMGL: 2,0,,24",
+            "07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07",
+        ]),
+        SmsMode::Pdu,
+    )
+    .unwrap();
+    assert!(matches!(&pdu[0], (2, Read::Pdu(d)) if d.text == "How are you?"));
+    assert!(parse_cmgl(&lines(&[]), SmsMode::Pdu).unwrap().is_empty());
+    for bad in [
+        &["OK"][..],
+        &["+CMGL: x,0,,24", "00"],
+        &["+CMGL: 2,0,,24"],
+        &["+CMGL: 1000,0,,1", "00"],
+    ] {
+        assert!(parse_cmgl(&lines(bad), SmsMode::Pdu).is_err(), "{bad:?}");
+    }
+}

@@ -147,6 +147,7 @@ impl SmsStore {
                 Ok(Vec::new())
             }
             ("AT+CMGR", Some(index)) => self.read(index),
+            ("AT+CMGL", Some(_)) => Ok(self.list()),
             ("AT+CMGD", Some(index)) => match self.slot(index) {
                 Some(i) => {
                     self.slots[i] = None;
@@ -154,9 +155,21 @@ impl SmsStore {
                 }
                 None => Err(321),
             },
-            ("AT+CMGF" | "AT+CNMI" | "AT+CMGR" | "AT+CMGD", _) => Err(302),
+            ("AT+CMGF" | "AT+CNMI" | "AT+CMGR" | "AT+CMGL" | "AT+CMGD", _) => Err(302),
             _ => return None,
         })
+    }
+
+    /// Every stored message the current mode can show, as `AT+CMGL` lists them.
+    fn list(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for index in 0..self.slots.len() {
+            if let Ok(mut message) = self.read(&index.to_string()) {
+                message[0] = message[0].replacen("+CMGR: ", &format!("+CMGL: {index},"), 1);
+                lines.extend(message);
+            }
+        }
+        lines
     }
 
     fn slot(&self, index: &str) -> Option<usize> {
@@ -307,6 +320,9 @@ mod tests {
         store.answer("AT+CMGF", "=0").unwrap().unwrap();
         let pdu = store.answer("AT+CMGR", "=1").unwrap().unwrap();
         assert!(pdu[0].starts_with("+CMGR: 0,,"));
+        let listed = store.answer("AT+CMGL", "=4").unwrap().unwrap();
+        assert_eq!(listed.len(), 4, "both messages, header and PDU each");
+        assert!(listed[2].starts_with("+CMGL: 1,0,,"));
         store.answer("AT+CMGD", "=1").unwrap().unwrap();
         assert_eq!(store.answer("AT+CMGR", "=1").unwrap(), Err(321));
         let split = SmsChange {
