@@ -1,5 +1,5 @@
 //! Incoming SMS: the wake-up channel of a rarely polling device. The modem announces a stored message
-//! (`+CMTI`), the task reads it (`AT+CMGR`, text or PDU mode), reassembles concatenated parts (bounded),
+//! (`+CMTI`; or delivers it at once with `+CMT`), the task reads it (`AT+CMGR`, text or PDU mode), reassembles concatenated parts (bounded),
 //! hands the message to a [`SmsSink`] that journals it as an event, and only then deletes it from the
 //! modem (`AT+CMGD`). A message from a trusted sender that contains the keyword wakes the eIM poll; a
 //! message from anyone else never triggers anything.
@@ -151,6 +151,31 @@ pub fn parse_cmgl(lines: &[String], mode: SmsMode) -> Result<Vec<(u16, Read)>, S
         rest = &after[body..];
     }
     Ok(messages)
+}
+
+/// Messages delivered straight to the host (`+CMT`, with `AT+CNMI=…,2` on modems set up so): the header
+/// URC, then the body as the next line, read as `+CMGR` would show them. Nothing is stored on the modem.
+#[derive(Debug, Default)]
+pub struct DirectDelivery {
+    header: Option<String>,
+}
+
+impl DirectDelivery {
+    /// Feeds one URC line; gives the message once its body line has come.
+    pub fn feed(&mut self, line: &str, mode: SmsMode) -> Option<Result<Read, SmsError>> {
+        if let Some(params) = line.strip_prefix("+CMT:") {
+            self.header = Some(params.trim().chars().take(256).collect());
+            return None;
+        }
+        let header = self.header.take()?;
+        let header = match mode {
+            // `+CMT: [<alpha>],<length>` as `+CMGR: <stat>,[<alpha>],<length>`.
+            SmsMode::Pdu => format!("+CMGR: 0,{header}"),
+            // `+CMT: <oa>,[<alpha>],<scts>` as `+CMGR: <stat>,<oa>,[<alpha>],<scts>`.
+            SmsMode::Text => format!("+CMGR: \"REC UNREAD\",{header}"),
+        };
+        Some(parse_cmgr(&[header, line.to_owned()], mode))
+    }
 }
 
 /// Comma-separated fields with commas inside quotes kept, unquoted.
@@ -353,6 +378,7 @@ async fn run(modem: Modem, settings: SmsSettings, sink: impl SmsSink) {
         Err(e) => warn!(error = %e, "stored SMS not listed"),
     }
     info!(mode = ?settings.mode, "SMS: waiting for messages");
+    let mut direct = DirectDelivery::default();
     loop {
         let urc = match urcs.recv().await {
             Ok(urc) => urc,
@@ -365,6 +391,18 @@ async fn run(modem: Modem, settings: SmsSettings, sink: impl SmsSink) {
         if urc.name() == "RDY" {
             // The modem restarted: its message settings are back to their defaults.
             set_up(&ask, settings.mode).await;
+            continue;
+        }
+        if let Some(read) = direct.feed(urc.line(), settings.mode) {
+            match read {
+                // Not stored on the modem: nothing to delete afterwards.
+                Ok(read) => {
+                    for (sms, _) in reassembly.add(read, 0) {
+                        handle(&sms, &[], &settings, &sink, &ask).await;
+                    }
+                }
+                Err(e) => warn!(error = %e, "ignoring a malformed delivered SMS"),
+            }
             continue;
         }
         if urc.name() != "+CMTI" {

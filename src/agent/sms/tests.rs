@@ -150,3 +150,31 @@ fn stored_messages_are_listed_in_both_modes() {
         assert!(parse_cmgl(&lines(bad), SmsMode::Pdu).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn directly_delivered_messages_in_both_modes() {
+    let mut direct = DirectDelivery::default();
+    assert!(direct.feed("+CMT: ,24", SmsMode::Pdu).is_none());
+    let read = direct
+        .feed(
+            "07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07",
+            SmsMode::Pdu,
+        )
+        .unwrap()
+        .unwrap();
+    assert!(matches!(read, Read::Pdu(d) if d.text == "How are you?"));
+    assert!(
+        direct.feed("+CREG: 1", SmsMode::Pdu).is_none(),
+        "no header pending"
+    );
+    direct.feed(
+        "+CMT: \"+491701234567\",,\"26/11/24,10:00:00+04\"",
+        SmsMode::Text,
+    );
+    let read = direct.feed("WAKEUP", SmsMode::Text).unwrap().unwrap();
+    assert!(
+        matches!(read, Read::Text { sender, text, .. } if sender == "+491701234567" && text == "WAKEUP")
+    );
+    direct.feed("+CMT: ,24", SmsMode::Pdu);
+    assert!(direct.feed("not hex", SmsMode::Pdu).unwrap().is_err());
+}
