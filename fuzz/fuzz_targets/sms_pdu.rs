@@ -1,9 +1,11 @@
-//! SMS-DELIVER PDUs from the modem (`+CMGR` in PDU mode), raw and as hex, and their reassembly: decoding
+//! SMS-DELIVER PDUs from the modem (`+CMGR`, `+CMGL`, `+CMT`), raw and as hex, and their reassembly: decoding
 //! must never panic, and a decoded text stays within what an SMS can carry.
 #![no_main]
 
 use euiccd::agent::sms::pdu::{decode, decode_hex};
-use euiccd::agent::sms::{MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgr, parse_cmti};
+use euiccd::agent::sms::{
+    DirectDelivery, MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgl, parse_cmgr, parse_cmti,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -20,7 +22,16 @@ fuzz_target!(|data: &[u8]| {
     let _ = parse_cmti(&text);
     let lines: Vec<String> = text.lines().map(str::to_owned).collect();
     for mode in [SmsMode::Text, SmsMode::Pdu] {
-        if let Ok(read) = parse_cmgr(&lines, mode) {
+        let mut reads: Vec<Read> = parse_cmgr(&lines, mode).into_iter().collect();
+        reads.extend(
+            parse_cmgl(&lines, mode)
+                .into_iter()
+                .flatten()
+                .map(|(_, r)| r),
+        );
+        let mut direct = DirectDelivery::default();
+        reads.extend(lines.iter().filter_map(|l| direct.feed(l, mode)).flatten());
+        for read in reads {
             for (sms, _) in reassembly.add(read, 2) {
                 assert!(sms.text.len() <= MAX_TEXT);
             }
