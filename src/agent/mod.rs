@@ -9,6 +9,7 @@
 //! - [`ipa_data`]: the answer to an IpaEuiccDataRequest, collected through ES10.
 //! - [`notify`]: pending notifications delivered to the eIM one by one (HandleNotification).
 //! - [`journal`]: the poll cycle's durable record of what is owed (trait, and an in-memory journal).
+//! - [`sms`]: incoming SMS read, journaled, deleted; a trusted sender's keyword wakes the eIM poll.
 //! - [`schedule`]: when to poll the eIM next (sans-IO).
 //! - [`supervisor`]: the rollback and fallback supervisors (sans-IO decisions, journaled).
 //! - [`trigger`]: a ProfileDownloadTriggerRequest carried out in direct mode.
@@ -23,6 +24,7 @@ pub mod ipa_data;
 pub mod journal;
 pub mod notify;
 pub mod schedule;
+pub mod sms;
 pub mod supervisor;
 pub mod trigger;
 

@@ -1,7 +1,7 @@
 //! Reading the configuration: bounded file read, TOML, environment overrides, then validation that names
 //! the bad key.
 
-use super::{Config, ConnectivityConfig, EimConfig, EventsConfig, LogFormat};
+use super::{Config, ConnectivityConfig, EimConfig, EventsConfig, LogFormat, SmsConfig};
 use crate::agent::connectivity::InterfaceCounters;
 use crate::remote::events::Endpoint;
 use crate::remote::https::Server;
@@ -202,7 +202,26 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
     )
     .map_err(|(key, reason)| invalid(key, reason))?;
     validate_connectivity(&config.connectivity)?;
-    validate_events(&config.events)
+    validate_events(&config.events)?;
+    validate_sms(&config.sms)
+}
+
+fn validate_sms(sms: &SmsConfig) -> Result<(), ConfigError> {
+    for (index, sender) in sms.trusted_senders.iter().enumerate() {
+        let digits = sender.strip_prefix('+').unwrap_or(sender);
+        if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid(
+                format!("sms.trusted_senders[{index}]"),
+                "must be up to 20 digits, + in front for international",
+            ));
+        }
+    }
+    if let Some(keyword) = &sms.keyword
+        && (keyword.expose().trim().is_empty() || keyword.expose().len() > 64)
+    {
+        return Err(invalid("sms.keyword", "must be 1 to 64 bytes"));
+    }
+    Ok(())
 }
 
 fn validate_connectivity(c: &ConnectivityConfig) -> Result<(), ConfigError> {

@@ -11,7 +11,7 @@ mod network;
 mod supervision;
 
 pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
-pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig};
+pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig, SmsConfig, SmsModeSetting};
 pub use supervision::{Condition, FallbackConfig, MAX_SUPERVISION_SECS, RollbackConfig, Service};
 
 use crate::agent::bootstrap::InitialEim;
@@ -53,6 +53,8 @@ pub struct Config {
     pub rollback: RollbackConfig,
     /// When to fall back and return.
     pub fallback: FallbackConfig,
+    /// Incoming SMS and the wake-up.
+    pub sms: SmsConfig,
 }
 
 impl Config {
@@ -318,7 +320,7 @@ impl Config {
     /// Compares `self` (running) with `new` (just read): see [`Reload`].
     pub fn reload(&self, new: &Config) -> Reload {
         let mut needs_restart = Vec::new();
-        let sections: [(&'static str, bool); 10] = [
+        let sections: [(&'static str, bool); 11] = [
             ("modem", self.modem != new.modem),
             ("eim", self.eim != new.eim),
             ("initial_eim", self.initial_eim != new.initial_eim),
@@ -329,6 +331,7 @@ impl Config {
             ("fallback", self.fallback != new.fallback),
             ("connectivity", self.connectivity != new.connectivity),
             ("events", self.events != new.events),
+            ("sms", self.sms != new.sms),
         ];
         for (name, changed) in sections {
             if changed {

@@ -1,5 +1,7 @@
-//! The configuration of the connectivity observer (`[connectivity]`) and of upstream events (`[events]`).
+//! The configuration of the connectivity observer (`[connectivity]`), upstream events (`[events]`) and
+//! the SMS wake-up (`[sms]`).
 
+use crate::secret::Secret;
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -87,4 +89,39 @@ impl Default for EventsConfig {
             backoff_cap_secs: 600,
         }
     }
+}
+
+/// `[sms]`: incoming SMS, reported as events; a trusted sender's keyword wakes the eIM poll.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// Read incoming messages, report them, and delete them from the modem once journaled.
+    pub enabled: bool,
+    /// `pdu` (concatenated messages reassembled) or `text`.
+    pub mode: SmsModeSetting,
+    /// Senders (exactly as the modem shows them, `+4917…`) whose keyword wakes the eIM poll.
+    pub trusted_senders: Vec<String>,
+    /// The word that wakes the poll (case-insensitive); none: no SMS wakes it. Never logged.
+    pub keyword: Option<Secret>,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            mode: SmsModeSetting::Pdu,
+            trusted_senders: Vec::new(),
+            keyword: None,
+        }
+    }
+}
+
+/// The `sms.mode` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsModeSetting {
+    /// PDU mode.
+    Pdu,
+    /// Text mode.
+    Text,
 }

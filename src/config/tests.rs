@@ -193,6 +193,12 @@ fn ranges_are_checked_and_the_key_is_named() {
         ("[events]\nmax_pending = 1001\n", "events.max_pending"),
         ("[events]\nbatch_size = 0\n", "events.batch_size"),
         (
+            "[sms]\ntrusted_senders = [\"+49abc\"]\n",
+            "sms.trusted_senders[0]",
+        ),
+        ("[sms]\nkeyword = \" \"\n", "sms.keyword: must be 1 to 64"),
+        ("[sms]\nmode = \"fax\"\n", "mode"),
+        (
             "[events]\nbackoff_initial_secs = 10\nbackoff_cap_secs = 5\n",
             "events.backoff_cap_secs",
         ),

@@ -130,7 +130,7 @@ pub async fn run(
     let _control = control::serve(
         &config.daemon.control_socket,
         board.clone(),
-        commands,
+        commands.clone(),
         Some(store.clone()),
     )?;
     let signals = Signals::new()?;
@@ -158,7 +158,7 @@ pub async fn run(
         euicc.eim_configuration().await?
     };
     let mut poller = Poller::new(&config, &on_card)?;
-    let upstream = upstream::start(&config, store.clone(), engine, &eid)?;
+    let upstream = upstream::start(&config, store.clone(), engine, &eid, commands)?;
     poller.deliver_pending_notifications(&mut euicc).await;
     // The supervisors watch the observer's state (none when `connectivity.enabled` is false).
     let network = upstream.connectivity.as_ref().map(|c| c.state());

@@ -2,22 +2,27 @@
 //! events is journaled in the store's event outbox (and the record of recent events) before anything else
 //! happens to it, and a delivery task sends the outbox to the events endpoint in CloudEvents batches,
 //! removing events only once the receiver acknowledged them, with exponential back-off while it fails.
+//! Incoming SMS (with `[sms] enabled`) are journaled the same way, and a trusted wake-up makes the main loop
+//! poll at once.
 
 use super::DaemonError;
+use super::control::Command;
 use super::poller::{https_client, tls_config};
 use crate::agent::connectivity::event::rfc3339;
 use crate::agent::connectivity::{
     self, ConnectivityEvent, ConnectivityHandle, EventKind, InterfaceCounters, ObserverConfig,
     ObserverSettings,
 };
+use crate::agent::sms::{self, Sms, SmsMode, SmsSettings, SmsSink, WakePolicy};
 use crate::config::Config;
+use crate::config::SmsModeSetting;
 use crate::modem::Modem;
 use crate::remote::events::{Endpoint, EventRecord, EventsClient, batch};
 use crate::store::{Outbox, Retention, Store, StoreError};
 use euicc_asn1::Eid;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 /// How long one AT query of the observer may take.
@@ -61,12 +66,14 @@ impl Drop for Upstream {
     }
 }
 
-/// Starts the observer (if enabled), its journal, and the delivery (if an endpoint is configured).
+/// Starts the observer (if enabled), its journal, the SMS task (if enabled; it asks `commands` for a poll
+/// when a trusted message wakes the device), and the delivery (if an endpoint is configured).
 pub fn start(
     config: &Config,
     store: Arc<Store>,
     modem: Modem,
     eid: &Eid,
+    commands: mpsc::Sender<Command>,
 ) -> Result<Upstream, DaemonError> {
     let wake = Arc::new(Notify::new());
     let recorder = Recorder {
@@ -100,9 +107,27 @@ pub fn start(
             eid: Some(eid.digits()),
             command_timeout: OBSERVER_COMMAND_TIMEOUT,
         };
-        let (handle, events) = connectivity::spawn(modem, settings);
+        let (handle, events) = connectivity::spawn(modem.clone(), settings);
         connectivity = Some(handle);
         tasks.push(tokio::spawn(journal(events, recorder.clone())));
+    }
+    if config.sms.enabled {
+        let settings = SmsSettings {
+            mode: match config.sms.mode {
+                SmsModeSetting::Pdu => SmsMode::Pdu,
+                SmsModeSetting::Text => SmsMode::Text,
+            },
+            wake: config.sms.keyword.clone().map(|keyword| WakePolicy {
+                trusted_senders: config.sms.trusted_senders.clone(),
+                keyword,
+            }),
+            command_timeout: OBSERVER_COMMAND_TIMEOUT,
+        };
+        let sink = DaemonSms {
+            recorder: recorder.clone(),
+            commands,
+        };
+        tasks.push(sms::spawn(modem, settings, sink));
     }
     let e = &config.events;
     if let Some(endpoint) = &e.endpoint {
@@ -148,6 +173,38 @@ pub fn connectivity_record(event: &ConnectivityEvent) -> (EventRecord, Retention
         data: serde_json::to_value(event).expect("an event always serializes"),
     };
     (record, retention)
+}
+
+/// The type of SMS events.
+pub const SMS_TYPE: &str = "org.euiccd.sms.received";
+
+/// The daemon's end of the SMS task: the journal, and the main loop for wake-ups.
+struct DaemonSms {
+    recorder: Recorder,
+    commands: mpsc::Sender<Command>,
+}
+
+impl SmsSink for DaemonSms {
+    fn journal(&self, sms: &Sms) -> Result<(), String> {
+        let record = EventRecord {
+            kind: SMS_TYPE.to_owned(),
+            time: rfc3339(SystemTime::now()),
+            subject: None,
+            data: serde_json::to_value(sms).expect("an SMS always serializes"),
+        };
+        self.recorder
+            .record(&record, Retention::Keep)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    fn wake(&self) {
+        // Nobody waits for the outcome; a poll already queued makes this one redundant.
+        let (reply, _outcome) = oneshot::channel();
+        if self.commands.try_send(Command::PollNow(reply)).is_err() {
+            tracing::warn!("SMS wake-up: the main loop is busy; the next poll comes on schedule");
+        }
+    }
 }
 
 async fn journal(mut events: mpsc::Receiver<ConnectivityEvent>, recorder: Recorder) {

@@ -56,7 +56,9 @@ impl Writer<'_> {
             recipient: retention.tag().to_owned(),
             body: body.to_vec(),
         };
-        let id = self.push(Outbox::Events, &entry)?;
+        // Not `push`: its plain drop-the-oldest backstop must not pre-empt the policy below.
+        let id = self.next_id()?;
+        self.insert(Outbox::Events.table(), id, &entry)?;
         self.remember_recent(id, body)?;
         let mut lost = 0;
         {
@@ -223,6 +225,21 @@ mod tests {
             2,
             "losses counted meanwhile stay"
         );
+    }
+
+    #[test]
+    fn at_the_largest_bound_updates_still_give_way_first() {
+        let (_dir, store) = open();
+        push(&store, Retention::Keep, "first", MAX_EVENTS);
+        for n in 1..MAX_EVENTS {
+            push(&store, Retention::Update, &format!("u{n}"), MAX_EVENTS);
+        }
+        push(&store, Retention::Keep, "last", MAX_EVENTS);
+        let kept = bodies(&store);
+        assert_eq!(kept.len() as u64, MAX_EVENTS);
+        assert_eq!(kept.first().map(String::as_str), Some("first"));
+        assert_eq!(kept.last().map(String::as_str), Some("last"));
+        assert_eq!(store.events_lost().unwrap(), 0);
     }
 
     #[test]

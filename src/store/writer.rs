@@ -44,7 +44,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Appends `entry` to `outbox`; returns its id. The event outbox drops its oldest entries beyond
-    /// [`MAX_EVENTS`].
+    /// [`MAX_EVENTS`] (the daemon's events go through `push_event`, whose policy gives way in order).
     pub fn push(&mut self, outbox: Outbox, entry: &Entry) -> Result<u64, StoreError> {
         let id = self.next_id()?;
         self.put(outbox, id, entry)?;
@@ -103,7 +103,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Checks the bounds of `entry` and stores it under `id` in `table`.
-    fn insert(
+    pub(super) fn insert(
         &mut self,
         table: TableDefinition<'_, u64, (&str, &[u8])>,
         id: u64,
@@ -118,7 +118,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Takes the next id of the entry sequence.
-    fn next_id(&mut self) -> Result<u64, StoreError> {
+    pub(super) fn next_id(&mut self) -> Result<u64, StoreError> {
         let mut table = self.tx.open_table(NEXT_ID)?;
         let id = table.get(SEQUENCE)?.map_or(1, |v| v.value());
         table.insert(SEQUENCE, id + 1)?;

@@ -52,6 +52,7 @@ pub struct DataSession {
     /// Bytes sent since it started.
     pub tx_bytes: u64,
     /// `session.started` has been reported (it waits for the APN and address).
+    #[serde(skip)]
     reported: bool,
     /// When it was last reported.
     #[serde(skip)]

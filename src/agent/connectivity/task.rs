@@ -170,11 +170,10 @@ impl Task {
     }
 
     /// Answers the observer's queries (each once), then lets it report what still waited for them.
-    async fn run_queries(&mut self, mut queries: Vec<Query>) -> Result<(), Stopped> {
+    async fn run_queries(&mut self, queries: Vec<Query>) -> Result<(), Stopped> {
         if queries.is_empty() {
             return Ok(());
         }
-        queries.dedup();
         let mut done = Vec::new();
         for query in queries {
             if done.contains(&query) {

@@ -276,7 +276,7 @@ impl<A: IsdrApplet> AtInterpreter<A> {
                         .collect(),
                 ),
                 Some(Ok(lines)) => Reply::ok(lines),
-                Some(Err(())) => Reply::error(CME_INCORRECT_PARAMETERS),
+                Some(Err(final_result)) => Reply::error(final_result),
                 None => Reply::error("ERROR"),
             },
         })

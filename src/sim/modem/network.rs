@@ -7,6 +7,7 @@
 //!
 //! Sans-IO like the interpreter: [`SimNetwork::apply`] returns the URC lines to send.
 
+use super::sms::{SmsChange, SmsStore};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -98,6 +99,8 @@ pub struct NetworkChange {
     pub rsrp: Option<u8>,
     /// `<rsrq>` of `+CESQ` (0..34, 255 unknown).
     pub rsrq: Option<u8>,
+    /// An incoming SMS.
+    pub sms: Option<SmsChange>,
 }
 
 /// What is wrong with a change or a scenario.
@@ -166,7 +169,7 @@ impl NetworkChange {
         if self.rsrq.is_some_and(|r| r > 34 && r != 255) {
             return Err("rsrq is 0..34 or 255".into());
         }
-        Ok(())
+        self.sms.as_ref().map_or(Ok(()), SmsChange::validate)
     }
 }
 
@@ -228,6 +231,8 @@ pub struct SimNetwork {
     cops_format: u8,
     /// `+CGEV` URCs are on (AT+CGEREP=1 or 2).
     cgev: bool,
+    /// Stored SMS.
+    sms: SmsStore,
 }
 
 impl Default for SimNetwork {
@@ -251,6 +256,7 @@ impl Default for SimNetwork {
             report_mode: [0; 4],
             cops_format: 0,
             cgev: false,
+            sms: SmsStore::default(),
         }
     }
 }
@@ -261,6 +267,7 @@ impl SimNetwork {
         self.report_mode = [0; 4];
         self.cops_format = 0;
         self.cgev = false;
+        self.sms.reset_settings();
     }
 
     /// Applies a change and returns the URC lines (without CR/LF) a modem would send for it.
@@ -295,6 +302,9 @@ impl SimNetwork {
         }
         if let Some(pdp) = &change.pdp {
             urcs.extend(self.apply_pdp(pdp));
+        }
+        if let Some(sms) = &change.sms {
+            urcs.extend(self.sms.deliver(sms));
         }
         urcs
     }
@@ -370,9 +380,20 @@ impl SimNetwork {
         fields
     }
 
-    /// The answer to a network command, or `None` if `name` (upper case, e.g. `AT+CEREG`) with `args` (`?`,
-    /// `=…` or empty) is not one. `Err` is a command the modem refuses.
-    pub fn answer(&mut self, name: &str, args: &str) -> Option<Result<Vec<String>, ()>> {
+    /// The answer to a network or message command, or `None` if `name` (upper case, e.g. `AT+CEREG`) with
+    /// `args` (`?`, `=…` or empty) is not one. `Err` is the final result of a command the modem refuses.
+    pub fn answer(&mut self, name: &str, args: &str) -> Option<Result<Vec<String>, &'static str>> {
+        if let Some(answer) = self.sms.answer(name, args) {
+            return Some(answer.map_err(|code| match code {
+                321 => "+CMS ERROR: 321",
+                _ => "+CMS ERROR: 302",
+            }));
+        }
+        self.answer_network(name, args)
+            .map(|answer| answer.map_err(|()| "+CME ERROR: 50"))
+    }
+
+    fn answer_network(&mut self, name: &str, args: &str) -> Option<Result<Vec<String>, ()>> {
         let domain = DOMAINS
             .iter()
             .position(|d| name.strip_prefix("AT") == Some(d));

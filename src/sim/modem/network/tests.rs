@@ -20,7 +20,8 @@ fn defaults_answer_as_a_registered_modem() {
     assert_eq!(answer(&mut n, "AT+CSQ", ""), ["+CSQ: 20,99"]);
     assert_eq!(answer(&mut n, "AT+CGACT", "?"), ["+CGACT: 1,0"]);
     assert!(answer(&mut n, "AT+CGCONTRDP", "=1").is_empty());
-    assert!(n.answer("AT+CEREG", "=9").unwrap().is_err());
+    assert_eq!(n.answer("AT+CEREG", "=9").unwrap(), Err("+CME ERROR: 50"));
+    assert_eq!(n.answer("AT+CMGR", "=4").unwrap(), Err("+CMS ERROR: 321"));
     assert!(n.answer("AT+CGSN", "").is_none());
 }
 
