@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 if [ -z "${FUZZ_FALLBACK:-}" ] && cargo +nightly fuzz --version >/dev/null 2>&1; then
     targets=$(cargo +nightly fuzz list)
-    echo "fuzz-smoke: cargo-fuzz, ${seconds}s per target: $(echo $targets)"
+    echo "fuzz-smoke: cargo-fuzz, ${seconds}s per target: $(printf '%s\n' "$targets" | tr '\n' ' ')"
     for target in $targets; do
         cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048
     done

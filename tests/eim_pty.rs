@@ -82,18 +82,8 @@ struct Executed<R> {
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
     Profile {
-        iccid: iccid.parse().unwrap(),
-        isdp_aid: vec![0xA0, 0, 0, 5, 0x59, 0x10, 0x10, n],
-        enabled,
-        class: 2,
-        nickname: None,
-        service_provider_name: "Operator".into(),
-        profile_name: format!("Profile {n}"),
-        fallback_attribute: false,
         fallback_allowed: iccid == FALLBACK,
-        ecall: false,
-        notification_address: DEFAULT_SMDP_HOST.into(),
-        profile_bytes: 100,
+        ..Profile::seeded(iccid.parse().unwrap(), n, enabled)
     }
 }
 

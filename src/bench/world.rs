@@ -124,20 +124,7 @@ fn loopback() -> SocketAddr {
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Result<Profile, WorldError> {
-    Ok(Profile {
-        iccid: iccid.parse().map_err(setup)?,
-        isdp_aid: vec![0xA0, 0, 0, 5, 0x59, 0x10, 0x10, n],
-        enabled,
-        class: 2,
-        nickname: None,
-        service_provider_name: "Operator".into(),
-        profile_name: format!("Profile {n}"),
-        fallback_attribute: false,
-        fallback_allowed: false,
-        ecall: false,
-        notification_address: DEFAULT_SMDP_HOST.into(),
-        profile_bytes: 100,
-    })
+    Ok(Profile::seeded(iccid.parse().map_err(setup)?, n, enabled))
 }
 
 /// Writes the eUICC state file `state`: the profiles [`ENABLED_ICCID`] (enabled) and [`DISABLED_ICCID`], and

@@ -62,20 +62,7 @@ pub fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> O
 }
 
 fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
-    Profile {
-        iccid: iccid.parse().unwrap(),
-        isdp_aid: vec![0xA0, 0, 0, 5, 0x59, 0x10, 0x10, n],
-        enabled,
-        class: 2,
-        nickname: None,
-        service_provider_name: "Operator".into(),
-        profile_name: format!("Profile {n}"),
-        fallback_attribute: false,
-        fallback_allowed: false,
-        ecall: false,
-        notification_address: "smdp.example.test".into(),
-        profile_bytes: 100,
-    }
+    Profile::seeded(iccid.parse().unwrap(), n, enabled)
 }
 
 /// A simulated card (state in `dir/card.json`, identity in `dir/identity`) with [`ENABLED`] enabled and

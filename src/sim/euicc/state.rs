@@ -76,6 +76,27 @@ pub struct Profile {
     pub profile_bytes: u64,
 }
 
+impl Profile {
+    /// An installed operational profile, as test and demo cards are seeded with: the `n`th ISD-P, named
+    /// "Profile n" of "Operator", notifications to the default simulated SM-DP+.
+    pub fn seeded(iccid: Iccid, n: u8, enabled: bool) -> Self {
+        Self {
+            iccid,
+            isdp_aid: vec![0xA0, 0, 0, 5, 0x59, 0x10, 0x10, n],
+            enabled,
+            class: 2,
+            nickname: None,
+            service_provider_name: "Operator".into(),
+            profile_name: format!("Profile {n}"),
+            fallback_attribute: false,
+            fallback_allowed: false,
+            ecall: false,
+            notification_address: crate::sim::crypto::pki::DEFAULT_SMDP_HOST.into(),
+            profile_bytes: 100,
+        }
+    }
+}
+
 /// What a stored notification is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NotificationKind {
