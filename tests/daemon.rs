@@ -16,7 +16,10 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
     let notify_path = notify.path.to_string_lossy().into_owned();
     // Network events would add store commits of their own; this test counts the poll's.
     // ([log] stays last: the reload below appends to it.)
-    let toml = bench.config("[connectivity]\nenabled = false\n\n[log]\nformat = \"journald\"\n");
+    // Without the observer, rollback can only require an eIM exchange.
+    let toml = bench.config(
+        "[connectivity]\nenabled = false\n\n[rollback]\nrequire = [\"eim_exchange\"]\n\n[log]\nformat = \"journald\"\n",
+    );
     let mut daemon = bench.daemon(
         &toml,
         &[("NOTIFY_SOCKET", &notify_path), ("WATCHDOG_USEC", "400000")],
