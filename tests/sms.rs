@@ -20,6 +20,9 @@ fn sms_config(bench: &Bench, mode: &str) -> String {
 [connectivity]
 enabled = false
 
+[rollback]
+require = ["eim_exchange"]
+
 [sms]
 enabled = true
 mode = "{mode}"

@@ -216,9 +216,9 @@ fn validate_sms(sms: &SmsConfig) -> Result<(), ConfigError> {
             ));
         }
     }
-    if let Some(keyword) = &sms.keyword
-        && (keyword.expose().trim().is_empty() || keyword.expose().len() > 64)
-    {
+    let bad_keyword =
+        |k: &crate::secret::Secret| k.expose().trim().is_empty() || k.expose().len() > 64;
+    if sms.keyword.as_ref().is_some_and(bad_keyword) {
         return Err(invalid("sms.keyword", "must be 1 to 64 bytes"));
     }
     Ok(())
@@ -270,8 +270,9 @@ fn validate_events(e: &EventsConfig) -> Result<(), ConfigError> {
             ));
         }
     }
-    if let Some(source) = &e.source
-        && (source.is_empty() || source.len() > 255)
+    if e.source
+        .as_ref()
+        .is_some_and(|s| s.is_empty() || s.len() > 255)
     {
         return Err(invalid("events.source", "must be 1 to 255 bytes"));
     }

@@ -136,10 +136,10 @@ impl NetworkChange {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if let Some(plmn) = &self.plmn
-            && !(matches!(plmn.len(), 5 | 6) && plmn.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(format!("plmn must be 5 or 6 digits, not {plmn:?}"));
+        if let Some(plmn) = &self.plmn {
+            if !(matches!(plmn.len(), 5 | 6) && plmn.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(format!("plmn must be 5 or 6 digits, not {plmn:?}"));
+            }
         }
         let texts = [
             self.operator.as_deref(),
@@ -321,9 +321,7 @@ impl SimNetwork {
             }
             return urcs;
         }
-        if let Some(active) = pdp.active
-            && active != self.active
-        {
+        if let Some(active) = pdp.active.filter(|&a| a != self.active) {
             self.active = active;
             if self.cgev {
                 let verb = if active { "ME PDN ACT" } else { "NW PDN DEACT" };
@@ -372,9 +370,7 @@ impl SimNetwork {
             "+C5GREG" => fields += ",,",
             _ => {}
         }
-        if n >= 3
-            && let Some(cause) = self.reject_cause
-        {
+        if let Some(cause) = self.reject_cause.filter(|_| n >= 3) {
             fields += &format!(",0,{cause}");
         }
         fields
