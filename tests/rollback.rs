@@ -23,6 +23,15 @@ const REGISTERED: &str = r#"{"registration":"home"}"#;
 /// A data session up.
 const DATA: &str = r#"{"pdp":{"active":true,"apn":"iot.example","ip":"10.64.0.9"}}"#;
 
+/// The configuration of a rollback deadline of `secs`. The poll does not wait for a drop of the registration
+/// after the switch (these scenarios drop it only after the poll), and its wait ends before the deadline.
+fn deadline(secs: u64) -> String {
+    format!(
+        "[rollback]\ndeadline_secs = {secs}\n\n[connectivity]\nreconnect_settle_secs = 0\nreconnect_timeout_secs = {}\n",
+        secs - 1
+    )
+}
+
 /// The `rollbackResult` codes of every rolled-back package result the eIM received.
 fn rollback_results(bench: &Bench) -> Vec<i64> {
     bench.eim.with_eim(|e| {
@@ -93,6 +102,25 @@ fn rollback_reported(bench: &Bench, daemon: &Daemon) {
     daemon.status_until(Duration::from_secs(10), |s| s["profile"] == ENABLED);
 }
 
+/// The `rPLMN` of the first poll that told the eIM of a state change.
+fn state_change_plmn(bench: &Bench) -> Option<Vec<u8>> {
+    bench.eim.with_eim(|e| {
+        let polls = e.polls();
+        let told = polls.iter().find(|p| p.notify_state_change);
+        told.expect("a poll with notifyStateChange").r_plmn.clone()
+    })
+}
+
+/// How many eUICC Package Results the eIM received.
+fn package_results(bench: &Bench) -> usize {
+    bench.eim.with_eim(|e| {
+        let received = e.received().iter();
+        received
+            .filter(|r| matches!(r.report, Report::PackageResult(_)))
+            .count()
+    })
+}
+
 /// One attempt only: nothing more happens to the profile afterwards.
 fn rolled_back_once(bench: &Bench, daemon: &Daemon) {
     std::thread::sleep(Duration::from_secs(2));
@@ -110,13 +138,14 @@ fn rolled_back_once(bench: &Bench, daemon: &Daemon) {
 #[test]
 fn a_profile_that_never_registers_is_rolled_back_and_the_result_delivered() {
     let bench = Bench::new("rollback-never", None);
-    let daemon = switch_with_rollback(&bench, "[rollback]\ndeadline_secs = 3\n");
+    let daemon = switch_with_rollback(&bench, &deadline(3));
     let switched = Instant::now();
     rollback_reported(&bench, &daemon);
     assert!(
         switched.elapsed() >= Duration::from_secs(2),
         "rolled back before the deadline"
     );
+    assert_eq!(state_change_plmn(&bench), None, "searching: no rPLMN");
     // The old profile registers again.
     bench.card.change_network(REGISTERED);
     rolled_back_once(&bench, &daemon);
@@ -125,7 +154,7 @@ fn a_profile_that_never_registers_is_rolled_back_and_the_result_delivered() {
 #[test]
 fn a_profile_that_registers_without_data_is_rolled_back() {
     let bench = Bench::new("rollback-nodata", None);
-    let daemon = switch_with_rollback(&bench, "[rollback]\ndeadline_secs = 3\n");
+    let daemon = switch_with_rollback(&bench, &deadline(3));
     bench.card.change_network(REGISTERED);
     rollback_reported(&bench, &daemon);
     let log = daemon.log();
@@ -137,13 +166,15 @@ fn a_profile_that_registers_without_data_is_rolled_back() {
         decision.contains("attach: true") && decision.contains("data_session: false"),
         "{decision}"
     );
+    // The eIM hears where the device is registered: the simulated network 001-01.
+    assert_eq!(state_change_plmn(&bench), Some(vec![0x00, 0xF1, 0x10]));
     rolled_back_once(&bench, &daemon);
 }
 
 #[test]
 fn a_profile_with_service_is_kept() {
     let bench = Bench::new("rollback-kept", None);
-    let daemon = switch_with_rollback(&bench, "[rollback]\ndeadline_secs = 5\n");
+    let daemon = switch_with_rollback(&bench, &deadline(5));
     bench.card.change_network(REGISTERED);
     bench.card.change_network(DATA);
     daemon.wait_for_log(Duration::from_secs(30), |l| {
@@ -160,7 +191,7 @@ fn a_profile_with_service_is_kept() {
 fn a_daemon_killed_in_the_window_keeps_the_stored_deadline() {
     const DEADLINE: u64 = 6;
     let bench = Bench::new("rollback-kill", None);
-    let extra = format!("[rollback]\ndeadline_secs = {DEADLINE}\n");
+    let extra = deadline(DEADLINE);
     let mut daemon = switch_with_rollback(&bench, &extra);
     let switched = Instant::now();
     daemon.signal("-KILL");
@@ -176,4 +207,48 @@ fn a_daemon_killed_in_the_window_keeps_the_stored_deadline() {
         "rolled back {elapsed:?} after the switch\n{}",
         daemon.log()
     );
+}
+
+#[test]
+fn the_result_of_an_enable_waits_until_the_new_profile_is_online() {
+    let bench = Bench::new("rollback-wait", None);
+    let extra = "[connectivity]\nreconnect_settle_secs = 10\nreconnect_timeout_secs = 30\n";
+    let daemon = bench.daemon(&bench.config(extra), &[]);
+    daemon.status_until(Duration::from_secs(30), |s| s["polls"] == 1);
+    bench
+        .eim
+        .with_eim(|e| e.queue_package(bench.eid, enable_with_rollback(DISABLED), None));
+    let started = Instant::now();
+    let outcome = std::thread::scope(|scope| {
+        let poll = scope.spawn(|| daemon.ctl(&["poll-now"]).json());
+        eventually(Duration::from_secs(20), "the package taken", || {
+            bench
+                .eim
+                .with_eim(|e| (e.queued(&bench.eid) == 0).then_some(()))
+        });
+        // The REFRESH: the modem leaves the network, and nothing may go to the eIM meanwhile.
+        bench.card.change_network(SEARCHING);
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(
+            package_results(&bench),
+            0,
+            "reported while the modem searched"
+        );
+        bench.card.change_network(REGISTERED);
+        poll.join().unwrap()
+    });
+    let summary = outcome["outcome"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("package executed"),
+        "{outcome}\n{}",
+        daemon.log()
+    );
+    assert_eq!(package_results(&bench), 1);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "the drop ended the settle time"
+    );
+    daemon.wait_for_log(Duration::from_secs(5), |l| {
+        l.contains("online again after the profile switch")
+    });
 }

@@ -5,7 +5,8 @@
 //! the bytes the eUICC signed. A package the IPA cannot parse is answered with the error result
 //! `invalidPackageFormat` and never reaches the eUICC. A data request is answered with what the eUICC and
 //! the IPA report ([`ipa_data`]); a download trigger is carried out ([`trigger`]) directly or through the eIM
-//! ([`indirect`](super::indirect)). The
+//! ([`indirect`](super::indirect)). After a package enabled a profile, the cycle waits for the network on the
+//! new profile ([`reconnect`](super::reconnect)) before RetrieveNotificationsList and the result. The
 //! messages are built and read by the sans-IO functions below, in the SGP.32 layout the eUICC speaks.
 //!
 //! Every step that changes the eUICC or is owed to the eIM is recorded in a [`Journal`] first, and a cycle
@@ -26,6 +27,7 @@ use euicc_asn1::{DecodeError, Eid, Iccid, Null, Octets, Signed, from_ber};
 use super::indirect::DownloadRoute;
 use super::ipa_data::{self, DataAnswer, DataError, DataRequest, IpaOwnData};
 use super::journal::{Journal, JournalError, Pending, RollbackSwitch, Step};
+use super::reconnect::{Baseline, Reconnected};
 use super::trigger::{self, TriggerResult};
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, Version};
@@ -233,10 +235,10 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
             Package::Nothing | Package::EimError(_) => None,
             Package::Rejected(code) => Some(error_result(version, eid, code)),
             Package::Request(request) => {
+                let before = self.own.reconnect().baseline();
                 let epr = self.euicc.load_euicc_package(&request).await?;
-                if let Some(switch) = rollback_switch(version, &request, &epr) {
-                    tracing::info!(iccid = %switch.iccid, "profile enabled with rollback permitted");
-                    self.journal.enabled_with_rollback(&switch)?;
+                if let Some(enabled) = enabled_profile(version, &request, &epr) {
+                    self.switched(enabled, before).await?;
                 }
                 Some(self.package_result(&epr).await?)
             }
@@ -263,6 +265,31 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
             .ok_or(PollError::UnexpectedAnswer {
                 function: "GetEimPackage",
             })
+    }
+
+    /// After a package enabled a profile: starts the rollback watch if the eIM permitted one, then waits
+    /// for the network on the new profile ([`Reconnect`]) before the next ESipa message.
+    async fn switched(&mut self, enabled: Enabled, before: Baseline) -> Result<(), PollError> {
+        if enabled.rollback_permitted {
+            tracing::info!(iccid = %enabled.iccid, "profile enabled with rollback permitted");
+            self.journal.enabled_with_rollback(&RollbackSwitch {
+                eim_id: enabled.eim_id,
+                iccid: enabled.iccid,
+            })?;
+        }
+        match self.own.reconnect().after_switch(before).await {
+            Reconnected::Unwatched => {}
+            Reconnected::Online(waited) => {
+                tracing::info!(?waited, "online again after the profile switch")
+            }
+            Reconnected::Offline(waited) => {
+                tracing::warn!(
+                    ?waited,
+                    "still offline after the profile switch; reporting anyway"
+                )
+            }
+        }
+        Ok(())
     }
 
     /// Whether a triggered download goes through the eIM ([`DownloadRoute`]).
@@ -391,20 +418,34 @@ pub async fn report_package_result<C: CardChannel>(
     Ok(acknowledged)
 }
 
-/// The profile an eUICC package enabled with `rollbackFlag`, when its enable succeeded (`request` the
-/// package as received, `epr` the eUICC's result): the rollback supervisor's cue (digest §6).
-fn rollback_switch(version: Version, request: &[u8], epr: &[u8]) -> Option<RollbackSwitch> {
-    // The index of the enable that permits a rollback, and whether the result at that index is ok.
-    fn enable_index<'a, P: 'a>(
+/// A profile an eUICC package enabled.
+struct Enabled {
+    /// The eIM whose package it was (it hears of a rollback).
+    eim_id: String,
+    /// The profile.
+    iccid: Iccid,
+    /// The enable carried `rollbackFlag`: the rollback supervisor's cue (digest §6).
+    rollback_permitted: bool,
+}
+
+/// The profile the package `request` (as received) enabled, when the eUICC's result `epr` says the enable
+/// succeeded.
+fn enabled_profile(version: Version, request: &[u8], epr: &[u8]) -> Option<Enabled> {
+    // The index of the first enable, and its parameters.
+    fn find_enable<'a, P: 'a>(
         psmos: impl IntoIterator<Item = &'a P>,
         enable: impl Fn(&P) -> Option<&EnableParams>,
-    ) -> Option<(usize, Iccid)> {
-        psmos.into_iter().enumerate().find_map(|(i, p)| {
-            enable(p)
-                .filter(|e| e.rollback_flag.is_some())
-                .map(|e| (i, e.iccid))
-        })
+    ) -> Option<(usize, &'a EnableParams)> {
+        psmos
+            .into_iter()
+            .enumerate()
+            .find_map(|(i, p)| enable(p).map(|e| (i, e)))
     }
+    let enabled = |eim_id: &str, params: &EnableParams| Enabled {
+        eim_id: eim_id.to_owned(),
+        iccid: params.iccid,
+        rollback_permitted: params.rollback_flag.is_some(),
+    };
     match version {
         Version::V1_2 => {
             let request: v1_2::EuiccPackageRequest = from_ber(request).ok()?;
@@ -412,7 +453,7 @@ fn rollback_switch(version: Version, request: &[u8], epr: &[u8]) -> Option<Rollb
             let v1_2::EuiccPackage::PsmoList(psmos) = &signed.euicc_package else {
                 return None;
             };
-            let (index, iccid) = enable_index(psmos, |p| match p {
+            let (index, params) = find_enable(psmos, |p| match p {
                 v1_2::Psmo::Enable(e) => Some(e),
                 _ => None,
             })?;
@@ -425,10 +466,7 @@ fn rollback_switch(version: Version, request: &[u8], epr: &[u8]) -> Option<Rollb
                 data.euicc_result.get(index),
                 Some(v1_2::EuiccResultData::EnableResult(ENABLE_OK))
             )
-            .then(|| RollbackSwitch {
-                eim_id: signed.eim_id.clone(),
-                iccid,
-            })
+            .then(|| enabled(&signed.eim_id, params))
         }
         Version::V1_0 => {
             let request: v1_0::EuiccPackageRequest = from_ber(request).ok()?;
@@ -436,7 +474,7 @@ fn rollback_switch(version: Version, request: &[u8], epr: &[u8]) -> Option<Rollb
             let v1_0::EuiccPackage::PsmoList(psmos) = &signed.euicc_package else {
                 return None;
             };
-            let (index, iccid) = enable_index(psmos, |p| match p {
+            let (index, params) = find_enable(psmos, |p| match p {
                 v1_0::Psmo::Enable(e) => Some(e),
                 _ => None,
             })?;
@@ -449,10 +487,7 @@ fn rollback_switch(version: Version, request: &[u8], epr: &[u8]) -> Option<Rollb
                 data.euicc_result.get(index),
                 Some(v1_0::EuiccResultData::EnableResult(ENABLE_OK))
             )
-            .then(|| RollbackSwitch {
-                eim_id: signed.eim_id.clone(),
-                iccid,
-            })
+            .then(|| enabled(&signed.eim_id, params))
         }
     }
 }

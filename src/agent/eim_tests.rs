@@ -1483,3 +1483,73 @@ fn the_watch_starts_only_for_a_successful_enable_with_rollback_flag() {
         assert!(supervision.load().unwrap().rollback.is_none());
     });
 }
+
+/// After a package enabled a profile, nothing goes to the eIM until the connectivity observer shows the
+/// device online on the new profile: not while the modem searches, not while it is registered without the
+/// data session it had before. The drop ends the settle time early.
+#[test]
+fn after_an_enable_the_result_waits_until_the_new_profile_is_online() {
+    use super::reconnect::tests::state;
+    use super::reconnect::{Reconnect, ReconnectPolicy};
+    use std::time::{Duration, Instant};
+    block_on(async {
+        let mut bench = Bench::new().await;
+        let (network, watched) = tokio::sync::watch::channel(state(true, true));
+        let policy = ReconnectPolicy {
+            settle: Duration::from_secs(20),
+            timeout: Duration::from_secs(60),
+        };
+        bench.own = (bench.own.clone()).with_reconnect(Reconnect::watching(watched, policy));
+        bench.queue_enable(DISABLED, None);
+        let Bench {
+            euicc,
+            esipa,
+            eim,
+            own,
+            journal,
+            eid,
+            state_change,
+            ..
+        } = &mut bench;
+        let results = |eim: &EimHandle| {
+            eim.with_eim(|e| {
+                let received = e.received().iter();
+                received
+                    .filter(|r| matches!(r.report, Report::PackageResult(_)))
+                    .count()
+            })
+        };
+        let modem = async {
+            // The package has been taken: the modem leaves the network, as the REFRESH makes it.
+            while eim.with_eim(|e| e.queued(eid)) > 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            network.send_replace(state(false, false));
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let searching = results(eim);
+            network.send_replace(state(true, false));
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let registered = results(eim);
+            network.send_replace(state(true, true));
+            (searching, registered)
+        };
+        let mut no_smdp = |_: &str| None::<Es9Client>;
+        let started = Instant::now();
+        let cycle = poll_once(euicc, esipa, *eid, own, &mut no_smdp, journal, state_change);
+        let (outcome, (searching, registered)) = tokio::join!(cycle, modem);
+        assert!(
+            matches!(outcome, Ok(PollOutcome::Executed { .. })),
+            "{outcome:?}"
+        );
+        assert_eq!(
+            (searching, registered),
+            (0, 0),
+            "a result sent while offline"
+        );
+        assert_eq!(results(eim), 1);
+        assert!(
+            started.elapsed() < policy.settle / 2,
+            "the drop ended the settle time"
+        );
+    });
+}

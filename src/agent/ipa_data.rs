@@ -15,6 +15,7 @@ use euicc_asn1::{BitString, DecodeError, Octets, Signed, from_ber};
 
 use super::download::{DownloadError, device_info};
 use super::indirect::DownloadRoute;
+use super::reconnect::Reconnect;
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, RetrievedNotifications, Version};
 
@@ -27,13 +28,15 @@ const INVALID_CI_PK_ID: i64 = 1;
 /// RetrieveNotificationsList `noResultAvailable`.
 const NO_RESULT_AVAILABLE: i64 = 1;
 
-/// What the IPA reports about itself and the eIM it serves.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What the IPA reports about itself and the eIM it serves, and how it serves that eIM: the route of
+/// triggered downloads, and the wait for the network after a package enabled a profile.
+#[derive(Debug, Clone)]
 pub struct IpaOwnData {
     eim_id: String,
     imei: Option<String>,
     device_info: DeviceInfo,
     download_route: DownloadRoute,
+    reconnect: Reconnect,
 }
 
 impl IpaOwnData {
@@ -45,6 +48,7 @@ impl IpaOwnData {
             device_info: device_info(imei.as_deref())?,
             imei,
             download_route: DownloadRoute::default(),
+            reconnect: Reconnect::default(),
         })
     }
 
@@ -52,6 +56,17 @@ impl IpaOwnData {
     pub fn with_download_route(mut self, route: DownloadRoute) -> Self {
         self.download_route = route;
         self
+    }
+
+    /// The same IPA, waiting after a profile switch as `reconnect` says (by default it does not wait).
+    pub fn with_reconnect(mut self, reconnect: Reconnect) -> Self {
+        self.reconnect = reconnect;
+        self
+    }
+
+    /// The wait for the network after a package enabled a profile.
+    pub fn reconnect(&self) -> &Reconnect {
+        &self.reconnect
     }
 
     /// The eIM this IPA serves.

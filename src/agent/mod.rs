@@ -9,6 +9,7 @@
 //! - [`ipa_data`]: the answer to an IpaEuiccDataRequest, collected through ES10.
 //! - [`notify`]: pending notifications delivered to the eIM one by one (HandleNotification).
 //! - [`journal`]: the poll cycle's durable record of what is owed (trait, and an in-memory journal).
+//! - [`reconnect`]: the wait for the network after a package enabled a profile.
 //! - [`sms`]: incoming SMS read, journaled, deleted; a trusted sender's keyword wakes the eIM poll.
 //! - [`schedule`]: when to poll the eIM next (sans-IO).
 //! - [`supervisor`]: the rollback and fallback supervisors (sans-IO decisions, journaled).
@@ -23,6 +24,7 @@ pub mod indirect;
 pub mod ipa_data;
 pub mod journal;
 pub mod notify;
+pub mod reconnect;
 pub mod schedule;
 pub mod sms;
 pub mod supervisor;

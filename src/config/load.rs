@@ -202,6 +202,7 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
     )
     .map_err(|(key, reason)| invalid(key, reason))?;
     validate_connectivity(&config.connectivity)?;
+    validate_reconnect(config)?;
     validate_events(&config.events)?;
     validate_sms(&config.sms)
 }
@@ -256,6 +257,31 @@ fn validate_connectivity(c: &ConnectivityConfig) -> Result<(), ConfigError> {
                 format!("{bad:?} is not MCC+MNC (5 or 6 digits)"),
             ));
         }
+    }
+    Ok(())
+}
+
+/// The wait after a profile switch runs inside a poll cycle, and the rollback supervisor can only act
+/// once the cycle is over: the wait must end before either deadline.
+fn validate_reconnect(config: &Config) -> Result<(), ConfigError> {
+    let c = &config.connectivity;
+    if c.reconnect_settle_secs > c.reconnect_timeout_secs {
+        return Err(invalid(
+            "connectivity.reconnect_settle_secs",
+            "must not exceed connectivity.reconnect_timeout_secs",
+        ));
+    }
+    if c.reconnect_timeout_secs >= config.poll.cycle_timeout_secs {
+        return Err(invalid(
+            "connectivity.reconnect_timeout_secs",
+            "must be below poll.cycle_timeout_secs",
+        ));
+    }
+    if c.enabled && c.reconnect_timeout_secs >= config.rollback.deadline_secs {
+        return Err(invalid(
+            "connectivity.reconnect_timeout_secs",
+            "must be below rollback.deadline_secs",
+        ));
     }
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! The configuration of the connectivity observer (`[connectivity]`), upstream events (`[events]`) and
 //! the SMS wake-up (`[sms]`).
 
+use crate::agent::reconnect::ReconnectPolicy;
 use crate::secret::Secret;
 use serde::Deserialize;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// `[connectivity]`: the connectivity observer.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -20,6 +22,12 @@ pub struct ConnectivityConfig {
     pub poll_interval_secs: u64,
     /// How often an ongoing data session is reported (`session.updated`), seconds; 0: never.
     pub update_interval_secs: u64,
+    /// After a package enabled a profile, how long the modem may take to drop the old registration before
+    /// the poll judges the device online on what it sees, seconds (see [`crate::agent::reconnect`]).
+    pub reconnect_settle_secs: u64,
+    /// After a package enabled a profile, the longest the poll waits for the new profile to be online
+    /// before it reports to the eIM anyway, seconds.
+    pub reconnect_timeout_secs: u64,
     /// Per profile, the networks it may use (`[[connectivity.allowed_networks]]`); events on a profile
     /// with a list say whether the network is in it.
     pub allowed_networks: Vec<AllowedNetworks>,
@@ -33,7 +41,19 @@ impl Default for ConnectivityConfig {
             statistics_dir: PathBuf::from(crate::agent::connectivity::counters::SYS_CLASS_NET),
             poll_interval_secs: 60,
             update_interval_secs: 900,
+            reconnect_settle_secs: 10,
+            reconnect_timeout_secs: 180,
             allowed_networks: Vec::new(),
+        }
+    }
+}
+
+impl ConnectivityConfig {
+    /// The poll cycle's wait for the network after a profile switch.
+    pub fn reconnect_policy(&self) -> ReconnectPolicy {
+        ReconnectPolicy {
+            settle: Duration::from_secs(self.reconnect_settle_secs),
+            timeout: Duration::from_secs(self.reconnect_timeout_secs),
         }
     }
 }

@@ -179,6 +179,18 @@ fn ranges_are_checked_and_the_key_is_named() {
             "connectivity.allowed_networks[0].iccid",
         ),
         (
+            "[connectivity]\nreconnect_settle_secs = 200\nreconnect_timeout_secs = 100\n",
+            "connectivity.reconnect_settle_secs: must not exceed",
+        ),
+        (
+            "[connectivity]\nreconnect_timeout_secs = 900\n[rollback]\ndeadline_secs = 3600\n",
+            "connectivity.reconnect_timeout_secs: must be below poll.cycle_timeout_secs",
+        ),
+        (
+            "[connectivity]\nreconnect_timeout_secs = 420\n",
+            "connectivity.reconnect_timeout_secs: must be below rollback.deadline_secs",
+        ),
+        (
             "[events]\nendpoint = \"http://collector\"\n",
             "events.endpoint",
         ),
@@ -302,7 +314,8 @@ fn a_reload_applies_poll_and_level_and_lists_the_rest() {
 fn supervision_policies_are_read() {
     use crate::agent::supervisor::fallback::Conditions;
     let config = parse(
-        "[rollback]\ndeadline_secs = 5\nrequire = [\"eim_exchange\"]\n\
+        "[connectivity]\nreconnect_settle_secs = 2\nreconnect_timeout_secs = 4\n\
+         [rollback]\ndeadline_secs = 5\nrequire = [\"eim_exchange\"]\n\
          [fallback]\nenabled = true\nafter_secs = 3\nconditions = [\"not_registered\"]\n\
          return_after_secs = 0\n",
         no_env,
@@ -310,6 +323,9 @@ fn supervision_policies_are_read() {
     .unwrap();
     let policy = config.supervision();
     assert_eq!(policy.rollback.deadline_secs, 5);
+    let reconnect = config.connectivity.reconnect_policy();
+    assert_eq!(reconnect.settle, std::time::Duration::from_secs(2));
+    assert_eq!(reconnect.timeout, std::time::Duration::from_secs(4));
     assert!(policy.rollback.require.eim_exchange && !policy.rollback.require.attach);
     let fallback = policy.fallback.unwrap();
     assert_eq!(fallback.after_secs, 3);

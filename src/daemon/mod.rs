@@ -157,11 +157,12 @@ pub async fn run(
     } else {
         euicc.eim_configuration().await?
     };
-    let mut poller = Poller::new(&config, &on_card)?;
     let upstream = upstream::start(&config, store.clone(), engine, &eid, commands)?;
-    poller.deliver_pending_notifications(&mut euicc).await;
-    // The supervisors watch the observer's state (none when `connectivity.enabled` is false).
+    // The supervisors and the poll cycle watch the observer's state (none when `connectivity.enabled` is
+    // false).
     let network = upstream.connectivity.as_ref().map(|c| c.state());
+    let mut poller = Poller::new(&config, &on_card, network.clone())?;
+    poller.deliver_pending_notifications(&mut euicc).await;
     tracing::info!(eid = %eid.digits(), "euiccd running");
     let parts = Parts {
         path,

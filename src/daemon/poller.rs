@@ -2,9 +2,11 @@
 //! state remembered in the store only when it changes.
 
 use super::DaemonError;
+use crate::agent::connectivity::NetworkState;
 use crate::agent::eim::{PollError, PollOutcome, poll_once, report_package_result};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::notify::deliver_notifications;
+use crate::agent::reconnect::Reconnect;
 use crate::agent::schedule::Outcome;
 use crate::agent::supervisor::{SupervisedJournal, Supervisor};
 use crate::apdu::Transport;
@@ -21,6 +23,7 @@ use rustls::ClientConfig;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
 
 /// One eIM and its client.
 struct EimLink {
@@ -42,20 +45,34 @@ pub struct CycleReport {
 pub struct Poller {
     links: Vec<EimLink>,
     smdp: SmdpConfig,
+    /// The connectivity observer's state: the wait after a profile switch, and the rPLMN of a state change.
+    network: Option<watch::Receiver<NetworkState>>,
 }
 
 impl Poller {
     /// Clients for the eIMs of `config` (TLS anchors are read now, so that a bad file stops the start);
-    /// `on_card` is the eUICC's eIM configuration, the trust of an eIM the file gives no anchor for.
-    pub fn new(config: &Config, on_card: &[CardEim]) -> Result<Self, DaemonError> {
+    /// `on_card` is the eUICC's eIM configuration, the trust of an eIM the file gives no anchor for;
+    /// `network` the connectivity observer's state, if it runs.
+    pub fn new(
+        config: &Config,
+        on_card: &[CardEim],
+        network: Option<watch::Receiver<NetworkState>>,
+    ) -> Result<Self, DaemonError> {
+        let reconnect = match &network {
+            Some(network) => {
+                Reconnect::watching(network.clone(), config.connectivity.reconnect_policy())
+            }
+            None => Reconnect::default(),
+        };
         let links = config
             .eim
             .iter()
-            .map(|eim| link(eim, on_card, config.modem.imei.clone()))
+            .map(|eim| link(eim, on_card, config.modem.imei.clone(), &reconnect))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             links,
             smdp: config.smdp.clone(),
+            network,
         })
     }
 
@@ -66,7 +83,8 @@ impl Poller {
 
     /// Polls each eIM once, in order, and remembers each one's poll state if it changed. A profile enabled
     /// with rollbackFlag starts `supervisor`'s watch; the state change the supervision owes the eIM goes
-    /// with the first poll an eIM answers, and is then marked as told.
+    /// with the first poll an eIM answers (with the registered PLMN the observer sees), and is then marked
+    /// as told.
     pub async fn cycle(
         &mut self,
         euicc: &mut Euicc<Transport>,
@@ -82,6 +100,9 @@ impl Poller {
             }
         };
         let owed = state_change.is_some();
+        if let (Some(change), Some(network)) = (&mut state_change, &self.network) {
+            change.r_plmn = network.borrow().registered_plmn();
+        }
         let smdp = &self.smdp;
         let mut es9_for = |address: &str| match es9_client(smdp, address) {
             Ok(client) => Some(client),
@@ -186,6 +207,7 @@ fn link(
     eim: &EimConfig,
     on_card: &[CardEim],
     imei: Option<String>,
+    reconnect: &Reconnect,
 ) -> Result<EimLink, DaemonError> {
     let tls = if eim.trust_anchors.is_empty() && !eim.system_ca {
         let anchor = on_card
@@ -206,7 +228,8 @@ fn link(
             .with_binding(eim.binding.into()),
         own: IpaOwnData::new(&eim.id, imei)
             .map_err(DaemonError::Imei)?
-            .with_download_route(eim.download_route),
+            .with_download_route(eim.download_route)
+            .with_reconnect(reconnect.clone()),
     })
 }
 

@@ -35,6 +35,31 @@ pub struct Operator {
     pub name: Option<String>,
 }
 
+impl Operator {
+    /// The network's MCC and MNC as 3 bytes of BCD (3GPP TS 24.008 §10.5.1.13: MCC2 MCC1, MNC3 MCC3,
+    /// MNC2 MNC1, with `F` for the third digit of a two-digit MNC): the `rPLMN` the eIM hears of.
+    pub fn plmn(&self) -> Option<[u8; 3]> {
+        let digits = |text: &str| -> Option<Vec<u8>> {
+            text.bytes()
+                .map(|b| b.is_ascii_digit().then(|| b - b'0'))
+                .collect()
+        };
+        let mcc = digits(self.mcc.as_deref()?)?;
+        let mut mnc = digits(self.mnc.as_deref()?)?;
+        if mcc.len() != 3 || !(2..=3).contains(&mnc.len()) {
+            return None;
+        }
+        if mnc.len() == 2 {
+            mnc.push(0xF);
+        }
+        Some([
+            mcc[1] << 4 | mcc[0],
+            mnc[2] << 4 | mcc[2],
+            mnc[1] << 4 | mnc[0],
+        ])
+    }
+}
+
 /// An ongoing data session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DataSession {
@@ -94,6 +119,11 @@ impl NetworkState {
                 .any(|r| r.status.is_registered());
         }
         packet.iter().any(|r| r.status.is_registered())
+    }
+
+    /// The PLMN the modem is registered on (see [`Operator::plmn`]); none while not registered.
+    pub fn registered_plmn(&self) -> Option<[u8; 3]> {
+        self.is_attached().then(|| self.operator.plmn()).flatten()
     }
 
     /// Some domain reports a denied registration.

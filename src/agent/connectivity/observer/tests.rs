@@ -195,3 +195,31 @@ fn other_lines_are_ignored_and_bad_ones_change_nothing() {
     assert_eq!(o.state().signal.rssi_dbm, Some(-73));
     assert_eq!(o.state().signal.rsrp_dbm, Some(-81));
 }
+
+#[test]
+fn the_registered_plmn_is_reported_in_bcd_while_registered() {
+    let mut o = observer();
+    assert_eq!(o.state().registered_plmn(), None, "nothing known yet");
+    feed(&mut o, "+CEREG: 1,\"1A2B\",\"01A2B3C\",7", Form::Urc, at(0));
+    feed(&mut o, "+COPS: 0,2,\"26201\",7", Form::Query, at(0));
+    assert_eq!(o.state().registered_plmn(), Some([0x62, 0xF2, 0x10]));
+    feed(&mut o, "+COPS: 0,2,\"310410\",7", Form::Query, at(1));
+    assert_eq!(o.state().registered_plmn(), Some([0x13, 0x00, 0x14]));
+    feed(&mut o, "+CEREG: 2", Form::Urc, at(2));
+    assert_eq!(o.state().registered_plmn(), None, "searching");
+}
+
+#[test]
+fn a_plmn_that_is_not_mcc_and_mnc_digits_has_no_bcd_form() {
+    let operator = |mcc: &str, mnc: &str| Operator {
+        mcc: Some(mcc.into()),
+        mnc: Some(mnc.into()),
+        name: None,
+    };
+    assert_eq!(operator("001", "01").plmn(), Some([0x00, 0xF1, 0x10]));
+    assert_eq!(operator("26", "01").plmn(), None);
+    assert_eq!(operator("262", "1").plmn(), None);
+    assert_eq!(operator("262", "0123").plmn(), None);
+    assert_eq!(operator("2a2", "01").plmn(), None);
+    assert_eq!(Operator::default().plmn(), None);
+}
