@@ -346,26 +346,14 @@ mod tests {
     #[cfg(feature = "sim")]
     mod on_the_simulated_euicc {
         use super::*;
-        use crate::agent::tests::block_on;
+        use crate::agent::tests::{block_on, in_process, scratch_pki};
         use crate::apdu::inprocess::InProcessChannel;
-        use crate::apdu::{IsdrSession, SessionConfig};
-        use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
-        use crate::sim::crypto::pki::TestPki;
         use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
 
         fn setup() -> (tempfile::TempDir, Euicc<InProcessChannel>) {
-            let eid = "89049032123451234512345678901235".parse().unwrap();
-            let pki = TestPki::generate(&eid).unwrap();
-            let dir = tempfile::tempdir().unwrap();
-            pki.write_to(dir.path()).unwrap();
+            let (dir, pki) = scratch_pki();
             let sim = SimEuicc::new(pki.euicc_identity(), SimEuiccConfig::default());
-            let card = SimCard::new(
-                Box::new(sim) as Box<dyn IsdrApplet + Send>,
-                ResponseMode::GetResponse,
-            );
-            let session =
-                IsdrSession::new(InProcessChannel::new(card), SessionConfig::default()).unwrap();
-            (dir, Euicc::new(session))
+            (dir, in_process(sim))
         }
 
         fn initial(dir: &Path, eim_id: &str) -> InitialEim {

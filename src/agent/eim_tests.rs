@@ -17,15 +17,15 @@ use super::indirect::DownloadRoute;
 use super::ipa_data::{self, INCORRECT_TAG_LIST, IpaOwnData, ipa_capabilities};
 use super::journal::{Journal, JournalError, MemoryJournal, Pending, Step};
 use super::notify::deliver_notifications;
-use super::tests::{HOST, ICCID, MATCHING_ID, block_on, https_client, start_smdp};
+use super::tests::{
+    EID, HOST, ICCID, MATCHING_ID, block_on, https_client, in_process, scratch_pki, start_smdp,
+};
 use crate::apdu::inprocess::InProcessChannel;
-use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{EimConfig, EimKey, Euicc, Version};
 use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::{DEFAULT_ADMIN_PROTOCOL, EsipaBinding, EsipaClient, EsipaError};
 use crate::remote::https::{HttpOptions, Server};
 use crate::remote::tls::client_config;
-use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
 use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
@@ -39,6 +39,21 @@ use crate::sim::smdp::server::SmdpHandle;
 const EIM_ID: &str = "eim-agent-test";
 const ENABLED: &str = "8949449999999990015";
 const DISABLED: &str = "8949449999999990023";
+
+/// One test per SGP.32 layout of a scenario that takes the version the card and the eIM speak.
+macro_rules! in_both_layouts {
+    ($scenario:ident => $v1_2:ident, $v1_0:ident;) => {
+        #[test]
+        fn $v1_2() {
+            block_on($scenario(Version::V1_2));
+        }
+
+        #[test]
+        fn $v1_0() {
+            block_on($scenario(Version::V1_0));
+        }
+    };
+}
 
 struct Bench {
     dir: tempfile::TempDir,
@@ -74,10 +89,8 @@ impl Bench {
     /// if any), the eIM relays indirect downloads to it and, in v1.2, announces indirectProfileDownload in its
     /// configuration on the card.
     async fn build(version: Version, relaying: bool, confirmation_code: Option<&str>) -> Self {
-        let eid: Eid = "89049032123451234512345678901235".parse().unwrap();
-        let pki = TestPki::generate(&eid).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        pki.write_to(dir.path()).unwrap();
+        let eid: Eid = EID.parse().unwrap();
+        let (dir, pki) = scratch_pki();
         let state = dir.path().join("card.json");
         StateFile::new(&state)
             .save(&CardState {
@@ -90,13 +103,7 @@ impl Bench {
             ..SimEuiccConfig::default()
         };
         let sim = SimEuicc::load_with(&state, pki.euicc_identity(), config).unwrap();
-        let card = SimCard::new(
-            Box::new(sim) as Box<dyn IsdrApplet + Send>,
-            ResponseMode::GetResponse,
-        );
-        let session =
-            IsdrSession::new(InProcessChannel::new(card), SessionConfig::default()).unwrap();
-        let mut euicc = Euicc::new(session);
+        let mut euicc = in_process(sim);
 
         let spki = pki.eim_sign.key.verifying_key().to_spki_der().unwrap();
         let added = euicc
@@ -412,14 +419,8 @@ async fn enable_package_round_trip(version: Version) {
     assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
 }
 
-#[test]
-fn an_enable_package_is_executed_reported_and_acknowledged() {
-    block_on(enable_package_round_trip(Version::V1_2));
-}
-
-#[test]
-fn a_v1_0_enable_package_is_executed_reported_and_acknowledged() {
-    block_on(enable_package_round_trip(Version::V1_0));
+in_both_layouts! {
+    enable_package_round_trip => an_enable_package_is_executed_reported_and_acknowledged, a_v1_0_enable_package_is_executed_reported_and_acknowledged;
 }
 
 /// A package signed with another key reaches the eIM as the eUICC's unsigned error, in the `version` layout.
@@ -474,14 +475,8 @@ async fn wrongly_signed_round_trip(version: Version) {
     }
 }
 
-#[test]
-fn a_wrongly_signed_package_reaches_the_eim_as_the_euicc_error() {
-    block_on(wrongly_signed_round_trip(Version::V1_2));
-}
-
-#[test]
-fn a_v1_0_wrongly_signed_package_reaches_the_eim_as_the_euicc_error() {
-    block_on(wrongly_signed_round_trip(Version::V1_0));
+in_both_layouts! {
+    wrongly_signed_round_trip => a_wrongly_signed_package_reaches_the_eim_as_the_euicc_error, a_v1_0_wrongly_signed_package_reaches_the_eim_as_the_euicc_error;
 }
 
 #[test]
@@ -668,14 +663,8 @@ async fn trigger_round_trip(version: Version) {
     }
 }
 
-#[test]
-fn a_download_trigger_installs_the_profile_and_reports_its_result() {
-    block_on(trigger_round_trip(Version::V1_2));
-}
-
-#[test]
-fn a_v1_0_download_trigger_installs_the_profile_and_reports_its_result() {
-    block_on(trigger_round_trip(Version::V1_0));
+in_both_layouts! {
+    trigger_round_trip => a_download_trigger_installs_the_profile_and_reports_its_result, a_v1_0_download_trigger_installs_the_profile_and_reports_its_result;
 }
 
 #[test]
@@ -851,14 +840,8 @@ async fn unreported_package_round_trip(version: Version) {
     assert!(bench.stored_results().await.is_empty());
 }
 
-#[test]
-fn a_package_received_but_not_reported_is_reported_from_the_cards_stored_result() {
-    block_on(unreported_package_round_trip(Version::V1_2));
-}
-
-#[test]
-fn a_v1_0_package_received_but_not_reported_is_reported_from_the_cards_stored_result() {
-    block_on(unreported_package_round_trip(Version::V1_0));
+in_both_layouts! {
+    unreported_package_round_trip => a_package_received_but_not_reported_is_reported_from_the_cards_stored_result, a_v1_0_package_received_but_not_reported_is_reported_from_the_cards_stored_result;
 }
 
 /// Local changes leave notifications; they go to the eIM one by one, each removed after the eIM took it, and
@@ -921,14 +904,8 @@ async fn notifications_round_trip(version: Version) {
     assert_eq!(held, sent);
 }
 
-#[test]
-fn pending_notifications_are_delivered_one_by_one() {
-    block_on(notifications_round_trip(Version::V1_2));
-}
-
-#[test]
-fn v1_0_pending_notifications_are_delivered_one_by_one() {
-    block_on(notifications_round_trip(Version::V1_0));
+in_both_layouts! {
+    notifications_round_trip => pending_notifications_are_delivered_one_by_one, v1_0_pending_notifications_are_delivered_one_by_one;
 }
 
 /// A local state change goes with the next poll the eIM answers, in the layout of `version`.
@@ -969,14 +946,8 @@ async fn state_change_round_trip(version: Version) {
     assert!(!plain.notify_state_change && plain.r_plmn.is_none());
 }
 
-#[test]
-fn a_state_change_is_told_with_the_next_answered_poll() {
-    block_on(state_change_round_trip(Version::V1_2));
-}
-
-#[test]
-fn a_v1_0_state_change_is_told_with_the_next_answered_poll() {
-    block_on(state_change_round_trip(Version::V1_0));
+in_both_layouts! {
+    state_change_round_trip => a_state_change_is_told_with_the_next_answered_poll, a_v1_0_state_change_is_told_with_the_next_answered_poll;
 }
 
 /// Queues a download trigger for `matching_id` at the bench's SM-DP+ and polls once; no direct ES9+ client

@@ -32,23 +32,13 @@ struct Bench {
 
 impl Bench {
     async fn new(confirmation_code: Option<&str>, timeout: Duration) -> Self {
-        let eid = "89049032123451234512345678901235".parse().unwrap();
-        let pki = TestPki::generate(&eid).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        pki.write_to(dir.path()).unwrap();
+        let (dir, pki) = scratch_pki();
         let sim = SimEuicc::new(pki.euicc_identity(), SimEuiccConfig::default());
-        let card = SimCard::new(
-            Box::new(sim) as Box<dyn IsdrApplet + Send>,
-            ResponseMode::GetResponse,
-        );
-        let session =
-            IsdrSession::new(InProcessChannel::new(card), SessionConfig::default()).unwrap();
-
         let handle = start_smdp(&pki, confirmation_code).await;
         let http = https_client(dir.path(), handle.local_addr(), timeout);
         Self {
             _dir: dir,
-            euicc: Euicc::new(session),
+            euicc: in_process(sim),
             es9: Es9Client::new(http, Server::parse(HOST).unwrap()),
             smdp: handle,
         }
@@ -123,6 +113,26 @@ pub(super) fn https_client(dir: &Path, addr: SocketAddr, timeout: Duration) -> H
             ..HttpOptions::default()
         },
     )
+}
+
+/// The EID of the simulated eUICCs of the agent's tests.
+pub(super) const EID: &str = "89049032123451234512345678901235";
+
+/// A test PKI for [`EID`], written to a new scratch directory.
+pub(super) fn scratch_pki() -> (tempfile::TempDir, TestPki) {
+    let pki = TestPki::generate(&EID.parse().unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    pki.write_to(dir.path()).unwrap();
+    (dir, pki)
+}
+
+/// The ES10 client of `sim` behind a simulated card, reached in process.
+pub(super) fn in_process(sim: SimEuicc) -> Euicc<InProcessChannel> {
+    let card = SimCard::new(
+        Box::new(sim) as Box<dyn IsdrApplet + Send>,
+        ResponseMode::GetResponse,
+    );
+    Euicc::new(IsdrSession::new(InProcessChannel::new(card), SessionConfig::default()).unwrap())
 }
 
 /// Runs `future` on a fresh current-thread runtime with I/O and timers.

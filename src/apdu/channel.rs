@@ -17,12 +17,18 @@ pub trait CardChannel: Send {
     /// A short name for logs and JSON output (`csim`, `cgla`, `pcsc`, `sim`).
     fn name(&self) -> &'static str;
 
-    /// Opens a logical channel with the application `aid` selected, and returns its handle.
+    /// Opens a logical channel with the application `aid` selected, and returns its handle. By default
+    /// with MANAGE CHANNEL and SELECT as raw APDUs ([`open_with_manage_channel`]).
     fn open_channel(
         &mut self,
         aid: &[u8],
         timeout: Duration,
-    ) -> impl Future<Output = Result<u8, ApduError>> + Send;
+    ) -> impl Future<Output = Result<u8, ApduError>> + Send
+    where
+        Self: Sized,
+    {
+        open_with_manage_channel(self, aid, timeout)
+    }
 
     /// Sends one APDU on `channel` and returns the card's response. A transport that knows the channel is
     /// gone (the modem refuses the session id) returns [`ApduError::ChannelLost`].
@@ -33,12 +39,17 @@ pub trait CardChannel: Send {
         timeout: Duration,
     ) -> impl Future<Output = Result<Response, ApduError>> + Send;
 
-    /// Closes a logical channel.
+    /// Closes a logical channel. By default with MANAGE CHANNEL close ([`close_with_manage_channel`]).
     fn close_channel(
         &mut self,
         channel: u8,
         timeout: Duration,
-    ) -> impl Future<Output = Result<(), ApduError>> + Send;
+    ) -> impl Future<Output = Result<(), ApduError>> + Send
+    where
+        Self: Sized,
+    {
+        close_with_manage_channel(self, channel, timeout)
+    }
 }
 
 /// MANAGE CHANNEL open (`00 70 00 00 01`): the card picks the channel number.

@@ -3,7 +3,7 @@
 
 use super::ApduError;
 use super::at_answer::{hex_argument, parse_hex_answer};
-use super::channel::{CardChannel, close_with_manage_channel, open_with_manage_channel};
+use super::channel::CardChannel;
 use super::command::on_channel;
 use super::response::Response;
 use crate::modem::Modem;
@@ -27,10 +27,6 @@ impl CardChannel for CsimChannel {
         "csim"
     }
 
-    async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
-        open_with_manage_channel(self, aid, timeout).await
-    }
-
     async fn transmit(
         &mut self,
         channel: u8,
@@ -43,9 +39,5 @@ impl CardChannel for CsimChannel {
             .command(&format!("AT+CSIM={}", hex_argument(&apdu)), timeout)
             .await?;
         parse_hex_answer("AT+CSIM", &answer, "+CSIM")
-    }
-
-    async fn close_channel(&mut self, channel: u8, timeout: Duration) -> Result<(), ApduError> {
-        close_with_manage_channel(self, channel, timeout).await
     }
 }

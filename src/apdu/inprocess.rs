@@ -1,7 +1,7 @@
 //! The simulated card plugged straight into the session, without a modem (unit tests and `--sim`).
 
 use super::ApduError;
-use super::channel::{CardChannel, close_with_manage_channel, open_with_manage_channel};
+use super::channel::CardChannel;
 use super::command::on_channel;
 use super::response::Response;
 use crate::sim::card::{IsdrApplet, SimCard};
@@ -39,10 +39,6 @@ impl CardChannel for InProcessChannel {
         "sim"
     }
 
-    async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
-        open_with_manage_channel(self, aid, timeout).await
-    }
-
     async fn transmit(
         &mut self,
         channel: u8,
@@ -50,9 +46,5 @@ impl CardChannel for InProcessChannel {
         _timeout: Duration,
     ) -> Result<Response, ApduError> {
         Response::parse(&self.card.process(&on_channel(apdu, channel)?))
-    }
-
-    async fn close_channel(&mut self, channel: u8, timeout: Duration) -> Result<(), ApduError> {
-        close_with_manage_channel(self, channel, timeout).await
     }
 }

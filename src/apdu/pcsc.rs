@@ -4,7 +4,7 @@
 //! calls block, so they run on tokio's blocking pool.
 
 use super::ApduError;
-use super::channel::{CardChannel, close_with_manage_channel, open_with_manage_channel};
+use super::channel::CardChannel;
 use super::command::on_channel;
 use super::response::Response;
 use pcsc::{Card, Context, Protocols, Scope, ShareMode};
@@ -50,10 +50,6 @@ impl CardChannel for PcscChannel {
         "pcsc"
     }
 
-    async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
-        open_with_manage_channel(self, aid, timeout).await
-    }
-
     async fn transmit(
         &mut self,
         channel: u8,
@@ -74,9 +70,5 @@ impl CardChannel for PcscChannel {
         .await
         .map_err(|e| ApduError::Pcsc(e.to_string()))??;
         Response::parse(&answer)
-    }
-
-    async fn close_channel(&mut self, channel: u8, timeout: Duration) -> Result<(), ApduError> {
-        close_with_manage_channel(self, channel, timeout).await
     }
 }

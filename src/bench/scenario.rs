@@ -221,50 +221,35 @@ async fn poll(
         let wire = client.wire_stats();
         Ok((EsipaClient::new(client, Server::parse(&host)?), wire))
     };
-    let mut no_smdp = |_: &str| None::<Es9Client>;
     let mut journal = MemoryJournal::default();
-    let mut no_change = None;
-    let mut first_poll = None;
-    if scenario == Scenario::IdlePoll {
-        let (mut first, wire) = esipa(&tls)?;
+    // One cycle as the daemon runs it, without a state change to report or an SM-DP+ to reach.
+    let mut poll_over = async |euicc: &mut Card, client: &mut EsipaClient| {
+        let mut no_smdp = |_: &str| None::<Es9Client>;
         poll_once(
             euicc,
-            &mut first,
+            client,
             eid,
             &own,
             &mut no_smdp,
             &mut journal,
-            &mut no_change,
+            &mut None,
         )
-        .await?;
+        .await
+    };
+    let mut first_poll = None;
+    if scenario == Scenario::IdlePoll {
+        let (mut first, wire) = esipa(&tls)?;
+        poll_over(euicc, &mut first).await?;
         first_poll = Some(wire.snapshot().total());
     }
     let (mut client, wire) = esipa(&tls)?;
     let start = meter.start(&wire)?;
-    let outcome = poll_once(
-        euicc,
-        &mut client,
-        eid,
-        &own,
-        &mut no_smdp,
-        &mut journal,
-        &mut no_change,
-    )
-    .await?;
+    let outcome = poll_over(euicc, &mut client).await?;
     let cost = meter.stop(start, &wire)?;
     let keepalive = match scenario {
         Scenario::IdlePoll => {
             let before = wire.snapshot();
-            poll_once(
-                euicc,
-                &mut client,
-                eid,
-                &own,
-                &mut no_smdp,
-                &mut journal,
-                &mut no_change,
-            )
-            .await?;
+            poll_over(euicc, &mut client).await?;
             Some(wire.snapshot().since(&before).total())
         }
         _ => None,

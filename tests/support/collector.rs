@@ -2,47 +2,24 @@
 //! thread (the test thread blocks on child processes). Stopped on drop; a new one can take the same port.
 #![cfg(feature = "sim")]
 
+use super::server::ServerThread;
 use euiccd::sim::collector::Collector;
 use euiccd::sim::crypto::pki::CertAndKey;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
 
 /// A running collector.
-pub struct CollectorServer {
-    collector: Option<Arc<Collector>>,
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
-}
+pub struct CollectorServer(ServerThread<Arc<Collector>>);
 
 impl CollectorServer {
     /// Serves on `listen` (`127.0.0.1:0` for a free port) with `tls`.
     pub fn start(tls: &CertAndKey, listen: SocketAddr) -> Self {
         let tls = tls.clone();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (started, collector) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async move {
-                let collector = Arc::new(Collector::start(&tls, listen).await.expect("listen"));
-                let _ = started.send(collector.clone());
-                let _ = stopped.await;
-            });
-        });
-        let collector = collector
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the collector started");
-        Self {
-            collector: Some(collector),
-            stop: Some(stop),
-            thread: Some(thread),
-        }
+        Self(ServerThread::spawn("the collector", move || async move {
+            Arc::new(Collector::start(&tls, listen).await.expect("listen"))
+        }))
     }
 
     /// Where it listens.
@@ -72,18 +49,6 @@ impl CollectorServer {
     }
 
     fn collector(&self) -> &Collector {
-        self.collector.as_ref().expect("running")
-    }
-}
-
-impl Drop for CollectorServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        drop(self.collector.take());
+        self.0.handle()
     }
 }
