@@ -155,7 +155,8 @@ pub async fn poll_once<C: CardChannel, S: Es9>(
     journal: &mut dyn Journal,
     state_change: &mut Option<StateChange>,
 ) -> Result<PollOutcome, PollError> {
-    let version = euicc.version().await?;
+    let card = euicc.version().await?;
+    let version = esipa.layout(card);
     let mut cycle = Cycle {
         euicc,
         esipa,
@@ -164,6 +165,7 @@ pub async fn poll_once<C: CardChannel, S: Es9>(
         own,
         eid,
         version,
+        card,
     };
     for pending in cycle.journal.pending()? {
         let id = pending.id;
@@ -189,7 +191,10 @@ struct Cycle<'a, C: CardChannel, F> {
     es9_for: &'a mut F,
     own: &'a IpaOwnData,
     eid: Eid,
+    /// The layout of ESipa with this eIM.
     version: Version,
+    /// The layout the eUICC speaks.
+    card: Version,
 }
 
 impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
@@ -237,14 +242,14 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
             Package::Request(request) => {
                 let before = self.own.reconnect().baseline();
                 let epr = self.euicc.load_euicc_package(&request).await?;
-                if let Some(enabled) = enabled_profile(version, &request, &epr) {
+                if let Some(enabled) = enabled_profile(version, &request, self.card, &epr) {
                     self.switched(enabled, before).await?;
                 }
                 Some(self.package_result(&epr).await?)
             }
             Package::DataRequest(request) => Some(data_result(
                 eid,
-                ipa_data::answer(self.euicc, &request, self.own).await?,
+                ipa_data::answer(self.euicc, &request, self.own, version).await?,
             )),
             Package::Trigger(request) => {
                 let result = match self.indirect_download().await? {
@@ -252,10 +257,12 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
                         let transaction_id = request.eim_transaction_id.clone();
                         let relay = EsipaEs9::new(self.esipa, version, transaction_id);
                         let mut relay = Some(relay);
-                        trigger::run(self.euicc, request, self.own, &mut |_: &str| relay.take())
-                            .await?
+                        let mut es9_for = |_: &str| relay.take();
+                        trigger::run(self.euicc, request, self.own, &mut es9_for, version).await?
                     }
-                    false => trigger::run(self.euicc, request, self.own, self.es9_for).await?,
+                    false => {
+                        trigger::run(self.euicc, request, self.own, self.es9_for, version).await?
+                    }
                 };
                 Some(trigger_result(eid, result))
             }
@@ -346,7 +353,7 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
 
     /// The newest eUICC Package Result stored on the eUICC (the one of the last package loaded).
     async fn stored_result(&mut self) -> Result<Option<Vec<u8>>, PollError> {
-        let criteria = match self.version {
+        let criteria = match self.card {
             Version::V1_2 => Some(NotificationSearchCriteria::EuiccPackageResults),
             // A v1.0 eUICC returns its stored results with the notifications.
             Version::V1_0 => None,
@@ -406,7 +413,7 @@ pub async fn report_package_result<C: CardChannel>(
     eid: Eid,
     epr: &[u8],
 ) -> Result<Vec<i64>, PollError> {
-    let version = euicc.version().await?;
+    let version = esipa.layout(euicc.version().await?);
     let notifications = ipa_data::retrieve(euicc, None).await?.notifications;
     let message = package_result(version, eid, epr, notifications)?.to_der();
     let answer = esipa.exchange(version, message).await?;
@@ -428,24 +435,53 @@ struct Enabled {
     rollback_permitted: bool,
 }
 
-/// The profile the package `request` (as received) enabled, when the eUICC's result `epr` says the enable
-/// succeeded.
-fn enabled_profile(version: Version, request: &[u8], epr: &[u8]) -> Option<Enabled> {
-    // The index of the first enable, and its parameters.
-    fn find_enable<'a, P: 'a>(
+/// The profile the package `request` (as received, in the `version` layout) enabled, when the eUICC's
+/// result `epr` (in the `card` layout) says the enable succeeded.
+fn enabled_profile(version: Version, request: &[u8], card: Version, epr: &[u8]) -> Option<Enabled> {
+    let (index, enabled) = enable_in(version, request)?;
+    let ok = match card {
+        Version::V1_2 => match from_ber(epr).ok()? {
+            v1_2::EuiccPackageResult::EuiccPackageResultSigned(result) => matches!(
+                result
+                    .euicc_package_result_data_signed
+                    .value()
+                    .euicc_result
+                    .get(index),
+                Some(v1_2::EuiccResultData::EnableResult(ENABLE_OK))
+            ),
+            _ => false,
+        },
+        Version::V1_0 => match from_ber(epr).ok()? {
+            v1_0::EuiccPackageResult::EuiccPackageResultSigned(result) => matches!(
+                result
+                    .euicc_package_result_data_signed
+                    .value()
+                    .euicc_result
+                    .get(index),
+                Some(v1_0::EuiccResultData::EnableResult(ENABLE_OK))
+            ),
+            _ => false,
+        },
+    };
+    ok.then_some(enabled)
+}
+
+/// The first enable operation of the package `request` and its index among the operations.
+fn enable_in(version: Version, request: &[u8]) -> Option<(usize, Enabled)> {
+    fn first<'a, P: 'a>(
+        eim_id: &str,
         psmos: impl IntoIterator<Item = &'a P>,
         enable: impl Fn(&P) -> Option<&EnableParams>,
-    ) -> Option<(usize, &'a EnableParams)> {
-        psmos
-            .into_iter()
-            .enumerate()
-            .find_map(|(i, p)| enable(p).map(|e| (i, e)))
+    ) -> Option<(usize, Enabled)> {
+        let mut enables = psmos.into_iter().enumerate();
+        let (index, params) = enables.find_map(|(i, p)| enable(p).map(|e| (i, e)))?;
+        let enabled = Enabled {
+            eim_id: eim_id.to_owned(),
+            iccid: params.iccid,
+            rollback_permitted: params.rollback_flag.is_some(),
+        };
+        Some((index, enabled))
     }
-    let enabled = |eim_id: &str, params: &EnableParams| Enabled {
-        eim_id: eim_id.to_owned(),
-        iccid: params.iccid,
-        rollback_permitted: params.rollback_flag.is_some(),
-    };
     match version {
         Version::V1_2 => {
             let request: v1_2::EuiccPackageRequest = from_ber(request).ok()?;
@@ -453,20 +489,10 @@ fn enabled_profile(version: Version, request: &[u8], epr: &[u8]) -> Option<Enabl
             let v1_2::EuiccPackage::PsmoList(psmos) = &signed.euicc_package else {
                 return None;
             };
-            let (index, params) = find_enable(psmos, |p| match p {
+            first(&signed.eim_id, psmos, |p| match p {
                 v1_2::Psmo::Enable(e) => Some(e),
                 _ => None,
-            })?;
-            let v1_2::EuiccPackageResult::EuiccPackageResultSigned(result) = from_ber(epr).ok()?
-            else {
-                return None;
-            };
-            let data = result.euicc_package_result_data_signed.value();
-            matches!(
-                data.euicc_result.get(index),
-                Some(v1_2::EuiccResultData::EnableResult(ENABLE_OK))
-            )
-            .then(|| enabled(&signed.eim_id, params))
+            })
         }
         Version::V1_0 => {
             let request: v1_0::EuiccPackageRequest = from_ber(request).ok()?;
@@ -474,20 +500,10 @@ fn enabled_profile(version: Version, request: &[u8], epr: &[u8]) -> Option<Enabl
             let v1_0::EuiccPackage::PsmoList(psmos) = &signed.euicc_package else {
                 return None;
             };
-            let (index, params) = find_enable(psmos, |p| match p {
+            first(&signed.eim_id, psmos, |p| match p {
                 v1_0::Psmo::Enable(e) => Some(e),
                 _ => None,
-            })?;
-            let v1_0::EuiccPackageResult::EuiccPackageResultSigned(result) = from_ber(epr).ok()?
-            else {
-                return None;
-            };
-            let data = result.euicc_package_result_data_signed.value();
-            matches!(
-                data.euicc_result.get(index),
-                Some(v1_0::EuiccResultData::EnableResult(ENABLE_OK))
-            )
-            .then(|| enabled(&signed.eim_id, params))
+            })
         }
     }
 }

@@ -82,13 +82,19 @@ impl Bench {
 
     /// A card and an eIM that both speak the `version` layout.
     async fn with_version(version: Version) -> Self {
-        Self::build(version, false, None).await
+        Self::build(version, version, false, None).await
     }
 
-    /// [`Bench::with_version`]; with `relaying`, an SM-DP+ runs too (its order asks for `confirmation_code`,
-    /// if any), the eIM relays indirect downloads to it and, in v1.2, announces indirectProfileDownload in its
+    /// A card of the `card` layout and an eIM of the `version` layout (the bench's packages follow the
+    /// eIM's); with `relaying`, an SM-DP+ runs too (its order asks for `confirmation_code`, if any), the
+    /// eIM relays indirect downloads to it and, on a v1.2 card, announces indirectProfileDownload in its
     /// configuration on the card.
-    async fn build(version: Version, relaying: bool, confirmation_code: Option<&str>) -> Self {
+    async fn build(
+        card: Version,
+        version: Version,
+        relaying: bool,
+        confirmation_code: Option<&str>,
+    ) -> Self {
         let eid: Eid = EID.parse().unwrap();
         let (dir, pki) = scratch_pki();
         let state = dir.path().join("card.json");
@@ -99,7 +105,7 @@ impl Bench {
             })
             .unwrap();
         let config = SimEuiccConfig {
-            version,
+            version: card,
             ..SimEuiccConfig::default()
         };
         let sim = SimEuicc::load_with(&state, pki.euicc_identity(), config).unwrap();
@@ -112,7 +118,7 @@ impl Bench {
                 fqdn: Some(DEFAULT_EIM_HOST.into()),
                 counter_value: Some(0),
                 public_key: Some(EimKey::PublicKey(from_ber(&spki).unwrap())),
-                indirect_profile_download: relaying && version == Version::V1_2,
+                indirect_profile_download: relaying && card == Version::V1_2,
                 ..EimConfig::default()
             }])
             .await
@@ -570,6 +576,25 @@ fn a_data_request_with_an_unknown_tag_is_refused() {
     });
 }
 
+/// An eIM configured to speak v1.0 with a v1.2 card: the IPA's own messages follow the eIM's layout (here
+/// the data answer), while the eUICC's data travels as the eUICC built it.
+#[test]
+fn an_eim_forced_to_v1_0_is_answered_in_its_layout_by_a_v1_2_card() {
+    block_on(async {
+        let mut bench = Bench::build(Version::V1_2, Version::V1_0, false, None).await;
+        bench.esipa = (bench.esipa_client(DEFAULT_ADMIN_PROTOCOL)).with_layout(Some(Version::V1_0));
+        assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
+        let response = bench.request_data("BF2284A8").await;
+        let DataResponse::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccData(data)) = response else {
+            panic!("{response:?}")
+        };
+        let info2 = bench.euicc.euicc_info2().await.unwrap().clone();
+        assert_eq!(data.euicc_info2, Some(info2), "the card's v1.2 EUICCInfo2");
+        assert_eq!(data.association_token, bench.token);
+        assert_eq!(data.ipa_capabilities, Some(ipa_capabilities()));
+    });
+}
+
 #[test]
 fn a_v1_0_data_request_is_answered_in_the_v1_0_layout() {
     block_on(async {
@@ -971,7 +996,7 @@ async fn trigger_indirectly(bench: &mut Bench, matching_id: &str) -> PollOutcome
 /// An indirect download in the `version` layout: every ES9+ exchange relayed by the eIM, the profile
 /// installed, the PIR forwarded to the SM-DP+ and held by the eIM in the trigger's result.
 async fn indirect_download_round_trip(version: Version, route: DownloadRoute) {
-    let mut bench = Bench::build(version, true, None).await;
+    let mut bench = Bench::build(version, version, true, None).await;
     bench.own = bench.own.clone().with_download_route(route);
     let outcome = trigger_indirectly(&mut bench, MATCHING_ID).await;
     assert!(
@@ -1051,7 +1076,7 @@ fn a_v1_0_indirect_download_is_relayed_by_the_eim_when_configured() {
 fn a_refused_indirect_download_is_cancelled_through_the_eim() {
     block_on(async {
         // The order asks for a confirmation code the trigger does not carry: the IPA cancels.
-        let mut bench = Bench::build(Version::V1_2, true, Some("5678")).await;
+        let mut bench = Bench::build(Version::V1_2, Version::V1_2, true, Some("5678")).await;
         trigger_indirectly(&mut bench, MATCHING_ID).await;
         let relayed = bench.eim.with_eim(|eim| eim.relayed_functions().to_vec());
         assert_eq!(
@@ -1117,7 +1142,7 @@ fn a_poll_cycle_runs_over_the_json_binding() {
 #[test]
 fn an_indirect_download_runs_over_the_json_binding() {
     block_on(async {
-        let mut bench = Bench::build(Version::V1_2, true, None).await;
+        let mut bench = Bench::build(Version::V1_2, Version::V1_2, true, None).await;
         over_json(&mut bench);
         let outcome = trigger_indirectly(&mut bench, MATCHING_ID).await;
         assert!(

@@ -241,14 +241,14 @@ struct Collected {
     device_info: Option<DeviceInfo>,
 }
 
-/// Collects what `request` asks for and builds the answer in the eUICC's layout; the error form when the
-/// tagList is incorrect or the CI key unknown.
+/// Collects what `request` asks for and builds the answer in the `version` layout (the eIM's); the error
+/// form when the tagList is incorrect or the CI key unknown.
 pub(super) async fn answer<C: CardChannel>(
     euicc: &mut Euicc<C>,
     request: &DataRequest,
     own: &IpaOwnData,
+    version: Version,
 ) -> Result<DataAnswer, DataError> {
-    let version = euicc.version().await?;
     if request.items.is_none() {
         return Ok(DataAnswer::error(version, request, INCORRECT_TAG_LIST));
     }

@@ -32,7 +32,7 @@ pub async fn deliver_notifications<C: CardChannel>(
     euicc: &mut Euicc<C>,
     esipa: &mut EsipaClient,
 ) -> Result<Delivery, PollError> {
-    let version = euicc.version().await?;
+    let version = esipa.layout(euicc.version().await?);
     let notifications = ipa_data::retrieve(euicc, None).await?.notifications;
     let mut delivery = Delivery::default();
     for notification in notifications {

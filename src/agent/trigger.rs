@@ -28,8 +28,8 @@ pub(super) async fn run<C: CardChannel, S: Es9>(
     trigger: ProfileDownloadTriggerRequest,
     own: &IpaOwnData,
     es9_for: &mut impl FnMut(&str) -> Option<S>,
+    version: Version,
 ) -> Result<TriggerResult, EuiccError> {
-    let version = euicc.version().await?;
     let pir = match activation_code(trigger.profile_download_data) {
         Some(code) => install(euicc, code, own, es9_for).await,
         None => None,

@@ -84,7 +84,7 @@ pub struct ModemConfig {
     pub euicc_version: EuiccVersion,
 }
 
-/// The `modem.euicc_version` setting.
+/// The `modem.euicc_version` and `eim.version` settings: an SGP.32 layout, or `auto`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 pub enum EuiccVersion {
     /// From EUICCInfo2.
@@ -140,6 +140,9 @@ pub struct EimConfig {
     /// The ESipa binding: `asn1` (fewest bytes) or `json`.
     #[serde(default)]
     pub binding: Binding,
+    /// The SGP.32 layout this eIM speaks: `auto` (the eUICC's), `v1.0` or `v1.2`.
+    #[serde(default)]
+    pub version: EuiccVersion,
     /// How downloads this eIM triggers reach the SM-DP+: `auto` (through the eIM when it announces
     /// indirectProfileDownload), `direct` or `indirect`.
     #[serde(default, deserialize_with = "from_str")]

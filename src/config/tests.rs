@@ -54,6 +54,7 @@ fn the_example_file_documents_the_defaults() {
     assert_eq!(eim.connect, None);
     assert_eq!(eim.binding, Binding::Asn1);
     assert_eq!(eim.download_route, DownloadRoute::Auto);
+    assert_eq!(eim.version, EuiccVersion::Auto);
     // The allowed networks block is valid once uncommented.
     let config = parse(
         &uncommented(example, "[[connectivity.allowed_networks]]"),
@@ -85,6 +86,7 @@ fn an_eim_is_read_with_its_defaults() {
             connect: Some("127.0.0.1:9000".into()),
             admin_protocol: "gsma/rsp/v2.1.0".into(),
             binding: Binding::Asn1,
+            version: EuiccVersion::Auto,
             download_route: DownloadRoute::Auto,
             trust_anchors: vec!["/etc/euiccd/ca.pem".into()],
             system_ca: false,
@@ -114,6 +116,11 @@ fn wrong_types_and_values_name_the_key() {
     assert!(message.contains("euicc_version"), "{message}");
     let forced = parse("[modem]\neuicc_version = \"v1.0\"\n", no_env).unwrap();
     assert_eq!(forced.modem.euicc_version.forced(), Some(Version::V1_0));
+    let eim = format!("{EIM}version = \"v1.0\"\n");
+    let forced = parse(&eim, no_env).unwrap();
+    assert_eq!(forced.eim[0].version.forced(), Some(Version::V1_0));
+    let message = error(&format!("{EIM}version = \"v1.1\"\n"));
+    assert!(message.contains("version"), "{message}");
     let message = error("[log]\nformat = \"xml\"\n");
     assert!(message.contains("format"), "{message}");
 }

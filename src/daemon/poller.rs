@@ -225,7 +225,8 @@ fn link(
         id: eim.id.clone(),
         esipa: EsipaClient::new(http, server)
             .with_admin_protocol(&eim.admin_protocol)
-            .with_binding(eim.binding.into()),
+            .with_binding(eim.binding.into())
+            .with_layout(eim.version.forced()),
         own: IpaOwnData::new(&eim.id, imei)
             .map_err(DaemonError::Imei)?
             .with_download_route(eim.download_route)

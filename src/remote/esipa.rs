@@ -145,6 +145,8 @@ pub struct EsipaClient {
     server: Server,
     admin_protocol: String,
     binding: EsipaBinding,
+    /// The SGP.32 layout this eIM speaks, when configured; otherwise the eUICC's.
+    layout: Option<Version>,
 }
 
 impl EsipaClient {
@@ -155,7 +157,21 @@ impl EsipaClient {
             server,
             admin_protocol: DEFAULT_ADMIN_PROTOCOL.to_owned(),
             binding: EsipaBinding::Asn1,
+            layout: None,
         }
+    }
+
+    /// Speaks the `layout` of SGP.32 with this eIM whatever the eUICC speaks (`None`: the eUICC's): the
+    /// messages the IPA builds (polls, results, data answers, notifications' envelopes) follow it, while
+    /// what the eUICC signs travels as the eUICC built it.
+    pub fn with_layout(mut self, layout: Option<Version>) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// The layout of ESipa with this eIM for an eUICC that speaks `card`.
+    pub fn layout(&self, card: Version) -> Version {
+        self.layout.unwrap_or(card)
     }
 
     /// Speaks `binding` instead of the ASN.1 binding.
