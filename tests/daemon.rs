@@ -51,14 +51,7 @@ fn the_daemon_polls_serves_its_socket_and_talks_to_systemd() {
 
     // An enable package, carried out at once on poll-now; the eIM holds the result.
     eim.with_eim(|e| e.queue_package(eid, enable(DISABLED), None));
-    let outcome = daemon.ctl(&["poll-now"]).json();
-    assert!(
-        outcome["outcome"]
-            .as_str()
-            .unwrap()
-            .contains("package executed"),
-        "{outcome}"
-    );
+    daemon.poll_executing_a_package();
     let (results, notifications) = eim.with_eim(|e| {
         let reports: Vec<Report> = e.received().iter().map(|r| r.report.clone()).collect();
         let results = reports

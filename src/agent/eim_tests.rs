@@ -230,8 +230,7 @@ impl Bench {
     }
 
     async fn enabled(&mut self) -> Option<Iccid> {
-        let profiles = self.euicc.profiles(None).await.unwrap();
-        profiles.iter().find(|p| p.profile_state == Some(1))?.iccid
+        self.euicc.enabled_profile().await.unwrap()
     }
 
     /// Panics unless `signature` over `data` verifies with the eUICC certificate.

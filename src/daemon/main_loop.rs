@@ -332,12 +332,8 @@ fn reload(
 /// Reads the enabled profile, the notifications pending on the eUICC, the outbox sizes and the journal
 /// into the status. Run at start-up and after each poll cycle (two ES10 commands).
 async fn refresh_card_status(euicc: &mut Euicc<Transport>, board: &Board, store: &Store) {
-    let enabled = match euicc.profiles(None).await {
-        Ok(profiles) => profiles
-            .iter()
-            .find(|p| p.profile_state == Some(1))
-            .and_then(|p| p.iccid)
-            .map(|iccid| iccid.digits()),
+    let enabled = match euicc.enabled_profile().await {
+        Ok(iccid) => iccid.map(|iccid| iccid.digits()),
         Err(error) => {
             tracing::warn!("profiles not read: {}", chain(&error));
             None

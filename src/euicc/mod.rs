@@ -22,7 +22,7 @@ pub use eim::{EimConfig, EimKey};
 pub use error::EuiccError;
 pub use notifications::RetrievedNotifications;
 pub use package::RollbackOutcome;
-pub use profiles::MAX_NICKNAME;
+pub use profiles::{MAX_NICKNAME, enabled_iccid};
 pub use reset::{MemoryResetOptions, MemoryResetOutcome};
 
 use crate::apdu::{CardChannel, IsdrSession};

@@ -14,6 +14,17 @@ use euicc_asn1::{Asn1, Iccid};
 /// Longest nickname SGP.22 allows (`UTF8String (SIZE(0..64))`, in bytes).
 pub const MAX_NICKNAME: usize = 64;
 
+/// `profileState` enabled (SGP.22 `ProfileState`).
+const PROFILE_STATE_ENABLED: i64 = 1;
+
+/// The ICCID of the enabled profile among `profiles` (a GetProfilesInfo answer), if one is enabled.
+pub fn enabled_iccid(profiles: &[ProfileInfo]) -> Option<Iccid> {
+    profiles
+        .iter()
+        .find(|p| p.profile_state == Some(PROFILE_STATE_ENABLED))?
+        .iccid
+}
+
 impl<C: CardChannel> Euicc<C> {
     /// ES10c.GetProfilesInfo: the installed profiles, all of them or those matching `search`.
     pub async fn profiles(
@@ -33,6 +44,11 @@ impl<C: CardChannel> Euicc<C> {
                 code,
             )),
         }
+    }
+
+    /// The ICCID of the enabled profile (GetProfilesInfo), if one is enabled.
+    pub async fn enabled_profile(&mut self) -> Result<Option<Iccid>, EuiccError> {
+        Ok(enabled_iccid(&self.profiles(None).await?))
     }
 
     /// ES10c.EnableProfile; with `refresh` the eUICC resets the card afterwards (the session reopens its

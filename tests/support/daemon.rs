@@ -327,6 +327,17 @@ impl Daemon {
         Run::finished(&all, Duration::from_secs(60))
     }
 
+    /// `euiccd poll-now`; panics (with the daemon's log) unless the cycle executed a package.
+    pub fn poll_executing_a_package(&self) {
+        let outcome = self.ctl(&["poll-now"]).json();
+        let summary = outcome["outcome"].as_str().unwrap_or_default();
+        assert!(
+            summary.contains("package executed"),
+            "{outcome}\n{}",
+            self.log()
+        );
+    }
+
     /// Polls `euiccd status` until `done` holds for it (the socket may not be up yet); panics after
     /// `timeout`.
     pub fn status_until(
@@ -365,12 +376,7 @@ impl Daemon {
 
     /// Sends `signal` (`-TERM`, `-HUP`, `-KILL`).
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(signal)
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill");
-        assert!(status.success());
+        super::send_signal(&self.child, signal);
     }
 
     /// Waits at most `timeout` for the daemon to exit.

@@ -379,12 +379,7 @@ impl SimServer {
 
     /// Sends `signal` (as `kill(1)` spells it: `-USR1`, `-TERM`, …) to the server.
     pub fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .arg(signal)
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill");
-        assert!(status.success());
+        send_signal(&self.child, signal);
     }
 
     /// Whether the server is still running.
@@ -411,4 +406,14 @@ impl Drop for SimServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Sends `signal` (as `kill(1)` spells it: `-USR1`, `-TERM`, `-KILL`, …) to `child`.
+pub fn send_signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .arg(signal)
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
 }

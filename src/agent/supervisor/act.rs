@@ -118,12 +118,8 @@ fn reports_rollback(version: Version, raw: &[u8]) -> bool {
 /// The enabled profile, read after the switch (the first call reopens the channel the REFRESH closed).
 /// A failure is only logged: the switch is done whatever this says.
 async fn enabled_profile<C: CardChannel>(euicc: &mut Euicc<C>) -> Option<String> {
-    match euicc.profiles(None).await {
-        Ok(profiles) => profiles
-            .iter()
-            .find(|p| p.profile_state == Some(1))
-            .and_then(|p| p.iccid)
-            .map(|iccid| iccid.digits()),
+    match euicc.enabled_profile().await {
+        Ok(iccid) => iccid.map(|iccid| iccid.digits()),
         Err(error) => {
             tracing::warn!(%error, "enabled profile not read after the switch");
             None

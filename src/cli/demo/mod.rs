@@ -13,6 +13,7 @@ mod world;
 
 use super::Failure;
 use super::target::runtime;
+use crate::euicc::enabled_iccid;
 use anyhow::anyhow;
 use clap::Args;
 use day::{Action, Day};
@@ -91,11 +92,7 @@ async fn live(day: &mut Day, started: Instant, json: bool) -> Result<(), Failure
         ok: steps.iter().filter(|s| s.ok).count(),
         total_ms: started.elapsed().as_millis(),
         eid: day.world.eid.to_string(),
-        enabled_profile: profiles
-            .iter()
-            .find(|p| p.profile_state == Some(1))
-            .and_then(|p| p.iccid)
-            .map(|i| i.digits()),
+        enabled_profile: enabled_iccid(&profiles).map(|i| i.digits()),
         profiles: profiles.len(),
     };
     if json {
