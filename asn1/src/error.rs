@@ -56,6 +56,15 @@ pub enum DecodeErrorKind {
     /// A mandatory component is absent.
     #[error("missing mandatory field {0}")]
     MissingField(&'static str),
+    /// A component this model does not know, followed by one it knows: not at the extension point, so most
+    /// likely a component under a tag the model does not expect.
+    #[error("unknown component {found} before {before}")]
+    UnknownComponent {
+        /// The tag of the unknown component.
+        found: Tag,
+        /// The known component that follows it.
+        before: &'static str,
+    },
     /// A component appears twice or out of order.
     #[error("duplicate or out-of-order field {0}")]
     DuplicateField(&'static str),

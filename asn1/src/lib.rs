@@ -9,8 +9,9 @@
 //! in BER. Neither reports the field path and byte offset of a decoding error, nor keeps the exact bytes of
 //! a signed object beside its parsed view. The core here does all four in about a thousand lines:
 //!
-//! - unknown SEQUENCE components are skipped, unknown CHOICE alternatives are errors unless the type keeps
-//!   them (`#[asn1(other)]`);
+//! - unknown SEQUENCE components are skipped at the extension point (after the last known component) and
+//!   are errors anywhere else; unknown CHOICE alternatives are errors unless the type keeps them
+//!   (`#[asn1(other)]`);
 //! - decoding is bounded: no length is trusted before it is checked against the input, nesting depth and
 //!   message size have limits ([`Limits`]), and errors name the path (`EuiccPackageRequest.euiccPackageSigned
 //!   .counterValue`) and the offset;

@@ -132,6 +132,90 @@ fn unknown_extension_fields_are_skipped() {
     assert_eq!(back.seq_number, 5);
 }
 
+/// An unknown component with a known one after it is not at the extension point: an error at its offset, on
+/// the path of the SEQUENCE that holds it, not a component read as absent.
+#[test]
+fn unknown_component_before_a_known_one_is_an_error() {
+    // BF2F { 80 seq, 99 unknown, 81 event, 0C address }: [25] where the model has none.
+    let der = hex::decode("bf2f0f800105990100810200800c03612e62").unwrap();
+    let err = from_ber::<NotificationMetadata>(&der).unwrap_err();
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::UnknownComponent {
+            found: euicc_asn1::Tag(0x99),
+            before: "profileManagementOperation",
+        }
+    );
+    assert_eq!(err.offset, 6);
+    assert_eq!(err.path_string(), "NotificationMetadata");
+    // Nested: `9F 1F 01 01` between the iccid and the rollbackFlag `05 00` of the enable PSMO (offset 49);
+    // the lengths of BF51, 30, A0 and A3 grow by 4.
+    let der = hex::decode(PYCRATE_REQUEST).unwrap();
+    assert_eq!(der[49..51], [0x05, 0x00]);
+    let mut bad = der[..49].to_vec();
+    bad.extend([0x9F, 0x1F, 0x01, 0x01]);
+    bad.extend(&der[49..]);
+    for len_at in [2, 4, 34, 36] {
+        bad[len_at] += 4;
+    }
+    let err = from_ber::<EuiccPackageRequest>(&bad).unwrap_err();
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::UnknownComponent {
+            found: euicc_asn1::Tag(0x9F1F),
+            before: "rollbackFlag",
+        },
+        "{err}"
+    );
+    assert_eq!(err.offset, 49);
+    assert_eq!(
+        err.path_string(),
+        "EuiccPackageRequest.euiccPackageSigned.euiccPackage.psmoList[0].enable"
+    );
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+struct Renumbered {
+    #[asn1(tag = 0x80)]
+    id: Octets,
+    #[asn1(tag = 0x87, alias = 0x8B)]
+    bits: Option<Octets>,
+    #[asn1(tag = 0xA5)]
+    key: Option<Key>,
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+enum Key {
+    #[asn1(tag = 0xA0, alias = 0xA6)]
+    PublicKey(Renumbered2),
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+struct Renumbered2 {
+    #[asn1(tag = 0x80)]
+    x: Octets,
+}
+
+/// An alias tag is read as the component and never written.
+#[test]
+fn alias_tags_are_read_and_never_written() {
+    let value = Renumbered {
+        id: Octets(vec![1]),
+        bits: Some(Octets(vec![2])),
+        key: Some(Key::PublicKey(Renumbered2 {
+            x: Octets(vec![3]),
+        })),
+    };
+    let current = hex::decode("300d800101870102a505a003800103").unwrap();
+    let withdrawn = hex::decode("300d8001018b0102a505a603800103").unwrap();
+    assert_eq!(to_der(&value), current);
+    assert_eq!(from_ber::<Renumbered>(&current).unwrap(), value);
+    assert_eq!(from_ber::<Renumbered>(&withdrawn).unwrap(), value);
+    // Both tags of one component: a duplicate.
+    let twice = hex::decode("3010800101870102a505a6038001038b0102").unwrap();
+    assert!(from_ber::<Renumbered>(&twice).is_err());
+}
+
 #[test]
 fn errors_name_the_field_path_and_offset() {
     let mut der = hex::decode(PYCRATE_REQUEST).unwrap();

@@ -353,22 +353,45 @@ fn unknown_result_alternative_is_kept() {
     assert_eq!(to_der(&parsed), data);
 }
 
+/// Since SGP.32 v1.0.1 both versions carry an EimConfigurationData in the same tags; v1.2 adds
+/// indirectProfileDownload (`89`) at the end, which v1.0 skips as an extension.
 #[test]
-fn versions_differ_where_the_modules_do() {
-    // eimPublicKey is [0] in v1.2 and [6] in v1.0: each version reads only its own layout.
+fn eim_configuration_tags_agree_across_versions() {
     let (v12, _) = vector("v1.2", "package_eco");
     let (v10, _) = vector("v1.0", "package_eco");
-    assert!(from_ber::<v1_0::EuiccPackageRequest>(&v12).is_err());
-    assert!(from_ber::<v1_2::EuiccPackageRequest>(&v10).is_err());
-    let p: v1_2::EuiccPackageRequest = from_ber(&v12).unwrap();
+    for der in [&v10, &v12] {
+        let p: v1_0::EuiccPackageRequest = from_ber(der).unwrap();
+        let v1_0::EuiccPackage::EcoList(ecos) = &p.euicc_package_signed.value().euicc_package else {
+            panic!("not an eCO list");
+        };
+        let v1_0::Eco::AddEim(cfg) = &ecos[0] else {
+            panic!("not addEim")
+        };
+        let Some(v1_0::EimPublicKeyData::EimPublicKey(key)) = &cfg.eim_public_key_data else {
+            panic!("no public key");
+        };
+        assert_eq!(key.as_der()[..2], [0x30, 0x59]);
+        assert_eq!(cfg.euicc_ci_pk_id, Some(Octets((0..20).collect())));
+    }
+    let p: v1_2::EuiccPackageRequest = from_ber(&v10).unwrap();
     let v1_2::EuiccPackage::EcoList(ecos) = &p.euicc_package_signed.value().euicc_package else {
         panic!("not an eCO list");
     };
     let v1_2::Eco::AddEim(cfg) = &ecos[0] else {
         panic!("not addEim")
     };
-    let Some(v1_2::EimPublicKeyData::EimPublicKey(key)) = &cfg.eim_public_key_data else {
-        panic!("no public key");
-    };
-    assert_eq!(key.as_der()[..2], [0x30, 0x59]);
+    assert!(cfg.eim_supported_protocol.is_some());
+}
+
+/// The withdrawn v1.0 tags are no layout of v1.2: a v1.2 reader rejects them rather than reading the keys as
+/// absent.
+#[test]
+fn withdrawn_eim_configuration_tags_are_an_error_in_v1_2() {
+    let (withdrawn, _) = common::by_id("v1.0/withdrawn-eimConfigurationData");
+    let err = from_ber::<v1_2::EimConfigurationData>(&withdrawn).unwrap_err();
+    assert_eq!(
+        err.path_string(),
+        "EimConfigurationData.eimPublicKeyData",
+        "{err}"
+    );
 }

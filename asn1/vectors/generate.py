@@ -2,8 +2,13 @@
 """Golden vectors for euicc-asn1, produced by an independent ASN.1 implementation.
 
 The DER and the JER (X.697 JSON) of every vector come from pycrate's codecs for the GSMA modules as shipped by
-the PyPI package `asn1play` (SGP.32 v1.0 and v1.2, which include SGP.22's RSPDefinitions). Our Rust encoder must
+the PyPI package `asn1play` (SGP.32 v1.0.1 and v1.2, which include SGP.22's RSPDefinitions). Our Rust encoder must
 produce the same bytes from the JSON, and our decoder must read the bytes back to the same JSON.
+
+"v1.0" means SGP.32 v1.0.1 (asn1play's `v1_0_1` module): v1.0 as first published (asn1play's `v1_0` module) gave
+four EimConfigurationData components tags that v1.0.1 withdrew. The vectors marked `withdrawnFormOf` are those
+messages in the withdrawn form, made with the `v1_0` module: our decoder must still read them (to the same
+JSON as the v1.0.1 vector they name), our encoder never writes them.
 
 Regenerate (CI does not need Python):
     python3 -m venv /tmp/venv && /tmp/venv/bin/pip install asn1play
@@ -22,8 +27,14 @@ CERT_DER = bytes.fromhex(
 SPKI_DER = bytes.fromhex(
     "3059301306072a8648ce3d020106082a8648ce3d03010703420004026e59ea7100b8e3047f23cce6758f8c62b6f45bba9e76d47712b78f79888e6e38e3d87ebebe767bbf8866138d23a8d9c69e06e2fb8a78fb71df4edf29c07d44")
 
+# SGP.32 v1.0 as first published, with the EimConfigurationData tags v1.0.1 withdrew.
+WITHDRAWN_V1_0 = "asn1_play.generated_code.asn1.GSMA.SGP_32.v1_0.python_gen.sgp32.sgp32"
+# The v1.0 vectors whose messages carry an EimConfigurationData, re-encoded in the withdrawn form.
+WITHDRAWN_IDS = ["eimConfigurationData", "eimConfigurationData-certificates", "addInitialEimRequest",
+                 "getEimConfigurationDataResponse", "euiccPackageRequest-ecos"]
+
 MODULES = {
-    "v1.0": "asn1_play.generated_code.asn1.GSMA.SGP_32.v1_0.python_gen.sgp32.sgp32",
+    "v1.0": "asn1_play.generated_code.asn1.GSMA.SGP_32.v1_0_1.python_gen.sgp32.sgp32",
     "v1.2": "asn1_play.generated_code.asn1.GSMA.SGP_32.v1_2.python_gen.sgp32.sgp32",
 }
 
@@ -263,6 +274,8 @@ def vectors_sgp32(m, version):
                "eimSupportedProtocol": (0b10000, 5), "euiccCiPKId": CI_SKI}
     if v12:
         eim_cfg["indirectProfileDownload"] = 0
+    # The other alternative of both keys.
+    eim_cfg_certs = dict(eim_cfg, eimPublicKeyData=("eimCertificate", c), trustedPublicKeyDataTls=("trustedEimPkTls", key))
     eim_cfg_min = {"eimId": "eim-2"}
     immediate = ({"immediateEnableFlag": 0, "defaultSmdpOid": SMDP_OID, "defaultSmdpAddress": SMDP} if v12
                  else {"autoEnableFlag": 0, "smdpOid": SMDP_OID, "smdpAddress": SMDP})
@@ -273,7 +286,8 @@ def vectors_sgp32(m, version):
     if v12:
         psmos += [("setFallbackAttribute", {"iccid": ICCID_B}), ("unsetFallbackAttribute", {}),
                   ("setDefaultDpAddress", {"defaultDpAddress": SMDP})]
-    ecos = [("addEim", eim_cfg), ("deleteEim", {"eimId": "eim-old"}), ("updateEim", eim_cfg_min), ("listEim", {})]
+    ecos = [("addEim", eim_cfg), ("deleteEim", {"eimId": "eim-old"}), ("updateEim", eim_cfg_min), ("listEim", {}),
+            ("updateEim", eim_cfg_certs)]
 
     def package(pkg, counter, tx=None):
         signed = {"eimId": "eim.example.test", "eidValue": EID, "counterValue": counter, "euiccPackage": pkg}
@@ -313,6 +327,7 @@ def vectors_sgp32(m, version):
         ("euiccPackageResult-error", "EuiccPackageResult", epr_err),
         ("euiccPackageResult-unsigned", "EuiccPackageResult", epr_unsigned),
         ("eimConfigurationData", "EimConfigurationData", eim_cfg),
+        ("eimConfigurationData-certificates", "EimConfigurationData", eim_cfg_certs),
         ("addInitialEimRequest", "AddInitialEimRequest", {"eimConfigurationDataList": [eim_cfg]}),
         ("addInitialEimResponse-ok", "AddInitialEimResponse", ("addInitialEimOk", [("associationToken", 1)])),
         ("addInitialEimResponse-error", "AddInitialEimResponse", ("addInitialEimError", 2)),
@@ -407,6 +422,12 @@ def vectors_sgp32(m, version):
             ("provideEimPackageResult-epr", "ProvideEimPackageResult", ("euiccPackageResult", epr)),
             ("provideEimPackageResultResponse-acks", "ProvideEimPackageResultResponse",
              {"eimAcknowledgements": [201, 8]}),
+            # The tag list of a public v1.0 eIM's documentation (ipaCapabilities written `88`).
+            ("ipaEuiccDataRequest-documented", "IpaEuiccDataRequest",
+             {"tagList": bytes.fromhex("80BF20BF228384A5A688A9BF2B")}),
+            ("ipaEuiccDataRequest", "IpaEuiccDataRequest", {
+                "tagList": bytes.fromhex("80BF20BF228384A5A6A8A9BF2B"), "euiccCiPKId": CI_SKI,
+                "searchCriteria": ("seqNumber", 3)}),
             ("esipa-ipa-handleNotification", "EsipaMessageFromIpaToEim",
              ("handleNotificationEsipa", ("pendingNotification", notif))),
             ("esipa-ipa-provideResult", "EsipaMessageFromIpaToEim",
@@ -682,6 +703,17 @@ def main():
                 out.append(render(version, vid, obj, value, m))
             except Exception as e:  # report every broken vector, not just the first
                 failures.append(f"{version}/{vid} ({obj._name}): {type(e).__name__}: {e}")
+    withdrawn = importlib.import_module(WITHDRAWN_V1_0)
+    for vid, name, value in vectors_sgp32(withdrawn, "v1.0"):
+        if vid in WITHDRAWN_IDS:
+            obj = lookup(withdrawn, name)
+            try:
+                vector = render("v1.0", "withdrawn-" + vid, obj, value, withdrawn)
+            except Exception as e:
+                failures.append(f"v1.0/withdrawn-{vid} ({obj._name}): {type(e).__name__}: {e}")
+                continue
+            vector["withdrawnFormOf"] = "v1.0/" + vid
+            out.append(vector)
     if failures:
         sys.stderr.write("\n".join(failures) + "\n")
         sys.exit(1)

@@ -7,10 +7,15 @@
 //!   untagged for enums) and `#[asn1(name = "EuiccPackageRequest")]` (the ASN.1 name; the Rust name by default);
 //! - on a field or variant: `#[asn1(tag = 0x80)]` (implicit tag), `#[asn1(explicit = 0xA0)]`,
 //!   `#[asn1(name = "euiccCiPKIdListForVerification")]` (the component name; lowerCamelCase of the Rust name
-//!   by default) and, on one enum variant holding `Raw`, `#[asn1(other)]` to keep unknown alternatives.
+//!   by default), `#[asn1(tag = 0xA6, alias = 0xA8)]` (a further implicit tag accepted on decoding and never
+//!   encoded: the tag a withdrawn edition of the specification assigned) and, on one enum variant holding
+//!   `Raw`, `#[asn1(other)]` to keep unknown alternatives.
 //!
-//! A field of type `Option<T>` is OPTIONAL. Unknown components of a SEQUENCE are skipped on decoding, because
-//! SGP.32 modules are extensible. Components are matched in declaration order, so several may share a tag.
+//! A field of type `Option<T>` is OPTIONAL. Components are matched in declaration order, so several may share
+//! a tag. SGP.32 modules are extensible, so components this model does not know are skipped on decoding, but
+//! only at the extension point: after the last known component of the encoding. An unknown component
+//! followed by a known one is a decoding error (`UnknownComponent`), because there it is far more likely a
+//! component modelled with the wrong tag than an extension, and skipping it would read it as absent.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -35,6 +40,7 @@ struct Attrs {
     tag: Option<u32>,
     explicit: Option<u32>,
     name: Option<String>,
+    aliases: Vec<u32>,
     other: bool,
 }
 
@@ -48,6 +54,9 @@ fn attrs(list: &[Attribute]) -> syn::Result<Attrs> {
                 out.explicit = Some(meta.value()?.parse::<LitInt>()?.base10_parse()?);
             } else if meta.path.is_ident("name") {
                 out.name = Some(meta.value()?.parse::<LitStr>()?.value());
+            } else if meta.path.is_ident("alias") {
+                out.aliases
+                    .push(meta.value()?.parse::<LitInt>()?.base10_parse()?);
             } else if meta.path.is_ident("other") {
                 out.other = true;
             } else {
@@ -84,6 +93,23 @@ fn field_tag(a: &Attrs) -> TokenStream2 {
         (None, Some(t)) => quote!(::euicc_asn1::FieldTag::Explicit(::euicc_asn1::Tag(#t))),
         (None, None) => quote!(::euicc_asn1::FieldTag::Own),
     }
+}
+
+/// The field's tag followed by its decode-only aliases (implicit tags).
+fn decode_tags(a: &Attrs) -> syn::Result<Vec<TokenStream2>> {
+    if !a.aliases.is_empty() && a.tag.is_none() {
+        return Err(syn::Error::new(
+            Span::call_site(),
+            "an alias needs an implicit tag (`tag = ...`) beside it",
+        ));
+    }
+    let mut tags = vec![field_tag(a)];
+    tags.extend(
+        a.aliases
+            .iter()
+            .map(|t| quote!(::euicc_asn1::FieldTag::Implicit(::euicc_asn1::Tag(#t)))),
+    );
+    Ok(tags)
 }
 
 fn option_inner(ty: &Type) -> Option<&Type> {
@@ -149,6 +175,7 @@ fn expand_sequence(
             .ok_or_else(|| syn::Error::new_spanned(f, "unnamed field"))?;
         let name = a.name.clone().unwrap_or_else(|| lower_camel(fident));
         let ft = field_tag(&a);
+        let fts = decode_tags(&a)?;
         let slot = Ident::new(&format!("__f{i}"), Span::call_site());
         let (inner, optional) = match option_inner(&f.ty) {
             Some(t) => (t, true),
@@ -188,14 +215,22 @@ fn expand_sequence(
         let idx = i;
         let next_idx = i + 1;
         arms.push(quote! {
-            if next <= #idx && #ft.matches::<#inner>(child.tag) {
-                #slot = Some(#ft.decode::<#inner>(&child, cx).map_err(|e| e.in_field(#name))?);
-                next = #next_idx;
-                continue;
+            if next <= #idx {
+                if let Some(ft) = [#(#fts),*].into_iter().find(|ft| ft.matches::<#inner>(child.tag)) {
+                    if let Some((offset, found)) = unknown {
+                        return Err(::euicc_asn1::DecodeError::new(
+                            ::euicc_asn1::DecodeErrorKind::UnknownComponent { found, before: #name },
+                            offset,
+                        ));
+                    }
+                    #slot = Some(ft.decode::<#inner>(&child, cx).map_err(|e| e.in_field(#name))?);
+                    next = #next_idx;
+                    continue;
+                }
             }
         });
         duplicates.push(quote! {
-            if #ft.matches::<#inner>(child.tag) {
+            if [#(#fts),*].into_iter().any(|ft| ft.matches::<#inner>(child.tag)) {
                 return Err(child.error(::euicc_asn1::DecodeErrorKind::DuplicateField(#name)));
             }
         });
@@ -214,12 +249,17 @@ fn expand_sequence(
                 cx.descend(tlv.offset)?;
                 #(#decls)*
                 let mut next = 0usize;
+                // The first component not known here (offset, tag): skipped if no known one follows.
+                let mut unknown: Option<(usize, ::euicc_asn1::Tag)> = None;
                 let mut children = ::euicc_asn1::ChildCursor::new(tlv);
                 while let Some(child) = children.next(cx)? {
                     // Components are matched in order, so that several may share a tag (`30` certificates).
                     #(#arms)*
                     #(#duplicates)*
-                    // An extension this model does not know: skipped.
+                    // Not known here: an extension if no known component follows.
+                    if unknown.is_none() {
+                        unknown = Some((child.offset, child.tag));
+                    }
                 }
                 cx.ascend();
                 Ok(Self { #(#build),* })
@@ -343,11 +383,12 @@ fn expand_choice(
                     continue;
                 }
                 let ft = field_tag(&a);
-                accepts.push(quote!(#ft.matches::<#ty>(tag)));
+                let fts = decode_tags(&a)?;
+                accepts.push(quote!([#(#fts),*].into_iter().any(|ft| ft.matches::<#ty>(tag))));
                 encode.push(quote!(Self::#vident(v) => #ft.encode::<#ty>(v, w),));
                 decode.push(quote! {
-                    if #ft.matches::<#ty>(alt.tag) {
-                        return #ft.decode::<#ty>(&alt, cx).map(Self::#vident).map_err(|e| e.in_field(#name));
+                    if let Some(ft) = [#(#fts),*].into_iter().find(|ft| ft.matches::<#ty>(alt.tag)) {
+                        return ft.decode::<#ty>(&alt, cx).map(Self::#vident).map_err(|e| e.in_field(#name));
                     }
                 });
                 to_jer.push(quote!(Self::#vident(v) => (#name, ::euicc_asn1::Jer::to_jer(v)),));

@@ -17,6 +17,9 @@ pub struct Golden {
     pub der: Vec<u8>,
     /// Its JER, with certificates and public keys as the hex of their DER.
     pub jer: Value,
+    /// For a message in SGP.32 v1.0's withdrawn EimConfigurationData tags: the id of the same message in
+    /// v1.0.1's tags. Such a vector is only decoded, never produced.
+    pub withdrawn_form_of: Option<String>,
 }
 
 /// Every vector.
@@ -30,6 +33,7 @@ pub fn all() -> Vec<Golden> {
             type_name: v["type"].as_str().unwrap().to_owned(),
             der: hex::decode(v["hex"].as_str().unwrap()).unwrap(),
             jer: v["jer"].clone(),
+            withdrawn_form_of: v["withdrawnFormOf"].as_str().map(str::to_owned),
         })
         .collect()
 }

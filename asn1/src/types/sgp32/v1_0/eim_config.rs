@@ -1,4 +1,9 @@
 //! eIM configuration: the data the eUICC keeps per eIM and the ES10b commands that manage it, v1.0 layout.
+//!
+//! The v1.0 layout is SGP.32 v1.0.1's: v1.0 as first published gave `eimPublicKeyData`'s alternatives, and
+//! `trustedPublicKeyDataTls`, `eimSupportedProtocol` and `euiccCiPKId`, tags that v1.0.1 withdrew (`A5 {A6 |
+//! A7}`, `A8 {A9 | AA}`, `8B`, `8C`). Those are still read (`alias`), so that an eIM or eUICC that kept them
+//! is understood, but never written.
 
 use super::SubjectPublicKeyInfo;
 use crate::types::sgp22::Certificate;
@@ -27,13 +32,13 @@ pub struct EimConfigurationData {
     #[asn1(tag = 0xA5)]
     pub eim_public_key_data: Option<EimPublicKeyData>,
     /// The trust anchor of the eIM's TLS server.
-    #[asn1(tag = 0xA8)]
+    #[asn1(tag = 0xA6, alias = 0xA8)]
     pub trusted_public_key_data_tls: Option<TrustedPublicKeyDataTls>,
     /// Bits: eimRetrieveHttps 0, eimRetrieveCoaps 1, eimInjectHttps 2, eimInjectCoaps 3, eimProprietary 4.
-    #[asn1(tag = 0x8B)]
+    #[asn1(tag = 0x87, alias = 0x8B)]
     pub eim_supported_protocol: Option<BitString>,
     /// The CI key of the eIM's certificate chain.
-    #[asn1(tag = 0x8C, name = "euiccCiPKId")]
+    #[asn1(tag = 0x88, alias = 0x8C, name = "euiccCiPKId")]
     pub euicc_ci_pk_id: Option<Octets>,
 }
 
@@ -41,10 +46,10 @@ pub struct EimConfigurationData {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub enum EimPublicKeyData {
     /// A public key.
-    #[asn1(tag = 0xA6)]
+    #[asn1(tag = 0xA0, alias = 0xA6)]
     EimPublicKey(SubjectPublicKeyInfo),
     /// A certificate.
-    #[asn1(tag = 0xA7)]
+    #[asn1(tag = 0xA1, alias = 0xA7)]
     EimCertificate(Certificate),
 }
 
@@ -52,10 +57,10 @@ pub enum EimPublicKeyData {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub enum TrustedPublicKeyDataTls {
     /// A public key.
-    #[asn1(tag = 0xA9)]
+    #[asn1(tag = 0xA0, alias = 0xA9)]
     TrustedEimPkTls(SubjectPublicKeyInfo),
     /// A certificate.
-    #[asn1(tag = 0xAA)]
+    #[asn1(tag = 0xA1, alias = 0xAA)]
     TrustedCertificateTls(Certificate),
 }
 
