@@ -7,7 +7,7 @@ use euicc_asn1::types::sgp32::common::{
 };
 use euicc_asn1::types::sgp32::v1_0;
 use euicc_asn1::types::sgp32::v1_2::{
-    EuiccPackage, EuiccPackageResult, IpaEuiccData, IpaEuiccDataRequest, IpaEuiccDataResponse,
+    EuiccPackage, EuiccPackageResult, IpaEuiccData, IpaEuiccDataResponse,
     IpaEuiccDataResponseError, ProfileDownloadTriggerResultData, Psmo,
 };
 use euicc_asn1::{Eid, Iccid, Octets, Signed, from_ber};
@@ -249,27 +249,9 @@ impl Bench {
     /// Queues a data request for `tags` in the bench's layout, polls once, and returns the eIM's stored
     /// answer.
     async fn request_data(&mut self, tags: &str) -> DataResponse {
-        let tag_list = Octets(hex::decode(tags).unwrap());
-        self.eim.with_eim(|eim| match self.version {
-            Version::V1_2 => eim.queue_data_request(
-                self.eid,
-                &IpaEuiccDataRequest {
-                    tag_list,
-                    euicc_ci_pk_identifier_to_be_used: None,
-                    search_criteria_notification: None,
-                    search_criteria_euicc_package_result: None,
-                    eim_transaction_id: Some(Octets(vec![0x42])),
-                },
-            ),
-            Version::V1_0 => eim.queue_data_request(
-                self.eid,
-                &v1_0::IpaEuiccDataRequest {
-                    tag_list,
-                    euicc_ci_pk_id: None,
-                    search_criteria: None,
-                },
-            ),
-        });
+        let tag_list = hex::decode(tags).unwrap();
+        self.eim
+            .with_eim(|eim| eim.queue_tag_list(self.eid, &tag_list, Some(Octets(vec![0x42]))));
         let outcome = self.poll().await.unwrap();
         assert!(
             matches!(outcome, PollOutcome::Executed { .. }),
@@ -633,6 +615,40 @@ fn a_v1_0_data_request_is_answered_in_the_v1_0_layout() {
                 .collect::<Vec<_>>(),
             listed.iter().map(|m| m.seq_number).collect::<Vec<_>>()
         );
+    });
+}
+
+/// A public v1.0 eIM asks for every component with `80 BF20 BF22 83 84 A5 A6 88 A9 BF2B` (ipaCapabilities
+/// as `88`): each is answered.
+#[test]
+fn a_v1_0_eims_documented_tag_list_is_answered_in_full() {
+    block_on(async {
+        let mut bench = Bench::with_version(Version::V1_0).await;
+        bench
+            .euicc
+            .enable(DISABLED.parse().unwrap(), false)
+            .await
+            .unwrap();
+        let response = bench.request_data("80BF20BF228384A5A688A9BF2B").await;
+        let DataResponse::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccData(data)) = response else {
+            panic!("{response:?}")
+        };
+        let addresses = bench.euicc.configured_addresses().await.unwrap();
+        let certs = bench.euicc.certs(None).await.unwrap();
+        assert_eq!(data.default_smdp_address, addresses.default_dp_address);
+        assert_eq!(data.euicc_info1, Some(bench.euicc.euicc_info1().await.unwrap()));
+        assert_eq!(
+            data.euicc_info2.as_ref(),
+            Some(bench.euicc.euicc_info2().await.unwrap())
+        );
+        assert_eq!(data.root_smds_address, Some(addresses.root_ds_address));
+        assert!(data.association_token.is_some());
+        assert_eq!(data.association_token, bench.token);
+        assert_eq!(data.eum_certificate, Some(certs.eum_certificate));
+        assert_eq!(data.euicc_certificate, Some(certs.euicc_certificate));
+        assert_eq!(data.ipa_capabilities, Some(ipa_capabilities()));
+        assert_eq!(data.device_info.as_ref(), Some(bench.own.device_info()));
+        assert!(data.notifications_list.is_some());
     });
 }
 

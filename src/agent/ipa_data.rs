@@ -112,10 +112,15 @@ enum Item {
     EuiccCertificate,
     Capabilities,
     DeviceInfo,
+    /// v1.2's `eimTransactionId`: echoed whenever the request carries one, so asking for it adds nothing.
+    TransactionId,
 }
 
 impl Item {
-    /// The component a tag of the tagList names, in the layout of `version`.
+    /// The component a tag of the tagList names, in the layout of `version`: the tag of the IpaEuiccData
+    /// component (SGP.32 v1.0.1 and v1.2 §2.11.2.2). v1.0 also takes `88` for ipaCapabilities (whose
+    /// component is constructed, `A8`): v1.0 eIMs ask for it so, a public one documenting
+    /// `80 BF20 BF22 83 84 A5 A6 88 A9 BF2B` as the list of every tag.
     fn from_tag(version: Version, tag: u32) -> Option<Self> {
         Some(match (version, tag) {
             (Version::V1_2, 0xA0) | (Version::V1_0, 0xBF2B) => Self::Notifications,
@@ -127,7 +132,8 @@ impl Item {
             (_, 0x84) => Self::AssociationToken,
             (_, 0xA5) => Self::EumCertificate,
             (_, 0xA6) => Self::EuiccCertificate,
-            (_, 0xA8) => Self::Capabilities,
+            (Version::V1_2, 0x87) => Self::TransactionId,
+            (_, 0xA8) | (Version::V1_0, 0x88) => Self::Capabilities,
             (_, 0xA9) => Self::DeviceInfo,
             _ => return None,
         })
@@ -462,6 +468,61 @@ mod tests {
             Some(vec![0xBF20, 0x81, 0xA0, 0xBF22])
         );
         assert_eq!(tags(&[0x81, 0xBF]), None);
+    }
+
+    /// Every component of IpaEuiccData in each layout (the tags of SGP.32 v1.0.1's and v1.2's ASN.1, as in
+    /// asn1play's `v1_0_1` and `v1_2` modules), and the tags of the other layout that name nothing here.
+    #[test]
+    fn each_layouts_tags_name_its_components() {
+        use Item::*;
+        let v1_2 = [
+            (0xA0, Notifications),
+            (0x81, DefaultSmdp),
+            (0xA2, PackageResults),
+            (0xBF20, Info1),
+            (0xBF22, Info2),
+            (0x83, RootSmds),
+            (0x84, AssociationToken),
+            (0xA5, EumCertificate),
+            (0xA6, EuiccCertificate),
+            (0x87, TransactionId),
+            (0xA8, Capabilities),
+            (0xA9, DeviceInfo),
+        ];
+        let v1_0 = [
+            (0x80, DefaultSmdp),
+            (0xBF20, Info1),
+            (0xBF22, Info2),
+            (0x83, RootSmds),
+            (0x84, AssociationToken),
+            (0xA5, EumCertificate),
+            (0xA6, EuiccCertificate),
+            (0xA8, Capabilities),
+            (0x88, Capabilities),
+            (0xA9, DeviceInfo),
+            (0xBF2B, Notifications),
+        ];
+        for (tag, item) in v1_2 {
+            assert_eq!(Item::from_tag(Version::V1_2, tag), Some(item), "v1.2 {tag:X}");
+        }
+        for (tag, item) in v1_0 {
+            assert_eq!(Item::from_tag(Version::V1_0, tag), Some(item), "v1.0 {tag:X}");
+        }
+        for tag in [0x80, 0x88, 0xBF2B] {
+            assert_eq!(Item::from_tag(Version::V1_2, tag), None, "v1.2 {tag:X}");
+        }
+        for tag in [0xA0, 0x81, 0xA2, 0x87] {
+            assert_eq!(Item::from_tag(Version::V1_0, tag), None, "v1.0 {tag:X}");
+        }
+    }
+
+    /// The tag list of a public v1.0 eIM's documentation, "all possible tags", is answered in full.
+    #[test]
+    fn the_documented_v1_0_tag_list_names_every_component() {
+        let list = hex::decode("80BF20BF228384A5A688A9BF2B").unwrap();
+        let items = DataRequest::items(Version::V1_0, &list).expect("a correct tag list");
+        assert_eq!(items.len(), 10);
+        assert!(items.contains(&Item::Capabilities));
     }
 
     #[test]

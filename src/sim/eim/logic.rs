@@ -324,6 +324,33 @@ impl SimEim {
         self.queue_raw(eid, to_der(request));
     }
 
+    /// Queues an IpaEuiccDataRequest for the components `tag_list` names (any tags, so that a test can send
+    /// what a real eIM does), in the eIM's layout. v1.0 has no transaction identifier, so
+    /// `eim_transaction_id` is sent in v1.2 only.
+    pub fn queue_tag_list(&mut self, eid: Eid, tag_list: &[u8], eim_transaction_id: Option<Octets>) {
+        let tag_list = Octets(tag_list.to_vec());
+        match self.version {
+            Version::V1_2 => self.queue_data_request(
+                eid,
+                &v1_2::IpaEuiccDataRequest {
+                    tag_list,
+                    euicc_ci_pk_identifier_to_be_used: None,
+                    search_criteria_notification: None,
+                    search_criteria_euicc_package_result: None,
+                    eim_transaction_id,
+                },
+            ),
+            Version::V1_0 => self.queue_data_request(
+                eid,
+                &v1_0::IpaEuiccDataRequest {
+                    tag_list,
+                    euicc_ci_pk_id: None,
+                    search_criteria: None,
+                },
+            ),
+        }
+    }
+
     /// Queues the ProfileDownloadTriggerRequest `request` for `eid` (it is not signed).
     pub fn queue_download_trigger(&mut self, eid: Eid, request: &ProfileDownloadTriggerRequest) {
         self.queue_raw(eid, to_der(request));
