@@ -3,14 +3,15 @@
 
 use euicc_asn1::types::sgp22::{NotificationSearchCriteria, ProfileInstallationResult};
 use euicc_asn1::types::sgp32::common::{
-    AddInitialEimResult, EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest,
+    AddEimResult, AddInitialEimResult, EnableParams, ProfileDownloadData,
+    ProfileDownloadTriggerRequest,
 };
 use euicc_asn1::types::sgp32::v1_0;
 use euicc_asn1::types::sgp32::v1_2::{
     EuiccPackage, EuiccPackageResult, IpaEuiccData, IpaEuiccDataResponse,
     IpaEuiccDataResponseError, ProfileDownloadTriggerResultData, Psmo,
 };
-use euicc_asn1::{Eid, Iccid, Octets, Signed, from_ber};
+use euicc_asn1::{Asn1, Eid, Iccid, Octets, Signed, Tag, Writer, from_ber};
 
 use super::eim::*;
 use super::indirect::DownloadRoute;
@@ -29,7 +30,9 @@ use crate::remote::tls::client_config;
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
 use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
-use crate::sim::eim::{DataResponse, DownloadResult, Poll, Received, Report, SimEim};
+use crate::sim::eim::{
+    DataResponse, DownloadResult, PackageContent, Poll, Received, Report, SimEim,
+};
 use crate::sim::euicc::eim_signed_data;
 use crate::sim::euicc::state::{CardState, Profile, StateFile};
 use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
@@ -614,6 +617,93 @@ fn a_v1_0_data_request_is_answered_in_the_v1_0_layout() {
                 .filter_map(|n| n.value().metadata().map(|m| m.seq_number))
                 .collect::<Vec<_>>(),
             listed.iter().map(|m| m.seq_number).collect::<Vec<_>>()
+        );
+    });
+}
+
+/// An eCO list as a SGP.32 v1.0.1 eIM writes it: the `EuiccPackageSigned` put together from the tags of the
+/// specification with the writer alone, so that no reading of our ASN.1 types is involved.
+struct WireEcoList(Vec<u8>);
+
+impl PackageContent for WireEcoList {
+    fn signed_der(
+        self,
+        eim_id: &str,
+        eid: Eid,
+        counter_value: i64,
+        transaction_id: Option<Octets>,
+    ) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.tlv(Tag(0x30), |w| {
+            w.tlv(Tag(0x80), |w| w.raw(eim_id.as_bytes()));
+            eid.encode_implicit(Tag(0x5A), w);
+            counter_value.encode_implicit(Tag(0x81), w);
+            if let Some(id) = &transaction_id {
+                id.encode_implicit(Tag(0x82), w);
+            }
+            // ecoList [1]
+            w.tlv(Tag(0xA1), |w| w.raw(&self.0));
+        });
+        w.into_bytes()
+    }
+}
+
+/// A v1.0 eIM's addEim in SGP.32 v1.0.1's tags (`A5 { A0 SPKI }`, `87` protocols) reaches the eUICC and adds
+/// the eIM with its key, rather than being refused as an invalid package format.
+#[test]
+fn a_v1_0_1_add_eim_package_reaches_the_euicc() {
+    block_on(async {
+        let mut bench = Bench::with_version(Version::V1_0).await;
+        let spki = bench.pki.eim_sign.key.verifying_key().to_spki_der().unwrap();
+        assert_eq!(spki[..2], [0x30, 0x59]);
+        let mut eco = Writer::new();
+        // addEim [8] EimConfigurationData
+        eco.tlv(Tag(0xA8), |w| {
+            w.tlv(Tag(0x80), |w| w.raw(b"eim-second"));
+            w.tlv(Tag(0x81), |w| w.raw(b"eim2.example.test:8443"));
+            w.tlv(Tag(0x83), |w| w.raw(&[0x00]));
+            // eimPublicKeyData [5] { eimPublicKey [0] IMPLICIT SubjectPublicKeyInfo }
+            w.tlv(Tag(0xA5), |w| w.tlv(Tag(0xA0), |w| w.raw(&spki[2..])));
+            // eimSupportedProtocol [7]: eimRetrieveHttps
+            w.tlv(Tag(0x87), |w| w.raw(&[0x07, 0x80]));
+        });
+        bench.eim.with_eim(|eim| {
+            eim.queue_package(bench.eid, WireEcoList(eco.into_bytes()), Some(Octets(vec![7])))
+        });
+        let outcome = bench.poll().await.unwrap();
+        assert!(
+            matches!(outcome, PollOutcome::Executed { .. }),
+            "{outcome:?}"
+        );
+        let Report::PackageResult(raw) = bench.last_report() else {
+            panic!("{:?}", bench.last_report())
+        };
+        let Ok(v1_0::EuiccPackageResult::EuiccPackageResultSigned(signed)) = from_ber(&raw) else {
+            panic!("not a signed result: {raw:02X?}")
+        };
+        let results = &signed.euicc_package_result_data_signed.value().euicc_result;
+        assert!(
+            matches!(
+                results[..],
+                [v1_0::EuiccResultData::AddEimResult(
+                    AddEimResult::AssociationToken(_)
+                )]
+            ),
+            "{results:?}"
+        );
+        let configurations = bench.euicc.eim_configuration().await.unwrap();
+        let added = configurations
+            .iter()
+            .find(|c| c.eim_id == "eim-second")
+            .expect("the eIM was added");
+        assert_eq!(added.fqdn.as_deref(), Some("eim2.example.test:8443"));
+        let Some(EimKey::PublicKey(key)) = &added.public_key else {
+            panic!("{added:?}")
+        };
+        assert_eq!(key.as_der(), &spki[..]);
+        assert_eq!(
+            added.supported_protocol,
+            Some(euicc_asn1::BitString::from_bits(&[0]))
         );
     });
 }
