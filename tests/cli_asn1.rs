@@ -84,7 +84,8 @@ fn version_selects_the_sgp32_layout() {
 
 /// The golden vector `id` (made by asn1/vectors/generate.py with pycrate): its hex and its JSON.
 fn golden(id: &str) -> (String, Value) {
-    let all: Vec<Value> = serde_json::from_str(include_str!("../asn1/vectors/vectors.json")).unwrap();
+    let all: Vec<Value> =
+        serde_json::from_str(include_str!("../asn1/vectors/vectors.json")).unwrap();
     let v = all
         .into_iter()
         .find(|v| v["id"] == id)
@@ -107,7 +108,10 @@ const V1_0_EIM_CONFIGURATION: [&str; 9] = [
 
 fn assert_complete(config: &Value, what: &str) {
     for field in V1_0_EIM_CONFIGURATION {
-        assert!(config.get(field).is_some(), "{what}: no {field} in {config}");
+        assert!(
+            config.get(field).is_some(),
+            "{what}: no {field} in {config}"
+        );
     }
 }
 
@@ -133,8 +137,7 @@ fn v1_0_1_eim_configuration_messages_decode_with_every_field() {
                     .as_array()
                     .unwrap();
                 let add = &ecos[0]["addEim"];
-                let updates: Vec<&Value> =
-                    ecos.iter().filter_map(|e| e.get("updateEim")).collect();
+                let updates: Vec<&Value> = ecos.iter().filter_map(|e| e.get("updateEim")).collect();
                 assert!(updates.len() == 2, "{id}: {ecos:?}");
                 assert_eq!(
                     updates[1]["eimPublicKeyData"]
@@ -170,7 +173,14 @@ fn a_v1_0_peers_add_initial_eim_decodes() {
         "BF577C A07A 3078 8003 65494D 810E {} 830101 8401FF A55B A059 {spki_content}",
         hex::encode("127.0.0.1:8000")
     );
-    let value = decoded(&["asn1", "decode", "AddInitialEimRequest", &hex, "--version", "v1.0"]);
+    let value = decoded(&[
+        "asn1",
+        "decode",
+        "AddInitialEimRequest",
+        &hex,
+        "--version",
+        "v1.0",
+    ]);
     let config = &value["eimConfigurationDataList"][0];
     assert_eq!(config["eimId"], json!("eIM"));
     assert_eq!(config["eimFqdn"], json!("127.0.0.1:8000"));

@@ -202,9 +202,7 @@ fn alias_tags_are_read_and_never_written() {
     let value = Renumbered {
         id: Octets(vec![1]),
         bits: Some(Octets(vec![2])),
-        key: Some(Key::PublicKey(Renumbered2 {
-            x: Octets(vec![3]),
-        })),
+        key: Some(Key::PublicKey(Renumbered2 { x: Octets(vec![3]) })),
     };
     let current = hex::decode("300d800101870102a505a003800103").unwrap();
     let withdrawn = hex::decode("300d8001018b0102a505a603800103").unwrap();

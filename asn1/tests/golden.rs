@@ -18,7 +18,10 @@ fn there_are_enough_vectors() {
 #[test]
 fn encoder_produces_the_golden_bytes_and_decoder_reads_them_back() {
     let mut failures = Vec::new();
-    for v in vectors().into_iter().filter(|v| v.withdrawn_form_of.is_none()) {
+    for v in vectors()
+        .into_iter()
+        .filter(|v| v.withdrawn_form_of.is_none())
+    {
         let Some(entry) = lookup(&v.type_name, v.version) else {
             failures.push(format!("{}: no type {}", v.id, v.type_name));
             continue;
@@ -56,8 +59,15 @@ fn encoder_produces_the_golden_bytes_and_decoder_reads_them_back() {
 #[test]
 fn withdrawn_v1_0_eim_configuration_tags_are_read_and_never_written() {
     let all = vectors();
-    let withdrawn: Vec<_> = all.iter().filter(|v| v.withdrawn_form_of.is_some()).collect();
-    assert!(withdrawn.len() >= 5, "{} withdrawn-form vectors", withdrawn.len());
+    let withdrawn: Vec<_> = all
+        .iter()
+        .filter(|v| v.withdrawn_form_of.is_some())
+        .collect();
+    assert!(
+        withdrawn.len() >= 5,
+        "{} withdrawn-form vectors",
+        withdrawn.len()
+    );
     for v in withdrawn {
         let corrected = all
             .iter()

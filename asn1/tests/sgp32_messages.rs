@@ -361,7 +361,8 @@ fn eim_configuration_tags_agree_across_versions() {
     let (v10, _) = vector("v1.0", "package_eco");
     for der in [&v10, &v12] {
         let p: v1_0::EuiccPackageRequest = from_ber(der).unwrap();
-        let v1_0::EuiccPackage::EcoList(ecos) = &p.euicc_package_signed.value().euicc_package else {
+        let v1_0::EuiccPackage::EcoList(ecos) = &p.euicc_package_signed.value().euicc_package
+        else {
             panic!("not an eCO list");
         };
         let v1_0::Eco::AddEim(cfg) = &ecos[0] else {

@@ -654,7 +654,13 @@ impl PackageContent for WireEcoList {
 fn a_v1_0_1_add_eim_package_reaches_the_euicc() {
     block_on(async {
         let mut bench = Bench::with_version(Version::V1_0).await;
-        let spki = bench.pki.eim_sign.key.verifying_key().to_spki_der().unwrap();
+        let spki = bench
+            .pki
+            .eim_sign
+            .key
+            .verifying_key()
+            .to_spki_der()
+            .unwrap();
         assert_eq!(spki[..2], [0x30, 0x59]);
         let mut eco = Writer::new();
         // addEim [8] EimConfigurationData
@@ -668,7 +674,11 @@ fn a_v1_0_1_add_eim_package_reaches_the_euicc() {
             w.tlv(Tag(0x87), |w| w.raw(&[0x07, 0x80]));
         });
         bench.eim.with_eim(|eim| {
-            eim.queue_package(bench.eid, WireEcoList(eco.into_bytes()), Some(Octets(vec![7])))
+            eim.queue_package(
+                bench.eid,
+                WireEcoList(eco.into_bytes()),
+                Some(Octets(vec![7])),
+            )
         });
         let outcome = bench.poll().await.unwrap();
         assert!(
@@ -726,7 +736,10 @@ fn a_v1_0_eims_documented_tag_list_is_answered_in_full() {
         let addresses = bench.euicc.configured_addresses().await.unwrap();
         let certs = bench.euicc.certs(None).await.unwrap();
         assert_eq!(data.default_smdp_address, addresses.default_dp_address);
-        assert_eq!(data.euicc_info1, Some(bench.euicc.euicc_info1().await.unwrap()));
+        assert_eq!(
+            data.euicc_info1,
+            Some(bench.euicc.euicc_info1().await.unwrap())
+        );
         assert_eq!(
             data.euicc_info2.as_ref(),
             Some(bench.euicc.euicc_info2().await.unwrap())

@@ -503,10 +503,18 @@ mod tests {
             (0xBF2B, Notifications),
         ];
         for (tag, item) in v1_2 {
-            assert_eq!(Item::from_tag(Version::V1_2, tag), Some(item), "v1.2 {tag:X}");
+            assert_eq!(
+                Item::from_tag(Version::V1_2, tag),
+                Some(item),
+                "v1.2 {tag:X}"
+            );
         }
         for (tag, item) in v1_0 {
-            assert_eq!(Item::from_tag(Version::V1_0, tag), Some(item), "v1.0 {tag:X}");
+            assert_eq!(
+                Item::from_tag(Version::V1_0, tag),
+                Some(item),
+                "v1.0 {tag:X}"
+            );
         }
         for tag in [0x80, 0x88, 0xBF2B] {
             assert_eq!(Item::from_tag(Version::V1_2, tag), None, "v1.2 {tag:X}");

@@ -327,7 +327,12 @@ impl SimEim {
     /// Queues an IpaEuiccDataRequest for the components `tag_list` names (any tags, so that a test can send
     /// what a real eIM does), in the eIM's layout. v1.0 has no transaction identifier, so
     /// `eim_transaction_id` is sent in v1.2 only.
-    pub fn queue_tag_list(&mut self, eid: Eid, tag_list: &[u8], eim_transaction_id: Option<Octets>) {
+    pub fn queue_tag_list(
+        &mut self,
+        eid: Eid,
+        tag_list: &[u8],
+        eim_transaction_id: Option<Octets>,
+    ) {
         let tag_list = Octets(tag_list.to_vec());
         match self.version {
             Version::V1_2 => self.queue_data_request(
