@@ -155,7 +155,7 @@ fn v1_0_1_eim_configuration_messages_decode_with_every_field() {
         }
         let (withdrawn, _) = golden(&format!("v1.0/withdrawn-{id}"));
         assert_ne!(withdrawn, hex);
-        let value = decoded(&["asn1", "decode", ty, &withdrawn, "--version", "v1.0"]);
+        let value = decoded(&["asn1", "decode", ty, &withdrawn, "--version", "v1.0.1"]);
         assert_eq!(value, jer, "withdrawn-{id}");
     }
 }

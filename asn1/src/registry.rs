@@ -6,7 +6,7 @@ use serde_json::Value;
 /// Which SGP.32 module layout a name refers to (SGP.22 types are the same under both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sgp32Version {
-    /// SGP.32 v1.0, spoken by early eIMs in the field.
+    /// SGP.32 v1.0, spoken by early eIMs in the field, as v1.0.1 corrected it (its EimConfigurationData tags).
     V1_0,
     /// SGP.32 v1.2, the version of accredited eUICCs.
     V1_2,
@@ -16,7 +16,7 @@ impl std::str::FromStr for Sgp32Version {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
-            "v1.0" | "1.0" => Ok(Self::V1_0),
+            "v1.0" | "1.0" | "v1.0.1" | "1.0.1" => Ok(Self::V1_0),
             "v1.2" | "1.2" => Ok(Self::V1_2),
             other => Err(format!(
                 "unknown SGP.32 version {other:?} (use v1.0 or v1.2)"

@@ -14,7 +14,8 @@ pub enum Asn1Command {
         type_name: String,
         /// The message as hex (spaces allowed).
         hex: String,
-        /// The SGP.32 layout to decode with.
+        /// The SGP.32 layout to decode with (v1.0 is v1.0.1's, which also reads the eIM configuration tags
+        /// v1.0.1 withdrew).
         #[arg(long = "version", default_value = "v1.2", value_parser = parse_version)]
         sgp32_version: Sgp32Version,
     },
