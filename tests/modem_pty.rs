@@ -153,9 +153,10 @@ fn counters_on_request_and_on_exit() {
     let line = out.lines().last().expect("counters line");
     let doc: serde_json::Value = serde_json::from_str(line).expect("JSON counters");
     let counters = &doc["sim_modem"];
-    // ATE0, MANAGE CHANNEL, SELECT, then STORE DATA and GET RESPONSE for each of GetEID, GetEuiccInfo1 and
-    // GetEuiccInfo2 (the simulated eUICC answers all three), MANAGE CHANNEL close.
-    assert_eq!(counters["commands"], 10, "{doc}");
+    // ATE1 and the marker line that bring the line in step, ATE0, MANAGE CHANNEL, SELECT, then STORE DATA
+    // and GET RESPONSE for each of GetEID, GetEuiccInfo1 and GetEuiccInfo2 (the simulated eUICC answers all
+    // three), MANAGE CHANNEL close.
+    assert_eq!(counters["commands"], 12, "{doc}");
     assert_eq!(counters["apdus"], 9, "{doc}");
     assert!(
         counters["bytes_from_host"]
