@@ -212,3 +212,54 @@ fn an_initiate_authentication_failure_needs_no_cancellation() {
     assert!(!run.stderr.contains("cancelled"), "{}", run.stderr);
     assert!(!bench.installed());
 }
+
+/// The simulated modem's link counters after a whole download over a link paced at `baud`, with `extra`
+/// arguments for `sim serve`.
+fn download_counters(baud: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["--baud", baud];
+    args.extend_from_slice(extra);
+    let bench = Bench::new(&args);
+    let run = bench.download(&[]);
+    assert_eq!(run.json()["iccid"], ICCID, "{}", run.stderr);
+    let Bench { _scratch, sim } = bench;
+    let out = sim.stop("-TERM");
+    let line = out.lines().last().expect("counters line");
+    let doc: Value = serde_json::from_str(line).expect("JSON counters");
+    doc["sim_modem"].clone()
+}
+
+#[test]
+fn echo_left_on_costs_no_link_time_in_a_whole_download() {
+    const BAUD: u64 = 460_800;
+    let counter = |counters: &Value, name: &str| {
+        counters[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{name} in {counters}"))
+    };
+    let baud = BAUD.to_string();
+    let quiet = download_counters(&baud, &[]);
+    // `echo`: the modem keeps echoing after ATE0, so every byte the host sends comes back.
+    let echoing = download_counters(&baud, &["--quirk", "echo"]);
+    let uplink = counter(&echoing, "bytes_from_host");
+    let echoed = counter(&echoing, "bytes_to_host") - counter(&quiet, "bytes_to_host");
+    // The echo crossed the link (up to the few bytes by which two downloads' signatures differ)...
+    assert!(
+        echoed.abs_diff(uplink) < uplink / 50,
+        "echo {echoed} bytes for {uplink} sent: {quiet} / {echoing}"
+    );
+    // ...yet the link was busy no longer: each byte went back while the next ones arrived. Charging echo
+    // after the line would add the whole uplink's wire time.
+    let uplink_micros = uplink * 10 * 1_000_000 / BAUD;
+    let (quiet_micros, echo_micros) = (
+        counter(&quiet, "link_micros"),
+        counter(&echoing, "link_micros"),
+    );
+    assert!(
+        uplink_micros > quiet_micros / 5,
+        "a download is uplink-heavy: {uplink_micros} of {quiet_micros} µs"
+    );
+    assert!(
+        echo_micros.abs_diff(quiet_micros) < uplink_micros / 20,
+        "link time {echo_micros} µs with echo, {quiet_micros} µs without (uplink {uplink_micros} µs)"
+    );
+}

@@ -153,9 +153,10 @@ fn counters_on_request_and_on_exit() {
     let line = out.lines().last().expect("counters line");
     let doc: serde_json::Value = serde_json::from_str(line).expect("JSON counters");
     let counters = &doc["sim_modem"];
-    // ATE0, MANAGE CHANNEL, SELECT, then STORE DATA and GET RESPONSE for each of GetEID, GetEuiccInfo1 and
-    // GetEuiccInfo2 (the simulated eUICC answers all three), MANAGE CHANNEL close.
-    assert_eq!(counters["commands"], 10, "{doc}");
+    // ATE1 and the marker line that bring the line in step, ATE0, MANAGE CHANNEL, SELECT, then STORE DATA
+    // and GET RESPONSE for each of GetEID, GetEuiccInfo1 and GetEuiccInfo2 (the simulated eUICC answers all
+    // three), MANAGE CHANNEL close.
+    assert_eq!(counters["commands"], 12, "{doc}");
     assert_eq!(counters["apdus"], 9, "{doc}");
     assert!(
         counters["bytes_from_host"]
@@ -250,4 +251,80 @@ fn unknown_quirk_is_refused() {
     ]);
     assert!(!run.success());
     assert!(run.stderr.contains("unknown quirk"), "{}", run.stderr);
+}
+
+/// A client that is not ours, on the simulated modem's port: writes a command line and reads until its final
+/// result, with echo left on as after power-up.
+struct ForeignClient(Box<dyn tokio_serial::SerialPort>);
+
+impl ForeignClient {
+    fn open(link: &Path) -> Self {
+        let port = tokio_serial::new(link.to_string_lossy(), 115_200)
+            .timeout(Duration::from_millis(100))
+            .open()
+            .expect("the simulated modem's port opens");
+        Self(port)
+    }
+
+    /// Everything the modem sent for `line` up to and including its final result.
+    fn ask(&mut self, line: &str) -> String {
+        use std::io::{Read, Write};
+        self.0
+            .write_all(format!("{line}\r").as_bytes())
+            .expect("write");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 256];
+        loop {
+            let text = String::from_utf8_lossy(&out).into_owned();
+            let finals = ["\r\nOK\r\n", "\r\nERROR\r\n", "+CME ERROR"];
+            if finals.iter().any(|f| text.contains(f)) && text.ends_with("\r\n") {
+                return text;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no final result for {line}: {text:?}"
+            );
+            match self.0.read(&mut buf) {
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn a_client_that_probes_with_test_commands_and_keeps_echo_on_gets_the_eid() {
+    let modem = sim_modem(&[]);
+    let mut client = ForeignClient::open(&modem.link);
+    // What the most used C LPA's AT drivers send on connect, before any APDU.
+    for probe in ["AT", "AT+CCHO=?", "AT+CCHC=?", "AT+CGLA=?", "AT+CSIM=?"] {
+        let answer = client.ask(probe);
+        assert!(
+            answer.contains(&format!("{probe}\r\r\n")),
+            "echo: {answer:?}"
+        );
+        assert!(answer.ends_with("\r\nOK\r\n"), "{probe}: {answer:?}");
+    }
+    // Lower-case hex throughout, as that client writes it.
+    let opened = client.ask("AT+CCHO=\"a0000005591010ffffffff8900000100\"");
+    let channel = opened
+        .split("+CCHO: ")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n").next())
+        .unwrap_or_else(|| panic!("{opened:?}"))
+        .to_owned();
+    let cla = format!("8{channel}");
+    let get_eid = client.ask(&format!(
+        "AT+CGLA={channel},22,\"{cla}e2910006bf3e035c015a\""
+    ));
+    assert!(get_eid.contains("+CGLA: 4,\"6115\""), "{get_eid:?}");
+    let eid = client.ask(&format!("AT+CGLA={channel},10,\"{cla}c0000015\""));
+    assert!(eid.contains(&format!("5A10{EID}9000")), "{eid:?}");
+    assert!(
+        client
+            .ask(&format!("AT+CCHC={channel}"))
+            .ends_with("\r\nOK\r\n")
+    );
 }

@@ -2,9 +2,10 @@
 //! expects, in order, with the answers; responses are built with the codec.
 
 use super::*;
+use crate::apdu::SessionConfig;
 use crate::apdu::inprocess::InProcessChannel;
-use crate::apdu::{SessionConfig, StatusWord};
 use crate::sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
+use crate::sim::iso7816::StatusWord;
 use euicc_asn1::types::sgp22::{
     CompactOtherSignedNotification, EnableProfileResponse, IoTSpecificInfo,
     ListNotificationResponse, NotificationMetadata, NotificationSearchCriteria,

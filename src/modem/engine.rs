@@ -2,7 +2,8 @@
 //!
 //! Commands from any number of [`Modem`] handles queue on a channel and run one at a time, so no two AT
 //! exchanges interleave. Between commands the task keeps reading, so URCs reach the subscribers at any time.
-//! After (re)opening the port it turns echo off (`ATE0`); after a lost final result it waits for the line to
+//! After (re)opening the port it brings the line in step with a marker line (see [`Engine::sync_after_open`])
+//! and turns echo off (`ATE0`); after a lost final result it waits for the line to
 //! go quiet and checks with `AT` that the modem and the parser agree again before the next command. When the
 //! port disappears it is reopened with back-off.
 
@@ -26,6 +27,9 @@ const QUIET: Duration = Duration::from_millis(100);
 const QUIET_CAP: Duration = Duration::from_secs(2);
 /// How many times `ATE0` / `AT` is tried before the modem counts as not responding.
 const HANDSHAKE_ATTEMPTS: usize = 3;
+/// The command of the marker line sent after opening the port. No modem has it: it is answered `ERROR`, and
+/// only its echo matters.
+const SYNC_COMMAND: &str = "AT+EUICCDSYNC=";
 
 /// Tunables of the engine.
 #[derive(Debug, Clone)]
@@ -301,18 +305,14 @@ impl<O: PortOpener> Engine<O> {
         Ok(())
     }
 
-    /// Opens the port, lets it go quiet, turns echo off and checks that the modem answers.
-    ///
-    /// The wait for quiet matters after a crash or a kill: the previous process may have left a command in
-    /// flight, and its late answer must not be taken for the answer to ours (every later answer would be
-    /// off by one).
+    /// Opens the port, brings the line in step, turns echo off and checks that the modem answers.
     async fn open_port(&mut self) -> Result<(), ModemError> {
         let port = self.opener.open().await?;
         debug!(port = %self.opener.describe(), "port open");
         self.port = Some(port);
         self.parser = AtParser::new(self.config.max_line);
         self.needs_resync = false;
-        let opened = match self.drain_quiet().await {
+        let opened = match self.sync_after_open().await {
             Ok(()) => self.handshake("ATE0").await,
             Err(error) => Err(error),
         };
@@ -322,6 +322,88 @@ impl<O: PortOpener> Engine<O> {
         }
         self.backoff.reset();
         Ok(())
+    }
+
+    /// Discards what an earlier owner of the port left on the line, without a fixed wait.
+    ///
+    /// After a crash or a kill the previous process may have left a command in flight, and its late answer
+    /// must not be taken for the answer to ours (every later answer would be off by one). So echo is turned
+    /// on (`ATE1`) and a line carrying a marker no other process can have sent is written; a modem answers
+    /// lines in order, so everything owed to the earlier command arrives before the marker's echo, and the
+    /// first final result after that echo is the marker's own. Everything up to it is discarded (URCs still
+    /// reach the subscribers). A modem that never echoes the marker gets the old treatment: the line is
+    /// drained until it has been quiet for [`QUIET`].
+    async fn sync_after_open(&mut self) -> Result<(), ModemError> {
+        let timeout = self.config.handshake_timeout;
+        for attempt in 0..HANDSHAKE_ATTEMPTS {
+            self.send("ATE1").await?;
+            // Any final result will do: it may be a late one of the earlier owner, ATE1's comes later then.
+            // None at all is a modem that is silent or lost it: the old way is the only way left.
+            if !self
+                .discard_until(Instant::now() + timeout, |seen| seen == Seen::Final)
+                .await?
+            {
+                break;
+            }
+            let marker = sync_marker(attempt);
+            self.send(&marker).await?;
+            let mut echoed = false;
+            let synced = self
+                .discard_until(Instant::now() + timeout, |seen| match seen {
+                    Seen::Line(line) => {
+                        echoed |= line.contains(&marker);
+                        false
+                    }
+                    Seen::Final => echoed,
+                })
+                .await?;
+            if synced {
+                return Ok(());
+            }
+        }
+        debug!(port = %self.opener.describe(), "no echo of the marker; waiting for quiet instead");
+        self.drain_quiet().await
+    }
+
+    /// Reads lines while no command is in flight until `done` accepts one (true) or `deadline` (false).
+    /// Lines `done` passes over are published as URCs when they look like URCs, and dropped otherwise.
+    async fn discard_until(
+        &mut self,
+        deadline: Instant,
+        mut done: impl FnMut(Seen<'_>) -> bool,
+    ) -> Result<bool, ModemError> {
+        let mut buf = [0u8; 1024];
+        loop {
+            while let Some(event) = self.parser.poll_event() {
+                match event {
+                    Event::Urc(urc) => {
+                        if done(Seen::Line(urc.line())) {
+                            return Ok(true);
+                        }
+                        let echo = urc.line().starts_with(SYNC_COMMAND) || urc.line() == "ATE1";
+                        if !echo {
+                            self.publish(urc);
+                        }
+                    }
+                    Event::Stray(result) => {
+                        debug!(%result, "final result while getting in step");
+                        if done(Seen::Final) {
+                            return Ok(true);
+                        }
+                    }
+                    other => debug!(?other, "discarded while getting in step"),
+                }
+            }
+            let Some(port) = self.port.as_mut() else {
+                return Err(ModemError::PortLost("not open".into()));
+            };
+            match timeout_at(deadline, port.read(&mut buf)).await {
+                Err(_deadline) => return Ok(false),
+                Ok(Ok(n)) if n > 0 => self.parser.feed(&buf[..n]),
+                Ok(Ok(_)) => return Err(self.lost_mid_command("end of file")),
+                Ok(Err(error)) => return Err(self.lost_mid_command(&error.to_string())),
+            }
+        }
     }
 
     /// Sends a short command until it gets an answer; a modem that rejects it is still in step with us.
@@ -483,6 +565,25 @@ impl<O: PortOpener> Engine<O> {
         }
         Ok(())
     }
+}
+
+/// The marker line of attempt `attempt` to get in step after opening: the process id, the attempt and the
+/// clock make it one that no earlier owner of the port sent.
+fn sync_marker(attempt: usize) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    format!(
+        "{SYNC_COMMAND}{:08X}{attempt:X}{nanos:08X}",
+        std::process::id()
+    )
+}
+
+/// What [`Engine::discard_until`] saw: a line that is not a final result, or a final result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seen<'a> {
+    Line(&'a str),
+    Final,
 }
 
 #[cfg(test)]

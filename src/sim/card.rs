@@ -4,12 +4,11 @@
 //! The card is sans-IO: [`SimCard::process`] takes one command APDU and returns the response bytes. The
 //! simulated modem and the in-process transport both sit on it.
 
-use crate::apdu::command::{MAX_CHANNEL, channel_of_cla};
-use crate::apdu::{Command, ISDR_AID, Response, StatusWord};
+use super::iso7816::{CommandApdu, ISDR_AID, LAST_CHANNEL, StatusWord, channel_of_cla};
 
 /// Largest ES10 command the card reassembles (a BPP segment is far smaller).
 const MAX_COMMAND: usize = 256 * 1024;
-const CHANNELS: usize = MAX_CHANNEL as usize + 1;
+const CHANNELS: usize = LAST_CHANNEL as usize + 1;
 
 /// What the ISD-R application returns for one complete ES10 command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,20 +156,22 @@ impl<A: IsdrApplet> SimCard<A> {
         self.apdus += 1;
         if let Some((n, sw)) = self.faults.fail_apdu {
             if n == self.apdus {
-                return sw.0.to_be_bytes().to_vec();
+                return sw.bytes().to_vec();
             }
         }
-        let response = match Command::parse(apdu) {
+        let response = match CommandApdu::parse(apdu) {
             Ok(command) => self.dispatch(&command),
-            Err(_) => status(0x6700),
+            Err(_) => status(StatusWord::WRONG_LENGTH),
         };
-        response.to_bytes()
+        super::iso7816::response(&response.data, response.sw)
     }
 
-    fn dispatch(&mut self, command: &Command) -> Response {
-        let number = channel_of_cla(command.cla);
+    fn dispatch(&mut self, command: &CommandApdu) -> Response {
+        let Some(number) = channel_of_cla(command.cla) else {
+            return status(StatusWord::CLA_NOT_SUPPORTED);
+        };
         if !self.is_channel_open(number) {
-            return status(StatusWord::CHANNEL_NOT_SUPPORTED.0);
+            return status(StatusWord::CHANNEL_NOT_SUPPORTED);
         }
         let index = usize::from(number);
         if command.ins == 0xC0 {
@@ -184,11 +185,11 @@ impl<A: IsdrApplet> SimCard<A> {
             0x70 => self.manage_channel(command),
             0xA4 => self.select(index, command),
             0xE2 => self.store_data(index, command),
-            _ => status(0x6D00),
+            _ => status(StatusWord::INS_NOT_SUPPORTED),
         }
     }
 
-    fn manage_channel(&mut self, command: &Command) -> Response {
+    fn manage_channel(&mut self, command: &CommandApdu) -> Response {
         match (command.p1, command.p2) {
             (0x00, 0x00) => match (1..CHANNELS).find(|&n| self.channels[n].is_none()) {
                 Some(free) => {
@@ -199,27 +200,27 @@ impl<A: IsdrApplet> SimCard<A> {
                         sw: StatusWord::OK,
                     }
                 }
-                None => status(0x6A81),
+                None => status(StatusWord::FUNCTION_NOT_SUPPORTED),
             },
-            (0x80, 1..=MAX_CHANNEL) if self.is_channel_open(command.p2) => {
+            (0x80, 1..=LAST_CHANNEL) if self.is_channel_open(command.p2) => {
                 self.channels[usize::from(command.p2)] = None;
-                status(0x9000)
+                status(StatusWord::OK)
             }
-            (0x80, 1..=MAX_CHANNEL) => status(StatusWord::CHANNEL_NOT_SUPPORTED.0),
-            _ => status(0x6A86),
+            (0x80, 1..=LAST_CHANNEL) => status(StatusWord::CHANNEL_NOT_SUPPORTED),
+            _ => status(StatusWord::WRONG_P1_P2),
         }
     }
 
-    fn select(&mut self, index: usize, command: &Command) -> Response {
+    fn select(&mut self, index: usize, command: &CommandApdu) -> Response {
         let found = command.p1 == 0x04 && command.data == ISDR_AID;
         let Some(channel) = self.channels[index].as_mut() else {
-            return status(StatusWord::CHANNEL_NOT_SUPPORTED.0);
+            return status(StatusWord::CHANNEL_NOT_SUPPORTED);
         };
         channel.isdr_selected = found;
         channel.command.clear();
         channel.next_block = 0;
         if !found {
-            return status(StatusWord::NOT_FOUND.0);
+            return status(StatusWord::NOT_FOUND);
         }
         // FCI: 6F { 84 <DF name> }.
         let mut fci = vec![0x6F, 2 + ISDR_AID.len() as u8, 0x84, ISDR_AID.len() as u8];
@@ -227,30 +228,30 @@ impl<A: IsdrApplet> SimCard<A> {
         self.respond(index, fci, StatusWord::OK, false)
     }
 
-    fn store_data(&mut self, index: usize, command: &Command) -> Response {
+    fn store_data(&mut self, index: usize, command: &CommandApdu) -> Response {
         match self.channels[index].as_ref().map(|c| c.isdr_selected) {
-            None => return status(StatusWord::CHANNEL_NOT_SUPPORTED.0),
-            Some(false) => return status(0x6985),
+            None => return status(StatusWord::CHANNEL_NOT_SUPPORTED),
+            Some(false) => return status(StatusWord::CONDITIONS_NOT_SATISFIED),
             Some(true) => {}
         }
         let last = match command.p1 {
             0x11 => false,
             0x91 => true,
-            _ => return status(0x6A86),
+            _ => return status(StatusWord::WRONG_P1_P2),
         };
         self.blocks += 1;
         if self.faults.power_loss_after_block == Some(self.blocks) {
             self.applet.power_loss();
             self.reset();
-            return status(0x6F00);
+            return status(StatusWord::NO_PRECISE_DIAGNOSIS);
         }
         let Some(channel) = self.channels[index].as_mut() else {
-            return status(StatusWord::CHANNEL_NOT_SUPPORTED.0);
+            return status(StatusWord::CHANNEL_NOT_SUPPORTED);
         };
         let refusal = if command.p2 != channel.next_block {
-            Some(0x6A86)
+            Some(StatusWord::WRONG_P1_P2)
         } else if channel.command.len() + command.data.len() > MAX_COMMAND {
-            Some(0x6A84)
+            Some(StatusWord::NOT_ENOUGH_MEMORY)
         } else {
             None
         };
@@ -262,7 +263,7 @@ impl<A: IsdrApplet> SimCard<A> {
         channel.command.extend_from_slice(&command.data);
         channel.next_block = channel.next_block.wrapping_add(1);
         if !last {
-            return status(0x9000);
+            return status(StatusWord::OK);
         }
         let es10 = std::mem::take(&mut channel.command);
         channel.next_block = 0;
@@ -289,15 +290,15 @@ impl<A: IsdrApplet> SimCard<A> {
 
     fn get_response(&mut self, index: usize, le: u16) -> Response {
         let Some(channel) = self.channels[index].as_mut() else {
-            return status(StatusWord::CHANNEL_NOT_SUPPORTED.0);
+            return status(StatusWord::CHANNEL_NOT_SUPPORTED);
         };
         let Some(final_sw) = channel.pending_sw else {
-            return status(0x6985);
+            return status(StatusWord::CONDITIONS_NOT_SATISFIED);
         };
         let available = channel.pending.len();
         let wanted = usize::from(le);
         if wanted < 256 && wanted > available {
-            return status(0x6C00 | available as u16);
+            return status(StatusWord::wrong_le(available));
         }
         let take = wanted.min(available);
         let data: Vec<u8> = channel.pending.drain(..take).collect();
@@ -315,13 +316,23 @@ impl<A: IsdrApplet> SimCard<A> {
     }
 }
 
-fn status(sw: u16) -> Response {
-    Response::status(StatusWord(sw))
+/// What the card answers to one APDU, before it is put on the wire.
+#[derive(Debug)]
+struct Response {
+    data: Vec<u8>,
+    sw: StatusWord,
+}
+
+fn status(sw: StatusWord) -> Response {
+    Response {
+        data: Vec::new(),
+        sw,
+    }
 }
 
 /// `61 xx` for `available` bytes (`61 00` means 256 or more).
 fn more_data(available: usize) -> Response {
-    status(0x6100 | (available.min(256) % 256) as u16)
+    status(StatusWord::more_data(available))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! simulated eUICC (`sim::euicc`) so that the modem and APDU layers can be exercised end to end.
 
 use super::card::{AppletOutcome, IsdrApplet};
-use crate::apdu::StatusWord;
+use crate::sim::iso7816::StatusWord;
 use rand_core::{OsRng, RngCore};
 
 /// GetEuiccDataRequest for the EID: `BF3E { 5C tagList = 5A }`.

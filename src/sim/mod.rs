@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod eim;
 pub mod euicc;
 pub mod https_server;
+pub mod iso7816;
 pub mod minimal_isdr;
 pub mod modem;
 pub mod smdp;

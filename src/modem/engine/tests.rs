@@ -22,7 +22,8 @@ impl PortOpener for Pipes {
 /// An answer: wait this long, then send these bytes; `None` stays silent.
 type Answer = Option<(Duration, String)>;
 
-/// A scripted modem on the far end of a pipe. Echo is on until `ATE0`, as on a real modem after power-up.
+/// A scripted modem on the far end of a pipe. Echo is on until `ATE0`, as on a real modem after power-up, and
+/// back on with `ATE1`; the engine's marker line is answered `ERROR`, as a real modem does.
 async fn fake_modem(mut io: DuplexStream, mut answer: impl FnMut(&str) -> Answer + Send) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 256];
@@ -39,8 +40,24 @@ async fn fake_modem(mut io: DuplexStream, mut answer: impl FnMut(&str) -> Answer
             if echo && io.write_all(format!("{line}\r").as_bytes()).await.is_err() {
                 return;
             }
-            if line == "ATE0" {
-                echo = false;
+            let own = match line.as_str() {
+                "ATE0" => {
+                    echo = false;
+                    None
+                }
+                "ATE1" => {
+                    echo = true;
+                    Some("\r\nOK\r\n")
+                }
+                // The engine's marker line after opening: no modem has the command.
+                marker if marker.starts_with(SYNC_COMMAND) => Some("\r\nERROR\r\n"),
+                _ => None,
+            };
+            if let Some(text) = own {
+                if io.write_all(text.as_bytes()).await.is_err() {
+                    return;
+                }
+                continue;
             }
             if let Some((delay, text)) = answer(&line) {
                 tokio::time::sleep(delay).await;
@@ -125,6 +142,41 @@ async fn a_late_answer_left_by_a_killed_process_is_not_taken_for_ours() {
         .await
         .expect("answer");
     assert_eq!(again.payload("+CSIM"), ["4,\"9000\""], "answers off by one");
+}
+
+#[tokio::test]
+async fn a_late_answer_still_coming_after_the_port_opened_is_not_taken_for_ours() {
+    let (modem, mut far) = engine_with(fast_config(), 1);
+    let mut port = far.remove(0);
+    tokio::spawn(async move {
+        // The modem is still busy with the killed process's slow command (longer than any quiet wait): it
+        // reads nothing until that command's answer is out.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        port.write_all(b"\r\n+CGLA: 4,\"6A82\"\r\n\r\nOK\r\n")
+            .await
+            .expect("late answer written");
+        fake_modem(
+            port,
+            standard(|_| Some("\r\n+CSIM: 4,\"9000\"\r\n\r\nOK\r\n")),
+        )
+        .await;
+    });
+    for round in 0..2 {
+        let response = modem
+            .command("AT+CSIM=10,\"0070000001\"", SECOND)
+            .await
+            .expect("answer");
+        assert_eq!(response.lines(), ["+CSIM: 4,\"9000\""], "round {round}");
+    }
+}
+
+#[test]
+fn sync_markers_differ_per_attempt() {
+    let markers: Vec<String> = (0..HANDSHAKE_ATTEMPTS).map(sync_marker).collect();
+    for (i, marker) in markers.iter().enumerate() {
+        assert!(marker.starts_with(SYNC_COMMAND), "{marker}");
+        assert!(!markers[i + 1..].contains(marker), "{markers:?}");
+    }
 }
 
 #[tokio::test]

@@ -30,10 +30,10 @@ use std::time::Duration;
 use euicc_asn1::types::sgp22::Certificate;
 use euicc_asn1::{DecodeError, Eid, Octets};
 
-use crate::apdu::StatusWord;
 use crate::euicc::Version;
 use crate::sim::card::{AppletOutcome, IsdrApplet};
 use crate::sim::crypto::pki::{EuiccIdentity, PkiError, TestPki};
+use crate::sim::iso7816::StatusWord;
 pub use package::eim_signed_data;
 use state::{CardState, Profile, StateError, StateFile, StoredNotification};
 

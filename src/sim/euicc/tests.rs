@@ -531,7 +531,7 @@ fn enabling_with_refresh_closes_the_logical_channels() {
         [0x01, 0x90, 0x00]
     );
     let mut select = vec![0x01, 0xA4, 0x04, 0x00, 0x10];
-    select.extend_from_slice(&crate::apdu::ISDR_AID);
+    select.extend_from_slice(&crate::sim::iso7816::ISDR_AID);
     assert!(sim.process(&select).ends_with(&[0x90, 0x00]));
     let request = to_der(&enable_request(a, true));
     let mut store = vec![0x81, 0xE2, 0x91, 0x00, request.len() as u8];

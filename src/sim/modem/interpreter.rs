@@ -4,12 +4,16 @@
 //! It answers the identity commands a modem has (`ATI`, `AT+CGSN`, `AT+CIMI`, `AT+CCID`), the network
 //! commands from its scriptable [`SimNetwork`] (`AT+CEREG?`, `AT+COPS?`, `AT+CGACT?`, `AT+CSQ`, …), passes APDUs to the simulated card through AT+CSIM and AT+CCHO/CGLA/CCHC, and
 //! reports its counters on `AT+XSIMSTATS` (a pseudo command of the simulator).
+//!
+//! Command lines are read by its own small reading of 3GPP TS 27.007 section 4 and ITU-T V.250 (the
+//! `AT` prefix in either case, basic commands such as `E0`, extended ones as `+NAME` with their set `=`,
+//! read `?` and test `=?` forms), not the host's AT parser, so that the two can disagree in a test. Echo is
+//! per character, as a UART modem echoes while the host is still sending ([`Action::Echo`]).
 
 use super::network::{NetworkChange, SimNetwork};
 use super::quirks::Quirks;
-use crate::apdu::command::{Command, channel_of_cla, cla_for_channel};
-use crate::modem::parser::expected_prefix;
 use crate::sim::card::{IsdrApplet, SimCard};
+use crate::sim::iso7816::{channel_of_cla, cla_on_channel};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -38,8 +42,12 @@ pub struct Counters {
     pub apdus: u64,
     /// Bytes written by the host.
     pub bytes_from_host: u64,
-    /// Bytes written to the host.
+    /// Bytes written to the host (echo included).
     pub bytes_to_host: u64,
+    /// How long the link was busy, in microseconds, at the paced link speed (0 when not paced): the
+    /// server's own accounting of the time its UART model charged, echo overlapping the host's sending.
+    #[serde(default)]
+    pub link_micros: u64,
 }
 
 /// What the modem does next.
@@ -47,6 +55,9 @@ pub struct Counters {
 pub enum Action {
     /// Write these bytes to the host.
     Send(Vec<u8>),
+    /// Echo these bytes just received: they go back while the host is still sending (full duplex), so they
+    /// take no link time of their own.
+    Echo(Vec<u8>),
     /// Wait this long before the next action.
     Delay(Duration),
     /// The port disappears; [`AtInterpreter::restart`] once it is back.
@@ -174,13 +185,28 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         self.counters
     }
 
+    /// Adds `busy` to the link time (the server's UART model says how long its bytes took).
+    pub fn charge_link(&mut self, busy: Duration) {
+        self.counters.link_micros = self
+            .counters
+            .link_micros
+            .saturating_add(u64::try_from(busy.as_micros()).unwrap_or(u64::MAX));
+    }
+
     /// Consumes bytes from the host and returns what the modem does.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Action> {
         self.counters.bytes_from_host += bytes.len() as u64;
         let mut actions = Vec::new();
+        let mut echo = Vec::new();
         for &byte in bytes {
+            if self.echo && !self.muted {
+                echo.push(byte);
+            }
             match byte {
                 b'\r' => {
+                    if !echo.is_empty() {
+                        actions.push(self.echo_bytes(std::mem::take(&mut echo)));
+                    }
                     let line = std::mem::take(&mut self.line);
                     let overlong = std::mem::take(&mut self.overlong);
                     self.on_line(&line, overlong, &mut actions);
@@ -190,17 +216,15 @@ impl<A: IsdrApplet> AtInterpreter<A> {
                 _ => self.line.push(byte),
             }
         }
+        if !echo.is_empty() {
+            actions.push(self.echo_bytes(echo));
+        }
         actions
     }
 
     fn on_line(&mut self, line: &[u8], overlong: bool, actions: &mut Vec<Action>) {
         if self.muted {
             return;
-        }
-        if self.echo {
-            let mut echoed = line.to_vec();
-            echoed.push(b'\r');
-            actions.push(self.send(echoed));
         }
         let text = String::from_utf8_lossy(line);
         let text = text.trim();
@@ -224,7 +248,7 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             return;
         }
         let mut delay = self.latency;
-        if self.quirks.slow && matches!(expected_prefix(text).as_deref(), Some("+CSIM" | "+CGLA")) {
+        if self.quirks.slow && matches!(extended_name(text).as_deref(), Some("+CSIM" | "+CGLA")) {
             delay += SLOW_APDU;
         }
         if !delay.is_zero() {
@@ -241,6 +265,13 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         };
         Ok(match (name, args) {
             ("AT", "") => Reply::ok(Vec::new()),
+            // The test form of the card access commands (27.007 sections 8.17, 8.45, 8.46, 8.43): a modem that
+            // has them answers OK, and clients probe with it before they use them.
+            ("AT+CCHO" | "AT+CGLA" | "AT+CCHC", "=?") if self.quirks.no_cgla => {
+                Reply::error("ERROR")
+            }
+            ("AT+CSIM" | "AT+CCHO" | "AT+CGLA" | "AT+CCHC", "=?") => Reply::ok(Vec::new()),
+            ("AT+CMEE", "=?") => self.info("+CMEE", "(0-2)"),
             ("ATE0", "") => self.set_echo(false),
             ("ATE" | "ATE1", "") => self.set_echo(true),
             ("ATI", "") => Reply::ok(vec![
@@ -255,8 +286,8 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             ("AT+XSIMSTATS", "") => {
                 let c = self.counters;
                 let stats = format!(
-                    "commands={},apdus={},bytes_from_host={},bytes_to_host={}",
-                    c.commands, c.apdus, c.bytes_from_host, c.bytes_to_host
+                    "commands={},apdus={},bytes_from_host={},bytes_to_host={},link_micros={}",
+                    c.commands, c.apdus, c.bytes_from_host, c.bytes_to_host, c.link_micros
                 );
                 self.info("+XSIMSTATS", &stats)
             }
@@ -309,7 +340,10 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             Err(reply) => return Ok(reply),
         };
         self.counters.apdus += 1;
-        let channel = apdu.first().map_or(0, |&cla| channel_of_cla(cla));
+        let channel = apdu
+            .first()
+            .and_then(|&cla| channel_of_cla(cla))
+            .unwrap_or(0);
         if self.quirks.csim_basic_only && channel != 0 {
             return Ok(Reply::error(CME_NOT_SUPPORTED));
         }
@@ -331,12 +365,16 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         let &[channel, 0x90, 0x00] = opened.as_slice() else {
             return Reply::error(CME_NOT_SUPPORTED);
         };
-        let select =
-            Command::new(cla_for_channel(0, channel).unwrap_or(0), 0xA4, 0x04, 0x00).with_data(aid);
-        let selected = select
-            .to_bytes()
-            .map(|apdu| self.card.process(&apdu))
-            .unwrap_or_default();
+        // SELECT by DF name, case 3: `0x A4 04 00 Lc AID` (the AID is at most 16 bytes, checked above).
+        let mut select = vec![
+            cla_on_channel(0, channel),
+            0xA4,
+            0x04,
+            0x00,
+            aid.len() as u8,
+        ];
+        select.extend_from_slice(&aid);
+        let selected = self.card.process(&select);
         if !matches!(selected.as_slice(), [.., 0x90 | 0x91 | 0x61, _]) {
             self.card.process(&[0x00, 0x70, 0x80, channel, 0x00]);
             return Reply::error(CME_NOT_SUPPORTED);
@@ -365,7 +403,7 @@ impl<A: IsdrApplet> AtInterpreter<A> {
             return Ok(Reply::error("ERROR"));
         }
         // The modem owns the channel bits: whatever the host put there, the APDU goes to the session's channel.
-        apdu[0] = cla_for_channel(apdu[0], channel).unwrap_or(apdu[0]);
+        apdu[0] = cla_on_channel(apdu[0], channel);
         let response = self.exchange(&apdu);
         Ok(self.hex_answer("+CGLA", &response))
     }
@@ -427,8 +465,11 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         if !self.quirks.modem_get_response {
             return response;
         }
-        let channel = apdu.first().map_or(0, |&cla| channel_of_cla(cla));
-        let cla = cla_for_channel(0, channel).unwrap_or(0);
+        let channel = apdu
+            .first()
+            .and_then(|&cla| channel_of_cla(cla))
+            .unwrap_or(0);
+        let cla = cla_on_channel(0, channel);
         let mut data = Vec::new();
         for _ in 0..MAX_GET_RESPONSES {
             match response.as_slice() {
@@ -452,7 +493,7 @@ impl<A: IsdrApplet> AtInterpreter<A> {
 
     /// The bytes of an answer, with the quirks that shape them.
     fn render(&mut self, command: &str, reply: Reply) -> Action {
-        let own_prefix = expected_prefix(command);
+        let own_prefix = extended_name(command);
         let mut out = Vec::new();
         if self.quirks.noise {
             out.extend_from_slice(NOISE);
@@ -491,6 +532,31 @@ impl<A: IsdrApplet> AtInterpreter<A> {
         self.counters.bytes_to_host += bytes.len() as u64;
         Action::Send(bytes)
     }
+
+    fn echo_bytes(&mut self, bytes: Vec<u8>) -> Action {
+        self.counters.bytes_to_host += bytes.len() as u64;
+        Action::Echo(bytes)
+    }
+}
+
+/// The name of an extended command, upper case with its lead character (`at+csim=…` → `+CSIM`,
+/// `AT^SYSINFO` → `^SYSINFO`): 27.007 section 4.1 and V.250 section 5.4.1 (a lead character, then letters,
+/// digits and `! % - . / : _`). A basic command (`ATE0`, `ATI`) has none.
+fn extended_name(command: &str) -> Option<String> {
+    let command = command.trim();
+    let rest = command
+        .get(..2)
+        .filter(|at| at.eq_ignore_ascii_case("AT"))
+        .and_then(|_| command.get(2..))?;
+    let lead = rest
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '+' | '^' | '$' | '*' | '%' | '#'))?;
+    let name: String = rest[1..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "!%-./:_".contains(*c))
+        .collect();
+    (!name.is_empty()).then(|| format!("{lead}{}", name.to_ascii_uppercase()))
 }
 
 /// The port vanishes instead of answering.

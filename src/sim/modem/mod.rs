@@ -5,6 +5,7 @@
 //! [`quirks`] are the switchable real-modem behaviours; [`network`] is the scriptable network it sees,
 //! [`sms`] its message storage.
 
+mod gsm7;
 pub mod interpreter;
 pub mod network;
 pub mod quirks;

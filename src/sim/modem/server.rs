@@ -2,7 +2,10 @@
 //!
 //! The server creates a PTY pair, sets the terminal side raw, links its device path at PATH and runs the
 //! [`AtInterpreter`] on the controlling side. It keeps its own handle on the terminal side so the host can
-//! close and reopen the port. With a link speed it paces bytes as a UART would (10 bits per byte at 8N1).
+//! close and reopen the port. With a link speed it paces bytes as a UART would (10 bits per byte at 8N1):
+//! the host's bytes count as arrived once their wire time has passed, the echo of each byte goes back
+//! while the next ones are still arriving (full duplex, so echo costs no link time of its own), and the
+//! answers follow. The time charged is kept in the counters (`link_micros`).
 //! SIGUSR1 prints the counters as one JSON line on stdout; SIGINT/SIGTERM print them, remove the link and
 //! stop.
 //!
@@ -114,8 +117,13 @@ impl Pty {
             .map_err(io_error("reading from the host"))
     }
 
-    /// Writes `bytes`, paced at `baud` if set.
-    async fn send(&mut self, bytes: &[u8], baud: Option<u32>) -> Result<(), ServerError> {
+    /// Writes `bytes`, paced at `baud` if set, as if the first byte started on the wire at `start`.
+    async fn send_from(
+        &mut self,
+        start: Instant,
+        bytes: &[u8],
+        baud: Option<u32>,
+    ) -> Result<(), ServerError> {
         let Some(baud) = baud else {
             return self
                 .master
@@ -123,7 +131,6 @@ impl Pty {
                 .await
                 .map_err(io_error("writing to the host"));
         };
-        let start = Instant::now();
         let mut sent = 0;
         for chunk in bytes.chunks(16) {
             self.master
@@ -206,7 +213,8 @@ async fn run<A: IsdrApplet>(
     let mut next_step = steps
         .next()
         .map(|(after, step)| (Instant::now() + after, step));
-    perform(&mut pty, modem.greeting(), config.baud).await?;
+    let greeting = modem.greeting();
+    perform(&mut pty, modem, greeting, config.baud, None).await?;
     let mut buf = [0u8; 4096];
     loop {
         let step_at = next_step.map(|(at, _)| at);
@@ -219,32 +227,36 @@ async fn run<A: IsdrApplet>(
             }
             () = sleep_until(step_at.unwrap_or_else(Instant::now)), if step_at.is_some() => {
                 if let Some((_, step)) = next_step.take() {
-                    perform(&mut pty, modem.change_network(step), config.baud).await?;
+                    let urcs = modem.change_network(step);
+                    perform(&mut pty, modem, urcs, config.baud, None).await?;
                 }
                 next_step = steps.next().map(|(after, step)| (Instant::now() + after, step));
                 continue;
             }
             Some((change, applied)) = recv_control(&mut control) => {
-                perform(&mut pty, modem.change_network(&change), config.baud).await?;
+                let urcs = modem.change_network(&change);
+                perform(&mut pty, modem, urcs, config.baud, None).await?;
                 // The client may have hung up; the change is applied either way.
                 let _ = applied.send(());
                 continue;
             }
             read = pty.read(&mut buf) => read?,
         };
-        if let Some(baud) = config.baud {
-            // The bytes just read took this long to arrive over the UART.
-            sleep(wire_time(n, baud)).await;
-        }
+        let uplink = Uplink {
+            start: Instant::now(),
+            bytes: n,
+        };
         let actions = modem.feed(&buf[..n]);
-        if perform(&mut pty, actions, config.baud).await? == Outcome::Vanished {
+        if perform(&mut pty, modem, actions, config.baud, Some(uplink)).await? == Outcome::Vanished
+        {
             // Closing our ends hangs the host's port up, as an unplugged USB device does.
             drop(pty);
             remove_link(&config.link);
             sleep(VANISH_TIME).await;
             pty = Pty::open(&config.link)?;
             modem.power_cycle();
-            perform(&mut pty, modem.greeting(), config.baud).await?;
+            let greeting = modem.greeting();
+            perform(&mut pty, modem, greeting, config.baud, None).await?;
         }
     }
 }
@@ -317,17 +329,63 @@ enum Outcome {
     Vanished,
 }
 
-async fn perform(
+/// Bytes just read from the host: when they started to arrive, and how many.
+#[derive(Debug, Clone, Copy)]
+struct Uplink {
+    start: Instant,
+    bytes: usize,
+}
+
+/// Carries out `actions` (the modem's answer to `uplink`, if they answer the host) and charges the link time
+/// of the UART model to `modem`'s counters.
+///
+/// The uplink bytes arrive over their wire time from `uplink.start`; echo is sent alongside, paced from the
+/// same start (each byte goes back as it arrives), so it ends with the uplink, not after it. Everything else
+/// waits for the uplink to be complete, then takes its own wire time.
+async fn perform<A: IsdrApplet>(
     pty: &mut Pty,
+    modem: &mut AtInterpreter<A>,
     actions: Vec<Action>,
     baud: Option<u32>,
+    uplink: Option<Uplink>,
 ) -> Result<Outcome, ServerError> {
+    let link_time = |bytes: usize| baud.map_or(Duration::ZERO, |baud| wire_time(bytes, baud));
+    let uplink_time = uplink.map_or(Duration::ZERO, |up| link_time(up.bytes));
+    let uplink_start = uplink.map_or_else(Instant::now, |up| up.start);
+    let mut echoed = 0;
+    let mut uplink_done = uplink.is_none();
+    let mut charged = Duration::ZERO;
+    let mut outcome = Outcome::Stayed;
     for action in actions {
+        if let Action::Echo(bytes) = &action {
+            let from = uplink_start + link_time(echoed);
+            pty.send_from(from, bytes, baud).await?;
+            echoed += bytes.len();
+            continue;
+        }
+        if !uplink_done {
+            // The answer cannot start before the host's line has arrived.
+            sleep_until(uplink_start + uplink_time).await;
+            uplink_done = true;
+        }
         match action {
-            Action::Send(bytes) => pty.send(&bytes, baud).await?,
+            Action::Send(bytes) => {
+                pty.send_from(Instant::now(), &bytes, baud).await?;
+                charged += link_time(bytes.len());
+            }
             Action::Delay(delay) => sleep(delay).await,
-            Action::Vanish => return Ok(Outcome::Vanished),
+            Action::Vanish => {
+                outcome = Outcome::Vanished;
+                break;
+            }
+            Action::Echo(_) => {}
         }
     }
-    Ok(Outcome::Stayed)
+    if !uplink_done {
+        sleep_until(uplink_start + uplink_time).await;
+    }
+    // Full duplex: the uplink and its echo overlap; the longer of the two is what the link was busy for.
+    charged += uplink_time.max(link_time(echoed));
+    modem.charge_link(charged);
+    Ok(outcome)
 }

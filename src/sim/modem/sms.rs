@@ -5,7 +5,7 @@
 //! mode. The SMS-DELIVER encoder here is the simulator's own (GSM 7-bit when the text fits the default
 //! alphabet, UCS2 otherwise), so the IPA's decoder is checked against an independent writer.
 
-use crate::agent::sms::pdu::gsm7_code;
+use super::gsm7;
 use serde::Deserialize;
 
 /// Message slots of the storage.
@@ -233,7 +233,7 @@ pub fn encode_deliver(from: &str, text: &str, concat: Option<(u8, u8, u8)>) -> V
         .unwrap_or_default();
     let septets: Option<Vec<u8>> = text
         .chars()
-        .map(gsm7_code)
+        .map(gsm7::septets)
         .collect::<Option<Vec<_>>>()
         .map(|v| v.concat());
     match septets {
@@ -291,6 +291,18 @@ mod tests {
         assert_eq!(
             (ucs2.coding, ucs2.text.as_str(), ucs2.sender.as_str()),
             (Coding::Ucs2, "Привет", "12345")
+        );
+        // Every character of the default alphabet and its extension table (144 septets, one message), read
+        // back by the IPA's decoder. CR is left out (23.038 6.1.2.3.1 makes a trailing CR padding) and so is
+        // the form feed (a page break a decoder may drop).
+        let every: String = (0..=0x10FFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| gsm7::septets(c).is_some() && c != '\r' && c != '\u{0C}')
+            .collect();
+        let all = decode(&encode_deliver("+1", &every, None)).unwrap();
+        assert_eq!(
+            (all.coding, all.text.as_str()),
+            (Coding::Gsm7, every.as_str())
         );
         let part = decode(&encode_deliver("+1", "part one", Some((3, 2, 1)))).unwrap();
         assert_eq!(part.text, "part one");

@@ -12,11 +12,11 @@ use euicc_asn1::types::sgp22::{
 use euicc_asn1::{Eid, Octets, from_ber, to_der};
 
 use super::*;
-use crate::apdu::status::StatusWord;
 use crate::sim::card::IsdrApplet;
 use crate::sim::crypto::hash::hash_cc;
 use crate::sim::crypto::pki::TestPki;
 use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
+use crate::sim::iso7816::StatusWord;
 
 const ADDRESS: &str = "smdp.example.test";
 const MATCHING_ID: &str = "E2E-1";

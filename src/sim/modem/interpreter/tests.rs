@@ -14,7 +14,7 @@ fn modem(quirks: Quirks) -> AtInterpreter<MinimalIsdr> {
 fn ask(modem: &mut AtInterpreter<MinimalIsdr>, line: &str) -> String {
     let mut out = Vec::new();
     for action in modem.feed(format!("{line}\r").as_bytes()) {
-        if let Action::Send(bytes) = action {
+        if let Action::Send(bytes) | Action::Echo(bytes) = action {
             out.extend_from_slice(&bytes);
         }
     }
@@ -330,4 +330,114 @@ fn urc_storm_puts_n_urcs_before_the_answer_and_n_before_ok() {
     let ok = answer.find("\r\nOK").expect("final");
     assert_eq!(answer[..data].matches("\r\n+").count(), 20, "{answer:?}");
     assert_eq!(answer[data..ok].matches("\r\n+").count(), 20, "{answer:?}");
+}
+
+#[test]
+fn test_forms_of_the_card_access_commands_answer_ok() {
+    let mut m = modem(Quirks::default());
+    ask(&mut m, "ATE0");
+    for command in [
+        "AT+CSIM=?",
+        "AT+CCHO=?",
+        "AT+CGLA=?",
+        "AT+CCHC=?",
+        "at+cgla=?",
+    ] {
+        assert_eq!(ask(&mut m, command), "\r\nOK\r\n", "{command}");
+    }
+    assert_eq!(ask(&mut m, "AT+CMEE=?"), "\r\n+CMEE: (0-2)\r\n\r\nOK\r\n");
+    // A modem without the logical channel commands says so in the test form too, and still has AT+CSIM.
+    let mut dell = modem(Quirks {
+        no_cgla: true,
+        ..Quirks::default()
+    });
+    ask(&mut dell, "ATE0");
+    assert_eq!(ask(&mut dell, "AT+CCHO=?"), "\r\nERROR\r\n");
+    assert_eq!(ask(&mut dell, "AT+CSIM=?"), "\r\nOK\r\n");
+}
+
+#[test]
+fn standard_forms_clients_send() {
+    let mut m = modem(Quirks::default());
+    // Echo is on after power-up: `AT` alone comes back, then OK.
+    assert_eq!(ask(&mut m, "AT"), "AT\r\r\nOK\r\n");
+    assert_eq!(ask(&mut m, "ate0"), "ate0\r\r\nOK\r\n");
+    assert_eq!(ask(&mut m, "AT"), "\r\nOK\r\n");
+    assert_eq!(ask(&mut m, "ATE1"), "\r\nOK\r\n");
+    assert_eq!(ask(&mut m, "AT"), "AT\r\r\nOK\r\n");
+    ask(&mut m, "ATE0");
+    // Lower-case commands and lower-case APDU hex, on both AT+CSIM and AT+CCHO/AT+CGLA.
+    assert_eq!(
+        ask(&mut m, "at+csim=10,\"0070000001\""),
+        "\r\n+CSIM: 6,\"019000\"\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        ask(&mut m, "at+ccho=\"a0000005591010ffffffff8900000100\""),
+        "\r\n+CCHO: 2\r\n\r\nOK\r\n"
+    );
+    assert_eq!(
+        ask(&mut m, "at+cgla=2,22,\"82e2910006bf3e035c015a\""),
+        "\r\n+CGLA: 4,\"6115\"\r\n\r\nOK\r\n"
+    );
+    assert_eq!(ask(&mut m, "AT+CCHC=2"), "\r\nOK\r\n");
+}
+
+#[test]
+fn echo_goes_back_byte_by_byte_as_the_line_arrives() {
+    let mut m = modem(Quirks::default());
+    // The host's line arrives in pieces: each piece is echoed at once, before the line is complete.
+    assert_eq!(m.feed(b"AT+C"), vec![Action::Echo(b"AT+C".to_vec())]);
+    assert_eq!(m.feed(b"GSN"), vec![Action::Echo(b"GSN".to_vec())]);
+    let rest = m.feed(b"\r");
+    assert_eq!(rest[0], Action::Echo(b"\r".to_vec()));
+    assert!(
+        matches!(&rest[1], Action::Send(answer) if answer.starts_with(b"\r\n490154203237518")),
+        "{rest:?}"
+    );
+    // Echo counts as bytes sent to the host.
+    let c = m.counters();
+    assert_eq!(c.bytes_from_host, 8);
+    assert_eq!(
+        c.bytes_to_host,
+        8 + "\r\n490154203237518\r\n\r\nOK\r\n".len() as u64
+    );
+    // After ATE0 nothing of a line is echoed, not even its first bytes.
+    m.feed(b"ATE0\r");
+    assert!(m.feed(b"AT").is_empty());
+}
+
+#[test]
+fn extended_names_by_the_modem_own_reading() {
+    assert_eq!(extended_name("at+csim=10,\"00\"").as_deref(), Some("+CSIM"));
+    assert_eq!(extended_name("AT^SYSINFO").as_deref(), Some("^SYSINFO"));
+    assert_eq!(extended_name("AT+CGLA=?").as_deref(), Some("+CGLA"));
+    assert_eq!(extended_name("ATE0"), None);
+    assert_eq!(extended_name("AT+"), None);
+    assert_eq!(extended_name("A"), None);
+    assert_eq!(extended_name(""), None);
+    assert_eq!(extended_name("\u{fffd}\u{fffd}+X"), None);
+    assert_eq!(extended_name("XT+CSIM"), None);
+}
+
+#[test]
+fn garbage_lines_never_panic_and_the_modem_stays_usable() {
+    let mut m = modem(Quirks::default());
+    ask(&mut m, "ATE0");
+    let mut seed = 0x9E37_79B9_u32;
+    for _ in 0..500 {
+        let mut line = Vec::new();
+        for _ in 0..(seed % 40) {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            line.push((seed >> 24) as u8);
+        }
+        // Lines that look like commands, with garbage after the name.
+        let mut command = b"AT+CSIM=".to_vec();
+        command.extend_from_slice(&line);
+        command.push(b'\r');
+        line.push(b'\r');
+        m.feed(&line);
+        m.feed(&command);
+    }
+    m.feed(b"ATE0\r");
+    assert_eq!(ask(&mut m, "AT+CGSN"), "\r\n490154203237518\r\n\r\nOK\r\n");
 }
