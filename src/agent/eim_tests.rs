@@ -390,7 +390,11 @@ async fn enable_package_round_trip(version: Version) {
     bench.queue_enable(DISABLED, Some(Octets(vec![0x11])));
 
     let outcome = bench.poll().await.unwrap();
-    let PollOutcome::Executed { acknowledged } = &outcome else {
+    let PollOutcome::Executed(Removal {
+        removed: acknowledged,
+        ..
+    }) = &outcome
+    else {
         panic!("{outcome:?}")
     };
     assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
@@ -442,12 +446,7 @@ async fn wrongly_signed_round_trip(version: Version) {
     bench.eim.with_eim(|eim| eim.queue_raw(bench.eid, package));
 
     let outcome = bench.poll().await.unwrap();
-    assert_eq!(
-        outcome,
-        PollOutcome::Executed {
-            acknowledged: vec![]
-        }
-    );
+    assert_eq!(outcome, PollOutcome::Executed(Removal::default()));
     assert_eq!(bench.enabled().await, Some(ENABLED.parse().unwrap()));
     let raw = match bench.last_report() {
         Report::PackageResult(raw) => raw,
@@ -1120,7 +1119,11 @@ fn a_poll_cycle_runs_over_the_json_binding() {
         assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
         bench.queue_enable(DISABLED, Some(Octets(vec![0x31])));
         let outcome = bench.poll().await.unwrap();
-        let PollOutcome::Executed { acknowledged } = outcome else {
+        let PollOutcome::Executed(Removal {
+            removed: acknowledged,
+            ..
+        }) = outcome
+        else {
             panic!("{outcome:?}")
         };
         assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));

@@ -8,7 +8,7 @@ use super::remote::RemoteArgs;
 use super::target::TargetArgs;
 use super::{EXIT_FAILURE, Failure};
 use crate::agent::bootstrap::{self, BootstrapError, InitialEim, InitialEimError, KeySource};
-use crate::agent::eim::{PollError, PollOutcome, poll_once};
+use crate::agent::eim::{PollError, PollOutcome, Removal, poll_once};
 use crate::agent::indirect::DownloadRoute;
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
@@ -311,9 +311,17 @@ struct Polled {
 #[serde(rename_all = "camelCase", tag = "outcome")]
 enum PollView {
     NoPackage,
-    EimRefused { code: i64 },
-    Executed { acknowledged: Vec<i64> },
-    Rejected { code: i64 },
+    EimRefused {
+        code: i64,
+    },
+    /// `removed`: taken by the eIM and removed from the eUICC; `kept`: delivered but left on the eUICC.
+    Executed {
+        removed: Vec<i64>,
+        kept: Vec<i64>,
+    },
+    Rejected {
+        code: i64,
+    },
 }
 
 impl From<PollOutcome> for PollView {
@@ -321,7 +329,7 @@ impl From<PollOutcome> for PollView {
         match outcome {
             PollOutcome::NoPackage => Self::NoPackage,
             PollOutcome::EimRefused { code } => Self::EimRefused { code },
-            PollOutcome::Executed { acknowledged } => Self::Executed { acknowledged },
+            PollOutcome::Executed(Removal { removed, kept }) => Self::Executed { removed, kept },
             PollOutcome::Rejected { code } => Self::Rejected { code },
         }
     }
@@ -332,9 +340,12 @@ impl PollView {
         match self {
             Self::NoPackage => "no package".into(),
             Self::EimRefused { code } => format!("the eIM answered error {code}"),
-            Self::Executed { acknowledged } => {
-                format!("package carried out; the eIM acknowledged {acknowledged:?}")
+            Self::Executed { removed, kept } if kept.is_empty() => {
+                format!("package carried out; removed from the eUICC {removed:?}")
             }
+            Self::Executed { removed, kept } => format!(
+                "package carried out; removed from the eUICC {removed:?}, left there {kept:?}"
+            ),
             Self::Rejected { code } => {
                 format!("package not carried out; the eIM was sent error {code}")
             }

@@ -11,7 +11,9 @@
 //! signatures and the CI key identifier as base64 of the bare value; addresses, matching IDs and
 //! integers as JSON strings and numbers. A CHOICE answer is an object with the one member of the chosen
 //! alternative (`eimPackageError`, `initiateAuthenticationErrorEsipa`, …); an answer with nothing to say is
-//! an empty object or an empty body. Check against a real eIM before relying on it.
+//! an empty object or an empty body. The error of ProvideEimPackageResult is read under its ASN.1 name
+//! (`provideEimPackageResultError`) and under the one a v1.3 eIM sends (`eimPackageError`); an answer to it
+//! that is not empty and carries neither acknowledgements nor an error is not understood, and an error. Check against a real eIM before relying on it.
 
 use base64ct::{Base64, Encoding};
 use euicc_asn1::types::sgp22::CancelSessionOk;
@@ -353,8 +355,16 @@ pub fn decode_answer(function: &str, body: &[u8]) -> Result<Option<FromEim>, Jso
                 ProvideEimPackageResultResponse::EimAcknowledgements(acks)
             } else if let Some(code) = o.opt_int("provideEimPackageResultError")? {
                 ProvideEimPackageResultResponse::ProvideEimPackageResultError(code)
-            } else {
+            } else if let Some(code) = o.opt_int("eimPackageError")? {
+                // The name a v1.3 eIM gives the error.
+                ProvideEimPackageResultResponse::ProvideEimPackageResultError(code)
+            } else if o.fields.is_empty() {
                 ProvideEimPackageResultResponse::EmptyResponse(Default::default())
+            } else {
+                // Read as the empty answer, it would let the IPA remove what the eIM never took.
+                return Err(
+                    o.error("an answer that is neither acknowledgements nor an error".into())
+                );
             },
         ),
         _ => unreachable!("known() checked it"),
