@@ -924,6 +924,21 @@ mod tests {
     }
 
     #[test]
+    fn only_carried_numbers_are_removed() {
+        let carried = [7, 3, 4];
+        // An acknowledging eIM: what it acknowledged among what was carried; 12 was never carried.
+        let removal = Removal::decide(&carried, &[3, 12], false);
+        assert_eq!((removal.removed, removal.kept), (vec![3], vec![7, 4]));
+        let removal = Removal::decide(&carried, &[3, 12], true);
+        assert_eq!((removal.removed, removal.kept), (vec![3], vec![7, 4]));
+        // An eIM that acknowledges nothing: everything, or nothing, as its setting says.
+        let removal = Removal::decide(&carried, &[], true);
+        assert_eq!((removal.removed, removal.kept), (vec![7, 3, 4], vec![]));
+        let removal = Removal::decide(&carried, &[], false);
+        assert_eq!((removal.removed, removal.kept), (vec![], vec![7, 3, 4]));
+    }
+
+    #[test]
     fn a_result_that_is_no_epr_is_an_error() {
         let not_epr = to_der(&v1_2::EimPackageResultResponseError {
             eim_transaction_id: None,

@@ -654,6 +654,36 @@ mod tests {
         assert_eq!(decode_answer("handleNotification", b"").unwrap(), None);
     }
 
+    #[test]
+    fn result_answers_are_understood_or_errors() {
+        let read = |body: &[u8]| decode_answer("provideEimPackageResult", body);
+        let refused = |code| {
+            Some(FromEim::ProvideEimPackageResultResponse(
+                ProvideEimPackageResultResponse::ProvideEimPackageResultError(code),
+            ))
+        };
+        // The error under its ASN.1 name and under the one a v1.3 eIM sends.
+        assert_eq!(
+            read(b"{\"provideEimPackageResultError\": 3}").unwrap(),
+            refused(3)
+        );
+        assert_eq!(read(b"{\"eimPackageError\": 2}").unwrap(), refused(2));
+        let empty = Some(FromEim::ProvideEimPackageResultResponse(
+            ProvideEimPackageResultResponse::EmptyResponse(Default::default()),
+        ));
+        assert_eq!(read(b"").unwrap(), empty);
+        assert_eq!(read(b" {} ").unwrap(), empty);
+        // Anything else is not understood: never the empty answer.
+        for body in [
+            &b"{\"eimAcknowledgement\": \"v1MDgAED\"}"[..],
+            b"{\"status\": \"ok\"}",
+            b"[]",
+        ] {
+            let error = read(body).unwrap_err();
+            assert!(!error.detail.is_empty(), "{body:?}");
+        }
+    }
+
     proptest::proptest! {
         /// Whatever an eIM or an IPA sends, reading it ends in a message or a typed error.
         #[test]
