@@ -14,7 +14,7 @@ use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::apdu::Transport;
 use crate::euicc::{EimConfig, EimKey, Euicc};
-use crate::remote::esipa::{EsipaBinding, EsipaClient};
+use crate::remote::esipa::{EsipaBinding, EsipaClient, Unacknowledged};
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::eim_client_config;
 use anyhow::{Context, anyhow};
@@ -88,6 +88,10 @@ pub struct PollArgs {
     /// indirectProfileDownload), direct (ES9+ from here) or indirect (relayed by the eIM over ESipa).
     #[arg(long, value_name = "ROUTE", default_value = "auto")]
     pub download_route: DownloadRoute,
+    /// When the eIM answers a result successfully but acknowledges nothing: auto (remove what was
+    /// delivered with the v1.0 layout, keep it with v1.2), keep (until acknowledged) or remove.
+    #[arg(long, value_name = "WHAT", default_value = "auto")]
+    pub unacknowledged: Unacknowledged,
     /// Stop after this many polls even if packages keep coming.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub max_polls: u32,
@@ -192,8 +196,9 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
             None
         };
         let tls = eim_client_config(card_anchor, &anchors).map_err(Failure::input)?;
-        let mut esipa =
-            EsipaClient::new(HttpsClient::new(tls, options), server).with_binding(args.binding);
+        let mut esipa = EsipaClient::new(HttpsClient::new(tls, options), server)
+            .with_binding(args.binding)
+            .with_unacknowledged(args.unacknowledged);
         if let Some(protocol) = &args.admin_protocol {
             esipa = esipa.with_admin_protocol(protocol.as_str());
         }

@@ -55,6 +55,20 @@ pub enum Unacknowledged {
     Remove,
 }
 
+impl std::str::FromStr for Unacknowledged {
+    type Err = String;
+
+    /// `auto`, `keep` or `remove`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(Self::Auto),
+            "keep" => Ok(Self::Keep),
+            "remove" => Ok(Self::Remove),
+            other => Err(format!("expected auto, keep or remove, not {other:?}")),
+        }
+    }
+}
+
 impl Unacknowledged {
     /// Whether a successful delivery in the `layout` without acknowledgements removes what it delivered.
     pub fn removes(self, layout: Version) -> bool {

@@ -168,6 +168,23 @@ pub enum Acknowledging {
     OrderNumbers,
 }
 
+impl std::str::FromStr for Acknowledging {
+    type Err = String;
+
+    /// `everything`, `results`, `nothing` or `order-numbers`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "everything" => Ok(Self::Everything),
+            "results" => Ok(Self::ResultsOnly),
+            "nothing" => Ok(Self::Nothing),
+            "order-numbers" => Ok(Self::OrderNumbers),
+            other => Err(format!(
+                "expected everything, results, nothing or order-numbers, not {other:?}"
+            )),
+        }
+    }
+}
+
 impl Acknowledging {
     /// The default of an eIM of the `version` layout.
     pub fn default_for(version: Version) -> Self {
