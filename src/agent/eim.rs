@@ -21,7 +21,7 @@
 //! and only the sequence numbers the journal recorded for removal are removed. A package received but not reported is carried out
 //! again, except an eUICC package whose result is already on the eUICC: that result is sent. An entry the eIM
 //! refuses outright ([`PollError::is_permanent`]) is dropped with a warning, so that it cannot stop every later
-//! poll; a package result in it stays on the eUICC until some eIM acknowledges it.
+//! poll; a package result in it stays on the eUICC until some eIM takes it.
 
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp22::{NotificationSearchCriteria, PendingNotification};

@@ -1,7 +1,9 @@
 //! The ESipa JSON binding (SGP.32 v1.1 and later; developer digest §5.1): `POST /gsma/rsp2/esipa/<function>`
 //! with a JSON object per message. This module converts between those objects and the ASN.1 messages of the
-//! v1.2 layout, both ways, so that the client ([`super::esipa`]) and the simulated eIM keep working with the
-//! ASN.1 messages and only the edge speaks JSON. SGP.32 v1.0 has no JSON binding.
+//! v1.2 layout, both ways, so that the client ([`super::esipa`]) keeps working with the ASN.1 messages and
+//! only the edge speaks JSON; the eIM's direction exists for the round-trip checks (tests, fuzz target). The
+//! simulated eIM has its own implementation (`sim::eim::json`), so that a misreading here fails a test.
+//! SGP.32 v1.0 has no JSON binding.
 //!
 //! **UNVERIFIED field layout.** SGP.32's JSON schemas are not public. The names and encodings here follow
 //! the one public implementation found (a third-party v1.2 port of onomondo-ipa, `esipa_json.c`), which
