@@ -394,6 +394,20 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever an IPA sends, and whatever was queued, the eIM answers or refuses; it never panics.
+        #[test]
+        fn garbage_never_panics(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            function in proptest::sample::select(FUNCTIONS.to_vec()),
+        ) {
+            let _ = request_der(function, &body);
+            let _ = answer_json(function, &body, ResultErrorName::Asn1);
+            let object = serde_json::json!({ "eimPackageResult": Base64::encode_string(&body) });
+            let _ = request_der(function, object.to_string().as_bytes());
+        }
+    }
+
     #[test]
     fn bad_requests_are_typed_errors() {
         for (function, body) in [
