@@ -320,14 +320,15 @@ fn results_an_eim_takes_without_acknowledging_are_shown_piling_up() {
     );
     let mut daemon = bench.daemon(&toml, &[]);
     daemon.status_until(Duration::from_secs(30), |s| s["polls"] == 1);
+    // Two packages: the cycle after an executed one follows at once.
     for iccid in [DISABLED, ENABLED] {
         bench
             .eim
             .with_eim(|e| e.queue_package(bench.eid, enable(iccid), None));
-        daemon.poll_executing_a_package();
     }
+    daemon.poll_executing_a_package();
     // The second result carried the first one's notifications again: five entries left on the card.
-    let status = daemon.status_until(Duration::from_secs(10), |s| {
+    let status = daemon.status_until(Duration::from_secs(60), |s| {
         s["piled_up"].as_array().is_some_and(|p| !p.is_empty())
     });
     let piled_up = status["piled_up"].as_array().expect("piled_up");
