@@ -3,9 +3,9 @@
 
 mod support;
 
-use euiccd::sim::eim::Report;
+use euiccd::sim::eim::{Acknowledging, Report};
 use std::time::Duration;
-use support::daemon::{Bench, DISABLED, Daemon, NotifySocket, enable};
+use support::daemon::{Bench, DISABLED, Daemon, ENABLED, NotifySocket, enable};
 use support::{Run, Scratch};
 
 #[test]
@@ -303,4 +303,48 @@ fn without_an_eim_the_daemon_only_serves_its_socket() {
     daemon.signal("-INT");
     let exit = daemon.wait(Duration::from_secs(10));
     assert!(exit.is_some_and(|s| s.success()), "{exit:?}");
+}
+
+#[test]
+fn results_an_eim_takes_without_acknowledging_are_shown_piling_up() {
+    let bench = Bench::new("daemon-pile-up", None);
+    // A v1.2 eIM that acknowledges nothing: with `unacknowledged = "auto"` its results stay on the card.
+    bench
+        .eim
+        .with_eim(|e| e.set_acknowledging(Acknowledging::Nothing));
+    let toml = bench.config("");
+    assert!(toml.contains("timeout_secs = 20\n"));
+    let toml = toml.replace(
+        "timeout_secs = 20\n",
+        "timeout_secs = 20\nunacknowledged = \"auto\"\n",
+    );
+    let mut daemon = bench.daemon(&toml, &[]);
+    daemon.status_until(Duration::from_secs(30), |s| s["polls"] == 1);
+    // Two packages: the cycle after an executed one follows at once.
+    for iccid in [DISABLED, ENABLED] {
+        bench
+            .eim
+            .with_eim(|e| e.queue_package(bench.eid, enable(iccid), None));
+    }
+    daemon.poll_executing_a_package();
+    // The second result carried the first one's notifications again: five entries left on the card.
+    let status = daemon.status_until(Duration::from_secs(60), |s| {
+        s["piled_up"].as_array().is_some_and(|p| !p.is_empty())
+    });
+    let piled_up = status["piled_up"].as_array().expect("piled_up");
+    assert_eq!(piled_up.len(), 1, "{status}");
+    assert!(
+        piled_up[0]
+            .as_str()
+            .unwrap()
+            .starts_with("eim-daemon-test: 5 delivered"),
+        "{status}"
+    );
+    assert!(
+        daemon.log().contains("pile up on the eUICC"),
+        "{}",
+        daemon.log()
+    );
+    daemon.signal("-TERM");
+    assert!(daemon.wait(Duration::from_secs(10)).is_some());
 }

@@ -242,7 +242,8 @@ impl Bench {
 
     /// Queues `package`, lets the agent poll, and checks what reached the eIM: one eUICC Package Result
     /// signed by the eUICC (`verified` checks it and reads it in the layout spoken) and the notifications it
-    /// produced, every one acknowledged and removed from the eUICC.
+    /// produced, every one removed from the eUICC (acknowledged by a v1.2 eIM; a v1.0 eIM acknowledges
+    /// nothing, and a successful delivery removes what it carried).
     fn execute_with<R: std::fmt::Debug>(
         &self,
         package: impl PackageContent,
@@ -273,16 +274,16 @@ impl Bench {
             }
         }
         let [results] = <[_; 1]>::try_from(results).expect("one package result");
-        let acknowledged: Vec<i64> = json["polls"][0]["acknowledged"]
+        let acknowledged: Vec<i64> = json["polls"][0]["removed"]
             .as_array()
-            .expect("acknowledged")
+            .expect("removed")
             .iter()
             .map(|n| n.as_i64().unwrap())
             .collect();
         seq_numbers.sort_unstable();
         let mut sorted = acknowledged.clone();
         sorted.sort_unstable();
-        assert_eq!(sorted, seq_numbers, "the eIM acknowledged what it kept");
+        assert_eq!(sorted, seq_numbers, "removed what the eIM took");
         let left: Vec<i64> = self
             .card()
             .notifications
@@ -291,7 +292,7 @@ impl Bench {
             .collect();
         assert!(
             acknowledged.iter().all(|seq| !left.contains(seq)),
-            "acknowledged {acknowledged:?} but the eUICC still holds {left:?}"
+            "removed {acknowledged:?} but the eUICC still holds {left:?}"
         );
         Executed {
             results,

@@ -159,6 +159,7 @@ config eim
 	option admin_protocol 'gsma/rsp/v2.1.0'
 	option binding 'json'
 	option download_route 'indirect'
+	option unacknowledged 'remove'
 	option system_ca '1'
 
 config initial_eim 'initial_eim'
@@ -202,6 +203,7 @@ connect = "127.0.0.1:8443"
 admin_protocol = "gsma/rsp/v2.1.0"
 binding = "json"
 download_route = "indirect"
+unacknowledged = "remove"
 system_ca = true
 
 [poll]

@@ -1,5 +1,12 @@
 //! One eIM poll cycle (developer digest §5.2–§5.5): GetEimPackage, carry out an eUICC package, report its
-//! result with the pending notifications, and remove from the eUICC exactly what the eIM acknowledged.
+//! result with the pending notifications, and remove from the eUICC what the eIM took.
+//!
+//! What the eIM took is what it acknowledged among what that ProvideEimPackageResult carried; an
+//! acknowledged number the message did not carry is logged and left alone. When a successful answer
+//! acknowledges nothing, the eIM's setting ([`Unacknowledged`](crate::remote::esipa::Unacknowledged)) says
+//! whether everything delivered is removed (the SGP.32 v1.0 reading) or kept until an eIM acknowledges it.
+//! A failed delivery removes nothing. More than [`PILE_UP_BOUND`] delivered entries left on the eUICC by one
+//! delivery are reported: they travel again with every later result.
 //!
 //! The package travels to the eUICC as the bytes received and the eUICC Package Result travels to the eIM as
 //! the bytes the eUICC signed. A package the IPA cannot parse is answered with the error result
@@ -11,10 +18,10 @@
 //!
 //! Every step that changes the eUICC or is owed to the eIM is recorded in a [`Journal`] first, and a cycle
 //! begins by finishing what an interrupted one left: the owed result is resent as the exact bytes journaled,
-//! and only acknowledged sequence numbers are removed. A package received but not reported is carried out
+//! and only the sequence numbers the journal recorded for removal are removed. A package received but not reported is carried out
 //! again, except an eUICC package whose result is already on the eUICC: that result is sent. An entry the eIM
 //! refuses outright ([`PollError::is_permanent`]) is dropped with a warning, so that it cannot stop every later
-//! poll; a package result in it stays on the eUICC until some eIM acknowledges it.
+//! poll; a package result in it stays on the eUICC until some eIM takes it.
 
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp22::{NotificationSearchCriteria, PendingNotification};
@@ -43,6 +50,8 @@ const NO_EIM_PACKAGE_AVAILABLE: i64 = 1;
 const NOTHING_TO_DELETE: i64 = 1;
 /// `enableResult` ok.
 const ENABLE_OK: i64 = 0;
+/// Delivered entries one delivery may leave on the eUICC before the cycle warns that results pile up.
+pub const PILE_UP_BOUND: usize = 4;
 
 /// A local change of the eUICC's state (a rollback, a fallback, an immediate enable, a reset …) the eIM is to
 /// hear of with the next poll (digest §5.2 step 3): `notifyStateChange`, with the cause and the registered
@@ -67,11 +76,8 @@ pub enum PollOutcome {
         code: i64,
     },
     /// The package was carried out (an eUICC package loaded, or a data request answered), its result
-    /// delivered, and the acknowledged sequence numbers removed from the eUICC.
-    Executed {
-        /// The sequence numbers the eIM acknowledged, each removed from the eUICC.
-        acknowledged: Vec<i64>,
-    },
+    /// delivered, and what the eIM took removed from the eUICC.
+    Executed(Removal),
     /// The package was not carried out; the eIM was sent this `eimPackageResultErrorCode`.
     Rejected {
         /// [`INVALID_PACKAGE_FORMAT`].
@@ -222,13 +228,13 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
             _ => None,
         };
         let message = self.execute(package).await?;
-        let acknowledged = self.deliver(id, message).await?;
+        let removal = self.deliver(id, message).await?;
         Ok(match rejected {
             Some(code) => {
                 tracing::warn!(code, "eIM package not carried out");
                 PollOutcome::Rejected { code }
             }
-            None => PollOutcome::Executed { acknowledged },
+            None => PollOutcome::Executed(removal),
         })
     }
 
@@ -364,19 +370,22 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Cycle<'_, C, F> {
             .pop())
     }
 
-    /// Journals `message` as owed, sends it, and removes what the eIM acknowledged.
-    async fn deliver(&mut self, id: u64, message: Vec<u8>) -> Result<Vec<i64>, PollError> {
+    /// Journals `message` as owed, sends it, and removes what the eIM took ([`Removal::decide`]).
+    async fn deliver(&mut self, id: u64, message: Vec<u8>) -> Result<Removal, PollError> {
         self.journal.result_owed(id, &message)?;
+        let carried = carried_seq_numbers(self.version, &message);
+        let removes_unacknowledged = self.esipa.removes_unacknowledged(self.version);
         let answer = self.esipa.exchange(self.version, message).await?;
         let answer = answer
             .map(|body| decode_answer(self.version, "ProvideEimPackageResult", &body))
             .transpose()?;
         let acknowledged = read_acknowledgements(answer)?;
-        self.remove(id, &acknowledged).await?;
-        Ok(acknowledged)
+        let removal = Removal::decide(&carried, &acknowledged, removes_unacknowledged);
+        self.remove(id, &removal.removed).await?;
+        Ok(removal)
     }
 
-    /// Journals `seq_numbers` as acknowledged, removes them from the eUICC, and closes the entry.
+    /// Journals `seq_numbers` as to be removed, removes them from the eUICC, and closes the entry.
     async fn remove(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), PollError> {
         self.journal.acknowledged(id, seq_numbers)?;
         remove_acknowledged(self.euicc, seq_numbers).await?;
@@ -404,9 +413,9 @@ async fn remove_acknowledged<C: CardChannel>(
 }
 
 /// Delivers an eUICC Package Result that no poll carried (the one ProfileRollback returns, digest §6) to
-/// the eIM with the pending notifications, and removes what the eIM acknowledged; returns those numbers.
-/// The caller keeps `epr` in its own journal until this returns: a crash in between sends it twice, which
-/// the eIM acknowledges again, and loses nothing.
+/// the eIM with the pending notifications, and removes what the eIM took ([`Removal::decide`]); returns the
+/// numbers removed. The caller keeps `epr` in its own journal until this returns: a crash in between sends
+/// it twice, which the eIM takes again, and loses nothing.
 pub async fn report_package_result<C: CardChannel>(
     euicc: &mut Euicc<C>,
     esipa: &mut EsipaClient,
@@ -416,13 +425,125 @@ pub async fn report_package_result<C: CardChannel>(
     let version = esipa.layout(euicc.version().await?);
     let notifications = ipa_data::retrieve(euicc, None).await?.notifications;
     let message = package_result(version, eid, epr, notifications)?.to_der();
+    let carried = carried_seq_numbers(version, &message);
     let answer = esipa.exchange(version, message).await?;
     let answer = answer
         .map(|body| decode_answer(version, "ProvideEimPackageResult", &body))
         .transpose()?;
     let acknowledged = read_acknowledgements(answer)?;
-    remove_acknowledged(euicc, &acknowledged).await?;
-    Ok(acknowledged)
+    let removal = Removal::decide(
+        &carried,
+        &acknowledged,
+        esipa.removes_unacknowledged(version),
+    );
+    remove_acknowledged(euicc, &removal.removed).await?;
+    Ok(removal.removed)
+}
+
+/// What one delivery removes from the eUICC, and what it leaves there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Removal {
+    /// The sequence numbers removed from the eUICC.
+    pub removed: Vec<i64>,
+    /// The sequence numbers delivered but left on the eUICC (the eIM did not take them).
+    pub kept: Vec<i64>,
+}
+
+impl Removal {
+    /// Of the sequence numbers a ProvideEimPackageResult `carried`: those the eIM `acknowledged` (never a
+    /// number it did not carry: an eIM may acknowledge its own order numbers), or, when the eIM acknowledged
+    /// nothing, all of them if `removes_unacknowledged`, else none. Warns when a delivery leaves more than
+    /// [`PILE_UP_BOUND`] entries on the eUICC.
+    fn decide(carried: &[i64], acknowledged: &[i64], removes_unacknowledged: bool) -> Self {
+        let foreign: Vec<i64> = acknowledged
+            .iter()
+            .copied()
+            .filter(|n| !carried.contains(n))
+            .collect();
+        if !foreign.is_empty() {
+            tracing::warn!(
+                ?foreign,
+                "the eIM acknowledged sequence numbers this result did not carry; left alone"
+            );
+        }
+        let taken = |n: &i64| match acknowledged.is_empty() {
+            true => removes_unacknowledged,
+            false => acknowledged.contains(n),
+        };
+        let (removed, kept): (Vec<i64>, Vec<i64>) = carried.iter().partition(|n| taken(n));
+        if kept.len() > PILE_UP_BOUND {
+            tracing::warn!(
+                kept = kept.len(),
+                "delivered results and notifications pile up on the eUICC: the eIM does not acknowledge \
+                 them (see the eIM's `unacknowledged` setting)"
+            );
+        }
+        Self { removed, kept }
+    }
+}
+
+/// The sequence numbers of the eUICC Package Results and notifications that the ProvideEimPackageResult
+/// `message` (DER, `version` layout) carries; none for any other message.
+fn carried_seq_numbers(version: Version, message: &[u8]) -> Vec<i64> {
+    fn notifications<'a>(
+        list: impl IntoIterator<Item = &'a Signed<PendingNotification>>,
+    ) -> Vec<i64> {
+        list.into_iter()
+            .filter_map(|n| n.value().metadata().map(|m| m.seq_number))
+            .collect()
+    }
+    fn result_v1_2(epr: &Signed<v1_2::EuiccPackageResult>) -> Option<i64> {
+        match epr.value() {
+            v1_2::EuiccPackageResult::EuiccPackageResultSigned(signed) => {
+                Some(signed.euicc_package_result_data_signed.value().seq_number)
+            }
+            _ => None,
+        }
+    }
+    fn result_v1_0(epr: &Signed<v1_0::EuiccPackageResult>) -> Option<i64> {
+        match epr.value() {
+            v1_0::EuiccPackageResult::EuiccPackageResultSigned(signed) => {
+                Some(signed.euicc_package_result_data_signed.value().seq_number)
+            }
+            _ => None,
+        }
+    }
+    use v1_0::ProvideEimPackageResult as P10;
+    use v1_0::RetrieveNotificationsListResponse as L10;
+    use v1_2::EimPackageResult as P12;
+    match IpaToEim::decode(version, message) {
+        Ok(IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::ProvideEimPackageResult(r))) => {
+            match r.eim_package_result {
+                P12::EuiccPackageResult(epr) => result_v1_2(&epr).into_iter().collect(),
+                P12::EprAndNotifications(both) => result_v1_2(&both.euicc_package_result)
+                    .into_iter()
+                    .chain(notifications(&both.notification_list))
+                    .collect(),
+                _ => Vec::new(),
+            }
+        }
+        Ok(IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::ProvideEimPackageResult(r))) => match r {
+            P10::EuiccPackageResult(epr) => result_v1_0(&epr).into_iter().collect(),
+            P10::EprAndNotifications(both) => {
+                let (listed, results) = match &both.notification_list {
+                    L10::NotificationList(n) => (notifications(n), Vec::new()),
+                    L10::EuiccPackageResultList(r) => (Vec::new(), r.iter().collect()),
+                    L10::NotificationAndEprList(nr) => (
+                        notifications(&nr.notification_list),
+                        nr.euicc_package_result_list.iter().collect(),
+                    ),
+                    L10::NotificationsListResultError(_) => (Vec::new(), Vec::new()),
+                };
+                result_v1_0(&both.euicc_package_result)
+                    .into_iter()
+                    .chain(listed)
+                    .chain(results.into_iter().filter_map(result_v1_0))
+                    .collect()
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
 }
 
 /// A profile an eUICC package enabled.
@@ -690,7 +811,8 @@ fn provide_v1_2(eid: Eid, result: v1_2::EimPackageResult) -> IpaToEim {
     ))
 }
 
-/// The sequence numbers the eIM acknowledged in its answer to ProvideEimPackageResult.
+/// The sequence numbers the eIM acknowledged in its answer to ProvideEimPackageResult (none: the answer
+/// acknowledges nothing).
 fn read_acknowledgements(answer: Option<EimToIpa>) -> Result<Vec<i64>, PollError> {
     use v1_2::ProvideEimPackageResultResponse as R12;
     let numbers = |acks: EimAcknowledgements| acks.0.into_iter().map(|s| s.0).collect();
@@ -799,6 +921,21 @@ mod tests {
             read_acknowledgements(None),
             Err(PollError::UnexpectedAnswer { .. })
         ));
+    }
+
+    #[test]
+    fn only_carried_numbers_are_removed() {
+        let carried = [7, 3, 4];
+        // An acknowledging eIM: what it acknowledged among what was carried; 12 was never carried.
+        let removal = Removal::decide(&carried, &[3, 12], false);
+        assert_eq!((removal.removed, removal.kept), (vec![3], vec![7, 4]));
+        let removal = Removal::decide(&carried, &[3, 12], true);
+        assert_eq!((removal.removed, removal.kept), (vec![3], vec![7, 4]));
+        // An eIM that acknowledges nothing: everything, or nothing, as its setting says.
+        let removal = Removal::decide(&carried, &[], true);
+        assert_eq!((removal.removed, removal.kept), (vec![7, 3, 4], vec![]));
+        let removal = Removal::decide(&carried, &[], false);
+        assert_eq!((removal.removed, removal.kept), (vec![], vec![7, 3, 4]));
     }
 
     #[test]

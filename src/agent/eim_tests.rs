@@ -24,14 +24,17 @@ use super::tests::{
 use crate::apdu::inprocess::InProcessChannel;
 use crate::euicc::{EimConfig, EimKey, Euicc, Version};
 use crate::remote::es9p::Es9Client;
-use crate::remote::esipa::{DEFAULT_ADMIN_PROTOCOL, EsipaBinding, EsipaClient, EsipaError};
+use crate::remote::esipa::{
+    DEFAULT_ADMIN_PROTOCOL, EsipaBinding, EsipaClient, EsipaError, Unacknowledged,
+};
 use crate::remote::https::{HttpOptions, Server};
 use crate::remote::tls::client_config;
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
+use crate::sim::eim::json::ResultErrorName;
 use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
 use crate::sim::eim::{
-    DataResponse, DownloadResult, PackageContent, Poll, Received, Report, SimEim,
+    Acknowledging, DataResponse, DownloadResult, PackageContent, Poll, Received, Report, SimEim,
 };
 use crate::sim::euicc::eim_signed_data;
 use crate::sim::euicc::state::{CardState, Profile, StateFile};
@@ -375,7 +378,11 @@ async fn enable_package_round_trip(version: Version) {
     bench.queue_enable(DISABLED, Some(Octets(vec![0x11])));
 
     let outcome = bench.poll().await.unwrap();
-    let PollOutcome::Executed { acknowledged } = &outcome else {
+    let PollOutcome::Executed(Removal {
+        removed: acknowledged,
+        ..
+    }) = &outcome
+    else {
         panic!("{outcome:?}")
     };
     assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
@@ -427,12 +434,7 @@ async fn wrongly_signed_round_trip(version: Version) {
     bench.eim.with_eim(|eim| eim.queue_raw(bench.eid, package));
 
     let outcome = bench.poll().await.unwrap();
-    assert_eq!(
-        outcome,
-        PollOutcome::Executed {
-            acknowledged: vec![]
-        }
-    );
+    assert_eq!(outcome, PollOutcome::Executed(Removal::default()));
     assert_eq!(bench.enabled().await, Some(ENABLED.parse().unwrap()));
     let raw = match bench.last_report() {
         Report::PackageResult(raw) => raw,
@@ -893,7 +895,7 @@ fn a_cycle_interrupted_after_the_result_was_owed_resends_the_same_bytes() {
             .unwrap();
         bench
             .eim
-            .with_eim(|eim| eim.set_acknowledge_notifications(false));
+            .with_eim(|eim| eim.set_acknowledging(Acknowledging::ResultsOnly));
         let notifications = bench.euicc.list_notifications(None).await.unwrap();
         assert!(!notifications.is_empty());
         bench.queue_enable(ENABLED, None);
@@ -1239,7 +1241,11 @@ fn a_poll_cycle_runs_over_the_json_binding() {
         assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
         bench.queue_enable(DISABLED, Some(Octets(vec![0x31])));
         let outcome = bench.poll().await.unwrap();
-        let PollOutcome::Executed { acknowledged } = outcome else {
+        let PollOutcome::Executed(Removal {
+            removed: acknowledged,
+            ..
+        }) = outcome
+        else {
             panic!("{outcome:?}")
         };
         assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
@@ -1665,5 +1671,211 @@ fn after_an_enable_the_result_waits_until_the_new_profile_is_online() {
             started.elapsed() < policy.settle / 2,
             "the drop ended the settle time"
         );
+    });
+}
+
+impl Bench {
+    /// The sequence numbers of everything pending on the card: notifications and package results.
+    async fn on_card(&mut self) -> Vec<i64> {
+        let notifications = self.euicc.list_notifications(None).await.unwrap();
+        let mut numbers: Vec<i64> = notifications.iter().map(|n| n.seq_number).collect();
+        numbers.extend(self.stored_results().await);
+        numbers.sort_unstable();
+        numbers
+    }
+
+    /// Queues an enable of the profile that is not enabled, polls once, and returns what was removed.
+    async fn switch_profile(&mut self) -> Removal {
+        let target = match self.enabled().await {
+            Some(iccid) if iccid == DISABLED.parse().unwrap() => ENABLED,
+            _ => DISABLED,
+        };
+        self.queue_enable(target, None);
+        let outcome = self.poll().await.unwrap();
+        assert_eq!(self.enabled().await, Some(target.parse().unwrap()));
+        match outcome {
+            PollOutcome::Executed(removal) => removal,
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn twenty_orders_of_a_v1_0_eim_that_never_acknowledges_leave_at_most_one_result() {
+    block_on(async {
+        let mut bench = Bench::with_version(Version::V1_0).await;
+        assert_eq!(
+            bench.eim.with_eim(|eim| eim.acknowledging()),
+            Acknowledging::Nothing
+        );
+        for order in 1..=20 {
+            let removal = bench.switch_profile().await;
+            assert!(removal.kept.is_empty(), "order {order}: {removal:?}");
+            assert!(!removal.removed.is_empty(), "order {order}");
+            let left = bench.on_card().await;
+            assert!(left.len() <= 1, "order {order}: {left:?} still on the card");
+        }
+        // Each result reached the eIM once, and none carried an earlier order's notifications again.
+        let results = bench.received_results();
+        assert_eq!(results.len(), 20);
+        let notifications = bench.eim.with_eim(|eim| {
+            eim.received()
+                .iter()
+                .filter(|r| matches!(r.report, Report::Notification(_)))
+                .count()
+        });
+        assert_eq!(notifications, 2 * 20, "a disable and an enable per order");
+    });
+}
+
+#[test]
+fn results_kept_for_an_eim_that_never_acknowledges_pile_up_and_are_reported() {
+    block_on(async {
+        let mut bench = Bench::with_version(Version::V1_0).await;
+        bench.esipa = bench
+            .esipa_client(DEFAULT_ADMIN_PROTOCOL)
+            .with_unacknowledged(Unacknowledged::Keep);
+        let mut kept = Vec::new();
+        for _ in 0..3 {
+            let removal = bench.switch_profile().await;
+            assert!(removal.removed.is_empty(), "{removal:?}");
+            kept = removal.kept;
+        }
+        // Every result carries the notifications that piled up before it: the third, six of them.
+        assert_eq!(kept.len(), 7, "{kept:?}");
+        assert!(kept.len() > PILE_UP_BOUND);
+        let on_card = bench.on_card().await;
+        assert_eq!(
+            on_card.len(),
+            9,
+            "three results and six notifications: {on_card:?}"
+        );
+        assert!(kept.iter().all(|n| on_card.contains(n)), "{on_card:?}");
+    });
+}
+
+/// Against an eIM that acknowledges (told to, for v1.0), only the acknowledged entries leave the card.
+async fn acknowledged_only_round_trip(version: Version) {
+    let mut bench = Bench::with_version(version).await;
+    bench
+        .eim
+        .with_eim(|eim| eim.set_acknowledging(Acknowledging::ResultsOnly));
+    let removal = bench.switch_profile().await;
+    let [(raw, _)] = &bench.received_results()[..] else {
+        panic!("{:?}", bench.received_results())
+    };
+    let seq_number = signed_result(version, raw).3;
+    assert_eq!(removal.removed, [seq_number]);
+    assert_eq!(
+        removal.kept.len(),
+        2,
+        "the disable and enable notifications"
+    );
+    let mut kept = removal.kept.clone();
+    kept.sort_unstable();
+    assert_eq!(bench.on_card().await, kept);
+}
+
+in_both_layouts! {
+    acknowledged_only_round_trip => an_acknowledging_eim_has_only_what_it_acknowledged_removed, a_v1_0_eim_told_to_acknowledge_has_only_what_it_acknowledged_removed;
+}
+
+#[test]
+fn acknowledged_numbers_the_result_did_not_carry_are_left_on_the_card() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        bench
+            .eim
+            .with_eim(|eim| eim.set_acknowledging(Acknowledging::Nothing));
+        // Order 1: its result and notifications stay on the card (a v1.2 eIM that acknowledges nothing).
+        let removal = bench.switch_profile().await;
+        assert!(removal.removed.is_empty(), "{removal:?}");
+        let before = bench.on_card().await;
+        assert!(
+            before.contains(&2),
+            "order 2 is also a sequence number on the card: {before:?}"
+        );
+        // Order 2, a data request, is acknowledged with its order number, which its result never carried.
+        bench
+            .eim
+            .with_eim(|eim| eim.set_acknowledging(Acknowledging::OrderNumbers));
+        bench.request_data("80").await;
+        assert_eq!(bench.on_card().await, before);
+    });
+}
+
+#[test]
+fn an_eim_package_error_answer_over_json_refuses_the_result_and_removes_nothing() {
+    block_on(async {
+        let mut bench = Bench::new().await;
+        over_json(&mut bench);
+        bench.eim.with_eim(|eim| {
+            eim.refuse_results(Some(3));
+            eim.set_result_error_name(ResultErrorName::EimPackageError);
+        });
+        bench.queue_enable(DISABLED, None);
+        let error = bench.poll().await.unwrap_err();
+        assert!(
+            matches!(error, PollError::ResultRefused { code: 3 }),
+            "{error}"
+        );
+        assert_eq!(bench.stored_results().await.len(), 1);
+        assert_eq!(
+            bench.on_card().await.len(),
+            3,
+            "the result and two notifications"
+        );
+    });
+}
+
+#[test]
+fn an_unparseable_package_is_answered_invalid_package_format_in_both_bindings() {
+    block_on(async {
+        for binding in [EsipaBinding::Asn1, EsipaBinding::Json] {
+            let mut bench = Bench::new().await;
+            bench.esipa = bench
+                .esipa_client(DEFAULT_ADMIN_PROTOCOL)
+                .with_binding(binding);
+            let garbage = hex::decode("BF5103010203").unwrap();
+            bench.eim.with_eim(|eim| eim.queue_raw(bench.eid, garbage));
+            bench.queue_enable(DISABLED, None);
+            assert_eq!(
+                bench.poll().await.unwrap(),
+                PollOutcome::Rejected {
+                    code: INVALID_PACKAGE_FORMAT
+                },
+                "{binding:?}"
+            );
+            assert!(
+                matches!(bench.last_report(), Report::PackageError { code: 1, .. }),
+                "{binding:?}"
+            );
+            // The eIM's queue moved on.
+            assert!(matches!(
+                bench.poll().await.unwrap(),
+                PollOutcome::Executed(_)
+            ));
+            assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
+        }
+    });
+}
+
+#[test]
+fn the_removal_of_unacknowledged_results_is_journaled_before_it_happens() {
+    block_on(async {
+        let mut bench = Bench::with_version(Version::V1_0).await;
+        bench.queue_enable(DISABLED, None);
+        let mut journal = Interrupting::at("acknowledged");
+        let error = bench.poll_journaled(&mut journal).await.unwrap_err();
+        assert!(matches!(error, PollError::Journal(_)), "{error}");
+        // Not recorded, so not removed.
+        assert_eq!(bench.on_card().await.len(), 3);
+        // The next cycle sends the owed result again and removes what it delivered.
+        assert_eq!(
+            bench.poll_journaled(&mut journal).await.unwrap(),
+            PollOutcome::NoPackage
+        );
+        assert!(bench.on_card().await.is_empty());
+        assert!(journal.pending().unwrap().is_empty());
     });
 }

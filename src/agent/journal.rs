@@ -7,10 +7,11 @@
 //! 1. [`Journal::package_received`]: the eIM's answer to GetEimPackage (the exact bytes), before the
 //!    package is carried out;
 //! 2. [`Journal::result_owed`]: the exact DER of the ProvideEimPackageResult to send, before it is sent;
-//! 3. [`Journal::acknowledged`]: the sequence numbers the eIM acknowledged, before they are removed from the
-//!    eUICC;
+//! 3. [`Journal::acknowledged`]: the sequence numbers to remove, decided from the eIM's answer (what it
+//!    acknowledged among what the result carried, or what was delivered to an eIM that does not
+//!    acknowledge), before they are removed from the eUICC;
 //!
-//! and [`Journal::finished`] drops it once the acknowledged numbers are removed. The next cycle starts by
+//! and [`Journal::finished`] drops it once those numbers are removed. The next cycle starts by
 //! finishing every [`Journal::pending`] entry (digest §5.2 step 2) before it polls. The trait is byte-oriented
 //! and object-safe so that the daemon can keep it in its crash-safe store; [`MemoryJournal`] keeps it in
 //! memory (tests, one-shot CLI commands).
@@ -31,7 +32,7 @@ pub enum Step {
     Received(Vec<u8>),
     /// This ESipa message (exact DER) is owed to the eIM; it may or may not have reached it.
     ResultOwed(Vec<u8>),
-    /// The eIM acknowledged these sequence numbers; some may still be on the eUICC.
+    /// These sequence numbers are to be removed (the eIM took them); some may still be on the eUICC.
     Acknowledged(Vec<i64>),
 }
 
@@ -53,7 +54,8 @@ pub trait Journal: Send {
     /// Records the exact ESipa message owed to the eIM for entry `id` (the DER of a ProvideEimPackageResult
     /// in the eUICC's layout, whatever the binding), before it is sent. It replaces the entry's step.
     fn result_owed(&mut self, id: u64, message: &[u8]) -> Result<(), JournalError>;
-    /// Records what the eIM acknowledged for entry `id`, before it is removed from the eUICC.
+    /// Records the sequence numbers the eIM took for entry `id` (acknowledged, or delivered to an eIM that
+    /// does not acknowledge, as its setting says), before they are removed from the eUICC.
     fn acknowledged(&mut self, id: u64, seq_numbers: &[i64]) -> Result<(), JournalError>;
     /// Drops entry `id`: nothing more is owed for it.
     fn finished(&mut self, id: u64) -> Result<(), JournalError>;

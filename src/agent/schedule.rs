@@ -232,9 +232,7 @@ mod tests {
         let cases = [
             (Ok(PollOutcome::NoPackage), Outcome::NoPackage),
             (
-                Ok(PollOutcome::Executed {
-                    acknowledged: vec![],
-                }),
+                Ok(PollOutcome::Executed(Default::default())),
                 Outcome::Executed,
             ),
             (Ok(PollOutcome::Rejected { code: 1 }), Outcome::Executed),

@@ -184,6 +184,10 @@ impl super::output::Report for Status {
                 ),
             ),
             ("unfinished packages", self.journal.to_string()),
+            (
+                "piling up",
+                or_dash((!self.piled_up.is_empty()).then(|| self.piled_up.join("; "))),
+            ),
             ("store commits", self.store_commits.to_string()),
         ])
     }

@@ -8,13 +8,13 @@ use super::remote::RemoteArgs;
 use super::target::TargetArgs;
 use super::{EXIT_FAILURE, Failure};
 use crate::agent::bootstrap::{self, BootstrapError, InitialEim, InitialEimError, KeySource};
-use crate::agent::eim::{PollError, PollOutcome, poll_once};
+use crate::agent::eim::{PollError, PollOutcome, Removal, poll_once};
 use crate::agent::indirect::DownloadRoute;
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::apdu::Transport;
 use crate::euicc::{EimConfig, EimKey, Euicc};
-use crate::remote::esipa::{EsipaBinding, EsipaClient};
+use crate::remote::esipa::{EsipaBinding, EsipaClient, Unacknowledged};
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::eim_client_config;
 use anyhow::{Context, anyhow};
@@ -88,6 +88,10 @@ pub struct PollArgs {
     /// indirectProfileDownload), direct (ES9+ from here) or indirect (relayed by the eIM over ESipa).
     #[arg(long, value_name = "ROUTE", default_value = "auto")]
     pub download_route: DownloadRoute,
+    /// When the eIM answers a result successfully but acknowledges nothing: auto (remove what was
+    /// delivered with the v1.0 layout, keep it with v1.2), keep (until acknowledged) or remove.
+    #[arg(long, value_name = "WHAT", default_value = "auto")]
+    pub unacknowledged: Unacknowledged,
     /// Stop after this many polls even if packages keep coming.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub max_polls: u32,
@@ -192,8 +196,9 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
             None
         };
         let tls = eim_client_config(card_anchor, &anchors).map_err(Failure::input)?;
-        let mut esipa =
-            EsipaClient::new(HttpsClient::new(tls, options), server).with_binding(args.binding);
+        let mut esipa = EsipaClient::new(HttpsClient::new(tls, options), server)
+            .with_binding(args.binding)
+            .with_unacknowledged(args.unacknowledged);
         if let Some(protocol) = &args.admin_protocol {
             esipa = esipa.with_admin_protocol(protocol.as_str());
         }
@@ -311,9 +316,17 @@ struct Polled {
 #[serde(rename_all = "camelCase", tag = "outcome")]
 enum PollView {
     NoPackage,
-    EimRefused { code: i64 },
-    Executed { acknowledged: Vec<i64> },
-    Rejected { code: i64 },
+    EimRefused {
+        code: i64,
+    },
+    /// `removed`: taken by the eIM and removed from the eUICC; `kept`: delivered but left on the eUICC.
+    Executed {
+        removed: Vec<i64>,
+        kept: Vec<i64>,
+    },
+    Rejected {
+        code: i64,
+    },
 }
 
 impl From<PollOutcome> for PollView {
@@ -321,7 +334,7 @@ impl From<PollOutcome> for PollView {
         match outcome {
             PollOutcome::NoPackage => Self::NoPackage,
             PollOutcome::EimRefused { code } => Self::EimRefused { code },
-            PollOutcome::Executed { acknowledged } => Self::Executed { acknowledged },
+            PollOutcome::Executed(Removal { removed, kept }) => Self::Executed { removed, kept },
             PollOutcome::Rejected { code } => Self::Rejected { code },
         }
     }
@@ -332,9 +345,12 @@ impl PollView {
         match self {
             Self::NoPackage => "no package".into(),
             Self::EimRefused { code } => format!("the eIM answered error {code}"),
-            Self::Executed { acknowledged } => {
-                format!("package carried out; the eIM acknowledged {acknowledged:?}")
+            Self::Executed { removed, kept } if kept.is_empty() => {
+                format!("package carried out; removed from the eUICC {removed:?}")
             }
+            Self::Executed { removed, kept } => format!(
+                "package carried out; removed from the eUICC {removed:?}, left there {kept:?}"
+            ),
             Self::Rejected { code } => {
                 format!("package not carried out; the eIM was sent error {code}")
             }

@@ -13,8 +13,8 @@ use crate::euicc::{Euicc, Version};
 use crate::remote::tls::client_config;
 use crate::sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use crate::sim::eim::SimEim;
 use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use crate::sim::eim::{Acknowledging, SimEim};
 use crate::sim::euicc::SimEuicc;
 use crate::sim::https_server::lock;
 use anyhow::anyhow;
@@ -44,6 +44,11 @@ pub struct EimOptions {
     /// simulated SM-DP+'s order; needs --smdp-listen).
     #[arg(long = "eim-queue", value_name = "PACKAGE", value_parser = parse_package, requires = "eim_listen")]
     pub eim_queue: Vec<QueuedPackage>,
+    /// What the simulated eIM's answers to ProvideEimPackageResult acknowledge: everything, results (not
+    /// notifications), nothing, or order-numbers (its own, as a v1.3 eIM does). By default a v1.2 eIM
+    /// acknowledges everything and a v1.0 eIM nothing, as the public v1.0 eIM does.
+    #[arg(long, value_name = "WHAT", requires = "eim_listen")]
+    pub eim_acknowledge: Option<Acknowledging>,
 }
 
 /// A package queued from the command line.
@@ -154,6 +159,9 @@ pub async fn start_eim(
     let (eid, token) = provision(euicc, &initial).await?;
     let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone()).with_version(version);
     eim.associate(eid, token);
+    if let Some(acknowledging) = options.eim_acknowledge {
+        eim.set_acknowledging(acknowledging);
+    }
     let relay = match &smdp {
         Some(smdp) => Some(SmdpRelay {
             tls: client_config(&[identity.join("ci.cert.pem")])?,

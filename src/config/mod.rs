@@ -18,7 +18,7 @@ use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
 use crate::apdu::TransportKind;
 use crate::euicc::Version;
-use crate::remote::esipa::EsipaBinding;
+use crate::remote::esipa::{EsipaBinding, Unacknowledged};
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -147,6 +147,11 @@ pub struct EimConfig {
     /// indirectProfileDownload), `direct` or `indirect`.
     #[serde(default, deserialize_with = "from_str")]
     pub download_route: DownloadRoute,
+    /// What a successful ProvideEimPackageResult whose answer acknowledges nothing does with the result and
+    /// notifications it delivered: `auto` (remove them with the v1.0 layout, keep them with v1.2), `remove`
+    /// or `keep` (until an eIM acknowledges them).
+    #[serde(default)]
+    pub unacknowledged: Unacknowledged,
     /// CA certificates (PEM or DER files) that the eIM's TLS certificate chains to. With none and without
     /// `system_ca`, the eIM's TLS server is trusted as the eUICC's configuration of this eIM says
     /// (`trustedPublicKeyDataTls`: a pinned public key or a CA certificate).

@@ -55,6 +55,7 @@ fn the_example_file_documents_the_defaults() {
     assert_eq!(eim.binding, Binding::Asn1);
     assert_eq!(eim.download_route, DownloadRoute::Auto);
     assert_eq!(eim.version, EuiccVersion::Auto);
+    assert_eq!(eim.unacknowledged, Unacknowledged::default());
     // The allowed networks block is valid once uncommented.
     let config = parse(
         &uncommented(example, "[[connectivity.allowed_networks]]"),
@@ -88,6 +89,7 @@ fn an_eim_is_read_with_its_defaults() {
             binding: Binding::Asn1,
             version: EuiccVersion::Auto,
             download_route: DownloadRoute::Auto,
+            unacknowledged: Unacknowledged::Auto,
             trust_anchors: vec!["/etc/euiccd/ca.pem".into()],
             system_ca: false,
             timeout_secs: 60,
@@ -119,6 +121,10 @@ fn wrong_types_and_values_name_the_key() {
     let eim = format!("{EIM}version = \"v1.0\"\n");
     let forced = parse(&eim, no_env).unwrap();
     assert_eq!(forced.eim[0].version.forced(), Some(Version::V1_0));
+    let removing = parse(&format!("{EIM}unacknowledged = \"remove\"\n"), no_env).unwrap();
+    assert_eq!(removing.eim[0].unacknowledged, Unacknowledged::Remove);
+    let message = error(&format!("{EIM}unacknowledged = \"drop\"\n"));
+    assert!(message.contains("unacknowledged"), "{message}");
     let message = error(&format!("{EIM}version = \"v1.1\"\n"));
     assert!(message.contains("version"), "{message}");
     let message = error("[log]\nformat = \"xml\"\n");

@@ -164,11 +164,12 @@ impl<'a> MainLoop<'a> {
         let supervisor = self.guard.supervisor();
         let cycle = tokio::time::timeout(limit, poller.cycle(euicc, *eid, store, supervisor));
         let report = alive_while(&self.notifier, self.pinging, &mut self.watchdog, cycle).await;
-        let (outcome, summary) = match report {
-            Ok(report) => (report.outcome, report.summary),
+        let (outcome, summary, piled_up) = match report {
+            Ok(report) => (report.outcome, report.summary, Some(report.piled_up)),
             Err(_) => (
                 Outcome::Failed,
                 format!("poll cycle abandoned after {limit:?}"),
+                None,
             ),
         };
         self.guard.eim_exchange(outcome != Outcome::Failed);
@@ -185,6 +186,9 @@ impl<'a> MainLoop<'a> {
             s.last_poll_unix = Some(unix_now());
             s.last_outcome = Some(summary.clone());
             s.store_commits = store.commits();
+            if let Some(piled_up) = piled_up {
+                s.piled_up = piled_up;
+            }
         });
         self.idle();
         let reply = match outcome {

@@ -3,7 +3,7 @@
 
 use super::DaemonError;
 use crate::agent::connectivity::NetworkState;
-use crate::agent::eim::{PollError, PollOutcome, poll_once, report_package_result};
+use crate::agent::eim::{PILE_UP_BOUND, PollError, PollOutcome, poll_once, report_package_result};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::notify::deliver_notifications;
 use crate::agent::reconnect::Reconnect;
@@ -30,6 +30,8 @@ struct EimLink {
     id: String,
     esipa: EsipaClient,
     own: IpaOwnData,
+    /// Delivered entries the last executed package's delivery left on the eUICC.
+    kept: usize,
 }
 
 /// What one cycle did.
@@ -39,6 +41,9 @@ pub struct CycleReport {
     pub outcome: Outcome,
     /// One line per eIM: `eim-1: no package`.
     pub summary: String,
+    /// One line per eIM whose last delivery left more than [`PILE_UP_BOUND`] delivered results and
+    /// notifications on the eUICC.
+    pub piled_up: Vec<String>,
 }
 
 /// The eIM clients and what a download trigger needs.
@@ -133,6 +138,9 @@ impl Poller {
             )
             .await;
             let outcome = Outcome::from(&result);
+            if let Ok(PollOutcome::Executed(removal)) = &result {
+                link.kept = removal.kept.len();
+            }
             let line = describe(&result);
             match &result {
                 Err(_) => tracing::warn!(eim = %link.id, "poll failed: {line}"),
@@ -156,9 +164,21 @@ impl Poller {
         } else {
             Outcome::NoPackage
         };
+        let piled_up = self
+            .links
+            .iter()
+            .filter(|link| link.kept > PILE_UP_BOUND)
+            .map(|link| {
+                format!(
+                    "{}: {} delivered results and notifications left on the eUICC (not acknowledged)",
+                    link.id, link.kept
+                )
+            })
+            .collect();
         CycleReport {
             outcome,
             summary: lines.join("; "),
+            piled_up,
         }
     }
 }
@@ -226,11 +246,13 @@ fn link(
         esipa: EsipaClient::new(http, server)
             .with_admin_protocol(&eim.admin_protocol)
             .with_binding(eim.binding.into())
-            .with_layout(eim.version.forced()),
+            .with_layout(eim.version.forced())
+            .with_unacknowledged(eim.unacknowledged),
         own: IpaOwnData::new(&eim.id, imei)
             .map_err(DaemonError::Imei)?
             .with_download_route(eim.download_route)
             .with_reconnect(reconnect.clone()),
+        kept: 0,
     })
 }
 
@@ -303,9 +325,11 @@ fn describe(result: &Result<PollOutcome, PollError>) -> String {
     match result {
         Ok(PollOutcome::NoPackage) => "no package".into(),
         Ok(PollOutcome::EimRefused { code }) => format!("the eIM answered error {code}"),
-        Ok(PollOutcome::Executed { acknowledged }) => {
-            format!("package executed, {} acknowledged", acknowledged.len())
-        }
+        Ok(PollOutcome::Executed(removal)) => format!(
+            "package executed, {} removed from the eUICC, {} left there",
+            removal.removed.len(),
+            removal.kept.len()
+        ),
         Ok(PollOutcome::Rejected { code }) => format!("package rejected with error {code}"),
         Err(error) => chain(error),
     }

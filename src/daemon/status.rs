@@ -29,6 +29,10 @@ pub struct Status {
     pub outboxes: OutboxSizes,
     /// Unfinished eIM packages in the journal (finished by the next poll cycle).
     pub journal: u64,
+    /// The eIMs whose last delivery left results and notifications piling up on the eUICC, one line each
+    /// (an eIM that takes results without acknowledging them; see its `unacknowledged` setting).
+    #[serde(default)]
+    pub piled_up: Vec<String>,
     /// Store transactions committed since start (an idle poll commits none).
     pub store_commits: u64,
 }

@@ -38,6 +38,48 @@ pub enum EsipaBinding {
     Json,
 }
 
+/// What the IPA does with the eUICC Package Result and notifications it delivered when the eIM answers
+/// ProvideEimPackageResult successfully but acknowledges nothing: one setting per eIM. SGP.32 v1.0 makes
+/// `eimAcknowledgements` optional and v1.0 eIMs do not send it (an IPA of that version removes the result
+/// after a successful delivery); from v1.2 on the eIM acknowledges what it took.
+/// In the configuration: `auto`, `keep` or `remove`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unacknowledged {
+    /// Remove with the v1.0 layout, keep with the v1.2 layout.
+    #[default]
+    Auto,
+    /// Keep them on the eUICC until an eIM acknowledges them.
+    Keep,
+    /// Remove them: the successful answer is the confirmation.
+    Remove,
+}
+
+impl std::str::FromStr for Unacknowledged {
+    type Err = String;
+
+    /// `auto`, `keep` or `remove`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "auto" => Ok(Self::Auto),
+            "keep" => Ok(Self::Keep),
+            "remove" => Ok(Self::Remove),
+            other => Err(format!("expected auto, keep or remove, not {other:?}")),
+        }
+    }
+}
+
+impl Unacknowledged {
+    /// Whether a successful delivery in the `layout` without acknowledgements removes what it delivered.
+    pub fn removes(self, layout: Version) -> bool {
+        match self {
+            Self::Auto => layout == Version::V1_0,
+            Self::Keep => false,
+            Self::Remove => true,
+        }
+    }
+}
+
 /// A message to the eIM, in the layout of one SGP.32 version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IpaToEim {
@@ -147,6 +189,7 @@ pub struct EsipaClient {
     binding: EsipaBinding,
     /// The SGP.32 layout this eIM speaks, when configured; otherwise the eUICC's.
     layout: Option<Version>,
+    unacknowledged: Unacknowledged,
 }
 
 impl EsipaClient {
@@ -158,7 +201,20 @@ impl EsipaClient {
             admin_protocol: DEFAULT_ADMIN_PROTOCOL.to_owned(),
             binding: EsipaBinding::Asn1,
             layout: None,
+            unacknowledged: Unacknowledged::Auto,
         }
+    }
+
+    /// Reads a successful answer without acknowledgements as [`Unacknowledged`] says.
+    pub fn with_unacknowledged(mut self, unacknowledged: Unacknowledged) -> Self {
+        self.unacknowledged = unacknowledged;
+        self
+    }
+
+    /// Whether a successful delivery in the `layout` that the eIM does not acknowledge removes what it
+    /// delivered from the eUICC.
+    pub fn removes_unacknowledged(&self, layout: Version) -> bool {
+        self.unacknowledged.removes(layout)
     }
 
     /// Speaks the `layout` of SGP.32 with this eIM whatever the eUICC speaks (`None`: the eUICC's): the
@@ -257,8 +313,20 @@ impl EsipaClient {
                 status: response.status,
             });
         }
-        let answer = esipa_json::decode_answer(name, &response.body).map_err(json)?;
-        Ok(answer.map(|message| to_der(&message)))
+        match esipa_json::decode_answer(name, &response.body) {
+            Ok(answer) => Ok(answer.map(|message| to_der(&message))),
+            // One rule for both bindings: a GetEimPackage answer that cannot be read is a package that
+            // cannot be parsed, which the poll answers `invalidPackageFormat`. The body goes on as it came,
+            // and no JSON text decodes as an ASN.1 message (`{` and white space are no ESipa tag).
+            Err(_) if response.body.iter().all(u8::is_ascii_whitespace) => {
+                Err(EsipaError::EmptyAnswer { function })
+            }
+            Err(error) if function == "GetEimPackage" => {
+                tracing::warn!(%error, "unreadable eIM package");
+                Ok(Some(response.body))
+            }
+            Err(error) => Err(json(error)),
+        }
     }
 
     /// One POST to the eIM.

@@ -1,7 +1,9 @@
 //! The ESipa JSON binding (SGP.32 v1.1 and later; developer digest §5.1): `POST /gsma/rsp2/esipa/<function>`
 //! with a JSON object per message. This module converts between those objects and the ASN.1 messages of the
-//! v1.2 layout, both ways, so that the client ([`super::esipa`]) and the simulated eIM keep working with the
-//! ASN.1 messages and only the edge speaks JSON. SGP.32 v1.0 has no JSON binding.
+//! v1.2 layout, both ways, so that the client ([`super::esipa`]) keeps working with the ASN.1 messages and
+//! only the edge speaks JSON; the eIM's direction exists for the round-trip checks (tests, fuzz target). The
+//! simulated eIM has its own implementation (`sim::eim::json`), so that a misreading here fails a test.
+//! SGP.32 v1.0 has no JSON binding.
 //!
 //! **UNVERIFIED field layout.** SGP.32's JSON schemas are not public. The names and encodings here follow
 //! the one public implementation found (a third-party v1.2 port of onomondo-ipa, `esipa_json.c`), which
@@ -11,7 +13,9 @@
 //! signatures and the CI key identifier as base64 of the bare value; addresses, matching IDs and
 //! integers as JSON strings and numbers. A CHOICE answer is an object with the one member of the chosen
 //! alternative (`eimPackageError`, `initiateAuthenticationErrorEsipa`, …); an answer with nothing to say is
-//! an empty object or an empty body. Check against a real eIM before relying on it.
+//! an empty object or an empty body. The error of ProvideEimPackageResult is read under its ASN.1 name
+//! (`provideEimPackageResultError`) and under the one a v1.3 eIM sends (`eimPackageError`); an answer to it
+//! that is not empty and carries neither acknowledgements nor an error is not understood, and an error. Check against a real eIM before relying on it.
 
 use base64ct::{Base64, Encoding};
 use euicc_asn1::types::sgp22::CancelSessionOk;
@@ -353,8 +357,16 @@ pub fn decode_answer(function: &str, body: &[u8]) -> Result<Option<FromEim>, Jso
                 ProvideEimPackageResultResponse::EimAcknowledgements(acks)
             } else if let Some(code) = o.opt_int("provideEimPackageResultError")? {
                 ProvideEimPackageResultResponse::ProvideEimPackageResultError(code)
-            } else {
+            } else if let Some(code) = o.opt_int("eimPackageError")? {
+                // The name a v1.3 eIM gives the error.
+                ProvideEimPackageResultResponse::ProvideEimPackageResultError(code)
+            } else if o.fields.is_empty() {
                 ProvideEimPackageResultResponse::EmptyResponse(Default::default())
+            } else {
+                // Read as the empty answer, it would let the IPA remove what the eIM never took.
+                return Err(
+                    o.error("an answer that is neither acknowledgements nor an error".into())
+                );
             },
         ),
         _ => unreachable!("known() checked it"),
@@ -642,6 +654,36 @@ mod tests {
         assert!(decode_answer("getEimPackage", b"{\"eimPackageError\": \"one\"}").is_err());
         // HandleNotification has no answer whatever the body.
         assert_eq!(decode_answer("handleNotification", b"").unwrap(), None);
+    }
+
+    #[test]
+    fn result_answers_are_understood_or_errors() {
+        let read = |body: &[u8]| decode_answer("provideEimPackageResult", body);
+        let refused = |code| {
+            Some(FromEim::ProvideEimPackageResultResponse(
+                ProvideEimPackageResultResponse::ProvideEimPackageResultError(code),
+            ))
+        };
+        // The error under its ASN.1 name and under the one a v1.3 eIM sends.
+        assert_eq!(
+            read(b"{\"provideEimPackageResultError\": 3}").unwrap(),
+            refused(3)
+        );
+        assert_eq!(read(b"{\"eimPackageError\": 2}").unwrap(), refused(2));
+        let empty = Some(FromEim::ProvideEimPackageResultResponse(
+            ProvideEimPackageResultResponse::EmptyResponse(Default::default()),
+        ));
+        assert_eq!(read(b"").unwrap(), empty);
+        assert_eq!(read(b" {} ").unwrap(), empty);
+        // Anything else is not understood: never the empty answer.
+        for body in [
+            &b"{\"eimAcknowledgement\": \"v1MDgAED\"}"[..],
+            b"{\"status\": \"ok\"}",
+            b"[]",
+        ] {
+            let error = read(body).unwrap_err();
+            assert!(!error.detail.is_empty(), "{body:?}");
+        }
     }
 
     proptest::proptest! {

@@ -165,7 +165,7 @@ impl Day {
             eim.received().len()
         });
         let acknowledged = match self.poll().await? {
-            PollOutcome::Executed { acknowledged } => acknowledged,
+            PollOutcome::Executed(removal) => removal.removed,
             other => bail!("the package was not carried out: {other:?}"),
         };
         let reports = self.world.eim.with_eim(|eim| {

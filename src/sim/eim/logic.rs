@@ -11,6 +11,11 @@
 //!
 //! v1.0 results carry no EID: like onomondo-eim, the eIM ties them to the EID that polled on the same
 //! connection (a v1.2 result may name its EID, and otherwise is tied the same way).
+//!
+//! What the answer to ProvideEimPackageResult acknowledges is a setting ([`Acknowledging`]): by default a
+//! v1.2 eIM acknowledges every sequence number it received and a v1.0 eIM acknowledges nothing, as the
+//! public v1.0 eIM does. It can also play an eIM that acknowledges its own order numbers, or one that
+//! refuses results ([`SimEim::refuse_results`]).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -21,6 +26,7 @@ use euicc_asn1::types::sgp32::common::{
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{Asn1, DecodeError, Eid, Octets, Signed, Tag, Writer, from_ber, to_der};
 
+use super::json::ResultErrorName;
 use super::relay::{self, Es9Call, Es9Reply, RelayRequest};
 use crate::euicc::Version;
 use crate::remote::es9p::Es9Error;
@@ -148,12 +154,65 @@ impl PackageContent for v1_0::EuiccPackage {
     }
 }
 
+/// What the eIM's answer to ProvideEimPackageResult acknowledges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acknowledging {
+    /// Every sequence number received (a v1.2 eIM's default).
+    Everything,
+    /// The eUICC Package Results only: notifications stay on the eUICC.
+    ResultsOnly,
+    /// Nothing: the answer carries no acknowledgements (a v1.0 eIM's default, like the public one).
+    Nothing,
+    /// The order number of the package the result answers, not what the result carried (a v1.3 eIM
+    /// does this for download-trigger results). Orders are numbered per eUICC from 1, in queueing order.
+    OrderNumbers,
+}
+
+impl std::str::FromStr for Acknowledging {
+    type Err = String;
+
+    /// `everything`, `results`, `nothing` or `order-numbers`.
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "everything" => Ok(Self::Everything),
+            "results" => Ok(Self::ResultsOnly),
+            "nothing" => Ok(Self::Nothing),
+            "order-numbers" => Ok(Self::OrderNumbers),
+            other => Err(format!(
+                "expected everything, results, nothing or order-numbers, not {other:?}"
+            )),
+        }
+    }
+}
+
+impl Acknowledging {
+    /// The default of an eIM of the `version` layout.
+    pub fn default_for(version: Version) -> Self {
+        match version {
+            Version::V1_2 => Self::Everything,
+            Version::V1_0 => Self::Nothing,
+        }
+    }
+}
+
 /// One associated eUICC.
 #[derive(Debug, Default)]
 struct Device {
     association_token: Option<i64>,
     counter: i64,
-    queue: VecDeque<Vec<u8>>,
+    /// Packages queued, each with its order number.
+    queue: VecDeque<(i64, Vec<u8>)>,
+    /// The order number given to the last package queued.
+    orders: i64,
+    /// The order number of the last package served.
+    served: Option<i64>,
+}
+
+impl Device {
+    fn push(&mut self, package: Vec<u8>) {
+        self.orders += 1;
+        self.queue.push_back((self.orders, package));
+    }
 }
 
 /// A request the eIM could not serve (answered HTTP 400).
@@ -176,7 +235,7 @@ pub enum BadRequest {
     Refused,
     /// A JSON body that is not the function's message.
     #[error(transparent)]
-    Json(#[from] crate::remote::esipa_json::JsonError),
+    Json(#[from] super::json::JsonError),
     /// An ESipa function this eIM does not serve.
     #[error("ESipa function not served: {0}")]
     Unsupported(&'static str),
@@ -218,7 +277,10 @@ pub struct SimEim {
     default_smdp: Option<String>,
     sessions: VecDeque<(Vec<u8>, String)>,
     relayed: Vec<&'static str>,
-    acknowledge_notifications: bool,
+    /// `None`: [`Acknowledging::default_for`] the layout.
+    acknowledging: Option<Acknowledging>,
+    refuse_results: Option<i64>,
+    result_error_name: ResultErrorName,
     refuse_notifications: usize,
 }
 
@@ -247,7 +309,9 @@ impl SimEim {
             default_smdp: None,
             sessions: VecDeque::new(),
             relayed: Vec::new(),
-            acknowledge_notifications: true,
+            acknowledging: None,
+            refuse_results: None,
+            result_error_name: ResultErrorName::Asn1,
             refuse_notifications: 0,
         }
     }
@@ -267,10 +331,31 @@ impl SimEim {
         self.refuse_notifications = count;
     }
 
-    /// Whether notifications delivered with a package result are acknowledged (they are by default; an eIM
-    /// that does not, keeps them on the eUICC).
-    pub fn set_acknowledge_notifications(&mut self, acknowledge: bool) {
-        self.acknowledge_notifications = acknowledge;
+    /// What the answers to ProvideEimPackageResult acknowledge from now on.
+    pub fn set_acknowledging(&mut self, acknowledging: Acknowledging) {
+        self.acknowledging = Some(acknowledging);
+    }
+
+    /// What the answers to ProvideEimPackageResult acknowledge.
+    pub fn acknowledging(&self) -> Acknowledging {
+        self.acknowledging
+            .unwrap_or(Acknowledging::default_for(self.version))
+    }
+
+    /// Refuses every ProvideEimPackageResult from now on with `provideEimPackageResultError` `code` (v1.2;
+    /// a v1.0 eIM answers HTTP 400), keeping nothing; `None`: takes them again.
+    pub fn refuse_results(&mut self, code: Option<i64>) {
+        self.refuse_results = code;
+    }
+
+    /// How the JSON binding names the error of ProvideEimPackageResult.
+    pub fn set_result_error_name(&mut self, name: ResultErrorName) {
+        self.result_error_name = name;
+    }
+
+    /// How the JSON binding names the error of ProvideEimPackageResult.
+    pub fn result_error_name(&self) -> ResultErrorName {
+        self.result_error_name
     }
 
     /// The same eIM speaking the `version` layout (requests are read and answers written in it).
@@ -315,7 +400,7 @@ impl SimEim {
             w.tlv(Tag(0x5F37), |w| w.raw(&signature));
         });
         let request = w.into_bytes();
-        device.queue.push_back(request.clone());
+        device.push(request.clone());
         request
     }
 
@@ -363,11 +448,7 @@ impl SimEim {
 
     /// Queues `package` for `eid` as it is (a wrongly signed or malformed package, for tests).
     pub fn queue_raw(&mut self, eid: Eid, package: Vec<u8>) {
-        self.devices
-            .entry(eid)
-            .or_default()
-            .queue
-            .push_back(package);
+        self.devices.entry(eid).or_default().push(package);
     }
 
     /// Packages still queued for `eid`.
@@ -522,7 +603,13 @@ impl SimEim {
         };
         let package = match self.devices.get_mut(eid) {
             None => Err(unknown),
-            Some(device) => device.queue.pop_front().ok_or(NO_EIM_PACKAGE_AVAILABLE),
+            Some(device) => match device.queue.pop_front() {
+                Some((order, package)) => {
+                    device.served = Some(order);
+                    Ok(package)
+                }
+                None => Err(NO_EIM_PACKAGE_AVAILABLE),
+            },
         };
         // Written by hand so that the package travels byte for byte, even a malformed one; the error
         // alternative (`02`) is the same in both layouts.
@@ -534,7 +621,7 @@ impl SimEim {
         w.into_bytes()
     }
 
-    /// ProvideEimPackageResult: keeps what it carries and answers with the sequence numbers kept.
+    /// ProvideEimPackageResult: keeps what it carries and answers with what [`Acknowledging`] says.
     fn store(
         &mut self,
         eid: Option<Eid>,
@@ -542,15 +629,21 @@ impl SimEim {
     ) -> Result<Vec<u8>, BadRequest> {
         let known = eid.is_some_and(|eid| self.devices.contains_key(&eid));
         let acknowledged = |numbers: Vec<i64>| {
-            EimAcknowledgements(numbers.into_iter().map(SequenceNumber).collect())
+            (!numbers.is_empty())
+                .then(|| EimAcknowledgements(numbers.into_iter().map(SequenceNumber).collect()))
         };
         match self.version {
             Version::V1_2 => {
                 use v1_2::ProvideEimPackageResultResponse as R;
                 let response = if eid.is_some() && !known {
                     R::ProvideEimPackageResultError(EID_NOT_FOUND)
+                } else if let Some(code) = self.refuse_results {
+                    R::ProvideEimPackageResultError(code)
                 } else {
-                    R::EimAcknowledgements(acknowledged(self.keep_all(eid, reports)))
+                    match acknowledged(self.keep_all(eid, reports)) {
+                        Some(acks) => R::EimAcknowledgements(acks),
+                        None => R::EmptyResponse(Default::default()),
+                    }
                 };
                 Ok(to_der(
                     &v1_2::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(response),
@@ -560,11 +653,14 @@ impl SimEim {
                 if !known {
                     return Err(BadRequest::NoDevice);
                 }
+                if self.refuse_results.is_some() {
+                    return Err(BadRequest::Refused);
+                }
                 let acks = acknowledged(self.keep_all(eid, reports));
                 Ok(to_der(
                     &v1_0::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
                         v1_0::ProvideEimPackageResultResponse {
-                            eim_acknowledgements: Some(acks),
+                            eim_acknowledgements: acks,
                         },
                     ),
                 ))
@@ -572,17 +668,33 @@ impl SimEim {
         }
     }
 
-    /// Keeps `reports`; returns the sequence numbers among them.
+    /// Keeps `reports`; returns the numbers to acknowledge.
     fn keep_all(&mut self, eid: Option<Eid>, reports: Vec<(Report, Option<i64>)>) -> Vec<i64> {
-        let acknowledge_notifications = self.acknowledge_notifications;
-        reports
+        let acknowledging = self.acknowledging();
+        let received: Vec<(bool, Option<i64>)> = reports
             .into_iter()
-            .filter_map(|report| {
+            .map(|report| {
                 let notification = matches!(report.0, Report::Notification(_));
-                let seq_number = self.keep(eid, report)?;
-                (acknowledge_notifications || !notification).then_some(seq_number)
+                (notification, self.keep(eid, report))
             })
-            .collect()
+            .collect();
+        let seq_numbers = |results_only: bool| {
+            received
+                .iter()
+                .filter(|(notification, _)| !(results_only && *notification))
+                .filter_map(|(_, seq_number)| *seq_number)
+                .collect()
+        };
+        match acknowledging {
+            Acknowledging::Everything => seq_numbers(false),
+            Acknowledging::ResultsOnly => seq_numbers(true),
+            Acknowledging::Nothing => Vec::new(),
+            Acknowledging::OrderNumbers => eid
+                .and_then(|eid| self.devices.get(&eid))
+                .and_then(|device| device.served)
+                .into_iter()
+                .collect(),
+        }
     }
 
     /// Keeps one report; returns its sequence number when it has one.

@@ -5,6 +5,7 @@
 //! - [`relay`]: ESipa requests of an indirect download as ES9+ calls to the SM-DP+, and back.
 //! - [`server`]: the HTTPS listener (the shared [`https_server`](crate::sim::https_server) plumbing).
 
+pub mod json;
 pub mod logic;
 pub mod relay;
 pub mod server;
@@ -13,6 +14,6 @@ pub mod server;
 mod tests;
 
 pub use logic::{
-    Action, BadRequest, DataResponse, DownloadResult, PackageContent, Poll, Received, Report,
-    SimEim,
+    Acknowledging, Action, BadRequest, DataResponse, DownloadResult, PackageContent, Poll,
+    Received, Report, SimEim,
 };

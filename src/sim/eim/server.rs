@@ -1,5 +1,5 @@
 //! The eIM's HTTPS server. ASN.1 binding: `POST /gsma/rsp2/asn1` with `Content-Type:
-//! application/x-gsma-rsp-asn1`; JSON binding (v1.2 eIMs only, [`esipa_json`]): `POST
+//! application/x-gsma-rsp-asn1`; JSON binding (v1.2 eIMs only, the eIM's own [`json`]): `POST
 //! /gsma/rsp2/esipa/<function>` with `application/json`. Both need an `X-Admin-Protocol: gsma/rsp/v…` header
 //! and a body of at most [`MAX_BODY_LEN`] bytes. Like onomondo-eim it answers 415 to another content type and
 //! 400 to a missing protocol header or an unreadable message. Started with an [`SmdpRelay`], it relays indirect
@@ -13,18 +13,17 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
+use super::json;
 use super::logic::{Action, BadRequest, SimEim};
 use super::relay::{self, Es9Call, Es9Reply};
 use crate::euicc::Version;
 use crate::remote::es9p::{Es9Client, Es9Error};
+use crate::remote::esipa;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
-use crate::remote::{esipa, esipa_json};
 use crate::sim::crypto::pki::CertAndKey;
 use crate::sim::https_server::{
     self, ConnectionId, Listening, ServeError, admin_protocol_starts_with, lock, read_body,
 };
-use euicc_asn1::types::sgp32::v1_2;
-use euicc_asn1::{from_ber, to_der};
 
 /// Largest request body accepted; larger ones get HTTP 413.
 pub const MAX_BODY_LEN: usize = 64 * 1024;
@@ -119,9 +118,9 @@ async fn respond(
     let path = request.uri().path();
     let (binding, content_type) = if path == esipa::PATH {
         (Binding::Asn1, esipa::CONTENT_TYPE)
-    } else if let Some(function) = path.strip_prefix(esipa_json::PATH_PREFIX) {
-        match esipa_json::FUNCTIONS.iter().find(|&&f| f == function) {
-            Some(&function) => (Binding::Json(function), esipa_json::CONTENT_TYPE),
+    } else if let Some(function) = path.strip_prefix(json::PATH_PREFIX) {
+        match json::FUNCTIONS.iter().find(|&&f| f == function) {
+            Some(&function) => (Binding::Json(function), json::MEDIA_TYPE),
             None => return empty(StatusCode::NOT_FOUND),
         }
     } else {
@@ -207,19 +206,18 @@ async fn serve_json(
     function: &'static str,
     body: &[u8],
 ) -> Result<Option<Vec<u8>>, BadRequest> {
-    if lock(eim).version() != Version::V1_2 {
-        return Err(BadRequest::Unsupported("JSON binding of SGP.32 v1.0"));
-    }
-    let message = esipa_json::decode_request(function, body)?;
-    let Some(answer) = serve(eim, relay, connection, &to_der(&message)).await? else {
+    let error_name = {
+        let eim = lock(eim);
+        if eim.version() != Version::V1_2 {
+            return Err(BadRequest::Unsupported("JSON binding of SGP.32 v1.0"));
+        }
+        eim.result_error_name()
+    };
+    let request = json::request_der(function, body)?;
+    let Some(answer) = serve(eim, relay, connection, &request).await? else {
         return Ok(None);
     };
-    let answer: v1_2::EsipaMessageFromEimToIpa =
-        from_ber(&answer).map_err(|source| BadRequest::Undecodable {
-            version: Version::V1_2,
-            source,
-        })?;
-    Ok(esipa_json::encode_answer(&answer)?.map(|value| value.to_string().into_bytes()))
+    Ok(json::answer_json(function, &answer, error_name)?)
 }
 
 fn empty(status: StatusCode) -> Response<Full<Bytes>> {

@@ -229,12 +229,13 @@ fn a_v1_0_eim_signs_v1_0_packages_and_ties_results_to_the_polling_connection() {
         eim.handle(ConnectionId(99), &result),
         Err(BadRequest::NoDevice)
     ));
-    let acknowledged = body(&mut eim, &result);
+    // Like the public v1.0 eIM, it acknowledges nothing.
+    let answer = body(&mut eim, &result);
     assert_eq!(
-        from_ber::<v1_0::EsipaMessageFromEimToIpa>(&acknowledged).unwrap(),
+        from_ber::<v1_0::EsipaMessageFromEimToIpa>(&answer).unwrap(),
         v1_0::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
             v1_0::ProvideEimPackageResultResponse {
-                eim_acknowledgements: Some(EimAcknowledgements(vec![])),
+                eim_acknowledgements: None,
             }
         )
     );
