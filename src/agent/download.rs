@@ -20,7 +20,7 @@ use tokio::sync::watch;
 
 use super::bpp::{self, SegmentError};
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError};
+use crate::euicc::{Euicc, EuiccError, authenticate_refusal};
 use crate::remote::es9p::{Es9, Es9Error};
 pub use crate::secret::Secret;
 
@@ -309,6 +309,10 @@ pub async fn download<C: CardChannel, S: Es9>(
         .authenticate_server(&authenticate)
         .await
         .map_err(DownloadError::from)?;
+    if let Some(refusal) = authenticate_refusal(response.value()) {
+        tell_refusal(es9, interrupt, &transaction_id, response.raw()).await;
+        return Err(DownloadError::Euicc(refusal).into());
+    }
 
     // The eUICC holds a session from here on.
     let mut session = Session {
@@ -328,6 +332,28 @@ pub async fn download<C: CardChannel, S: Es9>(
                 cancelled: Some(reason),
             })
         }
+    }
+}
+
+/// Passes the eUICC's refused AuthenticateServer (`BF38 { authenticateResponseError }`) to the SM-DP+ in
+/// ES9+.AuthenticateClient, as SGP.22 §3.1.3 has the LPA do with whatever the eUICC answered, so that the
+/// SM-DP+ ends its session with the eUICC's reason instead of waiting for it to expire. The eUICC opened no
+/// session, so there is nothing to cancel; the SM-DP+ is expected to answer `Failed`.
+async fn tell_refusal<S: Es9>(
+    es9: &mut S,
+    interrupt: &mut Interrupt,
+    transaction_id: &[u8],
+    response: &[u8],
+) {
+    match interrupt
+        .guard(es9.authenticate_client(transaction_id, response))
+        .await
+    {
+        Err(DownloadError::Es9(Es9Error::Failed { code, .. })) => {
+            tracing::debug!(%code, "the SM-DP+ ended the session refused by the eUICC");
+        }
+        Err(error) => tracing::debug!(%error, "the SM-DP+ was not told of the eUICC's refusal"),
+        Ok(_) => tracing::debug!("the SM-DP+ accepted a refused AuthenticateServer"),
     }
 }
 

@@ -86,6 +86,7 @@ impl std::fmt::Display for StatusCodeData {
 /// A readable explanation of common ES9+ status codes (SGP.22 §5.6; developer digest §4.5).
 pub fn describe_status(subject: &str, reason: &str) -> Option<&'static str> {
     Some(match (subject, reason) {
+        ("8.1", "3.8") => "the eUICC refused the SM-DP+'s authentication",
         ("8.1", "4.8") => "not enough memory on the eUICC",
         ("8.1", "6.1") => "eUICC signature or challenge invalid",
         ("8.1.1", "3.8") => "EID mismatch: the order is for another eUICC",
