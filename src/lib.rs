@@ -6,6 +6,7 @@ pub mod agent;
 pub mod apdu;
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod daemon;
 pub mod euicc;

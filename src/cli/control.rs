@@ -185,6 +185,7 @@ impl super::output::Report for Status {
             ),
             ("unfinished packages", self.journal.to_string()),
             ("store commits", self.store_commits.to_string()),
+            ("clock", self.clock.clone().unwrap_or_else(|| "set".into())),
         ])
     }
 }

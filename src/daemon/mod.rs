@@ -120,7 +120,11 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let Settings { path, config } = settings;
     let store = Arc::new(Store::open(&config.daemon.state_dir)?);
+    if let Err(error) = crate::clock::load(&config.daemon.state_dir) {
+        tracing::warn!(%error, "the stored clock is unreadable; certificates are checked no earlier than the build time");
+    }
     let board = Board::default();
+    status::keep_clock(&config.daemon.state_dir, &board);
     board.update(|s| {
         s.version = env!("CARGO_PKG_VERSION").into();
         s.state = "starting".into();

@@ -13,6 +13,10 @@
 //! kept for the life of the agent resumes its sessions (TLS 1.3 tickets, TLS 1.2 session ids or tickets):
 //! an idle poll then costs an abbreviated handshake instead of a certificate chain.
 //!
+//! Certificates are checked at the verification time of [`crate::clock`]: the system clock, but never
+//! earlier than the build time or the latest time the daemon stored, so an unset clock (1970 on a board
+//! without RTC) does not make every certificate "not valid yet".
+//!
 //! rustls implements no brainpool curve: a server that offers only brainpoolP256r1 fails the handshake, and
 //! [`describe_handshake_error`] says so.
 
@@ -25,11 +29,13 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
+use rustls::time_provider::TimeProvider;
 use rustls::{
     AlertDescription, CertificateError, ClientConfig, ConfigBuilder, DigitallySignedStruct,
     RootCertStore, SignatureScheme,
 };
 
+use crate::clock::{self, SystemClock};
 use crate::euicc::EimKey;
 
 /// Sessions remembered for resumption: the IPA talks to one eIM and a few SM-DP+ servers.
@@ -71,6 +77,14 @@ pub enum TlsError {
 
 /// Builds a client configuration that trusts the certificates in `anchor_files`.
 pub fn client_config(anchor_files: &[PathBuf]) -> Result<Arc<ClientConfig>, TlsError> {
+    client_config_with_clock(anchor_files, SystemClock::Real)
+}
+
+/// [`client_config`] checking certificates at the verification time of `clock` ([`crate::clock`]).
+pub fn client_config_with_clock(
+    anchor_files: &[PathBuf],
+    clock: SystemClock,
+) -> Result<Arc<ClientConfig>, TlsError> {
     let mut roots = RootCertStore::empty();
     for path in anchor_files {
         add_anchors(&mut roots, path)?;
@@ -78,7 +92,7 @@ pub fn client_config(anchor_files: &[PathBuf]) -> Result<Arc<ClientConfig>, TlsE
     if roots.is_empty() {
         return Err(TlsError::NoAnchors);
     }
-    Ok(finish(builder()?.with_root_certificates(roots)))
+    Ok(finish(builder(clock)?.with_root_certificates(roots)))
 }
 
 /// Builds the client configuration of an eIM from its `trustedPublicKeyDataTls` (`anchor`): a public key is
@@ -94,7 +108,9 @@ pub fn eim_client_config(
             roots
                 .add(CertificateDer::from(cert.as_der().to_vec()))
                 .map_err(|e| TlsError::BadAnchor(e.to_string()))?;
-            Ok(finish(builder()?.with_root_certificates(roots)))
+            Ok(finish(
+                builder(SystemClock::Real)?.with_root_certificates(roots),
+            ))
         }
         None => client_config(anchor_files),
     }
@@ -108,7 +124,7 @@ pub fn pinned_key_config(spki_der: &[u8]) -> Result<Arc<ClientConfig>, TlsError>
         algorithms: provider().signature_verification_algorithms,
     };
     Ok(finish(
-        builder()?
+        builder(SystemClock::Real)?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier)),
     ))
@@ -118,9 +134,27 @@ fn provider() -> CryptoProvider {
     rustls::crypto::ring::default_provider()
 }
 
-fn builder() -> Result<ConfigBuilder<ClientConfig, rustls::WantsVerifier>, TlsError> {
-    Ok(ClientConfig::builder_with_provider(Arc::new(provider()))
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?)
+fn builder(
+    clock: SystemClock,
+) -> Result<ConfigBuilder<ClientConfig, rustls::WantsVerifier>, TlsError> {
+    Ok(
+        ClientConfig::builder_with_details(Arc::new(provider()), Arc::new(VerificationTime(clock)))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?,
+    )
+}
+
+/// The time rustls checks certificates (and ages session tickets) at: the system clock raised to the
+/// floor of [`crate::clock`], so that a device whose clock is unset still reaches its servers.
+#[derive(Debug)]
+struct VerificationTime(SystemClock);
+
+impl TimeProvider for VerificationTime {
+    fn current_time(&self) -> Option<UnixTime> {
+        let since_epoch = clock::verification_time(self.0.now())
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(UnixTime::since_unix_epoch(since_epoch))
+    }
 }
 
 /// The settings every configuration shares: no client certificate, HTTP/1.1, a small session cache.
@@ -283,3 +317,7 @@ mod tests {
         assert!(describe_handshake_error(&Error::General("x".into())).is_none());
     }
 }
+
+#[cfg(all(test, feature = "sim"))]
+#[path = "tls_clock_tests.rs"]
+mod clock_tests;
