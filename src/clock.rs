@@ -94,13 +94,38 @@ pub fn warning(system: SystemTime) -> Option<String> {
     })
 }
 
-/// Seconds since 1970, as text (`@<secs> UTC`; no calendar code for a warning).
+/// `time` as a UTC date for messages.
 fn secs(time: SystemTime) -> String {
-    let secs = time
+    utc(time
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!("@{secs} UTC")
+        .unwrap_or(0))
+}
+
+/// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC` (the days-to-civil conversion of the proleptic
+/// Gregorian calendar; a dependency for one message would be more code than this).
+pub fn utc(secs: u64) -> String {
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2) + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let rest = secs % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
 }
 
 /// Reads the stored time of `state_dir` (no file: nothing stored yet). An unreadable file is an error the
@@ -169,12 +194,24 @@ mod tests {
         assert!(BUILD_TIME > 1_700_000_000, "{BUILD_TIME}");
         assert!(verification_time(at(86_400)) >= at(BUILD_TIME));
         assert!(looks_unset(at(86_400)));
-        assert!(warning(at(86_400)).unwrap().contains("@86400 UTC"));
+        assert!(
+            warning(at(86_400))
+                .unwrap()
+                .contains("(1970-01-02 00:00:00 UTC) looks unset")
+        );
         // Ten years on: past any floor another test of this process may have stored.
         let later = at(BUILD_TIME) + Duration::from_secs(10 * 365 * 24 * 3600);
         assert_eq!(verification_time(later), later);
         assert!(!looks_unset(later));
         assert_eq!(warning(later), None);
+    }
+
+    #[test]
+    fn dates_read_as_utc() {
+        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc(1_796_489_005), "2026-12-05 16:43:25 UTC");
+        assert_eq!(utc(4_102_444_800), "2100-01-01 00:00:00 UTC");
     }
 
     #[test]

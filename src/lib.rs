@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod error_chain;
 pub mod euicc;
 pub mod modem;
 pub mod remote;

@@ -93,7 +93,9 @@ pub fn describe_status(subject: &str, reason: &str) -> Option<&'static str> {
         ("8.1.3", "6.1") => "eUICC certificate chain invalid",
         ("8.1.3", "6.3") => "eUICC certificate expired",
         ("8.2", "3.7") => "bound profile package not available for rebinding",
-        ("8.2.6", "3.8") => "matching ID refused (no such order, or already used)",
+        ("8.2.6", "3.8") => {
+            "matching ID refused (no such order, or already used; check the activation code)"
+        }
         ("8.2.7", "2.2") => "confirmation code missing",
         ("8.2.7", "3.8") => "confirmation code refused",
         ("8.2.7", "6.4") => "confirmation code retries exceeded",
@@ -112,7 +114,7 @@ pub fn describe_status(subject: &str, reason: &str) -> Option<&'static str> {
 #[derive(Debug, thiserror::Error)]
 pub enum Es9Error {
     /// The HTTPS exchange failed (connect, TLS, timeout, framing).
-    #[error("ES9+ {function}: {source}")]
+    #[error("ES9+ {function}")]
     Http {
         /// The ES9+ function.
         function: &'static str,

@@ -18,7 +18,8 @@
 //! without RTC) does not make every certificate "not valid yet".
 //!
 //! rustls implements no brainpool curve: a server that offers only brainpoolP256r1 fails the handshake, and
-//! [`describe_handshake_error`] says so.
+//! [`HandshakeFailure`] says so, as it says what to do about an unknown issuer, a wrong name or a
+//! certificate outside its dates.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -48,7 +49,7 @@ pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     /// A trust anchor file could not be read.
-    #[error("trust anchors {path}: {source}")]
+    #[error("cannot read the trust anchors in {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -68,7 +69,7 @@ pub enum TlsError {
     )]
     NoAnchors,
     /// rustls refused the configuration.
-    #[error("TLS configuration: {0}")]
+    #[error("rustls refused the TLS configuration")]
     Config(#[from] rustls::Error),
     /// The eIM's `trustedPublicKeyDataTls` certificate cannot serve as a trust anchor.
     #[error("the eIM's TLS trust anchor certificate is unusable: {0}")]
@@ -238,34 +239,134 @@ fn add_anchors(roots: &mut RootCertStore, path: &Path) -> Result<(), TlsError> {
     Ok(())
 }
 
-/// A readable explanation of a failed handshake, when the failure means the server and rustls share no
-/// curve, signature scheme or cipher suite: the usual sign of a brainpool-only SM-DP+.
-pub fn describe_handshake_error(error: &rustls::Error) -> Option<&'static str> {
-    use rustls::{CertificateError, Error, PeerIncompatible};
-    const BRAINPOOL: &str = "the server and this client share no TLS curve, signature scheme or cipher \
-        suite; an SM-DP+ that offers only brainpoolP256r1 cannot be reached, because rustls (ring) \
-        implements NIST P-256/P-384 but no brainpool curve";
-    match error {
-        Error::PeerIncompatible(
-            PeerIncompatible::NoKxGroupsInCommon
-            | PeerIncompatible::NoSignatureSchemesInCommon
-            | PeerIncompatible::NoCipherSuitesInCommon
-            | PeerIncompatible::UncompressedEcPointsRequired,
-        )
-        | Error::AlertReceived(
-            AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
-        )
-        | Error::InvalidCertificate(CertificateError::UnsupportedSignatureAlgorithmContext {
-            ..
-        })
-        | Error::PeerMisbehaved(rustls::PeerMisbehaved::SelectedUnofferedKxGroup) => {
-            Some(BRAINPOOL)
+/// Why a TLS handshake failed, in words a person can act on: each says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeFailure {
+    /// The server's chain ends at a CA this client does not trust.
+    UnknownIssuer,
+    /// The certificate is not issued for the server's name.
+    NameMismatch,
+    /// The certificate expired before the verification time (`secs`: the verification time and
+    /// `notAfter`, seconds since 1970, when rustls says).
+    Expired(Option<(u64, u64)>),
+    /// The certificate is not valid before a time later than the verification time (`notBefore`).
+    NotValidYet(Option<(u64, u64)>),
+    /// The server and rustls share no curve, signature scheme or cipher suite: the usual sign of a
+    /// brainpool-only SM-DP+.
+    NoCommonAlgorithm,
+    /// The server certificate cannot be parsed (a brainpool key is a common cause).
+    BadCertificate,
+    /// Anything else: the TLS library's own words.
+    Other(String),
+}
+
+impl HandshakeFailure {
+    /// Classifies what tokio-rustls returned for a failed handshake (a `rustls::Error` inside an I/O error,
+    /// or the socket's own error).
+    pub fn classify(error: &std::io::Error) -> Self {
+        use rustls::{Error, PeerIncompatible, PeerMisbehaved};
+        let Some(tls) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<Error>())
+        else {
+            return Self::Other(error.to_string());
+        };
+        match tls {
+            Error::InvalidCertificate(certificate) => match certificate {
+                CertificateError::UnknownIssuer => Self::UnknownIssuer,
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => Self::NameMismatch,
+                CertificateError::Expired => Self::Expired(None),
+                CertificateError::ExpiredContext { time, not_after } => {
+                    Self::Expired(Some((time.as_secs(), not_after.as_secs())))
+                }
+                CertificateError::NotValidYet => Self::NotValidYet(None),
+                CertificateError::NotValidYetContext { time, not_before } => {
+                    Self::NotValidYet(Some((time.as_secs(), not_before.as_secs())))
+                }
+                CertificateError::UnsupportedSignatureAlgorithmContext { .. } => {
+                    Self::NoCommonAlgorithm
+                }
+                CertificateError::BadEncoding => Self::BadCertificate,
+                other => Self::Other(Error::InvalidCertificate(other.clone()).to_string()),
+            },
+            Error::PeerIncompatible(
+                PeerIncompatible::NoKxGroupsInCommon
+                | PeerIncompatible::NoSignatureSchemesInCommon
+                | PeerIncompatible::NoCipherSuitesInCommon
+                | PeerIncompatible::UncompressedEcPointsRequired,
+            )
+            | Error::AlertReceived(
+                AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
+            )
+            | Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedKxGroup) => {
+                Self::NoCommonAlgorithm
+            }
+            other => Self::Other(other.to_string()),
         }
-        Error::InvalidCertificate(CertificateError::BadEncoding) => Some(
-            "the server certificate cannot be parsed; a brainpoolP256r1 key (unsupported by rustls) \
-             is a common cause with SM-DP+ servers",
-        ),
-        _ => None,
+    }
+
+    /// A stable name of the class, for `error.kind` in the CLI's JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownIssuer => "tls-unknown-issuer",
+            Self::NameMismatch => "tls-name-mismatch",
+            Self::Expired(_) => "tls-expired",
+            Self::NotValidYet(_) => "tls-not-valid-yet",
+            Self::NoCommonAlgorithm | Self::BadCertificate => "tls-no-common-algorithm",
+            Self::Other(_) => "tls",
+        }
+    }
+}
+
+impl std::fmt::Display for HandshakeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownIssuer => f.write_str(
+                "its certificate is issued by a CA this device does not trust; give the CA certificate \
+                 that issued it (for an SM-DP+ the GSMA CI root, which no operating system's store holds) \
+                 with --smdp-ca FILE or trust_anchors in the configuration",
+            ),
+            Self::NameMismatch => f.write_str(
+                "its certificate is not issued for this name; check the server address (activation code \
+                 or configuration), or whether --smdp-connect sends the connection to another server",
+            ),
+            Self::Expired(times) => {
+                f.write_str("its certificate expired")?;
+                if let Some((time, not_after)) = times {
+                    write!(
+                        f,
+                        " on {} (checked at {})",
+                        clock::utc(*not_after),
+                        clock::utc(*time)
+                    )?;
+                }
+                f.write_str("; if the system clock is ahead, set it, otherwise the server must renew it")
+            }
+            Self::NotValidYet(times) => {
+                f.write_str("its certificate is not valid yet")?;
+                if let Some((time, not_before)) = times {
+                    write!(
+                        f,
+                        " (valid from {}, checked at {})",
+                        clock::utc(*not_before),
+                        clock::utc(*time)
+                    )?;
+                }
+                f.write_str("; check the system clock (date -u) and NTP")
+            }
+            Self::NoCommonAlgorithm => f.write_str(
+                "the server and this client share no TLS curve, signature scheme or cipher suite; an \
+                 SM-DP+ that offers only brainpoolP256r1 cannot be reached, because rustls (ring) \
+                 implements NIST P-256/P-384 but no brainpool curve; ask the operator for a NIST P-256 \
+                 endpoint",
+            ),
+            Self::BadCertificate => f.write_str(
+                "its certificate cannot be parsed; a brainpoolP256r1 key (which rustls does not \
+                 implement) is a common cause with SM-DP+ servers",
+            ),
+            Self::Other(text) => f.write_str(text),
+        }
     }
 }
 
@@ -305,19 +406,21 @@ mod tests {
     #[test]
     fn brainpool_style_failures_are_explained() {
         use rustls::{Error, PeerIncompatible};
-        let text = describe_handshake_error(&Error::PeerIncompatible(
+        let wrapped = |error: Error| std::io::Error::new(std::io::ErrorKind::InvalidData, error);
+        let failure = HandshakeFailure::classify(&wrapped(Error::PeerIncompatible(
             PeerIncompatible::NoKxGroupsInCommon,
-        ))
-        .unwrap();
-        assert!(text.contains("brainpool"), "{text}");
-        assert!(
-            describe_handshake_error(&Error::AlertReceived(AlertDescription::HandshakeFailure))
-                .is_some()
+        )));
+        assert_eq!(failure, HandshakeFailure::NoCommonAlgorithm);
+        assert!(failure.to_string().contains("brainpool"), "{failure}");
+        assert_eq!(
+            HandshakeFailure::classify(&wrapped(Error::AlertReceived(
+                AlertDescription::HandshakeFailure
+            ))),
+            HandshakeFailure::NoCommonAlgorithm
         );
-        assert!(describe_handshake_error(&Error::General("x".into())).is_none());
+        assert_eq!(
+            HandshakeFailure::classify(&wrapped(Error::General("x".into()))),
+            HandshakeFailure::Other("unexpected error: x".into())
+        );
     }
 }
-
-#[cfg(all(test, feature = "sim"))]
-#[path = "tls_clock_tests.rs"]
-mod clock_tests;
