@@ -125,6 +125,49 @@ fn a_download_with_the_clock_at_1970_succeeds() {
     assert!(bench.installed());
 }
 
+/// A wrong matching ID is one error, said once, with a stable kind in `--json`; the SM-DP+'s answer to the
+/// cancellation that follows is no second failure.
+#[test]
+fn a_wrong_matching_id_is_one_error_with_a_kind() {
+    let bench = Bench::new(&[]);
+    let ca = bench.sim.identity.join("ci.cert.pem");
+    let ca = ca.to_string_lossy().into_owned();
+    let code = "1$smdp.example.test$NO-SUCH-ORDER";
+    let link = bench.sim.link.to_string_lossy().into_owned();
+    let run = Run::euiccd(
+        &[
+            "--device",
+            &link,
+            "--json",
+            "download",
+            code,
+            "--smdp-connect",
+            &bench.sim.smdp_address,
+            "--smdp-ca",
+            &ca,
+        ],
+        &[],
+        TIMEOUT,
+    );
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    let last = run.stderr.lines().last().expect("an error line");
+    let error: Value = serde_json::from_str(last).expect(last);
+    assert_eq!(error["error"]["kind"], "smdp-refused", "{last}");
+    assert_eq!(error["error"]["exitCode"], 4);
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.contains("check the activation code"), "{message}");
+    // Progress lines are JSON events; nothing else (no warning about the cancellation) is printed.
+    for line in run.stderr.lines() {
+        assert!(line.starts_with('{'), "{}", run.stderr);
+    }
+    assert_eq!(
+        run.stderr.matches("matching ID refused").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn confirmation_codes_right_wrong_and_missing() {
     let bench = Bench::new(&["--smdp-confirmation-code", CC]);

@@ -321,3 +321,22 @@ fn a_refused_authentication_is_told_to_the_smdp() {
         assert!(!bench.installed().await);
     });
 }
+
+/// A confirmation code the SM-DP+ did not ask for is reported as unused rather than silently dropped.
+#[test]
+fn an_unasked_confirmation_code_is_reported_unused() {
+    block_on(async {
+        let mut bench = Bench::new(None, Duration::from_secs(20)).await;
+        let outcome = bench.run(Some("4711")).await.0.unwrap();
+        assert!(outcome.confirmation_code_unused);
+        let mut asked = Bench::new(Some("4711"), Duration::from_secs(20)).await;
+        assert!(
+            !asked
+                .run(Some("4711"))
+                .await
+                .0
+                .unwrap()
+                .confirmation_code_unused
+        );
+    });
+}

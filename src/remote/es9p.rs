@@ -76,10 +76,13 @@ impl std::fmt::Display for StatusCodeData {
         let text = describe_status(&self.subject_code, &self.reason_code)
             .unwrap_or("no description for this code");
         write!(f, "{text} ({}/{})", self.subject_code, self.reason_code)?;
-        if let Some(message) = &self.message {
-            write!(f, "; server says: {message:?}")?;
+        // The server's own text, unless it only repeats the description.
+        match &self.message {
+            Some(message) if !text.to_lowercase().starts_with(&message.to_lowercase()) => {
+                write!(f, "; server says: {message:?}")
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -448,7 +451,7 @@ mod tests {
     fn status_descriptions() {
         assert_eq!(
             describe_status("8.2.6", "3.8"),
-            Some("matching ID refused (no such order, or already used)")
+            Some("matching ID refused (no such order, or already used; check the activation code)")
         );
         assert_eq!(describe_status("9.9", "9.9"), None);
     }

@@ -244,6 +244,9 @@ fn add_anchors(roots: &mut RootCertStore, path: &Path) -> Result<(), TlsError> {
 pub enum HandshakeFailure {
     /// The server's chain ends at a CA this client does not trust.
     UnknownIssuer,
+    /// The chain names a trusted CA but its signature does not verify with that CA's key: another CA of
+    /// the same name (a test CI instead of the production one, or the reverse).
+    WrongIssuerKey,
     /// The certificate is not issued for the server's name.
     NameMismatch,
     /// The certificate expired before the verification time (`secs`: the verification time and
@@ -274,6 +277,7 @@ impl HandshakeFailure {
         match tls {
             Error::InvalidCertificate(certificate) => match certificate {
                 CertificateError::UnknownIssuer => Self::UnknownIssuer,
+                CertificateError::BadSignature => Self::WrongIssuerKey,
                 CertificateError::NotValidForName
                 | CertificateError::NotValidForNameContext { .. } => Self::NameMismatch,
                 CertificateError::Expired => Self::Expired(None),
@@ -309,7 +313,7 @@ impl HandshakeFailure {
     /// A stable name of the class, for `error.kind` in the CLI's JSON.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::UnknownIssuer => "tls-unknown-issuer",
+            Self::UnknownIssuer | Self::WrongIssuerKey => "tls-unknown-issuer",
             Self::NameMismatch => "tls-name-mismatch",
             Self::Expired(_) => "tls-expired",
             Self::NotValidYet(_) => "tls-not-valid-yet",
@@ -326,6 +330,12 @@ impl std::fmt::Display for HandshakeFailure {
                 "its certificate is issued by a CA this device does not trust; give the CA certificate \
                  that issued it (for an SM-DP+ the GSMA CI root, which no operating system's store holds) \
                  with --smdp-ca FILE or trust_anchors in the configuration",
+            ),
+            Self::WrongIssuerKey => f.write_str(
+                "its certificate does not verify under the CA certificate given for its issuer (a CA \
+                 of the same name but another key, e.g. a test CI instead of the production one); give \
+                 the CA certificate that really issued it with --smdp-ca FILE or trust_anchors in the \
+                 configuration",
             ),
             Self::NameMismatch => f.write_str(
                 "its certificate is not issued for this name; check the server address (activation code \
