@@ -240,7 +240,12 @@ impl Delivery {
                 Err(error) => {
                     failures = failures.saturating_add(1);
                     let delay = self.backoff(failures);
-                    tracing::warn!(failures, ?delay, "events not delivered: {error}");
+                    tracing::warn!(
+                        failures,
+                        ?delay,
+                        "events not delivered: {}",
+                        crate::error_chain::chain(&error)
+                    );
                     tokio::time::sleep(delay).await;
                 }
             }
