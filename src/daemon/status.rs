@@ -98,6 +98,24 @@ impl Board {
     }
 }
 
+/// Stores the system time in `state_dir` when it looks sane ([`crate::clock::remember`]), and puts in the
+/// status whether it looks unset (logged when that changes).
+pub fn keep_clock(state_dir: &std::path::Path, board: &Board) {
+    let now = crate::clock::SystemClock::Real.now();
+    if let Err(error) = crate::clock::remember(state_dir, now) {
+        tracing::warn!(%error, "could not store the time in {}", state_dir.display());
+    }
+    let warning = crate::clock::warning(now);
+    let before = board.snapshot().clock;
+    if warning != before {
+        match &warning {
+            Some(text) => tracing::warn!("{text}"),
+            None => tracing::info!("the system clock looks set"),
+        }
+    }
+    board.update(|s| s.clock = warning);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,22 +134,4 @@ mod tests {
             "idle; last poll: no package; next poll in 3590 s"
         );
     }
-}
-
-/// Stores the system time in `state_dir` when it looks sane ([`crate::clock::remember`]), and puts in the
-/// status whether it looks unset (logged when that changes).
-pub fn keep_clock(state_dir: &std::path::Path, board: &Board) {
-    let now = crate::clock::SystemClock::Real.now();
-    if let Err(error) = crate::clock::remember(state_dir, now) {
-        tracing::warn!(%error, "could not store the time in {}", state_dir.display());
-    }
-    let warning = crate::clock::warning(now);
-    let before = board.snapshot().clock;
-    if warning != before {
-        match &warning {
-            Some(text) => tracing::warn!("{text}"),
-            None => tracing::info!("the system clock looks set"),
-        }
-    }
-    board.update(|s| s.clock = warning);
 }
