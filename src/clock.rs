@@ -85,10 +85,9 @@ pub fn looks_unset(system: SystemTime) -> bool {
 pub fn warning(system: SystemTime) -> Option<String> {
     looks_unset(system).then(|| {
         format!(
-            "the system clock ({}) looks unset: it is earlier than {}; certificates are checked at {} \
-             until NTP sets it",
+            "the system clock ({}) looks unset, being earlier than this build or the time last seen; \
+             certificates are checked at {} until NTP sets it",
             secs(system),
-            secs(floor()),
             secs(floor())
         )
     })
