@@ -348,3 +348,27 @@ fn results_an_eim_takes_without_acknowledging_are_shown_piling_up() {
     daemon.signal("-TERM");
     assert!(daemon.wait(Duration::from_secs(10)).is_some());
 }
+
+/// A gateway without RTC starts in 1970: the daemon still polls its eIM over TLS (certificates are checked
+/// at the build time), says in `status` that the clock looks unset, and stores no time while it does.
+#[test]
+fn an_unset_clock_is_reported_and_the_eim_is_still_reached() {
+    let bench = Bench::new("daemon-clock", None);
+    let toml = bench
+        .config("[connectivity]\nenabled = false\n\n[rollback]\nrequire = [\"eim_exchange\"]\n");
+    let daemon = bench.daemon(&toml, &[("EUICCD_FAKE_NOW", "86400")]);
+    let status = daemon.status_until(Duration::from_secs(30), |s| s["polls"] == 1);
+    assert!(
+        status["last_outcome"]
+            .as_str()
+            .unwrap()
+            .contains("no package"),
+        "{status}"
+    );
+    let clock = status["clock"].as_str().expect("a clock warning");
+    assert!(
+        clock.contains("1970-01-02 00:00:00 UTC") && clock.contains("looks unset"),
+        "{clock}"
+    );
+    assert!(!bench.dir.0.join("state").join("clock").exists());
+}

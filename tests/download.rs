@@ -29,13 +29,24 @@ impl Bench {
     }
 
     fn cli(&self, args: &[&str]) -> Run {
+        self.cli_with(args, &[])
+    }
+
+    /// The CLI with extra environment variables.
+    fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let link = self.sim.link.to_string_lossy().into_owned();
         let mut all = vec!["--device", link.as_str()];
         all.extend_from_slice(args);
-        Run::euiccd(&all, &[("EUICCD_LOG", "trace")], TIMEOUT)
+        let mut env = env.to_vec();
+        env.push(("EUICCD_LOG", "trace"));
+        Run::euiccd(&all, &env, TIMEOUT)
     }
 
     fn download(&self, extra: &[&str]) -> Run {
+        self.download_with(extra, &[])
+    }
+
+    fn download_with(&self, extra: &[&str], env: &[(&str, &str)]) -> Run {
         let ca = self.sim.identity.join("ci.cert.pem");
         let ca = ca.to_string_lossy().into_owned();
         let code = format!("1$smdp.example.test${MATCHING_ID}");
@@ -51,7 +62,7 @@ impl Bench {
             "--json",
         ];
         args.extend_from_slice(extra);
-        self.cli(&args)
+        self.cli_with(&args, env)
     }
 
     fn installed(&self) -> bool {
@@ -101,6 +112,60 @@ fn a_profile_downloads_and_its_result_is_delivered() {
     no_secrets(&run);
     assert!(bench.installed());
     assert!(bench.notifications().is_empty());
+}
+
+/// A gateway without a real-time clock boots in 1970: certificates are checked at the build time instead
+/// (src/clock.rs), so the download still reaches the SM-DP+. `EUICCD_FAKE_NOW` stands in for the system
+/// clock in debug builds only.
+#[test]
+fn a_download_with_the_clock_at_1970_succeeds() {
+    let bench = Bench::new(&[]);
+    let run = bench.download_with(&[], &[("EUICCD_FAKE_NOW", "86400")]);
+    assert_eq!(run.json()["iccid"], ICCID, "{}", run.stderr);
+    assert!(bench.installed());
+}
+
+/// A wrong matching ID is one error, said once, with a stable kind in `--json`; the SM-DP+'s answer to the
+/// cancellation that follows is no second failure.
+#[test]
+fn a_wrong_matching_id_is_one_error_with_a_kind() {
+    let bench = Bench::new(&[]);
+    let ca = bench.sim.identity.join("ci.cert.pem");
+    let ca = ca.to_string_lossy().into_owned();
+    let code = "1$smdp.example.test$NO-SUCH-ORDER";
+    let link = bench.sim.link.to_string_lossy().into_owned();
+    let run = Run::euiccd(
+        &[
+            "--device",
+            &link,
+            "--json",
+            "download",
+            code,
+            "--smdp-connect",
+            &bench.sim.smdp_address,
+            "--smdp-ca",
+            &ca,
+        ],
+        &[],
+        TIMEOUT,
+    );
+    assert_eq!(run.code, Some(4), "{}", run.stderr);
+    let last = run.stderr.lines().last().expect("an error line");
+    let error: Value = serde_json::from_str(last).expect(last);
+    assert_eq!(error["error"]["kind"], "smdp-refused", "{last}");
+    assert_eq!(error["error"]["exitCode"], 4);
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.contains("check the activation code"), "{message}");
+    // Progress lines are JSON events; nothing else (no warning about the cancellation) is printed.
+    for line in run.stderr.lines() {
+        assert!(line.starts_with('{'), "{}", run.stderr);
+    }
+    assert_eq!(
+        run.stderr.matches("matching ID refused").count(),
+        1,
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

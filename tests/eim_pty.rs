@@ -891,8 +891,7 @@ fn an_unreachable_or_untrusted_eim_ends_the_poll_with_a_typed_error() {
         ]);
         assert_eq!(run.code, Some(1), "{}", run.stderr);
         assert!(
-            run.stderr
-                .contains("error: eIM poll 1: ESipa GetEimPackage"),
+            run.stderr.contains("eIM poll 1: ESipa GetEimPackage"),
             "{}",
             run.stderr
         );
@@ -1137,7 +1136,7 @@ mod v1_2_only {
                 // A typed error, reported with exit code 1 and a message.
                 code => {
                     prop_assert_eq!(code, Some(1), "{}", run.stderr);
-                    prop_assert!(run.stderr.contains("error: eIM poll "), "{}", run.stderr);
+                    prop_assert!(run.stderr.contains("eIM poll "), "{}", run.stderr);
                     Vec::new()
                 }
             };

@@ -54,7 +54,7 @@ pub enum InitialEimError {
     #[error("eIM FQDN: expected HOST or HOST:PORT, not {0:?}")]
     Fqdn(String),
     /// A key file could not be read.
-    #[error("reading {}: {source}", .path.display())]
+    #[error("cannot read {}", .path.display())]
     Read {
         /// The file.
         path: PathBuf,
@@ -123,10 +123,10 @@ pub enum Bootstrap {
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
     /// The configuration is unusable.
-    #[error("initial eIM: {0}")]
+    #[error("the [initial_eim] configuration is unusable")]
     Config(#[from] InitialEimError),
     /// The eUICC failed or refused.
-    #[error("initial eIM: {0}")]
+    #[error("adding the initial eIM failed")]
     Euicc(#[from] EuiccError),
     /// The eUICC answered AddInitialEim with a number of results other than one.
     #[error("initial eIM: AddInitialEim gave {0} results for one eIM")]

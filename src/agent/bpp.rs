@@ -10,7 +10,7 @@ use euicc_asn1::{Ctx, DecodeError, Limits, Tag, Tlv};
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentError {
     /// The bytes are not a TLV structure.
-    #[error("bound profile package: {0}")]
+    #[error("the bound profile package is not a TLV structure")]
     Decode(#[from] DecodeError),
     /// The structure is not `BF36 {BF23, A0, A1, [A2], A3}` with nothing after it.
     #[error("bound profile package: unexpected structure ({0})")]

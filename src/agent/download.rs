@@ -20,7 +20,8 @@ use tokio::sync::watch;
 
 use super::bpp::{self, SegmentError};
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError};
+use crate::error_chain::chain;
+use crate::euicc::{Euicc, EuiccError, authenticate_refusal};
 use crate::remote::es9p::{Es9, Es9Error};
 pub use crate::secret::Secret;
 
@@ -137,6 +138,8 @@ pub struct DownloadOutcome {
     pub seq_number: i64,
     /// Whether the installation result was delivered (and removed from the eUICC).
     pub notification_delivered: bool,
+    /// A confirmation code was given but the SM-DP+ did not ask for one, so it was not used.
+    pub confirmation_code_unused: bool,
     /// The Profile Installation Result (`BF37 …`) as the eUICC signed it.
     #[serde(skip)]
     pub installation_result: Vec<u8>,
@@ -180,7 +183,7 @@ pub enum DownloadError {
 
 /// A failed download, with what was done to end it cleanly.
 #[derive(Debug, thiserror::Error)]
-#[error("{error}{}", cancelled.map(|r| format!(" (download session cancelled: {r:?})")).unwrap_or_default())]
+#[error("download failed{}", cancelled.map(|r| format!(" (download session cancelled: {r:?})")).unwrap_or_default())]
 pub struct DownloadFailure {
     /// The failure.
     #[source]
@@ -309,6 +312,10 @@ pub async fn download<C: CardChannel, S: Es9>(
         .authenticate_server(&authenticate)
         .await
         .map_err(DownloadError::from)?;
+    if let Some(refusal) = authenticate_refusal(response.value()) {
+        tell_refusal(es9, interrupt, &transaction_id, response.raw()).await;
+        return Err(DownloadError::Euicc(refusal).into());
+    }
 
     // The eUICC holds a session from here on.
     let mut session = Session {
@@ -321,13 +328,40 @@ pub async fn download<C: CardChannel, S: Es9>(
         Ok(outcome) => Ok(outcome),
         Err((error, None)) => Err(error.into()),
         Err((error, Some(reason))) => {
-            session.cancel(reason).await;
+            // An SM-DP+ that refused a function has ended its session: its answer to the cancellation
+            // is no second failure.
+            let server_ended = matches!(error, DownloadError::Es9(Es9Error::Failed { .. }));
+            session.cancel(reason, server_ended).await;
             on_event(DownloadEvent::Cancelled { reason });
             Err(DownloadFailure {
                 error,
                 cancelled: Some(reason),
             })
         }
+    }
+}
+
+/// Passes the eUICC's refused AuthenticateServer (`BF38 { authenticateResponseError }`) to the SM-DP+ in
+/// ES9+.AuthenticateClient, as SGP.22 §3.1.3 has the LPA do with whatever the eUICC answered, so that the
+/// SM-DP+ ends its session with the eUICC's reason instead of waiting for it to expire. The eUICC opened no
+/// session, so there is nothing to cancel; the SM-DP+ is expected to answer `Failed`.
+async fn tell_refusal<S: Es9>(
+    es9: &mut S,
+    interrupt: &mut Interrupt,
+    transaction_id: &[u8],
+    response: &[u8],
+) {
+    match interrupt
+        .guard(es9.authenticate_client(transaction_id, response))
+        .await
+    {
+        Err(DownloadError::Es9(Es9Error::Failed { code, .. })) => {
+            tracing::debug!(%code, "the SM-DP+ ended the session refused by the eUICC");
+        }
+        Err(error) => {
+            tracing::debug!(error = %chain(&error), "the SM-DP+ was not told of the eUICC's refusal");
+        }
+        Ok(_) => tracing::debug!("the SM-DP+ accepted a refused AuthenticateServer"),
     }
 }
 
@@ -384,10 +418,9 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
             service_provider: metadata.service_provider_name.clone(),
             profile_name: metadata.profile_name.clone(),
         });
-        let hash = match (
-            auth.smdp_signed2.value().cc_required_flag,
-            &request.confirmation_code,
-        ) {
+        let cc_required = auth.smdp_signed2.value().cc_required_flag;
+        let cc_unused = !cc_required && request.confirmation_code.is_some();
+        let hash = match (cc_required, &request.confirmation_code) {
             (false, _) => None,
             (true, None) => return cancelling(Err(DownloadError::ConfirmationCodeRequired)),
             (true, Some(code)) => Some(Octets(hash_cc(code.expose(), &tx).to_vec())),
@@ -415,7 +448,9 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
             segments: segments.len(),
         });
         let pir = self.load(&segments, on_event).await?;
-        self.finish(&pir, iccid, on_event).await
+        let mut outcome = self.finish(&pir, iccid, on_event).await?;
+        outcome.confirmation_code_unused = cc_unused;
+        Ok(outcome)
     }
 
     /// Loads the segments; returns the installation result's bytes.
@@ -489,6 +524,7 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
                 iccid,
                 seq_number: metadata.seq_number,
                 notification_delivered: delivered,
+                confirmation_code_unused: false,
                 installation_result: raw.to_vec(),
             }),
         }
@@ -497,13 +533,17 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
     /// Delivers a notification and removes it from the eUICC once accepted. Failures leave it on the card.
     async fn deliver(&mut self, address: &str, seq_number: i64, raw: &[u8]) -> bool {
         if let Err(error) = self.es9.handle_notification(address, raw).await {
-            tracing::warn!(seq_number, %error, "installation result not delivered; it stays on the eUICC");
+            tracing::warn!(
+                seq_number,
+                error = %chain(&error),
+                "installation result not delivered; it stays on the eUICC"
+            );
             return false;
         }
         match self.euicc.remove_notification(seq_number).await {
             Ok(()) => true,
             Err(error) => {
-                tracing::warn!(seq_number, %error, "delivered notification not removed");
+                tracing::warn!(seq_number, error = %chain(&error), "delivered notification not removed");
                 false
             }
         }
@@ -511,7 +551,7 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
 
     /// ES10b.CancelSession, then the signed answer to the SM-DP+. Failures are logged: the download failed
     /// already and that failure is the one reported.
-    async fn cancel(&mut self, reason: CancelReason) {
+    async fn cancel(&mut self, reason: CancelReason, server_ended: bool) {
         tracing::info!(?reason, "cancelling the download session");
         let response = match self
             .euicc
@@ -520,7 +560,7 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
         {
             Ok(response) => response,
             Err(error) => {
-                tracing::warn!(%error, "the eUICC did not cancel the session");
+                tracing::warn!(error = %chain(&error), "the eUICC did not cancel the session");
                 return;
             }
         };
@@ -529,7 +569,11 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
             .cancel_session(&self.transaction_id, &response)
             .await
         {
-            tracing::warn!(%error, "the SM-DP+ did not take the cancellation");
+            if server_ended {
+                tracing::debug!(error = %chain(&error), "the SM-DP+ had ended the session already");
+            } else {
+                tracing::warn!(error = %chain(&error), "the SM-DP+ did not take the cancellation");
+            }
         }
     }
 }

@@ -228,7 +228,7 @@ pub enum DataError {
     #[error(transparent)]
     Euicc(#[from] EuiccError),
     /// A stored eUICC Package Result does not decode in the eUICC's layout.
-    #[error("a stored eUICC Package Result: {0}")]
+    #[error("a stored eUICC Package Result does not decode")]
     BadResult(#[source] DecodeError),
 }
 

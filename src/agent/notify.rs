@@ -53,7 +53,7 @@ pub async fn deliver_notifications<C: CardChannel>(
                 delivery.failed.push(seq_number);
             }
             Err(error) => {
-                tracing::warn!(seq_number, %error, "notification not delivered");
+                tracing::warn!(seq_number, error = %crate::error_chain::chain(&error), "notification not delivered");
                 delivery.failed.push(seq_number);
             }
         }

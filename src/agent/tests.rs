@@ -221,3 +221,122 @@ fn server_failures_cancel_the_session() {
         }
     });
 }
+
+/// An ES9+ carrier that spoils serverSignature1 on its way to the eUICC, so that the eUICC refuses
+/// AuthenticateServer (`invalidSignature`); everything else goes to the real client unchanged.
+struct SpoiledSignature<'a>(&'a mut Es9Client);
+
+impl crate::remote::es9p::Es9 for SpoiledSignature<'_> {
+    async fn initiate_authentication(
+        &mut self,
+        euicc_challenge: &[u8],
+        euicc_info1: &[u8],
+        smdp_address: &str,
+    ) -> Result<euicc_asn1::types::sgp22::InitiateAuthenticationOkEs9, crate::remote::es9p::Es9Error>
+    {
+        let mut init = self
+            .0
+            .initiate_authentication(euicc_challenge, euicc_info1, smdp_address)
+            .await?;
+        init.server_signature1.0[0] ^= 0x01;
+        Ok(init)
+    }
+
+    async fn authenticate_client(
+        &mut self,
+        transaction_id: &[u8],
+        authenticate_server_response: &[u8],
+    ) -> Result<euicc_asn1::types::sgp22::AuthenticateClientOk, crate::remote::es9p::Es9Error> {
+        self.0
+            .authenticate_client(transaction_id, authenticate_server_response)
+            .await
+    }
+
+    async fn get_bound_profile_package(
+        &mut self,
+        transaction_id: &[u8],
+        prepare_download_response: &[u8],
+    ) -> Result<Vec<u8>, crate::remote::es9p::Es9Error> {
+        self.0
+            .get_bound_profile_package(transaction_id, prepare_download_response)
+            .await
+    }
+
+    async fn handle_notification(
+        &mut self,
+        address: &str,
+        pending_notification: &[u8],
+    ) -> Result<(), crate::remote::es9p::Es9Error> {
+        self.0
+            .handle_notification(address, pending_notification)
+            .await
+    }
+
+    async fn cancel_session(
+        &mut self,
+        transaction_id: &[u8],
+        cancel_session_response: &[u8],
+    ) -> Result<(), crate::remote::es9p::Es9Error> {
+        self.0
+            .cancel_session(transaction_id, cancel_session_response)
+            .await
+    }
+}
+
+/// SGP.22 §3.1.3: a refused AuthenticateServer still goes to the SM-DP+ (AuthenticateClient), which ends
+/// its session with the eUICC's reason.
+#[test]
+fn a_refused_authentication_is_told_to_the_smdp() {
+    block_on(async {
+        let mut bench = Bench::new(None, Duration::from_secs(20)).await;
+        let request = DownloadRequest {
+            activation_code: format!("1${HOST}${MATCHING_ID}").parse().unwrap(),
+            confirmation_code: None,
+            imei: None,
+        };
+        let failure = download(
+            &mut bench.euicc,
+            &mut SpoiledSignature(&mut bench.es9),
+            &request,
+            &mut Interrupt::never(),
+            &mut |_| {},
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(
+                failure.error,
+                DownloadError::Euicc(crate::euicc::EuiccError::Refused { code: 2, .. })
+            ),
+            "{failure}"
+        );
+        let refused = bench.smdp.with_smdp(|s| {
+            s.events().iter().find_map(|event| match event {
+                SmdpEvent::AuthenticationRefused { reason, .. } => Some(*reason),
+                _ => None,
+            })
+        });
+        assert_eq!(refused, Some(2), "invalidSignature reached the SM-DP+");
+        assert_eq!(bench.smdp.with_smdp(|s| s.session_count()), 0);
+        assert!(!bench.installed().await);
+    });
+}
+
+/// A confirmation code the SM-DP+ did not ask for is reported as unused rather than silently dropped.
+#[test]
+fn an_unasked_confirmation_code_is_reported_unused() {
+    block_on(async {
+        let mut bench = Bench::new(None, Duration::from_secs(20)).await;
+        let outcome = bench.run(Some("4711")).await.0.unwrap();
+        assert!(outcome.confirmation_code_unused);
+        let mut asked = Bench::new(Some("4711"), Duration::from_secs(20)).await;
+        assert!(
+            !asked
+                .run(Some("4711"))
+                .await
+                .0
+                .unwrap()
+                .confirmation_code_unused
+        );
+    });
+}

@@ -69,7 +69,7 @@ async fn install<C: CardChannel, S: Es9>(
                 ..
             } => installation_result,
             error => {
-                tracing::warn!(%error, "triggered download failed");
+                tracing::warn!(error = %crate::error_chain::chain(&error), "triggered download failed");
                 return None;
             }
         },

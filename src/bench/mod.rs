@@ -153,7 +153,7 @@ pub enum BenchError {
     #[error(transparent)]
     Http(#[from] crate::remote::https::HttpError),
     /// Local I/O (scratch directory, runtime).
-    #[error("{0}")]
+    #[error("local I/O failed")]
     Io(#[from] std::io::Error),
 }
 

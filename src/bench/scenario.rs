@@ -178,7 +178,7 @@ async fn download_profile(
         &mut |_| {},
     )
     .await
-    .map_err(|e| BenchError::Procedure(format!("download: {e}")))?;
+    .map_err(|e| BenchError::Procedure(crate::error_chain::chain(&e)))?;
     euicc.close().await?;
     let cost = meter.stop(start, &wire)?;
     Ok((

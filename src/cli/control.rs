@@ -154,8 +154,7 @@ pub fn through_daemon(target: &TargetArgs, request: Request) -> Result<Option<Va
 
 fn ask(socket: &Path, request: Request, timeout: Duration) -> Result<Value, Failure> {
     control::request(socket, request, timeout).map_err(|error| match error {
-        ControlError::Io { .. } => Failure::from(anyhow!(error).context("is euiccd running?")),
-        ControlError::Daemon(_) => Failure::from(anyhow!(error)),
+        ControlError::Io { .. } | ControlError::Daemon(_) => Failure::from(anyhow!(error)),
         other => Failure {
             error: anyhow!(other),
             code: EXIT_INPUT,
@@ -189,6 +188,7 @@ impl super::output::Report for Status {
                 or_dash((!self.piled_up.is_empty()).then(|| self.piled_up.join("; "))),
             ),
             ("store commits", self.store_commits.to_string()),
+            ("clock", self.clock.clone().unwrap_or_else(|| "set".into())),
         ])
     }
 }

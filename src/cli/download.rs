@@ -84,7 +84,7 @@ fn download_failure(error: DownloadFailure) -> Failure {
         | DownloadError::Interrupted => EXIT_FAILURE,
     };
     Failure {
-        error: anyhow::Error::from(error).context("download failed"),
+        error: anyhow::Error::from(error),
         code,
     }
 }
@@ -147,7 +147,7 @@ impl Progress {
                     })
                     .to_owned(),
                     DownloadEvent::NotificationDelivered { seq_number } => {
-                        format!("installation result {seq_number} delivered")
+                        format!("installation result delivered (notification {seq_number})")
                     }
                     DownloadEvent::Cancelled { reason } => {
                         format!("session cancelled ({reason:?})")
@@ -174,17 +174,31 @@ struct Downloaded(DownloadOutcome);
 impl Report for Downloaded {
     fn human(&self) -> String {
         let o = &self.0;
-        fields(&[
+        let mut rows = vec![
             ("installed profile", o.iccid.clone()),
             ("transaction", o.transaction_id.clone()),
             (
                 "installation result",
                 if o.notification_delivered {
-                    format!("{} delivered", o.seq_number)
+                    format!(
+                        "delivered to the SM-DP+ (notification sequence number {})",
+                        o.seq_number
+                    )
                 } else {
-                    format!("{} pending (run `notifications process`)", o.seq_number)
+                    format!(
+                        "not delivered yet: notification {} stays on the eUICC (run \
+                         `notifications process`)",
+                        o.seq_number
+                    )
                 },
             ),
-        ])
+        ];
+        if o.confirmation_code_unused {
+            rows.push((
+                "confirmation code",
+                "not used: the SM-DP+ did not ask for one".into(),
+            ));
+        }
+        fields(&rows)
     }
 }

@@ -230,7 +230,10 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
                 Ok(outcome) => PollView::from(outcome),
                 Err(error) => {
                     let code = poll_exit_code(&error);
-                    report.error = Some(format!("poll {number}: {error}"));
+                    report.error = Some(format!(
+                        "poll {number}: {}",
+                        crate::error_chain::chain(&error)
+                    ));
                     return Ok((report, Some(code)));
                 }
             };

@@ -14,6 +14,7 @@ mod control_inspector;
 mod demo;
 mod download;
 mod eim;
+mod error;
 mod info;
 mod logging;
 mod memory_reset;
@@ -109,6 +110,7 @@ pub enum Command {
 /// Parses the command line, runs the command and maps its outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let json = cli.json;
     let outcome = match cli.command {
         Command::Asn1(cmd) => asn1::run(cmd),
         #[cfg(feature = "sim")]
@@ -132,7 +134,7 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {:#}", failure.error);
+            error::print(&failure, json);
             ExitCode::from(failure.code)
         }
     }

@@ -35,7 +35,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("configuration {path}: {source}")]
+    #[error("cannot read the configuration {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -153,7 +153,7 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         // Reads and checks the keys now, so that a bad file stops the start rather than the first boot.
         initial
             .to_config()
-            .map_err(|e| invalid("initial_eim", e.to_string()))?;
+            .map_err(|e| invalid("initial_eim", crate::error_chain::chain(&e)))?;
     }
     let poll = &config.poll;
     if !(1..=MAX_INTERVAL_SECS).contains(&poll.interval_secs) {

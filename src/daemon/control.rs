@@ -64,7 +64,7 @@ pub enum Command {
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     /// The socket could not be set up.
-    #[error("control socket {path}: {source}")]
+    #[error("cannot set up the control socket {path}")]
     Bind {
         /// The socket path.
         path: PathBuf,
@@ -76,7 +76,7 @@ pub enum ControlError {
     #[error("control socket {0}: another euiccd is running")]
     InUse(PathBuf),
     /// The daemon could not be reached or the exchange failed.
-    #[error("control socket {path}: {source}")]
+    #[error("cannot reach the daemon on its control socket {path} (is euiccd running?)")]
     Io {
         /// The socket path.
         path: PathBuf,

@@ -181,6 +181,7 @@ impl<'a> MainLoop<'a> {
         self.supervise().await;
         let board = &self.parts.board;
         let store = &self.parts.store;
+        super::status::keep_clock(&self.parts.config.daemon.state_dir, board);
         board.update(|s| {
             s.polls += 1;
             s.last_poll_unix = Some(unix_now());

@@ -63,7 +63,7 @@ pub enum DaemonError {
     #[error(transparent)]
     Control(#[from] ControlError),
     /// The modem or the card channel failed.
-    #[error("modem: {0}")]
+    #[error("the modem or the card channel failed")]
     Apdu(#[from] ApduError),
     /// The eUICC failed at start-up.
     #[error(transparent)]
@@ -80,13 +80,13 @@ pub enum DaemonError {
     )]
     NoEimTrust(String),
     /// A server address is invalid.
-    #[error("server address: {0}")]
+    #[error("a server address is invalid")]
     Address(#[source] crate::remote::https::HttpError),
     /// The configured IMEI is unusable.
-    #[error("modem.imei: {0}")]
+    #[error("modem.imei is unusable")]
     Imei(#[source] crate::agent::download::DownloadError),
     /// A signal handler could not be installed.
-    #[error("signals: {0}")]
+    #[error("cannot install the signal handlers")]
     Signal(#[source] std::io::Error),
     /// Logging could not be reconfigured.
     #[error(transparent)]
@@ -120,7 +120,11 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let Settings { path, config } = settings;
     let store = Arc::new(Store::open(&config.daemon.state_dir)?);
+    if let Err(error) = crate::clock::load(&config.daemon.state_dir) {
+        tracing::warn!(%error, "the stored clock is unreadable; certificates are checked no earlier than the build time");
+    }
     let board = Board::default();
+    status::keep_clock(&config.daemon.state_dir, &board);
     board.update(|s| {
         s.version = env!("CARGO_PKG_VERSION").into();
         s.state = "starting".into();

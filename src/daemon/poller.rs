@@ -11,6 +11,7 @@ use crate::agent::schedule::Outcome;
 use crate::agent::supervisor::{SupervisedJournal, Supervisor};
 use crate::apdu::Transport;
 use crate::config::{Config, EimConfig, SmdpConfig};
+pub use crate::error_chain::chain;
 use crate::euicc::EimConfig as CardEim;
 use crate::euicc::Euicc;
 use crate::remote::es9p::Es9Client;
@@ -333,19 +334,4 @@ fn describe(result: &Result<PollOutcome, PollError>) -> String {
         Ok(PollOutcome::Rejected { code }) => format!("package rejected with error {code}"),
         Err(error) => chain(error),
     }
-}
-
-/// An error with its sources: `outer: inner: innermost`.
-pub fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

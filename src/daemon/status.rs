@@ -35,6 +35,10 @@ pub struct Status {
     pub piled_up: Vec<String>,
     /// Store transactions committed since start (an idle poll commits none).
     pub store_commits: u64,
+    /// Why the system clock looks unset, and the time certificates are checked at meanwhile
+    /// ([`crate::clock`]); none while it looks set.
+    #[serde(default)]
+    pub clock: Option<String>,
 }
 
 /// The outbox sizes.
@@ -57,6 +61,9 @@ impl Status {
         }
         if let Some(secs) = self.next_poll_in_secs {
             line.push_str(&format!("; next poll in {secs} s"));
+        }
+        if self.clock.is_some() {
+            line.push_str("; clock unset");
         }
         line
     }
@@ -93,6 +100,24 @@ impl Board {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Stores the system time in `state_dir` when it looks sane ([`crate::clock::remember`]), and puts in the
+/// status whether it looks unset (logged when that changes).
+pub fn keep_clock(state_dir: &std::path::Path, board: &Board) {
+    let now = crate::clock::SystemClock::Real.now();
+    if let Err(error) = crate::clock::remember(state_dir, now) {
+        tracing::warn!(%error, "could not store the time in {}", state_dir.display());
+    }
+    let warning = crate::clock::warning(now);
+    let before = board.snapshot().clock;
+    if warning != before {
+        match &warning {
+            Some(text) => tracing::warn!("{text}"),
+            None => tracing::info!("the system clock looks set"),
+        }
+    }
+    board.update(|s| s.clock = warning);
 }
 
 #[cfg(test)]

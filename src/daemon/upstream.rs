@@ -268,7 +268,10 @@ impl Delivery {
             }
         }
         let body = batch(&self.source, &records, lost, &rfc3339(SystemTime::now()));
-        self.client.send(body).await.map_err(|e| e.to_string())?;
+        self.client
+            .send(body)
+            .await
+            .map_err(|e| crate::error_chain::chain(&e))?;
         self.store
             .write(|w| w.acknowledge_events(&ids, lost))
             .map_err(|e| e.to_string())?;

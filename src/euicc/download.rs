@@ -10,25 +10,30 @@ use euicc_asn1::types::sgp22::{
 };
 use euicc_asn1::{Signed, to_der};
 
+const AUTHENTICATE_SERVER: &str = "AuthenticateServer";
+
+/// The eUICC's refusal in an AuthenticateServer answer, as [`EuiccError::Refused`]; `None` for a success.
+pub fn authenticate_refusal(response: &AuthenticateServerResponse) -> Option<EuiccError> {
+    match response {
+        AuthenticateServerResponse::AuthenticateResponseError(error) => Some(EuiccError::refused(
+            AUTHENTICATE_SERVER,
+            codes::AUTHENTICATE_ERROR,
+            error.authenticate_error_code,
+        )),
+        _ => None,
+    }
+}
+
 impl<C: CardChannel> Euicc<C> {
-    /// ES10b.AuthenticateServer. An `AuthenticateResponseError` becomes [`EuiccError::Refused`].
+    /// ES10b.AuthenticateServer. An `AuthenticateResponseError` comes back as it is, not as an error: the
+    /// LPA owes it to the SM-DP+ in ES9+.AuthenticateClient (SGP.22 §3.1.3), which then ends its session
+    /// with the eUICC's reason. [`authenticate_refusal`] turns it into [`EuiccError::Refused`].
     pub async fn authenticate_server(
         &mut self,
         request: &AuthenticateServerRequest,
     ) -> Result<Signed<AuthenticateServerResponse>, EuiccError> {
-        const FUNCTION: &str = "AuthenticateServer";
-        let answer = self.exchange(FUNCTION, &to_der(request)).await?;
-        let response: Signed<AuthenticateServerResponse> = decode(FUNCTION, &answer)?;
-        match response.value() {
-            AuthenticateServerResponse::AuthenticateResponseError(error) => {
-                Err(EuiccError::refused(
-                    FUNCTION,
-                    codes::AUTHENTICATE_ERROR,
-                    error.authenticate_error_code,
-                ))
-            }
-            _ => Ok(response),
-        }
+        let answer = self.exchange(AUTHENTICATE_SERVER, &to_der(request)).await?;
+        decode(AUTHENTICATE_SERVER, &answer)
     }
 
     /// ES10b.PrepareDownload. A `DownloadResponseError` becomes [`EuiccError::Refused`].

@@ -18,6 +18,7 @@ mod reset;
 #[cfg(all(test, feature = "sim"))]
 mod tests;
 
+pub use download::authenticate_refusal;
 pub use eim::{EimConfig, EimKey};
 pub use error::EuiccError;
 pub use notifications::RetrievedNotifications;

@@ -76,23 +76,29 @@ impl std::fmt::Display for StatusCodeData {
         let text = describe_status(&self.subject_code, &self.reason_code)
             .unwrap_or("no description for this code");
         write!(f, "{text} ({}/{})", self.subject_code, self.reason_code)?;
-        if let Some(message) = &self.message {
-            write!(f, "; server says: {message:?}")?;
+        // The server's own text, unless it only repeats the description.
+        match &self.message {
+            Some(message) if !text.to_lowercase().starts_with(&message.to_lowercase()) => {
+                write!(f, "; server says: {message:?}")
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
 /// A readable explanation of common ES9+ status codes (SGP.22 §5.6; developer digest §4.5).
 pub fn describe_status(subject: &str, reason: &str) -> Option<&'static str> {
     Some(match (subject, reason) {
+        ("8.1", "3.8") => "the eUICC refused the SM-DP+'s authentication",
         ("8.1", "4.8") => "not enough memory on the eUICC",
         ("8.1", "6.1") => "eUICC signature or challenge invalid",
         ("8.1.1", "3.8") => "EID mismatch: the order is for another eUICC",
         ("8.1.3", "6.1") => "eUICC certificate chain invalid",
         ("8.1.3", "6.3") => "eUICC certificate expired",
         ("8.2", "3.7") => "bound profile package not available for rebinding",
-        ("8.2.6", "3.8") => "matching ID refused (no such order, or already used)",
+        ("8.2.6", "3.8") => {
+            "matching ID refused (no such order, or already used; check the activation code)"
+        }
         ("8.2.7", "2.2") => "confirmation code missing",
         ("8.2.7", "3.8") => "confirmation code refused",
         ("8.2.7", "6.4") => "confirmation code retries exceeded",
@@ -111,7 +117,7 @@ pub fn describe_status(subject: &str, reason: &str) -> Option<&'static str> {
 #[derive(Debug, thiserror::Error)]
 pub enum Es9Error {
     /// The HTTPS exchange failed (connect, TLS, timeout, framing).
-    #[error("ES9+ {function}: {source}")]
+    #[error("ES9+ {function}")]
     Http {
         /// The ES9+ function.
         function: &'static str,
@@ -445,7 +451,7 @@ mod tests {
     fn status_descriptions() {
         assert_eq!(
             describe_status("8.2.6", "3.8"),
-            Some("matching ID refused (no such order, or already used)")
+            Some("matching ID refused (no such order, or already used; check the activation code)")
         );
         assert_eq!(describe_status("9.9", "9.9"), None);
     }

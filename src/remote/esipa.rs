@@ -138,7 +138,7 @@ impl EimToIpa {
 #[derive(Debug, thiserror::Error)]
 pub enum EsipaError {
     /// The HTTPS exchange failed (connect, TLS, timeout, framing, body bound).
-    #[error("ESipa {function}: {source}")]
+    #[error("ESipa {function}")]
     Http {
         /// The ESipa function.
         function: &'static str,
@@ -161,7 +161,7 @@ pub enum EsipaError {
         function: &'static str,
     },
     /// A JSON body could not be made or read (JSON binding).
-    #[error("ESipa {function}: {source}")]
+    #[error("ESipa {function}: the JSON body is unusable")]
     Json {
         /// The ESipa function.
         function: &'static str,
@@ -170,7 +170,7 @@ pub enum EsipaError {
         source: JsonError,
     },
     /// The answer is not an `EsipaMessageFromEimToIpa` of the version spoken.
-    #[error("ESipa {function}: undecodable answer: {source}")]
+    #[error("ESipa {function}: undecodable answer")]
     Undecodable {
         /// The ESipa function.
         function: &'static str,

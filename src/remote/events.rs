@@ -37,7 +37,7 @@ pub enum EventsError {
     #[error("events endpoint {0:?} is not https://host[:port][/path]")]
     BadEndpoint(String),
     /// The exchange failed.
-    #[error("events endpoint: {0}")]
+    #[error("the events endpoint failed")]
     Http(#[from] HttpError),
     /// The receiver answered with a status other than 2xx.
     #[error("events endpoint answered HTTP {0}")]

@@ -22,7 +22,7 @@ use rustls::{ClientConfig, HandshakeKind};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::tls::describe_handshake_error;
+use super::tls::HandshakeFailure;
 use super::wire::{CountingStream, WireStats};
 
 /// The default HTTPS port.
@@ -59,7 +59,7 @@ pub enum HttpError {
     #[error("invalid server address {0:?}")]
     InvalidAddress(String),
     /// The TCP connection failed.
-    #[error("connect to {address}: {source}")]
+    #[error("cannot connect to {address}")]
     Connect {
         /// Where we connected.
         address: String,
@@ -67,19 +67,17 @@ pub enum HttpError {
         #[source]
         source: std::io::Error,
     },
-    /// The TLS handshake failed; `hint` explains the failures that have a known cause.
-    #[error("TLS handshake with {host}: {source}{}", hint.map(|h| format!(" ({h})")).unwrap_or_default())]
+    /// The TLS handshake failed, for the reason `failure` gives in words a person can act on (the TLS
+    /// library's own text only when no class fits).
+    #[error("TLS handshake with {host} failed: {failure}")]
     Handshake {
         /// The server name.
         host: String,
-        /// What rustls reported.
-        #[source]
-        source: std::io::Error,
-        /// A readable cause (e.g. a brainpool-only server).
-        hint: Option<&'static str>,
+        /// Why.
+        failure: HandshakeFailure,
     },
     /// HTTP framing failed (connection reset, malformed answer).
-    #[error("HTTP: {0}")]
+    #[error("the HTTP exchange failed")]
     Http(#[from] hyper::Error),
     /// The response body exceeds the bound.
     #[error("response body larger than {0} bytes")]
@@ -300,13 +298,9 @@ impl HttpsClient {
             self.connector
                 .connect(name, tcp)
                 .await
-                .map_err(|source| HttpError::Handshake {
+                .map_err(|error| HttpError::Handshake {
                     host: server.host.clone(),
-                    hint: source
-                        .get_ref()
-                        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-                        .and_then(describe_handshake_error),
-                    source,
+                    failure: HandshakeFailure::classify(&error),
                 })?;
         let handshake = tls.get_ref().1.handshake_kind();
         tracing::debug!(host = %server.host, ?handshake, "TLS established");

@@ -13,8 +13,13 @@
 //! kept for the life of the agent resumes its sessions (TLS 1.3 tickets, TLS 1.2 session ids or tickets):
 //! an idle poll then costs an abbreviated handshake instead of a certificate chain.
 //!
+//! Certificates are checked at the verification time of [`crate::clock`]: the system clock, but never
+//! earlier than the build time or the latest time the daemon stored, so an unset clock (1970 on a board
+//! without RTC) does not make every certificate "not valid yet".
+//!
 //! rustls implements no brainpool curve: a server that offers only brainpoolP256r1 fails the handshake, and
-//! [`describe_handshake_error`] says so.
+//! [`HandshakeFailure`] says so, as it says what to do about an unknown issuer, a wrong name or a
+//! certificate outside its dates.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,11 +30,13 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
+use rustls::time_provider::TimeProvider;
 use rustls::{
     AlertDescription, CertificateError, ClientConfig, ConfigBuilder, DigitallySignedStruct,
     RootCertStore, SignatureScheme,
 };
 
+use crate::clock::{self, SystemClock};
 use crate::euicc::EimKey;
 
 /// Sessions remembered for resumption: the IPA talks to one eIM and a few SM-DP+ servers.
@@ -42,7 +49,7 @@ pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
     /// A trust anchor file could not be read.
-    #[error("trust anchors {path}: {source}")]
+    #[error("cannot read the trust anchors in {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -62,7 +69,7 @@ pub enum TlsError {
     )]
     NoAnchors,
     /// rustls refused the configuration.
-    #[error("TLS configuration: {0}")]
+    #[error("rustls refused the TLS configuration")]
     Config(#[from] rustls::Error),
     /// The eIM's `trustedPublicKeyDataTls` certificate cannot serve as a trust anchor.
     #[error("the eIM's TLS trust anchor certificate is unusable: {0}")]
@@ -71,6 +78,14 @@ pub enum TlsError {
 
 /// Builds a client configuration that trusts the certificates in `anchor_files`.
 pub fn client_config(anchor_files: &[PathBuf]) -> Result<Arc<ClientConfig>, TlsError> {
+    client_config_with_clock(anchor_files, SystemClock::Real)
+}
+
+/// [`client_config`] checking certificates at the verification time of `clock` ([`crate::clock`]).
+pub fn client_config_with_clock(
+    anchor_files: &[PathBuf],
+    clock: SystemClock,
+) -> Result<Arc<ClientConfig>, TlsError> {
     let mut roots = RootCertStore::empty();
     for path in anchor_files {
         add_anchors(&mut roots, path)?;
@@ -78,7 +93,7 @@ pub fn client_config(anchor_files: &[PathBuf]) -> Result<Arc<ClientConfig>, TlsE
     if roots.is_empty() {
         return Err(TlsError::NoAnchors);
     }
-    Ok(finish(builder()?.with_root_certificates(roots)))
+    Ok(finish(builder(clock)?.with_root_certificates(roots)))
 }
 
 /// Builds the client configuration of an eIM from its `trustedPublicKeyDataTls` (`anchor`): a public key is
@@ -94,7 +109,9 @@ pub fn eim_client_config(
             roots
                 .add(CertificateDer::from(cert.as_der().to_vec()))
                 .map_err(|e| TlsError::BadAnchor(e.to_string()))?;
-            Ok(finish(builder()?.with_root_certificates(roots)))
+            Ok(finish(
+                builder(SystemClock::Real)?.with_root_certificates(roots),
+            ))
         }
         None => client_config(anchor_files),
     }
@@ -108,7 +125,7 @@ pub fn pinned_key_config(spki_der: &[u8]) -> Result<Arc<ClientConfig>, TlsError>
         algorithms: provider().signature_verification_algorithms,
     };
     Ok(finish(
-        builder()?
+        builder(SystemClock::Real)?
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(verifier)),
     ))
@@ -118,9 +135,27 @@ fn provider() -> CryptoProvider {
     rustls::crypto::ring::default_provider()
 }
 
-fn builder() -> Result<ConfigBuilder<ClientConfig, rustls::WantsVerifier>, TlsError> {
-    Ok(ClientConfig::builder_with_provider(Arc::new(provider()))
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?)
+fn builder(
+    clock: SystemClock,
+) -> Result<ConfigBuilder<ClientConfig, rustls::WantsVerifier>, TlsError> {
+    Ok(
+        ClientConfig::builder_with_details(Arc::new(provider()), Arc::new(VerificationTime(clock)))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?,
+    )
+}
+
+/// The time rustls checks certificates (and ages session tickets) at: the system clock raised to the
+/// floor of [`crate::clock`], so that a device whose clock is unset still reaches its servers.
+#[derive(Debug)]
+struct VerificationTime(SystemClock);
+
+impl TimeProvider for VerificationTime {
+    fn current_time(&self) -> Option<UnixTime> {
+        let since_epoch = clock::verification_time(self.0.now())
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(UnixTime::since_unix_epoch(since_epoch))
+    }
 }
 
 /// The settings every configuration shares: no client certificate, HTTP/1.1, a small session cache.
@@ -204,34 +239,144 @@ fn add_anchors(roots: &mut RootCertStore, path: &Path) -> Result<(), TlsError> {
     Ok(())
 }
 
-/// A readable explanation of a failed handshake, when the failure means the server and rustls share no
-/// curve, signature scheme or cipher suite: the usual sign of a brainpool-only SM-DP+.
-pub fn describe_handshake_error(error: &rustls::Error) -> Option<&'static str> {
-    use rustls::{CertificateError, Error, PeerIncompatible};
-    const BRAINPOOL: &str = "the server and this client share no TLS curve, signature scheme or cipher \
-        suite; an SM-DP+ that offers only brainpoolP256r1 cannot be reached, because rustls (ring) \
-        implements NIST P-256/P-384 but no brainpool curve";
-    match error {
-        Error::PeerIncompatible(
-            PeerIncompatible::NoKxGroupsInCommon
-            | PeerIncompatible::NoSignatureSchemesInCommon
-            | PeerIncompatible::NoCipherSuitesInCommon
-            | PeerIncompatible::UncompressedEcPointsRequired,
-        )
-        | Error::AlertReceived(
-            AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
-        )
-        | Error::InvalidCertificate(CertificateError::UnsupportedSignatureAlgorithmContext {
-            ..
-        })
-        | Error::PeerMisbehaved(rustls::PeerMisbehaved::SelectedUnofferedKxGroup) => {
-            Some(BRAINPOOL)
+/// Why a TLS handshake failed, in words a person can act on: each says what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandshakeFailure {
+    /// The server's chain ends at a CA this client does not trust.
+    UnknownIssuer,
+    /// The chain names a trusted CA but its signature does not verify with that CA's key: another CA of
+    /// the same name (a test CI instead of the production one, or the reverse).
+    WrongIssuerKey,
+    /// The certificate is not issued for the server's name.
+    NameMismatch,
+    /// The certificate expired before the verification time (`secs`: the verification time and
+    /// `notAfter`, seconds since 1970, when rustls says).
+    Expired(Option<(u64, u64)>),
+    /// The certificate is not valid before a time later than the verification time (`notBefore`).
+    NotValidYet(Option<(u64, u64)>),
+    /// The server and rustls share no curve, signature scheme or cipher suite: the usual sign of a
+    /// brainpool-only SM-DP+.
+    NoCommonAlgorithm,
+    /// The server certificate cannot be parsed (a brainpool key is a common cause).
+    BadCertificate,
+    /// Anything else: the TLS library's own words.
+    Other(String),
+}
+
+impl HandshakeFailure {
+    /// Classifies what tokio-rustls returned for a failed handshake (a `rustls::Error` inside an I/O error,
+    /// or the socket's own error).
+    pub fn classify(error: &std::io::Error) -> Self {
+        use rustls::{Error, PeerIncompatible, PeerMisbehaved};
+        let Some(tls) = error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<Error>())
+        else {
+            return Self::Other(error.to_string());
+        };
+        match tls {
+            Error::InvalidCertificate(certificate) => match certificate {
+                CertificateError::UnknownIssuer => Self::UnknownIssuer,
+                CertificateError::BadSignature => Self::WrongIssuerKey,
+                CertificateError::NotValidForName
+                | CertificateError::NotValidForNameContext { .. } => Self::NameMismatch,
+                CertificateError::Expired => Self::Expired(None),
+                CertificateError::ExpiredContext { time, not_after } => {
+                    Self::Expired(Some((time.as_secs(), not_after.as_secs())))
+                }
+                CertificateError::NotValidYet => Self::NotValidYet(None),
+                CertificateError::NotValidYetContext { time, not_before } => {
+                    Self::NotValidYet(Some((time.as_secs(), not_before.as_secs())))
+                }
+                CertificateError::UnsupportedSignatureAlgorithmContext { .. } => {
+                    Self::NoCommonAlgorithm
+                }
+                CertificateError::BadEncoding => Self::BadCertificate,
+                other => Self::Other(Error::InvalidCertificate(other.clone()).to_string()),
+            },
+            Error::PeerIncompatible(
+                PeerIncompatible::NoKxGroupsInCommon
+                | PeerIncompatible::NoSignatureSchemesInCommon
+                | PeerIncompatible::NoCipherSuitesInCommon
+                | PeerIncompatible::UncompressedEcPointsRequired,
+            )
+            | Error::AlertReceived(
+                AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity,
+            )
+            | Error::PeerMisbehaved(PeerMisbehaved::SelectedUnofferedKxGroup) => {
+                Self::NoCommonAlgorithm
+            }
+            other => Self::Other(other.to_string()),
         }
-        Error::InvalidCertificate(CertificateError::BadEncoding) => Some(
-            "the server certificate cannot be parsed; a brainpoolP256r1 key (unsupported by rustls) \
-             is a common cause with SM-DP+ servers",
-        ),
-        _ => None,
+    }
+
+    /// A stable name of the class, for `error.kind` in the CLI's JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownIssuer | Self::WrongIssuerKey => "tls-unknown-issuer",
+            Self::NameMismatch => "tls-name-mismatch",
+            Self::Expired(_) => "tls-expired",
+            Self::NotValidYet(_) => "tls-not-valid-yet",
+            Self::NoCommonAlgorithm | Self::BadCertificate => "tls-no-common-algorithm",
+            Self::Other(_) => "tls",
+        }
+    }
+}
+
+impl std::fmt::Display for HandshakeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownIssuer => f.write_str(
+                "its certificate is issued by a CA this device does not trust; give the CA certificate \
+                 that issued it (for an SM-DP+ the GSMA CI root, which no operating system's store holds) \
+                 with --smdp-ca FILE or trust_anchors in the configuration",
+            ),
+            Self::WrongIssuerKey => f.write_str(
+                "its certificate does not verify under the CA certificate given for its issuer (a CA \
+                 of the same name but another key, e.g. a test CI instead of the production one); give \
+                 the CA certificate that really issued it with --smdp-ca FILE or trust_anchors in the \
+                 configuration",
+            ),
+            Self::NameMismatch => f.write_str(
+                "its certificate is not issued for this name; check the server address (activation code \
+                 or configuration), or whether --smdp-connect sends the connection to another server",
+            ),
+            Self::Expired(times) => {
+                f.write_str("its certificate expired")?;
+                if let Some((time, not_after)) = times {
+                    write!(
+                        f,
+                        " on {} (checked at {})",
+                        clock::utc(*not_after),
+                        clock::utc(*time)
+                    )?;
+                }
+                f.write_str("; if the system clock is ahead, set it, otherwise the server must renew it")
+            }
+            Self::NotValidYet(times) => {
+                f.write_str("its certificate is not valid yet")?;
+                if let Some((time, not_before)) = times {
+                    write!(
+                        f,
+                        " (valid from {}, checked at {})",
+                        clock::utc(*not_before),
+                        clock::utc(*time)
+                    )?;
+                }
+                f.write_str("; check the system clock (date -u) and NTP")
+            }
+            Self::NoCommonAlgorithm => f.write_str(
+                "the server and this client share no TLS curve, signature scheme or cipher suite; an \
+                 SM-DP+ that offers only brainpoolP256r1 cannot be reached, because rustls (ring) \
+                 implements NIST P-256/P-384 but no brainpool curve; ask the operator for a NIST P-256 \
+                 endpoint",
+            ),
+            Self::BadCertificate => f.write_str(
+                "its certificate cannot be parsed; a brainpoolP256r1 key (which rustls does not \
+                 implement) is a common cause with SM-DP+ servers",
+            ),
+            Self::Other(text) => f.write_str(text),
+        }
     }
 }
 
@@ -271,15 +416,21 @@ mod tests {
     #[test]
     fn brainpool_style_failures_are_explained() {
         use rustls::{Error, PeerIncompatible};
-        let text = describe_handshake_error(&Error::PeerIncompatible(
+        let wrapped = |error: Error| std::io::Error::new(std::io::ErrorKind::InvalidData, error);
+        let failure = HandshakeFailure::classify(&wrapped(Error::PeerIncompatible(
             PeerIncompatible::NoKxGroupsInCommon,
-        ))
-        .unwrap();
-        assert!(text.contains("brainpool"), "{text}");
-        assert!(
-            describe_handshake_error(&Error::AlertReceived(AlertDescription::HandshakeFailure))
-                .is_some()
+        )));
+        assert_eq!(failure, HandshakeFailure::NoCommonAlgorithm);
+        assert!(failure.to_string().contains("brainpool"), "{failure}");
+        assert_eq!(
+            HandshakeFailure::classify(&wrapped(Error::AlertReceived(
+                AlertDescription::HandshakeFailure
+            ))),
+            HandshakeFailure::NoCommonAlgorithm
         );
-        assert!(describe_handshake_error(&Error::General("x".into())).is_none());
+        assert_eq!(
+            HandshakeFailure::classify(&wrapped(Error::General("x".into()))),
+            HandshakeFailure::Other("unexpected error: x".into())
+        );
     }
 }

@@ -16,7 +16,7 @@ pub enum CounterError {
     #[error("{0:?} is not a network interface name")]
     BadInterface(String),
     /// The file could not be read (the interface is gone, or this is not Linux).
-    #[error("cannot read {}: {source}", .path.display())]
+    #[error("cannot read {}", .path.display())]
     Read {
         /// The counter file.
         path: PathBuf,

@@ -62,8 +62,14 @@ pub const DEFAULT_EIM_HOST: &str = "eim.example.test";
 /// Lifetime of generated certificates other than the eUICC's.
 const LIFETIME: Duration = Duration::from_secs(20 * 365 * 24 * 3600);
 
-/// Back-dating of `notBefore`, so that peers with a slightly late clock accept fresh certificates.
-const BACKDATE: Duration = Duration::from_secs(3600);
+/// Back-dating of `notBefore`, so that peers with a late clock accept fresh certificates: also a client
+/// whose clock is unset and checks certificates at the time its binary was built (src/clock.rs), which may
+/// be days before the test that generates them.
+const BACKDATE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// How long ago an expired TLS certificate expired: years, so before any build of this binary, and so
+/// expired even at the floor a client with an unset clock checks at (src/clock.rs).
+const EXPIRED_AGO: Duration = Duration::from_secs(5 * 365 * 24 * 3600);
 
 const CI_FILE: &str = "ci";
 const EUM_FILE: &str = "eum";
@@ -258,7 +264,7 @@ impl TestPki {
         })
     }
 
-    /// A TLS server certificate for `host` under this CI that expired half an hour ago: a client must refuse
+    /// A TLS server certificate for `host` under this CI that expired years ago: a client must refuse
     /// it (robustness tests).
     pub fn expired_tls_server(&self, host: &str) -> Result<CertAndKey, PkiError> {
         new_pair(
@@ -510,13 +516,20 @@ impl Profile<'_> {
         Ok(out)
     }
 
+    fn not_before(&self) -> Result<Time, PkiError> {
+        match self {
+            Self::TlsServer { expired: true, .. } => x509_time(SystemTime::now() - 2 * EXPIRED_AGO),
+            _ => x509_time(SystemTime::now() - BACKDATE),
+        }
+    }
+
     fn not_after(&self) -> Result<Time, PkiError> {
         match self {
             Self::Euicc => Ok(GeneralizedTime::from_date_time(DateTime::new(
                 9999, 12, 31, 23, 59, 59,
             )?)
             .into()),
-            Self::TlsServer { expired: true, .. } => x509_time(SystemTime::now() - BACKDATE / 2),
+            Self::TlsServer { expired: true, .. } => x509_time(SystemTime::now() - EXPIRED_AGO),
             _ => x509_time(SystemTime::now() + LIFETIME),
         }
     }
@@ -569,7 +582,7 @@ fn issue(
         signature: algorithm.clone(),
         issuer: issuer_name,
         validity: Validity {
-            not_before: x509_time(SystemTime::now() - BACKDATE)?,
+            not_before: profile.not_before()?,
             not_after: profile.not_after()?,
         },
         subject,

@@ -124,6 +124,13 @@ pub enum SmdpEvent {
         /// The profile concerned.
         iccid: Option<Iccid>,
     },
+    /// A session the eUICC refused at AuthenticateServer, as relayed in AuthenticateClient.
+    AuthenticationRefused {
+        /// The session.
+        transaction_id: Vec<u8>,
+        /// The eUICC's `authenticateErrorCode`.
+        reason: i64,
+    },
     /// A session the eUICC cancelled (signed cancellation verified).
     SessionCancelled {
         /// The session.
@@ -311,11 +318,15 @@ impl SmdpServer {
         };
         let ok = match &request.authenticate_server_response {
             AuthenticateServerResponse::AuthenticateResponseOk(ok) => ok,
+            // SGP.22 §3.1.3: the LPA relays the eUICC's refusal; the session ends with its reason.
             AuthenticateServerResponse::AuthenticateResponseError(error) => {
-                return Err(SmdpError::invalid(format!(
-                    "the eUICC refused AuthenticateServer (code {})",
-                    error.authenticate_error_code
-                )));
+                let reason = error.authenticate_error_code;
+                self.sessions.remove(&transaction_id);
+                self.record(SmdpEvent::AuthenticationRefused {
+                    transaction_id,
+                    reason,
+                });
+                return Err(SmdpError::EuiccRefusedAuthentication(reason));
             }
             AuthenticateServerResponse::CompactAuthenticateResponseOk(_) => {
                 return Err(SmdpError::invalid(
@@ -646,8 +657,17 @@ impl SmdpServer {
     }
 
     fn record(&mut self, event: SmdpEvent) {
-        if let SmdpEvent::SessionCancelled { reason, .. } = &event {
-            tracing::info!(reason, "SM-DP+ session cancelled by the eUICC");
+        match &event {
+            SmdpEvent::SessionCancelled { reason, .. } => {
+                tracing::info!(reason, "SM-DP+ session cancelled by the eUICC");
+            }
+            SmdpEvent::AuthenticationRefused { reason, .. } => {
+                tracing::info!(
+                    reason,
+                    "SM-DP+ session refused by the eUICC at AuthenticateServer"
+                );
+            }
+            _ => {}
         }
         if self.events.len() >= MAX_EVENTS {
             self.events.remove(0);

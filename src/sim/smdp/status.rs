@@ -69,6 +69,10 @@ pub enum SmdpError {
     /// The SM-DP+ OID in a signed cancellation is not this SM-DP+'s (`8.8/3.10`).
     #[error("SM-DP+ OID invalid")]
     SmdpOidInvalid,
+    /// The eUICC refused AuthenticateServer (its `authenticateErrorCode`); the session is over.
+    /// **\[UNVERIFIED\]** code `8.1/3.8` (subject eUICC, reason refused).
+    #[error("the eUICC refused the authentication (authenticateErrorCode {0})")]
+    EuiccRefusedAuthentication(i64),
     /// The request came in the wrong step of the session (e.g. GetBoundProfilePackage before
     /// AuthenticateClient). **\[UNVERIFIED\]** code `8.10.1/3.9`, as for an unknown transaction.
     #[error("request out of sequence for this session")]
@@ -87,6 +91,7 @@ impl SmdpError {
             Self::EuiccCertificateExpired => code("8.1.3", "6.3"),
             Self::CiUnknown => code("8.11.1", "3.9"),
             Self::EuiccSignatureInvalid => code("8.1", "6.1"),
+            Self::EuiccRefusedAuthentication(_) => code("8.1", "3.8"),
             Self::MatchingIdRefused => code("8.2.6", "3.8"),
             Self::EidMismatch => code("8.1.1", "3.8"),
             Self::ConfirmationCodeMissing => code("8.2.7", "2.2"),
