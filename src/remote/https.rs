@@ -1,9 +1,9 @@
 //! One keep-alive HTTP/1.1 connection over TLS, reused for every request to the same server.
 //!
 //! A download is five requests to one SM-DP+; over a metered cellular link one TCP and TLS handshake for all
-//! of them matters. Bodies are bounded, and every wait has a deadline: the connection, the answer's head and
-//! each piece of its body must come within [`HttpOptions::timeout`] of the last progress, so a transfer over
-//! a slow link goes on as long as bytes move while a dead one fails (the whole request is bounded too, by
+//! of them matters. Bodies are bounded, and every wait has a deadline: the connection must be up, and some
+//! byte of the answer must come, within [`HttpOptions::timeout`] of the last progress, so a transfer over a
+//! slow link goes on as long as bytes move while a dead one fails (the whole request is bounded too, by
 //! [`TOTAL_TIMEOUT_FACTOR`] times that).
 //!
 //! Carrier NAT drops idle flows without a FIN or RST, and a request on such a flow only fails at its
@@ -49,7 +49,7 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How a client behaves.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
-    /// Longest wait for progress: the connection (TCP, TLS), the answer's head, each piece of its body.
+    /// Longest wait for progress: the connection (TCP, TLS), then any byte of the answer.
     pub timeout: Duration,
     /// Longest a kept-alive connection may sit idle and still be reused; an older one is closed and the
     /// request opens a new one (resuming the TLS session).
@@ -375,7 +375,8 @@ impl HttpsClient {
         let before = answer_bytes.snapshot().received;
         let sender = &mut connection.sender;
         let user_agent = self.options.user_agent;
-        let head = within(timeout, async {
+        let wire = Arc::clone(&self.wire);
+        let head = progressing(timeout, &wire, async {
             sender.ready().await?;
             Ok(sender.send_request(request.build(user_agent)?).await?)
         })
@@ -388,7 +389,12 @@ impl HttpsClient {
             .get("x-admin-protocol")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = read_body(response.into_body(), self.options.max_body, timeout).await?;
+        let body = progressing(
+            timeout,
+            &wire,
+            read_body(response.into_body(), self.options.max_body),
+        )
+        .await?;
         Ok(HttpResponse {
             status,
             admin_protocol,
@@ -483,20 +489,32 @@ async fn within<T>(
         .unwrap_or(Err(HttpError::Timeout(timeout)))
 }
 
-/// Reads `body` up to `max` bytes, each piece within `timeout` of the one before.
-async fn read_body(
-    mut body: Incoming,
-    max: usize,
+/// `future`, or a timeout error once `timeout` passed with no byte received on `wire`: an answer may take
+/// long over a slow link as long as it moves. Bytes are counted under TLS, because a TLS record (up to
+/// 16 KiB) gives its first plaintext byte only once it is whole.
+async fn progressing<T>(
     timeout: Duration,
-) -> Result<Vec<u8>, HttpError> {
-    let mut bytes = Vec::new();
+    wire: &WireStats,
+    future: impl Future<Output = Result<T, HttpError>>,
+) -> Result<T, HttpError> {
+    let mut future = std::pin::pin!(future);
+    let mut seen = wire.snapshot().received;
     loop {
-        let frame = tokio::time::timeout(timeout, body.frame())
-            .await
-            .map_err(|_| HttpError::Timeout(timeout))?;
-        let Some(frame) = frame.transpose()? else {
-            return Ok(bytes);
-        };
+        if let Ok(result) = tokio::time::timeout(timeout, &mut future).await {
+            return result;
+        }
+        let now = wire.snapshot().received;
+        if now == seen {
+            return Err(HttpError::Timeout(timeout));
+        }
+        seen = now;
+    }
+}
+
+/// Reads `body` up to `max` bytes.
+async fn read_body(mut body: Incoming, max: usize) -> Result<Vec<u8>, HttpError> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await.transpose()? {
         if let Ok(data) = frame.into_data() {
             if bytes.len() + data.len() > max {
                 return Err(HttpError::BodyTooLarge(max));
@@ -504,6 +522,7 @@ async fn read_body(
             bytes.extend_from_slice(&data);
         }
     }
+    Ok(bytes)
 }
 
 #[cfg(test)]
