@@ -337,10 +337,11 @@ impl HttpsClient {
         })
         .await
         .unwrap_or(Err(HttpError::Timeout(total)));
-        if outcome.is_ok() {
-            if let Some(connection) = &mut self.connection {
-                connection.idle_since = Instant::now();
-            }
+        match (&outcome, &mut self.connection) {
+            (Ok(_), Some(connection)) => connection.idle_since = Instant::now(),
+            (Ok(_), None) => {}
+            // Also when the total deadline cut an attempt short.
+            (Err(_), connection) => *connection = None,
         }
         outcome
     }
