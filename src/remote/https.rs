@@ -38,6 +38,9 @@ use super::wire::{CountingStream, WireStats};
 /// The default HTTPS port.
 const HTTPS_PORT: u16 = 443;
 
+/// How often, per [`HttpOptions::timeout`], a waiting request looks whether bytes arrived.
+const PROGRESS_CHECKS: u32 = 8;
+
 /// A whole request (connection, request and answer) may take this many times [`HttpOptions::timeout`].
 pub const TOTAL_TIMEOUT_FACTOR: u32 = 10;
 
@@ -492,23 +495,28 @@ async fn within<T>(
 
 /// `future`, or a timeout error once `timeout` passed with no byte received on `wire`: an answer may take
 /// long over a slow link as long as it moves. Bytes are counted under TLS, because a TLS record (up to
-/// 16 KiB) gives its first plaintext byte only once it is whole.
+/// 16 KiB) gives its first plaintext byte only once it is whole. The counter is looked at every
+/// [`PROGRESS_CHECKS`]th of `timeout`, so a stall is found within that much after `timeout`.
 async fn progressing<T>(
     timeout: Duration,
     wire: &WireStats,
     future: impl Future<Output = Result<T, HttpError>>,
 ) -> Result<T, HttpError> {
     let mut future = std::pin::pin!(future);
+    let check = timeout / PROGRESS_CHECKS;
     let mut seen = wire.snapshot().received;
+    let mut last_progress = Instant::now();
     loop {
-        if let Ok(result) = tokio::time::timeout(timeout, &mut future).await {
+        if let Ok(result) = tokio::time::timeout(check, &mut future).await {
             return result;
         }
         let now = wire.snapshot().received;
-        if now == seen {
+        if now != seen {
+            seen = now;
+            last_progress = Instant::now();
+        } else if last_progress.elapsed() >= timeout {
             return Err(HttpError::Timeout(timeout));
         }
-        seen = now;
     }
 }
 
