@@ -13,6 +13,8 @@
 //!
 //! The card traffic is recorded by the agent ([`apdu_log`]) and checked for redundant APDUs; its minimum
 //! cost on the link and the time bound at the baud rate are computed from that record ([`link_bound`]).
+//! `--net-rtt-ms`, `--net-kbps` and `--nat-idle-secs` put [`crate::sim::link`] between the agent and the
+//! SM-DP+ and eIM ([`NetOptions`]).
 //! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`]),
 //! CPU and memory this process's ([`usage`]). `--device` measures a real modem instead ([`device`]).
 
