@@ -13,6 +13,8 @@
 //!
 //! The card traffic is recorded by the agent ([`apdu_log`]) and checked for redundant APDUs; its minimum
 //! cost on the link and the time bound at the baud rate are computed from that record ([`link_bound`]).
+//! `--net-rtt-ms`, `--net-kbps` and `--nat-idle-secs` put [`crate::sim::link`] between the agent and the
+//! SM-DP+ and eIM ([`NetOptions`]).
 //! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`]),
 //! CPU and memory this process's ([`usage`]). `--device` measures a real modem instead ([`device`]).
 
@@ -164,8 +166,36 @@ pub struct SimOptions {
     pub baud: u32,
     /// Extra modem latency before each answer, ms.
     pub latency_ms: u64,
+    /// The network to the SM-DP+ and eIM.
+    pub net: NetOptions,
     /// The `euiccd` binary that serves the world (this one).
     pub exe: PathBuf,
+}
+
+/// The network between the agent and its servers: a loopback proxy ([`crate::sim::link`]) in the agent's
+/// process; zero everywhere is a direct connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NetOptions {
+    /// Round-trip time, ms.
+    pub rtt_ms: u64,
+    /// Throughput each way, kbit/s; 0: unlimited.
+    pub kbps: u32,
+    /// A NAT forgets flows idle this long, s; 0: no NAT.
+    pub nat_idle_secs: u64,
+}
+
+impl NetOptions {
+    /// The command line that gives these options.
+    fn args(&self) -> [String; 6] {
+        [
+            "--net-rtt-ms".to_owned(),
+            self.rtt_ms.to_string(),
+            "--net-kbps".to_owned(),
+            self.kbps.to_string(),
+            "--nat-idle-secs".to_owned(),
+            self.nat_idle_secs.to_string(),
+        ]
+    }
 }
 
 /// A scratch directory removed on drop.
@@ -212,6 +242,7 @@ pub fn run_scenario(scenario: Scenario, options: &SimOptions) -> Result<Figures,
         &mut world,
         &scratch.0,
         options.baud,
+        options.net,
     ))
 }
 
@@ -228,6 +259,7 @@ fn run_in_child(scenario: Scenario, options: &SimOptions) -> Result<Figures, Ben
         .args(["--json", "--baud", &options.baud.to_string(), "bench"])
         .args(["--scenario", scenario.name()])
         .args(["--latency-ms", &options.latency_ms.to_string()])
+        .args(options.net.args())
         .stderr(std::process::Stdio::inherit())
         .output()?;
     if !output.status.success() {

@@ -10,7 +10,7 @@ use rustls::ClientConfig;
 use super::apdu_log::{self, LinkEvent, LinkLog, RecordingChannel};
 use super::child::WorldProcess;
 use super::world::{EIM_ID, MATCHING_ID};
-use super::{BenchError, Figures, Scenario, link_bound, usage};
+use super::{BenchError, Figures, NetOptions, Scenario, link_bound, usage};
 use crate::agent::download::{DownloadRequest, Interrupt, download};
 use crate::agent::eim::{PollOutcome, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
@@ -21,10 +21,11 @@ use crate::euicc::Euicc;
 use crate::modem::Modem;
 use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::EsipaClient;
-use crate::remote::https::{HttpOptions, HttpsClient, Server};
+use crate::remote::https::{DEFAULT_IDLE_TIMEOUT, HttpOptions, HttpsClient, Server};
 use crate::remote::tls::{client_config, eim_client_config};
 use crate::remote::wire::{WireCounts, WireStats};
 use crate::sim::crypto::pki::DEFAULT_SMDP_HOST;
+use crate::sim::link::{LinkConfig, LinkProxy};
 
 /// Deadline of every HTTPS request.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -90,7 +91,23 @@ pub async fn run(
     world: &mut WorldProcess,
     dir: &Path,
     baud: u32,
+    net: NetOptions,
 ) -> Result<Figures, BenchError> {
+    let link = LinkConfig {
+        nat_idle: (net.nat_idle_secs > 0).then(|| Duration::from_secs(net.nat_idle_secs)),
+        ..LinkConfig::with_rtt(
+            Duration::from_millis(net.rtt_ms),
+            (net.kbps > 0).then_some(net.kbps),
+        )
+    };
+    // The proxies run in this process: their small CPU cost counts as the agent's.
+    let smdp = LinkProxy::start(world.smdp.parse().map_err(address)?, link).await?;
+    let eim = LinkProxy::start(world.eim.parse().map_err(address)?, link).await?;
+    let addresses = Addresses {
+        smdp: smdp.local_addr().to_string(),
+        eim: eim.local_addr().to_string(),
+        nat_idle: link.nat_idle,
+    };
     let modem = Modem::open_serial(&world.link, baud);
     let (channel, log) = RecordingChannel::new(Transport::Cgla(CglaChannel::new(modem)));
     let session = IsdrSession::new(channel, SessionConfig::default())?;
@@ -98,11 +115,10 @@ pub async fn run(
     let mut meter = Meter { world, log };
     let (cost, extra) = match scenario {
         Scenario::Download20k | Scenario::Download100k => {
-            download_profile(&mut euicc, &mut meter, dir).await?
+            download_profile(&mut euicc, &mut meter, dir, &addresses.smdp).await?
         }
         Scenario::EimEnable | Scenario::IdlePoll => {
-            let eim = meter.world.eim.clone();
-            poll(&mut euicc, &mut meter, &eim, scenario).await?
+            poll(&mut euicc, &mut meter, &addresses, scenario).await?
         }
     };
     let link_min_bytes = link_bound::link_min_bytes(&cost.events);
@@ -129,6 +145,18 @@ pub async fn run(
     })
 }
 
+/// Where the agent connects: the proxies in front of the world's servers.
+struct Addresses {
+    smdp: String,
+    eim: String,
+    /// The NAT's idle timeout, if one is in between.
+    nat_idle: Option<Duration>,
+}
+
+fn address(error: std::net::AddrParseError) -> BenchError {
+    BenchError::Procedure(format!("world address: {error}"))
+}
+
 /// What a scenario reports besides its cost.
 struct Extra {
     outcome: String,
@@ -140,11 +168,12 @@ fn round(seconds: f64) -> f64 {
     (seconds * 1000.0).round() / 1000.0
 }
 
-fn http(tls: Arc<ClientConfig>, address: &str) -> HttpsClient {
+fn http(tls: Arc<ClientConfig>, address: &str, idle_timeout: Duration) -> HttpsClient {
     HttpsClient::new(
         tls,
         HttpOptions {
             timeout: HTTP_TIMEOUT,
+            idle_timeout,
             connect_override: Some(address.to_owned()),
             ..HttpOptions::default()
         },
@@ -157,9 +186,10 @@ async fn download_profile(
     euicc: &mut Card,
     meter: &mut Meter<'_>,
     dir: &Path,
+    address: &str,
 ) -> Result<(Cost, Extra), BenchError> {
     let tls = client_config(&[dir.join("ci.cert.pem")])?;
-    let client = http(tls, &meter.world.smdp);
+    let client = http(tls, address, DEFAULT_IDLE_TIMEOUT);
     let wire = client.wire_stats();
     let mut es9 = Es9Client::new(client, Server::parse(DEFAULT_SMDP_HOST)?);
     let request = DownloadRequest {
@@ -197,11 +227,12 @@ async fn download_profile(
 /// An eIM poll as the daemon does it, with the channel open and the EID and version known from start-up.
 /// The TLS trust is the eIM's `trustedPublicKeyDataTls` read from the eUICC. `idle_poll` polls once first
 /// (the full handshake), measures a poll on a new connection (resumed), then one more on the kept-alive
-/// connection.
+/// connection; with a NAT in between, that one comes after the NAT forgot the flow, and the client (its
+/// idle bound below the NAT's) connects again.
 async fn poll(
     euicc: &mut Card,
     meter: &mut Meter<'_>,
-    address: &str,
+    addresses: &Addresses,
     scenario: Scenario,
 ) -> Result<(Cost, Extra), BenchError> {
     let eid = euicc.eid().await?;
@@ -216,8 +247,11 @@ async fn poll(
     let host = config.fqdn.unwrap_or_default();
     let own = IpaOwnData::new(EIM_ID, None)
         .map_err(|e| BenchError::Procedure(format!("device info: {e}")))?;
+    let idle_timeout = addresses.nat_idle.map_or(DEFAULT_IDLE_TIMEOUT, |nat| {
+        (nat / 2).min(DEFAULT_IDLE_TIMEOUT)
+    });
     let esipa = |tls: &Arc<ClientConfig>| -> Result<(EsipaClient, Arc<WireStats>), BenchError> {
-        let client = http(Arc::clone(tls), address);
+        let client = http(Arc::clone(tls), &addresses.eim, idle_timeout);
         let wire = client.wire_stats();
         Ok((EsipaClient::new(client, Server::parse(&host)?), wire))
     };
@@ -248,6 +282,9 @@ async fn poll(
     let cost = meter.stop(start, &wire)?;
     let keepalive = match scenario {
         Scenario::IdlePoll => {
+            if let Some(nat) = addresses.nat_idle {
+                tokio::time::sleep(nat + Duration::from_secs(1)).await;
+            }
             let before = wire.snapshot();
             poll_over(euicc, &mut client).await?;
             Some(wire.snapshot().since(&before).total())

@@ -19,6 +19,16 @@ pub struct BenchArgs {
     /// Extra latency of the simulated modem before every answer, ms.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
+    /// Round-trip time of the network to the SM-DP+ and eIM (a loopback proxy), ms.
+    #[arg(long, default_value_t = 0)]
+    pub net_rtt_ms: u64,
+    /// Throughput of that network each way, kbit/s (0: unlimited).
+    #[arg(long, default_value_t = 0)]
+    pub net_kbps: u32,
+    /// A NAT on that network forgets flows idle this long, s (0: no NAT); idle_poll then waits longer
+    /// than this before its last poll.
+    #[arg(long, default_value_t = 0)]
+    pub nat_idle_secs: u64,
     #[command(subcommand)]
     pub serve: Option<BenchServe>,
 }
@@ -65,6 +75,11 @@ pub fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<(), Failu
     let options = bench::SimOptions {
         baud: target.baud,
         latency_ms: args.latency_ms,
+        net: bench::NetOptions {
+            rtt_ms: args.net_rtt_ms,
+            kbps: args.net_kbps,
+            nat_idle_secs: args.nat_idle_secs,
+        },
         exe: std::env::current_exe()?,
     };
     let figures = match args.scenarios.as_slice() {

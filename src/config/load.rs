@@ -181,6 +181,7 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         return Err(invalid("poll.cycle_timeout_secs", "must be at least 10"));
     }
     check_timeout("smdp.timeout_secs", config.smdp.timeout_secs)?;
+    check_timeout("smdp.idle_timeout_secs", config.smdp.idle_timeout_secs)?;
     if let Some(connect) = &config.smdp.connect {
         check_connect("smdp.connect", connect)?;
     }
@@ -362,7 +363,8 @@ fn validate_eim(key: &str, eim: &EimConfig) -> Result<(), ConfigError> {
             "must be a non-empty ASCII string",
         ));
     }
-    check_timeout(&format!("{key}.timeout_secs"), eim.timeout_secs)
+    check_timeout(&format!("{key}.timeout_secs"), eim.timeout_secs)?;
+    check_timeout(&format!("{key}.idle_timeout_secs"), eim.idle_timeout_secs)
 }
 
 fn check_timeout(key: &str, secs: u64) -> Result<(), ConfigError> {

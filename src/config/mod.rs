@@ -160,9 +160,13 @@ pub struct EimConfig {
     /// Also trust the system bundle (`/etc/ssl/certs/ca-certificates.crt`).
     #[serde(default)]
     pub system_ca: bool,
-    /// Deadline of one ESipa request, seconds.
+    /// Longest wait for progress of one ESipa request, seconds.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
+    /// Longest a kept-alive connection to the eIM may sit idle and still be reused, seconds: below the
+    /// idle timeout of any NAT on the way, which drops the flow without a word.
+    #[serde(default = "default_idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
 }
 
 /// The ESipa binding setting (the configuration's spelling of [`EsipaBinding`]).
@@ -191,6 +195,10 @@ fn default_admin_protocol() -> String {
 
 fn default_timeout_secs() -> u64 {
     60
+}
+
+fn default_idle_timeout_secs() -> u64 {
+    crate::remote::https::DEFAULT_IDLE_TIMEOUT.as_secs()
 }
 
 /// `[poll]`: the eIM poll schedule (see [`crate::agent::schedule`]).
@@ -243,8 +251,10 @@ pub struct SmdpConfig {
     pub system_ca: bool,
     /// Connect every SM-DP+ request to this `host:port`, keeping the SM-DP+'s name for TLS (tests).
     pub connect: Option<String>,
-    /// Deadline of one ES9+ request, seconds.
+    /// Longest wait for progress of one ES9+ request, seconds.
     pub timeout_secs: u64,
+    /// Longest a kept-alive connection to an SM-DP+ may sit idle and still be reused, seconds.
+    pub idle_timeout_secs: u64,
 }
 
 impl Default for SmdpConfig {
@@ -254,6 +264,7 @@ impl Default for SmdpConfig {
             system_ca: true,
             connect: None,
             timeout_secs: default_timeout_secs(),
+            idle_timeout_secs: default_idle_timeout_secs(),
         }
     }
 }

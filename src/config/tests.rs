@@ -50,6 +50,7 @@ fn the_example_file_documents_the_defaults() {
         crate::remote::esipa::DEFAULT_ADMIN_PROTOCOL
     );
     assert_eq!(eim.timeout_secs, 60);
+    assert_eq!(eim.idle_timeout_secs, 60);
     assert!(!eim.system_ca);
     assert_eq!(eim.connect, None);
     assert_eq!(eim.binding, Binding::Asn1);
@@ -93,6 +94,7 @@ fn an_eim_is_read_with_its_defaults() {
             trust_anchors: vec!["/etc/euiccd/ca.pem".into()],
             system_ca: false,
             timeout_secs: 60,
+            idle_timeout_secs: 60,
         }]
     );
 }
@@ -157,6 +159,7 @@ fn ranges_are_checked_and_the_key_is_named() {
             "modem.imei: must be 15 digits",
         ),
         ("[smdp]\ntimeout_secs = 0\n", "smdp.timeout_secs"),
+        ("[smdp]\nidle_timeout_secs = 0\n", "smdp.idle_timeout_secs"),
         ("[smdp]\nconnect = \"nohost\"\n", "smdp.connect"),
         ("[log]\nlevel = \"loud\"\n", "log.level"),
         ("[daemon]\ncontrol_socket = \"\"\n", "daemon.control_socket"),

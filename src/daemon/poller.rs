@@ -240,7 +240,12 @@ fn link(
     } else {
         tls_config(&eim.trust_anchors, eim.system_ca)?
     };
-    let http = https_client(tls, eim.connect.clone(), eim.timeout_secs);
+    let http = https_client(
+        tls,
+        eim.connect.clone(),
+        eim.timeout_secs,
+        eim.idle_timeout_secs,
+    );
     let server = Server::parse(&eim.address).map_err(DaemonError::Address)?;
     Ok(EimLink {
         id: eim.id.clone(),
@@ -260,7 +265,12 @@ fn link(
 /// The ES9+ client of the SM-DP+ at `address` (a download trigger names it).
 fn es9_client(smdp: &SmdpConfig, address: &str) -> Result<Es9Client, DaemonError> {
     let tls = tls_config(&smdp.trust_anchors, smdp.system_ca)?;
-    let http = https_client(tls, smdp.connect.clone(), smdp.timeout_secs);
+    let http = https_client(
+        tls,
+        smdp.connect.clone(),
+        smdp.timeout_secs,
+        smdp.idle_timeout_secs,
+    );
     Ok(Es9Client::new(
         http,
         Server::parse(address).map_err(DaemonError::Address)?,
@@ -284,11 +294,13 @@ pub(super) fn https_client(
     tls: Arc<ClientConfig>,
     connect_override: Option<String>,
     timeout_secs: u64,
+    idle_timeout_secs: u64,
 ) -> HttpsClient {
     HttpsClient::new(
         tls,
         HttpOptions {
             timeout: Duration::from_secs(timeout_secs),
+            idle_timeout: Duration::from_secs(idle_timeout_secs),
             connect_override,
             ..HttpOptions::default()
         },

@@ -134,7 +134,8 @@ pub fn start(
         let endpoint =
             Endpoint::parse(endpoint).map_err(|e| DaemonError::Upstream(e.to_string()))?;
         let tls = tls_config(&e.trust_anchors, e.system_ca)?;
-        let http = https_client(tls, e.connect.clone(), e.timeout_secs);
+        let idle = crate::remote::https::DEFAULT_IDLE_TIMEOUT.as_secs();
+        let http = https_client(tls, e.connect.clone(), e.timeout_secs, idle);
         let delivery = Delivery {
             store,
             client: EventsClient::new(http, endpoint),

@@ -23,6 +23,9 @@ pub const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.2.2";
 /// The path prefix of every ES9+ function.
 const PATH_PREFIX: &str = "/gsma/rsp2/es9plus/";
 
+/// The content type of ES9+ requests (SGP.22 §6.5.1).
+const JSON: &str = "application/json;charset=UTF-8";
+
 /// What the IPA needs from an SM-DP+ for a download, whatever carries it (ES9+ directly, or ESipa through
 /// the eIM). Byte arguments are exact DER TLVs produced by the eUICC.
 pub trait Es9 {
@@ -199,17 +202,21 @@ impl Es9Client {
     ) -> Result<(u16, Vec<u8>), Es9Error> {
         let server = server.unwrap_or(&self.smdp).clone();
         tracing::debug!(function, host = server.host(), "ES9+ request");
-        let response = self
-            .http
-            .post(
-                &server,
-                &format!("{PATH_PREFIX}{function}"),
-                "application/json;charset=UTF-8",
-                &[("x-admin-protocol", &self.admin_protocol)],
-                body.to_string().into_bytes(),
-            )
-            .await
-            .map_err(|source| Es9Error::Http { function, source })?;
+        let path = format!("{PATH_PREFIX}{function}");
+        let headers = [("x-admin-protocol", self.admin_protocol.as_str())];
+        let body = body.to_string().into_bytes();
+        // initiateAuthentication opens the session: a second one only leaves the first unused at the
+        // SM-DP+, as its lost answer would anyway (HttpsClient::post_replayable). Later functions move the
+        // session on and are sent once.
+        let sent = match function {
+            "initiateAuthentication" => {
+                self.http
+                    .post_replayable(&server, &path, JSON, &headers, body)
+                    .await
+            }
+            _ => self.http.post(&server, &path, JSON, &headers, body).await,
+        };
+        let response = sent.map_err(|source| Es9Error::Http { function, source })?;
         tracing::debug!(function, status = response.status, "ES9+ answer");
         Ok((response.status, response.body))
     }

@@ -337,16 +337,20 @@ impl EsipaClient {
         content_type: &str,
         body: Vec<u8>,
     ) -> Result<HttpResponse, EsipaError> {
-        self.http
-            .post(
-                &self.server,
-                path,
-                content_type,
-                &[("x-admin-protocol", &self.admin_protocol)],
-                body,
-            )
-            .await
-            .map_err(|source| EsipaError::Http { function, source })
+        let headers = [("x-admin-protocol", self.admin_protocol.as_str())];
+        let sent = match starts_procedure(function) {
+            true => {
+                self.http
+                    .post_replayable(&self.server, path, content_type, &headers, body)
+                    .await
+            }
+            false => {
+                self.http
+                    .post(&self.server, path, content_type, &headers, body)
+                    .await
+            }
+        };
+        sent.map_err(|source| EsipaError::Http { function, source })
     }
 }
 
@@ -363,6 +367,15 @@ pub fn function_name(der: &[u8]) -> &'static str {
         [0xBF, 0x50, ..] => "ProvideEimPackageResult",
         _ => "unknown",
     }
+}
+
+/// Whether `function` opens a procedure, so that the eIM may receive it twice (see
+/// [`HttpsClient::post_replayable`]): a poll (the eIM hands out its next package or says there is none; an
+/// answer lost on the way costs the same with or without a second poll) and an indirect download's
+/// InitiateAuthentication (a lost answer leaves an unused session at the SM-DP+ either way). A package
+/// result, AuthenticateClient or GetBoundProfilePackage move the procedure on and are never sent twice.
+fn starts_procedure(function: &str) -> bool {
+    matches!(function, "GetEimPackage" | "InitiateAuthentication")
 }
 
 /// Checks the HTTP answer to `function`: the status, then the empty body rule.

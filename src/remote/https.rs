@@ -1,7 +1,16 @@
 //! One keep-alive HTTP/1.1 connection over TLS, reused for every request to the same server.
 //!
 //! A download is five requests to one SM-DP+; over a metered cellular link one TCP and TLS handshake for all
-//! of them matters. Each request has a deadline (connect, send and the whole body), and bodies are bounded.
+//! of them matters. Bodies are bounded, and every wait has a deadline: the connection must be up, and some
+//! byte of the answer must come, within [`HttpOptions::timeout`] of the last progress, so a transfer over a
+//! slow link goes on as long as bytes move while a dead one fails (the whole request is bounded too, by
+//! [`TOTAL_TIMEOUT_FACTOR`] times that).
+//!
+//! Carrier NAT drops idle flows without a FIN or RST, and a request on such a flow only fails at its
+//! deadline. A connection idle longer than [`HttpOptions::idle_timeout`] (well below common NAT timeouts) is
+//! therefore closed rather than reused; and the first message of a procedure
+//! ([`HttpsClient::post_replayable`]) is sent once more on a fresh connection when a reused one fails before
+//! any byte of the answer came.
 //! A connect override (`HOST:PORT`) sends the TCP connection elsewhere while SNI, certificate checks and the
 //! `Host` header keep the server's name: test servers on loopback, split DNS.
 //!
@@ -11,15 +20,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{CONTENT_TYPE, HOST, USER_AGENT};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue, USER_AGENT};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, HandshakeKind};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
 use super::tls::HandshakeFailure;
@@ -28,11 +38,25 @@ use super::wire::{CountingStream, WireStats};
 /// The default HTTPS port.
 const HTTPS_PORT: u16 = 443;
 
+/// How often, per [`HttpOptions::timeout`], a waiting request looks whether bytes arrived.
+const PROGRESS_CHECKS: u32 = 8;
+
+/// A whole request (connection, request and answer) may take this many times [`HttpOptions::timeout`].
+pub const TOTAL_TIMEOUT_FACTOR: u32 = 10;
+
+/// The default of [`HttpOptions::idle_timeout`]: carrier NATs drop idle TCP flows after about 5 minutes at
+/// the least seen in the field (RFC 5382 asks for 2 hours, few carriers give it), so a minute keeps a
+/// procedure's requests on one connection and never reuses a flow the NAT may have forgotten.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// How a client behaves.
 #[derive(Debug, Clone)]
 pub struct HttpOptions {
-    /// Deadline of one request: connecting (when needed), sending and reading the whole answer.
+    /// Longest wait for progress: the connection (TCP, TLS), then any byte of the answer.
     pub timeout: Duration,
+    /// Longest a kept-alive connection may sit idle and still be reused; an older one is closed and the
+    /// request opens a new one (resuming the TLS session).
+    pub idle_timeout: Duration,
     /// Largest response body accepted.
     pub max_body: usize,
     /// Connect here (`HOST:PORT`) instead of the server's own address, keeping its name for TLS.
@@ -45,6 +69,7 @@ impl Default for HttpOptions {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(60),
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_body: 4 * 1024 * 1024,
             connect_override: None,
             user_agent: "gsma-rsp-lpad",
@@ -136,11 +161,81 @@ impl Server {
     }
 }
 
+/// An open connection and what decides whether it may carry the next request.
+struct Connection {
+    server: Server,
+    sender: SendRequest<Full<Bytes>>,
+    /// Plaintext bytes read from the server: a change while a request is out means its answer began.
+    answer_bytes: Arc<WireStats>,
+    /// When its last exchange ended.
+    idle_since: Instant,
+}
+
+/// How far an attempt got, for the retry decision.
+#[derive(Debug, Default)]
+struct Progress {
+    /// It went out on a connection an earlier request had used.
+    reused: bool,
+    /// Some byte of an answer arrived.
+    answered: bool,
+}
+
+/// A request ready to be sent, as many times as needed.
+struct Prepared {
+    authority: String,
+    path: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+}
+
+impl Prepared {
+    fn new(
+        server: &Server,
+        path: &str,
+        content_type: &str,
+        headers: &[(&'static str, &str)],
+        body: Vec<u8>,
+    ) -> Result<Self, HttpError> {
+        let invalid = || HttpError::InvalidAddress(server.authority());
+        let mut all = vec![(
+            CONTENT_TYPE,
+            HeaderValue::from_str(content_type).map_err(|_| invalid())?,
+        )];
+        for (name, value) in headers {
+            all.push((
+                HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?,
+                HeaderValue::from_str(value).map_err(|_| invalid())?,
+            ));
+        }
+        Ok(Self {
+            authority: server.authority(),
+            path: path.to_owned(),
+            headers: all,
+            body: Bytes::from(body),
+        })
+    }
+
+    /// The request, with `user_agent`.
+    fn build(&self, user_agent: &'static str) -> Result<Request<Full<Bytes>>, HttpError> {
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(&self.path)
+            .header(HOST, &self.authority)
+            .header(USER_AGENT, user_agent);
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        builder
+            .body(Full::new(self.body.clone()))
+            .map_err(|_| HttpError::InvalidAddress(self.authority.clone()))
+    }
+}
+
 /// An HTTPS client holding at most one open connection. See the module documentation.
 pub struct HttpsClient {
     connector: TlsConnector,
     options: HttpOptions,
-    connection: Option<(Server, SendRequest<Full<Bytes>>)>,
+    connection: Option<Connection>,
     wire: Arc<WireStats>,
     last_handshake: Option<HandshakeKind>,
 }
@@ -149,7 +244,7 @@ impl std::fmt::Debug for HttpsClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpsClient")
             .field("options", &self.options)
-            .field("connected", &self.connection.as_ref().map(|(s, _)| s))
+            .field("connected", &self.connection.as_ref().map(|c| &c.server))
             .field("last_handshake", &self.last_handshake)
             .finish()
     }
@@ -185,7 +280,7 @@ impl HttpsClient {
         self.connection = None;
     }
 
-    /// `POST https://server/path` with a body of `content_type` and extra headers, within the deadline.
+    /// `POST https://server/path` with a body of `content_type` and extra headers, within the deadlines.
     /// A failed or timed-out request drops the connection; the next one opens a fresh one.
     pub async fn post(
         &mut self,
@@ -195,20 +290,18 @@ impl HttpsClient {
         headers: &[(&'static str, &str)],
         body: Vec<u8>,
     ) -> Result<HttpResponse, HttpError> {
-        let timeout = self.options.timeout;
-        let outcome = tokio::time::timeout(
-            timeout,
-            self.exchange(server, path, content_type, headers, body),
-        )
-        .await
-        .unwrap_or(Err(HttpError::Timeout(timeout)));
-        if outcome.is_err() {
-            self.connection = None;
-        }
-        outcome
+        let request = Prepared::new(server, path, content_type, headers, body)?;
+        self.send(server, &request, false).await
     }
 
-    async fn exchange(
+    /// [`HttpsClient::post`] for the first message of a procedure, which the server may receive twice: when
+    /// it fails on a reused connection before any byte of the answer came, it is sent once more on a fresh
+    /// connection. Such a failure is nearly always a connection the server or a NAT closed while it was idle,
+    /// and the request never arrived; if it did arrive, its answer is lost either way, and the second request
+    /// is only the retry the caller would make later. Give only messages that start a procedure (a poll, an
+    /// InitiateAuthentication): a later message may have changed the server's state, and its answer cannot
+    /// be had twice.
+    pub async fn post_replayable(
         &mut self,
         server: &Server,
         path: &str,
@@ -216,36 +309,94 @@ impl HttpsClient {
         headers: &[(&'static str, &str)],
         body: Vec<u8>,
     ) -> Result<HttpResponse, HttpError> {
-        let mut builder = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header(HOST, server.authority())
-            .header(USER_AGENT, self.options.user_agent)
-            .header(CONTENT_TYPE, content_type);
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
+        let request = Prepared::new(server, path, content_type, headers, body)?;
+        self.send(server, &request, true).await
+    }
+
+    /// Sends `request` once, or twice when `replayable` and the first attempt failed on a reused
+    /// connection before an answer began; all within the total deadline.
+    async fn send(
+        &mut self,
+        server: &Server,
+        request: &Prepared,
+        replayable: bool,
+    ) -> Result<HttpResponse, HttpError> {
+        let total = self.options.timeout.saturating_mul(TOTAL_TIMEOUT_FACTOR);
+        let outcome = tokio::time::timeout(total, async {
+            let (outcome, progress) = self.attempt(server, request).await;
+            match outcome {
+                Err(error) if replayable && progress.reused && !progress.answered => {
+                    tracing::debug!(
+                        host = %server.host,
+                        %error,
+                        "kept-alive connection failed before an answer; sending again on a new one"
+                    );
+                    self.attempt(server, request).await.0
+                }
+                outcome => outcome,
+            }
+        })
+        .await
+        .unwrap_or(Err(HttpError::Timeout(total)));
+        match (&outcome, &mut self.connection) {
+            (Ok(_), Some(connection)) => connection.idle_since = Instant::now(),
+            (Ok(_), None) => {}
+            // Also when the total deadline cut an attempt short.
+            (Err(_), connection) => *connection = None,
         }
-        let request = builder
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|_| HttpError::InvalidAddress(server.authority()))?;
-        let sender = self.sender(server).await?;
-        let response = sender.send_request(request).await?;
+        outcome
+    }
+
+    /// One attempt; a failed one drops the connection.
+    async fn attempt(
+        &mut self,
+        server: &Server,
+        request: &Prepared,
+    ) -> (Result<HttpResponse, HttpError>, Progress) {
+        let mut progress = Progress::default();
+        let outcome = self.exchange(server, request, &mut progress).await;
+        if outcome.is_err() {
+            self.connection = None;
+        }
+        (outcome, progress)
+    }
+
+    async fn exchange(
+        &mut self,
+        server: &Server,
+        request: &Prepared,
+        progress: &mut Progress,
+    ) -> Result<HttpResponse, HttpError> {
+        let timeout = self.options.timeout;
+        progress.reused = within(timeout, self.open(server)).await?;
+        let connection = self
+            .connection
+            .as_mut()
+            .ok_or_else(|| HttpError::InvalidAddress(server.authority()))?;
+        let answer_bytes = Arc::clone(&connection.answer_bytes);
+        let before = answer_bytes.snapshot().received;
+        let sender = &mut connection.sender;
+        let user_agent = self.options.user_agent;
+        let wire = Arc::clone(&self.wire);
+        let head = progressing(timeout, &wire, async {
+            sender.ready().await?;
+            Ok(sender.send_request(request.build(user_agent)?).await?)
+        })
+        .await;
+        progress.answered = answer_bytes.snapshot().received != before;
+        let response = head?;
         let status = response.status().as_u16();
         let admin_protocol = response
             .headers()
             .get("x-admin-protocol")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let max = self.options.max_body;
-        let body = Limited::new(response.into_body(), max)
-            .collect()
-            .await
-            .map_err(|error| match error.downcast::<hyper::Error>() {
-                Ok(error) => HttpError::Http(*error),
-                Err(_) => HttpError::BodyTooLarge(max),
-            })?
-            .to_bytes()
-            .to_vec();
+        let body = progressing(
+            timeout,
+            &wire,
+            read_body(response.into_body(), self.options.max_body),
+        )
+        .await?;
         Ok(HttpResponse {
             status,
             admin_protocol,
@@ -253,31 +404,35 @@ impl HttpsClient {
         })
     }
 
-    /// The open connection to `server`, or a new one.
-    async fn sender(
-        &mut self,
-        server: &Server,
-    ) -> Result<&mut SendRequest<Full<Bytes>>, HttpError> {
-        let reusable = matches!(&self.connection, Some((open, sender)) if open == server && !sender.is_closed());
-        if !reusable {
-            let (sender, handshake) = self.connect(server).await?;
-            self.last_handshake = handshake;
-            self.wire
-                .count_handshake(handshake == Some(HandshakeKind::Resumed));
-            self.connection = Some((server.clone(), sender));
+    /// Makes the open connection to `server` usable, or opens a new one; whether it was reused. A
+    /// connection idle past [`HttpOptions::idle_timeout`] is closed first.
+    async fn open(&mut self, server: &Server) -> Result<bool, HttpError> {
+        let idle_timeout = self.options.idle_timeout;
+        let reusable = |c: &Connection| {
+            &c.server == server && !c.sender.is_closed() && c.idle_since.elapsed() <= idle_timeout
+        };
+        if self.connection.as_ref().is_some_and(reusable) {
+            return Ok(true);
         }
-        let (_, sender) = self
-            .connection
-            .as_mut()
-            .ok_or_else(|| HttpError::InvalidAddress(server.authority()))?;
-        sender.ready().await?;
-        Ok(sender)
+        if let Some(stale) = self.connection.take() {
+            tracing::debug!(
+                host = %stale.server.host,
+                idle = ?stale.idle_since.elapsed(),
+                "closing the kept-alive connection"
+            );
+        }
+        let (connection, handshake) = self.connect(server).await?;
+        self.last_handshake = handshake;
+        self.wire
+            .count_handshake(handshake == Some(HandshakeKind::Resumed));
+        self.connection = Some(connection);
+        Ok(false)
     }
 
     async fn connect(
         &self,
         server: &Server,
-    ) -> Result<(SendRequest<Full<Bytes>>, Option<HandshakeKind>), HttpError> {
+    ) -> Result<(Connection, Option<HandshakeKind>), HttpError> {
         let address = self
             .options
             .connect_override
@@ -304,14 +459,73 @@ impl HttpsClient {
                 })?;
         let handshake = tls.get_ref().1.handshake_kind();
         tracing::debug!(host = %server.host, ?handshake, "TLS established");
-        let (sender, connection) = http1::handshake(TokioIo::new(tls)).await?;
+        let answer_bytes = Arc::new(WireStats::default());
+        let plain = CountingStream::new(tls, Arc::clone(&answer_bytes));
+        let (sender, connection) = http1::handshake(TokioIo::new(plain)).await?;
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "HTTPS connection ended");
             }
         });
-        Ok((sender, handshake))
+        let connection = Connection {
+            server: server.clone(),
+            sender,
+            answer_bytes,
+            idle_since: Instant::now(),
+        };
+        Ok((connection, handshake))
     }
+}
+
+/// `future`, or a timeout error after `timeout`.
+async fn within<T>(
+    timeout: Duration,
+    future: impl Future<Output = Result<T, HttpError>>,
+) -> Result<T, HttpError> {
+    tokio::time::timeout(timeout, future)
+        .await
+        .unwrap_or(Err(HttpError::Timeout(timeout)))
+}
+
+/// `future`, or a timeout error once `timeout` passed with no byte received on `wire`: an answer may take
+/// long over a slow link as long as it moves. Bytes are counted under TLS, because a TLS record (up to
+/// 16 KiB) gives its first plaintext byte only once it is whole. The counter is looked at every
+/// [`PROGRESS_CHECKS`]th of `timeout`, so a stall is found within that much after `timeout`.
+async fn progressing<T>(
+    timeout: Duration,
+    wire: &WireStats,
+    future: impl Future<Output = Result<T, HttpError>>,
+) -> Result<T, HttpError> {
+    let mut future = std::pin::pin!(future);
+    let check = timeout / PROGRESS_CHECKS;
+    let mut seen = wire.snapshot().received;
+    let mut last_progress = Instant::now();
+    loop {
+        if let Ok(result) = tokio::time::timeout(check, &mut future).await {
+            return result;
+        }
+        let now = wire.snapshot().received;
+        if now != seen {
+            seen = now;
+            last_progress = Instant::now();
+        } else if last_progress.elapsed() >= timeout {
+            return Err(HttpError::Timeout(timeout));
+        }
+    }
+}
+
+/// Reads `body` up to `max` bytes.
+async fn read_body(mut body: Incoming, max: usize) -> Result<Vec<u8>, HttpError> {
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await.transpose()? {
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > max {
+                return Err(HttpError::BodyTooLarge(max));
+            }
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
