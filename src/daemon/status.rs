@@ -31,6 +31,9 @@ pub struct Status {
     pub journal: u64,
     /// Store transactions committed since start (an idle poll commits none).
     pub store_commits: u64,
+    /// The store found damaged at start and replaced by a fresh one (none: it was intact): why, where
+    /// the damaged file went, and what was lost. Also reported upstream as a `store.corrupted` event.
+    pub store_damage: Option<crate::store::check::Damage>,
 }
 
 /// The outbox sizes.
