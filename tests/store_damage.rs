@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex};
 
 mod support;
 
+use std::time::Duration;
+use support::daemon::{Bench, EIM_ID};
 use support::{EUICCD, Run, Scratch};
 
 const PAGE: usize = 4096;
@@ -283,5 +285,115 @@ fn cli_events(state: &Path) -> Run {
         .arg(state.join("no-daemon.sock"))
         .arg("--state-dir")
         .arg(state);
-    Run::command(command, std::time::Duration::from_secs(120))
+    Run::command(command, Duration::from_secs(120))
+}
+
+/// Where `marker` occurs in `bytes` (copy-on-write leaves old copies of a page behind: all of them).
+fn find_all(bytes: &[u8], marker: &[u8]) -> Vec<usize> {
+    bytes
+        .windows(marker.len())
+        .enumerate()
+        .filter_map(|(at, window)| (window == marker).then_some(at))
+        .collect()
+}
+
+#[test]
+fn a_damaged_store_is_moved_aside_and_the_daemon_runs_again_in_one_start() {
+    let bench = Bench::new("store-damage-daemon", None);
+    let toml = bench
+        .config("[connectivity]\nenabled = false\n\n[rollback]\nrequire = [\"eim_exchange\"]\n");
+    let state = bench.dir.path("state");
+    let file = state.join(FILE_NAME);
+    const JOURNAL_MARK: &[u8] = b"JOURNAL-MARK";
+    const EVENT_MARK: &[u8] = b"EVENT-MARK";
+    for harm in [
+        "truncated to half",
+        "event pages zeroed",
+        "a bit of the journal flipped",
+    ] {
+        let mut daemon = bench.daemon(&toml, &[]);
+        daemon.status_until(Duration::from_secs(60), |s| s["state"] == "idle");
+        daemon.signal("-TERM");
+        assert!(daemon.wait(Duration::from_secs(10)).is_some(), "{harm}");
+        // What a daemon stopped mid-work leaves: a package received, events not yet delivered.
+        let journal_id = {
+            let store = Store::open(&state).expect("open");
+            for n in 0..40 {
+                let body = format!("{{\"n\":{n},\"mark\":\"EVENT-MARK{}\"}}", "e".repeat(200));
+                store
+                    .write(|w| w.push_event(Retention::Keep, body.as_bytes(), 1000))
+                    .expect("event");
+            }
+            let received = Entry {
+                recipient: EIM_ID.into(),
+                body: [&[1u8][..], JOURNAL_MARK].concat(),
+            };
+            store
+                .write(|w| w.journal_append(&received))
+                .expect("journal")
+        };
+        let mut bytes = std::fs::read(&file).expect("read");
+        match harm {
+            "truncated to half" => bytes.truncate(bytes.len() / 2),
+            "event pages zeroed" => {
+                let journal: Vec<usize> = find_all(&bytes, JOURNAL_MARK)
+                    .iter()
+                    .map(|at| at / PAGE)
+                    .collect();
+                for at in find_all(&bytes, EVENT_MARK) {
+                    let page = at / PAGE;
+                    if !journal.contains(&page) {
+                        bytes[page * PAGE..(page + 1) * PAGE].fill(0);
+                    }
+                }
+            }
+            _ => {
+                for at in find_all(&bytes, JOURNAL_MARK) {
+                    bytes[at + 3] ^= 0x10;
+                }
+            }
+        }
+        std::fs::write(&file, &bytes).expect("damage");
+
+        // One start: the daemon runs, with the damage in its status, its event and its log.
+        let mut daemon = bench.daemon(&toml, &[]);
+        let status = daemon.status_until(Duration::from_secs(60), |s| {
+            s["state"] == "idle" && !s["store_damage"].is_null()
+        });
+        assert!(
+            daemon.wait(Duration::ZERO).is_none(),
+            "{harm}: still running"
+        );
+        let damage = &status["store_damage"];
+        let moved_to = Path::new(damage["moved_to"].as_str().expect("moved_to"));
+        assert!(moved_to.exists(), "{harm}: {damage}");
+        assert!(
+            moved_to
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("euiccd.redb.damaged-20"),
+            "{damage}"
+        );
+        let lost = damage["lost"].to_string();
+        let log = daemon.log();
+        assert!(log.contains("the store is damaged"), "{harm}: {log}");
+        assert!(log.contains("lost with the damaged store"), "{harm}: {log}");
+        if harm == "event pages zeroed" {
+            let entry = format!("journal entry {journal_id} of eIM {EIM_ID}");
+            assert!(lost.contains(&entry), "{harm}: {lost}");
+            assert!(log.contains(&entry), "{harm}: {log}");
+        }
+        let events = daemon.ctl(&["events", "--limit", "1000"]).json();
+        let reported = events
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter(|e| e["event"]["type"] == "org.euiccd.store.corrupted")
+            .count();
+        assert_eq!(reported, 1, "{harm}: {events}");
+        daemon.signal("-TERM");
+        assert!(daemon.wait(Duration::from_secs(10)).is_some(), "{harm}");
+        std::fs::remove_file(moved_to).expect("clean up");
+    }
 }

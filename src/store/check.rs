@@ -77,60 +77,68 @@ pub enum Finding {
     Intact,
 }
 
+/// The child's report: each finding written and flushed at once, so that the parent has it even if the
+/// engine aborts the child right after.
+struct Report<'w> {
+    out: &'w mut dyn Write,
+    /// The first write error (the parent went away: nobody is left to tell).
+    failed: Option<std::io::Error>,
+}
+
+impl Report<'_> {
+    fn say(&mut self, finding: Finding) {
+        let mut line = serde_json::to_vec(&finding).expect("a finding always serializes");
+        line.push(b'\n');
+        if let Err(error) = self.out.write_all(&line).and_then(|()| self.out.flush()) {
+            self.failed.get_or_insert(error);
+        }
+    }
+}
+
 /// Verifies the store file `path` and writes the findings to `out`, one JSON line each, flushed one by
 /// one. May abort inside redb on a damaged file: run it only in a child process ([`open_checked`]).
 pub fn inspect(path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
-    let mut say = |finding: &Finding| -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(finding).expect("a finding always serializes");
-        line.push(b'\n');
-        out.write_all(&line)?;
-        out.flush()
-    };
+    let mut report = Report { out, failed: None };
+    check_file(path, &mut report);
+    report.failed.map_or(Ok(()), Err)
+}
+
+fn check_file(path: &Path, report: &mut Report<'_>) {
     let mut db = match Database::builder().open(path) {
         Ok(db) => db,
-        Err(redb::DatabaseError::DatabaseAlreadyOpen) => return say(&Finding::InUse),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => return report.say(Finding::InUse),
         Err(redb::DatabaseError::Storage(redb::StorageError::Io(error))) if !is_damage(&error) => {
-            return say(&Finding::Unreadable(error.to_string()));
+            return report.say(Finding::Unreadable(error.to_string()));
         }
-        Err(error) => return say(&Finding::Damage(format!("redb: {error}"))),
+        Err(error) => return report.say(Finding::Damage(format!("redb: {error}"))),
     };
-    let mut damaged = false;
-    match db.check_integrity() {
-        Ok(true) => {}
+    let mut intact = match db.check_integrity() {
+        Ok(true) => true,
         Ok(false) => {
-            damaged = true;
-            say(&Finding::Damage(
+            report.say(Finding::Damage(
                 "redb's integrity check had to repair the file".into(),
-            ))?;
+            ));
+            false
         }
         Err(error) => {
-            damaged = true;
-            say(&Finding::Damage(format!("redb's integrity check: {error}")))?;
+            report.say(Finding::Damage(format!("redb's integrity check: {error}")));
+            false
         }
-    }
+    };
     let store = Store {
         db,
         path: path.to_owned(),
         commits: Default::default(),
     };
-    let mut findings = Vec::new();
-    let read_all = inventory(&store, &mut findings);
-    damaged |= !read_all;
-    if read_all {
-        findings.push(Finding::Inventoried);
-    }
-    for finding in &findings {
-        say(finding)?;
-    }
-    match damaged {
-        true => Ok(()),
-        false => say(&Finding::Intact),
+    intact &= inventory(&store, report);
+    if intact {
+        report.say(Finding::Intact);
     }
 }
 
-/// Reads and verifies every record of `store`, noting what matters if it were lost; a table that fails
-/// is noted as [`Finding::Damage`] and the next one read. Returns whether everything read.
-fn inventory(store: &Store, findings: &mut Vec<Finding>) -> bool {
+/// Reads and verifies every record of `store`, reporting what matters if it were lost; a table that
+/// fails is reported as [`Finding::Damage`] and the next one read. Returns whether everything read.
+fn inventory(store: &Store, report: &mut Report<'_>) -> bool {
     let entry_tables = [
         JOURNAL,
         Outbox::Results.table(),
@@ -139,30 +147,33 @@ fn inventory(store: &Store, findings: &mut Vec<Finding>) -> bool {
     ];
     let named_tables = [POLL_STATE, SUPERVISION, NEXT_ID, COUNTERS_TABLE];
     let mut read_all = true;
-    let mut note = |result: Result<(), StoreError>, findings: &mut Vec<Finding>| {
+    let mut note = |result: Result<(), StoreError>, report: &mut Report<'_>| {
         if let Err(error) = result {
             read_all = false;
-            findings.push(Finding::Damage(error.to_string()));
+            report.say(Finding::Damage(error.to_string()));
         }
     };
     for table in entry_tables {
-        note(entries(store, table, findings), findings);
+        note(entries(store, table, report), report);
     }
     for table in named_tables {
-        note(named(store, table, findings), findings);
+        note(named(store, table, report), report);
     }
     let supervision = store.supervision().map(|record| {
         if record != Default::default() {
-            findings.push(Finding::Supervision);
+            report.say(Finding::Supervision);
         }
     });
-    note(supervision, findings);
+    note(supervision, report);
     let lost = store.events_lost().map(|lost| {
         if lost > 0 {
-            findings.push(Finding::LostEvents(lost));
+            report.say(Finding::LostEvents(lost));
         }
     });
-    note(lost, findings);
+    note(lost, report);
+    if read_all {
+        report.say(Finding::Inventoried);
+    }
     read_all
 }
 
@@ -170,7 +181,7 @@ fn inventory(store: &Store, findings: &mut Vec<Finding>) -> bool {
 fn entries(
     store: &Store,
     table: super::EntryTable,
-    findings: &mut Vec<Finding>,
+    report: &mut Report<'_>,
 ) -> Result<(), StoreError> {
     let tx = store.db.begin_read()?;
     let open = tx.open_table(table).map_err(|e| missing(table.name(), e))?;
@@ -185,13 +196,13 @@ fn entries(
         }
         let entry = seal::unseal_entry(name, id, sealed.value())?;
         if name == JOURNAL.name() {
-            findings.push(Finding::Journal {
+            report.say(Finding::Journal {
                 id,
                 step: super::journal::step_name(&entry.body).to_owned(),
                 eim: entry.recipient,
             });
         } else if name == Outbox::Results.name() {
-            findings.push(Finding::ResultOwed {
+            report.say(Finding::ResultOwed {
                 id,
                 eim: entry.recipient,
             });
@@ -200,7 +211,7 @@ fn entries(
         }
     }
     if queued > 0 {
-        findings.push(Finding::QueuedEvents(queued));
+        report.say(Finding::QueuedEvents(queued));
     }
     Ok(())
 }
@@ -209,7 +220,7 @@ fn entries(
 fn named(
     store: &Store,
     table: super::NamedTable,
-    findings: &mut Vec<Finding>,
+    report: &mut Report<'_>,
 ) -> Result<(), StoreError> {
     let tx = store.db.begin_read()?;
     let open = tx.open_table(table).map_err(|e| missing(table.name(), e))?;
@@ -218,7 +229,7 @@ fn named(
         let key = key.value();
         seal::unseal(table.name(), seal::Key::Name(key), sealed.value())?;
         if table.name() == POLL_STATE.name() {
-            findings.push(Finding::PollState(key.to_owned()));
+            report.say(Finding::PollState(key.to_owned()));
         }
     }
     Ok(())
