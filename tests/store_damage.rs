@@ -384,6 +384,15 @@ fn a_damaged_store_is_moved_aside_and_the_daemon_runs_again_in_one_start() {
             assert!(lost.contains(&entry), "{harm}: {lost}");
             assert!(log.contains(&entry), "{harm}: {log}");
         }
+        let table = Run::finished(
+            &["status", "--socket", &daemon.socket.to_string_lossy()],
+            Duration::from_secs(30),
+        );
+        assert!(
+            table.stdout.contains("store damage") && table.stdout.contains("moved to"),
+            "{}",
+            table.stdout
+        );
         let events = daemon.ctl(&["events", "--limit", "1000"]).json();
         let reported = events
             .as_array()
@@ -396,4 +405,26 @@ fn a_damaged_store_is_moved_aside_and_the_daemon_runs_again_in_one_start() {
         assert!(daemon.wait(Duration::from_secs(10)).is_some(), "{harm}");
         std::fs::remove_file(moved_to).expect("clean up");
     }
+}
+
+#[test]
+fn a_store_of_the_earlier_format_is_moved_aside_not_misread() {
+    let dir = Scratch::new("store-format");
+    let state = dir.path("state");
+    std::fs::create_dir_all(&state).expect("state");
+    {
+        // The layout before records were sealed: (recipient, body) tuples, unsealed.
+        let old: redb::TableDefinition<u64, (&str, &[u8])> = redb::TableDefinition::new("journal");
+        let db = redb::Database::create(state.join(FILE_NAME)).expect("create");
+        let tx = db.begin_write().expect("write");
+        tx.open_table(old)
+            .expect("table")
+            .insert(1, ("eim-1", b"\x01\xBF\x4F".as_slice()))
+            .expect("insert");
+        tx.commit().expect("commit");
+    }
+    let Opened { store, damage } = open_checked(Path::new(EUICCD), &state).expect("open");
+    let damage = damage.expect("not taken for the current format");
+    assert!(damage.moved_to.exists(), "{damage:?}");
+    assert!(store.journal().expect("fresh").is_empty());
 }

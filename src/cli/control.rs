@@ -199,6 +199,17 @@ impl super::output::Report for Status {
             ),
             ("unfinished packages", self.journal.to_string()),
             ("store commits", self.store_commits.to_string()),
+            (
+                "store damage",
+                self.store_damage.as_ref().map_or("none".into(), |d| {
+                    format!(
+                        "found at start: {}; moved to {}; lost: {}",
+                        d.reason,
+                        d.moved_to.display(),
+                        d.lost.join("; ")
+                    )
+                }),
+            ),
         ])
     }
 }
