@@ -5,7 +5,7 @@
 //! file intact and every record reads exactly as written, or it finds damage, and the daemon's open
 //! moves the file aside and starts a fresh store.
 
-use euiccd::store::check::{Opened, open_checked};
+use euiccd::store::check::{self, Opened, Verdict, open_checked};
 use euiccd::store::{Entry, FILE_NAME, Outbox, PollState, RECENT_EVENTS, Retention, Store};
 use std::path::Path;
 use std::process::Command;
@@ -427,4 +427,58 @@ fn a_store_of_the_earlier_format_is_moved_aside_not_misread() {
     let damage = damage.expect("not taken for the current format");
     assert!(damage.moved_to.exists(), "{damage:?}");
     assert!(store.journal().expect("fresh").is_empty());
+}
+
+/// A stand-in for the checker that ends the way `script` says (a shell script in `dir`).
+fn checker(dir: &Scratch, name: &str, script: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.path(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).expect("script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("mode");
+    path
+}
+
+#[test]
+fn an_abort_in_the_check_is_damage_and_a_kill_from_outside_is_not() {
+    let dir = Scratch::new("store-checker");
+    let state = dir.path("state");
+    fill(&state);
+    let file = state.join(FILE_NAME);
+    // What the release build does on redb's assertion (panic = "abort"), after reporting a journal entry.
+    let aborts = checker(
+        &dir,
+        "aborts",
+        r#"echo '{"journal":{"id":7,"eim":"eim-1","step":"package received"}}'; kill -ABRT $$"#,
+    );
+    match check::check(&aborts, &file).expect("a verdict") {
+        Verdict::Damaged { reason, findings } => {
+            assert!(reason.contains("storage engine failed"), "{reason}");
+            assert_eq!(
+                findings.len(),
+                1,
+                "what was read before the abort: {findings:?}"
+            );
+        }
+        Verdict::Intact => panic!("an abort is not intact"),
+    }
+    let killed = checker(&dir, "killed", "kill -KILL $$");
+    assert!(matches!(
+        check::check(&killed, &file),
+        Err(euiccd::store::StoreError::Check(_))
+    ));
+    assert!(file.exists(), "nothing moved");
+    let Opened { damage, .. } = open_checked(&aborts, &state).expect("open");
+    let damage = damage.expect("damage");
+    assert!(
+        damage.lost[0].contains("journal entry 7 of eIM eim-1"),
+        "{:?}",
+        damage.lost
+    );
+    assert!(
+        damage
+            .lost
+            .last()
+            .unwrap()
+            .contains("could not be read to the end")
+    );
 }

@@ -23,6 +23,7 @@ use super::{
 use redb::{Database, ReadableTable, TableHandle};
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
@@ -350,6 +351,15 @@ pub fn check(checker: &Path, path: &Path) -> Result<Verdict, StoreError> {
         .find(|f| matches!(f, Finding::Unreadable(_)))
     {
         return Err(StoreError::Check(format!("{}: {error}", path.display())));
+    }
+    // Killed from outside (the OOM killer, a stop of the service): says nothing about the file.
+    if let Some(signal) = status.and_then(|s| s.signal()) {
+        if [libc::SIGKILL, libc::SIGTERM, libc::SIGINT, libc::SIGHUP].contains(&signal) {
+            return Err(StoreError::Check(format!(
+                "the check of {} was killed (signal {signal})",
+                path.display()
+            )));
+        }
     }
     let intact = findings.last() == Some(&Finding::Intact);
     let reason = match status {
