@@ -6,6 +6,7 @@ use super::{EXIT_INPUT, Failure};
 use crate::config::{self, DEFAULT_PATH};
 use crate::daemon::control::{self, ControlError, Request};
 use crate::daemon::status::Status;
+use crate::store::check;
 use anyhow::anyhow;
 use clap::Args;
 use serde_json::Value;
@@ -113,8 +114,21 @@ pub fn events(args: &EventsArgs, json: bool) -> Result<(), Failure> {
                 state_dir.display()
             )));
         }
-        let store = crate::store::Store::open(&state_dir).map_err(|e| Failure::from(anyhow!(e)))?;
-        control::recent_events(&store).map_err(|e| Failure::from(anyhow!(e)))?
+        // The file may be damaged: checked in a child process first, as the daemon does (store::check).
+        let file = state_dir.join(crate::store::FILE_NAME);
+        let checker = std::env::current_exe().map_err(Failure::from)?;
+        match check::check(&checker, &file).map_err(Failure::from)? {
+            check::Verdict::Intact => {}
+            check::Verdict::Damaged { reason, .. } => {
+                return Err(Failure::from(anyhow!(
+                    "the store {} is damaged ({reason}); its events are not shown: `euiccd run` \
+                     moves it aside and starts a fresh one",
+                    file.display()
+                )));
+            }
+        }
+        let store = crate::store::Store::open(&state_dir).map_err(Failure::from)?;
+        control::recent_events(&store).map_err(Failure::from)?
     };
     let all = events.as_array().cloned().unwrap_or_default();
     let recent = &all[all.len().saturating_sub(args.limit)..];
@@ -189,6 +203,17 @@ impl super::output::Report for Status {
             ),
             ("store commits", self.store_commits.to_string()),
             ("clock", self.clock.clone().unwrap_or_else(|| "set".into())),
+            (
+                "store damage",
+                self.store_damage.as_ref().map_or("none".into(), |d| {
+                    format!(
+                        "found at start: {}; moved to {}; lost: {}",
+                        d.reason,
+                        d.moved_to.display(),
+                        d.lost.join("; ")
+                    )
+                }),
+            ),
         ])
     }
 }

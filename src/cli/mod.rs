@@ -105,6 +105,13 @@ pub enum Command {
     #[cfg(feature = "sim")]
     #[command(subcommand)]
     Sim(sim::SimCommand),
+    /// Verify a store file (internal: the daemon and `events` run it as a child process, so that a
+    /// damaged file cannot take them down; see `store::check`).
+    #[command(name = "store-check", hide = true)]
+    StoreCheck {
+        /// The store file.
+        file: std::path::PathBuf,
+    },
 }
 
 /// Parses the command line, runs the command and maps its outcome to an exit code.
@@ -130,6 +137,10 @@ pub fn main() -> ExitCode {
         Command::Events(args) => control::events(&args, cli.json),
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, cli.json),
+        Command::StoreCheck { file } => {
+            crate::store::check::inspect(&file, &mut std::io::stdout().lock())
+                .map_err(Failure::from)
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,11 +22,14 @@ pub mod status;
 pub mod upstream;
 
 use crate::agent::bootstrap::{BootstrapError, ensure_initial_eim};
+use crate::agent::connectivity::event::rfc3339;
 use crate::apdu::{ApduError, IsdrSession, SessionConfig, Transport};
 use crate::config::{Config, ConfigError};
 use crate::euicc::{Euicc, EuiccError};
 use crate::modem::Modem;
-use crate::store::{Store, StoreError};
+use crate::remote::events::EventRecord;
+use crate::store::check::{Damage, Opened, open_checked};
+use crate::store::{Retention, Store, StoreError};
 use control::{ControlError, Request};
 use logging::LogHandle;
 use main_loop::{MainLoop, Parts, Signals};
@@ -119,7 +122,8 @@ pub async fn run(
     inspector: &dyn Inspector,
 ) -> Result<(), DaemonError> {
     let Settings { path, config } = settings;
-    let store = Arc::new(Store::open(&config.daemon.state_dir)?);
+    let (store, damage) = open_store(&config)?;
+    let store = Arc::new(store);
     if let Err(error) = crate::clock::load(&config.daemon.state_dir) {
         tracing::warn!(%error, "the stored clock is unreadable; certificates are checked no earlier than the build time");
     }
@@ -129,6 +133,7 @@ pub async fn run(
         s.version = env!("CARGO_PKG_VERSION").into();
         s.state = "starting".into();
         s.eims = config.eim.iter().map(|e| e.id.clone()).collect();
+        s.store_damage = damage;
     });
     let (commands, inbox) = mpsc::channel(16);
     let _control = control::serve(
@@ -184,4 +189,36 @@ pub async fn run(
         .run(inbox, signals)
         .await;
     Ok(())
+}
+
+/// This program's binary, for the store check's child process: the kernel's link to it works even after
+/// an upgrade replaced the file.
+const SELF_EXE: &str = "/proc/self/exe";
+
+/// Opens the store in `state_dir` through its check in a child process (`store::check`). A damaged store
+/// is moved aside and replaced by a fresh one: the damage is logged with everything it held that is lost,
+/// and journaled in the fresh store as a `store.corrupted` event for upstream. What the eUICC holds
+/// (profiles, notifications, the eIM configuration, Package Results) start-up reads from it as always.
+fn open_store(config: &Config) -> Result<(Store, Option<Damage>), DaemonError> {
+    let Opened { store, damage } =
+        open_checked(std::path::Path::new(SELF_EXE), &config.daemon.state_dir)?;
+    if let Some(damage) = &damage {
+        tracing::error!(
+            reason = %damage.reason,
+            moved_to = %damage.moved_to.display(),
+            "the store is damaged: moved aside, started a fresh one"
+        );
+        for item in &damage.lost {
+            tracing::error!("lost with the damaged store: {item}");
+        }
+        let record = EventRecord {
+            kind: upstream::STORE_CORRUPTED_TYPE.to_owned(),
+            time: rfc3339(std::time::SystemTime::now()),
+            subject: None,
+            data: serde_json::to_value(damage).expect("a damage report always serializes"),
+        };
+        let body = serde_json::to_vec(&record).expect("an event record always serializes");
+        store.write(|w| w.push_event(Retention::Keep, &body, config.events.max_pending))?;
+    }
+    Ok((store, damage))
 }

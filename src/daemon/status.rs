@@ -39,6 +39,9 @@ pub struct Status {
     /// ([`crate::clock`]); none while it looks set.
     #[serde(default)]
     pub clock: Option<String>,
+    /// The store found damaged at start and replaced by a fresh one (none: it was intact): why, where
+    /// the damaged file went, and what was lost. Also reported upstream as a `store.corrupted` event.
+    pub store_damage: Option<crate::store::check::Damage>,
 }
 
 /// The outbox sizes.

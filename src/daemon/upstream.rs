@@ -178,6 +178,8 @@ pub fn connectivity_record(event: &ConnectivityEvent) -> (EventRecord, Retention
 
 /// The type of SMS events.
 pub const SMS_TYPE: &str = "org.euiccd.sms.received";
+/// The type of the event that reports a damaged store, moved aside and replaced at start.
+pub const STORE_CORRUPTED_TYPE: &str = "org.euiccd.store.corrupted";
 
 /// The daemon's end of the SMS task: the journal, and the main loop for wake-ups.
 struct DaemonSms {

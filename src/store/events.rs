@@ -7,17 +7,18 @@
 //! kept, and that loss is counted ([`Store::events_lost`]) so that the receiver is told how many it
 //! missed: nothing is dropped silently. The outbox never holds more than its bound.
 
+use super::seal::{self, Key};
 use super::writer::Writer;
-use super::{Entry, MAX_EVENTS, Outbox, Store, StoreError};
-use redb::{ReadableTable, ReadableTableMetadata, TableDefinition};
+use super::{Entry, EntryTable, MAX_EVENTS, NamedTable, Outbox, Store, StoreError};
+use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle};
 
 /// The most events the record of recent events keeps.
 pub const RECENT_EVENTS: u64 = 200;
 
-/// The recent events: id → body (delivered or not).
-pub(super) const RECENT: TableDefinition<u64, &[u8]> = TableDefinition::new("events.recent");
-/// Counters: events lost to the bound since the receiver was last told.
-pub(super) const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+/// The recent events: id → sealed body (delivered or not).
+pub(super) const RECENT: EntryTable = TableDefinition::new("events.recent");
+/// Counters (sealed u64): events lost to the bound since the receiver was last told.
+pub(super) const COUNTERS: NamedTable = TableDefinition::new("counters");
 const LOST: &str = "events_lost";
 
 /// How an event may give way when the outbox is full.
@@ -72,7 +73,8 @@ impl Writer<'_> {
                         let (key, value) = item?;
                         let key = key.value();
                         oldest.get_or_insert(key);
-                        match value.value().0 {
+                        let entry = seal::unseal_entry(Outbox::Events.name(), key, value.value())?;
+                        match entry.recipient.as_str() {
                             "update" if key != id => {
                                 oldest_update.get_or_insert(key);
                             }
@@ -98,9 +100,8 @@ impl Writer<'_> {
             }
         }
         if lost > 0 {
-            let mut counters = self.tx().open_table(COUNTERS)?;
-            let before = counters.get(LOST)?.map_or(0, |v| v.value());
-            counters.insert(LOST, before.saturating_add(lost))?;
+            let before = self.counter(COUNTERS, LOST)?.unwrap_or(0);
+            self.set_counter(COUNTERS, LOST, before.saturating_add(lost))?;
         }
         Ok(id)
     }
@@ -115,16 +116,15 @@ impl Writer<'_> {
             self.remove(Outbox::Events, id)?;
         }
         if lost_reported > 0 {
-            let mut counters = self.tx().open_table(COUNTERS)?;
-            let before = counters.get(LOST)?.map_or(0, |v| v.value());
-            counters.insert(LOST, before.saturating_sub(lost_reported))?;
+            let before = self.counter(COUNTERS, LOST)?.unwrap_or(0);
+            self.set_counter(COUNTERS, LOST, before.saturating_sub(lost_reported))?;
         }
         Ok(())
     }
 
     fn remember_recent(&mut self, id: u64, body: &[u8]) -> Result<(), StoreError> {
         let mut table = self.tx().open_table(RECENT)?;
-        table.insert(id, body)?;
+        table.insert(id, seal::seal(RECENT.name(), Key::Id(id), body).as_slice())?;
         while table.len()? > RECENT_EVENTS {
             table.pop_first()?;
         }
@@ -136,7 +136,10 @@ impl Store {
     /// Events lost to the outbox bound that the receiver has not been told of yet.
     pub fn events_lost(&self) -> Result<u64, StoreError> {
         let tx = self.db.begin_read()?;
-        Ok(tx.open_table(COUNTERS)?.get(LOST)?.map_or(0, |v| v.value()))
+        match tx.open_table(COUNTERS)?.get(LOST)? {
+            Some(sealed) => seal::unseal_u64(COUNTERS.name(), LOST, sealed.value()),
+            None => Ok(0),
+        }
     }
 
     /// The last `limit` events recorded (delivered or not), oldest first, with their ids.
@@ -145,8 +148,10 @@ impl Store {
         let table = tx.open_table(RECENT)?;
         let mut events = Vec::new();
         for item in table.iter()?.rev().take(limit) {
-            let (id, body) = item?;
-            events.push((id.value(), body.value().to_vec()));
+            let (id, sealed) = item?;
+            let id = id.value();
+            let body = seal::unseal(RECENT.name(), Key::Id(id), sealed.value())?;
+            events.push((id, body.to_vec()));
         }
         events.reverse();
         Ok(events)

@@ -116,6 +116,15 @@ fn decode(id: u64, body: &[u8]) -> Result<Step, JournalError> {
     }
 }
 
+/// The name of the step a journal table body records (for the report of a damaged store).
+pub(super) fn step_name(body: &[u8]) -> &'static str {
+    match body.first() {
+        Some(&RECEIVED) => "package received, result not yet owed",
+        Some(&ACKNOWLEDGED) => "result acknowledged, notifications not yet removed",
+        _ => "unreadable step",
+    }
+}
+
 /// Fails (and so rolls the transaction back) when entry `id` was in neither table.
 fn known_entry(id: u64, known: bool) -> Result<(), StoreError> {
     match known {

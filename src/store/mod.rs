@@ -17,8 +17,10 @@
 //! on disk after a crash or none is. Every value is bounded on the way in. Journal entries and outbox
 //! entries draw their ids from one sequence, so an entry keeps its id when it moves from one to the other.
 
+pub mod check;
 mod events;
 mod journal;
+mod seal;
 mod supervision;
 mod writer;
 
@@ -28,7 +30,9 @@ pub use supervision::StoreSupervision;
 pub use writer::Writer;
 
 use crate::agent::supervisor::Supervision;
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
+use redb::{
+    Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError, TableHandle,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -42,14 +46,20 @@ pub const MAX_RECIPIENT: usize = 255;
 /// The event outbox never keeps more than this many events (its configured bound is at most this).
 pub const MAX_EVENTS: u64 = 1000;
 
-const JOURNAL: TableDefinition<u64, (&str, &[u8])> = TableDefinition::new("journal");
-const POLL_STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("poll_state");
+/// A table of entries: id → sealed [`Entry`] (every value in the store is sealed, see `seal`).
+type EntryTable = TableDefinition<'static, u64, &'static [u8]>;
+/// A table of named records: name → sealed value.
+type NamedTable = TableDefinition<'static, &'static str, &'static [u8]>;
+
+const JOURNAL: EntryTable = TableDefinition::new("journal");
+/// Poll states per eIM, JSON.
+const POLL_STATE: NamedTable = TableDefinition::new("poll_state");
 /// The supervision record (one key, [`SUPERVISION_KEY`]), JSON.
-const SUPERVISION: TableDefinition<&str, &[u8]> = TableDefinition::new("supervision");
+const SUPERVISION: NamedTable = TableDefinition::new("supervision");
 /// The key of the supervision record.
 const SUPERVISION_KEY: &str = "record";
-/// The next id of the one sequence of journal and outbox entries (ids are never reused).
-const NEXT_ID: TableDefinition<&str, u64> = TableDefinition::new("next_id");
+/// The next id of the one sequence of journal and outbox entries (ids are never reused), a u64.
+const NEXT_ID: NamedTable = TableDefinition::new("next_id");
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +95,17 @@ pub enum StoreError {
     /// The stored supervision record does not decode (written by another version).
     #[error("store: supervision record: {0}")]
     BadSupervision(#[source] serde_json::Error),
+    /// A record fails its checksum: the file changed under the store (a damaged page, a flipped bit).
+    #[error("store: record {key} of table {table} fails its checksum: the store is damaged")]
+    Damaged {
+        /// The table.
+        table: String,
+        /// The record's key.
+        key: String,
+    },
+    /// The store file could not be checked (the check could not run, or the file cannot be read).
+    #[error("store check: {0}")]
+    Check(String),
     /// A stored poll state does not decode (written by another version).
     #[error("store: poll state of {eim}: {source}")]
     BadPollState {
@@ -136,8 +157,8 @@ impl Outbox {
         }
     }
 
-    /// Its table: id → (recipient, body).
-    fn table(self) -> TableDefinition<'static, u64, (&'static str, &'static [u8])> {
+    /// Its table: id → sealed (recipient, body).
+    fn table(self) -> EntryTable {
         TableDefinition::new(self.name())
     }
 }
@@ -206,7 +227,10 @@ impl Store {
         &self,
         changes: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let tx = self.db.begin_write()?;
+        let mut tx = self.db.begin_write()?;
+        // The commit slot is then valid whenever the header names it: a damaged commit is an error on
+        // the next open, never a silent return to the one before.
+        tx.set_two_phase_commit(true);
         let value = changes(&mut Writer::new(&tx))?;
         tx.commit()?;
         self.commits.fetch_add(1, Ordering::Relaxed);
@@ -235,22 +259,16 @@ impl Store {
         Ok(tx.open_table(outbox.table())?.len()?)
     }
 
-    fn entries(
-        &self,
-        table: TableDefinition<'_, u64, (&str, &[u8])>,
-    ) -> Result<Vec<(u64, Entry)>, StoreError> {
+    fn entries(&self, definition: EntryTable) -> Result<Vec<(u64, Entry)>, StoreError> {
         let tx = self.db.begin_read()?;
-        let table = tx.open_table(table)?;
+        let table = tx.open_table(definition)?;
         let mut entries = Vec::new();
         for item in table.iter()? {
             let (id, value) = item?;
-            let (recipient, body) = value.value();
+            let id = id.value();
             entries.push((
-                id.value(),
-                Entry {
-                    recipient: recipient.to_owned(),
-                    body: body.to_vec(),
-                },
+                id,
+                seal::unseal_entry(definition.name(), id, value.value())?,
             ));
         }
         Ok(entries)
@@ -260,10 +278,11 @@ impl Store {
     pub fn poll_state(&self, eim: &str) -> Result<Option<PollState>, StoreError> {
         let tx = self.db.begin_read()?;
         let table = tx.open_table(POLL_STATE)?;
-        let Some(bytes) = table.get(eim)? else {
+        let Some(sealed) = table.get(eim)? else {
             return Ok(None);
         };
-        serde_json::from_slice(bytes.value())
+        let bytes = seal::unseal(POLL_STATE.name(), seal::Key::Name(eim), sealed.value())?;
+        serde_json::from_slice(bytes)
             .map(Some)
             .map_err(|source| StoreError::BadPollState {
                 eim: eim.to_owned(),
@@ -277,8 +296,10 @@ impl Store {
         let table = tx.open_table(SUPERVISION)?;
         match table.get(SUPERVISION_KEY)? {
             None => Ok(Supervision::default()),
-            Some(bytes) => {
-                serde_json::from_slice(bytes.value()).map_err(StoreError::BadSupervision)
+            Some(sealed) => {
+                let key = seal::Key::Name(SUPERVISION_KEY);
+                let bytes = seal::unseal(SUPERVISION.name(), key, sealed.value())?;
+                serde_json::from_slice(bytes).map_err(StoreError::BadSupervision)
             }
         }
     }

@@ -40,6 +40,7 @@ mod tests {
     use crate::agent::journal::RollbackSwitch;
     use crate::agent::supervisor::rollback::{Evidence, RollbackPolicy};
     use crate::agent::supervisor::{Policy, Supervisor};
+    use crate::store::seal::{self, Key};
 
     #[test]
     fn the_record_survives_a_reopen_with_its_deadline() {
@@ -78,15 +79,26 @@ mod tests {
     fn an_unreadable_record_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let tx = store.db.begin_write().unwrap();
-        tx.open_table(super::super::SUPERVISION)
-            .unwrap()
-            .insert(super::super::SUPERVISION_KEY, b"{not json".as_slice())
-            .unwrap();
-        tx.commit().unwrap();
+        let (table, key) = (super::super::SUPERVISION, super::super::SUPERVISION_KEY);
+        let write = |value: &[u8]| {
+            let tx = store.db.begin_write().unwrap();
+            tx.open_table(table).unwrap().insert(key, value).unwrap();
+            tx.commit().unwrap();
+        };
+        let sealed = seal::seal(
+            redb::TableHandle::name(&table),
+            Key::Name(key),
+            b"{not json",
+        );
+        write(&sealed);
         assert!(matches!(
             store.supervision(),
             Err(StoreError::BadSupervision(_))
+        ));
+        write(b"{not json, not sealed");
+        assert!(matches!(
+            store.supervision(),
+            Err(StoreError::Damaged { .. })
         ));
     }
 }

@@ -1,12 +1,13 @@
 //! The changes one write transaction of the store can make.
 
 use super::events::{COUNTERS, RECENT};
+use super::seal::{self, Key};
 use super::{
-    Entry, JOURNAL, MAX_BODY, MAX_EVENTS, MAX_RECIPIENT, NEXT_ID, Outbox, POLL_STATE, PollState,
-    SUPERVISION, SUPERVISION_KEY, StoreError,
+    Entry, EntryTable, JOURNAL, MAX_BODY, MAX_EVENTS, MAX_RECIPIENT, NEXT_ID, NamedTable, Outbox,
+    POLL_STATE, PollState, SUPERVISION, SUPERVISION_KEY, StoreError,
 };
 use crate::agent::supervisor::Supervision;
-use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, ReadableTableMetadata, TableHandle, WriteTransaction};
 
 /// The one id sequence of journal and outbox entries.
 const SEQUENCE: &str = "entries";
@@ -72,9 +73,10 @@ impl<'a> Writer<'a> {
     pub fn set_poll_state(&mut self, eim: &str, state: &PollState) -> Result<(), StoreError> {
         check_len("eIM id", eim.len(), MAX_RECIPIENT)?;
         let bytes = serde_json::to_vec(state).expect("a PollState always serializes");
+        let sealed = seal::seal(POLL_STATE.name(), Key::Name(eim), &bytes);
         self.tx
             .open_table(POLL_STATE)?
-            .insert(eim, bytes.as_slice())?;
+            .insert(eim, sealed.as_slice())?;
         Ok(())
     }
 
@@ -82,9 +84,10 @@ impl<'a> Writer<'a> {
     pub fn set_supervision(&mut self, record: &Supervision) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(record).expect("a Supervision always serializes");
         check_len("supervision record", bytes.len(), MAX_BODY)?;
+        let sealed = seal::seal(SUPERVISION.name(), Key::Name(SUPERVISION_KEY), &bytes);
         self.tx
             .open_table(SUPERVISION)?
-            .insert(SUPERVISION_KEY, bytes.as_slice())?;
+            .insert(SUPERVISION_KEY, sealed.as_slice())?;
         Ok(())
     }
 
@@ -105,24 +108,43 @@ impl<'a> Writer<'a> {
     /// Checks the bounds of `entry` and stores it under `id` in `table`.
     pub(super) fn insert(
         &mut self,
-        table: TableDefinition<'_, u64, (&str, &[u8])>,
+        table: EntryTable,
         id: u64,
         entry: &Entry,
     ) -> Result<(), StoreError> {
         check_len("body", entry.body.len(), MAX_BODY)?;
         check_len("recipient", entry.recipient.len(), MAX_RECIPIENT)?;
-        self.tx
-            .open_table(table)?
-            .insert(id, (entry.recipient.as_str(), entry.body.as_slice()))?;
+        let sealed = seal::seal_entry(table.name(), id, entry);
+        self.tx.open_table(table)?.insert(id, sealed.as_slice())?;
         Ok(())
     }
 
     /// Takes the next id of the entry sequence.
     pub(super) fn next_id(&mut self) -> Result<u64, StoreError> {
-        let mut table = self.tx.open_table(NEXT_ID)?;
-        let id = table.get(SEQUENCE)?.map_or(1, |v| v.value());
-        table.insert(SEQUENCE, id + 1)?;
+        let id = self.counter(NEXT_ID, SEQUENCE)?.unwrap_or(1);
+        self.set_counter(NEXT_ID, SEQUENCE, id + 1)?;
         Ok(id)
+    }
+
+    /// The number `key` of `table` ([`NEXT_ID`] or the event counters).
+    pub(super) fn counter(&self, table: NamedTable, key: &str) -> Result<Option<u64>, StoreError> {
+        let open = self.tx.open_table(table)?;
+        let Some(sealed) = open.get(key)? else {
+            return Ok(None);
+        };
+        seal::unseal_u64(table.name(), key, sealed.value()).map(Some)
+    }
+
+    /// Sets the number `key` of `table`.
+    pub(super) fn set_counter(
+        &mut self,
+        table: NamedTable,
+        key: &str,
+        n: u64,
+    ) -> Result<(), StoreError> {
+        let sealed = seal::seal_u64(table.name(), key, n);
+        self.tx.open_table(table)?.insert(key, sealed.as_slice())?;
+        Ok(())
     }
 }
 
