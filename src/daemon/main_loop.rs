@@ -1,6 +1,11 @@
 //! The daemon's main loop: the one task that owns the eUICC session. It sleeps until the next poll, a
 //! control request, a watchdog tick or a signal, and handles one at a time, so that no two ES10 commands
 //! ever interleave.
+//!
+//! `WATCHDOG=1` goes out from this loop's own tick, so it proves that the loop comes round: a card operation
+//! it runs inline (an `info` or `profiles` request, the status refresh, closing the channel) is cut off at
+//! [`card_deadline`], below the watchdog interval, and a modem that let it run out gets its link restarted
+//! ([`Modem::restart_link`]) rather than the process killed. Missed ticks are not made up in a burst.
 
 use super::control::{Command, Reply};
 use super::guard::Guard;
@@ -13,6 +18,7 @@ use crate::agent::schedule::{JitterSource, Outcome, Schedule};
 use crate::apdu::Transport;
 use crate::config::{self, Config};
 use crate::euicc::Euicc;
+use crate::modem::Modem;
 use crate::store::{Outbox, Store};
 use euicc_asn1::Eid;
 use serde_json::Value;
@@ -22,7 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, Interval};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 /// What start-up hands to the main loop.
 pub struct Parts {
@@ -44,6 +50,8 @@ pub struct Parts {
     pub eid: Eid,
     /// The connectivity observer's state (taken by the supervisors).
     pub network: Option<tokio::sync::watch::Receiver<crate::agent::connectivity::NetworkState>>,
+    /// The AT engine under the eUICC's transport, to restart its link when the modem stops answering.
+    pub modem: Modem,
 }
 
 /// The main loop's state. See the module documentation.
@@ -57,6 +65,8 @@ pub struct MainLoop<'a> {
     start: Instant,
     watchdog: Interval,
     pinging: bool,
+    /// The longest a card operation run inline may hold the loop.
+    card_deadline: Duration,
     /// `poll-now` requests waiting for the next cycle's outcome.
     waiting: Vec<oneshot::Sender<Reply>>,
     /// The rollback and fallback supervisors.
@@ -68,9 +78,19 @@ pub struct MainLoop<'a> {
 impl<'a> MainLoop<'a> {
     /// Reads the card's status, closes the channel, sends `READY=1`.
     pub async fn start(mut parts: Parts, inspector: &'a dyn Inspector) -> Self {
-        refresh_card_status(&mut parts.euicc, &parts.board, &parts.store).await;
-        close(&mut parts.euicc).await;
         let notifier = Notifier::from_env();
+        let interval = notifier.watchdog_interval();
+        let card_deadline = card_deadline(interval);
+        let Parts {
+            euicc,
+            board,
+            store,
+            modem,
+            ..
+        } = &mut parts;
+        let refresh = refresh_card_status(euicc, board, store);
+        bounded(card_deadline, modem, "status refresh", refresh).await;
+        bounded(card_deadline, modem, "channel close", close(euicc)).await;
         let start = Instant::now();
         let schedule = (!parts.poller.is_empty()).then(|| {
             Schedule::new(
@@ -82,15 +102,18 @@ impl<'a> MainLoop<'a> {
         if schedule.is_none() {
             tracing::warn!("no [[eim]] configured: serving the control socket only");
         }
-        let interval = notifier.watchdog_interval();
         let guard = Guard::new(parts.config.supervision(), parts.network.take());
+        let mut watchdog = tokio::time::interval(interval.unwrap_or(Duration::from_secs(3600)));
+        // A late tick is sent once, not followed by the ones missed meanwhile.
+        watchdog.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut main = Self {
             parts,
             inspector,
             schedule,
             start,
-            watchdog: tokio::time::interval(interval.unwrap_or(Duration::from_secs(3600))),
+            watchdog,
             pinging: interval.is_some(),
+            card_deadline,
             waiting: Vec::new(),
             notifier,
             guard,
@@ -157,7 +180,6 @@ impl<'a> MainLoop<'a> {
             poller,
             euicc,
             eid,
-            board,
             ..
         } = &mut self.parts;
         let limit = Duration::from_secs(config.poll.cycle_timeout_secs);
@@ -166,14 +188,26 @@ impl<'a> MainLoop<'a> {
         let report = alive_while(&self.notifier, self.pinging, &mut self.watchdog, cycle).await;
         let (outcome, summary) = match report {
             Ok(report) => (report.outcome, report.summary),
-            Err(_) => (
-                Outcome::Failed,
-                format!("poll cycle abandoned after {limit:?}"),
-            ),
+            Err(_) => {
+                self.parts.modem.restart_link();
+                (
+                    Outcome::Failed,
+                    format!("poll cycle abandoned after {limit:?}"),
+                )
+            }
         };
         self.guard.eim_exchange(outcome != Outcome::Failed);
-        refresh_card_status(euicc, board, store).await;
-        close(euicc).await;
+        let Parts {
+            euicc,
+            board,
+            store,
+            modem,
+            ..
+        } = &mut self.parts;
+        let deadline = self.card_deadline;
+        let refresh = refresh_card_status(euicc, board, store);
+        bounded(deadline, modem, "status refresh", refresh).await;
+        bounded(deadline, modem, "channel close", close(euicc)).await;
         if let Some(schedule) = self.schedule.as_mut() {
             schedule.record(outcome, self.start.elapsed());
         }
@@ -204,18 +238,21 @@ impl<'a> MainLoop<'a> {
             euicc,
             eid,
             board,
+            modem,
             ..
         } = &mut self.parts;
+        let deadline = self.card_deadline;
         let looked = self.guard.look(euicc, poller, *eid, store).await;
         self.guard_wake = looked.wake_unix.map(instant_at);
         if looked.poll_soon {
-            refresh_card_status(euicc, board, store).await;
+            let refresh = refresh_card_status(euicc, board, store);
+            bounded(deadline, modem, "status refresh", refresh).await;
             if let Some(schedule) = self.schedule.as_mut() {
                 schedule.poll_now(self.start.elapsed());
             }
         }
         if looked.acted {
-            close(euicc).await;
+            bounded(deadline, modem, "channel close", close(euicc)).await;
         }
     }
 
@@ -232,13 +269,18 @@ impl<'a> MainLoop<'a> {
                 }
             },
             Command::Inspect(request, reply) => {
-                let euicc = &mut self.parts.euicc;
-                let answer = self.inspector.inspect(euicc, request).await;
-                close(euicc).await;
-                let _ = reply.send(match answer {
-                    Ok(value) => Reply::Ok(value),
-                    Err(message) => Reply::Error(message),
-                });
+                let Parts { euicc, modem, .. } = &mut self.parts;
+                let deadline = self.card_deadline;
+                let inspect = self.inspector.inspect(euicc, request);
+                let answer = match bounded(deadline, modem, "inspection", inspect).await {
+                    Some(Ok(value)) => Reply::Ok(value),
+                    Some(Err(message)) => Reply::Error(message),
+                    None => Reply::Error(format!(
+                        "the modem did not answer within {deadline:?}; its link is being restarted"
+                    )),
+                };
+                let _ = reply.send(answer);
+                bounded(deadline, modem, "channel close", close(euicc)).await;
             }
         }
     }
@@ -272,6 +314,38 @@ fn instant_at(unix: u64) -> Instant {
         .duration_since(std::time::SystemTime::now())
         .unwrap_or_default();
     Instant::now() + wait
+}
+
+/// The longest a card operation run inline by the main loop may take.
+const MAX_CARD_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The deadline of a card operation run inline: [`MAX_CARD_DEADLINE`], and under systemd's watchdog at
+/// most half the ping interval, so that the loop's next tick is never later than 1.5 intervals (3/4 of
+/// `WatchdogSec`).
+fn card_deadline(watchdog_interval: Option<Duration>) -> Duration {
+    watchdog_interval.map_or(MAX_CARD_DEADLINE, |interval| {
+        MAX_CARD_DEADLINE.min(interval / 2)
+    })
+}
+
+/// Runs the card operation `work` for at most `deadline`; past it, gives it up and restarts the modem's
+/// link (`None`). The eUICC session finds its channel gone on its next command and opens a new one.
+async fn bounded<F: Future>(
+    deadline: Duration,
+    modem: &Modem,
+    what: &str,
+    work: F,
+) -> Option<F::Output> {
+    match tokio::time::timeout(deadline, work).await {
+        Ok(output) => Some(output),
+        Err(_) => {
+            tracing::error!(
+                "{what}: the modem did not answer within {deadline:?}; restarting the modem link"
+            );
+            modem.restart_link();
+            None
+        }
+    }
 }
 
 /// Sleeps until `at`, or forever.
