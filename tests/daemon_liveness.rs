@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use support::daemon::{Daemon, NotifySocket};
 use support::{Scratch, SimServe};
 
-/// systemd's watchdog timeout in this test: pings are due every 2 s, a card operation is cut at 1 s.
-const WATCHDOG: Duration = Duration::from_secs(4);
+/// systemd's watchdog timeout in this test: pings are due every 3 s, a card operation is cut at 2 s.
+const WATCHDOG: Duration = Duration::from_secs(6);
 /// The daemon's start-up takes 7 APDUs (transport probe, EID, status refresh, close); the card requests
 /// after it go unanswered.
 const MUTE_AFTER: &str = "mute-after=10";
@@ -61,10 +61,10 @@ control_socket = "{socket}"
         );
         (run, started.elapsed())
     });
-    // Meanwhile the pings keep their pace: watched for 4 watchdog timeouts.
+    // Meanwhile the pings keep their pace: watched for 3 watchdog timeouts.
     let mut pings = Vec::new();
     let watched = Instant::now();
-    while watched.elapsed() < WATCHDOG * 4 {
+    while watched.elapsed() < WATCHDOG * 3 {
         if let Some(message) = notify.next(WATCHDOG) {
             if message.contains("WATCHDOG=1") {
                 pings.push(watched.elapsed());

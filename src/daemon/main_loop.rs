@@ -2,10 +2,11 @@
 //! control request, a watchdog tick or a signal, and handles one at a time, so that no two ES10 commands
 //! ever interleave.
 //!
-//! `WATCHDOG=1` goes out from this loop's own tick, so it proves that the loop comes round: a card operation
-//! it runs inline (an `info` or `profiles` request, the status refresh, closing the channel) is cut off at
-//! [`card_deadline`], below the watchdog interval, and a modem that let it run out gets its link restarted
-//! ([`Modem::restart_link`]) rather than the process killed. Missed ticks are not made up in a burst.
+//! `WATCHDOG=1` goes out from this loop's own tick ([`Pulse`]), so it proves that the loop comes round. A card
+//! operation it runs inline (an `info` or `profiles` request, the status refresh, closing the channel) is
+//! cut off at [`card_deadline`], below the watchdog interval, and a modem that let it run out gets its link
+//! restarted ([`Modem::restart_link`]) rather than the process killed. Missed ticks are not made up in a
+//! burst.
 
 use super::control::{Command, Reply};
 use super::guard::Guard;
@@ -63,10 +64,7 @@ pub struct MainLoop<'a> {
     schedule: Option<Schedule<SystemJitter>>,
     /// The schedule's clock origin.
     start: Instant,
-    watchdog: Interval,
-    pinging: bool,
-    /// The longest a card operation run inline may hold the loop.
-    card_deadline: Duration,
+    pulse: Pulse,
     /// `poll-now` requests waiting for the next cycle's outcome.
     waiting: Vec<oneshot::Sender<Reply>>,
     /// The rollback and fallback supervisors.
@@ -79,8 +77,7 @@ impl<'a> MainLoop<'a> {
     /// Reads the card's status, closes the channel, sends `READY=1`.
     pub async fn start(mut parts: Parts, inspector: &'a dyn Inspector) -> Self {
         let notifier = Notifier::from_env();
-        let interval = notifier.watchdog_interval();
-        let card_deadline = card_deadline(interval);
+        let mut pulse = Pulse::new(notifier.watchdog_interval());
         let Parts {
             euicc,
             board,
@@ -89,8 +86,8 @@ impl<'a> MainLoop<'a> {
             ..
         } = &mut parts;
         let refresh = refresh_card_status(euicc, board, store);
-        bounded(card_deadline, modem, "status refresh", refresh).await;
-        bounded(card_deadline, modem, "channel close", close(euicc)).await;
+        pulse.card(&notifier, modem, "status refresh", refresh).await;
+        pulse.card(&notifier, modem, "channel close", close(euicc)).await;
         let start = Instant::now();
         let schedule = (!parts.poller.is_empty()).then(|| {
             Schedule::new(
@@ -103,17 +100,12 @@ impl<'a> MainLoop<'a> {
             tracing::warn!("no [[eim]] configured: serving the control socket only");
         }
         let guard = Guard::new(parts.config.supervision(), parts.network.take());
-        let mut watchdog = tokio::time::interval(interval.unwrap_or(Duration::from_secs(3600)));
-        // A late tick is sent once, not followed by the ones missed meanwhile.
-        watchdog.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut main = Self {
             parts,
             inspector,
             schedule,
             start,
-            watchdog,
-            pinging: interval.is_some(),
-            card_deadline,
+            pulse,
             waiting: Vec::new(),
             notifier,
             guard,
@@ -138,7 +130,7 @@ impl<'a> MainLoop<'a> {
                 }
                 () = self.guard.network_changed() => self.supervise().await,
                 Some(command) = inbox.recv() => self.command(command).await,
-                _ = self.watchdog.tick(), if self.pinging => self.notifier.watchdog(),
+                () = self.pulse.tick(), if self.pulse.pinging => self.notifier.watchdog(),
                 signal = signals.next() => match signal {
                     SignalAction::Reload => self.reload(),
                     SignalAction::Terminate(name) => {
@@ -185,7 +177,7 @@ impl<'a> MainLoop<'a> {
         let limit = Duration::from_secs(config.poll.cycle_timeout_secs);
         let supervisor = self.guard.supervisor();
         let cycle = tokio::time::timeout(limit, poller.cycle(euicc, *eid, store, supervisor));
-        let report = alive_while(&self.notifier, self.pinging, &mut self.watchdog, cycle).await;
+        let report = self.pulse.alive_while(&self.notifier, cycle).await;
         let (outcome, summary) = match report {
             Ok(report) => (report.outcome, report.summary),
             Err(_) => {
@@ -204,10 +196,10 @@ impl<'a> MainLoop<'a> {
             modem,
             ..
         } = &mut self.parts;
-        let deadline = self.card_deadline;
+        let (pulse, notifier) = (&mut self.pulse, &self.notifier);
         let refresh = refresh_card_status(euicc, board, store);
-        bounded(deadline, modem, "status refresh", refresh).await;
-        bounded(deadline, modem, "channel close", close(euicc)).await;
+        pulse.card(notifier, modem, "status refresh", refresh).await;
+        pulse.card(notifier, modem, "channel close", close(euicc)).await;
         if let Some(schedule) = self.schedule.as_mut() {
             schedule.record(outcome, self.start.elapsed());
         }
@@ -241,18 +233,18 @@ impl<'a> MainLoop<'a> {
             modem,
             ..
         } = &mut self.parts;
-        let deadline = self.card_deadline;
+        let (pulse, notifier) = (&mut self.pulse, &self.notifier);
         let looked = self.guard.look(euicc, poller, *eid, store).await;
         self.guard_wake = looked.wake_unix.map(instant_at);
         if looked.poll_soon {
             let refresh = refresh_card_status(euicc, board, store);
-            bounded(deadline, modem, "status refresh", refresh).await;
+            pulse.card(notifier, modem, "status refresh", refresh).await;
             if let Some(schedule) = self.schedule.as_mut() {
                 schedule.poll_now(self.start.elapsed());
             }
         }
         if looked.acted {
-            bounded(deadline, modem, "channel close", close(euicc)).await;
+            pulse.card(notifier, modem, "channel close", close(euicc)).await;
         }
     }
 
@@ -270,9 +262,10 @@ impl<'a> MainLoop<'a> {
             },
             Command::Inspect(request, reply) => {
                 let Parts { euicc, modem, .. } = &mut self.parts;
-                let deadline = self.card_deadline;
+                let (pulse, notifier) = (&mut self.pulse, &self.notifier);
+                let deadline = pulse.card_deadline;
                 let inspect = self.inspector.inspect(euicc, request);
-                let answer = match bounded(deadline, modem, "inspection", inspect).await {
+                let answer = match pulse.card(notifier, modem, "inspection", inspect).await {
                     Some(Ok(value)) => Reply::Ok(value),
                     Some(Err(message)) => Reply::Error(message),
                     None => Reply::Error(format!(
@@ -280,7 +273,7 @@ impl<'a> MainLoop<'a> {
                     )),
                 };
                 let _ = reply.send(answer);
-                bounded(deadline, modem, "channel close", close(euicc)).await;
+                pulse.card(notifier, modem, "channel close", close(euicc)).await;
             }
         }
     }
@@ -316,38 +309,6 @@ fn instant_at(unix: u64) -> Instant {
     Instant::now() + wait
 }
 
-/// The longest a card operation run inline by the main loop may take.
-const MAX_CARD_DEADLINE: Duration = Duration::from_secs(30);
-
-/// The deadline of a card operation run inline: [`MAX_CARD_DEADLINE`], and under systemd's watchdog at
-/// most half the ping interval, so that the loop's next tick is never later than 1.5 intervals (3/4 of
-/// `WatchdogSec`).
-fn card_deadline(watchdog_interval: Option<Duration>) -> Duration {
-    watchdog_interval.map_or(MAX_CARD_DEADLINE, |interval| {
-        MAX_CARD_DEADLINE.min(interval / 2)
-    })
-}
-
-/// Runs the card operation `work` for at most `deadline`; past it, gives it up and restarts the modem's
-/// link (`None`). The eUICC session finds its channel gone on its next command and opens a new one.
-async fn bounded<F: Future>(
-    deadline: Duration,
-    modem: &Modem,
-    what: &str,
-    work: F,
-) -> Option<F::Output> {
-    match tokio::time::timeout(deadline, work).await {
-        Ok(output) => Some(output),
-        Err(_) => {
-            tracing::error!(
-                "{what}: the modem did not answer within {deadline:?}; restarting the modem link"
-            );
-            modem.restart_link();
-            None
-        }
-    }
-}
-
 /// Sleeps until `at`, or forever.
 async fn sleep_until(at: Option<Instant>) {
     match at {
@@ -356,19 +317,80 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// Drives `work` to its end while sending `WATCHDOG=1` on every tick: a long poll (a download) is
-/// progress, not a hang. A hang that blocks the runtime stops the ticks, and systemd restarts us.
-async fn alive_while<F: Future>(
-    notifier: &Notifier,
+/// The longest a card operation run inline by the main loop may take.
+const MAX_CARD_DEADLINE: Duration = Duration::from_secs(30);
+/// The shortest: a handful of APDUs over a slow link fit in it, whatever the watchdog.
+const MIN_CARD_DEADLINE: Duration = Duration::from_secs(2);
+
+/// The deadline of a card operation run inline: half the watchdog's ping interval (a quarter of
+/// `WatchdogSec`), kept between [`MIN_CARD_DEADLINE`] and [`MAX_CARD_DEADLINE`].
+fn card_deadline(watchdog_interval: Option<Duration>) -> Duration {
+    watchdog_interval.map_or(MAX_CARD_DEADLINE, |interval| {
+        (interval / 2).clamp(MIN_CARD_DEADLINE, MAX_CARD_DEADLINE)
+    })
+}
+
+/// The main loop's heartbeat: the watchdog tick, and what keeps a piece of work from outliving it.
+struct Pulse {
+    ticks: Interval,
+    /// systemd asked for `WATCHDOG=1`.
     pinging: bool,
-    watchdog: &mut Interval,
-    work: F,
-) -> F::Output {
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            output = &mut work => return output,
-            _ = watchdog.tick(), if pinging => notifier.watchdog(),
+    /// The longest a card operation run inline may hold the loop.
+    card_deadline: Duration,
+}
+
+impl Pulse {
+    fn new(watchdog_interval: Option<Duration>) -> Self {
+        let mut ticks = tokio::time::interval(watchdog_interval.unwrap_or(Duration::from_secs(3600)));
+        // A late tick is sent once, not followed by the ones missed meanwhile.
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self {
+            ticks,
+            pinging: watchdog_interval.is_some(),
+            card_deadline: card_deadline(watchdog_interval),
+        }
+    }
+
+    async fn tick(&mut self) {
+        self.ticks.tick().await;
+    }
+
+    /// Drives `work` to its end while sending `WATCHDOG=1` on every tick: `work` is bounded (the poll cycle
+    /// by `cycle_timeout_secs`, card operations by [`Pulse::card`]), so a tick here is the loop's own. A hang
+    /// that blocks the runtime stops the ticks, and systemd restarts us.
+    async fn alive_while<F: Future>(&mut self, notifier: &Notifier, work: F) -> F::Output {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                output = &mut work => return output,
+                () = self.tick(), if self.pinging => notifier.watchdog(),
+            }
+        }
+    }
+
+    /// Runs the card operation `work` for at most the card deadline; past it, gives it up and restarts the
+    /// modem's link (`None`). The eUICC session finds its channel gone on its next command and opens a new
+    /// one.
+    async fn card<F: Future>(
+        &mut self,
+        notifier: &Notifier,
+        modem: &Modem,
+        what: &str,
+        work: F,
+    ) -> Option<F::Output> {
+        let deadline = self.card_deadline;
+        match self
+            .alive_while(notifier, tokio::time::timeout(deadline, work))
+            .await
+        {
+            Ok(output) => Some(output),
+            Err(_) => {
+                tracing::error!(
+                    "{what}: the modem did not answer within {deadline:?}; restarting the modem link"
+                );
+                modem.restart_link();
+                None
+            }
         }
     }
 }
