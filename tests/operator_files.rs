@@ -114,7 +114,11 @@ fn idle_control_connections_cannot_shut_out_status() {
     let status = || request(&socket, Request::Status, Duration::from_secs(3));
     let deadline = Instant::now() + Duration::from_secs(30);
     while status().is_err() {
-        assert!(Instant::now() < deadline, "{}", std::fs::read_to_string(&log).unwrap());
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 
@@ -131,7 +135,10 @@ fn idle_control_connections_cannot_shut_out_status() {
     // Whatever the daemon could not accept is warned about once, not ten times a second.
     std::thread::sleep(Duration::from_secs(2));
     let text = std::fs::read_to_string(&log).unwrap();
-    let warnings = text.lines().filter(|l| l.contains("control socket")).count();
+    let warnings = text
+        .lines()
+        .filter(|l| l.contains("control socket"))
+        .count();
     assert!(warnings <= 2, "{warnings} warnings:\n{text}");
     drop(idle);
 }

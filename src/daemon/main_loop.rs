@@ -86,8 +86,12 @@ impl<'a> MainLoop<'a> {
             ..
         } = &mut parts;
         let refresh = refresh_card_status(euicc, board, store);
-        pulse.card(&notifier, modem, "status refresh", refresh).await;
-        pulse.card(&notifier, modem, "channel close", close(euicc)).await;
+        pulse
+            .card(&notifier, modem, "status refresh", refresh)
+            .await;
+        pulse
+            .card(&notifier, modem, "channel close", close(euicc))
+            .await;
         let start = Instant::now();
         let schedule = (!parts.poller.is_empty()).then(|| {
             Schedule::new(
@@ -199,7 +203,9 @@ impl<'a> MainLoop<'a> {
         let (pulse, notifier) = (&mut self.pulse, &self.notifier);
         let refresh = refresh_card_status(euicc, board, store);
         pulse.card(notifier, modem, "status refresh", refresh).await;
-        pulse.card(notifier, modem, "channel close", close(euicc)).await;
+        pulse
+            .card(notifier, modem, "channel close", close(euicc))
+            .await;
         if let Some(schedule) = self.schedule.as_mut() {
             schedule.record(outcome, self.start.elapsed());
         }
@@ -244,7 +250,9 @@ impl<'a> MainLoop<'a> {
             }
         }
         if looked.acted {
-            pulse.card(notifier, modem, "channel close", close(euicc)).await;
+            pulse
+                .card(notifier, modem, "channel close", close(euicc))
+                .await;
         }
     }
 
@@ -273,7 +281,9 @@ impl<'a> MainLoop<'a> {
                     )),
                 };
                 let _ = reply.send(answer);
-                pulse.card(notifier, modem, "channel close", close(euicc)).await;
+                pulse
+                    .card(notifier, modem, "channel close", close(euicc))
+                    .await;
             }
         }
     }
@@ -341,7 +351,8 @@ struct Pulse {
 
 impl Pulse {
     fn new(watchdog_interval: Option<Duration>) -> Self {
-        let mut ticks = tokio::time::interval(watchdog_interval.unwrap_or(Duration::from_secs(3600)));
+        let mut ticks =
+            tokio::time::interval(watchdog_interval.unwrap_or(Duration::from_secs(3600)));
         // A late tick is sent once, not followed by the ones missed meanwhile.
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Self {
