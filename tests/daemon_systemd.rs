@@ -131,8 +131,8 @@ fn sysusers_creates_the_user_in_dialout() {
 /// The value of `key=` in the unit (the last one, as systemd reads it).
 fn setting<'a>(key: &str) -> Option<&'a str> {
     UNIT.lines()
-        .filter_map(|line| line.strip_prefix(key)?.strip_prefix('='))
-        .last()
+        .rev()
+        .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
 }
 
 /// A size or count in systemd's notation (`64M`, `256`).
