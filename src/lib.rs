@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod apdu;
 pub mod bench;
+pub mod bounded_read;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -286,3 +286,63 @@ fn only_restart_settings_change_the_part_procd_watches() {
         );
     });
 }
+
+/// Runs `euiccd_make_dirs` of the init script with `state_dir` as the UCI option and the control socket in
+/// `dir/run/euiccd`.
+fn make_dirs(shell: &[&str], dir: &Scratch, state_dir: &str) -> Run {
+    let uci = format!("config euiccd 'main'\n\toption state_dir '{state_dir}'\n");
+    std::fs::write(dir.path("euiccd"), uci).expect("write the UCI file");
+    let mut command = Command::new(shell[0]);
+    command
+        .args(&shell[1..])
+        .arg("-c")
+        .arg(". openwrt/test/functions.sh && . openwrt/files/euiccd.init && config_load euiccd && euiccd_make_dirs")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("UCI_CONFIG_DIR", &dir.0)
+        .env("EUICCD_CONTROL_SOCKET", dir.path("run/euiccd/control.sock"));
+    let run = Run::command(command, Duration::from_secs(30));
+    assert!(!run.timed_out, "{shell:?} did not finish");
+    run
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("mode").permissions().mode() & 0o7777
+}
+
+#[test]
+fn only_directories_the_service_creates_get_its_mode_and_shared_ones_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp_mode = mode(std::path::Path::new("/tmp"));
+    for shell in shells() {
+        let dir = Scratch::new("openwrt-dirs");
+        // A shared directory like /tmp (sticky, everyone writes), /tmp itself, a system directory, a relative
+        // path: refused, naming the option, and left as they were.
+        let shared = dir.path("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        for state_dir in [shared.to_str().unwrap(), "/tmp", "/tmp/", "/etc", "state"] {
+            let run = make_dirs(&shell, &dir, state_dir);
+            assert!(!run.success(), "{shell:?} {state_dir}");
+            assert!(run.stderr.contains("main.state_dir"), "{}", run.stderr);
+        }
+        assert_eq!(mode(&shared), 0o1777);
+        assert_eq!(mode(std::path::Path::new("/tmp")), tmp_mode);
+
+        // The operator's own directory keeps its mode.
+        let own = dir.path("own");
+        std::fs::create_dir(&own).unwrap();
+        std::fs::set_permissions(&own, std::fs::Permissions::from_mode(0o750)).unwrap();
+        let run = make_dirs(&shell, &dir, own.to_str().unwrap());
+        assert!(run.success(), "{shell:?}: {}", run.stderr);
+        assert_eq!(mode(&own), 0o750);
+
+        // What the service creates is its own: 0700, parents included.
+        let new = dir.path("new/state");
+        let run = make_dirs(&shell, &dir, new.to_str().unwrap());
+        assert!(run.success(), "{shell:?}: {}", run.stderr);
+        assert_eq!(mode(&new), 0o700);
+        assert_eq!(mode(&dir.path("new")), 0o700);
+        assert_eq!(mode(&dir.path("run/euiccd")), 0o700);
+    }
+}

@@ -145,3 +145,61 @@ fn text_mode_messages_become_events() {
     wait_sms(&daemon, 3);
     wait_polls(&bench, before + 1);
 }
+
+/// The undecodable messages journaled so far.
+fn undecodable_events(daemon: &Daemon) -> Vec<Value> {
+    let run = daemon.ctl(&["events"]);
+    if !run.success() {
+        return Vec::new();
+    }
+    run.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"]["type"] == "org.euiccd.sms.undecodable")
+        .map(|e| e["event"]["data"].clone())
+        .collect()
+}
+
+#[test]
+fn undecodable_messages_are_journaled_and_deleted() {
+    // An SMS-DELIVER cut after the SMSC address, and one with a sender length past its end.
+    const CUT: &str = "07911326040000F0";
+    const BAD_SENDER: &str = "07911326040000F004FF91";
+    let bench = Bench::new("sms-undecodable", None);
+    // One stored before the daemon runs: found by the listing at start-up.
+    bench
+        .card
+        .change_network(&format!(r#"{{"sms":{{"pdu":"{CUT}"}}}}"#));
+    let daemon = bench.daemon(&sms_config(&bench, "pdu"), &[]);
+    wait_polls(&bench, 1);
+    daemon.wait_for_log(ARRIVAL, |l| l.contains("SMS: waiting for messages"));
+    // As many as the modem has slots (20): left on the modem, they would shut out every later message.
+    for n in 0..20 {
+        let pdu = if n % 2 == 0 { CUT } else { BAD_SENDER };
+        bench
+            .card
+            .change_network(&format!(r#"{{"sms":{{"pdu":"{pdu}"}}}}"#));
+    }
+    // Each is journaled raw and deleted, so the storage has room again.
+    let deadline = Instant::now() + ARRIVAL;
+    let undecodable = loop {
+        let events = undecodable_events(&daemon);
+        if events.len() >= 21 || Instant::now() > deadline {
+            break events;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(undecodable.len(), 21, "{undecodable:#?}\n{}", daemon.log());
+    assert!(undecodable.iter().all(|e| {
+        let raw = e["raw"].as_str().unwrap();
+        raw.ends_with(CUT) || raw.ends_with(BAD_SENDER)
+    }));
+    // The trusted sender's wake-up finds a free slot and is received.
+    let before = polls(&bench);
+    send(&bench, TRUSTED, "WAKEUP", 1);
+    let events = wait_sms(&daemon, 1);
+    assert_eq!(events[0]["sender"], TRUSTED);
+    wait_polls(&bench, before + 1);
+    assert!(undecodable.iter().all(|e| e["truncated"] == false));
+}

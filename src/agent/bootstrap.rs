@@ -182,12 +182,16 @@ fn check_fqdn(fqdn: &str) -> Result<(), InitialEimError> {
     }
 }
 
+/// Largest key or certificate file read (one PEM certificate is a few KiB).
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
 /// Reads a public key (SubjectPublicKeyInfo) or a certificate from a PEM or DER file.
 fn read_key_file(path: &Path) -> Result<EimKey, InitialEimError> {
-    let bytes = std::fs::read(path).map_err(|source| InitialEimError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes =
+        crate::bounded_read::read(path, MAX_KEY_FILE).map_err(|source| InitialEimError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
     key_from_text_or_der(&bytes, &path.display().to_string())
 }
 

@@ -1,7 +1,8 @@
 //! Incoming SMS: the wake-up channel of a rarely polling device. The modem announces a stored message
 //! (`+CMTI`; or delivers it at once with `+CMT`), the task reads it (`AT+CMGR`, text or PDU mode), reassembles concatenated parts (bounded),
 //! hands the message to a [`SmsSink`] that journals it as an event, and only then deletes it from the
-//! modem (`AT+CMGD`). A message from a trusted sender that contains the keyword wakes the eIM poll; a
+//! modem (`AT+CMGD`). A message that does not decode is journaled too, raw ([`Undecodable`]), and deleted:
+//! left on the modem, such messages would fill its storage and shut out every later one. A message from a trusted sender that contains the keyword wakes the eIM poll; a
 //! message from anyone else never triggers anything.
 //!
 //! The parsers and the reassembly are sans-IO; [`spawn`] runs them over the modem engine.
@@ -24,6 +25,8 @@ pub const MAX_PENDING: usize = 8;
 const MAX_PARTS: u8 = 16;
 /// The highest message index accepted from the modem.
 const MAX_INDEX: u16 = 999;
+/// The most kept of an undecodable message as the modem showed it (a whole SMS-DELIVER is 352 hex digits).
+pub const MAX_RAW: usize = 1024;
 
 /// Why an SMS line could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,6 +61,29 @@ pub struct Sms {
     pub parts: u8,
     /// Some parts never came (given up at the reassembly bound) or the text was cut at [`MAX_TEXT`].
     pub incomplete: bool,
+}
+
+/// A message that does not decode: what the modem showed (header and body lines), kept for inspection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Undecodable {
+    /// The modem's lines, joined with `\n`, at most [`MAX_RAW`] bytes.
+    pub raw: String,
+    /// Why it does not decode.
+    pub error: String,
+    /// The raw lines were cut at [`MAX_RAW`].
+    pub truncated: bool,
+}
+
+impl Undecodable {
+    /// The undecodable message the modem showed as `lines`.
+    pub fn new(lines: &[String], error: &SmsError) -> Self {
+        let (raw, truncated) = bounded(lines.join("\n"), MAX_RAW);
+        Self {
+            raw,
+            error: error.to_string(),
+            truncated,
+        }
+    }
 }
 
 /// Parses `+CMTI: <mem>,<index>`: the storage and index of a new message.
@@ -124,9 +150,13 @@ pub fn parse_cmgr(lines: &[String], mode: SmsMode) -> Result<Read, SmsError> {
     }
 }
 
+/// A message of an `AT+CMGL` list: read, or undecodable (and still to be deleted).
+pub type Listed = (u16, Result<Read, Undecodable>);
+
 /// Parses the answer lines of `AT+CMGL` (every stored message) in `mode`: each `+CMGL: <index>,…` header
-/// with the lines after it, read as `+CMGR` would show that message.
-pub fn parse_cmgl(lines: &[String], mode: SmsMode) -> Result<Vec<(u16, Read)>, SmsError> {
+/// with the lines after it, read as `+CMGR` would show that message. A message that does not decode is
+/// listed as [`Undecodable`]; a malformed header fails the list.
+pub fn parse_cmgl(lines: &[String], mode: SmsMode) -> Result<Vec<Listed>, SmsError> {
     let mut messages = Vec::new();
     let mut rest = lines;
     while let Some((header, after)) = rest.split_first() {
@@ -147,7 +177,8 @@ pub fn parse_cmgl(lines: &[String], mode: SmsMode) -> Result<Vec<(u16, Read)>, S
             .unwrap_or(after.len());
         let mut message = vec![format!("+CMGR: {fields}")];
         message.extend_from_slice(&after[..body]);
-        messages.push((index, parse_cmgr(&message, mode)?));
+        let read = parse_cmgr(&message, mode).map_err(|e| Undecodable::new(&message, &e));
+        messages.push((index, read));
         rest = &after[body..];
     }
     Ok(messages)
@@ -194,12 +225,12 @@ fn quoted_fields(line: &str) -> Vec<String> {
     fields
 }
 
-/// Cuts `text` to [`MAX_TEXT`] bytes at a character boundary; says whether it cut.
-fn bounded(mut text: String) -> (String, bool) {
-    if text.len() <= MAX_TEXT {
+/// Cuts `text` to `max` bytes at a character boundary; says whether it cut.
+fn bounded(mut text: String, max: usize) -> (String, bool) {
+    if text.len() <= max {
         return (text, false);
     }
-    let mut end = MAX_TEXT;
+    let mut end = max;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -234,7 +265,7 @@ impl Reassembly {
                 timestamp,
                 text,
             } => {
-                let (text, cut) = bounded(text);
+                let (text, cut) = bounded(text, MAX_TEXT);
                 let sms = Sms {
                     sender,
                     timestamp,
@@ -250,7 +281,7 @@ impl Reassembly {
             .concat
             .filter(|c| c.total > 1 && c.total <= MAX_PARTS)
         else {
-            let (text, cut) = bounded(deliver.text);
+            let (text, cut) = bounded(deliver.text, MAX_TEXT);
             let sms = Sms {
                 sender: deliver.sender,
                 timestamp: Some(deliver.timestamp),
@@ -294,7 +325,7 @@ fn finish(pending: Pending) -> (Sms, Vec<u16>) {
     let arrived: Vec<&Deliver> = pending.parts.iter().flatten().collect();
     let first = arrived.first();
     let joined: String = arrived.iter().map(|d| d.text.as_str()).collect();
-    let (text, cut) = bounded(joined);
+    let (text, cut) = bounded(joined, MAX_TEXT);
     let sms = Sms {
         sender: pending.key.0.clone(),
         timestamp: first.map(|d| d.timestamp.clone()),
@@ -329,6 +360,8 @@ impl WakePolicy {
 pub trait SmsSink: Send + Sync + 'static {
     /// Journals `sms` durably; `Ok` means it may be deleted from the modem.
     fn journal(&self, sms: &Sms) -> Result<(), String>;
+    /// Journals a message that does not decode; `Ok` means it may be deleted from the modem.
+    fn journal_undecodable(&self, message: &Undecodable) -> Result<(), String>;
     /// Asks for an immediate eIM poll.
     fn wake(&self);
 }
@@ -369,8 +402,13 @@ async fn run(modem: Modem, settings: SmsSettings, sink: impl SmsSink) {
     {
         Ok(Ok(stored)) => {
             for (index, read) in stored {
-                for (sms, indexes) in reassembly.add(read, index) {
-                    handle(&sms, &indexes, &settings, &sink, &ask).await;
+                match read {
+                    Ok(read) => {
+                        for (sms, indexes) in reassembly.add(read, index) {
+                            handle(&sms, &indexes, &settings, &sink, &ask).await;
+                        }
+                    }
+                    Err(message) => discard(&message, Some(index), &sink, &ask).await,
                 }
             }
         }
@@ -401,7 +439,10 @@ async fn run(modem: Modem, settings: SmsSettings, sink: impl SmsSink) {
                         handle(&sms, &[], &settings, &sink, &ask).await;
                     }
                 }
-                Err(e) => warn!(error = %e, "ignoring a malformed delivered SMS"),
+                Err(e) => {
+                    let message = Undecodable::new(&[urc.line().to_owned()], &e);
+                    discard(&message, None, &sink, &ask).await;
+                }
             }
             continue;
         }
@@ -415,18 +456,18 @@ async fn run(modem: Modem, settings: SmsSettings, sink: impl SmsSink) {
                 continue;
             }
         };
-        let read = match ask(format!("AT+CMGR={index}")).await {
-            Ok(response) => parse_cmgr(response.lines(), settings.mode),
+        let response = match ask(format!("AT+CMGR={index}")).await {
+            Ok(response) => response,
             Err(e) => {
                 warn!(index, error = %e, "SMS not read");
                 continue;
             }
         };
-        let read = match read {
+        let read = match parse_cmgr(response.lines(), settings.mode) {
             Ok(read) => read,
             Err(e) => {
-                // Unreadable: journaled nowhere, so it stays on the modem for inspection.
-                warn!(index, error = %e, "SMS not decoded");
+                let message = Undecodable::new(response.lines(), &e);
+                discard(&message, Some(index), &sink, &ask).await;
                 continue;
             }
         };
@@ -478,6 +519,25 @@ async fn handle<F, Fut>(
     if wakes {
         sink.wake();
     }
+}
+
+/// Journals a message that does not decode, then deletes it from the modem (`index`; `None`: delivered
+/// directly, not stored).
+async fn discard<F, Fut>(message: &Undecodable, index: Option<u16>, sink: &impl SmsSink, ask: &F)
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, ModemError>>,
+{
+    if let Err(e) = sink.journal_undecodable(message) {
+        warn!(?index, error = %e, "undecodable SMS not journaled; it stays on the modem");
+        return;
+    }
+    if let Some(index) = index {
+        if let Err(e) = ask(format!("AT+CMGD={index}")).await {
+            warn!(index, error = %e, "undecodable SMS not deleted from the modem");
+        }
+    }
+    warn!(?index, error = %message.error, "SMS not decoded; journaled raw and deleted");
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ use std::time::Duration;
 /// ICCID and size of the profile the simulated SM-DP+ of `sim serve` offers.
 pub(super) const SMDP_ICCID: &str = "8949449999999990031";
 const SMDP_PACKAGE_LEN: usize = 20 * 1024;
+/// Largest network scenario file read.
+const MAX_SCENARIO_FILE: u64 = 1024 * 1024;
 
 /// The `sim` subcommands.
 #[derive(Debug, Subcommand)]
@@ -232,7 +234,7 @@ fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
     }
     let scenario = match &args.network {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let text = crate::bounded_read::read_to_string(path, MAX_SCENARIO_FILE)
                 .map_err(|e| Failure::input(anyhow!("--network {}: {e}", path.display())))?;
             Scenario::parse(&text).map_err(|e| Failure::input(anyhow!(e)))?
         }

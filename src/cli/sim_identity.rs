@@ -33,8 +33,11 @@ pub struct IdentityArgs {
     pub out: PathBuf,
 }
 
+/// Largest key or certificate file read.
+const MAX_PKI_FILE: u64 = 1024 * 1024;
+
 fn read(path: &Path) -> Result<Vec<u8>, Failure> {
-    std::fs::read(path)
+    crate::bounded_read::read(path, MAX_PKI_FILE)
         .with_context(|| format!("cannot read {}", path.display()))
         .map_err(Failure::input)
 }

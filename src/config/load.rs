@@ -3,6 +3,7 @@
 
 use super::{Config, ConnectivityConfig, EimConfig, EventsConfig, LogFormat, SmsConfig};
 use crate::agent::connectivity::InterfaceCounters;
+use crate::bounded_read;
 use crate::remote::events::Endpoint;
 use crate::remote::https::Server;
 use crate::store::MAX_EVENTS;
@@ -64,17 +65,19 @@ pub enum ConfigError {
 
 /// Reads `path` (bounded), applies the environment overrides that `env` returns, and validates.
 pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-    let read = |source| ConfigError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let len = std::fs::metadata(path).map_err(read)?.len();
-    if len > MAX_FILE_LEN {
-        return Err(ConfigError::TooLarge {
-            path: path.to_owned(),
-        });
-    }
-    parse(&std::fs::read_to_string(path).map_err(read)?, env)
+    let text = bounded_read::read_to_string(path, MAX_FILE_LEN).map_err(|source| {
+        if bounded_read::is_too_large(&source) {
+            ConfigError::TooLarge {
+                path: path.to_owned(),
+            }
+        } else {
+            ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    })?;
+    parse(&text, env)
 }
 
 /// Parses `text`, applies the environment overrides that `env` returns, and validates.

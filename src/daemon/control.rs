@@ -10,13 +10,16 @@ use super::status::Board;
 use crate::store::{RECENT_EVENTS, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::AbortHandle;
 
 /// Largest request line accepted.
 pub const MAX_REQUEST: usize = 4096;
@@ -24,6 +27,11 @@ pub const MAX_REQUEST: usize = 4096;
 pub const MAX_REPLY: usize = 1024 * 1024;
 /// How long the daemon waits for a client's request line.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most control connections open at once; beyond it the oldest idle one is closed. Well under the unit's
+/// `LimitNOFILE=`, so that idle clients cannot take the descriptors the modem, store and HTTPS need.
+pub const MAX_CONNECTIONS: usize = 16;
+/// Shortest interval between two warnings about the control socket's accept loop.
+const WARNING_INTERVAL: Duration = Duration::from_secs(60);
 
 /// A request to the daemon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +80,11 @@ pub enum ControlError {
         #[source]
         source: std::io::Error,
     },
+    /// The path names something other than a socket; it is never removed.
+    #[error(
+        "daemon.control_socket = {0}: exists and is not a socket; refusing to replace it (choose another path)"
+    )]
+    NotASocket(PathBuf),
     /// Another daemon answers on the socket.
     #[error("control socket {0}: another euiccd is running")]
     InUse(PathBuf),
@@ -126,29 +139,37 @@ pub fn serve(
             .create(parent)
             .map_err(bind_error)?;
     }
-    if std::fs::symlink_metadata(path).is_ok() {
-        if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            return Err(ControlError::InUse(path.to_owned()));
-        }
-        std::fs::remove_file(path).map_err(bind_error)?;
-    }
+    remove_stale_socket(path)?;
     let listener = UnixListener::bind(path).map_err(bind_error)?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(bind_error)?;
     let task = tokio::spawn(async move {
+        let mut sessions = Sessions::default();
+        let mut accept_warning = RateLimitedWarning::default();
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
+                    if !sessions.make_room() {
+                        // Every session is being answered: this client is refused (closed) rather than
+                        // let the daemon's descriptors grow.
+                        accept_warning.warn("control socket busy: a connection was refused");
+                        continue;
+                    }
                     let handlers = Handlers {
                         board: board.clone(),
                         commands: commands.clone(),
                         store: store.clone(),
                     };
-                    tokio::spawn(session(stream, handlers));
+                    let idle = Arc::new(AtomicBool::new(true));
+                    let task = tokio::spawn(session(stream, handlers, idle.clone()));
+                    sessions.add(task.abort_handle(), idle);
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "control socket accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    accept_warning.warn(&format!("control socket accept failed: {error}"));
+                    // Out of descriptors: an idle client gives one back; otherwise wait for a session to end.
+                    if !sessions.shed_oldest_idle() {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
                 }
             }
         }
@@ -159,6 +180,103 @@ pub fn serve(
     })
 }
 
+/// Clears the way for binding at `path`: nothing there, or a socket nobody answers on (a daemon killed with
+/// SIGKILL), which is removed. A live socket, anything that is not a socket (the store, a log, a typo'd
+/// path), or a socket that cannot be probed is left alone and refused.
+fn remove_stale_socket(path: &Path) -> Result<(), ControlError> {
+    use std::os::unix::fs::FileTypeExt;
+    let metadata = match std::fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(ControlError::Bind {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    if !metadata.file_type().is_socket() {
+        return Err(ControlError::NotASocket(path.to_owned()));
+    }
+    match std::os::unix::net::UnixStream::connect(path) {
+        Ok(_) => Err(ControlError::InUse(path.to_owned())),
+        Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
+            tracing::info!(path = %path.display(), "removing a stale control socket");
+            std::fs::remove_file(path).map_err(|source| ControlError::Bind {
+                path: path.to_owned(),
+                source,
+            })
+        }
+        Err(source) => Err(ControlError::Bind {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
+/// The open control connections, oldest first.
+#[derive(Default)]
+struct Sessions(VecDeque<Session>);
+
+/// One open connection: its task, and whether it is still waiting for the client's request line.
+struct Session {
+    task: AbortHandle,
+    idle: Arc<AtomicBool>,
+}
+
+impl Sessions {
+    fn add(&mut self, task: AbortHandle, idle: Arc<AtomicBool>) {
+        self.0.push_back(Session { task, idle });
+    }
+
+    /// Forgets ended sessions, then, at [`MAX_CONNECTIONS`], closes the oldest idle one. False when all
+    /// [`MAX_CONNECTIONS`] are being answered.
+    fn make_room(&mut self) -> bool {
+        self.0.retain(|s| !s.task.is_finished());
+        self.0.len() < MAX_CONNECTIONS || self.shed_oldest_idle()
+    }
+
+    /// Closes the oldest connection whose client has sent nothing yet; false if there is none.
+    fn shed_oldest_idle(&mut self) -> bool {
+        let Some(oldest) = self
+            .0
+            .iter()
+            .position(|s| !s.task.is_finished() && s.idle.load(Ordering::Relaxed))
+        else {
+            return false;
+        };
+        if let Some(session) = self.0.remove(oldest) {
+            // Dropping the session's future closes its stream.
+            session.task.abort();
+            tracing::debug!("control socket: closed the oldest idle connection");
+        }
+        true
+    }
+}
+
+/// A warning logged at most once per [`WARNING_INTERVAL`], with the number of repeats left out.
+#[derive(Default)]
+struct RateLimitedWarning {
+    last: Option<Instant>,
+    suppressed: u32,
+}
+
+impl RateLimitedWarning {
+    fn warn(&mut self, message: &str) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < WARNING_INTERVAL)
+        {
+            self.suppressed = self.suppressed.saturating_add(1);
+            return;
+        }
+        tracing::warn!(suppressed = self.suppressed, "{message}");
+        self.last = Some(now);
+        self.suppressed = 0;
+    }
+}
+
 /// What answers the requests of a connection.
 struct Handlers {
     board: Board,
@@ -166,12 +284,14 @@ struct Handlers {
     store: Option<Arc<Store>>,
 }
 
-/// One connection: read one bounded request line, answer it, close.
-async fn session(stream: UnixStream, handlers: Handlers) {
+/// One connection: read one bounded request line, answer it, close. `idle` is cleared once the client has
+/// sent its line; until then the connection may be shed for a newer one.
+async fn session(stream: UnixStream, handlers: Handlers, idle: Arc<AtomicBool>) {
     let (read, mut write) = stream.into_split();
     let mut line = Vec::new();
     let mut reader = tokio::io::BufReader::new(read.take(MAX_REQUEST as u64 + 1));
     let read = tokio::time::timeout(REQUEST_TIMEOUT, reader.read_until(b'\n', &mut line)).await;
+    idle.store(false, Ordering::Relaxed);
     let reply = match read {
         Err(_) => Reply::Error("no request line in time".into()),
         Ok(Err(error)) => Reply::Error(format!("reading the request: {error}")),

@@ -1,6 +1,12 @@
 //! The daemon's main loop: the one task that owns the eUICC session. It sleeps until the next poll, a
 //! control request, a watchdog tick or a signal, and handles one at a time, so that no two ES10 commands
 //! ever interleave.
+//!
+//! `WATCHDOG=1` goes out from this loop's own tick ([`Pulse`]), so it proves that the loop comes round. A card
+//! operation it runs inline (an `info` or `profiles` request, the status refresh, closing the channel) is
+//! cut off at [`card_deadline`], below the watchdog interval, and a modem that let it run out gets its link
+//! restarted ([`Modem::restart_link`]) rather than the process killed. Missed ticks are not made up in a
+//! burst.
 
 use super::control::{Command, Reply};
 use super::guard::Guard;
@@ -13,6 +19,7 @@ use crate::agent::schedule::{JitterSource, Outcome, Schedule};
 use crate::apdu::Transport;
 use crate::config::{self, Config};
 use crate::euicc::Euicc;
+use crate::modem::Modem;
 use crate::store::{Outbox, Store};
 use euicc_asn1::Eid;
 use serde_json::Value;
@@ -22,7 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::{Instant, Interval};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 /// What start-up hands to the main loop.
 pub struct Parts {
@@ -44,6 +51,8 @@ pub struct Parts {
     pub eid: Eid,
     /// The connectivity observer's state (taken by the supervisors).
     pub network: Option<tokio::sync::watch::Receiver<crate::agent::connectivity::NetworkState>>,
+    /// The AT engine under the eUICC's transport, to restart its link when the modem stops answering.
+    pub modem: Modem,
 }
 
 /// The main loop's state. See the module documentation.
@@ -55,8 +64,7 @@ pub struct MainLoop<'a> {
     schedule: Option<Schedule<SystemJitter>>,
     /// The schedule's clock origin.
     start: Instant,
-    watchdog: Interval,
-    pinging: bool,
+    pulse: Pulse,
     /// `poll-now` requests waiting for the next cycle's outcome.
     waiting: Vec<oneshot::Sender<Reply>>,
     /// The rollback and fallback supervisors.
@@ -68,9 +76,22 @@ pub struct MainLoop<'a> {
 impl<'a> MainLoop<'a> {
     /// Reads the card's status, closes the channel, sends `READY=1`.
     pub async fn start(mut parts: Parts, inspector: &'a dyn Inspector) -> Self {
-        refresh_card_status(&mut parts.euicc, &parts.board, &parts.store).await;
-        close(&mut parts.euicc).await;
         let notifier = Notifier::from_env();
+        let mut pulse = Pulse::new(notifier.watchdog_interval());
+        let Parts {
+            euicc,
+            board,
+            store,
+            modem,
+            ..
+        } = &mut parts;
+        let refresh = refresh_card_status(euicc, board, store);
+        pulse
+            .card(&notifier, modem, "status refresh", refresh)
+            .await;
+        pulse
+            .card(&notifier, modem, "channel close", close(euicc))
+            .await;
         let start = Instant::now();
         let schedule = (!parts.poller.is_empty()).then(|| {
             Schedule::new(
@@ -82,15 +103,13 @@ impl<'a> MainLoop<'a> {
         if schedule.is_none() {
             tracing::warn!("no [[eim]] configured: serving the control socket only");
         }
-        let interval = notifier.watchdog_interval();
         let guard = Guard::new(parts.config.supervision(), parts.network.take());
         let mut main = Self {
             parts,
             inspector,
             schedule,
             start,
-            watchdog: tokio::time::interval(interval.unwrap_or(Duration::from_secs(3600))),
-            pinging: interval.is_some(),
+            pulse,
             waiting: Vec::new(),
             notifier,
             guard,
@@ -115,7 +134,7 @@ impl<'a> MainLoop<'a> {
                 }
                 () = self.guard.network_changed() => self.supervise().await,
                 Some(command) = inbox.recv() => self.command(command).await,
-                _ = self.watchdog.tick(), if self.pinging => self.notifier.watchdog(),
+                () = self.pulse.tick(), if self.pulse.pinging => self.notifier.watchdog(),
                 signal = signals.next() => match signal {
                     SignalAction::Reload => self.reload(),
                     SignalAction::Terminate(name) => {
@@ -157,24 +176,37 @@ impl<'a> MainLoop<'a> {
             poller,
             euicc,
             eid,
-            board,
             ..
         } = &mut self.parts;
         let limit = Duration::from_secs(config.poll.cycle_timeout_secs);
         let supervisor = self.guard.supervisor();
         let cycle = tokio::time::timeout(limit, poller.cycle(euicc, *eid, store, supervisor));
-        let report = alive_while(&self.notifier, self.pinging, &mut self.watchdog, cycle).await;
+        let report = self.pulse.alive_while(&self.notifier, cycle).await;
         let (outcome, summary, piled_up) = match report {
             Ok(report) => (report.outcome, report.summary, Some(report.piled_up)),
-            Err(_) => (
-                Outcome::Failed,
-                format!("poll cycle abandoned after {limit:?}"),
-                None,
-            ),
+            Err(_) => {
+                self.parts.modem.restart_link();
+                (
+                    Outcome::Failed,
+                    format!("poll cycle abandoned after {limit:?}"),
+                    None,
+                )
+            }
         };
         self.guard.eim_exchange(outcome != Outcome::Failed);
-        refresh_card_status(euicc, board, store).await;
-        close(euicc).await;
+        let Parts {
+            euicc,
+            board,
+            store,
+            modem,
+            ..
+        } = &mut self.parts;
+        let (pulse, notifier) = (&mut self.pulse, &self.notifier);
+        let refresh = refresh_card_status(euicc, board, store);
+        pulse.card(notifier, modem, "status refresh", refresh).await;
+        pulse
+            .card(notifier, modem, "channel close", close(euicc))
+            .await;
         if let Some(schedule) = self.schedule.as_mut() {
             schedule.record(outcome, self.start.elapsed());
         }
@@ -209,18 +241,23 @@ impl<'a> MainLoop<'a> {
             euicc,
             eid,
             board,
+            modem,
             ..
         } = &mut self.parts;
+        let (pulse, notifier) = (&mut self.pulse, &self.notifier);
         let looked = self.guard.look(euicc, poller, *eid, store).await;
         self.guard_wake = looked.wake_unix.map(instant_at);
         if looked.poll_soon {
-            refresh_card_status(euicc, board, store).await;
+            let refresh = refresh_card_status(euicc, board, store);
+            pulse.card(notifier, modem, "status refresh", refresh).await;
             if let Some(schedule) = self.schedule.as_mut() {
                 schedule.poll_now(self.start.elapsed());
             }
         }
         if looked.acted {
-            close(euicc).await;
+            pulse
+                .card(notifier, modem, "channel close", close(euicc))
+                .await;
         }
     }
 
@@ -237,13 +274,21 @@ impl<'a> MainLoop<'a> {
                 }
             },
             Command::Inspect(request, reply) => {
-                let euicc = &mut self.parts.euicc;
-                let answer = self.inspector.inspect(euicc, request).await;
-                close(euicc).await;
-                let _ = reply.send(match answer {
-                    Ok(value) => Reply::Ok(value),
-                    Err(message) => Reply::Error(message),
-                });
+                let Parts { euicc, modem, .. } = &mut self.parts;
+                let (pulse, notifier) = (&mut self.pulse, &self.notifier);
+                let deadline = pulse.card_deadline;
+                let inspect = self.inspector.inspect(euicc, request);
+                let answer = match pulse.card(notifier, modem, "inspection", inspect).await {
+                    Some(Ok(value)) => Reply::Ok(value),
+                    Some(Err(message)) => Reply::Error(message),
+                    None => Reply::Error(format!(
+                        "the modem did not answer within {deadline:?}; its link is being restarted"
+                    )),
+                };
+                let _ = reply.send(answer);
+                pulse
+                    .card(notifier, modem, "channel close", close(euicc))
+                    .await;
             }
         }
     }
@@ -287,19 +332,81 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// Drives `work` to its end while sending `WATCHDOG=1` on every tick: a long poll (a download) is
-/// progress, not a hang. A hang that blocks the runtime stops the ticks, and systemd restarts us.
-async fn alive_while<F: Future>(
-    notifier: &Notifier,
+/// The longest a card operation run inline by the main loop may take.
+const MAX_CARD_DEADLINE: Duration = Duration::from_secs(30);
+/// The shortest: a handful of APDUs over a slow link fit in it, whatever the watchdog.
+const MIN_CARD_DEADLINE: Duration = Duration::from_secs(2);
+
+/// The deadline of a card operation run inline: half the watchdog's ping interval (a quarter of
+/// `WatchdogSec`), kept between [`MIN_CARD_DEADLINE`] and [`MAX_CARD_DEADLINE`].
+fn card_deadline(watchdog_interval: Option<Duration>) -> Duration {
+    watchdog_interval.map_or(MAX_CARD_DEADLINE, |interval| {
+        (interval / 2).clamp(MIN_CARD_DEADLINE, MAX_CARD_DEADLINE)
+    })
+}
+
+/// The main loop's heartbeat: the watchdog tick, and what keeps a piece of work from outliving it.
+struct Pulse {
+    ticks: Interval,
+    /// systemd asked for `WATCHDOG=1`.
     pinging: bool,
-    watchdog: &mut Interval,
-    work: F,
-) -> F::Output {
-    tokio::pin!(work);
-    loop {
-        tokio::select! {
-            output = &mut work => return output,
-            _ = watchdog.tick(), if pinging => notifier.watchdog(),
+    /// The longest a card operation run inline may hold the loop.
+    card_deadline: Duration,
+}
+
+impl Pulse {
+    fn new(watchdog_interval: Option<Duration>) -> Self {
+        let mut ticks =
+            tokio::time::interval(watchdog_interval.unwrap_or(Duration::from_secs(3600)));
+        // A late tick is sent once, not followed by the ones missed meanwhile.
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self {
+            ticks,
+            pinging: watchdog_interval.is_some(),
+            card_deadline: card_deadline(watchdog_interval),
+        }
+    }
+
+    async fn tick(&mut self) {
+        self.ticks.tick().await;
+    }
+
+    /// Drives `work` to its end while sending `WATCHDOG=1` on every tick: `work` is bounded (the poll cycle
+    /// by `cycle_timeout_secs`, card operations by [`Pulse::card`]), so a tick here is the loop's own. A hang
+    /// that blocks the runtime stops the ticks, and systemd restarts us.
+    async fn alive_while<F: Future>(&mut self, notifier: &Notifier, work: F) -> F::Output {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                output = &mut work => return output,
+                () = self.tick(), if self.pinging => notifier.watchdog(),
+            }
+        }
+    }
+
+    /// Runs the card operation `work` for at most the card deadline; past it, gives it up and restarts the
+    /// modem's link (`None`). The eUICC session finds its channel gone on its next command and opens a new
+    /// one.
+    async fn card<F: Future>(
+        &mut self,
+        notifier: &Notifier,
+        modem: &Modem,
+        what: &str,
+        work: F,
+    ) -> Option<F::Output> {
+        let deadline = self.card_deadline;
+        match self
+            .alive_while(notifier, tokio::time::timeout(deadline, work))
+            .await
+        {
+            Ok(output) => Some(output),
+            Err(_) => {
+                tracing::error!(
+                    "{what}: the modem did not answer within {deadline:?}; restarting the modem link"
+                );
+                modem.restart_link();
+                None
+            }
         }
     }
 }

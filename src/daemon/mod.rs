@@ -166,6 +166,7 @@ pub async fn run(
     } else {
         euicc.eim_configuration().await?
     };
+    let link = engine.clone();
     let upstream = upstream::start(&config, store.clone(), engine, &eid, commands)?;
     // The supervisors and the poll cycle watch the observer's state (none when `connectivity.enabled` is
     // false).
@@ -183,6 +184,7 @@ pub async fn run(
         euicc,
         eid,
         network,
+        modem: link,
     };
     MainLoop::start(parts, inspector)
         .await

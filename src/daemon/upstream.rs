@@ -13,7 +13,7 @@ use crate::agent::connectivity::{
     self, ConnectivityEvent, ConnectivityHandle, EventKind, InterfaceCounters, ObserverConfig,
     ObserverSettings,
 };
-use crate::agent::sms::{self, Sms, SmsMode, SmsSettings, SmsSink, WakePolicy};
+use crate::agent::sms::{self, Sms, SmsMode, SmsSettings, SmsSink, Undecodable, WakePolicy};
 use crate::config::Config;
 use crate::config::SmsModeSetting;
 use crate::modem::Modem;
@@ -180,6 +180,8 @@ pub fn connectivity_record(event: &ConnectivityEvent) -> (EventRecord, Retention
 pub const SMS_TYPE: &str = "org.euiccd.sms.received";
 /// The type of the event that reports a damaged store, moved aside and replaced at start.
 pub const STORE_CORRUPTED_TYPE: &str = "org.euiccd.store.corrupted";
+/// The type of the events of messages that do not decode (deleted from the modem once journaled).
+pub const UNDECODABLE_SMS_TYPE: &str = "org.euiccd.sms.undecodable";
 
 /// The daemon's end of the SMS task: the journal, and the main loop for wake-ups.
 struct DaemonSms {
@@ -187,18 +189,34 @@ struct DaemonSms {
     commands: mpsc::Sender<Command>,
 }
 
-impl SmsSink for DaemonSms {
-    fn journal(&self, sms: &Sms) -> Result<(), String> {
+impl DaemonSms {
+    fn record(&self, kind: &str, data: serde_json::Value) -> Result<(), String> {
         let record = EventRecord {
-            kind: SMS_TYPE.to_owned(),
+            kind: kind.to_owned(),
             time: rfc3339(SystemTime::now()),
             subject: None,
-            data: serde_json::to_value(sms).expect("an SMS always serializes"),
+            data,
         };
         self.recorder
             .record(&record, Retention::Keep)
             .map(drop)
             .map_err(|e| e.to_string())
+    }
+}
+
+impl SmsSink for DaemonSms {
+    fn journal(&self, sms: &Sms) -> Result<(), String> {
+        self.record(
+            SMS_TYPE,
+            serde_json::to_value(sms).expect("an SMS always serializes"),
+        )
+    }
+
+    fn journal_undecodable(&self, message: &Undecodable) -> Result<(), String> {
+        self.record(
+            UNDECODABLE_SMS_TYPE,
+            serde_json::to_value(message).expect("a message always serializes"),
+        )
     }
 
     fn wake(&self) {

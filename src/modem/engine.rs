@@ -11,9 +11,10 @@ use super::parser::{AtParser, DEFAULT_MAX_LINE, Event, FinalResult, Urc};
 use super::port::{Backoff, PortOpener, SerialOpener};
 use super::{ModemError, command_name};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{Notify, broadcast, mpsc, oneshot};
 use tokio::time::{Instant, sleep, sleep_until, timeout_at};
 use tracing::debug;
 
@@ -107,6 +108,7 @@ pub struct Modem {
     requests: mpsc::Sender<Request>,
     urcs: broadcast::Sender<Urc>,
     max_line: usize,
+    restart: Arc<Notify>,
 }
 
 impl Modem {
@@ -116,7 +118,9 @@ impl Modem {
         let (requests, queue) = mpsc::channel(QUEUE_DEPTH);
         let (urcs, _) = broadcast::channel(URC_BACKLOG);
         let max_line = config.max_line;
+        let restart = Arc::new(Notify::new());
         let engine = Engine {
+            restart: restart.clone(),
             opener,
             port: None,
             parser: AtParser::new(config.max_line),
@@ -130,6 +134,7 @@ impl Modem {
             requests,
             urcs,
             max_line,
+            restart,
         }
     }
 
@@ -172,6 +177,12 @@ impl Modem {
         answer.await.map_err(|_| ModemError::EngineStopped)?
     }
 
+    /// Asks the engine to close the port and open it again (quiet line, `ATE0`) once the command in hand has
+    /// ended: the way back from a modem that stopped answering, short of restarting the process.
+    pub fn restart_link(&self) {
+        self.restart.notify_one();
+    }
+
     /// A receiver of every URC from now on (`+CEREG`, `+CGEV`, `+CPIN`, `RDY`, `+STIN`, vendor ones, and
     /// any line the modem sends while no command is in flight).
     pub fn subscribe(&self) -> broadcast::Receiver<Urc> {
@@ -184,6 +195,7 @@ enum Wake {
     Request(Option<Request>),
     Read(std::io::Result<usize>),
     RetryOpen,
+    Restart,
 }
 
 /// What happened while waiting for an answer.
@@ -202,6 +214,8 @@ struct Engine<O: PortOpener> {
     config: EngineConfig,
     /// A command lost its final result: check the line before the next one.
     needs_resync: bool,
+    /// [`Modem::restart_link`] was called.
+    restart: Arc<Notify>,
 }
 
 impl<O: PortOpener> Engine<O> {
@@ -212,6 +226,7 @@ impl<O: PortOpener> Engine<O> {
                 Some(port) => tokio::select! {
                     request = queue.recv() => Wake::Request(request),
                     read = port.read(&mut buf) => Wake::Read(read),
+                    () = self.restart.notified() => Wake::Restart,
                 },
                 None => {
                     let delay = self.backoff.next_delay();
@@ -229,6 +244,7 @@ impl<O: PortOpener> Engine<O> {
                     let _ = request.reply.send(result);
                 }
                 Wake::Read(read) => self.on_idle_read(read, &buf),
+                Wake::Restart => self.lose_port("restart asked for"),
                 Wake::RetryOpen => {
                     if let Err(error) = self.open_port().await {
                         debug!(port = %self.opener.describe(), %error, "reopen failed");

@@ -217,13 +217,17 @@ impl ServerCertVerifier for PinnedKey {
     }
 }
 
+/// Largest trust-anchor file read: a system CA bundle is about 200 KiB.
+const MAX_ANCHOR_FILE: u64 = 4 * 1024 * 1024;
+
 /// Adds the certificates of one file: every PEM `CERTIFICATE` block, or the file as one DER certificate.
 /// Certificates rustls cannot use as anchors are skipped; a file without any usable one is an error.
 fn add_anchors(roots: &mut RootCertStore, path: &Path) -> Result<(), TlsError> {
-    let bytes = std::fs::read(path).map_err(|source| TlsError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let bytes =
+        crate::bounded_read::read(path, MAX_ANCHOR_FILE).map_err(|source| TlsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
     let mut certificates: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
         .filter_map(Result::ok)
         .collect();

@@ -130,7 +130,7 @@ fn stored_messages_are_listed_in_both_modes() {
     .unwrap();
     assert_eq!(text.len(), 2);
     assert_eq!(text[1].0, 4);
-    assert!(matches!(&text[1].1, Read::Text { text, .. } if text == "second\nline"));
+    assert!(matches!(&text[1].1, Ok(Read::Text { text, .. }) if text == "second\nline"));
     let pdu = parse_cmgl(
         &lines(&[
             "+CMGL: 2,0,,24",
@@ -139,12 +139,28 @@ fn stored_messages_are_listed_in_both_modes() {
         SmsMode::Pdu,
     )
     .unwrap();
-    assert!(matches!(&pdu[0], (2, Read::Pdu(d)) if d.text == "How are you?"));
+    assert!(matches!(&pdu[0], (2, Ok(Read::Pdu(d))) if d.text == "How are you?"));
     assert!(parse_cmgl(&lines(&[]), SmsMode::Pdu).unwrap().is_empty());
+    // A message that does not decode is listed raw, with its index, so that it can be deleted; the
+    // messages after it are still read.
+    let mixed = parse_cmgl(
+        &lines(&[
+            "+CMGL: 3,0,,1",
+            "00",
+            "+CMGL: 5,0,,24",
+            "07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07",
+        ]),
+        SmsMode::Pdu,
+    )
+    .unwrap();
+    assert!(
+        matches!(&mixed[0], (3, Err(u)) if u.raw == "+CMGR: 0,,1\n00" && !u.truncated),
+        "{mixed:?}"
+    );
+    assert!(matches!(&mixed[1], (5, Ok(Read::Pdu(_)))));
     for bad in [
         &["OK"][..],
         &["+CMGL: x,0,,24", "00"],
-        &["+CMGL: 2,0,,24"],
         &["+CMGL: 1000,0,,1", "00"],
     ] {
         assert!(parse_cmgl(&lines(bad), SmsMode::Pdu).is_err(), "{bad:?}");
@@ -177,4 +193,16 @@ fn directly_delivered_messages_in_both_modes() {
     );
     direct.feed("+CMT: ,24", SmsMode::Pdu);
     assert!(direct.feed("not hex", SmsMode::Pdu).unwrap().is_err());
+}
+
+#[test]
+fn an_undecodable_message_is_kept_raw_and_bounded() {
+    let long = format!("+CMGR: 0,,200\n{}", "F".repeat(3 * MAX_RAW));
+    let lines: Vec<String> = long.split('\n').map(str::to_owned).collect();
+    let error = parse_cmgr(&lines, SmsMode::Pdu).unwrap_err();
+    let message = Undecodable::new(&lines, &error);
+    assert_eq!(message.raw.len(), MAX_RAW);
+    assert!(message.truncated);
+    assert!(message.raw.starts_with("+CMGR: 0,,200\nFFFF"));
+    assert_eq!(message.error, error.to_string());
 }

@@ -106,3 +106,59 @@ fn a_missing_daemon_is_an_io_error() {
     .unwrap_err();
     assert!(matches!(error, ControlError::Io { .. }), "{error}");
 }
+
+#[test]
+fn an_existing_file_at_the_socket_path_is_refused_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("euiccd.redb");
+    std::fs::write(&path, b"the store").unwrap();
+    runtime().block_on(async {
+        let (commands, _inbox) = mpsc::channel(1);
+        let error = serve(&path, Board::default(), commands.clone(), None).unwrap_err();
+        assert!(matches!(error, ControlError::NotASocket(_)), "{error}");
+        assert!(
+            error.to_string().contains("daemon.control_socket"),
+            "{error}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"the store");
+        // Nor is a directory touched.
+        let error = serve(dir.path(), Board::default(), commands, None).unwrap_err();
+        assert!(matches!(error, ControlError::NotASocket(_)), "{error}");
+    });
+}
+
+#[test]
+fn the_oldest_idle_connection_is_shed_for_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("control.sock");
+    runtime().block_on(async {
+        let (commands, _inbox) = mpsc::channel(1);
+        let _server = serve(&path, Board::default(), commands, None).unwrap();
+        let p = path.clone();
+        let (oldest, answer) = on_thread(move || {
+            let oldest = std::os::unix::net::UnixStream::connect(&p).unwrap();
+            // Idle clients up to the cap and beyond, each connected and silent.
+            let idle: Vec<_> = (0..MAX_CONNECTIONS * 2)
+                .map(|_| std::os::unix::net::UnixStream::connect(&p).unwrap())
+                .collect();
+            let answer = request(&p, Request::Status, Duration::from_secs(2));
+            drop(idle);
+            (oldest, answer)
+        })
+        .await;
+        assert!(answer.is_ok(), "{answer:?}");
+        // The oldest was closed without an answer, long before the request deadline.
+        let read = on_thread(move || {
+            let mut oldest = oldest;
+            oldest.set_read_timeout(Some(REQUEST_TIMEOUT / 5)).unwrap();
+            let mut answer = Vec::new();
+            oldest.read_to_end(&mut answer).map(|_| answer)
+        })
+        .await;
+        assert_eq!(
+            read.unwrap(),
+            b"",
+            "the oldest idle connection is still open"
+        );
+    });
+}

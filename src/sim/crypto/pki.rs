@@ -654,8 +654,11 @@ fn key_path(dir: &Path, prefix: &str) -> PathBuf {
     dir.join(format!("{prefix}.key.pem"))
 }
 
+/// Largest key or certificate file read.
+const MAX_PKI_FILE: u64 = 1024 * 1024;
+
 fn read_file(path: &Path) -> Result<Vec<u8>, PkiError> {
-    fs::read(path).map_err(|source| PkiError::Io {
+    crate::bounded_read::read(path, MAX_PKI_FILE).map_err(|source| PkiError::Io {
         path: path.to_owned(),
         source,
     })

@@ -260,15 +260,15 @@ impl StateFile {
             path: self.path.clone(),
             source,
         };
-        let file = match File::open(&self.path) {
-            Ok(file) => file,
+        let bytes = match crate::bounded_read::read(&self.path, MAX_STATE_FILE) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if crate::bounded_read::is_too_large(&e) => {
+                return Err(StateError::TooLarge(self.path.clone()));
+            }
             Err(e) => return Err(io(e)),
         };
-        if file.metadata().map_err(io)?.len() > MAX_STATE_FILE {
-            return Err(StateError::TooLarge(self.path.clone()));
-        }
-        serde_json::from_reader(std::io::BufReader::new(file))
+        serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|source| StateError::Format {
                 path: self.path.clone(),
