@@ -31,7 +31,7 @@ fn an_apdu_of_32_kib_prints_as_a_table() {
 #[test]
 fn a_reader_that_goes_away_ends_the_program_quietly() {
     let mut child = Command::new(EUICCD)
-        .args(["--sim", "apdu", &huge_apdu()])
+        .args(["--sim", "apdu", "00A40000", "80CA9F7F00"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
