@@ -20,9 +20,12 @@ use euiccd::remote::esipa_json::{
 };
 use std::time::{Duration, Instant, SystemTime};
 
+/// A target's body: takes the fuzzer's bytes, panics when a property fails.
+pub type Target = fn(&[u8]);
+
 /// Every target: its name (the `[[bin]]` in `fuzz/Cargo.toml` and the directory in `fuzz/corpus/`) and
 /// its body.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("at_line_parser", at_line_parser),
     ("apdu_response", apdu_response),
     ("asn1_es10", asn1_es10),
