@@ -1,15 +1,4 @@
-//! Bodies an SM-DP+ sends over ES9+.
+//! ASN.1 bodies an SM-DP+ sends over ES9+ (see `euiccd_fuzz::asn1_es9p`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-const TYPES: &[&str] = &[
-    "InitiateAuthenticationResponse",
-    "AuthenticateClientResponseEs9",
-    "GetBoundProfilePackageResponse",
-    "CancelSessionResponseEs9",
-    "BoundProfilePackage",
-    "StoreMetadataRequest",
-];
-
-fuzz_target!(|data: &[u8]| euiccd_fuzz::decode_family(TYPES, data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| euiccd_fuzz::asn1_es9p(data));

@@ -1,17 +1,4 @@
-//! Messages an eIM sends over ESipa.
+//! Messages an eIM sends over ESipa (see `euiccd_fuzz::asn1_esipa`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-const TYPES: &[&str] = &[
-    "EsipaMessageFromEimToIpa",
-    "GetEimPackageResponse",
-    "ProvideEimPackageResultResponse",
-    "TransferEimPackageRequest",
-    "InitiateAuthenticationResponseEsipa",
-    "AuthenticateClientResponseEsipa",
-    "GetBoundProfilePackageResponseEsipa",
-    "CancelSessionResponseEsipa",
-];
-
-fuzz_target!(|data: &[u8]| euiccd_fuzz::decode_family(TYPES, data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| euiccd_fuzz::asn1_esipa(data));

@@ -1,11 +1,50 @@
-//! Shared driver of the codec fuzz targets: decode the input as each type of a message family, in both
-//! SGP.32 layouts, and check that whatever decodes also re-encodes to something that decodes to the same value.
+//! The fuzz targets' bodies: one function per target, each taking the fuzzer's bytes and panicking when a
+//! property fails. The libFuzzer binaries in `fuzz_targets/` call them, and so does the stable-toolchain
+//! fallback (`tests/fuzz_fallback.rs` in the main workspace includes this file), so both run the same
+//! checks. Only `euiccd` and `euicc-asn1` are used here.
 
 use euicc_asn1::registry::{Sgp32Version, lookup};
+use euiccd::agent::connectivity::{Form, Observer, ObserverConfig};
+use euiccd::agent::sms::pdu::{decode, decode_hex};
+use euiccd::agent::sms::{
+    DirectDelivery, MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgl, parse_cmgr, parse_cmti,
+};
+use euiccd::apdu::at_answer::parse_hex_answer;
+use euiccd::apdu::{Command, Response};
+use euiccd::daemon::control::{MAX_REQUEST, Reply, parse_request};
+use euiccd::modem::Response as AtResponse;
+use euiccd::modem::parser::{AtParser, Event};
+use euiccd::remote::es9p;
+use euiccd::remote::esipa_json::{
+    FUNCTIONS, decode_answer, decode_request, encode_answer, encode_request,
+};
+use std::time::{Duration, Instant, SystemTime};
+
+/// A target's body: takes the fuzzer's bytes, panics when a property fails.
+pub type Target = fn(&[u8]);
+
+/// Every target: its name (the `[[bin]]` in `fuzz/Cargo.toml` and the directory in `fuzz/corpus/`) and
+/// its body.
+pub const TARGETS: &[(&str, Target)] = &[
+    ("at_line_parser", at_line_parser),
+    ("apdu_response", apdu_response),
+    ("asn1_es10", asn1_es10),
+    ("asn1_es9p", asn1_es9p),
+    ("asn1_esipa", asn1_esipa),
+    ("asn1_package", asn1_package),
+    ("esipa_json", esipa_json),
+    ("es9p_json", es9p_json),
+    ("sms_pdu", sms_pdu),
+    ("network_urc", network_urc),
+    ("control_request", control_request),
+];
+
+/// Longest error text a hostile body may cause: errors reach the log and the terminal.
+const MAX_ERROR_TEXT: usize = 2048;
 
 /// Decodes `data` as every type in `types` under both SGP.32 versions; panics if a decoded value does not
-/// survive a re-encoding (a panic is what the fuzzer reports).
-pub fn decode_family(types: &[&str], data: &[u8]) {
+/// survive a re-encoding.
+fn decode_family(types: &[&str], data: &[u8]) {
     for version in [Sgp32Version::V1_0, Sgp32Version::V1_2] {
         for name in types {
             let Some(entry) = lookup(name, version) else {
@@ -18,5 +57,289 @@ pub fn decode_family(types: &[&str], data: &[u8]) {
             let again = (entry.decode)(&der).expect("our own DER decodes");
             assert_eq!(again, value, "{name} changed across a re-encoding");
         }
+    }
+}
+
+/// Bytes from the modem, cut into arbitrary reads, with a command in flight or not: the parser must never
+/// panic, never return a line over its limit, and only end a command that is in flight.
+pub fn at_line_parser(data: &[u8]) {
+    const MAX_LINE: usize = 64;
+    let Some((&control, mut rest)) = data.split_first() else {
+        return;
+    };
+    let mut parser = AtParser::new(MAX_LINE);
+    let now = Instant::now();
+    if control & 1 == 1 {
+        parser.start_command("AT+CSIM=10,\"0070000001\"", now + Duration::from_secs(1));
+    }
+    let chunk = usize::from(control >> 1).max(1);
+    while !rest.is_empty() {
+        let (piece, tail) = rest.split_at(chunk.min(rest.len()));
+        let busy_before = parser.is_busy();
+        parser.feed(piece);
+        while let Some(event) = parser.poll_event() {
+            match event {
+                Event::Line(line) => {
+                    assert!(line.len() <= MAX_LINE * 3, "lossy UTF-8 at most triples")
+                }
+                Event::Urc(urc) => assert!(urc.line().len() <= MAX_LINE * 3),
+                Event::Final(_) => assert!(busy_before),
+                Event::Timeout => unreachable!("no time passed"),
+                Event::Stray(_) | Event::Overlong { .. } => {}
+            }
+        }
+        rest = tail;
+    }
+    parser.handle_timeout(now + Duration::from_secs(2));
+    assert!(!parser.is_busy());
+}
+
+/// Card and modem answers: raw response APDUs, command APDUs (the simulated card's input) and the
+/// `+CSIM:` / `+CGLA:` answer lines must parse or fail cleanly, and what parses re-encodes byte for byte.
+pub fn apdu_response(data: &[u8]) {
+    if let Ok(response) = Response::parse(data) {
+        assert_eq!(response.to_bytes(), data);
+        let _ = response.sw.name();
+        let _ = response.sw.class();
+    }
+    if let Ok(command) = Command::parse(data) {
+        assert_eq!(command.to_bytes().ok().as_deref(), Some(data));
+    }
+    let text = String::from_utf8_lossy(data);
+    let answer = AtResponse::new(text.lines().map(str::to_owned).collect());
+    let _ = parse_hex_answer("AT+CSIM", &answer, "+CSIM");
+}
+
+/// Responses of the eUICC to ES10 commands.
+pub fn asn1_es10(data: &[u8]) {
+    decode_family(
+        &[
+            "EUICCInfo1",
+            "EUICCInfo2",
+            "GetEuiccChallengeResponse",
+            "GetEuiccDataResponse",
+            "EuiccConfiguredAddressesResponse",
+            "AuthenticateServerResponse",
+            "PrepareDownloadResponse",
+            "ProfileInstallationResult",
+            "CancelSessionResponse",
+            "ProfileInfoListResponse",
+            "EnableProfileResponse",
+            "DisableProfileResponse",
+            "DeleteProfileResponse",
+            "SetNicknameResponse",
+            "ListNotificationResponse",
+            "RetrieveNotificationsListResponse",
+            "NotificationSentResponse",
+            "GetRatResponse",
+            "EuiccMemoryResetResponse",
+            "AddInitialEimResponse",
+            "GetEimConfigurationDataResponse",
+            "GetCertsResponse",
+            "ProfileRollbackResponse",
+            "ImmediateEnableResponse",
+            "ConfigureImmediateProfileEnablingResponse",
+            "ExecuteFallbackMechanismResponse",
+            "ReturnFromFallbackResponse",
+            "GetConnectivityParametersResponse",
+            "EuiccPackageResult",
+        ],
+        data,
+    );
+}
+
+/// ASN.1 bodies an SM-DP+ sends over ES9+ (inside the JSON binding's base64 fields).
+pub fn asn1_es9p(data: &[u8]) {
+    decode_family(
+        &[
+            "InitiateAuthenticationResponse",
+            "AuthenticateClientResponseEs9",
+            "GetBoundProfilePackageResponse",
+            "CancelSessionResponseEs9",
+            "BoundProfilePackage",
+            "StoreMetadataRequest",
+        ],
+        data,
+    );
+}
+
+/// Messages an eIM sends over ESipa.
+pub fn asn1_esipa(data: &[u8]) {
+    decode_family(
+        &[
+            "EsipaMessageFromEimToIpa",
+            "GetEimPackageResponse",
+            "ProvideEimPackageResultResponse",
+            "TransferEimPackageRequest",
+            "InitiateAuthenticationResponseEsipa",
+            "AuthenticateClientResponseEsipa",
+            "GetBoundProfilePackageResponseEsipa",
+            "CancelSessionResponseEsipa",
+        ],
+        data,
+    );
+}
+
+/// eUICC packages and data requests an eIM signs, and their results.
+pub fn asn1_package(data: &[u8]) {
+    decode_family(
+        &[
+            "EuiccPackageRequest",
+            "IpaEuiccDataRequest",
+            "ProfileDownloadTriggerRequest",
+            "EuiccPackageResult",
+            "EimConfigurationData",
+        ],
+        data,
+    );
+}
+
+/// Bodies of the ESipa JSON binding, read by the IPA (answers) and by an eIM (requests): whatever reads
+/// must survive writing it out again. The first byte picks the function.
+pub fn esipa_json(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let function = FUNCTIONS[usize::from(selector) % FUNCTIONS.len()];
+    if let Ok(Some(answer)) = decode_answer(function, body) {
+        let again = encode_answer(&answer).expect("a decoded answer encodes");
+        let text = again.map(|v| v.to_string()).unwrap_or_default();
+        let back = decode_answer(function, text.as_bytes()).expect("our own answer decodes");
+        assert_eq!(back, Some(answer), "{function} answer changed");
+    }
+    if let Ok(request) = decode_request(function, body) {
+        let (name, value) = encode_request(&request).expect("a decoded request encodes");
+        assert_eq!(name, function);
+        let back =
+            decode_request(name, value.to_string().as_bytes()).expect("our own request decodes");
+        assert_eq!(back, request, "{function} request changed");
+    }
+}
+
+/// Answers of an SM-DP+ over the ES9+ JSON binding (`src/remote/es9p.rs`); the first byte picks the
+/// function. They decode or fail with a bounded error; a bound profile package is exactly the base64
+/// content of its field.
+pub fn es9p_json(data: &[u8]) {
+    let Some((&selector, body)) = data.split_first() else {
+        return;
+    };
+    let error = match selector % 4 {
+        0 => es9p::decode_initiate_authentication(body).err(),
+        1 => es9p::decode_authenticate_client(body).err(),
+        2 => match es9p::decode_bound_profile_package(body) {
+            Ok(bpp) => {
+                assert_eq!(bpp.get(..2), Some(&[0xBF, 0x36][..]));
+                let fields: serde_json::Value = serde_json::from_slice(body).expect("it was JSON");
+                let text = fields["boundProfilePackage"].as_str().expect("a string");
+                assert!(text.len() >= bpp.len(), "base64 is longer than its bytes");
+                None
+            }
+            Err(error) => Some(error),
+        },
+        _ => es9p::decode_status("cancelSession", body).err(),
+    };
+    if let Some(error) = error {
+        let text = error.to_string();
+        assert!(
+            text.len() <= MAX_ERROR_TEXT,
+            "{} bytes of error",
+            text.len()
+        );
+    }
+}
+
+/// SMS-DELIVER PDUs from the modem (`+CMGR`, `+CMGL`, `+CMT`), raw and as hex, and their reassembly:
+/// decoding must never panic, and a decoded text stays within what an SMS can carry.
+pub fn sms_pdu(data: &[u8]) {
+    let mut reassembly = Reassembly::default();
+    if let Ok(deliver) = decode(data) {
+        // 160 septets with escapes, or 70 UCS2 units, or 140 bytes as hex.
+        assert!(deliver.text.chars().count() <= 280);
+        for (sms, _) in reassembly.add(Read::Pdu(deliver), 1) {
+            assert!(sms.text.len() <= MAX_TEXT);
+        }
+    }
+    let text = String::from_utf8_lossy(data);
+    let _ = decode_hex(&text);
+    let _ = parse_cmti(&text);
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    for mode in [SmsMode::Text, SmsMode::Pdu] {
+        let mut reads: Vec<Read> = parse_cmgr(&lines, mode).into_iter().collect();
+        reads.extend(
+            parse_cmgl(&lines, mode)
+                .into_iter()
+                .flatten()
+                .map(|(_, r)| r),
+        );
+        let mut direct = DirectDelivery::default();
+        reads.extend(lines.iter().filter_map(|l| direct.feed(l, mode)).flatten());
+        for read in reads {
+            for (sms, _) in reassembly.add(read, 2) {
+                assert!(sms.text.len() <= MAX_TEXT);
+            }
+        }
+    }
+}
+
+/// Network lines from the modem (`+CREG/+CGREG/+CEREG/+C5GREG`, `+COPS`, `+CGEV`, `+CGACT`,
+/// `+CGCONTRDP`, `+CSQ`, `+CESQ`), as URCs and as query answers, fed to the connectivity observer:
+/// parsing must never panic, and a refused line leaves the state as it was. The first byte of each line
+/// picks the name and the form.
+pub fn network_urc(data: &[u8]) {
+    const NAMES: [&str; 10] = [
+        "+CREG",
+        "+CGREG",
+        "+CEREG",
+        "+C5GREG",
+        "+COPS",
+        "+CGEV",
+        "+CGACT",
+        "+CGCONTRDP",
+        "+CSQ",
+        "+CESQ",
+    ];
+    let mut observer = Observer::new(ObserverConfig {
+        update_interval: Some(Duration::from_secs(1)),
+        ..ObserverConfig::default()
+    });
+    let mut now = SystemTime::UNIX_EPOCH;
+    for line in String::from_utf8_lossy(data).lines() {
+        let Some((&selector, _)) = line.as_bytes().split_first() else {
+            continue;
+        };
+        let name = NAMES[usize::from(selector) % NAMES.len()];
+        let form = if selector & 0x80 == 0 {
+            Form::Urc
+        } else {
+            Form::Query
+        };
+        let full = format!("{name}: {}", line.get(1..).unwrap_or(""));
+        let before = observer.state().clone();
+        if observer.feed(&full, form, now).is_err() {
+            assert_eq!(observer.state(), &before);
+        }
+        now += Duration::from_secs(1);
+        observer.counters(u64::from(selector), u64::from(selector) * 2);
+        let _ = observer.tick(now);
+        let _ = observer.queries_done(now);
+    }
+}
+
+/// A request line on the control socket (at most [`MAX_REQUEST`] bytes reach the parser), and a reply
+/// line as the CLI reads it: a request that parses is one the CLI could have sent, and reads back the
+/// same; a refusal says why in bounded text.
+pub fn control_request(data: &[u8]) {
+    if data.len() <= MAX_REQUEST {
+        match parse_request(data) {
+            Ok(request) => {
+                let line = serde_json::to_vec(&request).expect("a request serializes");
+                assert_eq!(parse_request(&line), Ok(request));
+            }
+            Err(reason) => assert!(reason.len() <= MAX_REQUEST + 256, "{reason}"),
+        }
+    }
+    if let Ok(reply) = serde_json::from_slice::<Reply>(data) {
+        let line = serde_json::to_vec(&reply).expect("a reply serializes");
+        assert!(serde_json::from_slice::<Reply>(&line).is_ok());
     }
 }

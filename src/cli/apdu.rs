@@ -10,6 +10,11 @@ use anyhow::anyhow;
 use clap::Args;
 use serde::Serialize;
 
+/// The shortest command APDU: CLA INS P1 P2 (ISO/IEC 7816-4 §5.1).
+const MIN_APDU: usize = 4;
+/// The longest: the header, extended Lc (3 bytes), 65,535 data bytes and extended Le (2 bytes).
+const MAX_APDU: usize = 4 + 3 + 65_535 + 2;
+
 /// `apdu HEX...`.
 #[derive(Debug, Clone, Args)]
 pub struct ApduArgs {
@@ -23,12 +28,7 @@ pub fn run(target: &TargetArgs, args: ApduArgs, json: bool) -> Result<(), Failur
     let commands = args
         .apdus
         .iter()
-        .map(|text| {
-            hex::decode(text).map_err(|e| Failure {
-                error: anyhow!("{text:?} is not hex: {e}"),
-                code: EXIT_INPUT,
-            })
-        })
+        .map(|text| parse_apdu(text))
         .collect::<Result<Vec<_>, _>>()?;
     let exchanges = with_euicc(target, async |euicc| {
         let mut out = Vec::with_capacity(commands.len());
@@ -50,6 +50,22 @@ pub fn run(target: &TargetArgs, args: ApduArgs, json: bool) -> Result<(), Failur
         Ok(out)
     })?;
     emit(&ApduReport { exchanges }, json)
+}
+
+/// One APDU argument: hex of 4 to [`MAX_APDU`] bytes.
+fn parse_apdu(text: &str) -> Result<Vec<u8>, Failure> {
+    let input = |error| Failure {
+        error,
+        code: EXIT_INPUT,
+    };
+    let bytes = hex::decode(text).map_err(|e| input(anyhow!("{text:?} is not hex: {e}")))?;
+    if !(MIN_APDU..=MAX_APDU).contains(&bytes.len()) {
+        return Err(input(anyhow!(
+            "an APDU has {MIN_APDU} to {MAX_APDU} bytes (CLA INS P1 P2, then Lc, data, Le), not {}",
+            bytes.len()
+        )));
+    }
+    Ok(bytes)
 }
 
 #[derive(Debug, Serialize)]

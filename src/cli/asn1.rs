@@ -1,6 +1,6 @@
 //! `euiccd asn1`: decode SGP.22 / SGP.32 messages for inspection.
 
-use super::Failure;
+use super::{Failure, outln};
 use anyhow::anyhow;
 use clap::Subcommand;
 use euicc_asn1::registry::{self, Sgp32Version};
@@ -41,7 +41,7 @@ pub fn run(cmd: Asn1Command) -> Result<(), Failure> {
         } => decode(&type_name, &hex, sgp32_version),
         Asn1Command::Types { sgp32_version } => {
             for name in registry::names(sgp32_version) {
-                println!("{name}");
+                outln!("{name}")?;
             }
             Ok(())
         }
@@ -59,6 +59,5 @@ fn decode(type_name: &str, hex_text: &str, version: Sgp32Version) -> Result<(), 
     let value = (entry.decode)(&bytes)
         .map_err(|e| Failure::input(anyhow!("cannot decode {type_name}: {e}")))?;
     let text = serde_json::to_string_pretty(&value).map_err(Failure::from)?;
-    println!("{text}");
-    Ok(())
+    outln!("{text}")
 }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
 
-use super::Failure;
 use super::target::{TargetArgs, runtime};
+use super::{Failure, outln};
 use crate::bench::{self, Scenario};
 
 /// Options of `bench`. The link speed is the global `--baud`; `--device` measures a real modem.
@@ -89,12 +89,12 @@ pub fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<(), Failu
     };
     if json {
         for f in &figures {
-            println!("{}", serde_json::to_string(f)?);
+            outln!("{}", serde_json::to_string(f)?)?;
         }
+        Ok(())
     } else {
-        print!("{}", bench::table(&figures));
+        super::output::print(&bench::table(&figures))
     }
-    Ok(())
 }
 
 #[cfg(feature = "sim")]
@@ -136,9 +136,9 @@ fn device(target: &TargetArgs, json: bool) -> Result<(), Failure> {
         Ok::<_, Failure>(bench::device::measure(transport, target.baud).await?)
     })?;
     if json {
-        println!("{}", serde_json::to_string(&figures)?);
+        outln!("{}", serde_json::to_string(&figures)?)
     } else {
-        println!(
+        outln!(
             "transport {}  baud {}  apdus {}\nGetEID round trip: {:.1} ms (link bound {:.1} ms)\n\
              GetEUICCInfo1: {:.0} APDU bytes/s, {:.0} AT bytes/s of {:.0} the line carries\n\
              wall {:.3} s, cpu {:.3} s, peak RSS {} KiB",
@@ -153,7 +153,6 @@ fn device(target: &TargetArgs, json: bool) -> Result<(), Failure> {
             figures.wall_s,
             figures.cpu_s,
             figures.peak_rss_kib
-        );
+        )
     }
-    Ok(())
 }

@@ -2,7 +2,7 @@
 //! running daemon (which owns the modem port) instead of opening the port themselves.
 
 use super::target::TargetArgs;
-use super::{EXIT_INPUT, Failure};
+use super::{EXIT_INPUT, Failure, outln};
 use crate::config::{self, DEFAULT_PATH};
 use crate::daemon::control::{self, ControlError, Request};
 use crate::daemon::status::Status;
@@ -90,10 +90,9 @@ pub fn status(args: &ControlArgs, json: bool) -> Result<(), Failure> {
 pub fn poll_now(args: &ControlArgs, json: bool) -> Result<(), Failure> {
     let outcome = ask(&args.socket()?, Request::PollNow, POLL_NOW_TIMEOUT)?;
     match json {
-        true => println!("{}", serde_json::json!({ "outcome": outcome })),
-        false => println!("{}", outcome.as_str().unwrap_or_default()),
+        true => outln!("{}", serde_json::json!({ "outcome": outcome })),
+        false => outln!("{}", outcome.as_str().unwrap_or_default()),
     }
-    Ok(())
 }
 
 /// `euiccd events`: the recent network and SMS events, from the running daemon, or from the store when
@@ -133,18 +132,17 @@ pub fn events(args: &EventsArgs, json: bool) -> Result<(), Failure> {
     let all = events.as_array().cloned().unwrap_or_default();
     let recent = &all[all.len().saturating_sub(args.limit)..];
     if json {
-        println!("{}", Value::Array(recent.to_vec()));
-        return Ok(());
+        return outln!("{}", Value::Array(recent.to_vec()));
     }
     for item in recent {
         let event = &item["event"];
-        println!(
+        outln!(
             "{:>6}  {}  {}  {}",
             item["id"],
             event["time"].as_str().unwrap_or("-"),
             event["type"].as_str().unwrap_or("-"),
             event["subject"].as_str().unwrap_or("-"),
-        );
+        )?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use super::card::{exit_code, failure, with_euicc, with_euicc_session};
 use super::info::code_name;
+use super::outln;
 use super::output::{Report, Table, emit, or_dash};
 use super::remote::RemoteArgs;
 use super::target::TargetArgs;
@@ -22,7 +23,6 @@ use clap::{Args, Subcommand};
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp32::common::EIM_ID_TYPE;
 use serde::Serialize;
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -238,8 +238,7 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
                 }
             };
             if !json {
-                println!("poll {number}: {}", view.human());
-                let _ = std::io::stdout().flush();
+                outln!("poll {number}: {}", view.human())?;
             }
             let more = matches!(view, PollView::Executed { .. } | PollView::Rejected { .. });
             report.polls.push(view);
@@ -250,7 +249,7 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
         Ok((report, None))
     })?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        outln!("{}", serde_json::to_string_pretty(&report)?)?;
     }
     match error {
         None => Ok(()),

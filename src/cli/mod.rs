@@ -41,6 +41,8 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code when the eUICC answered and refused: a result code other than ok, local profile management
 /// refused, or a function its SGP.32 version lacks.
 pub const EXIT_REFUSED: u8 = 3;
+/// What a shell reports for a program ended by SIGPIPE (128 + 13): the reader of stdout has gone.
+pub const EXIT_BROKEN_PIPE: u8 = 141;
 /// Exit code when an SM-DP+ executed an ES9+ function and refused it (`Failed` or `Expired`, with a subject
 /// and reason code in the message).
 pub const EXIT_SERVER: u8 = 4;
@@ -144,12 +146,33 @@ pub fn main() -> ExitCode {
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        Err(failure) if failure.code == EXIT_BROKEN_PIPE => end_by_sigpipe(),
         Err(failure) => {
             error::print(&failure, json);
             ExitCode::from(failure.code)
         }
     }
 }
+
+/// Ends the program as the default action of SIGPIPE does, without a message: what coreutils do when the
+/// reader of their output has gone. Rust ignores SIGPIPE (so that a closed socket is an error, not death);
+/// the default is restored only here, at the very end.
+fn end_by_sigpipe() -> ExitCode {
+    // SAFETY: setting a signal's disposition to its default and raising it touch no memory of this program.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::raise(libc::SIGPIPE);
+    }
+    ExitCode::from(EXIT_BROKEN_PIPE)
+}
+
+/// `println!` that returns [`output::print`]'s result instead of panicking when stdout fails.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::output::print(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+use outln;
 
 /// An error on its way out of the CLI, with the exit code it maps to.
 #[derive(Debug)]
@@ -161,6 +184,14 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The reader of stdout has gone: the program ends quietly ([`EXIT_BROKEN_PIPE`]).
+    pub fn broken_pipe() -> Self {
+        Self {
+            error: anyhow::anyhow!("standard output closed"),
+            code: EXIT_BROKEN_PIPE,
+        }
+    }
+
     /// A failure caused by the user's input.
     pub fn input(error: impl Into<anyhow::Error>) -> Self {
         Self {

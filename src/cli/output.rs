@@ -1,7 +1,8 @@
 //! Output of the card commands: one JSON document with `--json`, aligned plain-text tables otherwise.
 
+use super::Failure;
 use serde::Serialize;
-use std::fmt::Write as _;
+use std::io::{ErrorKind, Write as _};
 
 /// A command's result, printable both ways.
 pub trait Report: Serialize {
@@ -10,13 +11,26 @@ pub trait Report: Serialize {
 }
 
 /// Prints `report` as one JSON document (`json`) or as text.
-pub fn emit<R: Report>(report: &R, json: bool) -> Result<(), super::Failure> {
+pub fn emit<R: Report>(report: &R, json: bool) -> Result<(), Failure> {
     if json {
-        println!("{}", serde_json::to_string_pretty(report)?);
+        print(&format!("{}\n", serde_json::to_string_pretty(report)?))
     } else {
-        print!("{}", report.human());
+        print(&report.human())
     }
-    Ok(())
+}
+
+/// Writes `text` to stdout, where `print!` would panic on a write error. A reader that has gone (`| head`)
+/// is [`Failure::broken_pipe`], which ends the program quietly as it ends coreutils; another error (a full
+/// disk) is a failure with a message.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == ErrorKind::BrokenPipe => Err(Failure::broken_pipe()),
+        Err(error) => Err(anyhow::Error::new(error)
+            .context("writing to standard output")
+            .into()),
+    }
 }
 
 /// A plain table: a header row and rows of cells, columns padded to their widest cell.
@@ -58,7 +72,9 @@ impl Table {
         for row in &self.rows {
             let mut line = String::new();
             for (cell, width) in row.iter().zip(&widths) {
-                let _ = write!(line, "{cell:<width$}  ");
+                // Padded by hand: a format width above u16::MAX panics, and a cell may be a 64 KiB APDU.
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 2));
             }
             out.push_str(line.trim_end());
             out.push('\n');
@@ -95,6 +111,13 @@ mod tests {
             "ICCID     STATE\n8944      enabled\n89440000  -\n"
         );
         assert_eq!(Table::new(&["A"]).render("no rows"), "no rows\n");
+        // Wider than a format width may be (u16::MAX): a 32 KiB APDU in hex.
+        let wide = "A".repeat(70_000);
+        let mut table = Table::new(&["COMMAND", "SW"]);
+        table.row(vec![wide.clone(), "6700".into()]);
+        let text = table.render("none");
+        assert_eq!(text.lines().nth(1), Some(format!("{wide}  6700").as_str()));
+        assert_eq!(text.lines().next().map(str::len), Some(70_000 + 2 + 2));
         assert_eq!(
             fields(&[("EID", "89".into()), ("version", "v1.2".into())]),
             "EID      89\nversion  v1.2\n"

@@ -22,8 +22,8 @@ pub struct RemoteArgs {
     /// Also trust the system's PEM bundle (FILE, default /etc/ssl/certs/ca-certificates.crt).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = SYSTEM_CA_BUNDLE)]
     pub system_ca: Option<PathBuf>,
-    /// Deadline of each ES9+ request, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    /// Deadline of each ES9+ request, in seconds (1 to 600, as `timeout_secs` in the configuration).
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub http_timeout: u64,
 }
 

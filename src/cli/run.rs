@@ -21,6 +21,7 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> Result<(), Failure> {
     let config =
         config::load(&args.config, |name| std::env::var(name).ok()).map_err(Failure::input)?;
+    config::check_trust_anchors(&config).map_err(Failure::input)?;
     let journal = std::env::var_os("JOURNAL_STREAM").is_some();
     let log = logging::init(&config.log, journal).map_err(|e| Failure {
         error: anyhow!(e),

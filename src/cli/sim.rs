@@ -1,8 +1,8 @@
 //! `euiccd sim`: the simulated modem for tests, demos, benchmarks and users without hardware.
 
-use super::Failure;
 use super::sim_eim::{EimOptions, RelayTarget, SharedEuicc, start_eim};
 use super::target::runtime;
+use super::{Failure, outln};
 use crate::euicc::Version;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use crate::sim::euicc::{self, SimEuicc};
@@ -133,8 +133,8 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
     match command {
         SimCommand::Identity(args) => super::sim_identity::run(args, json),
         SimCommand::Quirks => {
-            for (name, what) in QUIRKS {
-                println!("{name:20} {what}");
+            for quirk in QUIRKS {
+                outln!("{:20} {}", quirk.usage(), quirk.what)?;
             }
             Ok(())
         }
@@ -202,7 +202,7 @@ pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                     );
                 }
                 if !line.is_empty() {
-                    println!("{}", serde_json::Value::Object(line));
+                    outln!("{}", serde_json::Value::Object(line))?;
                 }
                 serve(config, euicc).await?;
                 Ok::<_, Failure>(())

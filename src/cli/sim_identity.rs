@@ -4,7 +4,7 @@
 //! certificate that chains to the SGP.26 CI, so any SM-DP+ or eIM that trusts that CI accepts it. The
 //! directory written is what `--identity DIR` loads.
 
-use super::Failure;
+use super::{Failure, outln};
 use crate::sim::crypto::cert::Certificate;
 use crate::sim::crypto::ecdsa::SigningKey;
 use crate::sim::crypto::pki::{CertAndKey, EuiccIdentity};
@@ -67,15 +67,14 @@ pub fn run(args: IdentityArgs, json: bool) -> Result<(), Failure> {
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     identity.write_to(&args.out)?;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "eid": eid.to_string(), "identity": args.out })
-        );
+        )
     } else {
-        println!(
+        outln!(
             "eUICC identity for EID {eid} written to {}",
             args.out.display()
-        );
+        )
     }
-    Ok(())
 }

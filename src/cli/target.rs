@@ -6,6 +6,7 @@ use crate::apdu::{SessionConfig, Transport, TransportKind};
 use crate::modem::Modem;
 use anyhow::anyhow;
 use clap::Args;
+use clap::builder::RangedU64ValueParser;
 use std::path::PathBuf;
 
 /// Which card to talk to, and how.
@@ -30,7 +31,7 @@ pub struct TargetArgs {
     #[arg(long, requires = "sim", value_name = "FILE")]
     pub sim_state: Option<PathBuf>,
     /// STORE DATA block size, 6 to 255 (smaller helps cards that answer 66 01 and modems with short lines).
-    #[arg(long, default_value_t = 255)]
+    #[arg(long, default_value_t = 255, value_parser = RangedU64ValueParser::<usize>::new().range(6..=255))]
     pub block_size: usize,
 }
 

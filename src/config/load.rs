@@ -2,10 +2,12 @@
 //! the bad key.
 
 use super::{Config, ConnectivityConfig, EimConfig, EventsConfig, LogFormat, SmsConfig};
+use crate::agent::bootstrap::InitialEimError;
 use crate::agent::connectivity::InterfaceCounters;
 use crate::bounded_read;
 use crate::remote::events::Endpoint;
 use crate::remote::https::Server;
+use crate::remote::tls::client_config;
 use crate::store::MAX_EVENTS;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -78,6 +80,32 @@ pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config,
         }
     })?;
     parse(&text, env)
+}
+
+/// Reads every trust-anchor file the configuration names, so that a missing or unusable one stops the
+/// daemon's start naming its key and file (`eim[0].trust_anchors[1]: trust anchors /etc/…: …`) instead of
+/// failing each connection later. Not part of [`load`]: `euiccd status --config` reads the same file only
+/// for the socket path, possibly as a user who may not read the anchors.
+pub fn check_trust_anchors(config: &Config) -> Result<(), ConfigError> {
+    let lists = config
+        .eim
+        .iter()
+        .enumerate()
+        .map(|(index, eim)| (format!("eim[{index}].trust_anchors"), &eim.trust_anchors))
+        .chain([
+            ("smdp.trust_anchors".to_owned(), &config.smdp.trust_anchors),
+            (
+                "events.trust_anchors".to_owned(),
+                &config.events.trust_anchors,
+            ),
+        ]);
+    for (key, files) in lists {
+        for (index, file) in files.iter().enumerate() {
+            client_config(std::slice::from_ref(file))
+                .map_err(|e| invalid(format!("{key}[{index}]"), e.to_string()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Parses `text`, applies the environment overrides that `env` returns, and validates.
@@ -153,7 +181,16 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
         }
     }
     if let Some(initial) = &config.initial_eim {
-        // Reads and checks the keys now, so that a bad file stops the start rather than the first boot.
+        // Reads and checks the keys now, so that a bad file stops the start rather than the first boot;
+        // each under its own key, since the error names only the file.
+        let unusable = |key: &'static str| move |e: InitialEimError| invalid(key, e.to_string());
+        initial
+            .public_key
+            .read()
+            .map_err(unusable("initial_eim.public_key"))?;
+        if let Some(anchor) = &initial.tls_anchor {
+            anchor.read().map_err(unusable("initial_eim.tls_anchor"))?;
+        }
         initial
             .to_config()
             .map_err(|e| invalid("initial_eim", crate::error_chain::chain(&e)))?;

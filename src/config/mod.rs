@@ -10,7 +10,7 @@ mod load;
 mod network;
 mod supervision;
 
-pub use load::{ConfigError, ENV_OVERRIDES, load, log_targets, parse};
+pub use load::{ConfigError, ENV_OVERRIDES, check_trust_anchors, load, log_targets, parse};
 pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig, SmsConfig, SmsModeSetting};
 pub use supervision::{Condition, FallbackConfig, MAX_SUPERVISION_SECS, RollbackConfig, Service};
 

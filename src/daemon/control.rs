@@ -325,8 +325,9 @@ async fn session(stream: UnixStream, handlers: Handlers, idle: Arc<AtomicBool>) 
 const DISCARD_LIMIT: u64 = 64 * 1024;
 
 /// Reads a request line: an object with the one key `command` (serde's `deny_unknown_fields` does not
-/// reach the unit variants of an internally tagged enum, hence the explicit check).
-fn parse_request(line: &[u8]) -> Result<Request, String> {
+/// reach the unit variants of an internally tagged enum, hence the explicit check). Public for the
+/// `control_request` fuzz target.
+pub fn parse_request(line: &[u8]) -> Result<Request, String> {
     let object: serde_json::Map<String, Value> =
         serde_json::from_slice(line).map_err(|e| e.to_string())?;
     if let Some(key) = object.keys().find(|k| *k != "command") {

@@ -54,8 +54,16 @@ const NAMED_URCS: &[&str] = &[
     "*EMRDY",
 ];
 
-/// URCs that are a whole line without a `NAME:` prefix (boot and SIM-ready banners).
+/// URCs that are a whole line without a `NAME:` prefix: boot and SIM-ready banners, and the two V.250 result
+/// codes (ITU-T V.250 §5.7.1, Table 1) that reach a program that never dials. `RING` (an incoming call,
+/// repeated every few seconds; `+CRING: <type>` with 3GPP TS 27.007 `AT+CRC=1`) is unsolicited by
+/// definition. `NO CARRIER` is a final result only of the commands that make a connection (`D`, `A`, `O`,
+/// V.250 §6.3), which euiccd never sends; at any other time it says that a call or data connection someone
+/// else set up has ended, so it is unsolicited too and never a line of the answer in flight. The other
+/// V.250 codes (`CONNECT`, `BUSY`, `NO ANSWER`, `NO DIALTONE`) only ever answer a dial command.
 const BARE_URCS: &[&str] = &[
+    "RING",
+    "NO CARRIER",
     "RDY",
     "SMS DONE",
     "PB DONE",

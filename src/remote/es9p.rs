@@ -22,6 +22,9 @@ pub const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.2.2";
 
 /// The path prefix of every ES9+ function.
 const PATH_PREFIX: &str = "/gsma/rsp2/es9plus/";
+/// Most characters kept of each `statusCodeData` text: they reach the log and the terminal, and the body
+/// they come in may be megabytes.
+const MAX_STATUS_TEXT: usize = 256;
 
 /// The content type of ES9+ requests (SGP.22 §6.5.1).
 const JSON: &str = "application/json;charset=UTF-8";
@@ -221,13 +224,12 @@ impl Es9Client {
         Ok((response.status, response.body))
     }
 
-    /// Calls a function that answers 200 with a JSON body, and checks its execution status.
-    async fn call(&mut self, function: &'static str, body: Value) -> Result<Fields, Es9Error> {
-        let (status, answer) = self.post(None, function, body).await?;
-        if status != 200 {
-            return Err(Es9Error::HttpStatus { function, status });
+    /// Calls a function that answers 200 with a JSON body, and returns the body.
+    async fn call(&mut self, function: &'static str, body: Value) -> Result<Vec<u8>, Es9Error> {
+        match self.post(None, function, body).await? {
+            (200, answer) => Ok(answer),
+            (status, _) => Err(Es9Error::HttpStatus { function, status }),
         }
-        Fields::parse(function, &answer)
     }
 }
 
@@ -238,7 +240,7 @@ impl Es9 for Es9Client {
         euicc_info1: &[u8],
         smdp_address: &str,
     ) -> Result<InitiateAuthenticationOkEs9, Es9Error> {
-        let reply = self
+        let answer = self
             .call(
                 "initiateAuthentication",
                 json!({
@@ -248,13 +250,7 @@ impl Es9 for Es9Client {
                 }),
             )
             .await?;
-        Ok(InitiateAuthenticationOkEs9 {
-            transaction_id: reply.transaction_id()?,
-            server_signed1: reply.asn1::<Signed<ServerSigned1>>("serverSigned1")?,
-            server_signature1: reply.signature("serverSignature1")?,
-            euicc_ci_pk_id_to_be_used: reply.asn1::<Octets>("euiccCiPKIdToBeUsed")?,
-            server_certificate: reply.asn1::<Certificate>("serverCertificate")?,
-        })
+        decode_initiate_authentication(&answer)
     }
 
     async fn authenticate_client(
@@ -262,7 +258,7 @@ impl Es9 for Es9Client {
         transaction_id: &[u8],
         authenticate_server_response: &[u8],
     ) -> Result<AuthenticateClientOk, Es9Error> {
-        let reply = self
+        let answer = self
             .call(
                 "authenticateClient",
                 json!({
@@ -271,13 +267,7 @@ impl Es9 for Es9Client {
                 }),
             )
             .await?;
-        Ok(AuthenticateClientOk {
-            transaction_id: reply.transaction_id()?,
-            profile_meta_data: reply.asn1::<StoreMetadataRequest>("profileMetadata")?,
-            smdp_signed2: reply.asn1::<Signed<SmdpSigned2>>("smdpSigned2")?,
-            smdp_signature2: reply.signature("smdpSignature2")?,
-            smdp_certificate: reply.asn1::<Certificate>("smdpCertificate")?,
-        })
+        decode_authenticate_client(&answer)
     }
 
     async fn get_bound_profile_package(
@@ -285,7 +275,7 @@ impl Es9 for Es9Client {
         transaction_id: &[u8],
         prepare_download_response: &[u8],
     ) -> Result<Vec<u8>, Es9Error> {
-        let reply = self
+        let answer = self
             .call(
                 "getBoundProfilePackage",
                 json!({
@@ -294,11 +284,7 @@ impl Es9 for Es9Client {
                 }),
             )
             .await?;
-        let bpp = reply.base64("boundProfilePackage")?;
-        if bpp.get(..2) != Some(&[0xBF, 0x36][..]) {
-            return Err(reply.malformed("boundProfilePackage is not a BF36 TLV"));
-        }
-        Ok(bpp)
+        decode_bound_profile_package(&answer)
     }
 
     async fn handle_notification(
@@ -315,7 +301,7 @@ impl Es9 for Es9Client {
         match self.post(Some(&server), FUNCTION, body).await? {
             (204, _) => Ok(()),
             // Some servers answer 200 with a status header instead.
-            (200, answer) => Fields::parse(FUNCTION, &answer).map(drop),
+            (200, answer) => decode_status(FUNCTION, &answer),
             (status, _) => Err(Es9Error::HttpStatus {
                 function: FUNCTION,
                 status,
@@ -328,16 +314,61 @@ impl Es9 for Es9Client {
         transaction_id: &[u8],
         cancel_session_response: &[u8],
     ) -> Result<(), Es9Error> {
-        self.call(
-            "cancelSession",
-            json!({
-                "transactionId": hex::encode_upper(transaction_id),
-                "cancelSessionResponse": Base64::encode_string(cancel_session_response),
-            }),
-        )
-        .await
-        .map(drop)
+        const FUNCTION: &str = "cancelSession";
+        let answer = self
+            .call(
+                FUNCTION,
+                json!({
+                    "transactionId": hex::encode_upper(transaction_id),
+                    "cancelSessionResponse": Base64::encode_string(cancel_session_response),
+                }),
+            )
+            .await?;
+        decode_status(FUNCTION, &answer)
     }
+}
+
+/// Decodes the answer to ES9+.InitiateAuthentication (the decoders here do no I/O: the client and the
+/// `es9p_json` fuzz target both read through them).
+pub fn decode_initiate_authentication(
+    body: &[u8],
+) -> Result<InitiateAuthenticationOkEs9, Es9Error> {
+    let reply = Fields::parse("initiateAuthentication", body)?;
+    Ok(InitiateAuthenticationOkEs9 {
+        transaction_id: reply.transaction_id()?,
+        server_signed1: reply.asn1::<Signed<ServerSigned1>>("serverSigned1")?,
+        server_signature1: reply.signature("serverSignature1")?,
+        euicc_ci_pk_id_to_be_used: reply.asn1::<Octets>("euiccCiPKIdToBeUsed")?,
+        server_certificate: reply.asn1::<Certificate>("serverCertificate")?,
+    })
+}
+
+/// Decodes the answer to ES9+.AuthenticateClient.
+pub fn decode_authenticate_client(body: &[u8]) -> Result<AuthenticateClientOk, Es9Error> {
+    let reply = Fields::parse("authenticateClient", body)?;
+    Ok(AuthenticateClientOk {
+        transaction_id: reply.transaction_id()?,
+        profile_meta_data: reply.asn1::<StoreMetadataRequest>("profileMetadata")?,
+        smdp_signed2: reply.asn1::<Signed<SmdpSigned2>>("smdpSigned2")?,
+        smdp_signature2: reply.signature("smdpSignature2")?,
+        smdp_certificate: reply.asn1::<Certificate>("smdpCertificate")?,
+    })
+}
+
+/// Decodes the answer to ES9+.GetBoundProfilePackage: the BPP (`BF36…`) as received.
+pub fn decode_bound_profile_package(body: &[u8]) -> Result<Vec<u8>, Es9Error> {
+    let reply = Fields::parse("getBoundProfilePackage", body)?;
+    let bpp = reply.base64("boundProfilePackage")?;
+    if bpp.get(..2) != Some(&[0xBF, 0x36][..]) {
+        return Err(reply.malformed("boundProfilePackage is not a BF36 TLV"));
+    }
+    Ok(bpp)
+}
+
+/// Checks the execution status of an answer whose fields the IPA does not use (`cancelSession`, and
+/// `handleNotification` from servers that answer 200).
+pub fn decode_status(function: &'static str, body: &[u8]) -> Result<(), Es9Error> {
+    Fields::parse(function, body).map(drop)
 }
 
 /// The fields of a successful JSON answer.
@@ -368,10 +399,16 @@ impl Fields {
             "Executed-Success" | "Executed-WithWarning" => Ok(Self { function, fields }),
             other => {
                 let data = execution.get("statusCodeData");
+                // Bounded, and without control characters (a terminal would obey them).
                 let text = |name: &str| {
                     data.and_then(|d| d.get(name))
                         .and_then(Value::as_str)
-                        .map(str::to_owned)
+                        .map(|text| {
+                            text.chars()
+                                .filter(|c| !c.is_control())
+                                .take(MAX_STATUS_TEXT)
+                                .collect::<String>()
+                        })
                 };
                 Err(Es9Error::Failed {
                     function,
@@ -452,6 +489,24 @@ mod tests {
                 Err(Es9Error::Malformed { .. })
             ));
         }
+    }
+
+    #[test]
+    fn a_server_text_is_bounded_and_printable() {
+        let message = "\u{1b}[2J".to_owned() + &"x".repeat(1 << 20);
+        let body = json!({"header":{"functionExecutionStatus":{"status":"Failed",
+            "statusCodeData":{"subjectCode":"8.1\n","reasonCode":"y".repeat(5000),"message":message}}}});
+        let error = decode_status("cancelSession", body.to_string().as_bytes())
+            .err()
+            .unwrap();
+        let Es9Error::Failed { code, .. } = &error else {
+            panic!("{error}");
+        };
+        assert_eq!(code.subject_code, "8.1");
+        assert_eq!(code.reason_code.len(), MAX_STATUS_TEXT);
+        let text = error.to_string();
+        assert!(text.len() < 4 * MAX_STATUS_TEXT, "{} bytes", text.len());
+        assert!(!text.contains('\u{1b}'), "{text}");
     }
 
     #[test]

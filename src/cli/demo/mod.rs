@@ -11,8 +11,8 @@
 mod day;
 mod world;
 
-use super::Failure;
 use super::target::runtime;
+use super::{Failure, outln};
 use crate::euicc::enabled_iccid;
 use anyhow::anyhow;
 use clap::Args;
@@ -65,9 +65,9 @@ pub fn run(_args: DemoArgs, json: bool) -> Result<(), Failure> {
 /// The day's steps, then the summary; the first failed step ends the day.
 async fn live(day: &mut Day, started: Instant, json: bool) -> Result<(), Failure> {
     if !json {
-        println!(
+        outln!(
             "euiccd demo: simulated modem on a PTY, eUICC, SM-DP+ and eIM on loopback; the real agent\n"
-        );
+        )?;
     }
     let mut steps = Vec::new();
     for action in Action::DAY {
@@ -79,7 +79,7 @@ async fn live(day: &mut Day, started: Instant, json: bool) -> Result<(), Failure
             ms: begun.elapsed().as_millis(),
             detail: outcome.unwrap_or_else(|error| format!("{error:#}")),
         };
-        print_step(&step, started, json);
+        print_step(&step, started, json)?;
         let ok = step.ok;
         steps.push(step);
         if !ok {
@@ -96,9 +96,9 @@ async fn live(day: &mut Day, started: Instant, json: bool) -> Result<(), Failure
         profiles: profiles.len(),
     };
     if json {
-        println!("{}", serde_json::json!({ "summary": summary }));
+        outln!("{}", serde_json::json!({ "summary": summary }))?;
     } else {
-        println!(
+        outln!(
             "\n{} of {} steps ok in {:.2} s; enabled profile {}, {} profile(s) on the eUICC {}",
             summary.ok,
             Action::DAY.len(),
@@ -106,7 +106,7 @@ async fn live(day: &mut Day, started: Instant, json: bool) -> Result<(), Failure
             summary.enabled_profile.as_deref().unwrap_or("none"),
             summary.profiles,
             summary.eid,
-        );
+        )?;
     }
     match summary.ok == Action::DAY.len() {
         true => Ok(()),
@@ -115,17 +115,17 @@ async fn live(day: &mut Day, started: Instant, json: bool) -> Result<(), Failure
 }
 
 /// Prints a finished step: a JSON line, or a line with the time since the start.
-fn print_step(step: &Step, started: Instant, json: bool) {
+fn print_step(step: &Step, started: Instant, json: bool) -> Result<(), Failure> {
     if json {
-        if let Ok(line) = serde_json::to_string(step) {
-            println!("{line}");
-        }
+        outln!("{}", serde_json::to_string(step)?)
     } else {
         let at = started.elapsed().as_secs_f64();
         let mark = if step.ok { "ok" } else { "FAILED" };
-        println!(
+        outln!(
             "[{at:6.2} s] {:<10} {mark:<6} {} ({} ms)",
-            step.step, step.detail, step.ms
-        );
+            step.step,
+            step.detail,
+            step.ms
+        )
     }
 }

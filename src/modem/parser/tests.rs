@@ -284,3 +284,33 @@ fn urc_accessors() {
     assert_eq!(banner.name(), "RDY");
     assert_eq!(banner.params(), "");
 }
+
+#[test]
+fn ring_and_no_carrier_are_unsolicited_during_a_command() {
+    // AT+CGSN answers a bare line: without the rule, `RING` would be read as the IMEI.
+    for urc_line in ["RING", "NO CARRIER"] {
+        let mut p = AtParser::default();
+        p.start_command("AT+CGSN", later());
+        p.feed(
+            format!("\r\n{urc_line}\r\n\r\n490154203237518\r\n\r\n{urc_line}\r\nOK\r\n").as_bytes(),
+        );
+        assert_eq!(
+            events(&mut p),
+            vec![
+                urc(urc_line),
+                line("490154203237518"),
+                urc(urc_line),
+                Event::Final(FinalResult::Ok)
+            ],
+            "{urc_line}"
+        );
+        // Idle, it is a URC as before, named by the whole line.
+        p.feed(format!("\r\n{urc_line}\r\n").as_bytes());
+        let got = events(&mut p);
+        assert_eq!(got, vec![urc(urc_line)]);
+        let Event::Urc(u) = &got[0] else {
+            unreachable!()
+        };
+        assert_eq!((u.name(), u.params()), (urc_line, ""));
+    }
+}

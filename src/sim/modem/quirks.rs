@@ -45,89 +45,152 @@ pub struct Quirks {
     pub urc_storm: Option<u64>,
 }
 
-/// The names accepted by `--quirk`, with what they reproduce.
-pub const QUIRKS: &[(&str, &str)] = &[
-    ("echo", "echo stays on after ATE0 (lpac #173)"),
-    (
+/// How a quirk is set: a switch, or a fault that takes a count (`NAME=N`).
+#[derive(Clone, Copy)]
+enum Setting {
+    Switch(fn(&mut Quirks) -> &mut bool),
+    Counted(fn(&mut Quirks) -> &mut Option<u64>),
+}
+
+/// One entry of [`QUIRKS`]: what `--quirk` accepts and `sim quirks` lists.
+#[derive(Clone, Copy)]
+pub struct QuirkSpec {
+    /// The name given to `--quirk`.
+    pub name: &'static str,
+    /// What real modem behaviour it reproduces.
+    pub what: &'static str,
+    setting: Setting,
+}
+
+impl QuirkSpec {
+    const fn switch(
+        name: &'static str,
+        what: &'static str,
+        field: fn(&mut Quirks) -> &mut bool,
+    ) -> Self {
+        Self {
+            name,
+            what,
+            setting: Setting::Switch(field),
+        }
+    }
+
+    const fn counted(
+        name: &'static str,
+        what: &'static str,
+        field: fn(&mut Quirks) -> &mut Option<u64>,
+    ) -> Self {
+        Self {
+            name,
+            what,
+            setting: Setting::Counted(field),
+        }
+    }
+
+    /// How it is written: `NAME`, or `NAME=N` for a counted fault.
+    pub fn usage(&self) -> String {
+        match self.setting {
+            Setting::Switch(_) => self.name.to_owned(),
+            Setting::Counted(_) => format!("{}=N", self.name),
+        }
+    }
+}
+
+/// Every quirk of the simulated modem: the one table that `--quirk` parses and `sim quirks` lists.
+pub const QUIRKS: &[QuirkSpec] = &[
+    QuirkSpec::switch("echo", "echo stays on after ATE0 (lpac #173)", |q| {
+        &mut q.echo
+    }),
+    QuirkSpec::switch(
         "no-prefix",
         "answers without +CMD: prefixes (Fibocom FM350-GL)",
+        |q| &mut q.no_prefix,
     ),
-    (
+    QuirkSpec::switch(
         "upper-hex",
         "lower-case APDU hex refused (Qualcomm, Foxconn T99W696)",
+        |q| &mut q.upper_hex,
     ),
-    (
+    QuirkSpec::switch(
         "modem-get-response",
         "the modem does GET RESPONSE itself instead of returning 61xx",
+        |q| &mut q.modem_get_response,
     ),
-    (
+    QuirkSpec::switch(
         "csim-basic-only",
         "AT+CSIM refused on logical channels (Quectel EG25-G)",
+        |q| &mut q.csim_basic_only,
     ),
-    ("no-cgla", "no AT+CCHO/CGLA/CCHC, CSIM only (Dell DW5821e)"),
-    ("urcs", "URCs before the answer and between data and OK"),
-    ("noise", "garbage bytes at start-up and before answers"),
-    ("slow", "every APDU takes 700 ms"),
-    ("lost-final", "the first final result after start is lost"),
-    (
+    QuirkSpec::switch(
+        "no-cgla",
+        "no AT+CCHO/CGLA/CCHC, CSIM only (Dell DW5821e)",
+        |q| &mut q.no_cgla,
+    ),
+    QuirkSpec::switch(
+        "urcs",
+        "URCs before the answer and between data and OK",
+        |q| &mut q.urcs,
+    ),
+    QuirkSpec::switch(
+        "noise",
+        "garbage bytes at start-up and before answers",
+        |q| &mut q.noise,
+    ),
+    QuirkSpec::switch("slow", "every APDU takes 700 ms", |q| &mut q.slow),
+    QuirkSpec::switch(
+        "lost-final",
+        "the first final result after start is lost",
+        |q| &mut q.lost_final,
+    ),
+    QuirkSpec::switch(
         "vanish",
         "the port vanishes for 1 s at the first logical-channel APDU (USB re-enumeration)",
+        |q| &mut q.vanish,
     ),
-];
-
-/// The faults that take a count (`NAME=N`), for `--quirk` like the switches.
-pub const COUNTED_FAULTS: &[(&str, &str)] = &[
-    (
-        "vanish-after=N",
+    QuirkSpec::counted(
+        "vanish-after",
         "the port vanishes for 1 s at the N-th APDU (once), the card resets",
+        |q| &mut q.vanish_after,
     ),
-    ("mute-after=N", "from the N-th APDU on, nothing is answered"),
-    (
-        "urc-storm=N",
+    QuirkSpec::counted(
+        "mute-after",
+        "from the N-th APDU on, nothing is answered",
+        |q| &mut q.mute_after,
+    ),
+    QuirkSpec::counted(
+        "urc-storm",
         "N URCs before every answer and N between its data and OK",
+        |q| &mut q.urc_storm,
     ),
 ];
 
 impl Quirks {
-    /// Switches on the quirk called `name` (one of [`QUIRKS`]), or sets a counted fault `NAME=N` (one of
-    /// [`COUNTED_FAULTS`]).
-    pub fn enable(&mut self, name: &str) -> Result<(), String> {
-        if let Some((fault, count)) = name.split_once('=') {
-            let count: u64 = count
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| format!("{fault} needs a count above 0, not {count:?}"))?;
-            let slot = match fault {
-                "vanish-after" => &mut self.vanish_after,
-                "mute-after" => &mut self.mute_after,
-                "urc-storm" => &mut self.urc_storm,
-                other => return Err(format!("unknown counted fault {other:?}")),
-            };
-            *slot = Some(count);
-            return Ok(());
-        }
-        let flag = match name {
-            "echo" => &mut self.echo,
-            "no-prefix" => &mut self.no_prefix,
-            "upper-hex" => &mut self.upper_hex,
-            "modem-get-response" => &mut self.modem_get_response,
-            "csim-basic-only" => &mut self.csim_basic_only,
-            "no-cgla" => &mut self.no_cgla,
-            "urcs" => &mut self.urcs,
-            "noise" => &mut self.noise,
-            "slow" => &mut self.slow,
-            "lost-final" => &mut self.lost_final,
-            "vanish" => &mut self.vanish,
-            other => {
-                let mut known = String::new();
-                for (name, _) in QUIRKS {
-                    let _ = write!(known, " {name}");
-                }
-                return Err(format!("unknown quirk {other:?}; known:{known}"));
-            }
+    /// Switches on the quirk `NAME` or sets the counted fault `NAME=N`, one of [`QUIRKS`].
+    pub fn enable(&mut self, text: &str) -> Result<(), String> {
+        let (name, count) = match text.split_once('=') {
+            Some((name, count)) => (name, Some(count)),
+            None => (text, None),
         };
-        *flag = true;
+        let Some(spec) = QUIRKS.iter().find(|q| q.name == name) else {
+            let mut known = String::new();
+            for spec in QUIRKS {
+                let _ = write!(known, " {}", spec.usage());
+            }
+            return Err(format!("unknown quirk {name:?}; known:{known}"));
+        };
+        match (spec.setting, count) {
+            (Setting::Switch(field), None) => *field(self) = true,
+            (Setting::Counted(field), Some(count)) => {
+                let count = count
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("{name} needs a count above 0, not {count:?}"))?;
+                *field(self) = Some(count);
+            }
+            (Setting::Switch(_), Some(_)) => return Err(format!("{name} takes no count")),
+            (Setting::Counted(_), None) => return Err(format!("{name} needs a count: {name}=N")),
+        }
         Ok(())
     }
 }
@@ -136,17 +199,71 @@ impl Quirks {
 mod tests {
     use super::*;
 
+    /// Enables the quirk `spec` as `--quirk` would take it.
+    fn enabled(spec: &QuirkSpec) -> Quirks {
+        let mut quirks = Quirks::default();
+        quirks
+            .enable(&spec.usage().replace("=N", "=3"))
+            .expect("listed quirks are known");
+        quirks
+    }
+
     #[test]
     fn every_listed_quirk_switches_something_different() {
         let mut seen = Vec::new();
-        for (name, _) in QUIRKS {
-            let mut quirks = Quirks::default();
-            quirks.enable(name).expect("listed quirks are known");
-            assert_ne!(quirks, Quirks::default(), "{name}");
-            assert!(!seen.contains(&quirks), "{name} duplicates another quirk");
+        for spec in QUIRKS {
+            let quirks = enabled(spec);
+            assert_ne!(quirks, Quirks::default(), "{}", spec.name);
+            assert!(!seen.contains(&quirks), "{} duplicates another", spec.name);
             seen.push(quirks);
         }
         assert!(Quirks::default().enable("nonsense").is_err());
+    }
+
+    #[test]
+    fn every_quirk_is_listed() {
+        let mut all = Quirks::default();
+        for spec in QUIRKS {
+            all.enable(&spec.usage().replace("=N", "=3")).unwrap();
+        }
+        // No `..`: a new field of `Quirks` fails to compile here until it is checked, and it is only set
+        // above if it has an entry in the table.
+        let Quirks {
+            echo,
+            no_prefix,
+            upper_hex,
+            modem_get_response,
+            csim_basic_only,
+            no_cgla,
+            urcs,
+            noise,
+            slow,
+            lost_final,
+            vanish,
+            vanish_after,
+            mute_after,
+            urc_storm,
+        } = all;
+        let switches = [
+            echo,
+            no_prefix,
+            upper_hex,
+            modem_get_response,
+            csim_basic_only,
+            no_cgla,
+            urcs,
+            noise,
+            slow,
+            lost_final,
+            vanish,
+        ];
+        assert!(switches.iter().all(|on| *on), "{all:?}");
+        assert!(
+            [vanish_after, mute_after, urc_storm]
+                .iter()
+                .all(|n| *n == Some(3)),
+            "{all:?}"
+        );
     }
 
     #[test]
@@ -158,7 +275,13 @@ mod tests {
             (quirks.vanish_after, quirks.mute_after),
             (Some(40), Some(7))
         );
-        for bad in ["vanish-after=0", "mute-after=x", "late=3"] {
+        for bad in [
+            "vanish-after=0",
+            "mute-after=x",
+            "late=3",
+            "mute-after",
+            "echo=2",
+        ] {
             assert!(Quirks::default().enable(bad).is_err(), "{bad}");
         }
     }
