@@ -7,7 +7,8 @@ use euicc_asn1::registry::{Sgp32Version, lookup};
 use euiccd::agent::connectivity::{Form, Observer, ObserverConfig};
 use euiccd::agent::sms::pdu::{decode, decode_hex};
 use euiccd::agent::sms::{
-    DirectDelivery, MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgl, parse_cmgr, parse_cmti,
+    DirectDelivery, MAX_RAW, MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgl, parse_cmgr,
+    parse_cmti,
 };
 use euiccd::apdu::at_answer::parse_hex_answer;
 use euiccd::apdu::{Command, Response};
@@ -265,12 +266,13 @@ pub fn sms_pdu(data: &[u8]) {
     let lines: Vec<String> = text.lines().map(str::to_owned).collect();
     for mode in [SmsMode::Text, SmsMode::Pdu] {
         let mut reads: Vec<Read> = parse_cmgr(&lines, mode).into_iter().collect();
-        reads.extend(
-            parse_cmgl(&lines, mode)
-                .into_iter()
-                .flatten()
-                .map(|(_, r)| r),
-        );
+        for (_, listed) in parse_cmgl(&lines, mode).into_iter().flatten() {
+            match listed {
+                Ok(read) => reads.push(read),
+                // An undecodable message is journaled raw: its copy stays within the bound.
+                Err(undecodable) => assert!(undecodable.raw.len() <= MAX_RAW),
+            }
+        }
         let mut direct = DirectDelivery::default();
         reads.extend(lines.iter().filter_map(|l| direct.feed(l, mode)).flatten());
         for read in reads {
