@@ -40,7 +40,7 @@ fn a_character_device_is_refused_at_the_limit() {
                 "/dev/zero",
                 "LPA:1$smdp.example.com$MATCHING",
             ],
-            "trust anchors /dev/zero: larger than",
+            "trust anchors in /dev/zero: larger than",
         ),
         (
             vec![

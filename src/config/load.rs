@@ -183,7 +183,9 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
     if let Some(initial) = &config.initial_eim {
         // Reads and checks the keys now, so that a bad file stops the start rather than the first boot;
         // each under its own key, since the error names only the file.
-        let unusable = |key: &'static str| move |e: InitialEimError| invalid(key, e.to_string());
+        let unusable = |key: &'static str| {
+            move |e: InitialEimError| invalid(key, crate::error_chain::chain(&e))
+        };
         initial
             .public_key
             .read()

@@ -72,7 +72,8 @@ fn the_example_file_documents_the_defaults() {
     assert!(block.contains("public_key"), "{block}");
     let message = parse(&block, no_env).unwrap_err().to_string();
     assert!(
-        message.contains("initial_eim.public_key: cannot read /etc/euiccd/eim-sign.pem"),
+        message
+            .contains("initial_eim.public_key: cannot read /etc/euiccd/eim-sign.pem: No such file"),
         "{message}"
     );
 }
