@@ -24,7 +24,8 @@ impl Notifier {
     fn from_vars(var: impl Fn(&str) -> Option<String>, pid: u32) -> Self {
         let target = var("NOTIFY_SOCKET").and_then(|path| {
             let address = socket_address(&path)?;
-            match UnixDatagram::unbound() {
+            // Non-blocking: a manager that stopped reading must not stop the main loop (see `send`).
+            match UnixDatagram::unbound().and_then(|s| s.set_nonblocking(true).map(|()| s)) {
                 Ok(socket) => Some((socket, address)),
                 Err(error) => {
                     tracing::warn!(%error, "no socket for systemd notifications");
@@ -65,6 +66,10 @@ impl Notifier {
         self.send("STOPPING=1\nSTATUS=stopping");
     }
 
+    /// Sends one datagram without waiting. A datagram socket's queue is short (`net.unix.max_dgram_qlen`,
+    /// 10 by default), and a blocking send to a manager that reads no more would hold the main loop, and
+    /// with it the watchdog it proves alive, for as long as the manager does: a message that does not fit
+    /// is dropped instead (the next ping or status line follows within half the watchdog interval).
     fn send(&self, message: &str) {
         if let Some((socket, address)) = &self.target {
             if let Err(error) = socket.send_to_addr(message.as_bytes(), address) {
@@ -121,5 +126,27 @@ mod tests {
         let silent = Notifier::from_vars(|_| None, 42);
         silent.ready("x");
         assert_eq!(silent.watchdog_interval(), None);
+    }
+
+    #[test]
+    fn a_manager_that_reads_no_more_never_blocks_the_sender() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notify");
+        let _receiver = UnixDatagram::bind(&path).unwrap();
+        let socket = path.to_str().unwrap().to_owned();
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let vars = |name: &str| (name == "NOTIFY_SOCKET").then(|| socket.clone());
+            let notifier = Notifier::from_vars(vars, 1);
+            // Far more than the socket's queue holds; nobody reads them.
+            for _ in 0..1000 {
+                notifier.watchdog();
+            }
+            done.send(()).unwrap();
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_secs(10)).is_ok(),
+            "the sender blocked on a full notification socket"
+        );
     }
 }

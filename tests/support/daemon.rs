@@ -226,7 +226,9 @@ impl Bench {
 
 /// A fake systemd notification socket.
 pub struct NotifySocket {
-    socket: UnixDatagram,
+    /// Datagrams as they arrive: a reader thread drains the socket at once, as systemd does, so the
+    /// daemon's short datagram queue never fills while the test looks elsewhere.
+    received: std::sync::mpsc::Receiver<String>,
     /// Its path, for `NOTIFY_SOCKET`.
     pub path: PathBuf,
 }
@@ -237,17 +239,22 @@ impl NotifySocket {
         let path = dir.join("notify");
         let _ = std::fs::remove_file(&path);
         let socket = UnixDatagram::bind(&path).expect("notify socket");
-        Self { socket, path }
+        let (sender, received) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0; 4096];
+            while let Ok(n) = socket.recv(&mut buffer) {
+                let message = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                if sender.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { received, path }
     }
 
     /// The next datagram, waiting at most `timeout`.
     pub fn next(&self, timeout: Duration) -> Option<String> {
-        self.socket
-            .set_read_timeout(Some(timeout))
-            .expect("timeout");
-        let mut buffer = [0; 4096];
-        let n = self.socket.recv(&mut buffer).ok()?;
-        Some(String::from_utf8_lossy(&buffer[..n]).into_owned())
+        self.received.recv_timeout(timeout).ok()
     }
 
     /// Reads datagrams until one contains `what`; panics after `timeout`. Returns everything read.
