@@ -18,7 +18,6 @@ use super::logic::{Action, BadRequest, SimEim};
 use super::relay::{self, Es9Call, Es9Reply};
 use crate::euicc::Version;
 use crate::remote::es9p::{Es9Client, Es9Error};
-use crate::remote::esipa;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::sim::crypto::pki::CertAndKey;
 use crate::sim::https_server::{
@@ -29,7 +28,12 @@ use crate::sim::https_server::{
 pub const MAX_BODY_LEN: usize = 64 * 1024;
 
 /// The `X-Admin-Protocol` value sent, and the prefix required of requests.
-pub const ADMIN_PROTOCOL: &str = esipa::DEFAULT_ADMIN_PROTOCOL;
+pub const ADMIN_PROTOCOL: &str = "gsma/rsp/v2.1.0";
+/// The path of ESipa's ASN.1 binding over HTTPS, the one SGP.22 §6.1 gives ES9+'s ASN.1 binding.
+/// Written here rather than taken from the IPA's client, so that a misread path fails a test.
+const ASN1_PATH: &str = "/gsma/rsp2/asn1";
+/// The media type of that binding's requests and answers.
+const ASN1_MEDIA_TYPE: &str = "application/x-gsma-rsp-asn1";
 const ADMIN_PROTOCOL_PREFIX: &str = "gsma/rsp/v";
 
 /// Where the eIM relays indirect downloads: the SM-DP+s are reached with this TLS trust, and optionally all
@@ -116,8 +120,8 @@ async fn respond(
         return empty(StatusCode::METHOD_NOT_ALLOWED);
     }
     let path = request.uri().path();
-    let (binding, content_type) = if path == esipa::PATH {
-        (Binding::Asn1, esipa::CONTENT_TYPE)
+    let (binding, content_type) = if path == ASN1_PATH {
+        (Binding::Asn1, ASN1_MEDIA_TYPE)
     } else if let Some(function) = path.strip_prefix(json::PATH_PREFIX) {
         match json::FUNCTIONS.iter().find(|&&f| f == function) {
             Some(&function) => (Binding::Json(function), json::MEDIA_TYPE),
