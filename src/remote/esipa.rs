@@ -521,3 +521,7 @@ mod tests {
         assert_eq!(function_name(&[0x30, 0x00]), "unknown");
     }
 }
+
+#[cfg(test)]
+#[path = "esipa_sim_tests.rs"]
+mod sim_tests;

@@ -1,0 +1,201 @@
+//! The HTTPS plumbing of the simulated servers (SM-DP+, eIM): hyper 1 (HTTP/1.1) over rustls (ring provider)
+//! on a loopback port, with handshake and header deadlines and bounded request bodies.
+//!
+//! A server supplies only its request handler; [`serve`] binds, accepts, runs the TLS handshake and serves
+//! every connection with it until the returned [`Listening`] is dropped.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+
+use crate::crypto::pki::CertAndKey;
+
+/// How long a client may take for the TLS handshake, and for the request head.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The TLS certificate or key was refused.
+    #[error("TLS setup: {0}")]
+    Tls(#[from] rustls::Error),
+    /// The private key could not be read.
+    #[error("TLS key: {0}")]
+    Key(String),
+    /// Binding the listening socket failed.
+    #[error("listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Which TLS connection a request came on, in the request's extensions: servers that tie a procedure to its
+/// connection (an eIM speaking SGP.32 v1.0, whose messages carry no EID) read it there. Unique per listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConnectionId(pub u64);
+
+/// A running listener. Dropping it stops the listener and every connection.
+#[derive(Debug)]
+pub struct Listening {
+    address: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Listening {
+    /// The bound address (the OS picks the port when asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Serves HTTPS on `listen` (e.g. `127.0.0.1:0`) with the certificate and key `tls`, answering every request
+/// with `handler`. `name` labels the log lines. Must be called inside a tokio runtime.
+pub async fn serve<H, F>(
+    name: &'static str,
+    tls: &CertAndKey,
+    listen: SocketAddr,
+    handler: H,
+) -> Result<Listening, ServeError>
+where
+    H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    let acceptor = TlsAcceptor::from(Arc::new(tls_config(tls)?));
+    let listener = TcpListener::bind(listen).await?;
+    let address = listener.local_addr()?;
+    let task = tokio::spawn(accept_loop(name, listener, acceptor, handler));
+    tracing::info!(%address, "simulated {name} listening");
+    Ok(Listening { address, task })
+}
+
+fn tls_config(tls: &CertAndKey) -> Result<rustls::ServerConfig, ServeError> {
+    let key_pem = tls
+        .key
+        .to_pkcs8_pem()
+        .map_err(|e| ServeError::Key(e.to_string()))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        .map_err(|e| ServeError::Key(e.to_string()))?;
+    let chain = vec![CertificateDer::from(tls.cert.der().to_vec())];
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_no_client_auth()
+    .with_single_cert(chain, key)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // Stateless session tickets (TLS 1.3 and 1.2), as production servers issue them, so clients resume.
+    config.ticketer = rustls::crypto::ring::Ticketer::new()?;
+    Ok(config)
+}
+
+async fn accept_loop<H, F>(
+    name: &'static str,
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    handler: H,
+) where
+    H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    let mut connections = JoinSet::new();
+    let mut next_id = 0u64;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    // As production servers do (nginx `tcp_nodelay on`): answers leave without waiting
+                    // for the client's delayed ACK.
+                    let _ = stream.set_nodelay(true);
+                    let acceptor = acceptor.clone();
+                    let handler = handler.clone();
+                    let id = ConnectionId(next_id);
+                    next_id += 1;
+                    connections.spawn(async move {
+                        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                            Ok(Ok(tls)) => serve_connection(name, id, tls, handler).await,
+                            Ok(Err(error)) => tracing::debug!(%peer, %error, "{name} TLS handshake failed"),
+                            Err(_) => tracing::debug!(%peer, "{name} TLS handshake timed out"),
+                        }
+                    });
+                }
+                Err(error) => tracing::warn!(%error, "{name} accept failed"),
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn serve_connection<H, F>(
+    name: &'static str,
+    id: ConnectionId,
+    tls: tokio_rustls::server::TlsStream<TcpStream>,
+    handler: H,
+) where
+    H: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
+    F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(id);
+        let answer = handler(request);
+        async move { Ok::<_, std::convert::Infallible>(answer.await) }
+    });
+    if let Err(error) = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(tls), service)
+        .await
+    {
+        tracing::debug!(%error, "{name} connection ended with an error");
+    }
+}
+
+/// Reads a request body of at most `max` bytes; `None` when it is larger or the connection failed (answer
+/// 413).
+pub async fn read_body(body: Incoming, max: usize) -> Option<Bytes> {
+    Limited::new(body, max)
+        .collect()
+        .await
+        .ok()
+        .map(|b| b.to_bytes())
+}
+
+/// An answer with `status`, no body and the `X-Admin-Protocol` header.
+pub fn empty(status: StatusCode, admin_protocol: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        "x-admin-protocol",
+        hyper::header::HeaderValue::from_static(admin_protocol),
+    );
+    response
+}
+
+/// Whether the request's `X-Admin-Protocol` starts with `prefix`.
+pub fn admin_protocol_starts_with(request: &Request<Incoming>, prefix: &str) -> bool {
+    request
+        .headers()
+        .get("x-admin-protocol")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with(prefix))
+}
+
+/// Locks a mutex, taking over the state of a panicked holder (a test's assertion must not wedge a server).
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
