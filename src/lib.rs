@@ -15,6 +15,6 @@ pub mod euicc;
 pub mod modem;
 pub mod remote;
 pub mod secret;
-#[cfg(feature = "sim")]
-pub mod sim;
+#[cfg(any(test, feature = "sim"))]
+pub mod simulated;
 pub mod store;

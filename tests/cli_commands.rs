@@ -5,7 +5,7 @@
 
 mod support;
 
-use euiccd::sim::euicc::state::{CardState, Profile, StateFile};
+use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;

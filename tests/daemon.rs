@@ -1,9 +1,10 @@
 //! `euiccd run` against the simulated modem (a real PTY) and a simulated eIM on loopback: systemd
 //! notifications, polling, the control socket, SIGHUP and SIGTERM.
+#![cfg(feature = "sim")]
 
 mod support;
 
-use euiccd::sim::eim::{Acknowledging, Report};
+use euiccd_sim::eim::{Acknowledging, Report};
 use std::time::Duration;
 use support::daemon::{Bench, DISABLED, Daemon, ENABLED, NotifySocket, enable};
 use support::{Run, Scratch};

@@ -2,14 +2,15 @@
 //! abort right after the Nth durable journal write when `EUICCD_TEST_KILL_AT_STEP=N`), is restarted, and
 //! finishes the package: the eUICC state is right, the eIM has the package result exactly once and the
 //! notifications at least once, and nothing is left in the journal, the outboxes or on the eUICC.
+#![cfg(feature = "sim")]
 
 mod support;
 
 use euicc_asn1::Octets;
 use euicc_asn1::types::sgp32::common::{ProfileDownloadData, ProfileDownloadTriggerRequest};
 use euicc_asn1::types::sgp32::v1_2::ProfileDownloadTriggerResultData;
-use euiccd::sim::crypto::pki::DEFAULT_SMDP_HOST;
-use euiccd::sim::eim::{DownloadResult, Report};
+use euiccd_sim::crypto::pki::DEFAULT_SMDP_HOST;
+use euiccd_sim::eim::{DownloadResult, Report};
 use serde_json::Value;
 use std::time::Duration;
 use support::Run;

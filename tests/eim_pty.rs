@@ -29,14 +29,14 @@ use euicc_asn1::types::sgp32::v1_2::{
 };
 use euicc_asn1::{Asn1, Eid, Iccid, Null, Octets, from_ber};
 use euiccd::euicc::EimConfig;
-use euiccd::euicc::Version;
+use euiccd_sim::Layout;
 use euiccd::remote::tls::client_config;
-use euiccd::sim::crypto::ecdsa::SigningKey;
-use euiccd::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use euiccd::sim::eim::server::SmdpRelay;
-use euiccd::sim::eim::{DataResponse, DownloadResult, PackageContent, Received, Report, SimEim};
-use euiccd::sim::euicc::eim_signed_data;
-use euiccd::sim::euicc::state::{CardState, Profile, StateFile};
+use euiccd_sim::crypto::ecdsa::SigningKey;
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::eim::server::SmdpRelay;
+use euiccd_sim::eim::{DataResponse, DownloadResult, PackageContent, Received, Report, SimEim};
+use euiccd_sim::euicc::eim_signed_data;
+use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
 use proptest::prelude::*;
 use serde_json::Value;
 use support::eim::EimServer;
@@ -142,8 +142,8 @@ impl Bench {
         .json();
         let token = added["association_token"].as_i64();
         let layout = match version {
-            "v1.0" => Version::V1_0,
-            _ => Version::V1_2,
+            "v1.0" => Layout::V1_0,
+            _ => Layout::V1_2,
         };
         let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(layout);
         sim_eim.associate(eid, token);

@@ -67,7 +67,7 @@ fn has(events: &[Value], kind: &str, count: usize) -> bool {
 }
 
 fn collector(bench: &Bench) -> CollectorServer {
-    let pki = euiccd::sim::crypto::pki::TestPki::load_from(&bench.card.identity).unwrap();
+    let pki = euiccd_sim::crypto::pki::TestPki::load_from(&bench.card.identity).unwrap();
     CollectorServer::start(&pki.eim_tls, "127.0.0.1:0".parse().unwrap())
 }
 
@@ -211,7 +211,7 @@ fn run_sessions(bench: &Bench, daemon: &Daemon, count: usize) {
 }
 
 fn restart_collector(bench: &Bench, address: std::net::SocketAddr) -> CollectorServer {
-    let pki = euiccd::sim::crypto::pki::TestPki::load_from(&bench.card.identity).unwrap();
+    let pki = euiccd_sim::crypto::pki::TestPki::load_from(&bench.card.identity).unwrap();
     CollectorServer::start(&pki.eim_tls, address)
 }
 

@@ -4,6 +4,7 @@
 //! longer than the policy allows → ExecuteFallbackMechanism, the fallback profile enabled, the eIM told with
 //! stateChangeCause fallback; after the configured time on it → ReturnFromFallback, the normal profile
 //! back, the eIM told again. A short denial does nothing.
+#![cfg(feature = "sim")]
 
 mod support;
 

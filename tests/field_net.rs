@@ -24,13 +24,13 @@ use euiccd::remote::es9p::Es9Client;
 use euiccd::remote::esipa::{EsipaClient, EsipaError};
 use euiccd::remote::https::{HttpOptions, HttpsClient, Server};
 use euiccd::remote::tls::{client_config, eim_client_config};
-use euiccd::sim::card::{IsdrApplet, ResponseMode, SimCard};
-use euiccd::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use euiccd::sim::eim::SimEim;
-use euiccd::sim::eim::server::EimHandle;
-use euiccd::sim::euicc::SimEuicc;
-use euiccd::sim::link::{LinkConfig, LinkProxy};
-use euiccd::sim::smdp;
+use euiccd_sim::card::{IsdrApplet, ResponseMode, SimCard};
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::eim::SimEim;
+use euiccd_sim::eim::server::EimHandle;
+use euiccd_sim::euicc::SimEuicc;
+use euiccd_sim::link::{LinkConfig, LinkProxy};
+use euiccd_sim::smdp;
 use rustls::ClientConfig;
 use tokio::time::Instant;
 
@@ -68,7 +68,7 @@ impl Field {
         let mut euicc = Euicc::new(session);
         let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone());
         sim_eim.associate(eid, token);
-        let eim = euiccd::sim::eim::server::start(sim_eim, &pki.eim_tls, loopback())
+        let eim = euiccd_sim::eim::server::start(sim_eim, &pki.eim_tls, loopback())
             .await
             .unwrap();
         let anchor = euicc

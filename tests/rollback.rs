@@ -5,12 +5,13 @@
 //! data → rollback, the old profile back, the rolled-back package's result at the eIM and a poll with
 //! notifyStateChange; registration and data → the switch is kept. A daemon killed in the window keeps the
 //! stored deadline.
+#![cfg(feature = "sim")]
 
 mod support;
 
 use euicc_asn1::from_ber;
 use euicc_asn1::types::sgp32::v1_2::{EuiccPackageResult, EuiccResultData};
-use euiccd::sim::eim::Report;
+use euiccd_sim::eim::Report;
 use std::time::{Duration, Instant};
 use support::daemon::{Bench, DISABLED, Daemon, ENABLED, enable_with_rollback, eventually};
 

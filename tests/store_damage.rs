@@ -4,6 +4,7 @@
 //! `euiccd store-check`). Nothing may abort, and nothing may come back changed: the check finds the
 //! file intact and every record reads exactly as written, or it finds damage, and the daemon's open
 //! moves the file aside and starts a fresh store.
+#![cfg(feature = "sim")]
 
 use euiccd::store::check::{self, Opened, Verdict, open_checked};
 use euiccd::store::{Entry, FILE_NAME, Outbox, PollState, RECENT_EVENTS, Retention, Store};

@@ -347,12 +347,11 @@ mod tests {
     }
 
     /// `ensure_initial_eim` against the simulated eUICC in process.
-    #[cfg(feature = "sim")]
     mod on_the_simulated_euicc {
         use super::*;
         use crate::agent::tests::{block_on, in_process, scratch_pki};
         use crate::apdu::inprocess::InProcessChannel;
-        use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
+        use euiccd_sim::euicc::{SimEuicc, SimEuiccConfig};
 
         fn setup() -> (tempfile::TempDir, Euicc<InProcessChannel>) {
             let (dir, pki) = scratch_pki();

@@ -609,13 +609,12 @@ mod tests {
         assert_eq!(secret.expose(), "4711");
     }
 
-    #[cfg(feature = "sim")]
     #[test]
     fn hash_cc_agrees_with_the_simulated_smdp() {
         let tx = [1, 2, 3, 4];
         assert_eq!(
             hash_cc("4711", &tx),
-            crate::sim::crypto::hash::hash_cc(b"4711", &tx)
+            euiccd_sim::crypto::hash::hash_cc(b"4711", &tx)
         );
     }
 

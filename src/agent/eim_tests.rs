@@ -29,18 +29,18 @@ use crate::remote::esipa::{
 };
 use crate::remote::https::{HttpOptions, Server};
 use crate::remote::tls::client_config;
-use crate::sim::crypto::ecdsa::SigningKey;
-use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
-use crate::sim::eim::json::ResultErrorName;
-use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
-use crate::sim::eim::{
+use euiccd_sim::crypto::ecdsa::SigningKey;
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
+use euiccd_sim::eim::json::ResultErrorName;
+use euiccd_sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use euiccd_sim::eim::{
     Acknowledging, DataResponse, DownloadResult, PackageContent, Poll, Received, Report, SimEim,
 };
-use crate::sim::euicc::eim_signed_data;
-use crate::sim::euicc::state::{CardState, Profile, StateFile};
-use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
-use crate::sim::smdp::SmdpEvent;
-use crate::sim::smdp::server::SmdpHandle;
+use euiccd_sim::euicc::eim_signed_data;
+use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
+use euiccd_sim::euicc::{SimEuicc, SimEuiccConfig};
+use euiccd_sim::smdp::SmdpEvent;
+use euiccd_sim::smdp::server::SmdpHandle;
 
 const EIM_ID: &str = "eim-agent-test";
 const ENABLED: &str = "8949449999999990015";
@@ -111,7 +111,7 @@ impl Bench {
             })
             .unwrap();
         let config = SimEuiccConfig {
-            version: card,
+            version: crate::simulated::layout(card),
             ..SimEuiccConfig::default()
         };
         let sim = SimEuicc::load_with(&state, pki.euicc_identity(), config).unwrap();
@@ -134,7 +134,7 @@ impl Bench {
             _ => None,
         };
 
-        let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(version);
+        let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(crate::simulated::layout(version));
         sim_eim.associate(eid, token);
         let smdp = match relaying {
             true => Some(start_smdp(&pki, confirmation_code).await),

@@ -30,7 +30,7 @@ pub mod sms;
 pub mod supervisor;
 pub mod trigger;
 
-#[cfg(all(test, feature = "sim"))]
+#[cfg(test)]
 mod eim_tests;
-#[cfg(all(test, feature = "sim"))]
+#[cfg(test)]
 mod tests;

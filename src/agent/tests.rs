@@ -12,12 +12,12 @@ use crate::euicc::Euicc;
 use crate::remote::es9p::Es9Client;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::client_config;
-use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
-use crate::sim::crypto::pki::TestPki;
-use crate::sim::euicc::{SimEuicc, SimEuiccConfig};
-use crate::sim::smdp::json::Es9Function;
-use crate::sim::smdp::server::{Fault, SmdpHandle, start};
-use crate::sim::smdp::{self, SmdpEvent};
+use euiccd_sim::card::{IsdrApplet, ResponseMode, SimCard};
+use euiccd_sim::crypto::pki::TestPki;
+use euiccd_sim::euicc::{SimEuicc, SimEuiccConfig};
+use euiccd_sim::smdp::json::Es9Function;
+use euiccd_sim::smdp::server::{Fault, SmdpHandle, start};
+use euiccd_sim::smdp::{self, SmdpEvent};
 
 pub(super) const HOST: &str = "smdp.example.test";
 pub(super) const MATCHING_ID: &str = "AGENT-TEST-1";

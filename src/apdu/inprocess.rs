@@ -1,30 +1,33 @@
-//! The simulated card plugged straight into the session, without a modem (unit tests and `--sim`).
+//! A card that answers in this process, plugged straight into the session without a modem (the simulator
+//! behind `--sim`, unit tests). The APDU layer sees only "command APDU in, response APDU out" ([`LocalCard`]),
+//! so it never depends on what answers; `crate::simulated` plugs in the simulated card.
 
 use super::ApduError;
 use super::channel::CardChannel;
 use super::command::on_channel;
 use super::response::Response;
-use crate::sim::card::{IsdrApplet, SimCard};
 use std::fmt;
 use std::time::Duration;
 
-/// A [`SimCard`] as a [`CardChannel`].
+/// A card in this process: answers one command APDU (with its channel in the class byte) with the response
+/// APDU's bytes, data and status word.
+pub trait LocalCard: Send {
+    /// Processes one command APDU.
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8>;
+}
+
+/// A [`LocalCard`] as a [`CardChannel`].
 pub struct InProcessChannel {
-    /// Boxed: a card with its twenty channel states is large next to the other transports.
-    card: Box<SimCard<Box<dyn IsdrApplet + Send>>>,
+    /// Boxed: a simulated card with its twenty channel states is large next to the other transports.
+    card: Box<dyn LocalCard>,
 }
 
 impl InProcessChannel {
-    /// Wraps a simulated card.
-    pub fn new(card: SimCard<Box<dyn IsdrApplet + Send>>) -> Self {
+    /// Wraps a card.
+    pub fn new(card: impl LocalCard + 'static) -> Self {
         Self {
             card: Box::new(card),
         }
-    }
-
-    /// The card, for tests that inspect or reset it.
-    pub fn card_mut(&mut self) -> &mut SimCard<Box<dyn IsdrApplet + Send>> {
-        &mut self.card
     }
 }
 

@@ -2,8 +2,9 @@
 //! ES10 commands in STORE DATA blocks.
 //!
 //! [`channel::CardChannel`] is the one seam to the card; its transports are AT+CSIM ([`csim`]),
-//! AT+CCHO/CGLA/CCHC ([`cgla`]), PC/SC (`pcsc`, feature `pcsc`) and the in-process simulated card
-//! (`inprocess`, feature `sim`). [`transport::Transport`] picks one at run time, [`auto`] probes for it.
+//! AT+CCHO/CGLA/CCHC ([`cgla`]), PC/SC (`pcsc`, feature `pcsc`) and a card answering in this process
+//! (`inprocess`, feature `sim`: the simulator behind `--sim`, which this layer never imports).
+//! [`transport::Transport`] picks one at run time, [`auto`] probes for it.
 //! [`session::IsdrSession`] is what the layer above uses.
 
 pub mod at_answer;
@@ -12,7 +13,7 @@ pub mod cgla;
 pub mod channel;
 pub mod command;
 pub mod csim;
-#[cfg(feature = "sim")]
+#[cfg(any(test, feature = "sim"))]
 pub mod inprocess;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::BenchError;
-use crate::sim::modem::Counters;
+use euiccd_sim::modem::Counters;
 
 /// How long the world may take to start, and to answer a counter request.
 const START_TIMEOUT: Duration = Duration::from_secs(30);

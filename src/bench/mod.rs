@@ -13,7 +13,7 @@
 //!
 //! The card traffic is recorded by the agent ([`apdu_log`]) and checked for redundant APDUs; its minimum
 //! cost on the link and the time bound at the baud rate are computed from that record ([`link_bound`]).
-//! `--net-rtt-ms`, `--net-kbps` and `--nat-idle-secs` put [`crate::sim::link`] between the agent and the
+//! `--net-rtt-ms`, `--net-kbps` and `--nat-idle-secs` put [`euiccd_sim::link`] between the agent and the
 //! SM-DP+ and eIM ([`NetOptions`]).
 //! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`]),
 //! CPU and memory this process's ([`usage`]). `--device` measures a real modem instead ([`device`]).
@@ -172,7 +172,7 @@ pub struct SimOptions {
     pub exe: PathBuf,
 }
 
-/// The network between the agent and its servers: a loopback proxy ([`crate::sim::link`]) in the agent's
+/// The network between the agent and its servers: a loopback proxy ([`euiccd_sim::link`]) in the agent's
 /// process; zero everywhere is a direct connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NetOptions {

@@ -24,8 +24,8 @@ use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{DEFAULT_IDLE_TIMEOUT, HttpOptions, HttpsClient, Server};
 use crate::remote::tls::{client_config, eim_client_config};
 use crate::remote::wire::{WireCounts, WireStats};
-use crate::sim::crypto::pki::DEFAULT_SMDP_HOST;
-use crate::sim::link::{LinkConfig, LinkProxy};
+use euiccd_sim::crypto::pki::DEFAULT_SMDP_HOST;
+use euiccd_sim::link::{LinkConfig, LinkProxy};
 
 /// Deadline of every HTTPS request.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -44,7 +44,7 @@ struct Cost {
 
 /// Counters at the start of a procedure.
 struct Start {
-    link: crate::sim::modem::Counters,
+    link: euiccd_sim::modem::Counters,
     wall: Instant,
     cpu: f64,
     wire: WireCounts,

@@ -4,7 +4,7 @@
 //! simulated eIM that pins its TLS key in the eUICC's configuration.
 //!
 //! It prints one JSON line, `{"world":{"smdp":ADDR,"eim":ADDR}}`, then serves the modem; SIGUSR1 prints the
-//! modem's link counters, SIGTERM stops it (see [`crate::sim::modem::server`]).
+//! modem's link counters, SIGTERM stops it (see [`euiccd_sim::modem::server`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,12 +17,12 @@ use euicc_asn1::{Eid, from_ber};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{EimConfig, EimKey, Euicc};
-use crate::sim::card::{IsdrApplet, ResponseMode, SimCard};
-use crate::sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use crate::sim::euicc::SimEuicc;
-use crate::sim::euicc::state::{CardState, Profile, StateFile};
-use crate::sim::modem::{Quirks, ServerConfig};
-use crate::sim::{eim, smdp};
+use euiccd_sim::card::{IsdrApplet, ResponseMode, SimCard};
+use euiccd_sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::euicc::SimEuicc;
+use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
+use euiccd_sim::modem::{Quirks, ServerConfig};
+use euiccd_sim::{eim, smdp};
 
 /// The EID of the benchmark's eUICC.
 pub const EID: &str = "89049032123451234512345678901235";
@@ -112,7 +112,7 @@ async fn serve_async(config: WorldConfig) -> Result<(), WorldError> {
         latency: config.latency,
         network: Default::default(),
     };
-    crate::sim::modem::serve(modem, euicc)
+    euiccd_sim::modem::serve(modem, euicc)
         .await
         .map_err(setup)?;
     drop((smdp, eim));

@@ -4,12 +4,12 @@ use super::sim_eim::{EimOptions, RelayTarget, SharedEuicc, start_eim};
 use super::target::runtime;
 use super::{Failure, outln};
 use crate::euicc::Version;
-use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use crate::sim::euicc::{self, SimEuicc};
-use crate::sim::minimal_isdr::MinimalIsdr;
-use crate::sim::modem::quirks::QUIRKS;
-use crate::sim::modem::{NetworkScript, Quirks, Scenario, ServerConfig, serve};
-use crate::sim::smdp;
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::euicc::{self, SimEuicc};
+use euiccd_sim::minimal_isdr::MinimalIsdr;
+use euiccd_sim::modem::quirks::QUIRKS;
+use euiccd_sim::modem::{NetworkScript, Quirks, Scenario, ServerConfig, serve};
+use euiccd_sim::smdp;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use euicc_asn1::Eid;
@@ -228,7 +228,7 @@ fn server_config(args: ServeArgs) -> Result<(ServerConfig, SimEuicc), Failure> {
     let eid = Eid::from_bytes(eid).map_err(|e| Failure::input(anyhow!("--eid: {e}")))?;
     let mut euicc = euicc::open(args.identity.as_deref(), args.sim_state.as_deref(), &eid)
         .map_err(|e| Failure::input(anyhow!(e)))?;
-    euicc.config_mut().version = args.sgp32;
+    euicc.config_mut().version = crate::simulated::layout(args.sgp32);
     if args.baud == Some(0) {
         return Err(Failure::input(anyhow!("--baud must be above 0")));
     }

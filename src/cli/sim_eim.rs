@@ -11,12 +11,12 @@ use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{Euicc, Version};
 use crate::remote::tls::client_config;
-use crate::sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
-use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
-use crate::sim::eim::{Acknowledging, SimEim};
-use crate::sim::euicc::SimEuicc;
-use crate::sim::https_server::lock;
+use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use euiccd_sim::eim::{Acknowledging, SimEim};
+use euiccd_sim::euicc::SimEuicc;
+use euiccd_sim::https_server::lock;
 use anyhow::anyhow;
 use clap::Args;
 use euicc_asn1::types::sgp32::common::{
@@ -157,7 +157,7 @@ pub async fn start_eim(
         indirect_profile_download: smdp.is_some() && version == Version::V1_2,
     };
     let (eid, token) = provision(euicc, &initial).await?;
-    let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone()).with_version(version);
+    let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone()).with_version(crate::simulated::layout(version));
     eim.associate(eid, token);
     if let Some(acknowledging) = options.eim_acknowledge {
         eim.set_acknowledging(acknowledging);

@@ -5,9 +5,9 @@
 //! directory written is what `--identity DIR` loads.
 
 use super::{Failure, outln};
-use crate::sim::crypto::cert::Certificate;
-use crate::sim::crypto::ecdsa::SigningKey;
-use crate::sim::crypto::pki::{CertAndKey, EuiccIdentity};
+use euiccd_sim::crypto::cert::Certificate;
+use euiccd_sim::crypto::ecdsa::SigningKey;
+use euiccd_sim::crypto::pki::{CertAndKey, EuiccIdentity};
 use anyhow::{Context, anyhow};
 use clap::Args;
 use euicc_asn1::Eid;

@@ -77,12 +77,12 @@ fn simulated(
     state: Option<&std::path::Path>,
 ) -> Result<Transport, Failure> {
     use crate::apdu::inprocess::InProcessChannel;
-    use crate::sim::card::{ResponseMode, SimCard};
-    use crate::sim::minimal_isdr::MinimalIsdr;
+    use euiccd_sim::card::{ResponseMode, SimCard};
+    use euiccd_sim::minimal_isdr::MinimalIsdr;
     let eid = euicc_asn1::Eid::from_bytes(MinimalIsdr::DEFAULT_EID)
         .map_err(|e| Failure::input(anyhow!(e)))?;
     let euicc =
-        crate::sim::euicc::open(identity, state, &eid).map_err(|e| Failure::input(anyhow!(e)))?;
+        euiccd_sim::euicc::open(identity, state, &eid).map_err(|e| Failure::input(anyhow!(e)))?;
     let card = SimCard::new(Box::new(euicc) as Box<_>, ResponseMode::GetResponse);
     Ok(Transport::InProcess(InProcessChannel::new(card)))
 }

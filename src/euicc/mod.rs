@@ -15,7 +15,7 @@ mod notifications;
 mod package;
 mod profiles;
 mod reset;
-#[cfg(all(test, feature = "sim"))]
+#[cfg(test)]
 mod tests;
 
 pub use download::authenticate_refusal;

@@ -4,8 +4,8 @@
 use super::*;
 use crate::apdu::SessionConfig;
 use crate::apdu::inprocess::InProcessChannel;
-use crate::sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
-use crate::sim::iso7816::StatusWord;
+use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
+use euiccd_sim::iso7816::StatusWord;
 use euicc_asn1::types::sgp22::{
     CompactOtherSignedNotification, EnableProfileResponse, IoTSpecificInfo,
     ListNotificationResponse, NotificationMetadata, NotificationSearchCriteria,

@@ -545,6 +545,6 @@ mod tests {
     }
 }
 
-#[cfg(all(test, feature = "sim"))]
+#[cfg(test)]
 #[path = "tls_tests.rs"]
 mod tls_tests;

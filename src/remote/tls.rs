@@ -405,11 +405,10 @@ mod tests {
         assert!(matches!(client_config(&[]), Err(TlsError::NoAnchors)));
     }
 
-    #[cfg(feature = "sim")]
     #[test]
     fn anchors_load_from_pem_and_der() {
         let eid = "89049032123451234512345678901235".parse().unwrap();
-        let pki = crate::sim::crypto::pki::TestPki::generate(&eid).unwrap();
+        let pki = euiccd_sim::crypto::pki::TestPki::generate(&eid).unwrap();
         let dir = tempfile::tempdir().unwrap();
         pki.write_to(dir.path()).unwrap();
         let der = dir.path().join("ci.der");

@@ -10,8 +10,8 @@ use hyper::body::Bytes;
 use super::*;
 use crate::clock::BUILD_TIME;
 use crate::remote::https::{HttpError, HttpOptions, HttpsClient, Server};
-use crate::sim::crypto::pki::{CertAndKey, DEFAULT_SMDP_HOST, TestPki};
-use crate::sim::https_server;
+use euiccd_sim::crypto::pki::{CertAndKey, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::https_server;
 
 /// One request to a server presenting `server_tls`, from a client trusting the CI of `pki` whose system
 /// clock says `now`.

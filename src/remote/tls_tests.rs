@@ -13,8 +13,8 @@ use rustls::{ClientConfig, HandshakeKind};
 use super::*;
 use crate::euicc::EimKey;
 use crate::remote::tls::{client_config, eim_client_config};
-use crate::sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, TestPki};
-use crate::sim::https_server::{self, Listening};
+use euiccd_sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, TestPki};
+use euiccd_sim::https_server::{self, Listening};
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()

@@ -1,10 +1,9 @@
-//! The CloudEvents collector (`euiccd::sim::collector`) on loopback HTTPS, served by a runtime on its own
+//! The CloudEvents collector (`euiccd_sim::collector`) on loopback HTTPS, served by a runtime on its own
 //! thread (the test thread blocks on child processes). Stopped on drop; a new one can take the same port.
-#![cfg(feature = "sim")]
 
 use super::server::ServerThread;
-use euiccd::sim::collector::Collector;
-use euiccd::sim::crypto::pki::CertAndKey;
+use euiccd_sim::collector::Collector;
+use euiccd_sim::crypto::pki::CertAndKey;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,11 +1,10 @@
 //! The simulated eIM inside the test process, for tests that run the agent (`euiccd … eim poll`) over the
 //! simulated modem of `sim serve`: the test queues packages and reads what the agent reported.
-#![cfg(feature = "sim")]
 
 use super::server::ServerThread;
-use euiccd::sim::crypto::pki::CertAndKey;
-use euiccd::sim::eim::SimEim;
-use euiccd::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use euiccd_sim::crypto::pki::CertAndKey;
+use euiccd_sim::eim::SimEim;
+use euiccd_sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
 
 /// The simulated eIM over HTTPS on 127.0.0.1, stopped on drop.
 pub struct EimServer(ServerThread<EimHandle>);

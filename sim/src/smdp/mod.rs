@@ -16,6 +16,8 @@ pub mod server;
 pub mod status;
 
 #[cfg(test)]
+mod e2e_tests;
+#[cfg(test)]
 mod tests;
 
 pub use logic::{SetupError, SmdpEvent, SmdpIdentity, SmdpServer};

@@ -11,9 +11,9 @@ use crate::agent::eim::{PollOutcome, StateChange, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::remote::es9p::Es9Client;
-use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST};
-use crate::sim::eim::{DataResponse, DownloadResult, Report, SimEim};
-use crate::sim::euicc::eim_signed_data;
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST};
+use euiccd_sim::eim::{DataResponse, DownloadResult, Report, SimEim};
+use euiccd_sim::euicc::eim_signed_data;
 use anyhow::{Context, anyhow, bail};
 use euicc_asn1::types::sgp22::ProfileInfo;
 use euicc_asn1::types::sgp32::common::{

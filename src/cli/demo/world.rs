@@ -11,15 +11,15 @@ use crate::modem::Modem;
 use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::client_config;
-use crate::sim::crypto::ecdsa::VerifyingKey;
-use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use crate::sim::eim::SimEim;
-use crate::sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
-use crate::sim::euicc::SimEuicc;
-use crate::sim::euicc::state::{CardState, Profile, StateFile};
-use crate::sim::minimal_isdr::MinimalIsdr;
-use crate::sim::modem::{Quirks, ServerConfig, serve};
-use crate::sim::smdp::server::SmdpHandle;
+use euiccd_sim::crypto::ecdsa::VerifyingKey;
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::eim::SimEim;
+use euiccd_sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use euiccd_sim::euicc::SimEuicc;
+use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
+use euiccd_sim::minimal_isdr::MinimalIsdr;
+use euiccd_sim::modem::{Quirks, ServerConfig, serve};
+use euiccd_sim::smdp::server::SmdpHandle;
 use anyhow::{Context, bail};
 use euicc_asn1::Eid;
 use std::path::{Path, PathBuf};
@@ -86,7 +86,7 @@ impl World {
         })?;
         let card = SimEuicc::load(state.path(), pki.euicc_identity())?;
 
-        let smdp = crate::sim::smdp::server::start(
+        let smdp = euiccd_sim::smdp::server::start(
             smdp_server(&pki, MATCHING_ID, None)?,
             &pki.dp_tls,
             loopback(),

@@ -1,5 +1,5 @@
-//! In-process download: the simulated eUICC (ES10 commands as DER) ⇄ the simulated SM-DP+, with the BPP split
-//! into LoadBoundProfilePackage segments by the IPA's own splitter (developer digest §4.4).
+//! In-process download: the simulated eUICC (ES10 commands as DER) ⇄ this SM-DP+, with the BPP split into
+//! LoadBoundProfilePackage segments as the IPA does (developer digest §4.4).
 
 use euicc_asn1::types::sgp22::{
     AuthenticateClientOk, AuthenticateClientRequest, AuthenticateServerRequest,
@@ -9,14 +9,14 @@ use euicc_asn1::types::sgp22::{
     InitiateAuthenticationRequest, PendingNotification, PrepareDownloadRequest,
     PrepareDownloadResponse, ProfileInstallationResult,
 };
-use euicc_asn1::{Eid, Octets, from_ber, to_der};
+use euicc_asn1::{Ctx, Eid, Limits, Octets, Tag, Tlv, from_ber, to_der};
 
-use euiccd_sim::smdp::*;
-use euiccd_sim::card::IsdrApplet;
-use euiccd_sim::crypto::hash::hash_cc;
-use euiccd_sim::crypto::pki::TestPki;
-use euiccd_sim::euicc::{SimEuicc, SimEuiccConfig};
-use euiccd_sim::iso7816::StatusWord;
+use super::*;
+use crate::card::IsdrApplet;
+use crate::crypto::hash::hash_cc;
+use crate::crypto::pki::TestPki;
+use crate::euicc::{SimEuicc, SimEuiccConfig};
+use crate::iso7816::StatusWord;
 
 const ADDRESS: &str = "smdp.example.test";
 const MATCHING_ID: &str = "E2E-1";
@@ -28,13 +28,31 @@ fn command(euicc: &mut SimEuicc, der: &[u8]) -> Vec<u8> {
     outcome.data
 }
 
-/// The LoadBoundProfilePackage segments of a BPP, as the agent splits them.
+/// The LoadBoundProfilePackage segments of a BPP (SGP.22 §2.5.5): the `BF36` header with `BF23`, `A0` and
+/// `A2` whole, `A1` and `A3` as their header and then one segment per element. The test's own splitter: the
+/// IPA's runs against the simulators in the euiccd crate's download tests.
 fn segments(bpp: &[u8]) -> Vec<Vec<u8>> {
-    euiccd::agent::bpp::segments(bpp)
-        .unwrap()
-        .into_iter()
-        .map(<[u8]>::to_vec)
-        .collect()
+    let mut cx = Ctx::new(Limits::default());
+    let (outer, _) = Tlv::parse(bpp, 0, &mut cx).unwrap();
+    let header = bpp.len() - outer.content.len();
+    let (initialise, mut rest) = Tlv::parse(outer.content, header, &mut cx).unwrap();
+    let mut out = vec![bpp[..header + initialise.raw.len()].to_vec()];
+    while !rest.is_empty() {
+        let (part, next) = Tlv::parse(rest, bpp.len() - rest.len(), &mut cx).unwrap();
+        if matches!(part.tag, Tag(0xA1) | Tag(0xA3)) {
+            out.push(part.raw[..part.raw.len() - part.content.len()].to_vec());
+            let mut items = part.content;
+            while !items.is_empty() {
+                let (item, after) = Tlv::parse(items, bpp.len() - items.len(), &mut cx).unwrap();
+                out.push(item.raw.to_vec());
+                items = after;
+            }
+        } else {
+            out.push(part.raw.to_vec());
+        }
+        rest = next;
+    }
+    out
 }
 
 /// A simulated eUICC and an SM-DP+ with one order under the same test PKI.
@@ -229,9 +247,9 @@ mod over_https {
     use euicc_asn1::types::sgp22::{Certificate, ServerSigned1, SmdpSigned2};
     use serde_json::{Value, json};
 
-    use euiccd_sim::smdp::*;
-    use euiccd_sim::smdp::server::start;
-    use euiccd_sim::smdp::tests::https::post;
+    use super::*;
+    use crate::smdp::server::start;
+    use crate::smdp::tests::https::post;
 
     struct Client<'a> {
         ci: &'a [u8],
