@@ -21,7 +21,7 @@ PROFILE="${EUICCD_CROSS_PROFILE:-release}"
 ALL_TARGETS=(aarch64-unknown-linux-gnu armv7-unknown-linux-gnueabihf aarch64-unknown-linux-musl
     mipsel-unknown-linux-musl)
 
-features=()
+features=(--features sim)
 sim=1
 if [ "${1:-}" = "--no-sim" ]; then
     features=(--no-default-features)

@@ -51,7 +51,10 @@ mod tests {
         }
     }
 
-    fn in_process(applet: impl IsdrApplet + Send + 'static, mode: ResponseMode) -> InProcessChannel {
+    fn in_process(
+        applet: impl IsdrApplet + Send + 'static,
+        mode: ResponseMode,
+    ) -> InProcessChannel {
         InProcessChannel::new(SimCard::new(Box::new(applet), mode))
     }
 

@@ -29,8 +29,8 @@ use euicc_asn1::types::sgp32::v1_2::{
 };
 use euicc_asn1::{Asn1, Eid, Iccid, Null, Octets, from_ber};
 use euiccd::euicc::EimConfig;
-use euiccd_sim::Layout;
 use euiccd::remote::tls::client_config;
+use euiccd_sim::Layout;
 use euiccd_sim::crypto::ecdsa::SigningKey;
 use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use euiccd_sim::eim::server::SmdpRelay;

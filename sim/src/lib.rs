@@ -19,7 +19,7 @@ pub mod modem;
 pub mod smdp;
 
 mod bounded_read;
-mod secret;
 mod layout;
+mod secret;
 
 pub use layout::Layout;

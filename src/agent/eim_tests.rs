@@ -134,7 +134,8 @@ impl Bench {
             _ => None,
         };
 
-        let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(crate::simulated::layout(version));
+        let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone())
+            .with_version(crate::simulated::layout(version));
         sim_eim.associate(eid, token);
         let smdp = match relaying {
             true => Some(start_smdp(&pki, confirmation_code).await),

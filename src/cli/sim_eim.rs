@@ -11,12 +11,6 @@ use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{Euicc, Version};
 use crate::remote::tls::client_config;
-use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
-use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
-use euiccd_sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
-use euiccd_sim::eim::{Acknowledging, SimEim};
-use euiccd_sim::euicc::SimEuicc;
-use euiccd_sim::https_server::lock;
 use anyhow::anyhow;
 use clap::Args;
 use euicc_asn1::types::sgp32::common::{
@@ -24,6 +18,12 @@ use euicc_asn1::types::sgp32::common::{
 };
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{Eid, Iccid, Null};
+use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
+use euiccd_sim::eim::{Acknowledging, SimEim};
+use euiccd_sim::euicc::SimEuicc;
+use euiccd_sim::https_server::lock;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -157,7 +157,8 @@ pub async fn start_eim(
         indirect_profile_download: smdp.is_some() && version == Version::V1_2,
     };
     let (eid, token) = provision(euicc, &initial).await?;
-    let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone()).with_version(crate::simulated::layout(version));
+    let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone())
+        .with_version(crate::simulated::layout(version));
     eim.associate(eid, token);
     if let Some(acknowledging) = options.eim_acknowledge {
         eim.set_acknowledging(acknowledging);

@@ -5,12 +5,12 @@
 //! directory written is what `--identity DIR` loads.
 
 use super::{Failure, outln};
-use euiccd_sim::crypto::cert::Certificate;
-use euiccd_sim::crypto::ecdsa::SigningKey;
-use euiccd_sim::crypto::pki::{CertAndKey, EuiccIdentity};
 use anyhow::{Context, anyhow};
 use clap::Args;
 use euicc_asn1::Eid;
+use euiccd_sim::crypto::cert::Certificate;
+use euiccd_sim::crypto::ecdsa::SigningKey;
+use euiccd_sim::crypto::pki::{CertAndKey, EuiccIdentity};
 use std::path::{Path, PathBuf};
 
 /// Options of `sim identity`.

@@ -4,8 +4,6 @@
 use super::*;
 use crate::apdu::SessionConfig;
 use crate::apdu::inprocess::InProcessChannel;
-use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
-use euiccd_sim::iso7816::StatusWord;
 use euicc_asn1::types::sgp22::{
     CompactOtherSignedNotification, EnableProfileResponse, IoTSpecificInfo,
     ListNotificationResponse, NotificationMetadata, NotificationSearchCriteria,
@@ -15,6 +13,8 @@ use euicc_asn1::types::sgp22::{
 use euicc_asn1::types::sgp32::common::{AddInitialEimResponse, AddInitialEimResult};
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{BitString, Iccid, Null, Signed};
+use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
+use euiccd_sim::iso7816::StatusWord;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 

@@ -314,7 +314,9 @@ mod tests {
         assert!(answer.signature("transactionId").is_err());
 
         let failed = br#"{"header":{"functionExecutionStatus":{"status":"Failed","statusCodeData":{"subjectCode":"8.2.7","reasonCode":"3.8"}}}}"#;
-        let error = Answer::read(("cancelSession", failed.to_vec())).err().unwrap();
+        let error = Answer::read(("cancelSession", failed.to_vec()))
+            .err()
+            .unwrap();
         assert_eq!(
             error.to_string(),
             "ES9+ cancelSession: the SM-DP+ answered Failed (8.2.7/3.8)"

@@ -26,10 +26,10 @@ use euicc_asn1::types::sgp32::common::{
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{Asn1, DecodeError, Eid, Octets, Signed, Tag, Writer, from_ber, to_der};
 
+use super::es9_client::Es9Error;
 use super::json::ResultErrorName;
 use super::relay::{self, Es9Call, Es9Reply, RelayRequest};
 use crate::Layout;
-use super::es9_client::Es9Error;
 use crate::crypto::ecdsa::SigningKey;
 use crate::euicc::eim_signed_data;
 use crate::https_server::ConnectionId;

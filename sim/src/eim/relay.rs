@@ -13,8 +13,8 @@ use euicc_asn1::types::sgp32::common::{
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{Octets, from_ber, to_der};
 
-use crate::Layout;
 use super::es9_client::{Es9Client, Es9Error};
+use crate::Layout;
 
 /// `…ErrorEsipa` undefinedError, for an SM-DP+ that failed.
 const UNDEFINED_ERROR: i64 = 127;

@@ -13,11 +13,11 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
+use super::es9_client::{Es9Client, Es9Error};
 use super::json;
 use super::logic::{Action, BadRequest, SimEim};
 use super::relay::{self, Es9Call, Es9Reply};
 use crate::Layout;
-use super::es9_client::{Es9Client, Es9Error};
 use crate::crypto::pki::CertAndKey;
 use crate::https_server::{
     self, ConnectionId, Listening, ServeError, admin_protocol_starts_with, lock, read_body,

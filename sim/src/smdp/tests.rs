@@ -113,9 +113,7 @@ fn euicc_info2() -> EUICCInfo2 {
     }
 }
 
-fn asn1_cert(
-    cert: &crate::crypto::cert::Certificate,
-) -> euicc_asn1::types::sgp22::Certificate {
+fn asn1_cert(cert: &crate::crypto::cert::Certificate) -> euicc_asn1::types::sgp22::Certificate {
     from_ber(cert.der()).unwrap()
 }
 

@@ -11,9 +11,6 @@ use crate::agent::eim::{PollOutcome, StateChange, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::remote::es9p::Es9Client;
-use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST};
-use euiccd_sim::eim::{DataResponse, DownloadResult, Report, SimEim};
-use euiccd_sim::euicc::eim_signed_data;
 use anyhow::{Context, anyhow, bail};
 use euicc_asn1::types::sgp22::ProfileInfo;
 use euicc_asn1::types::sgp32::common::{
@@ -24,6 +21,9 @@ use euicc_asn1::types::sgp32::v1_2::{
     ProfileDownloadTriggerResult, ProfileDownloadTriggerResultData, Psmo,
 };
 use euicc_asn1::{Eid, Iccid, Null, Octets, from_ber};
+use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST};
+use euiccd_sim::eim::{DataResponse, DownloadResult, Report, SimEim};
+use euiccd_sim::euicc::eim_signed_data;
 
 /// The steps of the day.
 #[derive(Debug, Clone, Copy)]

@@ -11,6 +11,8 @@ use crate::modem::Modem;
 use crate::remote::esipa::EsipaClient;
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::client_config;
+use anyhow::{Context, bail};
+use euicc_asn1::Eid;
 use euiccd_sim::crypto::ecdsa::VerifyingKey;
 use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use euiccd_sim::eim::SimEim;
@@ -20,8 +22,6 @@ use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
 use euiccd_sim::minimal_isdr::MinimalIsdr;
 use euiccd_sim::modem::{Quirks, ServerConfig, serve};
 use euiccd_sim::smdp::server::SmdpHandle;
-use anyhow::{Context, bail};
-use euicc_asn1::Eid;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
