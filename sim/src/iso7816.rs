@@ -1,9 +1,9 @@
 //! The simulators' own reading of ISO/IEC 7816-4: command APDU cases, the logical channel bits of CLA and
 //! the status words a card answers with.
 //!
-//! The card client has its own code for the same clauses (`crate::apdu`); the simulated card and modem
-//! deliberately do not use it, so that a misreading on either side shows up as a failing test instead of
-//! being shared by both ends of the link.
+//! The card client has its own code for the same clauses (the `apdu` module of `euiccd`); the simulated card
+//! and modem deliberately do not use it, so that a misreading on either side shows up as a failing test
+//! instead of being shared by both ends of the link.
 
 /// The ISD-R application identifier (SGP.22 section 2.2.3): `A0 00 00 05 59 10 10 FF FF FF FF 89 00 00 01 00`.
 pub const ISDR_AID: [u8; 16] = [

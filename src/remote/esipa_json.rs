@@ -2,7 +2,7 @@
 //! with a JSON object per message. This module converts between those objects and the ASN.1 messages of the
 //! v1.2 layout, both ways, so that the client ([`super::esipa`]) keeps working with the ASN.1 messages and
 //! only the edge speaks JSON; the eIM's direction exists for the round-trip checks (tests, fuzz target). The
-//! simulated eIM has its own implementation (`sim::eim::json`), so that a misreading here fails a test.
+//! simulated eIM has its own implementation (`euiccd_sim::eim::json`), so that a misreading here fails a test.
 //! SGP.32 v1.0 has no JSON binding.
 //!
 //! **UNVERIFIED field layout.** SGP.32's JSON schemas are not public. The names and encodings here follow
