@@ -14,7 +14,9 @@ pub mod error_chain;
 pub mod euicc;
 pub mod modem;
 pub mod remote;
-pub mod secret;
+/// `Secret` moved to the core crate; this path stays only for the simulator (`sim/smdp/order.rs`), which
+/// is being moved into a crate of its own.
+pub use euiccd_core::secret;
 #[cfg(feature = "sim")]
 pub mod sim;
 pub mod store;

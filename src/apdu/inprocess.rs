@@ -45,6 +45,8 @@ impl CardChannel for InProcessChannel {
         apdu: &[u8],
         _timeout: Duration,
     ) -> Result<Response, ApduError> {
-        Response::parse(&self.card.process(&on_channel(apdu, channel)?))
+        Ok(Response::parse(
+            &self.card.process(&on_channel(apdu, channel)?),
+        )?)
     }
 }

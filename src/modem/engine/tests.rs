@@ -1,5 +1,5 @@
 use super::*;
-use crate::modem::parser::ErrorCode;
+use euiccd_core::at::ErrorCode;
 use tokio::io::DuplexStream;
 
 /// Hands out prepared in-memory pipes; no pipe left means the device is missing.
