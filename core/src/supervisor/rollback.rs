@@ -6,6 +6,7 @@
 //! The deadline is stored as a Unix time, not a timer: a daemon restarted in the window keeps it.
 
 use super::{Connectivity, Registration};
+use euicc_asn1::Iccid;
 use serde::{Deserialize, Serialize};
 
 /// What counts as service on a new profile; each flag required or not (configuration).
@@ -90,11 +91,11 @@ pub enum RollbackDecision {
 }
 
 impl RollbackWatch {
-    /// The watch of the switch `eim_id` made to profile `iccid` (digits), made at `now` (Unix seconds).
-    pub fn new(eim_id: &str, iccid: String, now: u64, policy: &RollbackPolicy) -> Self {
+    /// The watch of the switch that eIM `eim_id` made to profile `iccid`, made at `now` (Unix seconds).
+    pub fn new(eim_id: &str, iccid: &Iccid, now: u64, policy: &RollbackPolicy) -> Self {
         Self {
             eim_id: eim_id.to_owned(),
-            iccid,
+            iccid: iccid.digits(),
             enabled_unix: now,
             deadline_unix: now.saturating_add(policy.deadline_secs),
             seen: Evidence::default(),
@@ -152,7 +153,12 @@ mod tests {
     }
 
     fn watch(policy: &RollbackPolicy) -> RollbackWatch {
-        RollbackWatch::new("eim-1", "8949449999999990023".into(), NOW, policy)
+        RollbackWatch::new(
+            "eim-1",
+            &"8949449999999990023".parse().unwrap(),
+            NOW,
+            policy,
+        )
     }
 
     /// Registered with a data session since `since`, the eIM last reached at `eim_at`.

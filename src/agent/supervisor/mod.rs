@@ -143,12 +143,7 @@ impl Supervisor {
         now: u64,
     ) -> Result<(), JournalError> {
         let mut record = journal.load()?;
-        let watch = RollbackWatch::new(
-            &switch.eim_id,
-            switch.iccid.digits(),
-            now,
-            &self.policy.rollback,
-        );
+        let watch = RollbackWatch::new(&switch.eim_id, &switch.iccid, now, &self.policy.rollback);
         tracing::info!(
             iccid = %watch.iccid,
             deadline_unix = watch.deadline_unix,
