@@ -147,6 +147,12 @@ impl Urc {
             .split_once(':')
             .map_or("", |(_, rest)| rest.trim())
     }
+
+    /// Whether this is the boot banner `RDY`: the modem restarted, and the reports and message settings
+    /// its users switched on are back to their defaults.
+    pub fn is_restart(&self) -> bool {
+        self.line == "RDY"
+    }
 }
 
 /// What the parser recognised.

@@ -7,10 +7,8 @@
 //! keyword wakes the eIM poll; a message from anyone else never triggers anything.
 
 use crate::modem::Modem;
-use crate::modem::sms::SmsStorage;
-use euiccd_core::sms::{
-    DirectDelivery, Reassembly, Sms, SmsMode, Undecodable, WakePolicy, parse_cmti,
-};
+use crate::modem::sms::{Notice, Notices, SmsStorage};
+use euiccd_core::sms::{Reassembly, Sms, SmsMode, Undecodable, WakePolicy};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -70,7 +68,7 @@ async fn run(modem: Modem, settings: SmsSettings, sink: impl SmsSink) {
         Err(e) => warn!(error = %e, "stored SMS not listed"),
     }
     info!(mode = ?settings.mode, "SMS: waiting for messages");
-    let mut direct = DirectDelivery::default();
+    let mut notices = Notices::new(settings.mode);
     loop {
         let urc = match urcs.recv().await {
             Ok(urc) => urc,
@@ -80,35 +78,29 @@ async fn run(modem: Modem, settings: SmsSettings, sink: impl SmsSink) {
             }
             Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
         };
-        if urc.name() == "RDY" {
+        if urc.is_restart() {
             // The modem restarted: its message settings are back to their defaults.
             storage.set_up().await;
             continue;
         }
-        if let Some(read) = direct.feed(urc.line(), settings.mode) {
-            match read {
-                // Not stored on the modem: nothing to delete afterwards.
-                Ok(read) => {
-                    for (sms, _) in reassembly.add(read, 0) {
-                        handle(&sms, &[], &settings, &sink, &storage).await;
-                    }
+        let index = match notices.feed(&urc) {
+            None => continue,
+            // Not stored on the modem: nothing to delete afterwards.
+            Some(Notice::Delivered(Ok(read))) => {
+                for (sms, _) in reassembly.add(read, 0) {
+                    handle(&sms, &[], &settings, &sink, &storage).await;
                 }
-                Err(e) => {
-                    let message = Undecodable::new(&[urc.line().to_owned()], &e);
-                    discard(&message, None, &sink, &storage).await;
-                }
+                continue;
             }
-            continue;
-        }
-        if urc.name() != "+CMTI" {
-            continue;
-        }
-        let index = match parse_cmti(urc.params()) {
-            Ok((_, index)) => index,
-            Err(e) => {
+            Some(Notice::Delivered(Err(message))) => {
+                discard(&message, None, &sink, &storage).await;
+                continue;
+            }
+            Some(Notice::Malformed(e)) => {
                 warn!(error = %e, "ignoring a malformed SMS notice");
                 continue;
             }
+            Some(Notice::Stored(index)) => index,
         };
         let read = match storage.read(index).await {
             Ok(Ok(read)) => read,

@@ -5,8 +5,8 @@
 //! A refused query (`ERROR`, a modem without that command) is not a fault here: the observer works with
 //! what the modem offers, so each call gives the error and the caller decides.
 
-use super::{Modem, ModemError, Response};
-use euiccd_core::network::{Domain, Form, Report, parse_identity, parse_report};
+use super::{Modem, ModemError, Response, Urc};
+use euiccd_core::network::{Domain, Form, LineError, Report, parse_identity, parse_report};
 use std::time::Duration;
 use tracing::{debug, warn};
 
@@ -19,6 +19,12 @@ pub struct Identity {
     pub iccid: Option<String>,
     /// `AT+CIMI`.
     pub imsi: Option<String>,
+}
+
+/// The network report an unsolicited line carries (`+CEREG: …`, `+CGEV: …`), if it is one; a malformed
+/// network line is an error.
+pub fn report(urc: &Urc) -> Result<Option<Report>, LineError> {
+    parse_report(urc.line(), Form::Urc)
 }
 
 /// The network side of a [`Modem`], each command with the same timeout.

@@ -7,11 +7,11 @@
 //! dropped) and on a broadcast channel for watchers such as the rollback supervisor.
 
 use super::counters::InterfaceCounters;
-use crate::modem::network::Network;
-use crate::modem::{Modem, ModemError};
+use crate::modem::network::{self, Network};
+use crate::modem::{Modem, ModemError, Urc};
 use euiccd_core::connectivity::event::{ConnectivityEvent, DeviceIdentity};
 use euiccd_core::connectivity::observer::{NetworkState, Observer, ObserverConfig, Query};
-use euiccd_core::network::{Domain, Form, Report};
+use euiccd_core::network::{Domain, Report};
 use std::time::{Duration, SystemTime};
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{debug, warn};
@@ -103,8 +103,8 @@ impl Task {
             let result = tokio::select! {
                 () = self.sink.closed() => return,
                 urc = urcs.recv() => match urc {
-                    Ok(urc) if urc.name() == "RDY" => self.resync().await,
-                    Ok(urc) => self.feed(urc.line(), Form::Urc).await,
+                    Ok(urc) if urc.is_restart() => self.resync().await,
+                    Ok(urc) => self.feed(&urc).await,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         warn!(missed, "the connectivity observer missed URCs; reading the state again");
                         self.resync().await
@@ -154,17 +154,19 @@ impl Task {
     }
 
     /// Feeds one URC and follows up on what the observer asks for.
-    async fn feed(&mut self, line: &str, form: Form) -> Result<(), Stopped> {
-        match self.observer.feed(line, form, SystemTime::now()) {
-            Ok(step) => {
-                self.publish(step.events).await?;
-                self.run_queries(step.queries).await
-            }
+    async fn feed(&mut self, urc: &Urc) -> Result<(), Stopped> {
+        let report = match network::report(urc) {
+            Ok(report) => report,
             Err(e) => {
                 warn!(error = %e, "ignoring a malformed network line from the modem");
-                Ok(())
+                return Ok(());
             }
-        }
+        };
+        let step = report
+            .map(|report| self.observer.handle(report, SystemTime::now()))
+            .unwrap_or_default();
+        self.publish(step.events).await?;
+        self.run_queries(step.queries).await
     }
 
     /// Answers the observer's queries (each once), then lets it report what still waited for them.
