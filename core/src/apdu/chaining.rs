@@ -1,5 +1,6 @@
-//! The STORE DATA chaining of one ES10 command, as a state machine without I/O (GlobalPlatform Card
-//! Specification §11.11 STORE DATA; ISO/IEC 7816-4 §5.1.3 and §5.6 for `61xx`, `6Cxx` and GET RESPONSE).
+//! The STORE DATA chaining of one ES10 command, as a state machine without I/O (the STORE DATA command of
+//! the GlobalPlatform Card Specification as SGP.22 uses it for ES10; GET RESPONSE and the status words
+//! `61xx` and `6Cxx` of ISO/IEC 7816-4).
 //!
 //! An ES10 command is a DER-encoded request cut into STORE DATA blocks (`80 E2 11 nn`, the last one
 //! `80 E2 91 nn`; the transport puts the logical channel into CLA). The answer comes with the last block,
