@@ -14,11 +14,9 @@
 //! - [`act`]: the ES10 side of each action.
 
 pub mod act;
-// The decisions live in the sans-IO core; the modules stay reachable here, where the daemon's supervision
-// code has always found them.
-pub use euiccd_core::supervisor::{
-    Connectivity, ConnectivityView, Registration, fallback, rollback,
-};
+// The decisions live in the sans-IO core. Re-exported in the crate only for `agent/eim_tests.rs`, which
+// still imports them from here.
+pub(crate) use euiccd_core::supervisor::{Connectivity, fallback, rollback};
 
 use super::eim::StateChange;
 use super::journal::{Journal, JournalError, Pending, RollbackSwitch};
