@@ -14,7 +14,6 @@ pub mod error_chain;
 pub mod euicc;
 pub mod modem;
 pub mod remote;
-pub mod secret;
 #[cfg(any(test, feature = "sim"))]
 pub mod simulated;
 pub mod store;

@@ -5,11 +5,11 @@
 
 mod support;
 
-use euiccd::agent::connectivity::{
-    self, ConnectivityEvent, EventKind, InterfaceCounters, ObserverConfig, ObserverSettings, Rat,
-    RejectCause,
-};
+use euiccd::agent::connectivity::{self, InterfaceCounters, ObserverSettings};
 use euiccd::modem::Modem;
+use euiccd_core::connectivity::event::{ConnectivityEvent, EventKind};
+use euiccd_core::connectivity::observer::ObserverConfig;
+use euiccd_core::network::{Rat, RejectCause};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use support::{Scratch, SimServe, SimServer};

@@ -1,10 +1,11 @@
 //! Random bytes into both parsers (the AT line parser and APDU response parsing): no panic, bounded
 //! output, and a well-formed answer is still recognised after arbitrary garbage.
 
-use euiccd::apdu::at_answer::parse_hex_answer;
-use euiccd::apdu::{Command, Response};
-use euiccd::modem::Response as AtResponse;
-use euiccd::modem::parser::{AtParser, Event, FinalResult};
+use euiccd_core::apdu::at_answer::parse_hex_answer;
+use euiccd_core::apdu::command::Command;
+use euiccd_core::apdu::response::Response;
+use euiccd_core::at::Response as AtResponse;
+use euiccd_core::at::{AtParser, Event, FinalResult};
 use proptest::prelude::*;
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! decoder: two independent readings of the same clauses must agree. Needs only the dev-dependency
 //! `euiccd-sim`, not the `sim` feature.
 
-use euiccd::agent::sms::pdu::{Coding, decode};
+use euiccd_core::sms::pdu::{Coding, decode};
 use euiccd_sim::modem::gsm7;
 use euiccd_sim::modem::sms::encode_deliver;
 

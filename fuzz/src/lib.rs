@@ -1,23 +1,25 @@
 //! The fuzz targets' bodies: one function per target, each taking the fuzzer's bytes and panicking when a
 //! property fails. The libFuzzer binaries in `fuzz_targets/` call them, and so does the stable-toolchain
 //! fallback (`tests/fuzz_fallback.rs` in the main workspace includes this file), so both run the same
-//! checks. Only `euiccd` and `euicc-asn1` are used here.
+//! checks. Only `euiccd`, `euiccd-core` and `euicc-asn1` are used here.
 
 use euicc_asn1::registry::{Sgp32Version, lookup};
-use euiccd::agent::connectivity::{Form, Observer, ObserverConfig};
-use euiccd::agent::sms::pdu::{decode, decode_hex};
-use euiccd::agent::sms::{
-    DirectDelivery, MAX_RAW, MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgl, parse_cmgr,
-    parse_cmti,
-};
-use euiccd::apdu::at_answer::parse_hex_answer;
-use euiccd::apdu::{Command, Response};
 use euiccd::daemon::control::{MAX_REQUEST, Reply, parse_request};
-use euiccd::modem::Response as AtResponse;
-use euiccd::modem::parser::{AtParser, Event};
 use euiccd::remote::es9p;
 use euiccd::remote::esipa_json::{
     FUNCTIONS, decode_answer, decode_request, encode_answer, encode_request,
+};
+use euiccd_core::apdu::at_answer::parse_hex_answer;
+use euiccd_core::apdu::command::Command;
+use euiccd_core::apdu::response::Response;
+use euiccd_core::at::Response as AtResponse;
+use euiccd_core::at::{AtParser, Event};
+use euiccd_core::connectivity::observer::{Observer, ObserverConfig};
+use euiccd_core::network::Form;
+use euiccd_core::sms::pdu::{decode, decode_hex};
+use euiccd_core::sms::{
+    DirectDelivery, MAX_RAW, MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgl, parse_cmgr,
+    parse_cmti,
 };
 use std::time::{Duration, Instant, SystemTime};
 

@@ -23,7 +23,7 @@ use crate::apdu::CardChannel;
 use crate::error_chain::chain;
 use crate::euicc::{Euicc, EuiccError, authenticate_refusal};
 use crate::remote::es9p::{Es9, Es9Error};
-pub use crate::secret::Secret;
+pub use euiccd_core::secret::Secret;
 
 /// The TAC sent when no IMEI is given (a generic IoT module TAC, 8 BCD digits).
 const DEFAULT_TAC: [u8; 4] = [0x35, 0x29, 0x06, 0x11];

@@ -12,7 +12,7 @@
 //! anyway (the journal keeps it owed if that fails, and the rollback supervisor judges the switch).
 //! Without an observer there is nothing to wait on, and the cycle goes on at once.
 
-use super::connectivity::NetworkState;
+use euiccd_core::connectivity::observer::NetworkState;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::{Instant, timeout};
@@ -102,7 +102,8 @@ impl Reconnect {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::agent::connectivity::{Form, Observer, ObserverConfig};
+    use euiccd_core::connectivity::observer::{Observer, ObserverConfig};
+    use euiccd_core::network::Form;
     use std::time::SystemTime;
 
     const POLICY: ReconnectPolicy = ReconnectPolicy {

@@ -5,11 +5,11 @@
 //! FM350-GL sends it); both are read.
 
 use super::ApduError;
-use super::at_answer::{bad_answer, hex_argument, parse_hex_answer};
 use super::channel::CardChannel;
-use super::command::{MAX_CHANNEL, on_channel};
-use super::response::Response;
 use crate::modem::{Modem, ModemError};
+use euiccd_core::apdu::at_answer::{bad_answer, hex_argument, parse_hex_answer};
+use euiccd_core::apdu::command::{MAX_CHANNEL, on_channel};
+use euiccd_core::apdu::response::Response;
 use std::time::Duration;
 use tracing::debug;
 
@@ -40,7 +40,7 @@ impl CardChannel for CglaChannel {
         payloads
             .iter()
             .find_map(|line| line.trim().trim_matches('"').parse::<u8>().ok())
-            .ok_or_else(|| bad_answer("AT+CCHO", payloads.first().copied().unwrap_or("")))
+            .ok_or_else(|| bad_answer("AT+CCHO", payloads.first().copied().unwrap_or("")).into())
     }
 
     async fn transmit(
@@ -57,7 +57,7 @@ impl CardChannel for CglaChannel {
         };
         let command = format!("AT+CGLA={channel},{}", hex_argument(&apdu));
         match self.modem.command(&command, timeout).await {
-            Ok(answer) => parse_hex_answer("AT+CGLA", &answer, "+CGLA"),
+            Ok(answer) => Ok(parse_hex_answer("AT+CGLA", &answer, "+CGLA")?),
             // A refused CGLA means the modem no longer knows the session (card reset, REFRESH, modem
             // restart); the session reopens the channel and resends from the first block.
             Err(ModemError::Rejected { result, .. }) => {

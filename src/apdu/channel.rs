@@ -1,9 +1,9 @@
 //! The seam between the session and the card: transmit one APDU, open and close logical channels.
 
 use super::ApduError;
-use super::command::Command;
-use super::response::Response;
-use super::status::{StatusWord, SwClass};
+use euiccd_core::apdu::command::Command;
+use euiccd_core::apdu::response::Response;
+use euiccd_core::apdu::status::{StatusWord, SwClass};
 use std::future::Future;
 use std::time::Duration;
 
@@ -64,7 +64,7 @@ pub async fn open_with_manage_channel<C: CardChannel>(
 ) -> Result<u8, ApduError> {
     let opened = card.transmit(0, &MANAGE_CHANNEL_OPEN, timeout).await?;
     let channel = match (opened.sw.class(), opened.data.as_slice()) {
-        (SwClass::Ok, &[channel @ 1..=super::command::MAX_CHANNEL]) => channel,
+        (SwClass::Ok, &[channel @ 1..=euiccd_core::apdu::command::MAX_CHANNEL]) => channel,
         (SwClass::Ok, _) => {
             return Err(ApduError::Status {
                 what: "MANAGE CHANNEL open (bad channel number)",

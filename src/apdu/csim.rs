@@ -2,11 +2,11 @@
 //! MANAGE CHANNEL and puts the channel number into CLA.
 
 use super::ApduError;
-use super::at_answer::{hex_argument, parse_hex_answer};
 use super::channel::CardChannel;
-use super::command::on_channel;
-use super::response::Response;
 use crate::modem::Modem;
+use euiccd_core::apdu::at_answer::{hex_argument, parse_hex_answer};
+use euiccd_core::apdu::command::on_channel;
+use euiccd_core::apdu::response::Response;
 use std::time::Duration;
 
 /// APDUs over AT+CSIM.
@@ -38,6 +38,6 @@ impl CardChannel for CsimChannel {
             .modem
             .command(&format!("AT+CSIM={}", hex_argument(&apdu)), timeout)
             .await?;
-        parse_hex_answer("AT+CSIM", &answer, "+CSIM")
+        Ok(parse_hex_answer("AT+CSIM", &answer, "+CSIM")?)
     }
 }

@@ -4,8 +4,8 @@
 
 use super::ApduError;
 use super::channel::CardChannel;
-use super::command::on_channel;
-use super::response::Response;
+use euiccd_core::apdu::command::on_channel;
+use euiccd_core::apdu::response::Response;
 use std::fmt;
 use std::time::Duration;
 
@@ -48,6 +48,8 @@ impl CardChannel for InProcessChannel {
         apdu: &[u8],
         _timeout: Duration,
     ) -> Result<Response, ApduError> {
-        Response::parse(&self.card.process(&on_channel(apdu, channel)?))
+        Ok(Response::parse(
+            &self.card.process(&on_channel(apdu, channel)?),
+        )?)
     }
 }

@@ -1,5 +1,5 @@
-//! The APDU layer: ISO 7816-4 commands and responses, logical channels, and the ISD-R session that carries
-//! ES10 commands in STORE DATA blocks.
+//! The APDU layer: logical channels over the card transports, and the ISD-R session that carries ES10
+//! commands in STORE DATA blocks. The APDUs themselves and the chaining are sans-IO, in `euiccd_core::apdu`.
 //!
 //! [`channel::CardChannel`] is the one seam to the card; its transports are AT+CSIM ([`csim`]),
 //! AT+CCHO/CGLA/CCHC ([`cgla`]), PC/SC (`pcsc`, feature `pcsc`) and a card answering in this process
@@ -7,29 +7,24 @@
 //! [`transport::Transport`] picks one at run time, [`auto`] probes for it.
 //! [`session::IsdrSession`] is what the layer above uses.
 
-pub mod at_answer;
 pub mod auto;
 pub mod cgla;
 pub mod channel;
-pub mod command;
 pub mod csim;
 #[cfg(any(test, feature = "sim"))]
 pub mod inprocess;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
-pub mod response;
 pub mod session;
-pub mod status;
 pub mod transport;
 
 pub use channel::CardChannel;
-pub use command::Command;
-pub use response::Response;
 pub use session::{ISDR_AID, IsdrSession, SessionConfig, SessionCounters};
-pub use status::{StatusWord, SwClass};
 pub use transport::{Transport, TransportKind};
 
 use crate::modem::ModemError;
+use euiccd_core::apdu::Error as CoreError;
+use euiccd_core::apdu::status::StatusWord;
 
 /// What can go wrong exchanging APDUs with the eUICC.
 #[derive(Debug, thiserror::Error)]
@@ -79,4 +74,19 @@ pub enum ApduError {
     /// The PC/SC reader failed.
     #[error("PC/SC: {0}")]
     Pcsc(String),
+}
+
+/// The core's APDU errors map one to one onto the variants of the same name, so that callers match one
+/// error type whichever layer found the fault.
+impl From<CoreError> for ApduError {
+    fn from(error: CoreError) -> Self {
+        match error {
+            CoreError::InvalidCommand(reason) => Self::InvalidCommand(reason),
+            CoreError::ShortResponse(length) => Self::ShortResponse(length),
+            CoreError::Status { what, sw } => Self::Status { what, sw },
+            CoreError::BadAnswer { command, answer } => Self::BadAnswer { command, answer },
+            CoreError::ChannelLost => Self::ChannelLost,
+            CoreError::ResponseTooLarge(max) => Self::ResponseTooLarge(max),
+        }
+    }
 }

@@ -5,8 +5,8 @@
 
 use super::ApduError;
 use super::channel::CardChannel;
-use super::command::on_channel;
-use super::response::Response;
+use euiccd_core::apdu::command::on_channel;
+use euiccd_core::apdu::response::Response;
 use pcsc::{Card, Context, Protocols, Scope, ShareMode};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

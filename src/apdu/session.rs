@@ -1,9 +1,8 @@
 //! The ISD-R session: one logical channel with the ISD-R selected, and ES10 commands carried over it.
 //!
-//! An ES10 command is a DER-encoded request cut into STORE DATA blocks (`80|ch E2 11 nn`, the last one
-//! `… 91 nn`). The answer comes with the last block, directly or through GET RESPONSE on `61xx`. A `6Cxx`
-//! gets the command resent with the right Le, `91xx` (proactive command pending, typically a REFRESH after a
-//! profile switch) counts as success, and when the card was reset behind our back (every logical channel is
+//! The chaining of an ES10 command into STORE DATA blocks, GET RESPONSE on `61xx` and the resend on `6Cxx`
+//! are the sans-IO machine `euiccd_core::apdu::chaining::StoreData`; the session drives it over a
+//! [`CardChannel`]. When the card was reset behind our back (every logical channel is
 //! gone after a REFRESH) the channel is reopened and the command sent again: the card never executes a
 //! command whose blocks did not all arrive, so resending from the first block is safe. A modem port that
 //! vanishes mid-exchange counts as a card reset too; there the last block may have been executed before the
@@ -11,10 +10,9 @@
 
 use super::ApduError;
 use super::channel::CardChannel;
-use super::command::Command;
-use super::response::Response;
-use super::status::{StatusWord, SwClass};
 use crate::modem::ModemError;
+use euiccd_core::apdu::chaining::{MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, Next, StoreData, Wait};
+use euiccd_core::apdu::response::Response;
 use std::time::Duration;
 use tracing::debug;
 
@@ -22,16 +20,6 @@ use tracing::debug;
 pub const ISDR_AID: [u8; 16] = [
     0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00,
 ];
-
-/// Smallest STORE DATA block size accepted (as lpac).
-pub const MIN_BLOCK_SIZE: usize = 6;
-/// Largest STORE DATA block size (a short APDU's data field).
-pub const MAX_BLOCK_SIZE: usize = 255;
-
-const INS_STORE_DATA: u8 = 0xE2;
-const INS_GET_RESPONSE: u8 = 0xC0;
-const P1_MORE_BLOCKS: u8 = 0x11;
-const P1_LAST_BLOCK: u8 = 0x91;
 
 /// Settings of an [`IsdrSession`].
 #[derive(Debug, Clone)]
@@ -179,116 +167,38 @@ impl<C: CardChannel> IsdrSession<C> {
         }
     }
 
+    /// Sends one ES10 command through the chaining machine.
     async fn store_data(
         &mut self,
         request: &[u8],
         timeout: Duration,
     ) -> Result<Vec<u8>, ApduError> {
         let channel = self.open().await?;
-        let blocks = request.chunks(self.config.block_size);
-        let last = blocks.len() - 1;
-        for (number, block) in blocks.enumerate() {
-            let is_last = number == last;
-            let p1 = if is_last {
-                P1_LAST_BLOCK
-            } else {
-                P1_MORE_BLOCKS
+        let (mut chaining, mut transmit) = StoreData::start(
+            request,
+            self.config.block_size,
+            self.config.max_response,
+            self.get_response_cla,
+        )?;
+        loop {
+            let wait = match transmit.wait {
+                Wait::Execute => timeout,
+                Wait::Control => self.config.control_timeout,
             };
-            // The block number is one byte; it wraps on commands longer than 256 blocks.
-            let command =
-                Command::new(0x80, INS_STORE_DATA, p1, (number % 256) as u8).with_data(block);
-            let wait = if is_last {
-                timeout
-            } else {
-                self.config.control_timeout
-            };
-            let response = self.exchange(channel, &command, wait).await?;
-            match (is_last, response.sw) {
-                (true, sw) if sw.is_success() => return Ok(response.data),
-                (false, StatusWord::OK) => {}
-                (_, sw) => return Err(status_error("STORE DATA", sw)),
+            self.counters.apdus += 1;
+            let response = self
+                .card
+                .transmit(channel, &transmit.apdu, wait)
+                .await
+                .map_err(port_loss_is_channel_loss)?;
+            let next = chaining.handle_response(response);
+            self.get_response_cla = chaining.get_response_cla();
+            match next? {
+                Next::Transmit(again) => transmit = again,
+                Next::Done(data) => return Ok(data),
             }
         }
-        // `chunks` of a non-empty request yields at least one block, and the last one returns above.
-        Err(ApduError::InvalidCommand("an ES10 command is never empty"))
     }
-
-    /// Sends `command`, resends it with the right Le on `6Cxx`, and collects `61xx` data with GET RESPONSE.
-    async fn exchange(
-        &mut self,
-        channel: u8,
-        command: &Command,
-        timeout: Duration,
-    ) -> Result<Response, ApduError> {
-        let first = self.transmit_fixing_le(channel, command, timeout).await?;
-        let mut data = first.data;
-        let mut sw = first.sw;
-        while let SwClass::MoreData(available) = sw.class() {
-            let get_response = Command::new(self.get_response_cla, INS_GET_RESPONSE, 0, 0)
-                .with_le(available.into());
-            let mut part = self
-                .transmit_fixing_le(channel, &get_response, self.config.control_timeout)
-                .await?;
-            if part.sw == StatusWord::CLA_NOT_SUPPORTED && self.get_response_cla == 0x00 {
-                self.get_response_cla = 0x80;
-                let retry = Command {
-                    cla: self.get_response_cla,
-                    ..get_response
-                };
-                part = self
-                    .transmit_fixing_le(channel, &retry, self.config.control_timeout)
-                    .await?;
-            }
-            if part.data.is_empty() && matches!(part.sw.class(), SwClass::MoreData(_)) {
-                return Err(status_error("GET RESPONSE (no data)", part.sw));
-            }
-            data.extend_from_slice(&part.data);
-            if data.len() > self.config.max_response {
-                return Err(ApduError::ResponseTooLarge(self.config.max_response));
-            }
-            sw = part.sw;
-        }
-        Ok(Response { data, sw })
-    }
-
-    async fn transmit_fixing_le(
-        &mut self,
-        channel: u8,
-        command: &Command,
-        timeout: Duration,
-    ) -> Result<Response, ApduError> {
-        let response = self.transmit(channel, command, timeout).await?;
-        match response.sw.class() {
-            SwClass::WrongLe(le) => {
-                let resend = command.clone().with_le(le.into());
-                self.transmit(channel, &resend, timeout).await
-            }
-            _ => Ok(response),
-        }
-    }
-
-    async fn transmit(
-        &mut self,
-        channel: u8,
-        command: &Command,
-        timeout: Duration,
-    ) -> Result<Response, ApduError> {
-        let bytes = command.to_bytes()?;
-        self.counters.apdus += 1;
-        let response = self
-            .card
-            .transmit(channel, &bytes, timeout)
-            .await
-            .map_err(port_loss_is_channel_loss)?;
-        if response.sw == StatusWord::CHANNEL_NOT_SUPPORTED {
-            return Err(ApduError::ChannelLost);
-        }
-        Ok(response)
-    }
-}
-
-fn status_error(what: &'static str, sw: StatusWord) -> ApduError {
-    ApduError::Status { what, sw }
 }
 
 /// A modem port that went away in the middle of an exchange means the modem restarted (USB modems

@@ -9,7 +9,8 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use crate::apdu::{ApduError, CardChannel, Response};
+use crate::apdu::{ApduError, CardChannel};
+use euiccd_core::apdu::response::Response;
 
 /// INS of STORE DATA and SELECT.
 const INS_STORE_DATA: u8 = 0xE2;

@@ -261,7 +261,7 @@ fn validate_sms(sms: &SmsConfig) -> Result<(), ConfigError> {
         }
     }
     let bad_keyword =
-        |k: &crate::secret::Secret| k.expose().trim().is_empty() || k.expose().len() > 64;
+        |k: &euiccd_core::secret::Secret| k.expose().trim().is_empty() || k.expose().len() > 64;
     if sms.keyword.as_ref().is_some_and(bad_keyword) {
         return Err(invalid("sms.keyword", "must be 1 to 64 bytes"));
     }

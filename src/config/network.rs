@@ -2,7 +2,7 @@
 //! the SMS wake-up (`[sms]`).
 
 use crate::agent::reconnect::ReconnectPolicy;
-use crate::secret::Secret;
+use euiccd_core::secret::Secret;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;

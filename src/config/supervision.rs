@@ -1,8 +1,8 @@
 //! `[rollback]` and `[fallback]`: the supervisors' policies (see [`crate::agent::supervisor`]).
 
 use crate::agent::supervisor::Policy;
-use crate::agent::supervisor::fallback::{Conditions, FallbackPolicy};
-use crate::agent::supervisor::rollback::{Evidence, RollbackPolicy};
+use euiccd_core::supervisor::fallback::{Conditions, FallbackPolicy};
+use euiccd_core::supervisor::rollback::{Evidence, RollbackPolicy};
 use serde::Deserialize;
 
 /// Longest rollback deadline or fallback period accepted (7 days), seconds: a device that waits longer

@@ -329,7 +329,7 @@ fn a_reload_applies_poll_and_level_and_lists_the_rest() {
 
 #[test]
 fn supervision_policies_are_read() {
-    use crate::agent::supervisor::fallback::Conditions;
+    use euiccd_core::supervisor::fallback::Conditions;
     let config = parse(
         "[connectivity]\nreconnect_settle_secs = 2\nreconnect_timeout_secs = 4\n\
          [rollback]\ndeadline_secs = 5\nrequire = [\"eim_exchange\"]\n\

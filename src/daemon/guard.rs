@@ -4,15 +4,14 @@
 //! start resumes an interrupted supervision with its stored deadline.
 
 use super::poller::{Poller, chain};
-use crate::agent::connectivity::NetworkState;
 use crate::agent::supervisor::act::{Answer, perform};
-use crate::agent::supervisor::{
-    Action, Connectivity, Policy, Registration, SupervisionJournal, Supervisor, Switch, unix_now,
-};
+use crate::agent::supervisor::{Action, Policy, SupervisionJournal, Supervisor, Switch, unix_now};
 use crate::apdu::Transport;
 use crate::euicc::Euicc;
 use crate::store::{Store, StoreSupervision};
 use euicc_asn1::Eid;
+use euiccd_core::connectivity::observer::NetworkState;
+use euiccd_core::supervisor::{Connectivity, Registration};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 

@@ -50,7 +50,8 @@ pub struct Parts {
     /// Its EID.
     pub eid: Eid,
     /// The connectivity observer's state (taken by the supervisors).
-    pub network: Option<tokio::sync::watch::Receiver<crate::agent::connectivity::NetworkState>>,
+    pub network:
+        Option<tokio::sync::watch::Receiver<euiccd_core::connectivity::observer::NetworkState>>,
     /// The AT engine under the eUICC's transport, to restart its link when the modem stops answering.
     pub modem: Modem,
 }

@@ -22,7 +22,6 @@ pub mod status;
 pub mod upstream;
 
 use crate::agent::bootstrap::{BootstrapError, ensure_initial_eim};
-use crate::agent::connectivity::event::rfc3339;
 use crate::apdu::{ApduError, IsdrSession, SessionConfig, Transport};
 use crate::config::{Config, ConfigError};
 use crate::euicc::{Euicc, EuiccError};
@@ -31,6 +30,7 @@ use crate::remote::events::EventRecord;
 use crate::store::check::{Damage, Opened, open_checked};
 use crate::store::{Retention, Store, StoreError};
 use control::{ControlError, Request};
+use euiccd_core::connectivity::event::rfc3339;
 use logging::LogHandle;
 use main_loop::{MainLoop, Parts, Signals};
 use poller::Poller;

@@ -2,7 +2,6 @@
 //! state remembered in the store only when it changes.
 
 use super::DaemonError;
-use crate::agent::connectivity::NetworkState;
 use crate::agent::eim::{PILE_UP_BOUND, PollError, PollOutcome, poll_once, report_package_result};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::notify::deliver_notifications;
@@ -20,6 +19,7 @@ use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::{SYSTEM_CA_BUNDLE, TlsError, client_config, eim_client_config};
 use crate::store::{EimJournal, PollState, Store, StoreSupervision};
 use euicc_asn1::Eid;
+use euiccd_core::connectivity::observer::NetworkState;
 use rustls::ClientConfig;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -8,18 +8,17 @@
 use super::DaemonError;
 use super::control::Command;
 use super::poller::{https_client, tls_config};
-use crate::agent::connectivity::event::rfc3339;
-use crate::agent::connectivity::{
-    self, ConnectivityEvent, ConnectivityHandle, EventKind, InterfaceCounters, ObserverConfig,
-    ObserverSettings,
-};
-use crate::agent::sms::{self, Sms, SmsMode, SmsSettings, SmsSink, Undecodable, WakePolicy};
+use crate::agent::connectivity::{self, ConnectivityHandle, InterfaceCounters, ObserverSettings};
+use crate::agent::sms::{self, SmsSettings, SmsSink};
 use crate::config::Config;
 use crate::config::SmsModeSetting;
 use crate::modem::Modem;
 use crate::remote::events::{Endpoint, EventRecord, EventsClient, batch};
 use crate::store::{Outbox, Retention, Store, StoreError};
 use euicc_asn1::Eid;
+use euiccd_core::connectivity::event::{ConnectivityEvent, EventKind, rfc3339};
+use euiccd_core::connectivity::observer::ObserverConfig;
+use euiccd_core::sms::{Sms, SmsMode, Undecodable, WakePolicy};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::{Notify, mpsc, oneshot};

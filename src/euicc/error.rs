@@ -1,8 +1,9 @@
 //! What can go wrong calling an eUICC function.
 
-use crate::apdu::{ApduError, StatusWord};
+use crate::apdu::ApduError;
 use euicc_asn1::DecodeError;
 use euicc_asn1::types::sgp22::codes::{self, CodeTable};
+use euiccd_core::apdu::status::StatusWord;
 
 /// Status words with which an eUICC says it does not know or does not allow an ES10 command.
 const NOT_SUPPORTED: [StatusWord; 4] = [

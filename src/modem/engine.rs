@@ -7,9 +7,9 @@
 //! go quiet and checks with `AT` that the modem and the parser agree again before the next command. When the
 //! port disappears it is reopened with back-off.
 
-use super::parser::{AtParser, DEFAULT_MAX_LINE, Event, FinalResult, Urc};
 use super::port::{Backoff, PortOpener, SerialOpener};
 use super::{ModemError, command_name};
+use euiccd_core::at::{AtParser, DEFAULT_MAX_LINE, Event, FinalResult, Response, Urc};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,45 +52,6 @@ impl Default for EngineConfig {
             reopen: Backoff::new(Duration::from_millis(100), Duration::from_secs(5)),
             max_line: DEFAULT_MAX_LINE,
             max_response: 64 * 1024,
-        }
-    }
-}
-
-/// The information lines of a successful answer (everything but echo, URCs and the final `OK`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Response {
-    lines: Vec<String>,
-}
-
-impl Response {
-    /// An answer made of these information lines (for other line sources, tests and fuzzing).
-    pub fn new(lines: Vec<String>) -> Self {
-        Self { lines }
-    }
-
-    /// All information lines, in order.
-    pub fn lines(&self) -> &[String] {
-        &self.lines
-    }
-
-    /// The payload of the lines that carry `prefix` (e.g. `+CSIM`), with `prefix:` stripped. Modems that
-    /// leave prefixes out (Fibocom FM350-GL) send bare lines; when no line carries the prefix, all lines are
-    /// returned as they are.
-    pub fn payload(&self, prefix: &str) -> Vec<&str> {
-        let prefixed: Vec<&str> = self
-            .lines
-            .iter()
-            .filter_map(|line| {
-                let (name, rest) = line.split_once(':')?;
-                name.trim()
-                    .eq_ignore_ascii_case(prefix)
-                    .then_some(rest.trim())
-            })
-            .collect();
-        if prefixed.is_empty() {
-            self.lines.iter().map(String::as_str).collect()
-        } else {
-            prefixed
         }
     }
 }
@@ -557,7 +518,7 @@ impl<O: PortOpener> Engine<O> {
                 max: self.config.max_response,
             });
         }
-        Ok(Response { lines })
+        Ok(Response::new(lines))
     }
 
     /// Reads and discards until the line has been silent for [`QUIET`] (URCs still reach the subscribers),

@@ -1,14 +1,17 @@
 //! The modem layer: the AT engine that owns the serial port.
 //!
-//! [`parser`] turns bytes into lines, finals and URCs without doing I/O; [`engine`] is the one task that owns
-//! the port, serialises commands and broadcasts URCs; [`port`] opens (and reopens) the serial device.
+//! The sans-IO parser `euiccd_core::at` turns bytes into lines, finals and URCs; [`engine`] is the one task
+//! that owns the port, serialises commands and broadcasts URCs; [`port`] opens (and reopens) the serial
+//! device; [`network`] and [`sms`] are the 3GPP TS 27.007 / 27.005 dialogues the agent asks for by name.
 
 pub mod engine;
-pub mod parser;
+pub mod network;
 pub mod port;
+pub mod sms;
 
-pub use engine::{EngineConfig, Modem, Response};
-pub use parser::{ErrorCode, FinalResult, Urc};
+pub use engine::{EngineConfig, Modem};
+// The engine's answers and errors are made of the core parser's types.
+pub use euiccd_core::at::{ErrorCode, FinalResult, Response, Urc};
 pub use port::{Backoff, PortOpener, SerialOpener};
 
 use std::path::PathBuf;

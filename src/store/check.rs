@@ -412,7 +412,7 @@ pub fn open_checked(checker: &Path, state_dir: &Path) -> Result<Opened, StoreErr
 /// Renames the damaged file `path` to `<name>.damaged-<UTC time>`.
 fn move_aside(path: &Path, reason: String, findings: &[Finding]) -> Result<Damage, StoreError> {
     let now = SystemTime::now();
-    let stamp: String = crate::agent::connectivity::event::rfc3339(now)
+    let stamp: String = euiccd_core::connectivity::event::rfc3339(now)
         .chars()
         .filter(|c| *c != ':' && *c != '-')
         .collect();

@@ -38,9 +38,9 @@ fn boxed(error: StoreError) -> JournalError {
 mod tests {
     use super::*;
     use crate::agent::journal::RollbackSwitch;
-    use crate::agent::supervisor::rollback::{Evidence, RollbackPolicy};
     use crate::agent::supervisor::{Policy, Supervisor};
     use crate::store::seal::{self, Key};
+    use euiccd_core::supervisor::rollback::{Evidence, RollbackPolicy};
 
     #[test]
     fn the_record_survives_a_reopen_with_its_deadline() {

@@ -1,16 +1,17 @@
-//! The observer task: runs the [`Observer`] over the modem engine. It switches on the reports it needs
-//! (`AT+CEREG=3` and siblings, `AT+CGEREP`), reads the whole picture once, then feeds every URC, answers
-//! the observer's queries, and every poll interval samples signal, contexts and the interface counters.
+//! The observer task: runs the [`Observer`] over the modem driver ([`Network`]). It switches on the reports
+//! it needs, reads the whole picture once, then feeds every URC, answers the observer's queries, and every
+//! poll interval samples signal, contexts and the interface counters.
 //!
 //! It publishes the [`NetworkState`] on a watch channel and each event twice: on a bounded channel for the
 //! one consumer that must see every event (the journal; a full channel slows the task down, nothing is
 //! dropped) and on a broadcast channel for watchers such as the rollback supervisor.
 
-use super::at::{Domain, Form};
 use super::counters::InterfaceCounters;
-use super::event::{ConnectivityEvent, DeviceIdentity};
-use super::observer::{NetworkState, Observer, ObserverConfig, Query};
-use crate::modem::{Modem, ModemError, Response};
+use crate::modem::network::{self, Network};
+use crate::modem::{Modem, ModemError, Urc};
+use euiccd_core::connectivity::event::{ConnectivityEvent, DeviceIdentity};
+use euiccd_core::connectivity::observer::{NetworkState, Observer, ObserverConfig, Query};
+use euiccd_core::network::{Domain, Report};
 use std::time::{Duration, SystemTime};
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{debug, warn};
@@ -19,8 +20,6 @@ use tracing::{debug, warn};
 const SINK_DEPTH: usize = 64;
 /// Events kept for slow watchers.
 const WATCH_BACKLOG: usize = 64;
-/// The longest identity the modem may report (an ICCID has 19–20 digits, an IMEI 15).
-const MAX_IDENTITY: usize = 22;
 
 /// How the observer task runs.
 #[derive(Debug, Clone)]
@@ -67,6 +66,7 @@ pub fn spawn(
     let (events, _) = broadcast::channel(WATCH_BACKLOG);
     let task = Task {
         observer: Observer::new(settings.observer.clone()),
+        network: Network::new(modem.clone(), settings.command_timeout),
         modem,
         settings,
         sink,
@@ -79,6 +79,7 @@ pub fn spawn(
 
 struct Task {
     observer: Observer,
+    network: Network,
     modem: Modem,
     settings: ObserverSettings,
     sink: mpsc::Sender<ConnectivityEvent>,
@@ -102,8 +103,8 @@ impl Task {
             let result = tokio::select! {
                 () = self.sink.closed() => return,
                 urc = urcs.recv() => match urc {
-                    Ok(urc) if urc.name() == "RDY" => self.resync().await,
-                    Ok(urc) => self.feed(urc.line(), Form::Urc).await,
+                    Ok(urc) if urc.is_restart() => self.resync().await,
+                    Ok(urc) => self.feed(&urc).await,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         warn!(missed, "the connectivity observer missed URCs; reading the state again");
                         self.resync().await
@@ -120,30 +121,27 @@ impl Task {
 
     /// Switches the reports on and reads everything (at start, after the modem restarted, after lost URCs).
     async fn resync(&mut self) -> Result<(), Stopped> {
-        for domain in Domain::ALL {
-            let name = domain.name();
-            if self.ask(&format!("AT{name}=3")).await.is_none() {
-                self.ask(&format!("AT{name}=2")).await;
-            }
-        }
-        if self.ask("AT+CGEREP=2,1").await.is_none() {
-            self.ask("AT+CGEREP=1").await;
-        }
+        self.network.enable_reports().await;
         self.refresh_identity().await;
         let mut follow_ups = vec![Query::Operator];
         for domain in Domain::ALL {
-            follow_ups.extend(self.query(&format!("AT{}?", domain.name())).await?);
+            let answer = self.network.registration(domain).await;
+            follow_ups.extend(self.take(answer).await?);
         }
-        follow_ups.extend(self.query("AT+CGACT?").await?);
+        let answer = self.network.contexts().await;
+        follow_ups.extend(self.take(answer).await?);
         self.run_queries(follow_ups).await?;
         self.sample().await
     }
 
     /// The periodic sample: signal, contexts (a missed `+CGEV` is caught here), counters, due updates.
     async fn sample(&mut self) -> Result<(), Stopped> {
-        let mut follow_ups = self.query("AT+CSQ").await?;
-        follow_ups.extend(self.query("AT+CESQ").await?);
-        follow_ups.extend(self.query("AT+CGACT?").await?);
+        let answer = self.network.rssi().await;
+        let mut follow_ups = self.take(answer).await?;
+        let answer = self.network.signal().await;
+        follow_ups.extend(self.take(answer).await?);
+        let answer = self.network.contexts().await;
+        follow_ups.extend(self.take(answer).await?);
         self.run_queries(follow_ups).await?;
         if let Some(counters) = &self.settings.counters {
             match counters.read() {
@@ -156,17 +154,19 @@ impl Task {
     }
 
     /// Feeds one URC and follows up on what the observer asks for.
-    async fn feed(&mut self, line: &str, form: Form) -> Result<(), Stopped> {
-        match self.observer.feed(line, form, SystemTime::now()) {
-            Ok(step) => {
-                self.publish(step.events).await?;
-                self.run_queries(step.queries).await
-            }
+    async fn feed(&mut self, urc: &Urc) -> Result<(), Stopped> {
+        let report = match network::report(urc) {
+            Ok(report) => report,
             Err(e) => {
                 warn!(error = %e, "ignoring a malformed network line from the modem");
-                Ok(())
+                return Ok(());
             }
-        }
+        };
+        let step = report
+            .map(|report| self.observer.handle(report, SystemTime::now()))
+            .unwrap_or_default();
+        self.publish(step.events).await?;
+        self.run_queries(step.queries).await
     }
 
     /// Answers the observer's queries (each once), then lets it report what still waited for them.
@@ -183,13 +183,12 @@ impl Task {
             match query {
                 Query::Operator => {
                     self.refresh_identity().await;
-                    for format in ["2", "0"] {
-                        self.ask(&format!("AT+COPS=3,{format}")).await;
-                        self.query("AT+COPS?").await?;
-                    }
+                    let reports = self.network.operator().await;
+                    self.take(Ok(reports)).await?;
                 }
                 Query::ContextDetails(cid) => {
-                    self.query(&format!("AT+CGCONTRDP={cid}")).await?;
+                    let answer = self.network.context_details(cid).await;
+                    self.take(answer).await?;
                 }
             }
         }
@@ -197,69 +196,39 @@ impl Task {
         self.publish(events).await
     }
 
-    /// Sends a query and feeds its answer lines (a refused query changes nothing); returns the follow-up
+    /// Feeds the reports of a query's answer (a refused query changes nothing); returns the follow-up
     /// queries the answer calls for.
-    async fn query(&mut self, command: &str) -> Result<Vec<Query>, Stopped> {
-        let Some(response) = self.ask(command).await else {
-            return Ok(Vec::new());
+    async fn take(
+        &mut self,
+        answer: Result<Vec<Report>, ModemError>,
+    ) -> Result<Vec<Query>, Stopped> {
+        let reports = match answer {
+            Ok(reports) => reports,
+            Err(e) => {
+                if !matches!(e, ModemError::Rejected { .. }) {
+                    debug!(error = %e, "no answer");
+                }
+                return Ok(Vec::new());
+            }
         };
         let mut follow_ups = Vec::new();
-        for line in response.lines() {
-            match self.observer.feed(line, Form::Query, SystemTime::now()) {
-                Ok(step) => {
-                    self.publish(step.events).await?;
-                    follow_ups.extend(step.queries);
-                }
-                Err(e) => warn!(error = %e, "ignoring a malformed network answer from the modem"),
-            }
+        for report in reports {
+            let step = self.observer.handle(report, SystemTime::now());
+            self.publish(step.events).await?;
+            follow_ups.extend(step.queries);
         }
         Ok(follow_ups)
     }
 
-    /// Sends a command; `None` if the modem refused or did not answer (logged).
-    async fn ask(&self, command: &str) -> Option<Response> {
-        match self
-            .modem
-            .command(command, self.settings.command_timeout)
-            .await
-        {
-            Ok(response) => Some(response),
-            Err(ModemError::Rejected { .. }) => None,
-            Err(e) => {
-                debug!(command = %crate::modem::command_name(command), error = %e, "no answer");
-                None
-            }
-        }
-    }
-
     /// Reads IMEI, ICCID and IMSI (the profile may have changed since the last time).
     async fn refresh_identity(&mut self) {
-        let identity = DeviceIdentity {
+        let identity = self.network.identity().await;
+        self.observer.set_identity(DeviceIdentity {
             eid: self.settings.eid.clone(),
-            imei: self.identity_line("AT+CGSN", &[]).await,
-            iccid: self.identity_line("AT+CCID", &["+CCID", "+ICCID"]).await,
-            imsi: self.identity_line("AT+CIMI", &[]).await,
-        };
-        self.observer.set_identity(identity);
-    }
-
-    /// The identity in the answer to `command`: the first line, without one of `prefixes`, if it is
-    /// 1..=22 digits (an ICCID may end in the filler `F`).
-    async fn identity_line(&self, command: &str, prefixes: &[&str]) -> Option<String> {
-        let response = self.ask(command).await?;
-        let line = response.lines().first()?.trim();
-        let value = prefixes
-            .iter()
-            .find_map(|p| line.strip_prefix(p).and_then(|rest| rest.strip_prefix(':')))
-            .unwrap_or(line)
-            .trim()
-            .trim_matches('"');
-        let valid = !value.is_empty()
-            && value.len() <= MAX_IDENTITY
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b == b'F' || b == b'f');
-        valid.then(|| value.to_owned())
+            imei: identity.imei,
+            iccid: identity.iccid,
+            imsi: identity.imsi,
+        });
     }
 
     /// Hands events to the journal and the watchers, and publishes the state.

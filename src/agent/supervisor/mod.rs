@@ -14,8 +14,9 @@
 //! - [`act`]: the ES10 side of each action.
 
 pub mod act;
-pub mod fallback;
-pub mod rollback;
+// The decisions live in the sans-IO core. Re-exported in the crate only for `agent/eim_tests.rs`, which
+// still imports them from here.
+pub(crate) use euiccd_core::supervisor::{Connectivity, fallback, rollback};
 
 use super::eim::StateChange;
 use super::journal::{Journal, JournalError, Pending, RollbackSwitch};
@@ -28,59 +29,6 @@ pub const CAUSE_FALLBACK: i64 = 1;
 /// `StateChangeCause` local: the eIM hears of a rollback the IPA decided (SGP.32 names no cause of its
 /// own for it; the rolled-back package's result carries the details).
 pub const CAUSE_LOCAL: i64 = 3;
-
-/// The network registration as the modem reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Registration {
-    /// Not known yet (nothing observed).
-    #[default]
-    Unknown,
-    /// Not registered, searching or idle.
-    Searching,
-    /// Registered, home or roaming.
-    Registered,
-    /// The network rejected the registration.
-    Denied,
-}
-
-/// What the supervisors need to know of the connectivity at one moment. Attach and data session carry
-/// the time they began, so that a state left over from the previous profile (the modem's view before it
-/// re-registered after the REFRESH) is no evidence for the new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Connectivity {
-    /// The registration.
-    pub registration: Registration,
-    /// While registered: since when (Unix seconds).
-    pub attached_since: Option<u64>,
-    /// While a data session (a PDP/PDN context) is up: since when (Unix seconds).
-    pub data_since: Option<u64>,
-    /// When an ESipa exchange with an eIM last succeeded (Unix seconds).
-    pub last_eim_success: Option<u64>,
-    /// When one last failed (Unix seconds).
-    pub last_eim_failure: Option<u64>,
-}
-
-impl Connectivity {
-    /// Whether a data session is up.
-    pub fn data_session(&self) -> bool {
-        self.data_since.is_some()
-    }
-
-    /// Whether the latest eIM exchange failed.
-    pub fn eim_failing(&self) -> bool {
-        match (self.last_eim_failure, self.last_eim_success) {
-            (Some(failure), Some(success)) => failure > success,
-            (failure, _) => failure.is_some(),
-        }
-    }
-}
-
-/// Where the supervisors get the connectivity from (the connectivity observer in the daemon, a script
-/// in tests).
-pub trait ConnectivityView {
-    /// The connectivity now.
-    fn connectivity(&self) -> Connectivity;
-}
 
 /// A state change the eIM is still to hear of with notifyStateChange (the cause, see [`StateChange`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,7 +141,7 @@ impl Supervisor {
         now: u64,
     ) -> Result<(), JournalError> {
         let mut record = journal.load()?;
-        let watch = RollbackWatch::new(switch, now, &self.policy.rollback);
+        let watch = RollbackWatch::new(&switch.eim_id, &switch.iccid, now, &self.policy.rollback);
         tracing::info!(
             iccid = %watch.iccid,
             deadline_unix = watch.deadline_unix,

@@ -1,9 +1,10 @@
 //! The supervisor over a journal: each step journaled before its action, a restart resumes with the same
 //! deadline, the rollback takes precedence over the fallback, state changes owed until a poll carries them.
 
-use super::fallback::Conditions;
-use super::rollback::Evidence;
 use super::*;
+use euiccd_core::supervisor::Registration;
+use euiccd_core::supervisor::fallback::Conditions;
+use euiccd_core::supervisor::rollback::Evidence;
 
 const NOW: u64 = 1_800_000_000;
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::modem::parser::ErrorCode;
+use euiccd_core::at::ErrorCode;
 use tokio::io::DuplexStream;
 
 /// Hands out prepared in-memory pipes; no pipe left means the device is missing.
@@ -389,4 +389,125 @@ fn long_lines_are_elided_in_logs() {
         "{logged}"
     );
     assert!(logged.len() < 70);
+}
+
+/// The typed dialogues of `network.rs` and `sms.rs` over the fake modem: the commands sent and the
+/// answers parsed.
+mod dialogues {
+    use super::*;
+    use crate::modem::network::{Identity, Network};
+    use crate::modem::sms::SmsStorage;
+    use euiccd_core::network::{OperatorName, Report};
+    use euiccd_core::sms::{Read, SmsMode};
+
+    fn modem(answers: impl Fn(&str) -> Option<&'static str> + Send + 'static) -> Modem {
+        let (modem, mut far) = engine_with(fast_config(), 1);
+        tokio::spawn(fake_modem(far.remove(0), standard(answers)));
+        modem
+    }
+
+    #[tokio::test]
+    async fn the_operator_is_asked_in_both_formats_even_when_one_is_refused() {
+        let network = Network::new(
+            modem(|line| match line {
+                "AT+COPS=3,2" => Some("\r\nERROR\r\n"),
+                "AT+COPS=3,0" => Some("\r\nOK\r\n"),
+                "AT+COPS?" => Some("\r\n+COPS: 0,2,\"00101\",7\r\n\r\nOK\r\n"),
+                _ => None,
+            }),
+            SECOND,
+        );
+        let reports = network.operator().await;
+        assert_eq!(reports.len(), 2, "{reports:?}");
+        assert!(reports.iter().all(|r| matches!(
+            r,
+            Report::Operator(op) if op.name == Some(OperatorName::Numeric {
+                mcc: "001".into(),
+                mnc: "01".into(),
+            })
+        )));
+    }
+
+    #[tokio::test]
+    async fn a_malformed_answer_line_is_skipped_and_a_refusal_is_an_error() {
+        let network = Network::new(
+            modem(|line| match line {
+                "AT+CGACT?" => Some("\r\n+CGACT: 1,1\r\n+CGACT: 2,7\r\n+CGACT: 3,0\r\n\r\nOK\r\n"),
+                "AT+CESQ" => Some("\r\n+CME ERROR: 4\r\n"),
+                _ => None,
+            }),
+            SECOND,
+        );
+        assert_eq!(
+            network.contexts().await.expect("answered"),
+            [
+                Report::ContextState(1, true),
+                Report::ContextState(3, false)
+            ]
+        );
+        assert!(matches!(
+            network.signal().await,
+            Err(ModemError::Rejected { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn identity_takes_what_the_modem_answers() {
+        let network = Network::new(
+            modem(|line| match line {
+                "AT+CGSN" => Some("\r\n352906110000000\r\n\r\nOK\r\n"),
+                "AT+CCID" => Some("\r\n+ICCID: 8949449999999990023F\r\n\r\nOK\r\n"),
+                _ => Some("\r\nERROR\r\n"),
+            }),
+            SECOND,
+        );
+        assert_eq!(
+            network.identity().await,
+            Identity {
+                imei: Some("352906110000000".into()),
+                iccid: Some("8949449999999990023F".into()),
+                imsi: None,
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_message_that_does_not_decode_comes_back_as_the_modem_showed_it() {
+        let storage = SmsStorage::new(
+            modem(|line| match line {
+                "AT+CMGR=3" => Some("\r\n+CMGR: 0,,5\r\nNOTHEX\r\n\r\nOK\r\n"),
+                "AT+CMGR=4" => Some("\r\n+CMS ERROR: 321\r\n"),
+                "AT+CMGD=3" => Some("\r\nOK\r\n"),
+                _ => None,
+            }),
+            SmsMode::Pdu,
+            SECOND,
+        );
+        let undecodable = storage.read(3).await.expect("answered").unwrap_err();
+        assert_eq!(undecodable.raw, "+CMGR: 0,,5\nNOTHEX");
+        assert!(matches!(
+            storage.read(4).await,
+            Err(ModemError::Rejected { .. })
+        ));
+        storage.delete(3).await.expect("deleted");
+    }
+
+    #[tokio::test]
+    async fn stored_messages_are_listed_in_the_mode_asked_for() {
+        let storage = SmsStorage::new(
+            modem(|line| match line {
+                "AT+CMGL=\"ALL\"" => Some(
+                    "\r\n+CMGL: 2,\"REC UNREAD\",\"+491701234567\",,\"26/11/24,10:00:00+04\"\r\nhello\r\n\r\nOK\r\n",
+                ),
+                _ => None,
+            }),
+            SmsMode::Text,
+            SECOND,
+        );
+        let listed = storage.list().await.expect("answered").expect("parsed");
+        assert_eq!(listed.len(), 1);
+        let (index, read) = &listed[0];
+        assert_eq!(*index, 2);
+        assert!(matches!(read, Ok(Read::Text { text, .. }) if text == "hello"));
+    }
 }

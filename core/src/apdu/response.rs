@@ -1,6 +1,6 @@
 //! ISO 7816-4 response APDUs: data followed by the status word.
 
-use super::ApduError;
+use super::Error as ApduError;
 use super::status::StatusWord;
 
 /// A response APDU.

@@ -147,6 +147,12 @@ impl Urc {
             .split_once(':')
             .map_or("", |(_, rest)| rest.trim())
     }
+
+    /// Whether this is the boot banner `RDY`: the modem restarted, and the reports and message settings
+    /// its users switched on are back to their defaults.
+    pub fn is_restart(&self) -> bool {
+        self.line == "RDY"
+    }
 }
 
 /// What the parser recognised.
@@ -332,6 +338,45 @@ fn parse_final(line: &str) -> Option<FinalResult> {
         "+CME ERROR" => Some(FinalResult::CmeError(code)),
         "+CMS ERROR" => Some(FinalResult::CmsError(code)),
         _ => None,
+    }
+}
+
+/// The information lines of a successful answer (everything but echo, URCs and the final `OK`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Response {
+    lines: Vec<String>,
+}
+
+impl Response {
+    /// An answer made of these information lines (for other line sources, tests and fuzzing).
+    pub fn new(lines: Vec<String>) -> Self {
+        Self { lines }
+    }
+
+    /// All information lines, in order.
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    /// The payload of the lines that carry `prefix` (e.g. `+CSIM`), with `prefix:` stripped. Modems that
+    /// leave prefixes out (Fibocom FM350-GL) send bare lines; when no line carries the prefix, all lines are
+    /// returned as they are.
+    pub fn payload(&self, prefix: &str) -> Vec<&str> {
+        let prefixed: Vec<&str> = self
+            .lines
+            .iter()
+            .filter_map(|line| {
+                let (name, rest) = line.split_once(':')?;
+                name.trim()
+                    .eq_ignore_ascii_case(prefix)
+                    .then_some(rest.trim())
+            })
+            .collect();
+        if prefixed.is_empty() {
+            self.lines.iter().map(String::as_str).collect()
+        } else {
+            prefixed
+        }
     }
 }
 

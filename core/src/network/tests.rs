@@ -162,3 +162,54 @@ fn signal_quality() {
     assert!(parse_cesq("99,99,255,255,20").is_err());
     assert!(parse_cesq("99,99,255,255,35,60").is_err());
 }
+
+#[test]
+fn reports_are_told_apart_by_their_name() {
+    // The URC form starts with <stat>, the query form with <n>.
+    let report = parse_report("+CEREG: 5", Form::Urc).unwrap();
+    assert!(matches!(
+        report,
+        Some(Report::Registration(Registration {
+            domain: Domain::Eps,
+            status: RegStatus::Roaming,
+            ..
+        }))
+    ));
+    let report = parse_report("+CEREG: 2,5", Form::Query).unwrap();
+    assert!(matches!(
+        report,
+        Some(Report::Registration(Registration {
+            domain: Domain::Eps,
+            status: RegStatus::Roaming,
+            ..
+        }))
+    ));
+    assert_eq!(
+        parse_report("+CGACT: 1,1", Form::Query).unwrap(),
+        Some(Report::ContextState(1, true))
+    );
+    assert_eq!(
+        parse_report("+CSQ: 20,99", Form::Query).unwrap(),
+        Some(Report::Rssi(Some(-73)))
+    );
+    // Lines of other commands are not network reports; a malformed network line is an error.
+    assert_eq!(parse_report("+CPIN: READY", Form::Urc).unwrap(), None);
+    assert_eq!(parse_report("OK", Form::Query).unwrap(), None);
+    assert!(parse_report("+CSQ: 40,99", Form::Query).is_err());
+}
+
+#[test]
+fn identities_are_bounded_digits() {
+    let lines = |l: &str| vec![l.to_owned()];
+    assert_eq!(
+        parse_identity(&lines("+ICCID: 8949449999999990023F"), &["+CCID", "+ICCID"]),
+        Some("8949449999999990023F".into())
+    );
+    assert_eq!(
+        parse_identity(&lines("\"352906110000000\""), &[]),
+        Some("352906110000000".into())
+    );
+    assert_eq!(parse_identity(&lines("ERROR 12"), &[]), None);
+    assert_eq!(parse_identity(&lines(&"1".repeat(23)), &[]), None);
+    assert_eq!(parse_identity(&[], &[]), None);
+}

@@ -2,9 +2,9 @@
 //! platform shows with it (device and profile identity, network, cell, APN, address, bytes, whether the
 //! network is allowed), serialized as the `data` of an upstream CloudEvent.
 
-use super::at::{Rat, RejectCause, Signal};
+use crate::network::{Rat, RejectCause, Signal};
+use core::net::IpAddr;
 use serde::{Serialize, Serializer};
-use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The device and its active profile, as the modem and the eUICC report them.

@@ -6,7 +6,7 @@
 //! The deadline is stored as a Unix time, not a timer: a daemon restarted in the window keeps it.
 
 use super::{Connectivity, Registration};
-use crate::agent::journal::RollbackSwitch;
+use euicc_asn1::Iccid;
 use serde::{Deserialize, Serialize};
 
 /// What counts as service on a new profile; each flag required or not (configuration).
@@ -91,11 +91,11 @@ pub enum RollbackDecision {
 }
 
 impl RollbackWatch {
-    /// The watch of `switch`, made at `now` (Unix seconds).
-    pub fn new(switch: &RollbackSwitch, now: u64, policy: &RollbackPolicy) -> Self {
+    /// The watch of the switch that eIM `eim_id` made to profile `iccid`, made at `now` (Unix seconds).
+    pub fn new(eim_id: &str, iccid: &Iccid, now: u64, policy: &RollbackPolicy) -> Self {
         Self {
-            eim_id: switch.eim_id.clone(),
-            iccid: switch.iccid.digits(),
+            eim_id: eim_id.to_owned(),
+            iccid: iccid.digits(),
             enabled_unix: now,
             deadline_unix: now.saturating_add(policy.deadline_secs),
             seen: Evidence::default(),
@@ -153,11 +153,12 @@ mod tests {
     }
 
     fn watch(policy: &RollbackPolicy) -> RollbackWatch {
-        let switch = RollbackSwitch {
-            eim_id: "eim-1".into(),
-            iccid: "8949449999999990023".parse().unwrap(),
-        };
-        RollbackWatch::new(&switch, NOW, policy)
+        RollbackWatch::new(
+            "eim-1",
+            &"8949449999999990023".parse().unwrap(),
+            NOW,
+            policy,
+        )
     }
 
     /// Registered with a data session since `since`, the eIM last reached at `eim_at`.

@@ -3,8 +3,8 @@
 //! (`+CSQ`, `+CESQ`). Each takes the parameters after `NAME:` and gives a typed value or a [`LineError`];
 //! modem output is never trusted (bounded fields, checked ranges).
 
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use serde::Serialize;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// The most parameters a line may have; real ones have at most a dozen.
 const MAX_FIELDS: usize = 32;
@@ -525,6 +525,71 @@ pub fn parse_cesq(params: &str) -> Result<Signal, LineError> {
         rsrp_dbm: rsrp,
         rsrq_tenth_db: rsrq,
     })
+}
+
+/// One network line from the modem, parsed: what the connectivity observer takes in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// `+CREG/+CGREG/+CEREG/+C5GREG`.
+    Registration(Registration),
+    /// `+COPS`.
+    Operator(Operator),
+    /// `+CGEV`.
+    Packet(PacketEvent),
+    /// `+CGACT`: a context and whether it is active.
+    ContextState(u8, bool),
+    /// `+CGCONTRDP`.
+    ContextDetails(ContextInfo),
+    /// `+CSQ`: the RSSI in dBm, if known.
+    Rssi(Option<i16>),
+    /// `+CESQ`.
+    Signal(Signal),
+}
+
+/// Parses one line from the modem (`+CEREG: …`), a URC or a line of a query answer. `None` for a line of
+/// another command; a malformed network line is an error.
+pub fn parse_report(line: &str, form: Form) -> Result<Option<Report>, LineError> {
+    let Some((name, params)) = line.split_once(':') else {
+        return Ok(None);
+    };
+    let (name, params) = (name.trim(), params.trim());
+    if let Some(domain) = Domain::from_name(name) {
+        return parse_registration(domain, params, form).map(|r| Some(Report::Registration(r)));
+    }
+    let report = match name {
+        "+COPS" => Report::Operator(parse_cops(params)?),
+        "+CGEV" => Report::Packet(parse_cgev(params)?),
+        "+CGACT" => {
+            let (cid, active) = parse_cgact(params)?;
+            Report::ContextState(cid, active)
+        }
+        "+CGCONTRDP" => Report::ContextDetails(parse_cgcontrdp(params)?),
+        "+CSQ" => Report::Rssi(parse_csq(params)?),
+        "+CESQ" => Report::Signal(parse_cesq(params)?),
+        _ => return Ok(None),
+    };
+    Ok(Some(report))
+}
+
+/// The longest identity the modem may report (an ICCID has 19–20 digits, an IMEI 15).
+const MAX_IDENTITY: usize = 22;
+
+/// The identity (IMEI, ICCID, IMSI) in the answer lines of `AT+CGSN`, `AT+CCID` or `AT+CIMI`: the first
+/// line, without one of `prefixes`, if it is 1..=22 digits (an ICCID may end in the filler `F`).
+pub fn parse_identity(lines: &[String], prefixes: &[&str]) -> Option<String> {
+    let line = lines.first()?.trim();
+    let value = prefixes
+        .iter()
+        .find_map(|p| line.strip_prefix(p).and_then(|rest| rest.strip_prefix(':')))
+        .unwrap_or(line)
+        .trim()
+        .trim_matches('"');
+    let valid = !value.is_empty()
+        && value.len() <= MAX_IDENTITY
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'F' || b == b'f');
+    valid.then(|| value.to_owned())
 }
 
 #[cfg(test)]

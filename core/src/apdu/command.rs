@@ -1,6 +1,6 @@
 //! ISO 7816-4 command APDUs (short form), and the logical channel bits of CLA.
 
-use super::ApduError;
+use super::Error as ApduError;
 
 /// Largest command data field of a short APDU.
 pub const MAX_SHORT_DATA: usize = 255;

@@ -1,17 +1,17 @@
 //! The connectivity observer's state machine, sans-IO: fed the modem's network lines (URCs and query
 //! answers), interface byte counters and the clock, it keeps a [`NetworkState`] snapshot and says what
 //! happened as [`ConnectivityEvent`]s (attach accepted / rejected / failed, data session started / updated /
-//! ended / failed) and which [`Query`]s the modem should answer next. The task in [`super::task`] does the I/O.
+//! ended / failed) and which [`Query`]s the modem should answer next. The daemon's observer task does the I/O.
 
-use super::at::{
-    self, Domain, Form, LineError, OperatorName, PacketEvent, Rat, RegStatus, Registration,
-    RejectCause, Signal,
-};
 use super::event::{ConnectivityEvent, DeviceIdentity, EventKind, NetworkSnapshot};
 use super::mcc;
+use crate::network::{
+    self as at, Domain, Form, LineError, OperatorName, PacketEvent, Rat, RegStatus, Registration,
+    RejectCause, Report, Signal,
+};
+use core::net::IpAddr;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 /// What the observer needs to know beyond the modem's lines.
@@ -204,33 +204,30 @@ impl Observer {
     /// Feeds one line from the modem (`+CEREG: …`), as a URC or as part of a query answer. Lines of other
     /// commands are ignored; a malformed network line is an error and changes nothing.
     pub fn feed(&mut self, line: &str, form: Form, now: SystemTime) -> Result<Step, LineError> {
-        let (name, params) = match line.split_once(':') {
-            Some((name, params)) => (name.trim(), params.trim()),
-            None => return Ok(Step::default()),
-        };
+        Ok(match at::parse_report(line, form)? {
+            Some(report) => self.handle(report, now),
+            None => Step::default(),
+        })
+    }
+
+    /// Takes one parsed network report (a URC, or a line of a query answer the modem driver parsed).
+    pub fn handle(&mut self, report: Report, now: SystemTime) -> Step {
         let mut step = Step::default();
-        if let Some(domain) = Domain::from_name(name) {
-            let registration = at::parse_registration(domain, params, form)?;
-            self.on_registration(registration, now, &mut step);
-            return Ok(step);
-        }
-        match name {
-            "+COPS" => self.on_operator(at::parse_cops(params)?),
-            "+CGEV" => self.on_packet_event(at::parse_cgev(params)?, now, &mut step),
-            "+CGACT" => {
-                let (cid, active) = at::parse_cgact(params)?;
-                self.on_context_state(cid, active, now, &mut step);
+        match report {
+            Report::Registration(registration) => {
+                self.on_registration(registration, now, &mut step)
             }
-            "+CGCONTRDP" => self.on_context_details(at::parse_cgcontrdp(params)?, now, &mut step),
-            "+CSQ" => self.state.signal.rssi_dbm = at::parse_csq(params)?,
-            "+CESQ" => {
-                let signal = at::parse_cesq(params)?;
+            Report::Operator(operator) => self.on_operator(operator),
+            Report::Packet(event) => self.on_packet_event(event, now, &mut step),
+            Report::ContextState(cid, active) => self.on_context_state(cid, active, now, &mut step),
+            Report::ContextDetails(details) => self.on_context_details(details, now, &mut step),
+            Report::Rssi(rssi) => self.state.signal.rssi_dbm = rssi,
+            Report::Signal(signal) => {
                 self.state.signal.rsrp_dbm = signal.rsrp_dbm;
                 self.state.signal.rsrq_tenth_db = signal.rsrq_tenth_db;
             }
-            _ => {}
         }
-        Ok(step)
+        step
     }
 
     /// The queries are answered (or failed): an attach waiting for its operator and a session waiting for

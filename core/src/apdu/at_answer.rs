@@ -1,16 +1,16 @@
 //! The AT side shared by AT+CSIM and AT+CGLA: APDUs as upper-case hex with a length in hex characters, and
 //! answers of the form `<length>,"<hex>"` (prefixed or bare; some firmware drops the quotes).
 
-use super::ApduError;
+use super::Error as ApduError;
 use super::response::Response;
-use crate::modem::Response as AtResponse;
+use crate::at::Response as AtResponse;
 
 /// How much of an unparseable answer goes into an error message: enough to recognise it, never a payload.
 const EXCERPT: usize = 32;
 
 /// `<length>,"<HEX>"` for `apdu`: the length counts hex characters (27.007 §8.17), the hex is upper case
 /// (Qualcomm firmware refuses lower case).
-pub(crate) fn hex_argument(apdu: &[u8]) -> String {
+pub fn hex_argument(apdu: &[u8]) -> String {
     let hex = hex::encode_upper(apdu);
     format!("{},\"{hex}\"", hex.len())
 }
@@ -29,7 +29,7 @@ pub fn parse_hex_answer(
 }
 
 /// The error for an answer that does not have the expected form, quoting only its start.
-pub(crate) fn bad_answer(command: &'static str, answer: &str) -> ApduError {
+pub fn bad_answer(command: &'static str, answer: &str) -> ApduError {
     ApduError::BadAnswer {
         command,
         answer: answer.chars().take(EXCERPT).collect(),

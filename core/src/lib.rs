@@ -1,0 +1,23 @@
+//! euiccd-core: the sans-IO core of euiccd. Everything here takes bytes, lines and the time as inputs and
+//! gives values, events and the next thing to send as outputs; nothing here reads a port, opens a socket
+//! or a file, or needs an async runtime. The daemon crate (`euiccd`) drives these machines over its
+//! tokio transports, and the tests drive them directly.
+//!
+//! - [`at`]: the AT line parser (line framing, final result codes, unsolicited result codes).
+//! - [`network`]: the 3GPP TS 27.007 network lines (registration, operator, packet domain, signal).
+//! - [`sms`]: incoming SMS (3GPP TS 27.005 answers, TS 23.040 / 23.038 PDUs), reassembly, the wake policy.
+//! - [`connectivity`]: the connectivity observer (network lines in; state, events and queries out).
+//! - [`supervisor`]: the rollback and fallback supervisors' decisions.
+//! - [`apdu`]: ISO/IEC 7816-4 commands, responses and status words, and the STORE DATA chaining machine.
+//! - [`secret`]: a string type that keeps secrets out of logs.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod apdu;
+pub mod at;
+pub mod connectivity;
+pub mod network;
+pub mod secret;
+pub mod sms;
+pub mod supervisor;
