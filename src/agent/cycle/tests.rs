@@ -926,3 +926,113 @@ fn every_step_is_durable_before_it_acts_whatever_the_interruption() {
         }
     }
 }
+
+#[test]
+fn polls_carry_the_state_change_in_each_layout() {
+    let change = StateChange {
+        cause: 1,
+        r_plmn: Some([0x62, 0xF2, 0x10]),
+    };
+    let eid_tlv = "5A1089049032123451234512345678901235";
+    let v12 = codec::poll_request(Layout::V1_2, eid(), Some(&change));
+    assert_eq!(
+        hex::encode_upper(v12),
+        format!("BF4F1C{eid_tlv}8000810101820362F210")
+    );
+    // v1.0: no cause, and rPLMN is 81.
+    let v10 = codec::poll_request(Layout::V1_0, eid(), Some(&change));
+    assert_eq!(
+        hex::encode_upper(v10),
+        format!("BF4F19{eid_tlv}8000810362F210")
+    );
+    let plain = codec::poll_request(Layout::V1_2, eid(), None);
+    assert_eq!(hex::encode_upper(plain), format!("BF4F12{eid_tlv}"));
+}
+
+#[test]
+fn error_results_in_both_layouts() {
+    let v12 = codec::error_result(Layout::V1_2, eid(), INVALID_PACKAGE_FORMAT);
+    assert!(hex::encode_upper(v12).ends_with("A003020101"));
+    let v10 = codec::error_result(Layout::V1_0, eid(), INVALID_PACKAGE_FORMAT);
+    assert_eq!(hex::encode_upper(v10), "BF5003020101");
+}
+
+#[test]
+fn poll_answers_are_read() {
+    let read = |layout, answer: &str| codec::read_package(layout, &hex::decode(answer).unwrap());
+    assert_eq!(read(Layout::V1_2, NOTHING), Ok(Package::Nothing));
+    assert_eq!(read(Layout::V1_0, "BF4F03020102"), Ok(Package::EimError(2)));
+    assert_eq!(
+        read(Layout::V1_2, "DEADBEEF"),
+        Ok(Package::Rejected(INVALID_PACKAGE_FORMAT))
+    );
+    // A ProvideEimPackageResult answer is no answer to a poll.
+    let other = hex::encode(acknowledging(Layout::V1_2, &[1]));
+    assert!(matches!(
+        read(Layout::V1_2, &other),
+        Err(CycleError::UnexpectedAnswer { .. })
+    ));
+}
+
+#[test]
+fn acknowledgements_are_read_in_both_layouts() {
+    let v12 = acknowledging(Layout::V1_2, &[3, 5]);
+    assert_eq!(
+        codec::read_acknowledgements(Layout::V1_2, Some(&v12)).unwrap(),
+        [3, 5]
+    );
+    let v10 = to_der(
+        &v1_0::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+            v1_0::ProvideEimPackageResultResponse {
+                eim_acknowledgements: None,
+            },
+        ),
+    );
+    assert!(
+        codec::read_acknowledgements(Layout::V1_0, Some(&v10))
+            .unwrap()
+            .is_empty()
+    );
+    let refused = to_der(
+        &v1_2::EsipaMessageFromEimToIpa::ProvideEimPackageResultResponse(
+            v1_2::ProvideEimPackageResultResponse::ProvideEimPackageResultError(3),
+        ),
+    );
+    let error = codec::read_acknowledgements(Layout::V1_2, Some(&refused)).unwrap_err();
+    assert!(error.to_string().contains("invalidEid"), "{error}");
+    assert!(matches!(
+        codec::read_acknowledgements(Layout::V1_2, None),
+        Err(CycleError::UnexpectedAnswer { .. })
+    ));
+    assert!(matches!(
+        codec::read_acknowledgements(Layout::V1_2, Some(b"\x30\x00")),
+        Err(CycleError::Undecodable { .. })
+    ));
+}
+
+#[test]
+fn only_carried_numbers_are_removed() {
+    let carried = [7, 3, 4];
+    // An acknowledging eIM: what it acknowledged among what was carried; 12 was never carried.
+    let removal = Removal::decide(&carried, &[3, 12], false);
+    assert_eq!((removal.removed, removal.kept), (vec![3], vec![7, 4]));
+    let removal = Removal::decide(&carried, &[3, 12], true);
+    assert_eq!((removal.removed, removal.kept), (vec![3], vec![7, 4]));
+    // An eIM that acknowledges nothing: everything, or nothing, as its setting says.
+    let removal = Removal::decide(&carried, &[], true);
+    assert_eq!((removal.removed, removal.kept), (vec![7, 3, 4], vec![]));
+    let removal = Removal::decide(&carried, &[], false);
+    assert_eq!((removal.removed, removal.kept), (vec![], vec![7, 3, 4]));
+}
+
+#[test]
+fn a_result_that_is_no_epr_is_an_error() {
+    let not_epr = to_der(&v1_2::EimPackageResultResponseError {
+        eim_transaction_id: None,
+        eim_package_result_error_code: 1,
+    });
+    assert!(matches!(
+        codec::package_result(Layout::V1_2, eid(), &not_epr, Vec::new()),
+        Err(CycleError::BadResult(_))
+    ));
+}
