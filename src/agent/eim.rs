@@ -226,10 +226,10 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Driver<'_, C, F> {
                     DataRequestMessage::V1_0(r) => DataRequest::from_v1_0(r),
                 };
                 let answer = ipa_data::answer(self.euicc, &request, self.own, self.version).await?;
-                Input::DataCollected(match answer {
+                Input::DataCollected(Box::new(match answer {
                     DataAnswer::V1_2(answer) => DataResponse::V1_2(answer),
                     DataAnswer::V1_0(answer) => DataResponse::V1_0(answer),
-                })
+                }))
             }
             Action::Download { trigger, indirect } => {
                 let result = match indirect {
@@ -246,10 +246,10 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Driver<'_, C, F> {
                             .await?
                     }
                 };
-                Input::Downloaded(match result {
+                Input::Downloaded(Box::new(match result {
                     TriggerResult::V1_2(result) => TriggerResponse::V1_2(result),
                     TriggerResult::V1_0(result) => TriggerResponse::V1_0(result),
-                })
+                }))
             }
             Action::WaitForNetwork => {
                 self.wait_for_network().await;

@@ -106,9 +106,9 @@ pub enum Input {
     /// The eUICC's answer.
     Card(CardAnswer),
     /// The answer to the data request.
-    DataCollected(DataResponse),
+    DataCollected(Box<DataResponse>),
     /// The result of a triggered download.
-    Downloaded(TriggerResponse),
+    Downloaded(Box<TriggerResponse>),
     /// The wait for the network ended (online or not: the result is reported either way).
     NetworkWaited,
     /// The action failed. `permanent`: doing it again would fail the same way (the eIM refused it).

@@ -146,10 +146,10 @@ impl Cycle {
                 self.download(trigger, indirect)
             }
             (State::Collecting, Input::DataCollected(answer)) => {
-                self.deliver(codec::data_result(eid, answer))
+                self.deliver(codec::data_result(eid, *answer))
             }
             (State::Downloading, Input::Downloaded(result)) => {
-                self.deliver(codec::trigger_result(eid, result))
+                self.deliver(codec::trigger_result(eid, *result))
             }
             (State::Owing(message), Input::Recorded) => {
                 let carried = codec::carried_seq_numbers(layout, &message);

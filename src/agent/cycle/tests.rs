@@ -419,10 +419,12 @@ impl World {
                     CardCommand::ReadEimConfiguration => CardAnswer::IndirectAnnounced(true),
                 });
             }
-            Action::CollectData(_) => return Input::DataCollected(data_response(self.layout)),
+            Action::CollectData(_) => {
+                return Input::DataCollected(Box::new(data_response(self.layout)));
+            }
             Action::Download { .. } => {
                 self.downloads += 1;
-                return Input::Downloaded(trigger_response(self.layout));
+                return Input::Downloaded(Box::new(trigger_response(self.layout)));
             }
             Action::WaitForNetwork => return Input::NetworkWaited,
             Action::StateChangeDelivered | Action::Note(_) | Action::Done(_) => {
