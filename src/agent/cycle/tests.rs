@@ -18,6 +18,19 @@ const EIM_ID: &str = "eim.example";
 /// GetEimPackage answered noEimPackageAvailable (the same bytes in both layouts).
 const NOTHING: &str = "BF4F03020101";
 
+/// The bytes of the hex string `text` (the module uses no crate but `euicc_asn1`).
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// `bytes` as upper-case hex.
+fn to_hex(bytes: impl AsRef<[u8]>) -> String {
+    bytes.as_ref().iter().map(|b| format!("{b:02X}")).collect()
+}
+
 fn eid() -> Eid {
     "89049032123451234512345678901235".parse().unwrap()
 }
@@ -385,7 +398,7 @@ impl World {
             Action::SendToEim(message) if message.starts_with(&[0xBF, 0x4F]) => {
                 let answer = self.packages.front().cloned();
                 return Input::EimAnswered(Some(
-                    answer.unwrap_or_else(|| hex::decode(NOTHING).unwrap()),
+                    answer.unwrap_or_else(|| unhex(NOTHING)),
                 ));
             }
             Action::SendToEim(message) => {
@@ -594,7 +607,7 @@ fn a_configured_route_needs_no_eim_configuration() {
 #[test]
 fn no_package_and_eim_errors_end_the_cycle_unrecorded() {
     let mut world = World::new(Layout::V1_2, Kind::Disable);
-    world.packages = VecDeque::from([hex::decode("BF4F03020102").unwrap()]);
+    world.packages = VecDeque::from([unhex("BF4F03020102")]);
     assert_eq!(world.run(), Ok(PollOutcome::EimRefused { code: 2 }));
     world.packages.clear();
     assert_eq!(world.run(), Ok(PollOutcome::NoPackage));
@@ -631,7 +644,7 @@ fn the_state_change_travels_with_the_poll_and_is_cleared_once_answered() {
             Some(&change)
         ))]
     );
-    let actions = cycle.handle(Input::EimAnswered(Some(hex::decode(NOTHING).unwrap())));
+    let actions = cycle.handle(Input::EimAnswered(Some(unhex(NOTHING))));
     assert_eq!(
         actions,
         [
@@ -938,30 +951,30 @@ fn polls_carry_the_state_change_in_each_layout() {
     let eid_tlv = "5A1089049032123451234512345678901235";
     let v12 = codec::poll_request(Layout::V1_2, eid(), Some(&change));
     assert_eq!(
-        hex::encode_upper(v12),
+        to_hex(v12),
         format!("BF4F1C{eid_tlv}8000810101820362F210")
     );
     // v1.0: no cause, and rPLMN is 81.
     let v10 = codec::poll_request(Layout::V1_0, eid(), Some(&change));
     assert_eq!(
-        hex::encode_upper(v10),
+        to_hex(v10),
         format!("BF4F19{eid_tlv}8000810362F210")
     );
     let plain = codec::poll_request(Layout::V1_2, eid(), None);
-    assert_eq!(hex::encode_upper(plain), format!("BF4F12{eid_tlv}"));
+    assert_eq!(to_hex(plain), format!("BF4F12{eid_tlv}"));
 }
 
 #[test]
 fn error_results_in_both_layouts() {
     let v12 = codec::error_result(Layout::V1_2, eid(), INVALID_PACKAGE_FORMAT);
-    assert!(hex::encode_upper(v12).ends_with("A003020101"));
+    assert!(to_hex(v12).ends_with("A003020101"));
     let v10 = codec::error_result(Layout::V1_0, eid(), INVALID_PACKAGE_FORMAT);
-    assert_eq!(hex::encode_upper(v10), "BF5003020101");
+    assert_eq!(to_hex(v10), "BF5003020101");
 }
 
 #[test]
 fn poll_answers_are_read() {
-    let read = |layout, answer: &str| codec::read_package(layout, &hex::decode(answer).unwrap());
+    let read = |layout, answer: &str| codec::read_package(layout, &unhex(answer));
     assert_eq!(read(Layout::V1_2, NOTHING), Ok(Package::Nothing));
     assert_eq!(read(Layout::V1_0, "BF4F03020102"), Ok(Package::EimError(2)));
     assert_eq!(
@@ -969,7 +982,7 @@ fn poll_answers_are_read() {
         Ok(Package::Rejected(INVALID_PACKAGE_FORMAT))
     );
     // A ProvideEimPackageResult answer is no answer to a poll.
-    let other = hex::encode(acknowledging(Layout::V1_2, &[1]));
+    let other = to_hex(acknowledging(Layout::V1_2, &[1]));
     assert!(matches!(
         read(Layout::V1_2, &other),
         Err(CycleError::UnexpectedAnswer { .. })
