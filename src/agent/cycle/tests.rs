@@ -1051,3 +1051,70 @@ fn a_result_that_is_no_epr_is_an_error() {
         Err(CycleError::BadResult(_))
     ));
 }
+
+/// Drives a fresh cycle for `world`'s package up to the eUICC's answer `epr`; returns the actions after it.
+fn after_loading(world: &mut World, config: Config, epr: Vec<u8>) -> Vec<Action> {
+    let (mut cycle, _) = Cycle::start(config, Vec::new());
+    let answer = world.packages.pop_front().unwrap();
+    assert!(matches!(
+        &cycle.handle(Input::EimAnswered(Some(answer)))[..],
+        [Action::Record(Record::PackageReceived(_))]
+    ));
+    assert!(matches!(
+        &cycle.handle(Input::EntryOpened(1))[..],
+        [Action::Card(CardCommand::LoadPackage(_))]
+    ));
+    cycle.handle(Input::Card(CardAnswer::PackageLoaded(epr)))
+}
+
+#[test]
+fn a_failed_enable_starts_no_watch_and_waits_for_no_network() {
+    let mut world = World::new(Layout::V1_2, Kind::Enable { rollback: true });
+    let refused = to_der(&v1_2::EuiccPackageResult::EuiccPackageResultSigned(
+        v1_2::EuiccPackageResultSigned {
+            euicc_package_result_data_signed: Signed::new(v1_2::EuiccPackageResultDataSigned {
+                eim_id: EIM_ID.into(),
+                counter_value: 1,
+                eim_transaction_id: None,
+                seq_number: 1,
+                // iccidOrAidNotFound
+                euicc_result: vec![v1_2::EuiccResultData::EnableResult(1)],
+            }),
+            euicc_sign_epr: Octets(vec![0xE5; 64]),
+        },
+    ));
+    let config = world.config();
+    assert_eq!(
+        after_loading(&mut world, config, refused),
+        [Action::Card(CardCommand::RetrieveNotifications {
+            results_only: false
+        })]
+    );
+}
+
+#[test]
+fn an_eim_of_another_layout_hears_its_own_while_the_card_is_asked_in_its_own() {
+    // A v1.0 eIM, a v1.2 card: the messages are v1.0, the card's stored results are searched apart.
+    let mut world = World::new(Layout::V1_0, Kind::Disable);
+    let config = Config {
+        card: Layout::V1_2,
+        ..world.config()
+    };
+    let (_, actions) = Cycle::start(config.clone(), Vec::new());
+    assert_eq!(
+        actions,
+        [Action::SendToEim(codec::poll_request(Layout::V1_0, eid(), None))]
+    );
+    let answer = world.packages.front().cloned().unwrap();
+    let (_, actions) = Cycle::start(
+        config,
+        vec![Pending {
+            id: 1,
+            step: Step::Received(answer),
+        }],
+    );
+    assert_eq!(
+        actions[1],
+        Action::Card(CardCommand::RetrieveNotifications { results_only: true })
+    );
+}
