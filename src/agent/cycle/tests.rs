@@ -297,6 +297,8 @@ struct World {
     delivered: Vec<Vec<u8>>,
     /// The actions answered, as [`name`]s.
     trace: Vec<String>,
+    /// The answer to the nth awaited action (counting from 0) is replaced by garbage ([`garbled`]).
+    garble_at: Option<usize>,
 }
 
 impl World {
@@ -314,6 +316,7 @@ impl World {
             downloads: 0,
             delivered: Vec::new(),
             trace: Vec::new(),
+            garble_at: None,
         }
     }
 
@@ -397,9 +400,7 @@ impl World {
             },
             Action::SendToEim(message) if message.starts_with(&[0xBF, 0x4F]) => {
                 let answer = self.packages.front().cloned();
-                return Input::EimAnswered(Some(
-                    answer.unwrap_or_else(|| unhex(NOTHING)),
-                ));
+                return Input::EimAnswered(Some(answer.unwrap_or_else(|| unhex(NOTHING))));
             }
             Action::SendToEim(message) => {
                 self.delivered.push(message.clone());
@@ -468,7 +469,10 @@ impl World {
             if crash_before == Some(performed) {
                 return None;
             }
-            let input = self.perform(last);
+            let mut input = self.perform(last);
+            if self.garble_at == Some(performed) {
+                input = garbled(input);
+            }
             actions = cycle.handle(input);
         }
         unreachable!()
@@ -950,16 +954,10 @@ fn polls_carry_the_state_change_in_each_layout() {
     };
     let eid_tlv = "5A1089049032123451234512345678901235";
     let v12 = codec::poll_request(Layout::V1_2, eid(), Some(&change));
-    assert_eq!(
-        to_hex(v12),
-        format!("BF4F1C{eid_tlv}8000810101820362F210")
-    );
+    assert_eq!(to_hex(v12), format!("BF4F1C{eid_tlv}8000810101820362F210"));
     // v1.0: no cause, and rPLMN is 81.
     let v10 = codec::poll_request(Layout::V1_0, eid(), Some(&change));
-    assert_eq!(
-        to_hex(v10),
-        format!("BF4F19{eid_tlv}8000810362F210")
-    );
+    assert_eq!(to_hex(v10), format!("BF4F19{eid_tlv}8000810362F210"));
     let plain = codec::poll_request(Layout::V1_2, eid(), None);
     assert_eq!(to_hex(plain), format!("BF4F12{eid_tlv}"));
 }
@@ -1103,7 +1101,11 @@ fn an_eim_of_another_layout_hears_its_own_while_the_card_is_asked_in_its_own() {
     let (_, actions) = Cycle::start(config.clone(), Vec::new());
     assert_eq!(
         actions,
-        [Action::SendToEim(codec::poll_request(Layout::V1_0, eid(), None))]
+        [Action::SendToEim(codec::poll_request(
+            Layout::V1_0,
+            eid(),
+            None
+        ))]
     );
     let answer = world.packages.front().cloned().unwrap();
     let (_, actions) = Cycle::start(
@@ -1117,4 +1119,45 @@ fn an_eim_of_another_layout_hears_its_own_while_the_card_is_asked_in_its_own() {
         actions[1],
         Action::Card(CardCommand::RetrieveNotifications { results_only: true })
     );
+}
+
+/// `input` with its bytes replaced by some that decode as nothing the cycle expects.
+fn garbled(input: Input) -> Input {
+    let garbage = b"\xBF\x50\x03\x30\x01".to_vec();
+    match input {
+        Input::EimAnswered(_) => Input::EimAnswered(Some(garbage)),
+        Input::Card(CardAnswer::PackageLoaded(_)) => {
+            Input::Card(CardAnswer::PackageLoaded(garbage))
+        }
+        Input::Card(CardAnswer::Retrieved { .. }) => Input::Card(CardAnswer::Retrieved {
+            notifications: Vec::new(),
+            package_results: vec![garbage],
+        }),
+        other => other,
+    }
+}
+
+/// Whatever the eIM or the eUICC answers at any step, the cycle ends, acts only on what it recorded, and
+/// the cycles after it end too.
+#[test]
+fn garbage_at_any_step_ends_the_cycle_and_the_next_ones() {
+    for layout in [Layout::V1_2, Layout::V1_0] {
+        for kind in KINDS {
+            for garble_at in 0..16 {
+                let mut world = World::new(layout, kind);
+                world.garble_at = Some(garble_at);
+                let _ = world.run();
+                world.garble_at = None;
+                // The journal empties within a few cycles: nothing stops polling for good.
+                for _ in 0..3 {
+                    let _ = world.run();
+                }
+                assert!(
+                    world.journal.is_empty(),
+                    "{layout:?} {kind:?} garbled at {garble_at}: {:?}",
+                    world.journal
+                );
+            }
+        }
+    }
 }
