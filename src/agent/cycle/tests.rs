@@ -1093,7 +1093,7 @@ fn a_failed_enable_starts_no_watch_and_waits_for_no_network() {
 #[test]
 fn an_eim_of_another_layout_hears_its_own_while_the_card_is_asked_in_its_own() {
     // A v1.0 eIM, a v1.2 card: the messages are v1.0, the card's stored results are searched apart.
-    let mut world = World::new(Layout::V1_0, Kind::Disable);
+    let world = World::new(Layout::V1_0, Kind::Disable);
     let config = Config {
         card: Layout::V1_2,
         ..world.config()
