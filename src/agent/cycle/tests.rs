@@ -1065,29 +1065,51 @@ fn after_loading(world: &mut World, config: Config, epr: Vec<u8>) -> Vec<Action>
     cycle.handle(Input::Card(CardAnswer::PackageLoaded(epr)))
 }
 
+/// The rollback watch starts (its record) only for an enable with `rollbackFlag` that the eUICC carried out;
+/// the wait for the network follows every enable carried out, and no other package.
 #[test]
-fn a_failed_enable_starts_no_watch_and_waits_for_no_network() {
-    let mut world = World::new(Layout::V1_2, Kind::Enable { rollback: true });
-    let refused = to_der(&v1_2::EuiccPackageResult::EuiccPackageResultSigned(
-        v1_2::EuiccPackageResultSigned {
-            euicc_package_result_data_signed: Signed::new(v1_2::EuiccPackageResultDataSigned {
-                eim_id: EIM_ID.into(),
-                counter_value: 1,
-                eim_transaction_id: None,
-                seq_number: 1,
-                // iccidOrAidNotFound
-                euicc_result: vec![v1_2::EuiccResultData::EnableResult(1)],
-            }),
-            euicc_sign_epr: Octets(vec![0xE5; 64]),
-        },
-    ));
-    let config = world.config();
-    assert_eq!(
-        after_loading(&mut world, config, refused),
-        [Action::Card(CardCommand::RetrieveNotifications {
-            results_only: false
-        })]
-    );
+fn the_watch_starts_only_for_a_successful_enable_with_rollback_flag() {
+    let epr = |code| {
+        to_der(&v1_2::EuiccPackageResult::EuiccPackageResultSigned(
+            v1_2::EuiccPackageResultSigned {
+                euicc_package_result_data_signed: Signed::new(v1_2::EuiccPackageResultDataSigned {
+                    eim_id: EIM_ID.into(),
+                    counter_value: 1,
+                    eim_transaction_id: None,
+                    seq_number: 1,
+                    euicc_result: vec![v1_2::EuiccResultData::EnableResult(code)],
+                }),
+                euicc_sign_epr: Octets(vec![0xE5; 64]),
+            },
+        ))
+    };
+    let retrieve = Action::Card(CardCommand::RetrieveNotifications {
+        results_only: false,
+    });
+    let switch = RollbackSwitch {
+        eim_id: EIM_ID.into(),
+        iccid: iccid(),
+    };
+    let cases = [
+        // rollbackFlag, enabled: the watch, then the network.
+        (
+            true,
+            0,
+            vec![
+                Action::Note(Note::RollbackPermitted(iccid())),
+                Action::Record(Record::EnabledWithRollback(switch)),
+            ],
+        ),
+        // No rollbackFlag: the network only.
+        (false, 0, vec![Action::WaitForNetwork]),
+        // rollbackFlag, but the eUICC refused the enable (iccidOrAidNotFound): neither.
+        (true, 1, vec![retrieve]),
+    ];
+    for (rollback, code, expected) in cases {
+        let mut world = World::new(Layout::V1_2, Kind::Enable { rollback });
+        let config = world.config();
+        assert_eq!(after_loading(&mut world, config, epr(code)), expected);
+    }
 }
 
 #[test]
