@@ -123,7 +123,8 @@ impl From<CycleError> for PollError {
     }
 }
 
-/// The cycle's name for the SGP.32 layout `version` (the one mapping between the two).
+/// The cycle's name for the SGP.32 layout `version`: the one mapping between the two, which goes once both
+/// use the layout type of `euicc_asn1`.
 fn layout(version: Version) -> Layout {
     match version {
         Version::V1_0 => Layout::V1_0,
