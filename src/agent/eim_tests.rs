@@ -1551,60 +1551,6 @@ fn a_repeated_rollback_finds_the_first_ones_result_on_the_card() {
 }
 
 /// Only an enable that permits a rollback and succeeded starts the watch.
-#[test]
-fn the_watch_starts_only_for_a_successful_enable_with_rollback_flag() {
-    use super::supervisor::rollback::{Evidence, RollbackPolicy};
-    use super::supervisor::{
-        MemorySupervision, Policy, SupervisedJournal, SupervisionJournal, Supervisor,
-    };
-    block_on(async {
-        let mut bench = Bench::new().await;
-        let supervisor = Supervisor::new(Policy {
-            rollback: RollbackPolicy {
-                deadline_secs: 60,
-                require: Evidence::ALL,
-            },
-            fallback: None,
-        });
-        let mut supervision = MemorySupervision::default();
-        let packages = [
-            // No rollbackFlag.
-            enable(DISABLED),
-            // rollbackFlag, but the profile does not exist: the enable fails.
-            EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
-                iccid: "8949449999999990031".parse().unwrap(),
-                rollback_flag: Some(euicc_asn1::Null),
-            })]),
-        ];
-        for package in packages {
-            bench
-                .eim
-                .with_eim(|eim| eim.queue_package(bench.eid, package, None));
-            let mut journal = SupervisedJournal {
-                inner: &mut bench.journal,
-                supervisor: &supervisor,
-                supervision: &mut supervision,
-                clock: || 1,
-            };
-            let mut no_smdp = |_: &str| None::<Es9Client>;
-            poll_once(
-                &mut bench.euicc,
-                &mut bench.esipa,
-                bench.eid,
-                &bench.own,
-                &mut no_smdp,
-                &mut journal,
-                &mut None,
-            )
-            .await
-            .unwrap();
-        }
-        assert_eq!(bench.enabled().await, Some(DISABLED.parse().unwrap()));
-        assert_eq!(supervision.saves, 0);
-        assert!(supervision.load().unwrap().rollback.is_none());
-    });
-}
-
 /// After a package enabled a profile, nothing goes to the eIM until the connectivity observer shows the
 /// device online on the new profile: not while the modem searches, not while it is registered without the
 /// data session it had before. The drop ends the settle time early.

@@ -18,32 +18,13 @@
 
 use std::collections::BTreeMap;
 
+pub use super::cycle::{Pending, RollbackSwitch, Step};
+
 /// A journal that could not record or read a step. The cycle stops: acting without the record could lose a
 /// result.
 #[derive(Debug, thiserror::Error)]
 #[error("journal: {0}")]
 pub struct JournalError(#[source] pub Box<dyn std::error::Error + Send + Sync>);
-
-/// Where an unfinished entry stopped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// The package (the eIM's whole GetEimPackage answer) was received; it may or may not have been
-    /// carried out.
-    Received(Vec<u8>),
-    /// This ESipa message (exact DER) is owed to the eIM; it may or may not have reached it.
-    ResultOwed(Vec<u8>),
-    /// These sequence numbers are to be removed (the eIM took them); some may still be on the eUICC.
-    Acknowledged(Vec<i64>),
-}
-
-/// An unfinished entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pending {
-    /// The entry's identifier.
-    pub id: u64,
-    /// Its last recorded step.
-    pub step: Step,
-}
 
 /// The durable record of the poll cycle. See the module documentation. Each method returns only once the
 /// step is durable. `Send`, so that a cycle can run in a spawned task.
@@ -68,15 +49,6 @@ pub trait Journal: Send {
         let _ = switch;
         Ok(())
     }
-}
-
-/// A profile switch the eIM permitted to be rolled back: what the rollback supervisor needs to start.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RollbackSwitch {
-    /// The eIM whose package enabled the profile (it hears of the rollback).
-    pub eim_id: String,
-    /// The profile enabled.
-    pub iccid: euicc_asn1::Iccid,
 }
 
 /// A journal in memory: it survives a failed cycle, not a restart.

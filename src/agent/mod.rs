@@ -21,6 +21,7 @@
 pub mod bootstrap;
 pub mod bpp;
 pub mod connectivity;
+pub mod cycle;
 pub mod download;
 pub mod eim;
 pub mod indirect;
