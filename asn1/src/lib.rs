@@ -27,6 +27,7 @@ pub mod jer;
 mod primitives;
 mod reader;
 pub mod registry;
+mod size;
 mod tag;
 #[cfg(feature = "testgen")]
 pub mod testgen;
@@ -40,6 +41,7 @@ pub use jer::{Jer, JerError};
 pub use primitives::{BitString, Null, Octets, Oid, Raw, Signed};
 pub use reader::{ChildCursor, Ctx, Limits, Tlv};
 pub use serde_json;
-pub use tag::Tag;
+pub use size::{HasSize, SizeRange};
+pub use tag::{Class, Tag, TagSet};
 pub use types::{Eid, Iccid};
 pub use writer::Writer;
