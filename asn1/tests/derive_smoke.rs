@@ -4,63 +4,63 @@ use euicc_asn1::{Asn1, BitString, DecodeErrorKind, Jer, Null, Octets, Signed, fr
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct EnableParams {
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     iccid: Octets,
     rollback_flag: Option<Null>,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 enum Psmo {
-    #[asn1(tag = 0xA3)]
+    #[asn1(context = 3)]
     Enable(EnableParams),
-    #[asn1(tag = 0xA4)]
+    #[asn1(context = 4)]
     Disable(EnableParams),
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 enum EuiccPackage {
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     PsmoList(Vec<Psmo>),
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct EuiccPackageSigned {
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     eim_id: String,
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     eid_value: Octets,
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     counter_value: i64,
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2)]
     eim_transaction_id: Option<Octets>,
     euicc_package: EuiccPackage,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
-#[asn1(tag = 0xBF51)]
+#[asn1(context = 81)]
 struct EuiccPackageRequest {
     euicc_package_signed: Signed<EuiccPackageSigned>,
-    #[asn1(tag = 0x5F37)]
+    #[asn1(application = 55)]
     eim_signature: Octets,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
-#[asn1(tag = 0xBF2F)]
+#[asn1(context = 47)]
 struct NotificationMetadata {
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     seq_number: i64,
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     profile_management_operation: BitString,
-    #[asn1(tag = 0x0C)]
+    #[asn1(universal = 12)]
     notification_address: String,
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     iccid: Option<Octets>,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
-#[asn1(tag = 0xBF4F)]
+#[asn1(context = 79)]
 enum GetEimPackageResponse {
-    #[asn1(tag = 0x02)]
+    #[asn1(universal = 2)]
     EimPackageError(i64),
 }
 
@@ -176,23 +176,23 @@ fn unknown_component_before_a_known_one_is_an_error() {
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct Renumbered {
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     id: Octets,
-    #[asn1(tag = 0x87, alias = 0x8B)]
+    #[asn1(context = 7, alias(context = 11))]
     bits: Option<Octets>,
-    #[asn1(tag = 0xA5)]
+    #[asn1(context = 5)]
     key: Option<Key>,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 enum Key {
-    #[asn1(tag = 0xA0, alias = 0xA6)]
+    #[asn1(context = 0, alias(context = 6))]
     PublicKey(Renumbered2),
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct Renumbered2 {
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     x: Octets,
 }
 
@@ -244,7 +244,7 @@ fn errors_name_the_field_path_and_offset() {
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct SameTags {
     first: Octets,
-    #[asn1(tag = 0x5F37)]
+    #[asn1(application = 55)]
     signature: Octets,
     second: Octets,
     third: Option<Octets>,
