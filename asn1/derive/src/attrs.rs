@@ -42,6 +42,13 @@ impl Class {
         };
         Ident::new(name, proc_macro2::Span::call_site())
     }
+
+    fn keyword(self) -> &'static str {
+        Self::KEYWORDS
+            .iter()
+            .find(|(_, class)| *class == self)
+            .map_or("context", |(keyword, _)| keyword)
+    }
 }
 
 /// A tag as the specification's modules write it (`[APPLICATION 26]`, `[3]`): the constructed bit is not
@@ -50,7 +57,6 @@ impl Class {
 pub(crate) struct TagSpec {
     pub(crate) class: Class,
     pub(crate) number: u32,
-    pub(crate) legacy: Option<u32>,
 }
 
 /// A SIZE constraint, bounds inclusive.
@@ -92,14 +98,12 @@ pub(crate) fn parse(list: &[Attribute]) -> syn::Result<Attrs> {
                 }
                 out.tag = Some(tag_spec(class, &meta)?);
             } else if meta.path.is_ident("tag") {
-                out.tag = Some(legacy(&meta)?);
+                return Err(hex_tag_error(&meta, false));
             } else if meta.path.is_ident("explicit") {
                 if meta.input.peek(Token![=]) {
-                    out.tag = Some(legacy(&meta)?);
+                    return Err(hex_tag_error(&meta, true));
                 }
                 out.explicit = true;
-            } else if meta.path.is_ident("alias") && meta.input.peek(Token![=]) {
-                out.aliases.push(legacy(&meta)?);
             } else if meta.path.is_ident("alias") {
                 meta.parse_nested_meta(|inner| {
                     let class = Class::named(&inner.path).ok_or_else(|| {
@@ -136,10 +140,39 @@ fn tag_spec(class: Class, meta: &ParseNestedMeta<'_>) -> syn::Result<TagSpec> {
             "tag number too large: more than four identifier octets",
         ));
     }
-    Ok(TagSpec { class, number, legacy: None })
+    Ok(TagSpec { class, number })
 }
 
-/// The class and number of a tag given as its encoded identifier octets.
+/// The error for a tag written as its encoded octets (`tag = 0xA3`), the form this derive took before
+/// tags were written as class and number; it names the attribute to write instead.
+fn hex_tag_error(meta: &ParseNestedMeta<'_>, explicit: bool) -> syn::Error {
+    let written = match meta.value().and_then(|v| v.parse::<LitInt>()) {
+        Ok(lit) => lit,
+        Err(e) => return e,
+    };
+    let suggestion = written
+        .base10_parse::<u32>()
+        .ok()
+        .and_then(decode_octets)
+        .map(|spec| {
+            let explicit = if explicit { ", explicit" } else { "" };
+            format!(
+                "write `{} = {}{explicit}`",
+                spec.class.keyword(),
+                spec.number
+            )
+        })
+        .unwrap_or_else(|| "write the class and number, e.g. `context = 3`".to_owned());
+    syn::Error::new_spanned(
+        written,
+        format!(
+            "a tag is written as its class and number, not its encoded octets: {suggestion} (the \
+             constructed bit comes from the type)"
+        ),
+    )
+}
+
+/// The class and number of a tag given as its encoded identifier octets, for the error message above.
 fn decode_octets(octets: u32) -> Option<TagSpec> {
     let bytes: Vec<u8> = octets
         .to_be_bytes()
@@ -161,7 +194,7 @@ fn decode_octets(octets: u32) -> Option<TagSpec> {
     } else {
         return None;
     };
-    Some(TagSpec { class, number, legacy: None })
+    Some(TagSpec { class, number })
 }
 
 /// `size(16)`, `size(1..=16)` or `size(1..)`.
@@ -186,16 +219,4 @@ fn size_spec(input: ParseStream<'_>) -> syn::Result<SizeSpec> {
         Some(min)
     };
     Ok(SizeSpec { min, max })
-}
-
-/// A tag written as its encoded octets (`tag = 0xA3`), the form this derive took before tags were written
-/// as class and number. Accepted while the declarations are rewritten, and checked: the octets as written
-/// must be the ones computed from the class, the number and the type.
-fn legacy(meta: &ParseNestedMeta<'_>) -> syn::Result<TagSpec> {
-    let lit = meta.value()?.parse::<LitInt>()?;
-    let octets: u32 = lit.base10_parse()?;
-    let mut spec = decode_octets(octets)
-        .ok_or_else(|| syn::Error::new_spanned(&lit, "not a BER identifier"))?;
-    spec.legacy = Some(octets);
-    Ok(spec)
 }

@@ -10,15 +10,7 @@ use syn::Type;
 pub(crate) fn tag(spec: TagSpec, constructed: TokenStream) -> TokenStream {
     let class = spec.class.variant();
     let number = spec.number;
-    match spec.legacy {
-        None => quote!(::euicc_asn1::Tag::new(::euicc_asn1::Class::#class, #number, #constructed)),
-        Some(v) => {
-            let msg = format!(
-                "the tag written as {v:X} is not the computed one: its constructed bit disagrees with the type"
-            );
-            quote!({ let t = ::euicc_asn1::Tag::new(::euicc_asn1::Class::#class, #number, #constructed); assert!(t.0 == #v, #msg); t })
-        }
-    }
+    quote!(::euicc_asn1::Tag::new(::euicc_asn1::Class::#class, #number, #constructed))
 }
 
 /// The constructed bit of `ty`'s encoding, which an implicit tag in its place takes over.
