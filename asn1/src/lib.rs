@@ -19,6 +19,9 @@
 //! - every type also has a JSON form in the shape of X.697 JER ([`Jer`]), which is what the golden vectors
 //!   from the independent implementation are checked against and what `euiccd asn1 decode` prints.
 
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
 extern crate self as euicc_asn1;
 
 mod codec;

@@ -27,7 +27,7 @@ pub struct AuthenticateServerRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct ServerSigned1 {
     /// The session the SM-DP+ opened.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The eUICC's challenge, echoed.
     #[asn1(context = 1)]
@@ -164,7 +164,7 @@ pub struct AuthenticateResponseOk {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct EuiccSigned1 {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The SM-DP+'s FQDN.
     #[asn1(context = 3)]
@@ -182,7 +182,7 @@ pub struct EuiccSigned1 {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct AuthenticateResponseError {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Why the eUICC refused.
     pub authenticate_error_code: i64,

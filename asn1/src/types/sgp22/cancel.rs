@@ -7,7 +7,7 @@ use crate::{Asn1, Octets, Oid, Signed};
 #[asn1(context = 65)]
 pub struct CancelSessionRequest {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Why ([`codes::CANCEL_SESSION_REASON`](super::codes::CANCEL_SESSION_REASON)).
     #[asn1(context = 1)]
@@ -43,7 +43,7 @@ pub struct CancelSessionResponseOk {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct EuiccCancelSessionSigned {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The SM-DP+ of the session.
     #[asn1(context = 1)]

@@ -22,7 +22,7 @@ pub struct PrepareDownloadRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct SmdpSigned2 {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Whether the user must enter a confirmation code.
     pub cc_required_flag: bool,
@@ -60,7 +60,7 @@ pub struct PrepareDownloadResponseOk {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct EUICCSigned2 {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The eUICC's one-time public key.
     #[asn1(application = 73)]
@@ -73,7 +73,7 @@ pub struct EUICCSigned2 {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct PrepareDownloadResponseError {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Why the eUICC refused.
     pub download_error_code: i64,
@@ -142,7 +142,7 @@ pub struct InitialiseSecureChannelRequest {
     /// installBoundProfilePackage 1.
     pub remote_op_id: RemoteOpId,
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The session key parameters.
     #[asn1(context = 6)]

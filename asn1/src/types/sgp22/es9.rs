@@ -39,7 +39,7 @@ pub enum InitiateAuthenticationResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct InitiateAuthenticationOkEs9 {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Signed by the SM-DP+.
     pub server_signed1: Signed<ServerSigned1>,
@@ -58,7 +58,7 @@ pub struct InitiateAuthenticationOkEs9 {
 #[asn1(context = 59)]
 pub struct AuthenticateClientRequest {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// From AuthenticateServer.
     pub authenticate_server_response: AuthenticateServerResponse,
@@ -80,7 +80,7 @@ pub enum AuthenticateClientResponseEs9 {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct AuthenticateClientOk {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The profile's metadata, for the IPA's checks.
     pub profile_meta_data: StoreMetadataRequest,
@@ -98,7 +98,7 @@ pub struct AuthenticateClientOk {
 #[asn1(context = 58)]
 pub struct GetBoundProfilePackageRequest {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// From PrepareDownload.
     pub prepare_download_response: PrepareDownloadResponse,
@@ -120,7 +120,7 @@ pub enum GetBoundProfilePackageResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct GetBoundProfilePackageOk {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The package.
     pub bound_profile_package: BoundProfilePackage,
@@ -140,7 +140,7 @@ pub struct HandleNotification {
 #[asn1(context = 65)]
 pub struct CancelSessionRequestEs9 {
     /// The session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// From CancelSession.
     #[asn1(context = 1, explicit)]

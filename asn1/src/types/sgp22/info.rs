@@ -70,7 +70,7 @@ pub struct EUICCInfo2 {
     /// Protection profile version.
     pub pp_version: Octets,
     /// SAS accreditation number of the production site.
-    #[asn1(name = "sasAcreditationNumber")]
+    #[asn1(name = "sasAcreditationNumber", size(0..=64))]
     pub sas_accreditation_number: String,
     /// Where the eUICC's certification data can be found.
     #[asn1(context = 12)]

@@ -19,7 +19,7 @@ pub struct ProfileInstallationResult {
 #[asn1(context = 39)]
 pub struct ProfileInstallationResultData {
     /// The download session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The notification this result is delivered as.
     pub notification_metadata: NotificationMetadata,
@@ -81,7 +81,7 @@ pub struct CompactProfileInstallationResult {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct CompactProfileInstallationResultData {
     /// The download session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The notification's sequence number.
     pub seq_number: i64,

@@ -10,21 +10,20 @@ pub struct StoreMetadataRequest {
     /// The profile's ICCID.
     pub iccid: Iccid,
     /// Name of the operator.
-    #[asn1(context = 17)]
+    #[asn1(context = 17, size(0..=32))]
     pub service_provider_name: String,
     /// Name of the profile.
-    #[asn1(context = 18)]
+    #[asn1(context = 18, size(0..=64))]
     pub profile_name: String,
     /// jpg 0, png 1.
     #[asn1(context = 19)]
     pub icon_type: Option<i64>,
     /// The icon (up to 1024 bytes).
-    #[asn1(context = 20)]
+    #[asn1(context = 20, size(0..=1024))]
     pub icon: Option<Octets>,
-    /// test 0, provisioning 1, operational 2. Absent means operational, and DER requires leaving the
-    /// default out: build operational profiles' metadata with `None`.
-    #[asn1(context = 21)]
-    pub profile_class: Option<i64>,
+    /// test 0, provisioning 1, operational 2: the DEFAULT, which DER leaves out.
+    #[asn1(context = 21, default = 2)]
+    pub profile_class: i64,
     /// Where to send notifications for which operations.
     #[asn1(context = 22)]
     pub notification_configuration_info: Option<Vec<NotificationConfigurationInformation>>,

@@ -57,19 +57,19 @@ pub struct ProfileInfo {
     #[asn1(context = 112)]
     pub profile_state: Option<i64>,
     /// The nickname the user gave the profile.
-    #[asn1(context = 16)]
+    #[asn1(context = 16, size(0..=64))]
     pub profile_nickname: Option<String>,
     /// Name of the operator.
-    #[asn1(context = 17)]
+    #[asn1(context = 17, size(0..=32))]
     pub service_provider_name: Option<String>,
     /// Name of the profile.
-    #[asn1(context = 18)]
+    #[asn1(context = 18, size(0..=64))]
     pub profile_name: Option<String>,
     /// jpg 0, png 1.
     #[asn1(context = 19)]
     pub icon_type: Option<i64>,
     /// The icon (up to 1024 bytes).
-    #[asn1(context = 20)]
+    #[asn1(context = 20, size(0..=1024))]
     pub icon: Option<Octets>,
     /// test 0, provisioning 1, operational 2.
     #[asn1(context = 21)]
@@ -92,9 +92,10 @@ pub struct ProfileInfo {
     /// SGP.32: the profile is an emergency-call (eCall) profile.
     #[asn1(context = 123)]
     pub ecall_indication: Option<bool>,
-    /// SGP.32: the profile is the fallback profile (FALSE when absent; DER leaves FALSE out).
-    #[asn1(context = 38)]
-    pub fallback_attribute: Option<bool>,
+    /// SGP.32: the profile is the fallback profile. DEFAULT FALSE: absent (also when the request's tag
+    /// list left it out) reads as false, and DER leaves false out.
+    #[asn1(context = 38, default = false)]
+    pub fallback_attribute: bool,
     /// SGP.32: the profile may be given the fallback attribute.
     #[asn1(context = 103)]
     pub fallback_allowed: Option<bool>,
@@ -173,8 +174,8 @@ pub struct DeleteProfileResponse {
 pub struct SetNicknameRequest {
     /// The profile.
     pub iccid: Iccid,
-    /// The new nickname (up to 64 bytes).
-    #[asn1(context = 16)]
+    /// The new nickname (up to 64 characters).
+    #[asn1(context = 16, size(0..=64))]
     pub profile_nickname: String,
 }
 

@@ -10,7 +10,7 @@ pub struct ProfileDownloadTriggerRequest {
     #[asn1(context = 0)]
     pub profile_download_data: Option<ProfileDownloadData>,
     /// The eIM's correlation identifier, echoed in the result.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
 }
 

@@ -24,7 +24,7 @@ pub struct EimAcknowledgements(pub Vec<SequenceNumber>);
 #[asn1(context = 59)]
 pub struct AuthenticateClientRequestEsipa {
     /// The RSP session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Relayed as the eUICC signed it.
     pub authenticate_server_response: Signed<AuthenticateServerResponse>,
@@ -49,7 +49,7 @@ pub enum AuthenticateClientResponseEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct AuthenticateClientOkDPEsipa {
     /// The RSP session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// The profile's metadata, for the IPA's checks.
     pub profile_meta_data: Option<StoreMetadataRequest>,
@@ -68,7 +68,7 @@ pub struct AuthenticateClientOkDPEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct AuthenticateClientOkDSEsipa {
     /// The RSP session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The download the SM-DS points to.
     pub profile_download_trigger: Option<ProfileDownloadTriggerRequest>,
@@ -97,7 +97,7 @@ pub const AUTHENTICATE_CLIENT_ERROR: CodeTable = &[
 #[asn1(context = 58)]
 pub struct GetBoundProfilePackageRequestEsipa {
     /// The RSP session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Relayed as the eUICC signed it.
     pub prepare_download_response: Signed<PrepareDownloadResponse>,
@@ -119,7 +119,7 @@ pub enum GetBoundProfilePackageResponseEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct GetBoundProfilePackageOkEsipa {
     /// The RSP session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// Loaded into the eUICC segment by segment, as received.
     pub bound_profile_package: Signed<BoundProfilePackage>,
@@ -143,7 +143,7 @@ pub const GET_BOUND_PROFILE_PACKAGE_ERROR: CodeTable = &[
 #[asn1(context = 65)]
 pub struct CancelSessionRequestEsipa {
     /// The RSP session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Relayed as the eUICC signed it.
     #[asn1(context = 1, explicit)]
