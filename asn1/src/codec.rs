@@ -1,8 +1,8 @@
 //! The `Asn1` trait every message type implements, and the tagging rules of X.680 applied to fields.
 
-use crate::tag::{Tag, TagSet};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::reader::{Ctx, Limits, Tlv};
+use crate::tag::{Tag, TagSet};
 use crate::writer::Writer;
 
 /// A type with a BER/DER encoding.

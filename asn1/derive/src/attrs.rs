@@ -106,9 +106,8 @@ pub(crate) fn parse(list: &[Attribute]) -> syn::Result<Attrs> {
                 out.explicit = true;
             } else if meta.path.is_ident("alias") {
                 meta.parse_nested_meta(|inner| {
-                    let class = Class::named(&inner.path).ok_or_else(|| {
-                        inner.error("an alias is a tag: `alias(context = 8)`")
-                    })?;
+                    let class = Class::named(&inner.path)
+                        .ok_or_else(|| inner.error("an alias is a tag: `alias(context = 8)`"))?;
                     out.aliases.push(tag_spec(class, &inner)?);
                     Ok(())
                 })?;

@@ -70,9 +70,8 @@ pub(crate) fn expand(
         let fts_const = Ident::new(&format!("__FTS{i}"), Span::call_site());
         let fts_len = fts.len();
         encode_consts.push(quote!(const #ft_const: ::euicc_asn1::FieldTag = #ft;));
-        decode_consts.push(
-            quote!(const #fts_const: [::euicc_asn1::FieldTag; #fts_len] = [#(#fts),*];),
-        );
+        decode_consts
+            .push(quote!(const #fts_const: [::euicc_asn1::FieldTag; #fts_len] = [#(#fts),*];));
         names.push(name.clone());
 
         // SIZE: checked on every value read, from BER or from JER.
@@ -89,7 +88,9 @@ pub(crate) fn expand(
             }
         });
         let generate_value = match &size {
-            Some(range) => quote!(<#inner as ::euicc_asn1::testgen::GenerateSized>::generate_sized(g, #range)),
+            Some(range) => {
+                quote!(<#inner as ::euicc_asn1::testgen::GenerateSized>::generate_sized(g, #range))
+            }
             None => quote!(<#inner as ::euicc_asn1::testgen::Generate>::generate(g)),
         };
         let read_jer = quote! {
@@ -102,7 +103,9 @@ pub(crate) fn expand(
 
         if optional {
             generate.push(quote!(#fident: if g.coin() { Some(#generate_value) } else { None }));
-            encode.push(quote! { if let Some(v) = &self.#fident { #ft_const.encode::<#inner>(v, w); } });
+            encode.push(
+                quote! { if let Some(v) = &self.#fident { #ft_const.encode::<#inner>(v, w); } },
+            );
             build.push(quote! { #fident: #slot });
             to_jer.push(quote! { if let Some(v) = &self.#fident { map.insert(#name.into(), ::euicc_asn1::Jer::to_jer(v)); } });
             from_jer.push(quote! {
