@@ -8,7 +8,7 @@ use crate::{Asn1, Octets, Signed};
 #[asn1(context = 84)]
 pub struct ProfileDownloadTriggerResult {
     /// The trigger's transaction identifier, echoed.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// The installation result, or why the download failed.
     pub profile_download_trigger_result_data: ProfileDownloadTriggerResultData,

@@ -84,7 +84,7 @@ pub enum InitiateAuthenticationResponseEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct InitiateAuthenticationOkEsipa {
     /// The RSP session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// Relayed as the SM-DP+ signed it.
     pub server_signed1: Signed<ServerSigned1>,

@@ -31,7 +31,7 @@ pub struct EuiccPackageSigned {
     #[asn1(context = 1)]
     pub counter_value: i64,
     /// The eIM's correlation identifier, echoed in the result.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// The operations.
     pub euicc_package: EuiccPackage,

@@ -43,7 +43,7 @@ pub struct EuiccPackageResultDataSigned {
     #[asn1(context = 1)]
     pub counter_value: i64,
     /// The package's transaction identifier, echoed.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// The number under which the eUICC keeps this result until it is acknowledged.
     #[asn1(context = 3)]
@@ -126,7 +126,7 @@ pub struct EuiccPackageErrorDataSigned {
     #[asn1(context = 1)]
     pub counter_value: i64,
     /// The package's transaction identifier, echoed.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// Names: [`EUICC_PACKAGE_ERROR_CODE`].
     pub euicc_package_error_code: i64,

@@ -104,7 +104,7 @@ pub struct EprAndNotifications {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct EimPackageResultResponseError {
     /// The package's transaction identifier, echoed.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// Names: `EIM_PACKAGE_RESULT_ERROR`.
     pub eim_package_result_error_code: i64,

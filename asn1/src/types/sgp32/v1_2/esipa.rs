@@ -67,7 +67,7 @@ pub struct InitiateAuthenticationRequestEsipa {
     /// From GetEuiccInfo1.
     pub euicc_info1: Option<EUICCInfo1>,
     /// The eIM's correlation identifier of the download trigger.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
 }
 
@@ -87,7 +87,7 @@ pub enum InitiateAuthenticationResponseEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct InitiateAuthenticationOkEsipa {
     /// The RSP session.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// Relayed as the SM-DP+ signed it.
     pub server_signed1: Signed<ServerSigned1>,

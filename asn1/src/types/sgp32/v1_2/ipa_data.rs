@@ -22,7 +22,7 @@ pub struct IpaEuiccDataRequest {
     #[asn1(context = 2)]
     pub search_criteria_euicc_package_result: Option<SearchCriteriaEuiccPackageResult>,
     /// The eIM's correlation identifier, echoed in the answer.
-    #[asn1(context = 3)]
+    #[asn1(context = 3, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
 }
 
@@ -61,7 +61,7 @@ pub enum IpaEuiccDataResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct IpaEuiccDataResponseError {
     /// The request's transaction identifier, echoed.
-    #[asn1(context = 0)]
+    #[asn1(context = 0, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// Names: [`IPA_EUICC_DATA_ERROR_CODE`].
     pub ipa_euicc_data_error_code: i64,
@@ -104,7 +104,7 @@ pub struct IpaEuiccData {
     #[asn1(context = 6)]
     pub euicc_certificate: Option<Certificate>,
     /// The request's transaction identifier, echoed.
-    #[asn1(context = 7)]
+    #[asn1(context = 7, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// What this IPA supports.
     #[asn1(context = 8)]

@@ -43,7 +43,7 @@ pub struct EuiccPackageResultDataSigned {
     #[asn1(context = 1)]
     pub counter_value: i64,
     /// The package's transaction identifier, echoed.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// The number under which the eUICC keeps this result until it is acknowledged.
     #[asn1(context = 3)]
@@ -135,7 +135,7 @@ pub struct EuiccPackageErrorDataSigned {
     #[asn1(context = 1)]
     pub counter_value: i64,
     /// The package's transaction identifier, echoed.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// Names: [`EUICC_PACKAGE_ERROR_CODE`].
     pub euicc_package_error_code: i64,
@@ -148,7 +148,7 @@ pub struct EuiccPackageErrorUnsigned {
     #[asn1(context = 0)]
     pub eim_id: String,
     /// The package's transaction identifier, echoed.
-    #[asn1(context = 2)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// The association token of the eIM, if known.
     #[asn1(context = 4)]
