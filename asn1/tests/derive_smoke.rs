@@ -359,7 +359,7 @@ fn default_values_are_left_out_and_read_back() {
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
-struct Sized {
+struct Bounded {
     #[asn1(context = 0, size(1..=4))]
     transaction_id: Octets,
     #[asn1(context = 1, size(0..=3))]
@@ -370,8 +370,8 @@ struct Sized {
     bits: Option<BitString>,
 }
 
-fn sized() -> Sized {
-    Sized {
+fn bounded() -> Bounded {
+    Bounded {
         transaction_id: Octets(vec![1, 2, 3, 4]),
         name: Some("€éa".into()),
         items: vec![7],
@@ -383,13 +383,13 @@ fn sized() -> Sized {
 /// round-trips. UTF8String sizes count characters.
 #[test]
 fn size_constraints_are_checked_on_decoding() {
-    let ok = to_der(&sized());
-    assert_eq!(from_ber::<Sized>(&ok).unwrap(), sized());
+    let ok = to_der(&bounded());
+    assert_eq!(from_ber::<Bounded>(&ok).unwrap(), bounded());
     let range = |min, max| euicc_asn1::SizeRange { min, max };
 
-    let mut long_id = sized();
+    let mut long_id = bounded();
     long_id.transaction_id = Octets(vec![0; 5]);
-    let err = from_ber::<Sized>(&to_der(&long_id)).unwrap_err();
+    let err = from_ber::<Bounded>(&to_der(&long_id)).unwrap_err();
     assert_eq!(
         err.kind,
         DecodeErrorKind::SizeOutOfRange {
@@ -397,20 +397,20 @@ fn size_constraints_are_checked_on_decoding() {
             range: range(1, Some(4))
         }
     );
-    assert_eq!(err.path_string(), "Sized.transactionId");
+    assert_eq!(err.path_string(), "Bounded.transactionId");
     assert_eq!(err.offset, 2);
     assert_eq!(
         err.to_string(),
-        "size 5 outside SIZE(1..4) at byte 2 in Sized.transactionId"
+        "size 5 outside SIZE(1..4) at byte 2 in Bounded.transactionId"
     );
 
-    let mut empty_id = sized();
+    let mut empty_id = bounded();
     empty_id.transaction_id = Octets(vec![]);
-    assert!(from_ber::<Sized>(&to_der(&empty_id)).is_err());
+    assert!(from_ber::<Bounded>(&to_der(&empty_id)).is_err());
 
-    let mut long_name = sized();
+    let mut long_name = bounded();
     long_name.name = Some("abcd".into());
-    let err = from_ber::<Sized>(&to_der(&long_name)).unwrap_err();
+    let err = from_ber::<Bounded>(&to_der(&long_name)).unwrap_err();
     assert_eq!(
         err.kind,
         DecodeErrorKind::SizeOutOfRange {
@@ -418,11 +418,11 @@ fn size_constraints_are_checked_on_decoding() {
             range: range(0, Some(3))
         }
     );
-    assert_eq!(err.path_string(), "Sized.name");
+    assert_eq!(err.path_string(), "Bounded.name");
 
-    let mut no_items = sized();
+    let mut no_items = bounded();
     no_items.items = vec![];
-    let err = from_ber::<Sized>(&to_der(&no_items)).unwrap_err();
+    let err = from_ber::<Bounded>(&to_der(&no_items)).unwrap_err();
     assert_eq!(
         err.kind,
         DecodeErrorKind::SizeOutOfRange {
@@ -431,10 +431,10 @@ fn size_constraints_are_checked_on_decoding() {
         }
     );
 
-    let mut short_bits = sized();
+    let mut short_bits = bounded();
     short_bits.bits = Some(BitString::from_bits(&[0]));
     assert_eq!(
-        from_ber::<Sized>(&to_der(&short_bits)).unwrap_err().kind,
+        from_ber::<Bounded>(&to_der(&short_bits)).unwrap_err().kind,
         DecodeErrorKind::SizeOutOfRange {
             size: 1,
             range: range(2, Some(2))
@@ -443,8 +443,8 @@ fn size_constraints_are_checked_on_decoding() {
 
     // JER input is checked as well.
     let mut jer = long_id.to_jer();
-    let err = Sized::from_jer(&jer).unwrap_err();
+    let err = Bounded::from_jer(&jer).unwrap_err();
     assert_eq!(err.path, vec!["transactionId".to_owned()]);
     jer["transactionId"] = serde_json::json!("01");
-    assert!(Sized::from_jer(&jer).is_ok());
+    assert!(Bounded::from_jer(&jer).is_ok());
 }
