@@ -1,8 +1,8 @@
 //! The `Asn1` trait every message type implements, and the tagging rules of X.680 applied to fields.
 
-use crate::Tag;
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::reader::{Ctx, Limits, Tlv};
+use crate::tag::{Tag, TagSet};
 use crate::writer::Writer;
 
 /// A type with a BER/DER encoding.
@@ -16,9 +16,20 @@ pub trait Asn1: Sized {
     /// The type's own tag, or `None` for an untagged CHOICE or an opaque TLV.
     const TAG: Option<Tag>;
 
+    /// True when the type's encoding is constructed, so that an implicit tag in its place is too (X.690
+    /// §8.1.2.5). An untagged CHOICE or opaque TLV under an implicit tag is wrapped (X.680 §31.2.7), so
+    /// always constructed. The derive builds every tag from this, never from a hand-written bit.
+    const CONSTRUCTED: bool = match Self::TAG {
+        Some(tag) => tag.is_constructed(),
+        None => true,
+    };
+
+    /// The tags that can start a value where the type appears untagged: [`Asn1::TAG`] when there is one.
+    const TAGS: TagSet = TagSet::of(Self::TAG);
+
     /// True when a TLV with `tag` starts a value of this type where the type appears untagged.
     fn accepts(tag: Tag) -> bool {
-        Self::TAG == Some(tag)
+        Self::TAGS.contains(tag)
     }
 
     /// Writes the content octets (or, for `TAG == None`, the complete TLV).
@@ -87,6 +98,14 @@ impl FieldTag {
         match self {
             FieldTag::Own => T::accepts(tag),
             FieldTag::Implicit(t) | FieldTag::Explicit(t) => t == tag,
+        }
+    }
+
+    /// The tags that can start the component, for the derive's compile-time check of distinct tags.
+    pub const fn tag_set<T: Asn1>(self) -> TagSet {
+        match self {
+            FieldTag::Own => T::TAGS,
+            FieldTag::Implicit(t) | FieldTag::Explicit(t) => TagSet::of(Some(t)),
         }
     }
 

@@ -74,6 +74,14 @@ pub enum DecodeErrorKind {
     /// The content octets are not a valid value of the type.
     #[error("invalid value: {0}")]
     InvalidValue(&'static str),
+    /// A value outside the SIZE constraint of its component.
+    #[error("size {size} outside {range}")]
+    SizeOutOfRange {
+        /// The value's size (octets, characters, bits or elements).
+        size: usize,
+        /// The constraint.
+        range: crate::SizeRange,
+    },
 }
 
 /// A decoding failure: what, at which byte of the input, and on which field path.

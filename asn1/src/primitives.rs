@@ -1,11 +1,11 @@
 //! Universal types: integers, BOOLEAN, NULL, OCTET STRING, BIT STRING, OBJECT IDENTIFIER, UTF8String,
 //! SEQUENCE OF, and the two relay types `Raw` and `Signed`.
 
-use crate::Tag;
 use crate::codec::{Asn1, expect_accepted};
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::jer::{Jer, JerError};
 use crate::reader::{ChildCursor, Ctx, Tlv};
+use crate::tag::{Tag, TagSet};
 use crate::writer::Writer;
 use serde_json::{Value, json};
 use std::fmt;
@@ -462,9 +462,7 @@ impl fmt::Debug for Raw {
 impl Asn1 for Raw {
     const NAME: &'static str = "ANY";
     const TAG: Option<Tag> = None;
-    fn accepts(_tag: Tag) -> bool {
-        true
-    }
+    const TAGS: TagSet = TagSet::ANY;
     fn encode_content(&self, w: &mut Writer) {
         w.raw(&self.0)
     }
@@ -535,9 +533,7 @@ impl<T: Asn1> Signed<T> {
 impl<T: Asn1> Asn1 for Signed<T> {
     const NAME: &'static str = T::NAME;
     const TAG: Option<Tag> = T::TAG;
-    fn accepts(tag: Tag) -> bool {
-        T::accepts(tag)
-    }
+    const TAGS: TagSet = T::TAGS;
     fn encode_content(&self, w: &mut Writer) {
         w.raw(&self.raw)
     }

@@ -3,7 +3,7 @@
 //! `#[derive(Asn1)]` also derives [`Generate`] under this feature, so every type gets a generator without
 //! hand-written strategies; a seed from proptest or the fuzzer drives it.
 
-use crate::{BitString, Eid, Iccid, Null, Octets, Oid, Raw, Signed};
+use crate::{BitString, Eid, Iccid, Null, Octets, Oid, Raw, Signed, SizeRange};
 
 /// A small deterministic generator (xorshift64*), seeded by the test runner.
 #[derive(Debug, Clone)]
@@ -52,6 +52,54 @@ impl Gen {
 pub trait Generate: Sized {
     /// A random value.
     fn generate(g: &mut Gen) -> Self;
+}
+
+/// A type with a SIZE whose random values can be generated within a SIZE constraint, for components
+/// declared with `#[asn1(size(..))]` (which the decoder rejects outside it).
+pub trait GenerateSized: Sized {
+    /// A random value whose size is within `range`.
+    fn generate_sized(g: &mut Gen, range: SizeRange) -> Self;
+}
+
+impl Gen {
+    /// A size within `range`, at most 300 past its lower bound (8 when it is open).
+    pub fn size(&mut self, range: SizeRange) -> usize {
+        let max = range
+            .max
+            .map_or(range.min + 8, |max| max.min(range.min + 300));
+        range.min + self.below(max - range.min + 1)
+    }
+}
+
+impl GenerateSized for Octets {
+    fn generate_sized(g: &mut Gen, range: SizeRange) -> Self {
+        Octets((0..g.size(range)).map(|_| g.next_u64() as u8).collect())
+    }
+}
+
+impl GenerateSized for String {
+    fn generate_sized(g: &mut Gen, range: SizeRange) -> Self {
+        const CHARS: &[char] = &['a', 'Z', '0', '.', '-', ':', 'é', '€', ' '];
+        (0..g.size(range))
+            .map(|_| CHARS[g.below(CHARS.len())])
+            .collect()
+    }
+}
+
+impl GenerateSized for BitString {
+    fn generate_sized(g: &mut Gen, range: SizeRange) -> Self {
+        let len = g.size(range);
+        BitString::new(
+            (0..len.div_ceil(8)).map(|_| g.next_u64() as u8).collect(),
+            len,
+        )
+    }
+}
+
+impl<T: Generate> GenerateSized for Vec<T> {
+    fn generate_sized(g: &mut Gen, range: SizeRange) -> Self {
+        (0..g.size(range)).map(|_| T::generate(g)).collect()
+    }
 }
 
 macro_rules! generate_int {

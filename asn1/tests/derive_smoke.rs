@@ -4,63 +4,63 @@ use euicc_asn1::{Asn1, BitString, DecodeErrorKind, Jer, Null, Octets, Signed, fr
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct EnableParams {
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     iccid: Octets,
     rollback_flag: Option<Null>,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 enum Psmo {
-    #[asn1(tag = 0xA3)]
+    #[asn1(context = 3)]
     Enable(EnableParams),
-    #[asn1(tag = 0xA4)]
+    #[asn1(context = 4)]
     Disable(EnableParams),
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 enum EuiccPackage {
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     PsmoList(Vec<Psmo>),
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct EuiccPackageSigned {
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     eim_id: String,
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     eid_value: Octets,
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     counter_value: i64,
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2)]
     eim_transaction_id: Option<Octets>,
     euicc_package: EuiccPackage,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
-#[asn1(tag = 0xBF51)]
+#[asn1(context = 81)]
 struct EuiccPackageRequest {
     euicc_package_signed: Signed<EuiccPackageSigned>,
-    #[asn1(tag = 0x5F37)]
+    #[asn1(application = 55)]
     eim_signature: Octets,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
-#[asn1(tag = 0xBF2F)]
+#[asn1(context = 47)]
 struct NotificationMetadata {
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     seq_number: i64,
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     profile_management_operation: BitString,
-    #[asn1(tag = 0x0C)]
+    #[asn1(universal = 12)]
     notification_address: String,
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     iccid: Option<Octets>,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
-#[asn1(tag = 0xBF4F)]
+#[asn1(context = 79)]
 enum GetEimPackageResponse {
-    #[asn1(tag = 0x02)]
+    #[asn1(universal = 2)]
     EimPackageError(i64),
 }
 
@@ -176,23 +176,23 @@ fn unknown_component_before_a_known_one_is_an_error() {
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct Renumbered {
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     id: Octets,
-    #[asn1(tag = 0x87, alias = 0x8B)]
+    #[asn1(context = 7, alias(context = 11))]
     bits: Option<Octets>,
-    #[asn1(tag = 0xA5)]
+    #[asn1(context = 5)]
     key: Option<Key>,
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 enum Key {
-    #[asn1(tag = 0xA0, alias = 0xA6)]
+    #[asn1(context = 0, alias(context = 6))]
     PublicKey(Renumbered2),
 }
 
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct Renumbered2 {
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     x: Octets,
 }
 
@@ -244,7 +244,7 @@ fn errors_name_the_field_path_and_offset() {
 #[derive(Debug, Clone, PartialEq, Asn1)]
 struct SameTags {
     first: Octets,
-    #[asn1(tag = 0x5F37)]
+    #[asn1(application = 55)]
     signature: Octets,
     second: Octets,
     third: Option<Octets>,
@@ -269,4 +269,182 @@ fn components_sharing_a_tag_are_read_in_order() {
         from_ber::<SameTags>(&dup).unwrap_err().kind,
         DecodeErrorKind::DuplicateField("third")
     );
+}
+
+/// `[32]` on a SEQUENCE, `[APPLICATION 73]` on an OCTET STRING, `[PRIVATE 1]` on a SEQUENCE OF, `[3]` on a
+/// SEQUENCE and on an INTEGER, `[0] EXPLICIT` on an INTEGER: the identifier octets X.690 gives them.
+#[derive(Debug, Clone, PartialEq, Asn1)]
+#[asn1(context = 32)]
+struct Tagged {
+    #[asn1(application = 73)]
+    key: Octets,
+    #[asn1(private = 1)]
+    counters: Vec<i64>,
+    #[asn1(context = 3)]
+    params: EnableParams,
+    #[asn1(context = 3)]
+    count: i64,
+    #[asn1(context = 0, explicit)]
+    wrapped: i64,
+}
+
+#[test]
+fn tags_take_the_constructed_bit_from_the_type() {
+    assert_eq!(<Tagged as Asn1>::TAG, Some(euicc_asn1::Tag(0xBF20)));
+    let value = Tagged {
+        key: Octets(vec![0xAA]),
+        counters: vec![1],
+        params: EnableParams {
+            iccid: Octets(vec![0x98]),
+            rollback_flag: None,
+        },
+        count: 5,
+        wrapped: 6,
+    };
+    let der = hex::encode(to_der(&value));
+    assert_eq!(
+        der,
+        // BF20: 5F49 key, E1 counters (constructed), A3 params (constructed), 83 count, A0 { 02 } wrapped.
+        "bf20165f4901aae103020101a3035a0198830105a003020106"
+    );
+    assert_eq!(
+        from_ber::<Tagged>(&hex::decode(&der).unwrap()).unwrap(),
+        value
+    );
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+struct WithDefaults {
+    #[asn1(context = 0)]
+    id: i64,
+    #[asn1(context = 1, default = 2)]
+    class: i64,
+    #[asn1(context = 2, default = false)]
+    fallback: bool,
+}
+
+/// DER leaves a value equal to the DEFAULT out, and absent decodes to it; BER may still carry it.
+#[test]
+fn default_values_are_left_out_and_read_back() {
+    let defaults = WithDefaults {
+        id: 1,
+        class: 2,
+        fallback: false,
+    };
+    assert_eq!(hex::encode(to_der(&defaults)), "3003800101");
+    assert_eq!(
+        from_ber::<WithDefaults>(&to_der(&defaults)).unwrap(),
+        defaults
+    );
+    let other = WithDefaults {
+        id: 1,
+        class: 0,
+        fallback: true,
+    };
+    assert_eq!(hex::encode(to_der(&other)), "30098001018101008201ff");
+    assert_eq!(from_ber::<WithDefaults>(&to_der(&other)).unwrap(), other);
+    // A BER encoder may write the default value.
+    let explicit = hex::decode("3009800101810102820100").unwrap();
+    assert_eq!(from_ber::<WithDefaults>(&explicit).unwrap(), defaults);
+    // JER: the default is left out too, and absent reads as it.
+    assert_eq!(defaults.to_jer(), serde_json::json!({"id": 1}));
+    assert_eq!(
+        WithDefaults::from_jer(&serde_json::json!({"id": 1})).unwrap(),
+        defaults
+    );
+    assert_eq!(
+        other.to_jer(),
+        serde_json::json!({"id": 1, "class": 0, "fallback": true})
+    );
+}
+
+#[derive(Debug, Clone, PartialEq, Asn1)]
+struct Bounded {
+    #[asn1(context = 0, size(1..=4))]
+    transaction_id: Octets,
+    #[asn1(context = 1, size(0..=3))]
+    name: Option<String>,
+    #[asn1(context = 2, size(1..))]
+    items: Vec<i64>,
+    #[asn1(context = 3, size(2))]
+    bits: Option<BitString>,
+}
+
+fn bounded() -> Bounded {
+    Bounded {
+        transaction_id: Octets(vec![1, 2, 3, 4]),
+        name: Some("€éa".into()),
+        items: vec![7],
+        bits: Some(BitString::from_bits(&[1])),
+    }
+}
+
+/// A value outside its SIZE is a typed error naming the component, at its offset; inside, the value
+/// round-trips. UTF8String sizes count characters.
+#[test]
+fn size_constraints_are_checked_on_decoding() {
+    let ok = to_der(&bounded());
+    assert_eq!(from_ber::<Bounded>(&ok).unwrap(), bounded());
+    let range = |min, max| euicc_asn1::SizeRange { min, max };
+
+    let mut long_id = bounded();
+    long_id.transaction_id = Octets(vec![0; 5]);
+    let err = from_ber::<Bounded>(&to_der(&long_id)).unwrap_err();
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::SizeOutOfRange {
+            size: 5,
+            range: range(1, Some(4))
+        }
+    );
+    assert_eq!(err.path_string(), "Bounded.transactionId");
+    assert_eq!(err.offset, 2);
+    assert_eq!(
+        err.to_string(),
+        "size 5 outside SIZE(1..4) at byte 2 in Bounded.transactionId"
+    );
+
+    let mut empty_id = bounded();
+    empty_id.transaction_id = Octets(vec![]);
+    assert!(from_ber::<Bounded>(&to_der(&empty_id)).is_err());
+
+    let mut long_name = bounded();
+    long_name.name = Some("abcd".into());
+    let err = from_ber::<Bounded>(&to_der(&long_name)).unwrap_err();
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::SizeOutOfRange {
+            size: 4,
+            range: range(0, Some(3))
+        }
+    );
+    assert_eq!(err.path_string(), "Bounded.name");
+
+    let mut no_items = bounded();
+    no_items.items = vec![];
+    let err = from_ber::<Bounded>(&to_der(&no_items)).unwrap_err();
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::SizeOutOfRange {
+            size: 0,
+            range: range(1, None)
+        }
+    );
+
+    let mut short_bits = bounded();
+    short_bits.bits = Some(BitString::from_bits(&[0]));
+    assert_eq!(
+        from_ber::<Bounded>(&to_der(&short_bits)).unwrap_err().kind,
+        DecodeErrorKind::SizeOutOfRange {
+            size: 1,
+            range: range(2, Some(2))
+        }
+    );
+
+    // JER input is checked as well.
+    let mut jer = long_id.to_jer();
+    let err = Bounded::from_jer(&jer).unwrap_err();
+    assert_eq!(err.path, vec!["transactionId".to_owned()]);
+    jer["transactionId"] = serde_json::json!("01");
+    assert!(Bounded::from_jer(&jer).is_ok());
 }

@@ -172,7 +172,7 @@ fn profile_info_list_with_long_icon() {
             profile_class: Some(2),
             profile_policy_rules: Some(BitString::from_bits(&[1])),
             ecall_indication: Some(false),
-            fallback_attribute: Some(true),
+            fallback_attribute: true,
             fallback_allowed: Some(true),
             ..ProfileInfo::default()
         },
@@ -418,7 +418,7 @@ fn prepare_download_and_bpp() {
         icon_type: Some(1),
         icon: Some(h("89504e47")),
         // Operational, the DEFAULT: pycrate was given 2 and, as DER requires, left it out.
-        profile_class: None,
+        profile_class: 2,
         notification_configuration_info: Some(vec![NotificationConfigurationInformation {
             profile_management_operation: BitString::from_bits(&[0, 1, 2, 3]),
             notification_address: "smdp.example.com".into(),
@@ -502,7 +502,7 @@ fn es9_messages() {
             profile_name: "Profile 1".into(),
             icon_type: None,
             icon: None,
-            profile_class: None,
+            profile_class: 2,
             notification_configuration_info: None,
             profile_owner: None,
             profile_policy_rules: None,

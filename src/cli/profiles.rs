@@ -132,7 +132,7 @@ impl From<&ProfileInfo> for ProfileView {
             nickname: p.profile_nickname.clone(),
             service_provider_name: p.service_provider_name.clone(),
             profile_name: p.profile_name.clone(),
-            fallback_attribute: p.fallback_attribute.unwrap_or(false),
+            fallback_attribute: p.fallback_attribute,
             fallback_allowed: p.fallback_allowed.unwrap_or(false),
             ecall: p.ecall_indication.unwrap_or(false),
         }

@@ -165,7 +165,7 @@ fn profiles_are_listed_with_fallback_fields() {
         profile_state: Some(1),
         profile_nickname: Some("bench".into()),
         profile_class: Some(2),
-        fallback_attribute: Some(true),
+        fallback_attribute: true,
         ..ProfileInfo::default()
     };
     let (mut euicc, script) = scripted(vec![(

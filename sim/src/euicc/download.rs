@@ -576,7 +576,7 @@ impl SimEuicc {
             iccid: metadata.iccid,
             isdp_aid,
             enabled: false,
-            class: metadata.profile_class.unwrap_or(2),
+            class: metadata.profile_class,
             nickname: None,
             service_provider_name: metadata.service_provider_name.clone(),
             profile_name: metadata.profile_name.clone(),

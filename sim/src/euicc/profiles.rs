@@ -498,8 +498,8 @@ fn parse_tag_list(bytes: &[u8]) -> Option<Vec<u32>> {
     Some(tags)
 }
 
-/// The ProfileInfo of `p` with the fields in `tags` (all when `None`). BOOLEANs that default to FALSE are
-/// left out when false, as DER requires.
+/// The ProfileInfo of `p` with the fields in `tags` (all when `None`). The OPTIONAL BOOLEANs are left out
+/// when false, as cards do; fallbackAttribute is DEFAULT FALSE, which the encoder leaves out.
 fn profile_info(p: &Profile, tags: Option<&[u32]>) -> ProfileInfo {
     let want = |tag: u32| tags.is_none_or(|t| t.contains(&tag));
     let flag = |tag: u32, value: bool| (want(tag) && value).then_some(true);
@@ -512,7 +512,7 @@ fn profile_info(p: &Profile, tags: Option<&[u32]>) -> ProfileInfo {
         profile_name: want(0x92).then(|| p.profile_name.clone()),
         profile_class: want(0x95).then_some(p.class),
         ecall_indication: flag(0x9F7B, p.ecall),
-        fallback_attribute: flag(0x9F26, p.fallback_attribute),
+        fallback_attribute: want(0x9F26) && p.fallback_attribute,
         fallback_allowed: flag(0x9F67, p.fallback_allowed),
         ..ProfileInfo::default()
     }

@@ -997,7 +997,7 @@ impl Dp {
             profile_name: "Sim Profile".into(),
             icon_type: None,
             icon: None,
-            profile_class: None,
+            profile_class: 2,
             notification_configuration_info: None,
             profile_owner: None,
             profile_policy_rules: None,

@@ -44,9 +44,9 @@ impl ProfileMetadata {
             icon_type: None,
             icon: None,
             profile_class: match self.class {
-                ProfileClass::Test => Some(0),
-                ProfileClass::Provisioning => Some(1),
-                ProfileClass::Operational => None,
+                ProfileClass::Test => 0,
+                ProfileClass::Provisioning => 1,
+                ProfileClass::Operational => 2,
             },
             notification_configuration_info: None,
             profile_owner: None,

@@ -4,13 +4,13 @@ use crate::{Asn1, Octets};
 
 /// ProfileDownloadTriggerRequest (`BF54`): the eIM asks the IPA to download a profile.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF54)]
+#[asn1(context = 84)]
 pub struct ProfileDownloadTriggerRequest {
     /// Where to download from; absent: the IPA's own default.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     pub profile_download_data: Option<ProfileDownloadData>,
     /// The eIM's correlation identifier, echoed in the result.
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
 }
 
@@ -18,13 +18,13 @@ pub struct ProfileDownloadTriggerRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub enum ProfileDownloadData {
     /// An SGP.22 activation code (`1$smdp$matchingId…`).
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     ActivationCode(String),
     /// Use the eUICC's default SM-DP+ address.
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     ContactDefaultSmdp,
     /// Ask an SM-DS.
-    #[asn1(tag = 0xA2)]
+    #[asn1(context = 2)]
     ContactSmds(ContactSmds),
 }
 
@@ -32,6 +32,6 @@ pub enum ProfileDownloadData {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct ContactSmds {
     /// Absent: the eUICC's root SM-DS.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub smds_address: Option<String>,
 }

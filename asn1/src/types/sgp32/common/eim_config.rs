@@ -5,13 +5,13 @@ use crate::{Asn1, Raw};
 
 /// The answer to AddInitialEim (`BF57`): one outcome per eIM configuration, or an error code.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF57)]
+#[asn1(context = 87)]
 pub enum AddInitialEimResponse {
     /// One entry per `EimConfigurationData` of the request, in order.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     AddInitialEimOk(Vec<AddInitialEimResult>),
     /// Names: `ADD_INITIAL_EIM_ERROR` of the version.
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     AddInitialEimError(i64),
 }
 
@@ -19,10 +19,10 @@ pub enum AddInitialEimResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub enum AddInitialEimResult {
     /// The eIM was added; the association token the eUICC assigned.
-    #[asn1(tag = 0x84)]
+    #[asn1(context = 4)]
     AssociationToken(i64),
     /// The eIM was added, without an association token.
-    #[asn1(tag = 0x05)]
+    #[asn1(universal = 5)]
     AddOk,
     /// An alternative added by a later version, kept as received.
     #[asn1(other)]

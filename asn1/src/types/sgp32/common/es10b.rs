@@ -8,13 +8,13 @@ use crate::{Asn1, Octets};
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct RefreshFlag {
     /// True: the eUICC sends a REFRESH proactive command after the change.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub refresh_flag: bool,
 }
 
 /// ProfileRollback (`BF58`): return to the profile that was enabled before the last `enable` PSMO.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF58)]
+#[asn1(context = 88)]
 pub struct ProfileRollbackRequest(pub RefreshFlag);
 
 /// `cmdResult` of ProfileRollbackResponse.
@@ -28,22 +28,22 @@ pub const PROFILE_ROLLBACK_RESULT: CodeTable = &[
 
 /// GetCerts (`BF56`): the EUM and eUICC certificates for a CI key.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF56)]
+#[asn1(context = 86)]
 pub struct GetCertsRequest {
     /// The CI key the certificate chain must lead to; absent: the eUICC's choice.
-    #[asn1(tag = 0x80, name = "euiccCiPKId")]
+    #[asn1(context = 0, name = "euiccCiPKId")]
     pub euicc_ci_pk_id: Option<Octets>,
 }
 
 /// The answer to GetCerts.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF56)]
+#[asn1(context = 86)]
 pub enum GetCertsResponse {
     /// The two certificates.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     Certs(Certs),
     /// Names: [`GET_CERTS_ERROR`].
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     GetCertsError(i64),
 }
 
@@ -51,10 +51,10 @@ pub enum GetCertsResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct Certs {
     /// The EUM certificate.
-    #[asn1(tag = 0xA5)]
+    #[asn1(context = 5)]
     pub eum_certificate: Certificate,
     /// The eUICC certificate.
-    #[asn1(tag = 0xA6)]
+    #[asn1(context = 6)]
     pub euicc_certificate: Certificate,
 }
 

@@ -11,20 +11,20 @@ use crate::{Asn1, Octets, Signed};
 
 /// The sequence number of a notification or eUICC Package Result the eIM acknowledges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0x80)]
+#[asn1(context = 0)]
 pub struct SequenceNumber(pub i64);
 
 /// EimAcknowledgements (`BF53`): what the eIM has stored; the IPA removes exactly these from the eUICC.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF53)]
+#[asn1(context = 83)]
 pub struct EimAcknowledgements(pub Vec<SequenceNumber>);
 
 /// AuthenticateClient through the eIM (`BF3B`): the eUICC's AuthenticateServer answer.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF3B)]
+#[asn1(context = 59)]
 pub struct AuthenticateClientRequestEsipa {
     /// The RSP session.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Relayed as the eUICC signed it.
     pub authenticate_server_response: Signed<AuthenticateServerResponse>,
@@ -32,16 +32,16 @@ pub struct AuthenticateClientRequestEsipa {
 
 /// The eIM's answer to AuthenticateClientRequestEsipa.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF3B)]
+#[asn1(context = 59)]
 pub enum AuthenticateClientResponseEsipa {
     /// The SM-DP+ accepted: the input of PrepareDownload.
-    #[asn1(tag = 0xA0, name = "authenticateClientOkDPEsipa")]
+    #[asn1(context = 0, name = "authenticateClientOkDPEsipa")]
     AuthenticateClientOkDpEsipa(AuthenticateClientOkDPEsipa),
     /// The SM-DS accepted: an optional download trigger.
-    #[asn1(tag = 0xA1, name = "authenticateClientOkDSEsipa")]
+    #[asn1(context = 1, name = "authenticateClientOkDSEsipa")]
     AuthenticateClientOkDsEsipa(AuthenticateClientOkDSEsipa),
     /// Names: [`AUTHENTICATE_CLIENT_ERROR`].
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2)]
     AuthenticateClientErrorEsipa(i64),
 }
 
@@ -49,14 +49,14 @@ pub enum AuthenticateClientResponseEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct AuthenticateClientOkDPEsipa {
     /// The RSP session.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// The profile's metadata, for the IPA's checks.
     pub profile_meta_data: Option<StoreMetadataRequest>,
     /// Relayed as the SM-DP+ signed it.
     pub smdp_signed2: Signed<SmdpSigned2>,
     /// The SM-DP+ signature over `smdpSigned2`.
-    #[asn1(tag = 0x5F37)]
+    #[asn1(application = 55)]
     pub smdp_signature2: Octets,
     /// The SM-DP+ signing certificate.
     pub smdp_certificate: Certificate,
@@ -68,7 +68,7 @@ pub struct AuthenticateClientOkDPEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct AuthenticateClientOkDSEsipa {
     /// The RSP session.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// The download the SM-DS points to.
     pub profile_download_trigger: Option<ProfileDownloadTriggerRequest>,
@@ -94,10 +94,10 @@ pub const AUTHENTICATE_CLIENT_ERROR: CodeTable = &[
 
 /// GetBoundProfilePackage through the eIM (`BF3A`): the eUICC's PrepareDownload answer.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF3A)]
+#[asn1(context = 58)]
 pub struct GetBoundProfilePackageRequestEsipa {
     /// The RSP session.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Relayed as the eUICC signed it.
     pub prepare_download_response: Signed<PrepareDownloadResponse>,
@@ -105,13 +105,13 @@ pub struct GetBoundProfilePackageRequestEsipa {
 
 /// The eIM's answer to GetBoundProfilePackageRequestEsipa.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF3A)]
+#[asn1(context = 58)]
 pub enum GetBoundProfilePackageResponseEsipa {
     /// The bound profile package.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     GetBoundProfilePackageOkEsipa(GetBoundProfilePackageOkEsipa),
     /// Names: [`GET_BOUND_PROFILE_PACKAGE_ERROR`].
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     GetBoundProfilePackageErrorEsipa(i64),
 }
 
@@ -119,7 +119,7 @@ pub enum GetBoundProfilePackageResponseEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct GetBoundProfilePackageOkEsipa {
     /// The RSP session.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// Loaded into the eUICC segment by segment, as received.
     pub bound_profile_package: Signed<BoundProfilePackage>,
@@ -140,25 +140,25 @@ pub const GET_BOUND_PROFILE_PACKAGE_ERROR: CodeTable = &[
 
 /// CancelSession through the eIM (`BF41`): the eUICC's CancelSession answer.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF41)]
+#[asn1(context = 65)]
 pub struct CancelSessionRequestEsipa {
     /// The RSP session.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Octets,
     /// Relayed as the eUICC signed it.
-    #[asn1(explicit = 0xA1)]
+    #[asn1(context = 1, explicit)]
     pub cancel_session_response: Signed<CancelSessionResponse>,
 }
 
 /// The eIM's answer to CancelSessionRequestEsipa.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF41)]
+#[asn1(context = 65)]
 pub enum CancelSessionResponseEsipa {
     /// The session is cancelled.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     CancelSessionOk(CancelSessionOk),
     /// Names: `sgp22::codes::CANCEL_SESSION_ES9_ERROR` (the same list).
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     CancelSessionError(i64),
 }
 

@@ -26,6 +26,6 @@ pub struct Empty {}
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct DeleteEim {
     /// The eIM whose configuration is removed.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub eim_id: String,
 }

@@ -7,7 +7,7 @@ use crate::types::sgp22::codes::CodeTable;
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub enum AddEimResult {
     /// The eIM was added; the token to quote in its signatures.
-    #[asn1(tag = 0x84)]
+    #[asn1(context = 4)]
     AssociationToken(i64),
     /// Names: `ADD_EIM_RESULT` of the version.
     AddEimResultCode(i64),

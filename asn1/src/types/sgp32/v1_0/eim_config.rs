@@ -14,31 +14,31 @@ use crate::{Asn1, BitString, Octets};
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct EimConfigurationData {
     /// The eIM's identifier.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub eim_id: String,
     /// Where the IPA reaches the eIM (may carry `:port`).
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     pub eim_fqdn: Option<String>,
     /// Names: `EIM_ID_TYPE`.
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2)]
     pub eim_id_type: Option<i64>,
     /// The initial replay counter.
-    #[asn1(tag = 0x83)]
+    #[asn1(context = 3)]
     pub counter_value: Option<i64>,
     /// The token the eUICC assigned to this association.
-    #[asn1(tag = 0x84)]
+    #[asn1(context = 4)]
     pub association_token: Option<i64>,
     /// The key that verifies the eIM's package signatures.
-    #[asn1(tag = 0xA5)]
+    #[asn1(context = 5)]
     pub eim_public_key_data: Option<EimPublicKeyData>,
     /// The trust anchor of the eIM's TLS server.
-    #[asn1(tag = 0xA6, alias = 0xA8)]
+    #[asn1(context = 6, alias(context = 8))]
     pub trusted_public_key_data_tls: Option<TrustedPublicKeyDataTls>,
     /// Bits: eimRetrieveHttps 0, eimRetrieveCoaps 1, eimInjectHttps 2, eimInjectCoaps 3, eimProprietary 4.
-    #[asn1(tag = 0x87, alias = 0x8B)]
+    #[asn1(context = 7, alias(context = 11))]
     pub eim_supported_protocol: Option<BitString>,
     /// The CI key of the eIM's certificate chain.
-    #[asn1(tag = 0x88, alias = 0x8C, name = "euiccCiPKId")]
+    #[asn1(context = 8, alias(context = 12), name = "euiccCiPKId")]
     pub euicc_ci_pk_id: Option<Octets>,
 }
 
@@ -46,10 +46,10 @@ pub struct EimConfigurationData {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub enum EimPublicKeyData {
     /// A public key.
-    #[asn1(tag = 0xA0, alias = 0xA6)]
+    #[asn1(context = 0, alias(context = 6))]
     EimPublicKey(SubjectPublicKeyInfo),
     /// A certificate.
-    #[asn1(tag = 0xA1, alias = 0xA7)]
+    #[asn1(context = 1, alias(context = 7))]
     EimCertificate(Certificate),
 }
 
@@ -57,10 +57,10 @@ pub enum EimPublicKeyData {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub enum TrustedPublicKeyDataTls {
     /// A public key.
-    #[asn1(tag = 0xA0, alias = 0xA9)]
+    #[asn1(context = 0, alias(context = 9))]
     TrustedEimPkTls(SubjectPublicKeyInfo),
     /// A certificate.
-    #[asn1(tag = 0xA1, alias = 0xAA)]
+    #[asn1(context = 1, alias(context = 10))]
     TrustedCertificateTls(Certificate),
 }
 
@@ -68,19 +68,19 @@ pub enum TrustedPublicKeyDataTls {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct EimIdInfo {
     /// The eIM's identifier.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub eim_id: String,
     /// Names: `EIM_ID_TYPE`.
-    #[asn1(tag = 0x84)]
+    #[asn1(context = 4)]
     pub eim_id_type: Option<i64>,
 }
 
 /// AddInitialEim (`BF57`): the first eIMs, configured without a signed eCO.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF57)]
+#[asn1(context = 87)]
 pub struct AddInitialEimRequest {
     /// The eIMs to add.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     pub eim_configuration_data_list: Vec<EimConfigurationData>,
 }
 
@@ -96,14 +96,14 @@ pub const ADD_INITIAL_EIM_ERROR: CodeTable = &[
 
 /// GetEimConfigurationData (`BF55`): every stored eIM configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF55)]
+#[asn1(context = 85)]
 pub struct GetEimConfigurationDataRequest {}
 
 /// The answer to GetEimConfigurationData.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF55)]
+#[asn1(context = 85)]
 pub struct GetEimConfigurationDataResponse {
     /// The configurations found.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     pub eim_configuration_data_list: Vec<EimConfigurationData>,
 }

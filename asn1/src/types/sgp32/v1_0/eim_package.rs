@@ -11,22 +11,22 @@ use crate::{Asn1, Eid, Null, Octets, Signed};
 
 /// GetEimPackage (`BF4F`): the IPA's poll for work.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF4F)]
+#[asn1(context = 79)]
 pub struct GetEimPackageRequest {
     /// The polling eUICC.
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     pub eid_value: Eid,
     /// Present: the enabled profile changed locally since the last poll.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub notify_state_change: Option<Null>,
     /// The registered PLMN (MCC/MNC, 3 bytes as in 3GPP TS 24.008).
-    #[asn1(tag = 0x81, name = "rPLMN")]
+    #[asn1(context = 1, name = "rPLMN")]
     pub r_plmn: Option<Octets>,
 }
 
 /// The eIM's answer to GetEimPackage: a package, or `eimPackageError` (1: nothing to do).
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF4F)]
+#[asn1(context = 79)]
 pub enum GetEimPackageResponse {
     /// A package for the eUICC, loaded byte for byte as received.
     EuiccPackageRequest(Signed<EuiccPackageRequest>),
@@ -43,7 +43,7 @@ pub const EIM_PACKAGE_ERROR: CodeTable = &[(1, "noEimPackageAvailable"), (127, "
 
 /// ProvideEimPackageResult (`BF50`): the outcome of an eIM package, sent back to the eIM.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF50)]
+#[asn1(context = 80)]
 pub enum ProvideEimPackageResult {
     /// The eUICC's package result.
     EuiccPackageResult(Signed<EuiccPackageResult>),
@@ -69,7 +69,7 @@ pub struct EprAndNotifications {
 
 /// The eIM's answer to ProvideEimPackageResult.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF50)]
+#[asn1(context = 80)]
 pub struct ProvideEimPackageResultResponse {
     /// What the eIM has stored; the IPA removes these from the eUICC.
     pub eim_acknowledgements: Option<EimAcknowledgements>,
@@ -77,7 +77,7 @@ pub struct ProvideEimPackageResultResponse {
 
 /// TransferEimPackage (`BF4E`): a package the eIM pushes to the IPA.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF4E)]
+#[asn1(context = 78)]
 pub enum TransferEimPackageRequest {
     /// A package for the eUICC, loaded byte for byte as received.
     EuiccPackageRequest(Signed<EuiccPackageRequest>),
@@ -91,7 +91,7 @@ pub enum TransferEimPackageRequest {
 
 /// The IPA's answer to TransferEimPackage.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF4E)]
+#[asn1(context = 78)]
 pub enum TransferEimPackageResponse {
     /// The eUICC's package result.
     EuiccPackageResult(Signed<EuiccPackageResult>),
@@ -101,7 +101,7 @@ pub enum TransferEimPackageResponse {
     /// The requested data.
     IpaEuiccDataResponse(IpaEuiccDataResponse),
     /// The package was received and will be processed.
-    #[asn1(tag = 0x05)]
+    #[asn1(universal = 5)]
     EimPackageReceived,
     /// Names: `EIM_PACKAGE_RESULT_ERROR`.
     EimPackageError(i64),

@@ -6,7 +6,7 @@ use crate::{Asn1, Null, Oid, Signed};
 
 /// The answer to ProfileRollback (`BF58`).
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF58)]
+#[asn1(context = 88)]
 pub struct ProfileRollbackResponse {
     /// Names: `PROFILE_ROLLBACK_RESULT`.
     pub cmd_result: i64,
@@ -17,25 +17,25 @@ pub struct ProfileRollbackResponse {
 
 /// ConfigureAutoProfileEnabling (`BF59`); also the parameters of the `configureAutoEnable` PSMO.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF59)]
+#[asn1(context = 89)]
 pub struct ConfigureAutoProfileEnablingRequest {
     /// Present: a downloaded profile may be enabled at once, without an eIM package.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub auto_enable_flag: Option<Null>,
     /// The SM-DP+ whose profiles may be enabled automatically.
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     pub smdp_oid: Option<Oid>,
     /// The SM-DP+ address to download from.
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2)]
     pub smdp_address: Option<String>,
 }
 
 /// The answer to ConfigureAutoProfileEnabling.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF59)]
+#[asn1(context = 89)]
 pub struct ConfigureAutoProfileEnablingResponse {
     /// Names: [`CONFIG_AUTO_ENABLE_RESULT`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub config_auto_enable_result: i64,
 }
 
@@ -49,15 +49,15 @@ pub const CONFIG_AUTO_ENABLE_RESULT: CodeTable = &[
 
 /// EnableUsingDD (`BF5A`): enable the profile just downloaded.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5A)]
+#[asn1(context = 90)]
 pub struct EnableUsingDDRequest {}
 
 /// The answer to EnableUsingDD.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5A)]
+#[asn1(context = 90)]
 pub struct EnableUsingDDResponse {
     /// Names: [`ENABLE_USING_DD_RESULT`].
-    #[asn1(tag = 0x80, name = "enableUsingDDResult")]
+    #[asn1(context = 0, name = "enableUsingDDResult")]
     pub enable_using_dd_result: i64,
 }
 

@@ -6,10 +6,10 @@ use crate::{Asn1, Octets, Signed};
 
 /// ProfileDownloadTriggerResult (`BF54`).
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF54)]
+#[asn1(context = 84)]
 pub struct ProfileDownloadTriggerResult {
     /// The trigger's transaction identifier, echoed.
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// The installation result, or why the download failed.
     pub profile_download_trigger_result_data: ProfileDownloadTriggerResultData,
@@ -28,7 +28,7 @@ pub enum ProfileDownloadTriggerResultData {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct ProfileDownloadError {
     /// Names: [`PROFILE_DOWNLOAD_ERROR_REASON`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub profile_download_error_reason: i64,
     /// The error answer received from the SM-DP+ or the eUICC.
     pub error_response: Option<Octets>,

@@ -11,19 +11,19 @@ use crate::{Asn1, Eid, Null, Octets, Signed};
 
 /// GetEimPackage (`BF4F`): the IPA's poll for work.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF4F)]
+#[asn1(context = 79)]
 pub struct GetEimPackageRequest {
     /// The polling eUICC.
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     pub eid_value: Eid,
     /// Present: the enabled profile changed locally since the last poll.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub notify_state_change: Option<Null>,
     /// Why the state changed; names: [`STATE_CHANGE_CAUSE`].
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     pub state_change_cause: Option<i64>,
     /// The registered PLMN (MCC/MNC, 3 bytes as in 3GPP TS 24.008).
-    #[asn1(tag = 0x82, name = "rPLMN")]
+    #[asn1(context = 2, name = "rPLMN")]
     pub r_plmn: Option<Octets>,
 }
 
@@ -41,7 +41,7 @@ pub const STATE_CHANGE_CAUSE: CodeTable = &[
 
 /// The eIM's answer to GetEimPackage: a package, or `eimPackageError` (1: nothing to do).
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF4F)]
+#[asn1(context = 79)]
 pub enum GetEimPackageResponse {
     /// A package for the eUICC, loaded byte for byte as received.
     EuiccPackageRequest(Signed<EuiccPackageRequest>),
@@ -64,10 +64,10 @@ pub const EIM_PACKAGE_ERROR: CodeTable = &[
 
 /// ProvideEimPackageResult (`BF50`): the outcome of an eIM package, sent back to the eIM.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF50)]
+#[asn1(context = 80)]
 pub struct ProvideEimPackageResult {
     /// The reporting eUICC.
-    #[asn1(tag = 0x5A)]
+    #[asn1(application = 26)]
     pub eid_value: Option<Eid>,
     /// The outcome.
     pub eim_package_result: EimPackageResult,
@@ -86,7 +86,7 @@ pub enum EimPackageResult {
     /// The outcome of a triggered download.
     ProfileDownloadTriggerResult(ProfileDownloadTriggerResult),
     /// The package could not be processed.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     EimPackageResultResponseError(EimPackageResultResponseError),
 }
 
@@ -96,7 +96,7 @@ pub struct EprAndNotifications {
     /// The eUICC's package result.
     pub euicc_package_result: Signed<EuiccPackageResult>,
     /// The notifications, as the eUICC signed them.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     pub notification_list: Vec<Signed<PendingNotification>>,
 }
 
@@ -104,7 +104,7 @@ pub struct EprAndNotifications {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct EimPackageResultResponseError {
     /// The package's transaction identifier, echoed.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
     /// Names: `EIM_PACKAGE_RESULT_ERROR`.
     pub eim_package_result_error_code: i64,
@@ -112,7 +112,7 @@ pub struct EimPackageResultResponseError {
 
 /// The eIM's answer to ProvideEimPackageResult.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF50)]
+#[asn1(context = 80)]
 pub enum ProvideEimPackageResultResponse {
     /// What the eIM has stored; the IPA removes these from the eUICC.
     EimAcknowledgements(EimAcknowledgements),
@@ -132,7 +132,7 @@ pub const PROVIDE_EIM_PACKAGE_RESULT_ERROR: CodeTable = &[
 
 /// TransferEimPackage (`BF4E`): a package the eIM pushes to the IPA.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF4E)]
+#[asn1(context = 78)]
 pub enum TransferEimPackageRequest {
     /// A package for the eUICC, loaded byte for byte as received.
     EuiccPackageRequest(Signed<EuiccPackageRequest>),
@@ -146,7 +146,7 @@ pub enum TransferEimPackageRequest {
 
 /// The IPA's answer to TransferEimPackage.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF4E)]
+#[asn1(context = 78)]
 pub enum TransferEimPackageResponse {
     /// The eUICC's package result.
     EuiccPackageResult(Signed<EuiccPackageResult>),
@@ -156,7 +156,7 @@ pub enum TransferEimPackageResponse {
     /// The requested data.
     IpaEuiccDataResponse(IpaEuiccDataResponse),
     /// The package was received and will be processed.
-    #[asn1(tag = 0x05)]
+    #[asn1(universal = 5)]
     EimPackageReceived,
     /// Names: `EIM_PACKAGE_RESULT_ERROR`.
     EimPackageError(i64),

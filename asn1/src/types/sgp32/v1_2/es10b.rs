@@ -6,7 +6,7 @@ use crate::{Asn1, BitString, Null, Oid, Signed};
 
 /// The answer to ProfileRollback (`BF58`).
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF58)]
+#[asn1(context = 88)]
 pub struct ProfileRollbackResponse {
     /// Names: `PROFILE_ROLLBACK_RESULT`.
     pub cmd_result: i64,
@@ -17,25 +17,25 @@ pub struct ProfileRollbackResponse {
 
 /// ConfigureImmediateProfileEnabling (`BF59`); also the parameters of the `configureImmediateEnable` PSMO.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF59)]
+#[asn1(context = 89)]
 pub struct ConfigureImmediateProfileEnablingRequest {
     /// Present: a downloaded profile may be enabled at once, without an eIM package.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub immediate_enable_flag: Option<Null>,
     /// The SM-DP+ whose profiles may be enabled immediately.
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     pub default_smdp_oid: Option<Oid>,
     /// The SM-DP+ address to download from.
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2)]
     pub default_smdp_address: Option<String>,
 }
 
 /// The answer to ConfigureImmediateProfileEnabling.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF59)]
+#[asn1(context = 89)]
 pub struct ConfigureImmediateProfileEnablingResponse {
     /// Names: [`CONFIG_IMMEDIATE_ENABLE_RESULT`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub config_immediate_enable_result: i64,
 }
 
@@ -49,15 +49,15 @@ pub const CONFIG_IMMEDIATE_ENABLE_RESULT: CodeTable = &[
 
 /// ImmediateEnable (`BF5A`): enable the profile just downloaded.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5A)]
+#[asn1(context = 90)]
 pub struct ImmediateEnableRequest(pub RefreshFlag);
 
 /// The answer to ImmediateEnable.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5A)]
+#[asn1(context = 90)]
 pub struct ImmediateEnableResponse {
     /// Names: [`IMMEDIATE_ENABLE_RESULT`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub immediate_enable_result: i64,
 }
 
@@ -72,45 +72,45 @@ pub const IMMEDIATE_ENABLE_RESULT: CodeTable = &[
 
 /// SetDefaultDpAddress (`BF65`, SGP.32's own tag); also the parameters of the `setDefaultDpAddress` PSMO.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF65)]
+#[asn1(context = 101)]
 pub struct SetDefaultDpAddressRequest {
     /// The new default SM-DP+ address; empty removes it.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub default_dp_address: String,
 }
 
 /// The answer to SetDefaultDpAddress; also the `setDefaultDpAddressResult` of a package result.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF65)]
+#[asn1(context = 101)]
 pub struct SetDefaultDpAddressResponse {
     /// Names: `sgp22::codes::SET_DEFAULT_DP_ADDRESS_RESULT` (the same list).
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub set_default_dp_address_result: i64,
 }
 
 /// EuiccMemoryReset (`BF64`, SGP.32 v1.2's own tag; v1.0 cards use SGP.22's `BF34`).
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF64)]
+#[asn1(context = 100)]
 pub struct EuiccMemoryResetRequest {
     /// Bits: deleteOperationalProfiles 0, deleteFieldLoadedTestProfiles 1, resetDefaultSmdpAddress 2,
     /// deletePreLoadedTestProfiles 3, deleteProvisioningProfiles 4, resetEimConfigData 5,
     /// resetImmediateEnableConfig 6.
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2)]
     pub reset_options: BitString,
 }
 
 /// The answer to EuiccMemoryReset.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF64)]
+#[asn1(context = 100)]
 pub struct EuiccMemoryResetResponse {
     /// Names: [`RESET_RESULT`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub reset_result: i64,
     /// Names: [`RESET_EIM_RESULT`].
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     pub reset_eim_result: Option<i64>,
     /// Names: [`RESET_IMMEDIATE_ENABLE_CONFIG_RESULT`].
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2)]
     pub reset_immediate_enable_config_result: Option<i64>,
 }
 

@@ -56,30 +56,30 @@ pub enum EsipaMessageFromEimToIpa {
 
 /// InitiateAuthentication through the eIM (`BF39`): start an RSP session with the SM-DP+.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF39)]
+#[asn1(context = 57)]
 pub struct InitiateAuthenticationRequestEsipa {
     /// From GetEuiccChallenge.
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     pub euicc_challenge: Octets,
     /// The SM-DP+ to contact; absent: the eIM's choice.
-    #[asn1(tag = 0x83)]
+    #[asn1(context = 3)]
     pub smdp_address: Option<String>,
     /// From GetEuiccInfo1.
     pub euicc_info1: Option<EUICCInfo1>,
     /// The eIM's correlation identifier of the download trigger.
-    #[asn1(tag = 0x82)]
+    #[asn1(context = 2, size(1..=16))]
     pub eim_transaction_id: Option<Octets>,
 }
 
 /// The eIM's answer to InitiateAuthenticationRequestEsipa.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF39)]
+#[asn1(context = 57)]
 pub enum InitiateAuthenticationResponseEsipa {
     /// The SM-DP+ authenticated itself: the input of AuthenticateServer.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     InitiateAuthenticationOkEsipa(InitiateAuthenticationOkEsipa),
     /// Names: [`INITIATE_AUTHENTICATION_ERROR`].
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     InitiateAuthenticationErrorEsipa(i64),
 }
 
@@ -87,12 +87,12 @@ pub enum InitiateAuthenticationResponseEsipa {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct InitiateAuthenticationOkEsipa {
     /// The RSP session.
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0, size(1..=16))]
     pub transaction_id: Option<Octets>,
     /// Relayed as the SM-DP+ signed it.
     pub server_signed1: Signed<ServerSigned1>,
     /// The SM-DP+ signature over `serverSigned1`.
-    #[asn1(tag = 0x5F37)]
+    #[asn1(application = 55)]
     pub server_signature1: Octets,
     /// The CI key the eUICC is to use.
     #[asn1(name = "euiccCiPKIdentifierToBeUsed")]
@@ -102,7 +102,7 @@ pub struct InitiateAuthenticationOkEsipa {
     /// The matching ID, when the eIM leaves ctxParams1 to the IPA.
     pub matching_id: Option<String>,
     /// The context parameters, when the eIM generates them.
-    #[asn1(tag = 0xA2)]
+    #[asn1(context = 2)]
     pub ctx_params1: Option<CtxParams1>,
 }
 
@@ -119,10 +119,10 @@ pub const INITIATE_AUTHENTICATION_ERROR: CodeTable = &[
 
 /// HandleNotification through the eIM (`BF3D`): a notification, or a package result sent as one.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF3D)]
+#[asn1(context = 61)]
 pub enum HandleNotificationEsipa {
     /// A notification, relayed as the eUICC signed it.
-    #[asn1(explicit = 0xA0)]
+    #[asn1(context = 0, explicit)]
     PendingNotification(Signed<PendingNotification>),
     /// A package result.
     ProvideEimPackageResult(ProvideEimPackageResult),

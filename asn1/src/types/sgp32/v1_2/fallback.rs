@@ -6,15 +6,15 @@ use crate::{Asn1, Octets};
 
 /// EnableEmergencyProfile (`BF5B`).
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5B)]
+#[asn1(context = 91)]
 pub struct EnableEmergencyProfileRequest(pub RefreshFlag);
 
 /// The answer to EnableEmergencyProfile.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5B)]
+#[asn1(context = 91)]
 pub struct EnableEmergencyProfileResponse {
     /// Names: [`ENABLE_EMERGENCY_PROFILE_RESULT`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub enable_emergency_profile_result: i64,
 }
 
@@ -29,15 +29,15 @@ pub const ENABLE_EMERGENCY_PROFILE_RESULT: CodeTable = &[
 
 /// DisableEmergencyProfile (`BF5C`).
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5C)]
+#[asn1(context = 92)]
 pub struct DisableEmergencyProfileRequest(pub RefreshFlag);
 
 /// The answer to DisableEmergencyProfile.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5C)]
+#[asn1(context = 92)]
 pub struct DisableEmergencyProfileResponse {
     /// Names: [`DISABLE_EMERGENCY_PROFILE_RESULT`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub disable_emergency_profile_result: i64,
 }
 
@@ -51,15 +51,15 @@ pub const DISABLE_EMERGENCY_PROFILE_RESULT: CodeTable = &[
 
 /// ExecuteFallbackMechanism (`BF5D`): enable the profile marked as fallback.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5D)]
+#[asn1(context = 93)]
 pub struct ExecuteFallbackMechanismRequest(pub RefreshFlag);
 
 /// The answer to ExecuteFallbackMechanism.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5D)]
+#[asn1(context = 93)]
 pub struct ExecuteFallbackMechanismResponse {
     /// Names: [`EXECUTE_FALLBACK_MECHANISM_RESULT`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub execute_fallback_mechanism_result: i64,
 }
 
@@ -76,15 +76,15 @@ pub const EXECUTE_FALLBACK_MECHANISM_RESULT: CodeTable = &[
 
 /// ReturnFromFallback (`BF5E`): re-enable the profile that was enabled before the fallback.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5E)]
+#[asn1(context = 94)]
 pub struct ReturnFromFallbackRequest(pub RefreshFlag);
 
 /// The answer to ReturnFromFallback.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5E)]
+#[asn1(context = 94)]
 pub struct ReturnFromFallbackResponse {
     /// Names: [`RETURN_FROM_FALLBACK_RESULT`].
-    #[asn1(tag = 0x80)]
+    #[asn1(context = 0)]
     pub return_from_fallback_result: i64,
 }
 
@@ -99,18 +99,18 @@ pub const RETURN_FROM_FALLBACK_RESULT: CodeTable = &[
 
 /// GetConnectivityParameters (`BF5F`): connection settings stored in the enabled profile.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5F)]
+#[asn1(context = 95)]
 pub struct GetConnectivityParametersRequest {}
 
 /// The answer to GetConnectivityParameters.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF5F)]
+#[asn1(context = 95)]
 pub enum GetConnectivityParametersResponse {
     /// The parameters.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     ConnectivityParameters(ConnectivityParameters),
     /// Names: [`CONNECTIVITY_PARAMETERS_ERROR`].
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     ConnectivityParametersError(i64),
 }
 
@@ -118,7 +118,7 @@ pub enum GetConnectivityParametersResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 pub struct ConnectivityParameters {
     /// HTTP connection parameters (format not specified further by SGP.32).
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     pub http_params: Option<Octets>,
 }
 

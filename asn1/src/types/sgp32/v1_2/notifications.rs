@@ -7,15 +7,15 @@ use crate::{Asn1, Signed};
 
 /// The answer to RetrieveNotificationsList.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF2B)]
+#[asn1(context = 43)]
 pub enum RetrieveNotificationsListResponse {
     /// Notifications, as the eUICC signed them.
-    #[asn1(tag = 0xA0)]
+    #[asn1(context = 0)]
     NotificationList(Vec<Signed<PendingNotification>>),
     /// Names: `sgp22::codes::NOTIFICATIONS_LIST_ERROR`.
-    #[asn1(tag = 0x81)]
+    #[asn1(context = 1)]
     NotificationsListResultError(i64),
     /// eUICC Package Results, as the eUICC signed them.
-    #[asn1(tag = 0xA2)]
+    #[asn1(context = 2)]
     EuiccPackageResultList(Vec<Signed<EuiccPackageResult>>),
 }
