@@ -16,6 +16,7 @@ mod support;
 
 use std::time::Duration;
 
+use euicc_asn1::Layout;
 use euicc_asn1::types::sgp22::{
     NotificationMetadata, PendingNotification, ProfileInfoListRequest, ProfileInfoListResponse,
 };
@@ -29,7 +30,6 @@ use euicc_asn1::types::sgp32::v1_2::{
 };
 use euicc_asn1::{Asn1, Eid, Iccid, Null, Octets, from_ber};
 use euiccd::euicc::EimConfig;
-use euiccd::euicc::Version;
 use euiccd::remote::tls::client_config;
 use euiccd::sim::crypto::ecdsa::SigningKey;
 use euiccd::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
@@ -142,8 +142,8 @@ impl Bench {
         .json();
         let token = added["association_token"].as_i64();
         let layout = match version {
-            "v1.0" => Version::V1_0,
-            _ => Version::V1_2,
+            "v1.0" => Layout::V1_0,
+            _ => Layout::V1_2,
         };
         let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone()).with_version(layout);
         sim_eim.associate(eid, token);

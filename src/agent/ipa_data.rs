@@ -17,7 +17,8 @@ use super::download::{DownloadError, device_info};
 use super::indirect::DownloadRoute;
 use super::reconnect::Reconnect;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError, RetrievedNotifications, Version};
+use crate::euicc::{Euicc, EuiccError, RetrievedNotifications};
+use euicc_asn1::Layout;
 
 /// `ipaEuiccDataError` incorrectTagList.
 pub const INCORRECT_TAG_LIST: i64 = 1;
@@ -121,19 +122,19 @@ impl Item {
     /// component (SGP.32 v1.0.1 and v1.2 §2.11.2.2). v1.0 also takes `88` for ipaCapabilities (whose
     /// component is constructed, `A8`): v1.0 eIMs ask for it so, a public one documenting
     /// `80 BF20 BF22 83 84 A5 A6 88 A9 BF2B` as the list of every tag.
-    fn from_tag(version: Version, tag: u32) -> Option<Self> {
+    fn from_tag(version: Layout, tag: u32) -> Option<Self> {
         Some(match (version, tag) {
-            (Version::V1_2, 0xA0) | (Version::V1_0, 0xBF2B) => Self::Notifications,
-            (Version::V1_2, 0xA2) => Self::PackageResults,
-            (Version::V1_2, 0x81) | (Version::V1_0, 0x80) => Self::DefaultSmdp,
+            (Layout::V1_2, 0xA0) | (Layout::V1_0, 0xBF2B) => Self::Notifications,
+            (Layout::V1_2, 0xA2) => Self::PackageResults,
+            (Layout::V1_2, 0x81) | (Layout::V1_0, 0x80) => Self::DefaultSmdp,
             (_, 0x83) => Self::RootSmds,
             (_, 0xBF20) => Self::Info1,
             (_, 0xBF22) => Self::Info2,
             (_, 0x84) => Self::AssociationToken,
             (_, 0xA5) => Self::EumCertificate,
             (_, 0xA6) => Self::EuiccCertificate,
-            (Version::V1_2, 0x87) => Self::TransactionId,
-            (_, 0xA8) | (Version::V1_0, 0x88) => Self::Capabilities,
+            (Layout::V1_2, 0x87) => Self::TransactionId,
+            (_, 0xA8) | (Layout::V1_0, 0x88) => Self::Capabilities,
             (_, 0xA9) => Self::DeviceInfo,
             _ => return None,
         })
@@ -176,7 +177,7 @@ pub(super) struct DataRequest {
 }
 
 impl DataRequest {
-    fn items(version: Version, tag_list: &[u8]) -> Option<Vec<Item>> {
+    fn items(version: Layout, tag_list: &[u8]) -> Option<Vec<Item>> {
         let items = tags(tag_list)?
             .into_iter()
             .map(|tag| Item::from_tag(version, tag))
@@ -188,7 +189,7 @@ impl DataRequest {
     pub(super) fn from_v1_2(request: v1_2::IpaEuiccDataRequest) -> Self {
         use v1_2::{SearchCriteriaEuiccPackageResult as Epr, SearchCriteriaNotification as N};
         Self {
-            items: Self::items(Version::V1_2, &request.tag_list.0),
+            items: Self::items(Layout::V1_2, &request.tag_list.0),
             ci_pk_id: request.euicc_ci_pk_identifier_to_be_used,
             notifications: request.search_criteria_notification.map(|c| match c {
                 N::SeqNumber(n) => NotificationSearchCriteria::SeqNumber(n),
@@ -206,7 +207,7 @@ impl DataRequest {
     /// A v1.0 request (no transaction identifier; one search criterion for notifications and results).
     pub(super) fn from_v1_0(request: v1_0::IpaEuiccDataRequest) -> Self {
         Self {
-            items: Self::items(Version::V1_0, &request.tag_list.0),
+            items: Self::items(Layout::V1_0, &request.tag_list.0),
             ci_pk_id: request.euicc_ci_pk_id,
             notifications: request.search_criteria,
             package_result: None,
@@ -253,7 +254,7 @@ pub(super) async fn answer<C: CardChannel>(
     euicc: &mut Euicc<C>,
     request: &DataRequest,
     own: &IpaOwnData,
-    version: Version,
+    version: Layout,
 ) -> Result<DataAnswer, DataError> {
     if request.items.is_none() {
         return Ok(DataAnswer::error(version, request, INCORRECT_TAG_LIST));
@@ -273,8 +274,8 @@ pub(super) async fn answer<C: CardChannel>(
         other => other?,
     };
     match version {
-        Version::V1_2 => build_v1_2(collected, request),
-        Version::V1_0 => build_v1_0(collected, request),
+        Layout::V1_2 => build_v1_2(collected, request),
+        Layout::V1_0 => build_v1_0(collected, request),
     }
 }
 
@@ -350,16 +351,16 @@ pub(super) enum DataAnswer {
 }
 
 impl DataAnswer {
-    fn error(version: Version, request: &DataRequest, code: i64) -> Self {
+    fn error(version: Layout, request: &DataRequest, code: i64) -> Self {
         tracing::warn!(code, "IpaEuiccDataRequest not served");
         match version {
-            Version::V1_2 => Self::V1_2(v1_2::IpaEuiccDataResponse::IpaEuiccDataResponseError(
+            Layout::V1_2 => Self::V1_2(v1_2::IpaEuiccDataResponse::IpaEuiccDataResponseError(
                 v1_2::IpaEuiccDataResponseError {
                     eim_transaction_id: request.eim_transaction_id.clone(),
                     ipa_euicc_data_error_code: code,
                 },
             )),
-            Version::V1_0 => Self::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccDataError(code)),
+            Layout::V1_0 => Self::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccDataError(code)),
         }
     }
 }
@@ -504,23 +505,23 @@ mod tests {
         ];
         for (tag, item) in v1_2 {
             assert_eq!(
-                Item::from_tag(Version::V1_2, tag),
+                Item::from_tag(Layout::V1_2, tag),
                 Some(item),
                 "v1.2 {tag:X}"
             );
         }
         for (tag, item) in v1_0 {
             assert_eq!(
-                Item::from_tag(Version::V1_0, tag),
+                Item::from_tag(Layout::V1_0, tag),
                 Some(item),
                 "v1.0 {tag:X}"
             );
         }
         for tag in [0x80, 0x88, 0xBF2B] {
-            assert_eq!(Item::from_tag(Version::V1_2, tag), None, "v1.2 {tag:X}");
+            assert_eq!(Item::from_tag(Layout::V1_2, tag), None, "v1.2 {tag:X}");
         }
         for tag in [0xA0, 0x81, 0xA2, 0x87] {
-            assert_eq!(Item::from_tag(Version::V1_0, tag), None, "v1.0 {tag:X}");
+            assert_eq!(Item::from_tag(Layout::V1_0, tag), None, "v1.0 {tag:X}");
         }
     }
 
@@ -528,7 +529,7 @@ mod tests {
     #[test]
     fn the_documented_v1_0_tag_list_names_every_component() {
         let list = hex::decode("80BF20BF228384A5A688A9BF2B").unwrap();
-        let items = DataRequest::items(Version::V1_0, &list).expect("a correct tag list");
+        let items = DataRequest::items(Layout::V1_0, &list).expect("a correct tag list");
         assert_eq!(items.len(), 10);
         assert!(items.contains(&Item::Capabilities));
     }
@@ -536,11 +537,11 @@ mod tests {
     #[test]
     fn unknown_or_empty_tag_lists_are_incorrect() {
         assert_eq!(
-            DataRequest::items(Version::V1_2, &[0x81, 0xA8]),
+            DataRequest::items(Layout::V1_2, &[0x81, 0xA8]),
             Some(vec![Item::DefaultSmdp, Item::Capabilities])
         );
-        assert_eq!(DataRequest::items(Version::V1_2, &[0x81, 0x99]), None);
-        assert_eq!(DataRequest::items(Version::V1_0, &[0xA0]), None);
-        assert_eq!(DataRequest::items(Version::V1_0, &[]), None);
+        assert_eq!(DataRequest::items(Layout::V1_2, &[0x81, 0x99]), None);
+        assert_eq!(DataRequest::items(Layout::V1_0, &[0xA0]), None);
+        assert_eq!(DataRequest::items(Layout::V1_0, &[]), None);
     }
 }

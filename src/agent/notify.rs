@@ -13,8 +13,9 @@ use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use super::eim::PollError;
 use super::ipa_data;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, Version};
+use crate::euicc::Euicc;
 use crate::remote::esipa::{EsipaClient, IpaToEim};
+use euicc_asn1::Layout;
 
 /// What one delivery round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,12 +63,12 @@ pub async fn deliver_notifications<C: CardChannel>(
 }
 
 /// HandleNotification carrying `notification` as the eUICC signed it.
-fn handle_notification(version: Version, notification: Signed<PendingNotification>) -> IpaToEim {
+fn handle_notification(version: Layout, notification: Signed<PendingNotification>) -> IpaToEim {
     match version {
-        Version::V1_2 => IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
+        Layout::V1_2 => IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
             v1_2::HandleNotificationEsipa::PendingNotification(notification),
         )),
-        Version::V1_0 => IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
+        Layout::V1_0 => IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
             v1_0::HandleNotificationEsipa::PendingNotification(notification),
         )),
     }

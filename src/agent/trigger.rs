@@ -15,8 +15,9 @@ use euicc_asn1::{Octets, Signed, from_ber};
 use super::download::{DownloadError, DownloadRequest, Interrupt, download};
 use super::ipa_data::IpaOwnData;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError, Version};
+use crate::euicc::{Euicc, EuiccError};
 use crate::remote::es9p::Es9;
+use euicc_asn1::Layout;
 
 /// `profileDownloadErrorReason` undefinedError.
 pub const UNDEFINED_ERROR: i64 = 127;
@@ -28,7 +29,7 @@ pub(super) async fn run<C: CardChannel, S: Es9>(
     trigger: ProfileDownloadTriggerRequest,
     own: &IpaOwnData,
     es9_for: &mut impl FnMut(&str) -> Option<S>,
-    version: Version,
+    version: Layout,
 ) -> Result<TriggerResult, EuiccError> {
     let pir = match activation_code(trigger.profile_download_data) {
         Some(code) => install(euicc, code, own, es9_for).await,
@@ -109,12 +110,12 @@ pub(super) enum TriggerResult {
 impl TriggerResult {
     /// The result with the installation result `pir`, or the error form without one.
     fn new(
-        version: Version,
+        version: Layout,
         eim_transaction_id: Option<Octets>,
         pir: Option<Signed<ProfileInstallationResult>>,
     ) -> Self {
         match version {
-            Version::V1_2 => {
+            Layout::V1_2 => {
                 use v1_2::ProfileDownloadTriggerResultData as Data;
                 Self::V1_2(v1_2::ProfileDownloadTriggerResult {
                     eim_transaction_id,
@@ -127,7 +128,7 @@ impl TriggerResult {
                     },
                 })
             }
-            Version::V1_0 => {
+            Layout::V1_0 => {
                 use v1_0::ProfileDownloadTriggerResultData as Data;
                 Self::V1_0(v1_0::ProfileDownloadTriggerResult {
                     eim_transaction_id,
@@ -150,7 +151,7 @@ mod tests {
 
     #[test]
     fn without_an_installation_result_the_error_form_is_sent() {
-        let TriggerResult::V1_2(result) = TriggerResult::new(Version::V1_2, None, None) else {
+        let TriggerResult::V1_2(result) = TriggerResult::new(Layout::V1_2, None, None) else {
             panic!()
         };
         assert_eq!(hex::encode_upper(to_der(&result)), "BF5405300380017F");

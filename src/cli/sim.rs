@@ -3,7 +3,6 @@
 use super::sim_eim::{EimOptions, RelayTarget, SharedEuicc, start_eim};
 use super::target::runtime;
 use super::{Failure, outln};
-use crate::euicc::Version;
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use crate::sim::euicc::{self, SimEuicc};
 use crate::sim::minimal_isdr::MinimalIsdr;
@@ -13,6 +12,7 @@ use crate::sim::smdp;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
 use euicc_asn1::Eid;
+use euicc_asn1::Layout;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -66,7 +66,7 @@ pub struct ServeArgs {
     pub identity: Option<PathBuf>,
     /// The SGP.32 version the simulated eUICC announces and speaks: v1.0 or v1.2.
     #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = parse_version)]
-    pub sgp32: Version,
+    pub sgp32: Layout,
     /// Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.
     #[arg(long, value_name = "FILE")]
     pub sim_state: Option<PathBuf>,
@@ -91,10 +91,10 @@ pub struct ServeArgs {
 }
 
 /// Parses `--sgp32 v1.0|v1.2`.
-fn parse_version(text: &str) -> Result<Version, String> {
+fn parse_version(text: &str) -> Result<Layout, String> {
     match text {
-        "v1.0" | "1.0" => Ok(Version::V1_0),
-        "v1.2" | "1.2" => Ok(Version::V1_2),
+        "v1.0" | "1.0" => Ok(Layout::V1_0),
+        "v1.2" | "1.2" => Ok(Layout::V1_2),
         _ => Err(format!("expected v1.0 or v1.2, not {text:?}")),
     }
 }

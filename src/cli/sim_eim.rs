@@ -9,7 +9,7 @@ use super::Failure;
 use crate::agent::bootstrap::{Bootstrap, InitialEim, KeySource, ensure_initial_eim};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
-use crate::euicc::{Euicc, Version};
+use crate::euicc::Euicc;
 use crate::remote::tls::client_config;
 use crate::sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
 use crate::sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
@@ -19,6 +19,7 @@ use crate::sim::euicc::SimEuicc;
 use crate::sim::https_server::lock;
 use anyhow::anyhow;
 use clap::Args;
+use euicc_asn1::Layout;
 use euicc_asn1::types::sgp32::common::{
     EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest, ProfileIccid,
 };
@@ -136,7 +137,7 @@ pub struct RelayTarget<'a> {
 pub async fn start_eim(
     options: &EimOptions,
     identity: &Path,
-    version: Version,
+    version: Layout,
     euicc: &SharedEuicc,
     smdp: Option<RelayTarget<'_>>,
 ) -> Result<Option<EimHandle>, Failure> {
@@ -154,7 +155,7 @@ pub async fn start_eim(
         public_key: KeySource::Path(identity.join("eim-sign.cert.pem")),
         counter: Some(0),
         tls_anchor: Some(KeySource::Path(identity.join("ci.cert.pem"))),
-        indirect_profile_download: smdp.is_some() && version == Version::V1_2,
+        indirect_profile_download: smdp.is_some() && version == Layout::V1_2,
     };
     let (eid, token) = provision(euicc, &initial).await?;
     let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone()).with_version(version);
@@ -239,7 +240,7 @@ macro_rules! psmo {
 fn queue(
     eim: &mut SimEim,
     eid: Eid,
-    version: Version,
+    version: Layout,
     package: &QueuedPackage,
     matching_id: Option<&str>,
 ) -> Result<(), Failure> {
@@ -256,11 +257,11 @@ fn queue(
             };
             eim.queue_download_trigger(eid, &trigger);
         }
-        (QueuedPackage::Psmo(queued), Version::V1_2) => {
+        (QueuedPackage::Psmo(queued), Layout::V1_2) => {
             let package = v1_2::EuiccPackage::PsmoList(vec![psmo!(v1_2, queued)]);
             eim.queue_package(eid, package, None);
         }
-        (QueuedPackage::Psmo(queued), Version::V1_0) => {
+        (QueuedPackage::Psmo(queued), Layout::V1_0) => {
             let package = v1_0::EuiccPackage::PsmoList(vec![psmo!(v1_0, queued)]);
             eim.queue_package(eid, package, None);
         }

@@ -3,8 +3,9 @@
 //! [`EimConfig`] is one view of an eIM's configuration for both SGP.32 layouts; the client converts it to and
 //! from the v1.0 or v1.2 encoding the eUICC speaks.
 
-use super::{Euicc, EuiccError, Version};
+use super::{Euicc, EuiccError};
 use crate::apdu::CardChannel;
+use euicc_asn1::Layout;
 use euicc_asn1::types::sgp22::Certificate;
 use euicc_asn1::types::sgp32::common::{
     AddInitialEimResponse, AddInitialEimResult, Certs, GET_CERTS_ERROR, GetCertsRequest,
@@ -172,7 +173,7 @@ impl<C: CardChannel> Euicc<C> {
     pub async fn eim_configuration(&mut self) -> Result<Vec<EimConfig>, EuiccError> {
         const FUNCTION: &str = "GetEimConfigurationData";
         Ok(match self.version().await? {
-            Version::V1_2 => {
+            Layout::V1_2 => {
                 let request = v1_2::GetEimConfigurationDataRequest {
                     search_criteria: None,
                 };
@@ -180,7 +181,7 @@ impl<C: CardChannel> Euicc<C> {
                     self.call(FUNCTION, &request).await?;
                 convert_all(response.eim_configuration_data_list)
             }
-            Version::V1_0 => {
+            Layout::V1_0 => {
                 let request = v1_0::GetEimConfigurationDataRequest {};
                 let response: v1_0::GetEimConfigurationDataResponse =
                     self.call(FUNCTION, &request).await?;
@@ -197,7 +198,7 @@ impl<C: CardChannel> Euicc<C> {
     ) -> Result<Vec<AddInitialEimResult>, EuiccError> {
         const FUNCTION: &str = "AddInitialEim";
         let (response, errors) = match self.version().await? {
-            Version::V1_2 => {
+            Layout::V1_2 => {
                 let request = v1_2::AddInitialEimRequest {
                     eim_configuration_data_list: convert_all(configs),
                 };
@@ -206,7 +207,7 @@ impl<C: CardChannel> Euicc<C> {
                     v1_2::ADD_INITIAL_EIM_ERROR,
                 )
             }
-            Version::V1_0 => {
+            Layout::V1_0 => {
                 if configs.iter().any(|c| c.indirect_profile_download) {
                     return Err(EuiccError::InvalidRequest {
                         function: FUNCTION,

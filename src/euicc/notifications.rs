@@ -1,8 +1,9 @@
 //! Notifications (ES10b): list their metadata, retrieve the signed objects for relay, remove delivered ones.
 
 use super::error::check;
-use super::{Euicc, EuiccError, Version, decode};
+use super::{Euicc, EuiccError, decode};
 use crate::apdu::CardChannel;
+use euicc_asn1::Layout;
 use euicc_asn1::types::sgp22::codes::{self, CodeTable};
 use euicc_asn1::types::sgp22::{
     ListNotificationRequest, ListNotificationResponse, NotificationMetadata,
@@ -58,7 +59,7 @@ impl<C: CardChannel> Euicc<C> {
         let answer = self.exchange(FUNCTION, &to_der(&request)).await?;
         let refused = |code| EuiccError::refused(FUNCTION, RETRIEVE_ERROR, code);
         match version {
-            Version::V1_2 => match decode(FUNCTION, &answer)? {
+            Layout::V1_2 => match decode(FUNCTION, &answer)? {
                 v1_2::RetrieveNotificationsListResponse::NotificationList(notifications) => {
                     Ok(RetrievedNotifications {
                         notifications,
@@ -75,7 +76,7 @@ impl<C: CardChannel> Euicc<C> {
                     Err(refused(code))
                 }
             },
-            Version::V1_0 => match decode(FUNCTION, &answer)? {
+            Layout::V1_0 => match decode(FUNCTION, &answer)? {
                 v1_0::RetrieveNotificationsListResponse::NotificationList(notifications) => {
                     Ok(RetrievedNotifications {
                         notifications,

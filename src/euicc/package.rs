@@ -2,8 +2,9 @@
 //! connectivity parameters.
 
 use super::error::check;
-use super::{Euicc, EuiccError, Version, decode};
+use super::{Euicc, EuiccError, decode};
 use crate::apdu::CardChannel;
+use euicc_asn1::Layout;
 use euicc_asn1::types::sgp32::common::{
     PROFILE_ROLLBACK_RESULT, ProfileRollbackRequest, RefreshFlag,
 };
@@ -25,8 +26,8 @@ impl<C: CardChannel> Euicc<C> {
         let version = self.version().await?;
         let answer = self.exchange(FUNCTION, request).await?;
         match version {
-            Version::V1_2 => decode::<v1_2::EuiccPackageResult>(FUNCTION, &answer).map(drop)?,
-            Version::V1_0 => decode::<v1_0::EuiccPackageResult>(FUNCTION, &answer).map(drop)?,
+            Layout::V1_2 => decode::<v1_2::EuiccPackageResult>(FUNCTION, &answer).map(drop)?,
+            Layout::V1_0 => decode::<v1_0::EuiccPackageResult>(FUNCTION, &answer).map(drop)?,
         }
         Ok(answer)
     }
@@ -38,14 +39,14 @@ impl<C: CardChannel> Euicc<C> {
             refresh_flag: refresh,
         });
         let (code, package_result) = match self.version().await? {
-            Version::V1_2 => {
+            Layout::V1_2 => {
                 let r: v1_2::ProfileRollbackResponse = self.call(FUNCTION, &request).await?;
                 (
                     r.cmd_result,
                     r.e_uicc_package_result.map(|s| s.raw().to_vec()),
                 )
             }
-            Version::V1_0 => {
+            Layout::V1_0 => {
                 let r: v1_0::ProfileRollbackResponse = self.call(FUNCTION, &request).await?;
                 (
                     r.cmd_result,
@@ -63,7 +64,7 @@ impl<C: CardChannel> Euicc<C> {
     pub async fn immediate_enable(&mut self, refresh: bool) -> Result<(), EuiccError> {
         const FUNCTION: &str = "ImmediateEnable";
         match self.version().await? {
-            Version::V1_2 => {
+            Layout::V1_2 => {
                 let request = v1_2::ImmediateEnableRequest(RefreshFlag {
                     refresh_flag: refresh,
                 });
@@ -76,7 +77,7 @@ impl<C: CardChannel> Euicc<C> {
                 self.switched(refresh);
                 Ok(())
             }
-            Version::V1_0 => {
+            Layout::V1_0 => {
                 let r: v1_0::EnableUsingDDResponse =
                     self.call(FUNCTION, &v1_0::EnableUsingDDRequest {}).await?;
                 check(
@@ -145,7 +146,7 @@ impl<C: CardChannel> Euicc<C> {
     /// Fails with [`EuiccError::Unsupported`] unless the eUICC speaks v1.2.
     async fn require_v1_2(&mut self, function: &'static str) -> Result<(), EuiccError> {
         match self.version().await? {
-            Version::V1_2 => Ok(()),
+            Layout::V1_2 => Ok(()),
             version => Err(EuiccError::Unsupported { function, version }),
         }
     }

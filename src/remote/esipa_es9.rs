@@ -20,8 +20,8 @@ use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{Octets, Signed, from_ber};
 
 use super::es9p::{Es9, Es9Error, StatusCodeData};
+use super::esipa::EsipaVersion;
 use super::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
-use crate::euicc::Version;
 
 /// The subject code of an eIM refusal in [`Es9Error::Failed`].
 pub const ESIPA_SUBJECT: &str = "ESipa";
@@ -30,7 +30,7 @@ pub const ESIPA_SUBJECT: &str = "ESipa";
 #[derive(Debug)]
 pub struct EsipaEs9<'a> {
     esipa: &'a mut EsipaClient,
-    version: Version,
+    version: EsipaVersion,
     eim_transaction_id: Option<Octets>,
 }
 
@@ -39,7 +39,7 @@ impl<'a> EsipaEs9<'a> {
     /// InitiateAuthentication so that the eIM links the download to it.
     pub fn new(
         esipa: &'a mut EsipaClient,
-        version: Version,
+        version: EsipaVersion,
         eim_transaction_id: Option<Octets>,
     ) -> Self {
         Self {
@@ -68,8 +68,8 @@ impl<'a> EsipaEs9<'a> {
         v1_0: impl FnOnce() -> v1_0::EsipaMessageFromIpaToEim,
     ) -> IpaToEim {
         match self.version {
-            Version::V1_2 => IpaToEim::V1_2(v1_2()),
-            Version::V1_0 => IpaToEim::V1_0(v1_0()),
+            EsipaVersion::V1_2 => IpaToEim::V1_2(v1_2()),
+            EsipaVersion::V1_0 => IpaToEim::V1_0(v1_0()),
         }
     }
 }
@@ -86,7 +86,7 @@ impl Es9 for EsipaEs9<'_> {
         let challenge = Octets(euicc_challenge.to_vec());
         let address = Some(smdp_address.to_owned());
         let message = match self.version {
-            Version::V1_2 => IpaToEim::V1_2(
+            EsipaVersion::V1_2 => IpaToEim::V1_2(
                 v1_2::EsipaMessageFromIpaToEim::InitiateAuthenticationRequestEsipa(
                     v1_2::InitiateAuthenticationRequestEsipa {
                         euicc_challenge: challenge,
@@ -96,7 +96,7 @@ impl Es9 for EsipaEs9<'_> {
                     },
                 ),
             ),
-            Version::V1_0 => IpaToEim::V1_0(
+            EsipaVersion::V1_0 => IpaToEim::V1_0(
                 v1_0::EsipaMessageFromIpaToEim::InitiateAuthenticationRequestEsipa(
                     v1_0::InitiateAuthenticationRequestEsipa {
                         euicc_challenge: challenge,

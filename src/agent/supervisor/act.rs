@@ -6,7 +6,8 @@
 use super::Switch;
 use crate::agent::ipa_data;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError, Version};
+use crate::euicc::{Euicc, EuiccError};
+use euicc_asn1::Layout;
 use euicc_asn1::from_ber;
 use euicc_asn1::types::sgp22::NotificationSearchCriteria;
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
@@ -80,9 +81,9 @@ async fn stored_rollback_result<C: CardChannel>(
 ) -> Result<Option<Vec<u8>>, EuiccError> {
     let version = euicc.version().await?;
     let criteria = match version {
-        Version::V1_2 => Some(NotificationSearchCriteria::EuiccPackageResults),
+        Layout::V1_2 => Some(NotificationSearchCriteria::EuiccPackageResults),
         // A v1.0 eUICC returns its stored results with the notifications.
-        Version::V1_0 => None,
+        Layout::V1_0 => None,
     };
     let stored = ipa_data::retrieve(euicc, criteria).await?.package_results;
     Ok(stored
@@ -92,9 +93,9 @@ async fn stored_rollback_result<C: CardChannel>(
 }
 
 /// Whether the eUICC Package Result `raw` carries a `rollbackResult`.
-fn reports_rollback(version: Version, raw: &[u8]) -> bool {
+fn reports_rollback(version: Layout, raw: &[u8]) -> bool {
     match version {
-        Version::V1_2 => match from_ber(raw) {
+        Layout::V1_2 => match from_ber(raw) {
             Ok(v1_2::EuiccPackageResult::EuiccPackageResultSigned(signed)) => signed
                 .euicc_package_result_data_signed
                 .value()
@@ -103,7 +104,7 @@ fn reports_rollback(version: Version, raw: &[u8]) -> bool {
                 .any(|r| matches!(r, v1_2::EuiccResultData::RollbackResult(_))),
             _ => false,
         },
-        Version::V1_0 => match from_ber(raw) {
+        Layout::V1_0 => match from_ber(raw) {
             Ok(v1_0::EuiccPackageResult::EuiccPackageResultSigned(signed)) => signed
                 .euicc_package_result_data_signed
                 .value()
