@@ -1,104 +1,23 @@
 //! The eIM's eUICC Package (`BF51`): PSMOs and eCOs, v1.2 layout.
 
 use super::{
-    ConfigureImmediateProfileEnablingRequest, DeleteEim, EimConfigurationData, Empty, EnableParams,
-    ProfileIccid, SetDefaultDpAddressRequest,
+    ConfigureImmediateProfileEnablingRequest, EimConfigurationData, Empty, ProfileIccid,
+    SetDefaultDpAddressRequest,
 };
-use crate::types::sgp22::ProfileInfoListRequest;
-use crate::{Asn1, Eid, Octets, Raw, Signed};
 
-/// EuiccPackageRequest (`BF51`): a package signed by the eIM, loaded into the eUICC byte for byte.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(tag = 0xBF51)]
-pub struct EuiccPackageRequest {
-    /// The signed part, with the exact bytes the signature covers.
-    pub euicc_package_signed: Signed<EuiccPackageSigned>,
-    /// The eIM's signature over `euiccPackageSigned`.
-    #[asn1(tag = 0x5F37)]
-    pub eim_signature: Octets,
-}
+euicc_package!(transaction_id: eim_transaction_id);
 
-/// The part of an eUICC Package the eIM signs.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub struct EuiccPackageSigned {
-    /// The sending eIM.
-    #[asn1(tag = 0x80)]
-    pub eim_id: String,
-    /// The target eUICC.
-    #[asn1(tag = 0x5A)]
-    pub eid_value: Eid,
-    /// Replay protection: must exceed the last value the eUICC accepted from this eIM.
-    #[asn1(tag = 0x81)]
-    pub counter_value: i64,
-    /// The eIM's correlation identifier, echoed in the result.
-    #[asn1(tag = 0x82)]
-    pub eim_transaction_id: Option<Octets>,
-    /// The operations.
-    pub euicc_package: EuiccPackage,
-}
-
-/// The operations of an eUICC Package: either profile operations or eIM configuration operations.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub enum EuiccPackage {
-    /// Profile State Management Operations, carried out in order.
-    #[asn1(tag = 0xA0)]
-    PsmoList(Vec<Psmo>),
-    /// eIM Configuration Operations, carried out in order.
-    #[asn1(tag = 0xA1)]
-    EcoList(Vec<Eco>),
-}
-
-/// A Profile State Management Operation.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub enum Psmo {
-    /// Enable a profile.
-    #[asn1(tag = 0xA3)]
-    Enable(EnableParams),
-    /// Disable a profile.
-    #[asn1(tag = 0xA4)]
-    Disable(ProfileIccid),
-    /// Delete a profile.
-    #[asn1(tag = 0xA5)]
-    Delete(ProfileIccid),
-    /// List profiles (SGP.22 GetProfilesInfo).
-    #[asn1(tag = 0xBF2D)]
-    ListProfileInfo(ProfileInfoListRequest),
-    /// Read the Rules Authorisation Table.
-    #[asn1(tag = 0xA6, name = "getRAT")]
-    GetRat(Empty),
-    /// Configure immediate profile enabling.
-    #[asn1(tag = 0xA7)]
-    ConfigureImmediateEnable(ConfigureImmediateProfileEnablingRequest),
-    /// Mark a profile as the fallback profile.
-    #[asn1(tag = 0xA8)]
-    SetFallbackAttribute(ProfileIccid),
-    /// Remove the fallback mark.
-    #[asn1(tag = 0xA9)]
-    UnsetFallbackAttribute(Empty),
-    /// Set the default SM-DP+ address.
-    #[asn1(tag = 0xBF65)]
-    SetDefaultDpAddress(SetDefaultDpAddressRequest),
-    /// An operation added by a later version, kept as received.
-    #[asn1(other)]
-    Other(Raw),
-}
-
-/// An eIM Configuration Operation.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub enum Eco {
-    /// Add an eIM.
-    #[asn1(tag = 0xA8)]
-    AddEim(EimConfigurationData),
-    /// Remove an eIM.
-    #[asn1(tag = 0xA9)]
-    DeleteEim(DeleteEim),
-    /// Replace an eIM's configuration.
-    #[asn1(tag = 0xAA)]
-    UpdateEim(EimConfigurationData),
-    /// List the configured eIMs.
-    #[asn1(tag = 0xAB)]
-    ListEim(Empty),
-    /// An operation added by a later version, kept as received.
-    #[asn1(other)]
-    Other(Raw),
+psmo! {
+/// Configure immediate profile enabling.
+#[asn1(tag = 0xA7)]
+ConfigureImmediateEnable(ConfigureImmediateProfileEnablingRequest),
+/// Mark a profile as the fallback profile.
+#[asn1(tag = 0xA8)]
+SetFallbackAttribute(ProfileIccid),
+/// Remove the fallback mark.
+#[asn1(tag = 0xA9)]
+UnsetFallbackAttribute(Empty),
+/// Set the default SM-DP+ address.
+#[asn1(tag = 0xBF65)]
+SetDefaultDpAddress(SetDefaultDpAddressRequest),
 }
