@@ -1,6 +1,8 @@
 //! [`Layout`]: which of the two SGP.32 ASN.1 module layouts a message, an eUICC or a type registry follows.
 
+use crate::for_layout;
 use crate::types::sgp22::EUICCInfo2;
+use crate::types::sgp32::view::Sgp32;
 use std::fmt;
 
 /// The SGP.32 (SGP32Definitions) layout: the eUICC's data layout, and the module the types of
@@ -35,6 +37,29 @@ impl Layout {
         } else {
             Self::V1_0
         }
+    }
+}
+
+impl Layout {
+    /// RetrieveNotificationsList returns stored eUICC Package Results only when asked for them (v1.2); a
+    /// v1.0 card returns them with the notifications.
+    pub fn results_on_request(self) -> bool {
+        for_layout!(self, l => <l::Types as Sgp32>::RESULTS_ON_REQUEST)
+    }
+
+    /// The card has SGP.32's own EuiccMemoryReset (`BF64`, v1.2); a v1.0 card takes SGP.22's `BF34`.
+    pub fn own_memory_reset(self) -> bool {
+        for_layout!(self, l => <l::Types as Sgp32>::OWN_MEMORY_RESET)
+    }
+
+    /// The fallback mechanism, emergency profiles and connectivity parameters exist (v1.2).
+    pub fn fallback(self) -> bool {
+        for_layout!(self, l => <l::Types as Sgp32>::FALLBACK)
+    }
+
+    /// An eIM's configuration can announce indirect profile download (v1.2).
+    pub fn indirect_profile_download_flag(self) -> bool {
+        for_layout!(self, l => <l::Types as Sgp32>::INDIRECT_PROFILE_DOWNLOAD_FLAG)
     }
 }
 

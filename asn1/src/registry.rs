@@ -76,10 +76,7 @@ where
 
 /// Every type known for a layout: its SGP.32 types, then the SGP.22 ones.
 pub fn entries(layout: Layout) -> impl Iterator<Item = &'static TypeEntry> {
-    let sgp32: &'static [TypeEntry] = match layout {
-        Layout::V1_0 => crate::types::sgp32::v1_0::TYPES,
-        Layout::V1_2 => crate::types::sgp32::v1_2::TYPES,
-    };
+    let sgp32: &'static [TypeEntry] = crate::for_layout!(layout, l => l::TYPES);
     sgp32.iter().chain(crate::types::sgp22::TYPES)
 }
 

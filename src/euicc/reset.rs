@@ -4,7 +4,6 @@
 use super::{Euicc, EuiccError};
 use crate::apdu::CardChannel;
 use euicc_asn1::BitString;
-use euicc_asn1::Layout;
 use euicc_asn1::types::sgp22::{
     Sgp22EuiccMemoryResetRequest, Sgp22EuiccMemoryResetResponse, codes,
 };
@@ -109,8 +108,8 @@ impl<C: CardChannel> Euicc<C> {
                 reason: "choose at least one thing to reset",
             });
         }
-        let outcome = match self.version().await? {
-            Layout::V1_2 => {
+        let outcome = match self.version().await?.own_memory_reset() {
+            true => {
                 let request = EuiccMemoryResetRequest {
                     reset_options: options.v1_2_bits(),
                 };
@@ -132,7 +131,7 @@ impl<C: CardChannel> Euicc<C> {
                     Err(error) => return Err(error),
                 }
             }
-            Layout::V1_0 => self.sgp22_memory_reset(options).await?,
+            false => self.sgp22_memory_reset(options).await?,
         };
         match outcome.reset_result {
             0 | 1 => {

@@ -13,7 +13,7 @@
 //! Bodies are logged only as lengths, and only at debug level.
 
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, from_ber, to_der};
+use euicc_asn1::{DecodeError, for_layout, from_ber, to_der};
 
 use super::esipa_json::{self, JsonError};
 use super::https::{HttpError, HttpResponse, HttpsClient, Server};
@@ -115,10 +115,19 @@ impl IpaToEim {
 
     /// Reads a message of the `version` layout (e.g. one a journal kept).
     pub fn decode(version: EsipaVersion, der: &[u8]) -> Result<Self, DecodeError> {
-        Ok(match version {
-            EsipaVersion::V1_0 => Self::V1_0(from_ber(der)?),
-            EsipaVersion::V1_2 => Self::V1_2(from_ber(der)?),
-        })
+        Ok(for_layout!(version, l => from_ber::<l::EsipaMessageFromIpaToEim>(der)?.into()))
+    }
+}
+
+impl From<v1_0::EsipaMessageFromIpaToEim> for IpaToEim {
+    fn from(message: v1_0::EsipaMessageFromIpaToEim) -> Self {
+        Self::V1_0(message)
+    }
+}
+
+impl From<v1_2::EsipaMessageFromIpaToEim> for IpaToEim {
+    fn from(message: v1_2::EsipaMessageFromIpaToEim) -> Self {
+        Self::V1_2(message)
     }
 }
 
@@ -134,10 +143,19 @@ pub enum EimToIpa {
 impl EimToIpa {
     /// Decodes an answer in the layout of `version`.
     pub fn decode(version: EsipaVersion, der: &[u8]) -> Result<Self, DecodeError> {
-        Ok(match version {
-            EsipaVersion::V1_0 => Self::V1_0(from_ber(der)?),
-            EsipaVersion::V1_2 => Self::V1_2(from_ber(der)?),
-        })
+        Ok(for_layout!(version, l => from_ber::<l::EsipaMessageFromEimToIpa>(der)?.into()))
+    }
+}
+
+impl From<v1_0::EsipaMessageFromEimToIpa> for EimToIpa {
+    fn from(message: v1_0::EsipaMessageFromEimToIpa) -> Self {
+        Self::V1_0(message)
+    }
+}
+
+impl From<v1_2::EsipaMessageFromEimToIpa> for EimToIpa {
+    fn from(message: v1_2::EsipaMessageFromEimToIpa) -> Self {
+        Self::V1_2(message)
     }
 }
 
@@ -433,24 +451,10 @@ mod tests {
         "89049032123451234512345678901235".parse().unwrap()
     }
 
+    /// A poll with nothing but the EID, which both layouts encode alike.
     fn poll(version: EsipaVersion) -> IpaToEim {
-        match version {
-            EsipaVersion::V1_2 => IpaToEim::V1_2(
-                v1_2::EsipaMessageFromIpaToEim::GetEimPackageRequest(v1_2::GetEimPackageRequest {
-                    eid_value: eid(),
-                    notify_state_change: None,
-                    state_change_cause: None,
-                    r_plmn: None,
-                }),
-            ),
-            EsipaVersion::V1_0 => IpaToEim::V1_0(
-                v1_0::EsipaMessageFromIpaToEim::GetEimPackageRequest(v1_0::GetEimPackageRequest {
-                    eid_value: eid(),
-                    notify_state_change: None,
-                    r_plmn: None,
-                }),
-            ),
-        }
+        let der = hex::decode(format!("BF4F125A10{}", eid())).unwrap();
+        IpaToEim::decode(version, &der).unwrap()
     }
 
     fn ok(body: Vec<u8>) -> HttpResponse {

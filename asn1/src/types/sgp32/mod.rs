@@ -10,3 +10,4 @@ mod twins;
 pub mod common;
 pub mod v1_0;
 pub mod v1_2;
+pub mod view;

@@ -421,7 +421,7 @@ macro_rules! retrieve_notifications_list_response {
 macro_rules! eim_configuration_data {
     ($($rest:tt)*) => {
         /// The configuration of one eIM, as stored by the eUICC.
-        #[derive(Debug, Clone, PartialEq, Eq, crate::Asn1)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, crate::Asn1)]
         pub struct EimConfigurationData {
             /// The eIM's identifier.
             #[asn1(tag = 0x80)]

@@ -45,6 +45,6 @@ pub const ADD_INITIAL_EIM_ERROR: CodeTable = &[
 ];
 
 /// GetEimConfigurationData (`BF55`): every stored eIM configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Asn1)]
 #[asn1(tag = 0xBF55)]
 pub struct GetEimConfigurationDataRequest {}

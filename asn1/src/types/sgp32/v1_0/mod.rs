@@ -21,6 +21,10 @@ pub use notifications::*;
 pub use package::*;
 pub use result::*;
 
+/// The SGP.32 v1.0 layout, as a type: what [`super::view::Sgp32`] says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Types;
+
 layout_types!(
     ConfigureAutoProfileEnablingRequest,
     ConfigureAutoProfileEnablingResponse,

@@ -44,7 +44,7 @@ pub const ADD_INITIAL_EIM_ERROR: CodeTable = &[
 ];
 
 /// GetEimConfigurationData (`BF55`): the stored eIM configurations, all or one.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Asn1)]
 #[asn1(tag = 0xBF55)]
 pub struct GetEimConfigurationDataRequest {
     /// Absent: every eIM.

@@ -1,8 +1,8 @@
 //! The eUICC Package Result (`BF51`): what the eUICC reports for a package, v1.2 layout.
 
 use super::{EimIdInfo, SetDefaultDpAddressResponse};
-use crate::types::sgp22::codes::CodeTable;
 use crate::Octets;
+use crate::types::sgp22::codes::CodeTable;
 
 euicc_package_result!(transaction_id: eim_transaction_id);
 

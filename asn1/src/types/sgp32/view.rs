@@ -1,0 +1,340 @@
+//! Code written once over both SGP.32 layouts.
+//!
+//! [`for_layout!`](crate::for_layout) is the one place that maps a [`Layout`] to its module of types: it
+//! compiles a body once per layout with a module alias bound to `v1_0` or `v1_2`, so the body is written once
+//! and type-checked against each. What the two layouts name alike (most messages, most components) the body
+//! names directly; where they differ, it reads through the traits here, which both layouts implement:
+//! [`PackageResultView`] over an eUICC Package Result, [`NotificationsListView`] over what
+//! RetrieveNotificationsList returns, [`EimConfigurationView`] over an eIM's configuration,
+//! [`DataRequestView`] over an IpaEuiccDataRequest, and [`Sgp32`] for what a layout has or lacks.
+
+use super::{v1_0, v1_2};
+use crate::types::sgp22::{NotificationSearchCriteria, PendingNotification};
+use crate::{Layout, Null, Octets, Signed};
+
+/// Runs `$body` with `$l` naming the module of the `$layout` layout (`v1_0` or `v1_2`): the one mapping from a
+/// [`Layout`] to its types. The body is compiled for both; its value must have one type (convert with
+/// `.into()` where the layouts' types differ).
+///
+/// ```
+/// use euicc_asn1::{Layout, for_layout, from_ber};
+/// let nothing_to_do = [0xBF, 0x4F, 0x03, 0x02, 0x01, 0x01];
+/// for layout in Layout::ALL {
+///     let ok = for_layout!(layout, l => from_ber::<l::GetEimPackageResponse>(&nothing_to_do).is_ok());
+///     assert!(ok);
+/// }
+/// ```
+#[macro_export]
+macro_rules! for_layout {
+    ($layout:expr, $l:ident => $body:expr) => {
+        match $layout {
+            $crate::Layout::V1_0 => {
+                #[allow(unused_imports)]
+                use $crate::types::sgp32::v1_0 as $l;
+                $body
+            }
+            $crate::Layout::V1_2 => {
+                #[allow(unused_imports)]
+                use $crate::types::sgp32::v1_2 as $l;
+                $body
+            }
+        }
+    };
+}
+
+/// What a layout has or lacks, for the functions SGP.32 changed between the layouts. Implemented by each
+/// layout module's `Types` marker; read it as `<l::Types as Sgp32>::…` inside [`for_layout!`](crate::for_layout).
+pub trait Sgp32 {
+    /// The layout.
+    const LAYOUT: Layout;
+    /// RetrieveNotificationsList returns stored eUICC Package Results only when asked for them with
+    /// `euiccPackageResults` (v1.2); v1.0 returns them with the notifications.
+    const RESULTS_ON_REQUEST: bool;
+    /// The eUICC has SGP.32's own EuiccMemoryReset (`BF64`, v1.2); v1.0 cards take SGP.22's `BF34`.
+    const OWN_MEMORY_RESET: bool;
+    /// The fallback mechanism, emergency profiles and connectivity parameters exist (v1.2).
+    const FALLBACK: bool;
+    /// EimConfigurationData can say that the eIM supports indirect profile download (v1.2).
+    const INDIRECT_PROFILE_DOWNLOAD_FLAG: bool;
+    /// The function that enables the profile just downloaded.
+    type ImmediateEnable: ImmediateEnable;
+}
+
+/// A layout's ES10b function that enables the profile just downloaded: v1.0's EnableUsingDD, v1.2's
+/// ImmediateEnable.
+pub trait ImmediateEnable: crate::Asn1 {
+    /// The answer.
+    type Response: crate::Asn1;
+    /// The result codes of the answer.
+    const RESULTS: crate::types::sgp22::codes::CodeTable;
+    /// The request; v1.0's has no refresh flag.
+    fn new(refresh: bool) -> Self;
+    /// Whether the switch resets the card (REFRESH): as asked in v1.2, always in v1.0.
+    fn refreshes(refresh: bool) -> bool;
+    /// The result code of `response`.
+    fn result(response: &Self::Response) -> i64;
+}
+
+/// An eUICC Package Result (`BF51`), in either layout.
+pub trait PackageResultView {
+    /// The sequence number under which the eUICC keeps a signed result; none for an error.
+    fn seq_number(&self) -> Option<i64>;
+    /// The result code of the first `enable` in the package, if the package has one.
+    fn first_enable_result(&self) -> Option<i64>;
+    /// Whether the package reports a rollback (`rollbackResult`).
+    fn reports_rollback(&self) -> bool;
+}
+
+/// What RetrieveNotificationsList returned, in either layout.
+pub trait NotificationsListView {
+    /// The layout's eUICC Package Result.
+    type PackageResult;
+    /// The notifications and the stored package results, or the error code.
+    #[allow(clippy::type_complexity)]
+    fn into_lists(
+        self,
+    ) -> Result<
+        (
+            Vec<Signed<PendingNotification>>,
+            Vec<Signed<Self::PackageResult>>,
+        ),
+        i64,
+    >;
+}
+
+/// The configuration of one eIM (EimConfigurationData), in either layout: the part the layouts do not share.
+pub trait EimConfigurationView {
+    /// Whether the eIM announces indirect profile download (never in v1.0, which cannot say it).
+    fn indirect_profile_download(&self) -> bool;
+    /// Sets the flag; v1.0 cannot hold it (see [`Sgp32::INDIRECT_PROFILE_DOWNLOAD_FLAG`]) and ignores it.
+    fn set_indirect_profile_download(&mut self, on: bool);
+}
+
+/// An IpaEuiccDataRequest (`BF52`), in either layout.
+pub trait DataRequestView {
+    /// The tags of the components asked for.
+    fn tag_list(&self) -> &[u8];
+    /// The CI key the certificates must lead to.
+    fn ci_pk_id(&self) -> Option<&Octets>;
+    /// Which notifications to return (v1.0 also asks for package results here).
+    fn notification_criteria(&self) -> Option<NotificationSearchCriteria>;
+    /// Which stored package result to return (v1.2).
+    fn package_result_seq_number(&self) -> Option<i64>;
+    /// The eIM's correlation identifier (v1.2).
+    fn eim_transaction_id(&self) -> Option<&Octets>;
+}
+
+/// [`PackageResultView`] for a layout, whose `EuiccResultData` names its alternatives alike.
+macro_rules! package_result_view {
+    ($v:ident) => {
+        impl PackageResultView for $v::EuiccPackageResult {
+            fn seq_number(&self) -> Option<i64> {
+                match self {
+                    Self::EuiccPackageResultSigned(signed) => {
+                        Some(signed.euicc_package_result_data_signed.value().seq_number)
+                    }
+                    _ => None,
+                }
+            }
+
+            fn first_enable_result(&self) -> Option<i64> {
+                let Self::EuiccPackageResultSigned(signed) = self else {
+                    return None;
+                };
+                signed
+                    .euicc_package_result_data_signed
+                    .value()
+                    .euicc_result
+                    .iter()
+                    .find_map(|r| match r {
+                        $v::EuiccResultData::EnableResult(code) => Some(*code),
+                        _ => None,
+                    })
+            }
+
+            fn reports_rollback(&self) -> bool {
+                match self {
+                    Self::EuiccPackageResultSigned(signed) => signed
+                        .euicc_package_result_data_signed
+                        .value()
+                        .euicc_result
+                        .iter()
+                        .any(|r| matches!(r, $v::EuiccResultData::RollbackResult(_))),
+                    _ => false,
+                }
+            }
+        }
+    };
+}
+
+package_result_view!(v1_0);
+package_result_view!(v1_2);
+
+impl Sgp32 for v1_0::Types {
+    const LAYOUT: Layout = Layout::V1_0;
+    const RESULTS_ON_REQUEST: bool = false;
+    const OWN_MEMORY_RESET: bool = false;
+    const FALLBACK: bool = false;
+    const INDIRECT_PROFILE_DOWNLOAD_FLAG: bool = false;
+    type ImmediateEnable = v1_0::EnableUsingDDRequest;
+}
+
+impl Sgp32 for v1_2::Types {
+    const LAYOUT: Layout = Layout::V1_2;
+    const RESULTS_ON_REQUEST: bool = true;
+    const OWN_MEMORY_RESET: bool = true;
+    const FALLBACK: bool = true;
+    const INDIRECT_PROFILE_DOWNLOAD_FLAG: bool = true;
+    type ImmediateEnable = v1_2::ImmediateEnableRequest;
+}
+
+impl ImmediateEnable for v1_0::EnableUsingDDRequest {
+    type Response = v1_0::EnableUsingDDResponse;
+    const RESULTS: crate::types::sgp22::codes::CodeTable = v1_0::ENABLE_USING_DD_RESULT;
+
+    fn new(_refresh: bool) -> Self {
+        Self {}
+    }
+
+    fn refreshes(_refresh: bool) -> bool {
+        true
+    }
+
+    fn result(response: &Self::Response) -> i64 {
+        response.enable_using_dd_result
+    }
+}
+
+impl ImmediateEnable for v1_2::ImmediateEnableRequest {
+    type Response = v1_2::ImmediateEnableResponse;
+    const RESULTS: crate::types::sgp22::codes::CodeTable = v1_2::IMMEDIATE_ENABLE_RESULT;
+
+    fn new(refresh: bool) -> Self {
+        Self(super::common::RefreshFlag {
+            refresh_flag: refresh,
+        })
+    }
+
+    fn refreshes(refresh: bool) -> bool {
+        refresh
+    }
+
+    fn result(response: &Self::Response) -> i64 {
+        response.immediate_enable_result
+    }
+}
+
+impl NotificationsListView for v1_0::RetrieveNotificationsListResponse {
+    type PackageResult = v1_0::EuiccPackageResult;
+
+    fn into_lists(
+        self,
+    ) -> Result<
+        (
+            Vec<Signed<PendingNotification>>,
+            Vec<Signed<Self::PackageResult>>,
+        ),
+        i64,
+    > {
+        match self {
+            Self::NotificationList(notifications) => Ok((notifications, Vec::new())),
+            Self::EuiccPackageResultList(results) => Ok((Vec::new(), results)),
+            Self::NotificationAndEprList(both) => {
+                Ok((both.notification_list, both.euicc_package_result_list))
+            }
+            Self::NotificationsListResultError(code) => Err(code),
+        }
+    }
+}
+
+impl NotificationsListView for v1_2::RetrieveNotificationsListResponse {
+    type PackageResult = v1_2::EuiccPackageResult;
+
+    fn into_lists(
+        self,
+    ) -> Result<
+        (
+            Vec<Signed<PendingNotification>>,
+            Vec<Signed<Self::PackageResult>>,
+        ),
+        i64,
+    > {
+        match self {
+            Self::NotificationList(notifications) => Ok((notifications, Vec::new())),
+            Self::EuiccPackageResultList(results) => Ok((Vec::new(), results)),
+            Self::NotificationsListResultError(code) => Err(code),
+        }
+    }
+}
+
+impl EimConfigurationView for v1_0::EimConfigurationData {
+    fn indirect_profile_download(&self) -> bool {
+        false
+    }
+
+    fn set_indirect_profile_download(&mut self, _on: bool) {}
+}
+
+impl EimConfigurationView for v1_2::EimConfigurationData {
+    fn indirect_profile_download(&self) -> bool {
+        self.indirect_profile_download.is_some()
+    }
+
+    fn set_indirect_profile_download(&mut self, on: bool) {
+        self.indirect_profile_download = on.then_some(Null);
+    }
+}
+
+impl DataRequestView for v1_0::IpaEuiccDataRequest {
+    fn tag_list(&self) -> &[u8] {
+        &self.tag_list.0
+    }
+
+    fn ci_pk_id(&self) -> Option<&Octets> {
+        self.euicc_ci_pk_id.as_ref()
+    }
+
+    fn notification_criteria(&self) -> Option<NotificationSearchCriteria> {
+        self.search_criteria.clone()
+    }
+
+    fn package_result_seq_number(&self) -> Option<i64> {
+        None
+    }
+
+    fn eim_transaction_id(&self) -> Option<&Octets> {
+        None
+    }
+}
+
+impl DataRequestView for v1_2::IpaEuiccDataRequest {
+    fn tag_list(&self) -> &[u8] {
+        &self.tag_list.0
+    }
+
+    fn ci_pk_id(&self) -> Option<&Octets> {
+        self.euicc_ci_pk_identifier_to_be_used.as_ref()
+    }
+
+    fn notification_criteria(&self) -> Option<NotificationSearchCriteria> {
+        use v1_2::SearchCriteriaNotification as N;
+        self.search_criteria_notification
+            .clone()
+            .map(|criteria| match criteria {
+                N::SeqNumber(n) => NotificationSearchCriteria::SeqNumber(n),
+                N::ProfileManagementOperation(bits) => {
+                    NotificationSearchCriteria::ProfileManagementOperation(bits)
+                }
+            })
+    }
+
+    fn package_result_seq_number(&self) -> Option<i64> {
+        self.search_criteria_euicc_package_result
+            .as_ref()
+            .map(|v1_2::SearchCriteriaEuiccPackageResult::SeqNumber(n)| *n)
+    }
+
+    fn eim_transaction_id(&self) -> Option<&Octets> {
+        self.eim_transaction_id.as_ref()
+    }
+}
