@@ -9,8 +9,9 @@
 
 use euicc_asn1::types::sgp22::{ActivationCode, ProfileInstallationResult};
 use euicc_asn1::types::sgp32::common::{ProfileDownloadData, ProfileDownloadTriggerRequest};
+use euicc_asn1::types::sgp32::view::DownloadFailure;
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{Octets, Signed, from_ber};
+use euicc_asn1::{Octets, Signed, for_layout, from_ber};
 
 use super::download::{DownloadError, DownloadRequest, Interrupt, download};
 use super::ipa_data::IpaOwnData;
@@ -18,9 +19,6 @@ use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError};
 use crate::remote::es9p::Es9;
 use euicc_asn1::Layout;
-
-/// `profileDownloadErrorReason` undefinedError.
-pub const UNDEFINED_ERROR: i64 = 127;
 
 /// Carries out `trigger` with the ES9+ client `es9_for` returns for the SM-DP+ address of the activation
 /// code, and returns the result in the layout of `version`.
@@ -114,33 +112,29 @@ impl TriggerResult {
         eim_transaction_id: Option<Octets>,
         pir: Option<Signed<ProfileInstallationResult>>,
     ) -> Self {
-        match version {
-            Layout::V1_2 => {
-                use v1_2::ProfileDownloadTriggerResultData as Data;
-                Self::V1_2(v1_2::ProfileDownloadTriggerResult {
-                    eim_transaction_id,
-                    profile_download_trigger_result_data: match pir {
-                        Some(pir) => Data::ProfileInstallationResult(pir),
-                        None => Data::ProfileDownloadError(v1_2::ProfileDownloadError {
-                            profile_download_error_reason: UNDEFINED_ERROR,
-                            error_response: None,
-                        }),
-                    },
-                })
+        for_layout!(version, l => {
+            use l::ProfileDownloadTriggerResultData as Data;
+            l::ProfileDownloadTriggerResult {
+                eim_transaction_id,
+                profile_download_trigger_result_data: match pir {
+                    Some(pir) => Data::ProfileInstallationResult(pir),
+                    None => Data::ProfileDownloadError(l::ProfileDownloadError::undefined()),
+                },
             }
-            Layout::V1_0 => {
-                use v1_0::ProfileDownloadTriggerResultData as Data;
-                Self::V1_0(v1_0::ProfileDownloadTriggerResult {
-                    eim_transaction_id,
-                    profile_download_trigger_result_data: match pir {
-                        Some(pir) => Data::ProfileInstallationResult(pir),
-                        None => Data::ProfileDownloadError(v1_0::ProfileDownloadError {
-                            error_response: None,
-                        }),
-                    },
-                })
-            }
-        }
+            .into()
+        })
+    }
+}
+
+impl From<v1_0::ProfileDownloadTriggerResult> for TriggerResult {
+    fn from(result: v1_0::ProfileDownloadTriggerResult) -> Self {
+        Self::V1_0(result)
+    }
+}
+
+impl From<v1_2::ProfileDownloadTriggerResult> for TriggerResult {
+    fn from(result: v1_2::ProfileDownloadTriggerResult) -> Self {
+        Self::V1_2(result)
     }
 }
 

@@ -9,7 +9,7 @@
 //! [`DataRequestView`] over an IpaEuiccDataRequest, and [`Sgp32`] for what a layout has or lacks.
 
 use super::{v1_0, v1_2};
-use crate::types::sgp22::{NotificationSearchCriteria, PendingNotification};
+use crate::types::sgp22::{EUICCInfo1, NotificationSearchCriteria, PendingNotification};
 use crate::{Layout, Null, Octets, Signed};
 
 /// Runs `$body` with `$l` naming the module of the `$layout` layout (`v1_0` or `v1_2`): the one mapping from a
@@ -122,6 +122,72 @@ pub trait DataRequestView {
     fn package_result_seq_number(&self) -> Option<i64>;
     /// The eIM's correlation identifier (v1.2).
     fn eim_transaction_id(&self) -> Option<&Octets>;
+}
+
+/// InitiateAuthentication through the eIM (`BF39`), in either layout.
+pub trait InitiateAuthenticationRequest {
+    /// The request; v1.0 cannot carry the trigger's `eim_transaction_id` and leaves it out.
+    fn new(
+        euicc_challenge: Octets,
+        smdp_address: Option<String>,
+        euicc_info1: EUICCInfo1,
+        eim_transaction_id: Option<Octets>,
+    ) -> Self;
+}
+
+impl InitiateAuthenticationRequest for v1_0::InitiateAuthenticationRequestEsipa {
+    fn new(
+        euicc_challenge: Octets,
+        smdp_address: Option<String>,
+        euicc_info1: EUICCInfo1,
+        _eim_transaction_id: Option<Octets>,
+    ) -> Self {
+        Self {
+            euicc_challenge,
+            smdp_address,
+            euicc_info1: Some(euicc_info1),
+        }
+    }
+}
+
+impl InitiateAuthenticationRequest for v1_2::InitiateAuthenticationRequestEsipa {
+    fn new(
+        euicc_challenge: Octets,
+        smdp_address: Option<String>,
+        euicc_info1: EUICCInfo1,
+        eim_transaction_id: Option<Octets>,
+    ) -> Self {
+        Self {
+            euicc_challenge,
+            smdp_address,
+            euicc_info1: Some(euicc_info1),
+            eim_transaction_id,
+        }
+    }
+}
+
+/// A download the eIM triggered that failed before the eUICC produced a result (ProfileDownloadError), in
+/// either layout.
+pub trait DownloadFailure {
+    /// The failure with the reason `undefinedError` where the layout carries a reason (v1.2).
+    fn undefined() -> Self;
+}
+
+impl DownloadFailure for v1_0::ProfileDownloadError {
+    fn undefined() -> Self {
+        Self {
+            error_response: None,
+        }
+    }
+}
+
+impl DownloadFailure for v1_2::ProfileDownloadError {
+    fn undefined() -> Self {
+        Self {
+            profile_download_error_reason: 127,
+            error_response: None,
+        }
+    }
 }
 
 /// [`PackageResultView`] for a layout, whose `EuiccResultData` names its alternatives alike.
