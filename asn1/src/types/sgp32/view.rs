@@ -9,7 +9,10 @@
 //! [`DataRequestView`] over an IpaEuiccDataRequest, and [`Sgp32`] for what a layout has or lacks.
 
 use super::{v1_0, v1_2};
-use crate::types::sgp22::{EUICCInfo1, NotificationSearchCriteria, PendingNotification};
+use crate::types::sgp22::{
+    Certificate, DeviceInfo, EUICCInfo1, EUICCInfo2, NotificationSearchCriteria,
+    PendingNotification,
+};
 use crate::{Layout, Null, Octets, Signed};
 
 /// Runs `$body` with `$l` naming the module of the `$layout` layout (`v1_0` or `v1_2`): the one mapping from a
@@ -122,6 +125,160 @@ pub trait DataRequestView {
     fn package_result_seq_number(&self) -> Option<i64>;
     /// The eIM's correlation identifier (v1.2).
     fn eim_transaction_id(&self) -> Option<&Octets>;
+}
+
+/// The components of IpaEuiccData both layouts have, whatever their tags: what an IPA collects before it
+/// knows which layout it answers in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IpaEuiccDataCommon {
+    /// The eUICC's default SM-DP+ address.
+    pub default_smdp_address: Option<String>,
+    /// GetEuiccInfo1.
+    pub euicc_info1: Option<EUICCInfo1>,
+    /// GetEuiccInfo2.
+    pub euicc_info2: Option<EUICCInfo2>,
+    /// The eUICC's root SM-DS address.
+    pub root_smds_address: Option<String>,
+    /// The eIM's association token.
+    pub association_token: Option<i64>,
+    /// The EUM certificate.
+    pub eum_certificate: Option<Certificate>,
+    /// The eUICC certificate.
+    pub euicc_certificate: Option<Certificate>,
+    /// What the IPA supports.
+    pub ipa_capabilities: Option<super::common::IpaCapabilities>,
+    /// The device.
+    pub device_info: Option<DeviceInfo>,
+}
+
+/// IpaEuiccData and its response (`BF52`), in either layout.
+pub trait IpaEuiccDataView: Sized {
+    /// The layout's eUICC Package Result.
+    type PackageResult;
+    /// The layout's IpaEuiccDataResponse.
+    type Response: From<Self>;
+    /// The tag of each component in a tagList, and its name (v1.0 also takes `88`, the primitive form some
+    /// v1.0 eIMs ask ipaCapabilities with).
+    const COMPONENTS: &'static [(u32, &'static str)];
+    /// The data: the common components, the notifications and stored package results (v1.0 carries
+    /// either, as RetrieveNotificationsList returned them; results win), and the request's transaction
+    /// identifier, echoed (v1.2).
+    fn new(
+        common: IpaEuiccDataCommon,
+        notifications: Option<Vec<Signed<PendingNotification>>>,
+        package_results: Option<Vec<Signed<Self::PackageResult>>>,
+        eim_transaction_id: Option<Octets>,
+    ) -> Self;
+    /// The error answer with `code` (`IPA_EUICC_DATA_ERROR` of the layout), echoing the transaction
+    /// identifier (v1.2).
+    fn error(code: i64, eim_transaction_id: Option<Octets>) -> Self::Response;
+}
+
+impl From<v1_0::IpaEuiccData> for v1_0::IpaEuiccDataResponse {
+    fn from(data: v1_0::IpaEuiccData) -> Self {
+        Self::IpaEuiccData(data)
+    }
+}
+
+impl From<v1_2::IpaEuiccData> for v1_2::IpaEuiccDataResponse {
+    fn from(data: v1_2::IpaEuiccData) -> Self {
+        Self::IpaEuiccData(data)
+    }
+}
+
+impl IpaEuiccDataView for v1_0::IpaEuiccData {
+    type PackageResult = v1_0::EuiccPackageResult;
+    type Response = v1_0::IpaEuiccDataResponse;
+    const COMPONENTS: &'static [(u32, &'static str)] = &[
+        (0x80, "defaultSmdpAddress"),
+        (0xBF20, "euiccInfo1"),
+        (0xBF22, "euiccInfo2"),
+        (0x83, "rootSmdsAddress"),
+        (0x84, "associationToken"),
+        (0xA5, "eumCertificate"),
+        (0xA6, "euiccCertificate"),
+        (0xA8, "ipaCapabilities"),
+        (0x88, "ipaCapabilities"),
+        (0xA9, "deviceInfo"),
+        (0xBF2B, "notificationsList"),
+    ];
+
+    fn new(
+        c: IpaEuiccDataCommon,
+        notifications: Option<Vec<Signed<PendingNotification>>>,
+        package_results: Option<Vec<Signed<Self::PackageResult>>>,
+        _eim_transaction_id: Option<Octets>,
+    ) -> Self {
+        use v1_0::RetrieveNotificationsListResponse as List;
+        let notifications_list = match (notifications, package_results) {
+            (Some(_), Some(results)) => Some(List::EuiccPackageResultList(results)),
+            (notifications, _) => notifications.map(List::NotificationList),
+        };
+        Self {
+            default_smdp_address: c.default_smdp_address,
+            euicc_info1: c.euicc_info1,
+            euicc_info2: c.euicc_info2,
+            root_smds_address: c.root_smds_address,
+            association_token: c.association_token,
+            eum_certificate: c.eum_certificate,
+            euicc_certificate: c.euicc_certificate,
+            ipa_capabilities: c.ipa_capabilities,
+            device_info: c.device_info,
+            notifications_list,
+        }
+    }
+
+    fn error(code: i64, _eim_transaction_id: Option<Octets>) -> Self::Response {
+        v1_0::IpaEuiccDataResponse::IpaEuiccDataError(code)
+    }
+}
+
+impl IpaEuiccDataView for v1_2::IpaEuiccData {
+    type PackageResult = v1_2::EuiccPackageResult;
+    type Response = v1_2::IpaEuiccDataResponse;
+    const COMPONENTS: &'static [(u32, &'static str)] = &[
+        (0xA0, "notificationsList"),
+        (0x81, "defaultSmdpAddress"),
+        (0xA2, "euiccPackageResultList"),
+        (0xBF20, "euiccInfo1"),
+        (0xBF22, "euiccInfo2"),
+        (0x83, "rootSmdsAddress"),
+        (0x84, "associationToken"),
+        (0xA5, "eumCertificate"),
+        (0xA6, "euiccCertificate"),
+        (0x87, "eimTransactionId"),
+        (0xA8, "ipaCapabilities"),
+        (0xA9, "deviceInfo"),
+    ];
+
+    fn new(
+        c: IpaEuiccDataCommon,
+        notifications: Option<Vec<Signed<PendingNotification>>>,
+        package_results: Option<Vec<Signed<Self::PackageResult>>>,
+        eim_transaction_id: Option<Octets>,
+    ) -> Self {
+        Self {
+            notifications_list: notifications,
+            default_smdp_address: c.default_smdp_address,
+            euicc_package_result_list: package_results,
+            euicc_info1: c.euicc_info1,
+            euicc_info2: c.euicc_info2,
+            root_smds_address: c.root_smds_address,
+            association_token: c.association_token,
+            eum_certificate: c.eum_certificate,
+            euicc_certificate: c.euicc_certificate,
+            eim_transaction_id,
+            ipa_capabilities: c.ipa_capabilities,
+            device_info: c.device_info,
+        }
+    }
+
+    fn error(code: i64, eim_transaction_id: Option<Octets>) -> Self::Response {
+        v1_2::IpaEuiccDataResponse::IpaEuiccDataResponseError(v1_2::IpaEuiccDataResponseError {
+            eim_transaction_id,
+            ipa_euicc_data_error_code: code,
+        })
+    }
 }
 
 /// InitiateAuthentication through the eIM (`BF39`), in either layout.
