@@ -65,7 +65,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub identity: Option<PathBuf>,
     /// The SGP.32 version the simulated eUICC announces and speaks: v1.0 or v1.2.
-    #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = parse_version)]
+    #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = str::parse::<Layout>)]
     pub sgp32: Layout,
     /// Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.
     #[arg(long, value_name = "FILE")]
@@ -88,15 +88,6 @@ pub struct ServeArgs {
     /// The simulated eIM.
     #[command(flatten)]
     pub eim: EimOptions,
-}
-
-/// Parses `--sgp32 v1.0|v1.2`.
-fn parse_version(text: &str) -> Result<Layout, String> {
-    match text {
-        "v1.0" | "1.0" => Ok(Layout::V1_0),
-        "v1.2" | "1.2" => Ok(Layout::V1_2),
-        _ => Err(format!("expected v1.0 or v1.2, not {text:?}")),
-    }
 }
 
 /// Parses `--smdp-fault FUNCTION=FAULT`.

@@ -23,8 +23,7 @@ use euicc_asn1::Layout;
 use euicc_asn1::types::sgp32::common::{
     EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest, ProfileIccid,
 };
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{Eid, Iccid, Null};
+use euicc_asn1::{Eid, Iccid, Null, for_layout};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -221,20 +220,6 @@ async fn provision(
     Ok((eid, token))
 }
 
-/// The PSMO of `queued` in the layout module `$v`.
-macro_rules! psmo {
-    ($v:ident, $queued:expr) => {
-        match $queued {
-            QueuedPsmo::Enable { iccid, rollback } => $v::Psmo::Enable(EnableParams {
-                iccid,
-                rollback_flag: rollback.then_some(Null),
-            }),
-            QueuedPsmo::Disable(iccid) => $v::Psmo::Disable(ProfileIccid { iccid }),
-            QueuedPsmo::Delete(iccid) => $v::Psmo::Delete(ProfileIccid { iccid }),
-        }
-    };
-}
-
 /// Queues `package` for `eid`, signed in the layout of `version`; a download trigger names the SM-DP+ order
 /// `matching_id`.
 fn queue(
@@ -244,8 +229,8 @@ fn queue(
     package: &QueuedPackage,
     matching_id: Option<&str>,
 ) -> Result<(), Failure> {
-    match (package.clone(), version) {
-        (QueuedPackage::Download, _) => {
+    match package.clone() {
+        QueuedPackage::Download => {
             let matching_id = matching_id.ok_or_else(|| {
                 Failure::input(anyhow!("--eim-queue download needs --smdp-listen"))
             })?;
@@ -257,14 +242,17 @@ fn queue(
             };
             eim.queue_download_trigger(eid, &trigger);
         }
-        (QueuedPackage::Psmo(queued), Layout::V1_2) => {
-            let package = v1_2::EuiccPackage::PsmoList(vec![psmo!(v1_2, queued)]);
-            eim.queue_package(eid, package, None);
-        }
-        (QueuedPackage::Psmo(queued), Layout::V1_0) => {
-            let package = v1_0::EuiccPackage::PsmoList(vec![psmo!(v1_0, queued)]);
-            eim.queue_package(eid, package, None);
-        }
+        QueuedPackage::Psmo(queued) => for_layout!(version, l => {
+            let psmo = match queued {
+                QueuedPsmo::Enable { iccid, rollback } => l::Psmo::Enable(EnableParams {
+                    iccid,
+                    rollback_flag: rollback.then_some(Null),
+                }),
+                QueuedPsmo::Disable(iccid) => l::Psmo::Disable(ProfileIccid { iccid }),
+                QueuedPsmo::Delete(iccid) => l::Psmo::Delete(ProfileIccid { iccid }),
+            };
+            eim.queue_package(eid, l::EuiccPackage::PsmoList(vec![psmo]), None);
+        }),
     }
     Ok(())
 }
