@@ -11,7 +11,7 @@ use euicc_asn1::types::sgp22::{
 };
 use euicc_asn1::types::sgp32::common::{Certs, IpaCapabilities};
 use euicc_asn1::types::sgp32::view::{
-    DataRequestView, IpaEuiccDataCommon, IpaEuiccDataView, PackageResultView,
+    COMMON_COMPONENTS, DataRequestView, IpaEuiccDataCommon, IpaEuiccDataView, PackageResultView,
 };
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
 use euicc_asn1::{BitString, DecodeError, Octets, Signed, for_layout, from_ber};
@@ -128,7 +128,10 @@ impl Item {
     fn from_tag(version: Layout, tag: u32) -> Option<Self> {
         let components =
             for_layout!(version, l => <l::IpaEuiccData as IpaEuiccDataView>::COMPONENTS);
-        let (_, name) = components.iter().find(|(t, _)| *t == tag)?;
+        let (_, name) = components
+            .iter()
+            .chain(COMMON_COMPONENTS)
+            .find(|(t, _)| *t == tag)?;
         Some(match *name {
             "notificationsList" => Self::Notifications,
             "euiccPackageResultList" => Self::PackageResults,

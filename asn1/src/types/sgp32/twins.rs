@@ -467,7 +467,7 @@ macro_rules! eim_configuration_data {
 macro_rules! ipa_euicc_data {
     (head { $($head:tt)* } middle { $($middle:tt)* } tail { $($tail:tt)* }) => {
         /// The eUICC and IPA data an IpaEuiccDataRequest asked for.
-        #[derive(Debug, Clone, PartialEq, Eq, crate::Asn1)]
+        #[derive(Debug, Clone, PartialEq, Eq, Default, crate::Asn1)]
         pub struct IpaEuiccData {
             $($head)*
             /// GetEuiccInfo1.

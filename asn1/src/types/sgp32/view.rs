@@ -151,14 +151,27 @@ pub struct IpaEuiccDataCommon {
     pub device_info: Option<DeviceInfo>,
 }
 
+/// The components of IpaEuiccData with the same tag in both layouts, by tag and name.
+pub const COMMON_COMPONENTS: &[(u32, &str)] = &[
+    (0xBF20, "euiccInfo1"),
+    (0xBF22, "euiccInfo2"),
+    (0x83, "rootSmdsAddress"),
+    (0x84, "associationToken"),
+    (0xA5, "eumCertificate"),
+    (0xA6, "euiccCertificate"),
+    (0xA8, "ipaCapabilities"),
+    (0xA9, "deviceInfo"),
+];
+
 /// IpaEuiccData and its response (`BF52`), in either layout.
 pub trait IpaEuiccDataView: Sized {
     /// The layout's eUICC Package Result.
     type PackageResult;
     /// The layout's IpaEuiccDataResponse.
     type Response: From<Self>;
-    /// The tag of each component in a tagList, and its name (v1.0 also takes `88`, the primitive form some
-    /// v1.0 eIMs ask ipaCapabilities with).
+    /// The tag of each component in a tagList whose tag is the layout's own, and its name (v1.0 also takes
+    /// `88`, the primitive form some v1.0 eIMs ask ipaCapabilities with); the others are
+    /// [`COMMON_COMPONENTS`].
     const COMPONENTS: &'static [(u32, &'static str)];
     /// The data: the common components, the notifications and stored package results (v1.0 carries
     /// either, as RetrieveNotificationsList returned them; results win), and the request's transaction
@@ -174,32 +187,44 @@ pub trait IpaEuiccDataView: Sized {
     fn error(code: i64, eim_transaction_id: Option<Octets>) -> Self::Response;
 }
 
-impl From<v1_0::IpaEuiccData> for v1_0::IpaEuiccDataResponse {
-    fn from(data: v1_0::IpaEuiccData) -> Self {
-        Self::IpaEuiccData(data)
-    }
+/// `with_common` and the data response's `From` for a layout's IpaEuiccData.
+macro_rules! ipa_euicc_data_common {
+    ($v:ident) => {
+        impl $v::IpaEuiccData {
+            /// The data with the components both layouts have set from `c`.
+            fn with_common(self, c: IpaEuiccDataCommon) -> Self {
+                Self {
+                    default_smdp_address: c.default_smdp_address,
+                    euicc_info1: c.euicc_info1,
+                    euicc_info2: c.euicc_info2,
+                    root_smds_address: c.root_smds_address,
+                    association_token: c.association_token,
+                    eum_certificate: c.eum_certificate,
+                    euicc_certificate: c.euicc_certificate,
+                    ipa_capabilities: c.ipa_capabilities,
+                    device_info: c.device_info,
+                    ..self
+                }
+            }
+        }
+
+        impl From<$v::IpaEuiccData> for $v::IpaEuiccDataResponse {
+            fn from(data: $v::IpaEuiccData) -> Self {
+                Self::IpaEuiccData(data)
+            }
+        }
+    };
 }
 
-impl From<v1_2::IpaEuiccData> for v1_2::IpaEuiccDataResponse {
-    fn from(data: v1_2::IpaEuiccData) -> Self {
-        Self::IpaEuiccData(data)
-    }
-}
+ipa_euicc_data_common!(v1_0);
+ipa_euicc_data_common!(v1_2);
 
 impl IpaEuiccDataView for v1_0::IpaEuiccData {
     type PackageResult = v1_0::EuiccPackageResult;
     type Response = v1_0::IpaEuiccDataResponse;
     const COMPONENTS: &'static [(u32, &'static str)] = &[
         (0x80, "defaultSmdpAddress"),
-        (0xBF20, "euiccInfo1"),
-        (0xBF22, "euiccInfo2"),
-        (0x83, "rootSmdsAddress"),
-        (0x84, "associationToken"),
-        (0xA5, "eumCertificate"),
-        (0xA6, "euiccCertificate"),
-        (0xA8, "ipaCapabilities"),
         (0x88, "ipaCapabilities"),
-        (0xA9, "deviceInfo"),
         (0xBF2B, "notificationsList"),
     ];
 
@@ -215,17 +240,10 @@ impl IpaEuiccDataView for v1_0::IpaEuiccData {
             (notifications, _) => notifications.map(List::NotificationList),
         };
         Self {
-            default_smdp_address: c.default_smdp_address,
-            euicc_info1: c.euicc_info1,
-            euicc_info2: c.euicc_info2,
-            root_smds_address: c.root_smds_address,
-            association_token: c.association_token,
-            eum_certificate: c.eum_certificate,
-            euicc_certificate: c.euicc_certificate,
-            ipa_capabilities: c.ipa_capabilities,
-            device_info: c.device_info,
             notifications_list,
+            ..Default::default()
         }
+        .with_common(c)
     }
 
     fn error(code: i64, _eim_transaction_id: Option<Octets>) -> Self::Response {
@@ -240,15 +258,7 @@ impl IpaEuiccDataView for v1_2::IpaEuiccData {
         (0xA0, "notificationsList"),
         (0x81, "defaultSmdpAddress"),
         (0xA2, "euiccPackageResultList"),
-        (0xBF20, "euiccInfo1"),
-        (0xBF22, "euiccInfo2"),
-        (0x83, "rootSmdsAddress"),
-        (0x84, "associationToken"),
-        (0xA5, "eumCertificate"),
-        (0xA6, "euiccCertificate"),
         (0x87, "eimTransactionId"),
-        (0xA8, "ipaCapabilities"),
-        (0xA9, "deviceInfo"),
     ];
 
     fn new(
@@ -259,18 +269,11 @@ impl IpaEuiccDataView for v1_2::IpaEuiccData {
     ) -> Self {
         Self {
             notifications_list: notifications,
-            default_smdp_address: c.default_smdp_address,
             euicc_package_result_list: package_results,
-            euicc_info1: c.euicc_info1,
-            euicc_info2: c.euicc_info2,
-            root_smds_address: c.root_smds_address,
-            association_token: c.association_token,
-            eum_certificate: c.eum_certificate,
-            euicc_certificate: c.euicc_certificate,
             eim_transaction_id,
-            ipa_capabilities: c.ipa_capabilities,
-            device_info: c.device_info,
+            ..Default::default()
         }
+        .with_common(c)
     }
 
     fn error(code: i64, eim_transaction_id: Option<Octets>) -> Self::Response {
@@ -447,48 +450,32 @@ impl ImmediateEnable for v1_2::ImmediateEnableRequest {
     }
 }
 
-impl NotificationsListView for v1_0::RetrieveNotificationsListResponse {
-    type PackageResult = v1_0::EuiccPackageResult;
+/// [`NotificationsListView`] for a layout, given the alternatives it adds and how to read them.
+macro_rules! notifications_list_view {
+    ($v:ident $(, $added:pat => $lists:expr)*) => {
+        impl NotificationsListView for $v::RetrieveNotificationsListResponse {
+            type PackageResult = $v::EuiccPackageResult;
 
-    fn into_lists(
-        self,
-    ) -> Result<
-        (
-            Vec<Signed<PendingNotification>>,
-            Vec<Signed<Self::PackageResult>>,
-        ),
-        i64,
-    > {
-        match self {
-            Self::NotificationList(notifications) => Ok((notifications, Vec::new())),
-            Self::EuiccPackageResultList(results) => Ok((Vec::new(), results)),
-            Self::NotificationAndEprList(both) => {
-                Ok((both.notification_list, both.euicc_package_result_list))
+            fn into_lists(
+                self,
+            ) -> Result<(Vec<Signed<PendingNotification>>, Vec<Signed<Self::PackageResult>>), i64>
+            {
+                match self {
+                    Self::NotificationList(notifications) => Ok((notifications, Vec::new())),
+                    Self::EuiccPackageResultList(results) => Ok((Vec::new(), results)),
+                    Self::NotificationsListResultError(code) => Err(code),
+                    $($added => $lists,)*
+                }
             }
-            Self::NotificationsListResultError(code) => Err(code),
         }
-    }
+    };
 }
 
-impl NotificationsListView for v1_2::RetrieveNotificationsListResponse {
-    type PackageResult = v1_2::EuiccPackageResult;
-
-    fn into_lists(
-        self,
-    ) -> Result<
-        (
-            Vec<Signed<PendingNotification>>,
-            Vec<Signed<Self::PackageResult>>,
-        ),
-        i64,
-    > {
-        match self {
-            Self::NotificationList(notifications) => Ok((notifications, Vec::new())),
-            Self::EuiccPackageResultList(results) => Ok((Vec::new(), results)),
-            Self::NotificationsListResultError(code) => Err(code),
-        }
-    }
-}
+notifications_list_view!(
+    v1_0,
+    Self::NotificationAndEprList(both) => Ok((both.notification_list, both.euicc_package_result_list))
+);
+notifications_list_view!(v1_2);
 
 impl EimConfigurationView for v1_0::EimConfigurationData {
     fn indirect_profile_download(&self) -> bool {
