@@ -548,3 +548,129 @@ impl DataRequestView for v1_2::IpaEuiccDataRequest {
         self.eim_transaction_id.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BitString, Layout, for_layout, from_ber, to_der};
+
+    /// A signed package result (eIM `eim`, counter 1, sequence number 7: disable ok, enable
+    /// profileNotInDisabledState, rollback ok; a signature of 64 zero bytes), which both layouts encode
+    /// alike.
+    fn signed_result() -> Vec<u8> {
+        let mut der =
+            hex_bytes("BF515D A05B 3016 800365696D 810101 830107 3009 840100 830102 8C0100 5F3740");
+        der.extend([0; 64]);
+        der
+    }
+
+    /// An unsigned package error of the eIM `eim`.
+    const UNSIGNED_ERROR: &str = "BF5107 A205 800365696D";
+
+    fn hex_bytes(text: &str) -> Vec<u8> {
+        hex::decode(text.replace(' ', "")).unwrap()
+    }
+
+    #[test]
+    fn package_results_read_alike_in_both_layouts() {
+        for layout in Layout::ALL {
+            let (seq, enable, rollback, error_seq) = for_layout!(layout, l => {
+                let result: l::EuiccPackageResult = from_ber(&signed_result()).unwrap();
+                let error: l::EuiccPackageResult = from_ber(&hex_bytes(UNSIGNED_ERROR)).unwrap();
+                (
+                    result.seq_number(),
+                    result.first_enable_result(),
+                    result.reports_rollback(),
+                    error.seq_number(),
+                )
+            });
+            assert_eq!(seq, Some(7), "{layout}");
+            assert_eq!(enable, Some(2), "{layout}");
+            assert!(rollback, "{layout}");
+            assert_eq!(error_seq, None, "{layout}");
+        }
+    }
+
+    #[test]
+    fn v1_0_lists_carry_notifications_and_results_together() {
+        let result: Signed<v1_0::EuiccPackageResult> = from_ber(&signed_result()).unwrap();
+        let both = v1_0::RetrieveNotificationsListResponse::NotificationAndEprList(
+            v1_0::NotificationAndEprList {
+                notification_list: Vec::new(),
+                euicc_package_result_list: vec![result.clone()],
+            },
+        );
+        assert_eq!(both.into_lists(), Ok((Vec::new(), vec![result])));
+        let refused = v1_2::RetrieveNotificationsListResponse::NotificationsListResultError(1);
+        assert_eq!(refused.into_lists(), Err(1));
+    }
+
+    #[test]
+    fn ipa_euicc_data_puts_results_where_each_layout_has_them() {
+        let common = IpaEuiccDataCommon {
+            default_smdp_address: Some("smdp.example".into()),
+            ..Default::default()
+        };
+        let result = from_ber(&signed_result()).unwrap();
+        let v10 = v1_0::IpaEuiccData::new(
+            common.clone(),
+            Some(Vec::new()),
+            Some(vec![result]),
+            Some(Octets(vec![1])),
+        );
+        assert!(matches!(
+            v10.notifications_list,
+            Some(v1_0::RetrieveNotificationsListResponse::EuiccPackageResultList(ref r)) if r.len() == 1
+        ));
+        assert_eq!(v10.default_smdp_address.as_deref(), Some("smdp.example"));
+        let v12 = v1_2::IpaEuiccData::new(common, None, None, Some(Octets(vec![1])));
+        assert_eq!(v12.eim_transaction_id, Some(Octets(vec![1])));
+        assert_eq!(v12.default_smdp_address.as_deref(), Some("smdp.example"));
+        assert_eq!(
+            to_der(&v1_2::IpaEuiccData::error(5, None)),
+            hex_bytes("BF5205 A103 020105")
+        );
+        assert_eq!(
+            to_der(&v1_0::IpaEuiccData::error(5, None)),
+            hex_bytes("BF5203 810105")
+        );
+    }
+
+    #[test]
+    fn eim_configurations_hold_the_indirect_flag_only_in_v1_2() {
+        let mut v10 = v1_0::EimConfigurationData::default();
+        v10.set_indirect_profile_download(true);
+        assert!(!v10.indirect_profile_download());
+        let mut v12 = v1_2::EimConfigurationData::default();
+        v12.set_indirect_profile_download(true);
+        assert!(v12.indirect_profile_download());
+        assert!(!Layout::V1_0.indirect_profile_download_flag());
+        assert!(Layout::V1_2.indirect_profile_download_flag());
+    }
+
+    #[test]
+    fn data_requests_read_alike() {
+        let v12 = v1_2::IpaEuiccDataRequest {
+            tag_list: Octets(vec![0x81]),
+            euicc_ci_pk_identifier_to_be_used: None,
+            search_criteria_notification: Some(
+                v1_2::SearchCriteriaNotification::ProfileManagementOperation(BitString::from_bits(
+                    &[1],
+                )),
+            ),
+            search_criteria_euicc_package_result: Some(
+                v1_2::SearchCriteriaEuiccPackageResult::SeqNumber(3),
+            ),
+            eim_transaction_id: Some(Octets(vec![9])),
+        };
+        assert_eq!(v12.tag_list(), &[0x81]);
+        assert_eq!(
+            v12.notification_criteria(),
+            Some(NotificationSearchCriteria::ProfileManagementOperation(
+                BitString::from_bits(&[1])
+            ))
+        );
+        assert_eq!(v12.package_result_seq_number(), Some(3));
+        assert_eq!(v12.eim_transaction_id(), Some(&Octets(vec![9])));
+    }
+}
