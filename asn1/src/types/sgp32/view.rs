@@ -552,7 +552,7 @@ impl DataRequestView for v1_2::IpaEuiccDataRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{BitString, Layout, for_layout, from_ber, to_der};
+    use crate::{BitString, Layout, from_ber, to_der};
 
     /// A signed package result (eIM `eim`, counter 1, sequence number 7: disable ok, enable
     /// profileNotInDisabledState, rollback ok; a signature of 64 zero bytes), which both layouts encode
