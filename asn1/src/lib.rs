@@ -161,6 +161,7 @@ extern crate self as euicc_asn1;
 mod codec;
 mod error;
 pub mod jer;
+mod layout;
 mod primitives;
 mod reader;
 pub mod registry;
@@ -175,6 +176,7 @@ pub use codec::{Asn1, FieldTag, expect_accepted, from_ber, from_ber_with, to_der
 pub use error::{DecodeError, DecodeErrorKind, PathSegment};
 pub use euicc_asn1_derive::Asn1;
 pub use jer::{Jer, JerError};
+pub use layout::Layout;
 pub use primitives::{BitString, Null, Octets, Oid, Raw, Signed};
 pub use reader::{ChildCursor, Ctx, Limits, Tlv};
 pub use serde_json;

@@ -1,29 +1,7 @@
 //! Look-up of message types by ASN.1 name, for `euiccd asn1 decode` and the golden-vector tests.
 
-use crate::{Asn1, DecodeError, Jer, JerError, from_ber, to_der};
+use crate::{Asn1, DecodeError, Jer, JerError, Layout, from_ber, to_der};
 use serde_json::Value;
-
-/// Which SGP.32 module layout a name refers to (SGP.22 types are the same under both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Sgp32Version {
-    /// SGP.32 v1.0, spoken by early eIMs in the field, as v1.0.1 corrected it (its EimConfigurationData tags).
-    V1_0,
-    /// SGP.32 v1.2, the version of accredited eUICCs.
-    V1_2,
-}
-
-impl std::str::FromStr for Sgp32Version {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "v1.0" | "1.0" | "v1.0.1" | "1.0.1" => Ok(Self::V1_0),
-            "v1.2" | "1.2" => Ok(Self::V1_2),
-            other => Err(format!(
-                "unknown SGP.32 version {other:?} (use v1.0 or v1.2)"
-            )),
-        }
-    }
-}
 
 /// One message type: its name and its conversions between DER and JER.
 #[derive(Debug, Clone, Copy)]
@@ -96,23 +74,20 @@ where
     }
 }
 
-/// Every type known for a version: its SGP.32 types, then the SGP.22 ones.
-pub fn entries(version: Sgp32Version) -> impl Iterator<Item = &'static TypeEntry> {
-    let sgp32: &'static [TypeEntry] = match version {
-        Sgp32Version::V1_0 => crate::types::sgp32::v1_0::TYPES,
-        Sgp32Version::V1_2 => crate::types::sgp32::v1_2::TYPES,
-    };
+/// Every type known for a layout: its SGP.32 types, then the SGP.22 ones.
+pub fn entries(layout: Layout) -> impl Iterator<Item = &'static TypeEntry> {
+    let sgp32: &'static [TypeEntry] = crate::for_layout!(layout, l => l::TYPES);
     sgp32.iter().chain(crate::types::sgp22::TYPES)
 }
 
-/// Finds a type by ASN.1 name; a version's own SGP.32 type wins over an SGP.22 type of the same name.
-pub fn lookup(name: &str, version: Sgp32Version) -> Option<TypeEntry> {
-    entries(version).find(|e| e.name == name).copied()
+/// Finds a type by ASN.1 name; a layout's own SGP.32 type wins over an SGP.22 type of the same name.
+pub fn lookup(name: &str, layout: Layout) -> Option<TypeEntry> {
+    entries(layout).find(|e| e.name == name).copied()
 }
 
-/// All type names known for a version, sorted (for error messages and listings).
-pub fn names(version: Sgp32Version) -> Vec<&'static str> {
-    let mut names: Vec<_> = entries(version).map(|e| e.name).collect();
+/// All type names known for a layout, sorted (for error messages and listings).
+pub fn names(layout: Layout) -> Vec<&'static str> {
+    let mut names: Vec<_> = entries(layout).map(|e| e.name).collect();
     names.sort_unstable();
     names.dedup();
     names

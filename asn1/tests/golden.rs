@@ -5,13 +5,14 @@
 mod common;
 
 use common::all as vectors;
-use euicc_asn1::registry::{Sgp32Version, lookup};
+use euicc_asn1::Layout;
+use euicc_asn1::registry::lookup;
 
 #[test]
 fn there_are_enough_vectors() {
     let vectors = vectors();
     assert!(vectors.len() >= 80, "{} vectors", vectors.len());
-    assert!(vectors.iter().any(|v| v.version == Sgp32Version::V1_0));
+    assert!(vectors.iter().any(|v| v.version == Layout::V1_0));
     assert!(vectors.iter().any(|v| v.der.len() > 255));
 }
 

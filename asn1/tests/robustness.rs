@@ -4,10 +4,11 @@
 
 mod common;
 
-use euicc_asn1::registry::{Sgp32Version, entries};
+use euicc_asn1::Layout;
+use euicc_asn1::registry::entries;
 use proptest::prelude::*;
 
-const VERSIONS: [Sgp32Version; 2] = [Sgp32Version::V1_0, Sgp32Version::V1_2];
+const VERSIONS: [Layout; 2] = [Layout::V1_0, Layout::V1_2];
 
 fn golden() -> Vec<Vec<u8>> {
     common::all().into_iter().map(|v| v.der).collect()

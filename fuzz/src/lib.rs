@@ -3,7 +3,8 @@
 //! fallback (`tests/fuzz_fallback.rs` in the main workspace includes this file), so both run the same
 //! checks. Only `euiccd`, `euiccd-core` and `euicc-asn1` are used here.
 
-use euicc_asn1::registry::{Sgp32Version, lookup};
+use euicc_asn1::Layout;
+use euicc_asn1::registry::lookup;
 use euiccd::daemon::control::{MAX_REQUEST, Reply, parse_request};
 use euiccd::remote::es9p;
 use euiccd::remote::esipa_json::{
@@ -48,7 +49,7 @@ const MAX_ERROR_TEXT: usize = 2048;
 /// Decodes `data` as every type in `types` under both SGP.32 versions; panics if a decoded value does not
 /// survive a re-encoding.
 fn decode_family(types: &[&str], data: &[u8]) {
-    for version in [Sgp32Version::V1_0, Sgp32Version::V1_2] {
+    for version in [Layout::V1_0, Layout::V1_2] {
         for name in types {
             let Some(entry) = lookup(name, version) else {
                 continue;

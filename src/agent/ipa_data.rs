@@ -10,14 +10,18 @@ use euicc_asn1::types::sgp22::{
     PendingNotification,
 };
 use euicc_asn1::types::sgp32::common::{Certs, IpaCapabilities};
+use euicc_asn1::types::sgp32::view::{
+    COMMON_COMPONENTS, DataRequestView, IpaEuiccDataCommon, IpaEuiccDataView, PackageResultView,
+};
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{BitString, DecodeError, Octets, Signed, from_ber};
+use euicc_asn1::{BitString, DecodeError, Octets, Signed, for_layout, from_ber};
 
 use super::download::{DownloadError, device_info};
 use super::indirect::DownloadRoute;
 use super::reconnect::Reconnect;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError, RetrievedNotifications, Version};
+use crate::euicc::{Euicc, EuiccError, RetrievedNotifications};
+use euicc_asn1::Layout;
 
 /// `ipaEuiccDataError` incorrectTagList.
 pub const INCORRECT_TAG_LIST: i64 = 1;
@@ -121,20 +125,26 @@ impl Item {
     /// component (SGP.32 v1.0.1 and v1.2 §2.11.2.2). v1.0 also takes `88` for ipaCapabilities (whose
     /// component is constructed, `A8`): v1.0 eIMs ask for it so, a public one documenting
     /// `80 BF20 BF22 83 84 A5 A6 88 A9 BF2B` as the list of every tag.
-    fn from_tag(version: Version, tag: u32) -> Option<Self> {
-        Some(match (version, tag) {
-            (Version::V1_2, 0xA0) | (Version::V1_0, 0xBF2B) => Self::Notifications,
-            (Version::V1_2, 0xA2) => Self::PackageResults,
-            (Version::V1_2, 0x81) | (Version::V1_0, 0x80) => Self::DefaultSmdp,
-            (_, 0x83) => Self::RootSmds,
-            (_, 0xBF20) => Self::Info1,
-            (_, 0xBF22) => Self::Info2,
-            (_, 0x84) => Self::AssociationToken,
-            (_, 0xA5) => Self::EumCertificate,
-            (_, 0xA6) => Self::EuiccCertificate,
-            (Version::V1_2, 0x87) => Self::TransactionId,
-            (_, 0xA8) | (Version::V1_0, 0x88) => Self::Capabilities,
-            (_, 0xA9) => Self::DeviceInfo,
+    fn from_tag(version: Layout, tag: u32) -> Option<Self> {
+        let components =
+            for_layout!(version, l => <l::IpaEuiccData as IpaEuiccDataView>::COMPONENTS);
+        let (_, name) = components
+            .iter()
+            .chain(COMMON_COMPONENTS)
+            .find(|(t, _)| *t == tag)?;
+        Some(match *name {
+            "notificationsList" => Self::Notifications,
+            "euiccPackageResultList" => Self::PackageResults,
+            "defaultSmdpAddress" => Self::DefaultSmdp,
+            "rootSmdsAddress" => Self::RootSmds,
+            "euiccInfo1" => Self::Info1,
+            "euiccInfo2" => Self::Info2,
+            "associationToken" => Self::AssociationToken,
+            "eumCertificate" => Self::EumCertificate,
+            "euiccCertificate" => Self::EuiccCertificate,
+            "eimTransactionId" => Self::TransactionId,
+            "ipaCapabilities" => Self::Capabilities,
+            "deviceInfo" => Self::DeviceInfo,
             _ => return None,
         })
     }
@@ -176,7 +186,7 @@ pub(super) struct DataRequest {
 }
 
 impl DataRequest {
-    fn items(version: Version, tag_list: &[u8]) -> Option<Vec<Item>> {
+    fn items(version: Layout, tag_list: &[u8]) -> Option<Vec<Item>> {
         let items = tags(tag_list)?
             .into_iter()
             .map(|tag| Item::from_tag(version, tag))
@@ -184,34 +194,25 @@ impl DataRequest {
         (!items.is_empty()).then_some(items)
     }
 
+    /// A request of the `layout`.
+    fn new(layout: Layout, request: &impl DataRequestView) -> Self {
+        Self {
+            items: Self::items(layout, request.tag_list()),
+            ci_pk_id: request.ci_pk_id().cloned(),
+            notifications: request.notification_criteria(),
+            package_result: request.package_result_seq_number(),
+            eim_transaction_id: request.eim_transaction_id().cloned(),
+        }
+    }
+
     /// A v1.2 request.
     pub(super) fn from_v1_2(request: v1_2::IpaEuiccDataRequest) -> Self {
-        use v1_2::{SearchCriteriaEuiccPackageResult as Epr, SearchCriteriaNotification as N};
-        Self {
-            items: Self::items(Version::V1_2, &request.tag_list.0),
-            ci_pk_id: request.euicc_ci_pk_identifier_to_be_used,
-            notifications: request.search_criteria_notification.map(|c| match c {
-                N::SeqNumber(n) => NotificationSearchCriteria::SeqNumber(n),
-                N::ProfileManagementOperation(bits) => {
-                    NotificationSearchCriteria::ProfileManagementOperation(bits)
-                }
-            }),
-            package_result: request
-                .search_criteria_euicc_package_result
-                .map(|Epr::SeqNumber(n)| n),
-            eim_transaction_id: request.eim_transaction_id,
-        }
+        Self::new(Layout::V1_2, &request)
     }
 
     /// A v1.0 request (no transaction identifier; one search criterion for notifications and results).
     pub(super) fn from_v1_0(request: v1_0::IpaEuiccDataRequest) -> Self {
-        Self {
-            items: Self::items(Version::V1_0, &request.tag_list.0),
-            ci_pk_id: request.euicc_ci_pk_id,
-            notifications: request.search_criteria,
-            package_result: None,
-            eim_transaction_id: None,
-        }
+        Self::new(Layout::V1_0, &request)
     }
 
     fn wants(&self, item: Item) -> bool {
@@ -253,7 +254,7 @@ pub(super) async fn answer<C: CardChannel>(
     euicc: &mut Euicc<C>,
     request: &DataRequest,
     own: &IpaOwnData,
-    version: Version,
+    version: Layout,
 ) -> Result<DataAnswer, DataError> {
     if request.items.is_none() {
         return Ok(DataAnswer::error(version, request, INCORRECT_TAG_LIST));
@@ -272,10 +273,7 @@ pub(super) async fn answer<C: CardChannel>(
         }
         other => other?,
     };
-    match version {
-        Version::V1_2 => build_v1_2(collected, request),
-        Version::V1_0 => build_v1_0(collected, request),
-    }
+    for_layout!(version, l => Ok(build::<l::IpaEuiccData>(collected, request)?.into()))
 }
 
 async fn collect<C: CardChannel>(
@@ -350,77 +348,60 @@ pub(super) enum DataAnswer {
 }
 
 impl DataAnswer {
-    fn error(version: Version, request: &DataRequest, code: i64) -> Self {
+    fn error(version: Layout, request: &DataRequest, code: i64) -> Self {
         tracing::warn!(code, "IpaEuiccDataRequest not served");
-        match version {
-            Version::V1_2 => Self::V1_2(v1_2::IpaEuiccDataResponse::IpaEuiccDataResponseError(
-                v1_2::IpaEuiccDataResponseError {
-                    eim_transaction_id: request.eim_transaction_id.clone(),
-                    ipa_euicc_data_error_code: code,
-                },
-            )),
-            Version::V1_0 => Self::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccDataError(code)),
-        }
+        let transaction_id = request.eim_transaction_id.clone();
+        for_layout!(version, l => <l::IpaEuiccData as IpaEuiccDataView>::error(code, transaction_id).into())
     }
 }
 
-fn build_v1_2(c: Collected, request: &DataRequest) -> Result<DataAnswer, DataError> {
+impl From<v1_0::IpaEuiccDataResponse> for DataAnswer {
+    fn from(response: v1_0::IpaEuiccDataResponse) -> Self {
+        Self::V1_0(response)
+    }
+}
+
+impl From<v1_2::IpaEuiccDataResponse> for DataAnswer {
+    fn from(response: v1_2::IpaEuiccDataResponse) -> Self {
+        Self::V1_2(response)
+    }
+}
+
+/// The answer with the collected components, in the layout of `D`.
+fn build<D: IpaEuiccDataView>(c: Collected, request: &DataRequest) -> Result<D::Response, DataError>
+where
+    D::PackageResult: euicc_asn1::Asn1 + PackageResultView,
+{
     let package_results = c
         .package_results
-        .map(|raw| decode_results::<v1_2::EuiccPackageResult>(&raw))
+        .map(|raw| decode_results::<D::PackageResult>(&raw))
         .transpose()?
         .map(|results| match request.package_result {
             None => results,
             Some(seq) => results
                 .into_iter()
-                .filter(|r| result_seq_number(r.value()) == Some(seq))
+                .filter(|r| r.value().seq_number() == Some(seq))
                 .collect(),
         });
     let (eum_certificate, euicc_certificate) = split_certs(c.certs, request);
-    Ok(DataAnswer::V1_2(v1_2::IpaEuiccDataResponse::IpaEuiccData(
-        v1_2::IpaEuiccData {
-            notifications_list: c.notifications,
-            default_smdp_address: c.default_smdp,
-            euicc_package_result_list: package_results,
-            euicc_info1: c.info1,
-            euicc_info2: c.info2,
-            root_smds_address: c.root_smds,
-            association_token: c.association_token,
-            eum_certificate,
-            euicc_certificate,
-            eim_transaction_id: request.eim_transaction_id.clone(),
-            ipa_capabilities: c.capabilities,
-            device_info: c.device_info,
-        },
-    )))
-}
-
-fn build_v1_0(c: Collected, request: &DataRequest) -> Result<DataAnswer, DataError> {
-    let notifications = match (c.notifications, c.package_results) {
-        (Some(_), Some(results)) => Some(
-            v1_0::RetrieveNotificationsListResponse::EuiccPackageResultList(decode_results(
-                &results,
-            )?),
-        ),
-        (notifications, _) => {
-            notifications.map(v1_0::RetrieveNotificationsListResponse::NotificationList)
-        }
+    let common = IpaEuiccDataCommon {
+        default_smdp_address: c.default_smdp,
+        euicc_info1: c.info1,
+        euicc_info2: c.info2,
+        root_smds_address: c.root_smds,
+        association_token: c.association_token,
+        eum_certificate,
+        euicc_certificate,
+        ipa_capabilities: c.capabilities,
+        device_info: c.device_info,
     };
-    let (eum_certificate, euicc_certificate) = split_certs(c.certs, request);
-    Ok(DataAnswer::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccData(
-        v1_0::IpaEuiccData {
-            default_smdp_address: c.default_smdp,
-            euicc_info1: c.info1,
-            euicc_info2: c.info2,
-            root_smds_address: c.root_smds,
-            association_token: c.association_token,
-            eum_certificate,
-            euicc_certificate,
-            ipa_capabilities: c.capabilities,
-            device_info: c.device_info,
-            notifications_list: notifications,
-        },
-    )))
+    let data = D::new(
+        common,
+        c.notifications,
+        package_results,
+        request.eim_transaction_id.clone(),
+    );
+    Ok(data.into())
 }
 
 /// The certificates asked for.
@@ -445,16 +426,6 @@ where
     raw.iter()
         .map(|r| from_ber(r).map_err(DataError::BadResult))
         .collect()
-}
-
-/// The sequence number of a signed eUICC Package Result.
-fn result_seq_number(result: &v1_2::EuiccPackageResult) -> Option<i64> {
-    match result {
-        v1_2::EuiccPackageResult::EuiccPackageResultSigned(signed) => {
-            Some(signed.euicc_package_result_data_signed.value().seq_number)
-        }
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -504,23 +475,23 @@ mod tests {
         ];
         for (tag, item) in v1_2 {
             assert_eq!(
-                Item::from_tag(Version::V1_2, tag),
+                Item::from_tag(Layout::V1_2, tag),
                 Some(item),
                 "v1.2 {tag:X}"
             );
         }
         for (tag, item) in v1_0 {
             assert_eq!(
-                Item::from_tag(Version::V1_0, tag),
+                Item::from_tag(Layout::V1_0, tag),
                 Some(item),
                 "v1.0 {tag:X}"
             );
         }
         for tag in [0x80, 0x88, 0xBF2B] {
-            assert_eq!(Item::from_tag(Version::V1_2, tag), None, "v1.2 {tag:X}");
+            assert_eq!(Item::from_tag(Layout::V1_2, tag), None, "v1.2 {tag:X}");
         }
         for tag in [0xA0, 0x81, 0xA2, 0x87] {
-            assert_eq!(Item::from_tag(Version::V1_0, tag), None, "v1.0 {tag:X}");
+            assert_eq!(Item::from_tag(Layout::V1_0, tag), None, "v1.0 {tag:X}");
         }
     }
 
@@ -528,7 +499,7 @@ mod tests {
     #[test]
     fn the_documented_v1_0_tag_list_names_every_component() {
         let list = hex::decode("80BF20BF228384A5A688A9BF2B").unwrap();
-        let items = DataRequest::items(Version::V1_0, &list).expect("a correct tag list");
+        let items = DataRequest::items(Layout::V1_0, &list).expect("a correct tag list");
         assert_eq!(items.len(), 10);
         assert!(items.contains(&Item::Capabilities));
     }
@@ -536,11 +507,11 @@ mod tests {
     #[test]
     fn unknown_or_empty_tag_lists_are_incorrect() {
         assert_eq!(
-            DataRequest::items(Version::V1_2, &[0x81, 0xA8]),
+            DataRequest::items(Layout::V1_2, &[0x81, 0xA8]),
             Some(vec![Item::DefaultSmdp, Item::Capabilities])
         );
-        assert_eq!(DataRequest::items(Version::V1_2, &[0x81, 0x99]), None);
-        assert_eq!(DataRequest::items(Version::V1_0, &[0xA0]), None);
-        assert_eq!(DataRequest::items(Version::V1_0, &[]), None);
+        assert_eq!(DataRequest::items(Layout::V1_2, &[0x81, 0x99]), None);
+        assert_eq!(DataRequest::items(Layout::V1_0, &[0xA0]), None);
+        assert_eq!(DataRequest::items(Layout::V1_0, &[]), None);
     }
 }

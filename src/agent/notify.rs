@@ -6,15 +6,14 @@
 //! local change, a rollback or fallback, a download, or at start-up). The caller decides when: it costs a
 //! RetrieveNotificationsList, which an idle poll does not need.
 
-use euicc_asn1::Signed;
 use euicc_asn1::types::sgp22::PendingNotification;
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::{Signed, for_layout};
 
 use super::eim::PollError;
 use super::ipa_data;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, Version};
-use crate::remote::esipa::{EsipaClient, IpaToEim};
+use crate::euicc::Euicc;
+use crate::remote::esipa::{EsipaClient, EsipaVersion, IpaToEim};
 
 /// What one delivery round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -62,13 +61,12 @@ pub async fn deliver_notifications<C: CardChannel>(
 }
 
 /// HandleNotification carrying `notification` as the eUICC signed it.
-fn handle_notification(version: Version, notification: Signed<PendingNotification>) -> IpaToEim {
-    match version {
-        Version::V1_2 => IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
-            v1_2::HandleNotificationEsipa::PendingNotification(notification),
-        )),
-        Version::V1_0 => IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
-            v1_0::HandleNotificationEsipa::PendingNotification(notification),
-        )),
-    }
+fn handle_notification(
+    version: EsipaVersion,
+    notification: Signed<PendingNotification>,
+) -> IpaToEim {
+    for_layout!(version, l => l::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
+        l::HandleNotificationEsipa::PendingNotification(notification),
+    )
+    .into())
 }

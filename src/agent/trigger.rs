@@ -9,17 +9,16 @@
 
 use euicc_asn1::types::sgp22::{ActivationCode, ProfileInstallationResult};
 use euicc_asn1::types::sgp32::common::{ProfileDownloadData, ProfileDownloadTriggerRequest};
+use euicc_asn1::types::sgp32::view::DownloadFailure;
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{Octets, Signed, from_ber};
+use euicc_asn1::{Octets, Signed, for_layout, from_ber};
 
 use super::download::{DownloadError, DownloadRequest, Interrupt, download};
 use super::ipa_data::IpaOwnData;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError, Version};
+use crate::euicc::{Euicc, EuiccError};
 use crate::remote::es9p::Es9;
-
-/// `profileDownloadErrorReason` undefinedError.
-pub const UNDEFINED_ERROR: i64 = 127;
+use euicc_asn1::Layout;
 
 /// Carries out `trigger` with the ES9+ client `es9_for` returns for the SM-DP+ address of the activation
 /// code, and returns the result in the layout of `version`.
@@ -28,7 +27,7 @@ pub(super) async fn run<C: CardChannel, S: Es9>(
     trigger: ProfileDownloadTriggerRequest,
     own: &IpaOwnData,
     es9_for: &mut impl FnMut(&str) -> Option<S>,
-    version: Version,
+    version: Layout,
 ) -> Result<TriggerResult, EuiccError> {
     let pir = match activation_code(trigger.profile_download_data) {
         Some(code) => install(euicc, code, own, es9_for).await,
@@ -109,37 +108,33 @@ pub(super) enum TriggerResult {
 impl TriggerResult {
     /// The result with the installation result `pir`, or the error form without one.
     fn new(
-        version: Version,
+        version: Layout,
         eim_transaction_id: Option<Octets>,
         pir: Option<Signed<ProfileInstallationResult>>,
     ) -> Self {
-        match version {
-            Version::V1_2 => {
-                use v1_2::ProfileDownloadTriggerResultData as Data;
-                Self::V1_2(v1_2::ProfileDownloadTriggerResult {
-                    eim_transaction_id,
-                    profile_download_trigger_result_data: match pir {
-                        Some(pir) => Data::ProfileInstallationResult(pir),
-                        None => Data::ProfileDownloadError(v1_2::ProfileDownloadError {
-                            profile_download_error_reason: UNDEFINED_ERROR,
-                            error_response: None,
-                        }),
-                    },
-                })
+        for_layout!(version, l => {
+            use l::ProfileDownloadTriggerResultData as Data;
+            l::ProfileDownloadTriggerResult {
+                eim_transaction_id,
+                profile_download_trigger_result_data: match pir {
+                    Some(pir) => Data::ProfileInstallationResult(pir),
+                    None => Data::ProfileDownloadError(l::ProfileDownloadError::undefined()),
+                },
             }
-            Version::V1_0 => {
-                use v1_0::ProfileDownloadTriggerResultData as Data;
-                Self::V1_0(v1_0::ProfileDownloadTriggerResult {
-                    eim_transaction_id,
-                    profile_download_trigger_result_data: match pir {
-                        Some(pir) => Data::ProfileInstallationResult(pir),
-                        None => Data::ProfileDownloadError(v1_0::ProfileDownloadError {
-                            error_response: None,
-                        }),
-                    },
-                })
-            }
-        }
+            .into()
+        })
+    }
+}
+
+impl From<v1_0::ProfileDownloadTriggerResult> for TriggerResult {
+    fn from(result: v1_0::ProfileDownloadTriggerResult) -> Self {
+        Self::V1_0(result)
+    }
+}
+
+impl From<v1_2::ProfileDownloadTriggerResult> for TriggerResult {
+    fn from(result: v1_2::ProfileDownloadTriggerResult) -> Self {
+        Self::V1_2(result)
     }
 }
 
@@ -150,7 +145,7 @@ mod tests {
 
     #[test]
     fn without_an_installation_result_the_error_form_is_sent() {
-        let TriggerResult::V1_2(result) = TriggerResult::new(Version::V1_2, None, None) else {
+        let TriggerResult::V1_2(result) = TriggerResult::new(Layout::V1_2, None, None) else {
             panic!()
         };
         assert_eq!(hex::encode_upper(to_der(&result)), "BF5405300380017F");

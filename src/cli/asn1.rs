@@ -3,7 +3,8 @@
 use super::{Failure, outln};
 use anyhow::anyhow;
 use clap::Subcommand;
-use euicc_asn1::registry::{self, Sgp32Version};
+use euicc_asn1::Layout;
+use euicc_asn1::registry;
 
 /// The `asn1` subcommands.
 #[derive(Debug, Subcommand)]
@@ -17,17 +18,17 @@ pub enum Asn1Command {
         /// The SGP.32 layout to decode with (v1.0 is v1.0.1's, which also reads the eIM configuration tags
         /// v1.0.1 withdrew).
         #[arg(long = "version", default_value = "v1.2", value_parser = parse_version)]
-        sgp32_version: Sgp32Version,
+        sgp32_version: Layout,
     },
     /// List the type names `decode` knows.
     Types {
         /// The SGP.32 layout.
         #[arg(long = "version", default_value = "v1.2", value_parser = parse_version)]
-        sgp32_version: Sgp32Version,
+        sgp32_version: Layout,
     },
 }
 
-fn parse_version(s: &str) -> Result<Sgp32Version, String> {
+fn parse_version(s: &str) -> Result<Layout, String> {
     s.parse()
 }
 
@@ -48,7 +49,7 @@ pub fn run(cmd: Asn1Command) -> Result<(), Failure> {
     }
 }
 
-fn decode(type_name: &str, hex_text: &str, version: Sgp32Version) -> Result<(), Failure> {
+fn decode(type_name: &str, hex_text: &str, version: Layout) -> Result<(), Failure> {
     let entry = registry::lookup(type_name, version).ok_or_else(|| {
         Failure::input(anyhow!(
             "unknown type {type_name:?}; `euiccd asn1 types` lists the known ones"

@@ -7,7 +7,8 @@ use super::output::{Report, emit, fields, or_dash};
 use super::target::TargetArgs;
 use crate::apdu::CardChannel;
 use crate::daemon::control::Request;
-use crate::euicc::{Euicc, EuiccError, Version};
+use crate::euicc::{Euicc, EuiccError};
+use euicc_asn1::Layout;
 use euicc_asn1::Octets;
 use euicc_asn1::types::sgp22::{EUICCInfo1, EUICCInfo2, codes};
 use serde::{Deserialize, Serialize};
@@ -32,7 +33,7 @@ pub(super) async fn report<C: CardChannel>(euicc: &mut Euicc<C>) -> Result<InfoR
         eid,
         transport: session.card().name().to_owned(),
         apdus: session.counters().apdus,
-        sgp32_version: info2.as_ref().map(|i| Version::from_info2(i).to_string()),
+        sgp32_version: info2.as_ref().map(|i| Layout::from_info2(i).to_string()),
         euicc_info1: info1.as_ref().map(Info1View::from),
         euicc_info2: info2.as_ref().map(Info2View::from),
     })

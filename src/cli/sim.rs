@@ -3,10 +3,9 @@
 use super::sim_eim::{EimOptions, RelayTarget, SharedEuicc, start_eim};
 use super::target::runtime;
 use super::{Failure, outln};
-use crate::euicc::Version;
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
-use euicc_asn1::Eid;
+use euicc_asn1::{Eid, Layout};
 use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use euiccd_sim::euicc::{self, SimEuicc};
 use euiccd_sim::minimal_isdr::MinimalIsdr;
@@ -65,8 +64,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub identity: Option<PathBuf>,
     /// The SGP.32 version the simulated eUICC announces and speaks: v1.0 or v1.2.
-    #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = parse_version)]
-    pub sgp32: Version,
+    #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = str::parse::<Layout>)]
+    pub sgp32: Layout,
     /// Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.
     #[arg(long, value_name = "FILE")]
     pub sim_state: Option<PathBuf>,
@@ -88,15 +87,6 @@ pub struct ServeArgs {
     /// The simulated eIM.
     #[command(flatten)]
     pub eim: EimOptions,
-}
-
-/// Parses `--sgp32 v1.0|v1.2`.
-fn parse_version(text: &str) -> Result<Version, String> {
-    match text {
-        "v1.0" | "1.0" => Ok(Version::V1_0),
-        "v1.2" | "1.2" => Ok(Version::V1_2),
-        _ => Err(format!("expected v1.0 or v1.2, not {text:?}")),
-    }
 }
 
 /// Parses `--smdp-fault FUNCTION=FAULT`.

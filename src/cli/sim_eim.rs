@@ -9,15 +9,15 @@ use super::Failure;
 use crate::agent::bootstrap::{Bootstrap, InitialEim, KeySource, ensure_initial_eim};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
-use crate::euicc::{Euicc, Version};
+use crate::euicc::Euicc;
 use crate::remote::tls::client_config;
 use anyhow::anyhow;
 use clap::Args;
+use euicc_asn1::Layout;
 use euicc_asn1::types::sgp32::common::{
     EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest, ProfileIccid,
 };
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{Eid, Iccid, Null};
+use euicc_asn1::{Eid, Iccid, Null, for_layout};
 use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
 use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use euiccd_sim::eim::server::{EimHandle, SmdpRelay, start_relaying};
@@ -136,7 +136,7 @@ pub struct RelayTarget<'a> {
 pub async fn start_eim(
     options: &EimOptions,
     identity: &Path,
-    version: Version,
+    version: Layout,
     euicc: &SharedEuicc,
     smdp: Option<RelayTarget<'_>>,
 ) -> Result<Option<EimHandle>, Failure> {
@@ -154,7 +154,7 @@ pub async fn start_eim(
         public_key: KeySource::Path(identity.join("eim-sign.cert.pem")),
         counter: Some(0),
         tls_anchor: Some(KeySource::Path(identity.join("ci.cert.pem"))),
-        indirect_profile_download: smdp.is_some() && version == Version::V1_2,
+        indirect_profile_download: smdp.is_some() && version == Layout::V1_2,
     };
     let (eid, token) = provision(euicc, &initial).await?;
     let mut eim = SimEim::new(&options.eim_id, pki.eim_sign.key.clone())
@@ -221,31 +221,17 @@ async fn provision(
     Ok((eid, token))
 }
 
-/// The PSMO of `queued` in the layout module `$v`.
-macro_rules! psmo {
-    ($v:ident, $queued:expr) => {
-        match $queued {
-            QueuedPsmo::Enable { iccid, rollback } => $v::Psmo::Enable(EnableParams {
-                iccid,
-                rollback_flag: rollback.then_some(Null),
-            }),
-            QueuedPsmo::Disable(iccid) => $v::Psmo::Disable(ProfileIccid { iccid }),
-            QueuedPsmo::Delete(iccid) => $v::Psmo::Delete(ProfileIccid { iccid }),
-        }
-    };
-}
-
 /// Queues `package` for `eid`, signed in the layout of `version`; a download trigger names the SM-DP+ order
 /// `matching_id`.
 fn queue(
     eim: &mut SimEim,
     eid: Eid,
-    version: Version,
+    version: Layout,
     package: &QueuedPackage,
     matching_id: Option<&str>,
 ) -> Result<(), Failure> {
-    match (package.clone(), version) {
-        (QueuedPackage::Download, _) => {
+    match package.clone() {
+        QueuedPackage::Download => {
             let matching_id = matching_id.ok_or_else(|| {
                 Failure::input(anyhow!("--eim-queue download needs --smdp-listen"))
             })?;
@@ -257,14 +243,17 @@ fn queue(
             };
             eim.queue_download_trigger(eid, &trigger);
         }
-        (QueuedPackage::Psmo(queued), Version::V1_2) => {
-            let package = v1_2::EuiccPackage::PsmoList(vec![psmo!(v1_2, queued)]);
-            eim.queue_package(eid, package, None);
-        }
-        (QueuedPackage::Psmo(queued), Version::V1_0) => {
-            let package = v1_0::EuiccPackage::PsmoList(vec![psmo!(v1_0, queued)]);
-            eim.queue_package(eid, package, None);
-        }
+        QueuedPackage::Psmo(queued) => for_layout!(version, l => {
+            let psmo = match queued {
+                QueuedPsmo::Enable { iccid, rollback } => l::Psmo::Enable(EnableParams {
+                    iccid,
+                    rollback_flag: rollback.then_some(Null),
+                }),
+                QueuedPsmo::Disable(iccid) => l::Psmo::Disable(ProfileIccid { iccid }),
+                QueuedPsmo::Delete(iccid) => l::Psmo::Delete(ProfileIccid { iccid }),
+            };
+            eim.queue_package(eid, l::EuiccPackage::PsmoList(vec![psmo]), None);
+        }),
     }
     Ok(())
 }

@@ -17,8 +17,8 @@ pub use supervision::{Condition, FallbackConfig, MAX_SUPERVISION_SECS, RollbackC
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
 use crate::apdu::TransportKind;
-use crate::euicc::Version;
 use crate::remote::esipa::{EsipaBinding, Unacknowledged};
+use euicc_asn1::Layout;
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -81,12 +81,13 @@ pub struct ModemConfig {
     pub imei: Option<String>,
     /// The SGP.32 layout the eUICC speaks: `auto` (from its EUICCInfo2), `v1.0` or `v1.2` (a card that
     /// announces it wrongly).
-    pub euicc_version: EuiccVersion,
+    pub euicc_version: LayoutSetting,
 }
 
-/// The `modem.euicc_version` and `eim.version` settings: an SGP.32 layout, or `auto`.
+/// The `modem.euicc_version` (the eUICC's SGP.32 layout) and `eim.version` (the SGP.32 version of that eIM's
+/// ESipa messages) settings: a version, or `auto`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-pub enum EuiccVersion {
+pub enum LayoutSetting {
     /// From EUICCInfo2.
     #[default]
     #[serde(rename = "auto")]
@@ -99,13 +100,13 @@ pub enum EuiccVersion {
     V1_2,
 }
 
-impl EuiccVersion {
+impl LayoutSetting {
     /// The layout to force, if any.
-    pub fn forced(self) -> Option<Version> {
+    pub fn forced(self) -> Option<Layout> {
         match self {
             Self::Auto => None,
-            Self::V1_0 => Some(Version::V1_0),
-            Self::V1_2 => Some(Version::V1_2),
+            Self::V1_0 => Some(Layout::V1_0),
+            Self::V1_2 => Some(Layout::V1_2),
         }
     }
 }
@@ -118,7 +119,7 @@ impl Default for ModemConfig {
             transport: TransportKind::Auto,
             block_size: 255,
             imei: None,
-            euicc_version: EuiccVersion::Auto,
+            euicc_version: LayoutSetting::Auto,
         }
     }
 }
@@ -140,9 +141,10 @@ pub struct EimConfig {
     /// The ESipa binding: `asn1` (fewest bytes) or `json`.
     #[serde(default)]
     pub binding: Binding,
-    /// The SGP.32 layout this eIM speaks: `auto` (the eUICC's), `v1.0` or `v1.2`.
+    /// The SGP.32 version of the ESipa messages this eIM speaks: `auto` (the eUICC's layout), `v1.0` or
+    /// `v1.2`.
     #[serde(default)]
-    pub version: EuiccVersion,
+    pub version: LayoutSetting,
     /// How downloads this eIM triggers reach the SM-DP+: `auto` (through the eIM when it announces
     /// indirectProfileDownload), `direct` or `indirect`.
     #[serde(default, deserialize_with = "from_str")]

@@ -55,7 +55,7 @@ fn the_example_file_documents_the_defaults() {
     assert_eq!(eim.connect, None);
     assert_eq!(eim.binding, Binding::Asn1);
     assert_eq!(eim.download_route, DownloadRoute::Auto);
-    assert_eq!(eim.version, EuiccVersion::Auto);
+    assert_eq!(eim.version, LayoutSetting::Auto);
     assert_eq!(eim.unacknowledged, Unacknowledged::default());
     // The allowed networks block is valid once uncommented.
     let config = parse(
@@ -89,7 +89,7 @@ fn an_eim_is_read_with_its_defaults() {
             connect: Some("127.0.0.1:9000".into()),
             admin_protocol: "gsma/rsp/v2.1.0".into(),
             binding: Binding::Asn1,
-            version: EuiccVersion::Auto,
+            version: LayoutSetting::Auto,
             download_route: DownloadRoute::Auto,
             unacknowledged: Unacknowledged::Auto,
             trust_anchors: vec!["/etc/euiccd/ca.pem".into()],
@@ -120,10 +120,10 @@ fn wrong_types_and_values_name_the_key() {
     let message = error("[modem]\neuicc_version = \"v2\"\n");
     assert!(message.contains("euicc_version"), "{message}");
     let forced = parse("[modem]\neuicc_version = \"v1.0\"\n", no_env).unwrap();
-    assert_eq!(forced.modem.euicc_version.forced(), Some(Version::V1_0));
+    assert_eq!(forced.modem.euicc_version.forced(), Some(Layout::V1_0));
     let eim = format!("{EIM}version = \"v1.0\"\n");
     let forced = parse(&eim, no_env).unwrap();
-    assert_eq!(forced.eim[0].version.forced(), Some(Version::V1_0));
+    assert_eq!(forced.eim[0].version.forced(), Some(Layout::V1_0));
     let removing = parse(&format!("{EIM}unacknowledged = \"remove\"\n"), no_env).unwrap();
     assert_eq!(removing.eim[0].unacknowledged, Unacknowledged::Remove);
     let message = error(&format!("{EIM}unacknowledged = \"drop\"\n"));

@@ -3,15 +3,17 @@
 //! [`EimConfig`] is one view of an eIM's configuration for both SGP.32 layouts; the client converts it to and
 //! from the v1.0 or v1.2 encoding the eUICC speaks.
 
-use super::{Euicc, EuiccError, Version};
+use super::{Euicc, EuiccError};
 use crate::apdu::CardChannel;
+use euicc_asn1::for_layout;
 use euicc_asn1::types::sgp22::Certificate;
 use euicc_asn1::types::sgp32::common::{
     AddInitialEimResponse, AddInitialEimResult, Certs, GET_CERTS_ERROR, GetCertsRequest,
     GetCertsResponse, SubjectPublicKeyInfo,
 };
+use euicc_asn1::types::sgp32::view::EimConfigurationView;
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{BitString, Null, Octets};
+use euicc_asn1::{BitString, Octets};
 
 /// An eIM key: its signing key (`eimPublicKeyData`) or its TLS trust anchor (`trustedPublicKeyDataTls`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,8 +60,8 @@ pub struct EimConfig {
     pub indirect_profile_download: bool,
 }
 
-/// Conversions between [`EimKey`] and one version's two key CHOICEs.
-macro_rules! key_conversions {
+/// Conversions between [`EimConfig`] and [`EimKey`] and one layout's EimConfigurationData and key CHOICEs.
+macro_rules! conversions {
     ($v:ident) => {
         impl From<$v::EimPublicKeyData> for EimKey {
             fn from(key: $v::EimPublicKeyData) -> Self {
@@ -93,100 +95,60 @@ macro_rules! key_conversions {
                 }
             }
         }
+        impl From<$v::EimConfigurationData> for EimConfig {
+            fn from(c: $v::EimConfigurationData) -> Self {
+                Self {
+                    indirect_profile_download: c.indirect_profile_download(),
+                    eim_id: c.eim_id,
+                    fqdn: c.eim_fqdn,
+                    id_type: c.eim_id_type,
+                    counter_value: c.counter_value,
+                    association_token: c.association_token,
+                    public_key: c.eim_public_key_data.map(Into::into),
+                    tls_anchor: c.trusted_public_key_data_tls.map(Into::into),
+                    supported_protocol: c.eim_supported_protocol,
+                    ci_pk_id: c.euicc_ci_pk_id,
+                }
+            }
+        }
+        impl From<EimConfig> for $v::EimConfigurationData {
+            /// v1.0 drops `indirect_profile_download`, which it cannot express ([`Euicc::add_initial_eim`]
+            /// refuses it).
+            // The update fills v1.2's own components; v1.0 has none left.
+            #[allow(clippy::needless_update)]
+            fn from(c: EimConfig) -> Self {
+                let mut data = Self {
+                    eim_id: c.eim_id,
+                    eim_fqdn: c.fqdn,
+                    eim_id_type: c.id_type,
+                    counter_value: c.counter_value,
+                    association_token: c.association_token,
+                    eim_public_key_data: c.public_key.map(Into::into),
+                    trusted_public_key_data_tls: c.tls_anchor.map(Into::into),
+                    eim_supported_protocol: c.supported_protocol,
+                    euicc_ci_pk_id: c.ci_pk_id,
+                    ..Default::default()
+                };
+                data.set_indirect_profile_download(c.indirect_profile_download);
+                data
+            }
+        }
     };
 }
 
-key_conversions!(v1_0);
-key_conversions!(v1_2);
-
-impl From<v1_2::EimConfigurationData> for EimConfig {
-    fn from(c: v1_2::EimConfigurationData) -> Self {
-        Self {
-            eim_id: c.eim_id,
-            fqdn: c.eim_fqdn,
-            id_type: c.eim_id_type,
-            counter_value: c.counter_value,
-            association_token: c.association_token,
-            public_key: c.eim_public_key_data.map(Into::into),
-            tls_anchor: c.trusted_public_key_data_tls.map(Into::into),
-            supported_protocol: c.eim_supported_protocol,
-            ci_pk_id: c.euicc_ci_pk_id,
-            indirect_profile_download: c.indirect_profile_download.is_some(),
-        }
-    }
-}
-
-impl From<v1_0::EimConfigurationData> for EimConfig {
-    fn from(c: v1_0::EimConfigurationData) -> Self {
-        Self {
-            eim_id: c.eim_id,
-            fqdn: c.eim_fqdn,
-            id_type: c.eim_id_type,
-            counter_value: c.counter_value,
-            association_token: c.association_token,
-            public_key: c.eim_public_key_data.map(Into::into),
-            tls_anchor: c.trusted_public_key_data_tls.map(Into::into),
-            supported_protocol: c.eim_supported_protocol,
-            ci_pk_id: c.euicc_ci_pk_id,
-            indirect_profile_download: false,
-        }
-    }
-}
-
-impl From<EimConfig> for v1_2::EimConfigurationData {
-    fn from(c: EimConfig) -> Self {
-        Self {
-            eim_id: c.eim_id,
-            eim_fqdn: c.fqdn,
-            eim_id_type: c.id_type,
-            counter_value: c.counter_value,
-            association_token: c.association_token,
-            eim_public_key_data: c.public_key.map(Into::into),
-            trusted_public_key_data_tls: c.tls_anchor.map(Into::into),
-            eim_supported_protocol: c.supported_protocol,
-            euicc_ci_pk_id: c.ci_pk_id,
-            indirect_profile_download: c.indirect_profile_download.then_some(Null),
-        }
-    }
-}
-
-impl From<EimConfig> for v1_0::EimConfigurationData {
-    /// Drops `indirect_profile_download`, which v1.0 cannot express ([`Euicc::add_initial_eim`] refuses it).
-    fn from(c: EimConfig) -> Self {
-        Self {
-            eim_id: c.eim_id,
-            eim_fqdn: c.fqdn,
-            eim_id_type: c.id_type,
-            counter_value: c.counter_value,
-            association_token: c.association_token,
-            eim_public_key_data: c.public_key.map(Into::into),
-            trusted_public_key_data_tls: c.tls_anchor.map(Into::into),
-            eim_supported_protocol: c.supported_protocol,
-            euicc_ci_pk_id: c.ci_pk_id,
-        }
-    }
-}
+conversions!(v1_0);
+conversions!(v1_2);
 
 impl<C: CardChannel> Euicc<C> {
     /// GetEimConfigurationData: every eIM the eUICC is associated with.
     pub async fn eim_configuration(&mut self) -> Result<Vec<EimConfig>, EuiccError> {
         const FUNCTION: &str = "GetEimConfigurationData";
-        Ok(match self.version().await? {
-            Version::V1_2 => {
-                let request = v1_2::GetEimConfigurationDataRequest {
-                    search_criteria: None,
-                };
-                let response: v1_2::GetEimConfigurationDataResponse =
-                    self.call(FUNCTION, &request).await?;
-                convert_all(response.eim_configuration_data_list)
-            }
-            Version::V1_0 => {
-                let request = v1_0::GetEimConfigurationDataRequest {};
-                let response: v1_0::GetEimConfigurationDataResponse =
-                    self.call(FUNCTION, &request).await?;
-                convert_all(response.eim_configuration_data_list)
-            }
-        })
+        let layout = self.version().await?;
+        Ok(for_layout!(layout, l => {
+            let request = l::GetEimConfigurationDataRequest::default();
+            let response: l::GetEimConfigurationDataResponse = self.call(FUNCTION, &request).await?;
+            convert_all(response.eim_configuration_data_list)
+        }))
     }
 
     /// AddInitialEim: associates the first eIMs (initial provisioning only; later changes are signed eIM
@@ -196,32 +158,21 @@ impl<C: CardChannel> Euicc<C> {
         configs: Vec<EimConfig>,
     ) -> Result<Vec<AddInitialEimResult>, EuiccError> {
         const FUNCTION: &str = "AddInitialEim";
-        let (response, errors) = match self.version().await? {
-            Version::V1_2 => {
-                let request = v1_2::AddInitialEimRequest {
-                    eim_configuration_data_list: convert_all(configs),
-                };
-                (
-                    self.call(FUNCTION, &request).await?,
-                    v1_2::ADD_INITIAL_EIM_ERROR,
-                )
-            }
-            Version::V1_0 => {
-                if configs.iter().any(|c| c.indirect_profile_download) {
-                    return Err(EuiccError::InvalidRequest {
-                        function: FUNCTION,
-                        reason: "SGP.32 v1.0 has no indirectProfileDownload flag",
-                    });
-                }
-                let request = v1_0::AddInitialEimRequest {
-                    eim_configuration_data_list: convert_all(configs),
-                };
-                (
-                    self.call(FUNCTION, &request).await?,
-                    v1_0::ADD_INITIAL_EIM_ERROR,
-                )
-            }
-        };
+        let layout = self.version().await?;
+        if !layout.indirect_profile_download_flag()
+            && configs.iter().any(|c| c.indirect_profile_download)
+        {
+            return Err(EuiccError::InvalidRequest {
+                function: FUNCTION,
+                reason: "SGP.32 v1.0 has no indirectProfileDownload flag",
+            });
+        }
+        let (response, errors) = for_layout!(layout, l => {
+            let request = l::AddInitialEimRequest {
+                eim_configuration_data_list: convert_all(configs),
+            };
+            (self.call(FUNCTION, &request).await?, l::ADD_INITIAL_EIM_ERROR)
+        });
         match response {
             AddInitialEimResponse::AddInitialEimOk(results) => Ok(results),
             AddInitialEimResponse::AddInitialEimError(code) => {

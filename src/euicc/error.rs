@@ -62,7 +62,7 @@ pub enum EuiccError {
         /// The ES10 function.
         function: &'static str,
         /// The eUICC's SGP.32 version.
-        version: super::Version,
+        version: euicc_asn1::Layout,
     },
     /// The caller asked for something the function cannot express.
     #[error("{function}: {reason}")]

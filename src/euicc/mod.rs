@@ -33,45 +33,11 @@ use euicc_asn1::types::sgp22::{
     GetEuiccChallengeResponse, GetEuiccDataRequest, GetEuiccDataResponse, GetEuiccInfo1Request,
     GetEuiccInfo2Request, GetRatRequest, GetRatResponse, ProfilePolicyAuthorisationRule, codes,
 };
-use euicc_asn1::{Asn1, Eid, Octets, from_ber, to_der};
-use std::fmt;
+use euicc_asn1::{Asn1, Eid, Layout, Octets, from_ber, to_der};
 
-/// The SGP.32 ASN.1 layout an eUICC speaks, from EuiccInfo2's `iotVersion`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Version {
-    /// SGP.32 v1.0 and v1.1 (SGP.22's `BF34` memory reset, `EnableUsingDD`, no fallback functions).
-    #[serde(rename = "v1.0")]
-    V1_0,
-    /// SGP.32 v1.2 and later, and eUICCs that announce no IoT version.
-    #[serde(rename = "v1.2")]
-    V1_2,
-}
-
-impl Version {
-    /// The layout for an eUICC with this EuiccInfo2: v1.2 when any `iotVersion` is 1.2 or later, or when
-    /// none is announced; v1.0 otherwise.
-    pub fn from_info2(info: &EUICCInfo2) -> Self {
-        let versions = info
-            .iot_specific_info
-            .as_ref()
-            .map(|iot| iot.iot_version.as_slice())
-            .unwrap_or_default();
-        if versions.is_empty() || versions.iter().any(|v| v.as_slice() >= &[1, 2][..]) {
-            Self::V1_2
-        } else {
-            Self::V1_0
-        }
-    }
-}
-
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::V1_0 => "v1.0",
-            Self::V1_2 => "v1.2",
-        })
-    }
-}
+/// Transitional: the old name of [`Layout`], kept only until the eIM poll cycle (`agent::eim`) and the
+/// simulators move to [`Layout`]; new code names [`Layout`].
+pub use euicc_asn1::Layout as Version;
 
 /// A typed client of the eUICC's ISD-R. See the module documentation.
 #[derive(Debug)]
@@ -79,7 +45,7 @@ pub struct Euicc<C: CardChannel> {
     session: IsdrSession<C>,
     info2: Option<EUICCInfo2>,
     /// The layout to speak whatever EUICCInfo2 says (configuration).
-    version_override: Option<Version>,
+    version_override: Option<Layout>,
     /// A profile switch with REFRESH succeeded: the card reset and closed the logical channel.
     card_reset: bool,
 }
@@ -97,7 +63,7 @@ impl<C: CardChannel> Euicc<C> {
 
     /// Speaks the `version` layout whatever EUICCInfo2 announces: for a card that announces its IoT
     /// version wrongly, or none although it speaks v1.0.
-    pub fn with_version(mut self, version: Version) -> Self {
+    pub fn with_version(mut self, version: Layout) -> Self {
         self.version_override = Some(version);
         self
     }
@@ -173,11 +139,11 @@ impl<C: CardChannel> Euicc<C> {
 
     /// The SGP.32 layout of this eUICC: the one set by [`Euicc::with_version`], else from EuiccInfo2 (read on
     /// first use).
-    pub async fn version(&mut self) -> Result<Version, EuiccError> {
+    pub async fn version(&mut self) -> Result<Layout, EuiccError> {
         if let Some(version) = self.version_override {
             return Ok(version);
         }
-        Ok(Version::from_info2(self.euicc_info2().await?))
+        Ok(Layout::from_info2(self.euicc_info2().await?))
     }
 
     /// ES10b.GetEUICCChallenge: 16 fresh random bytes for mutual authentication.

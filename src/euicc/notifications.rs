@@ -1,15 +1,16 @@
 //! Notifications (ES10b): list their metadata, retrieve the signed objects for relay, remove delivered ones.
 
 use super::error::check;
-use super::{Euicc, EuiccError, Version, decode};
+use super::{Euicc, EuiccError, decode};
 use crate::apdu::CardChannel;
+use euicc_asn1::for_layout;
 use euicc_asn1::types::sgp22::codes::{self, CodeTable};
 use euicc_asn1::types::sgp22::{
     ListNotificationRequest, ListNotificationResponse, NotificationMetadata,
     NotificationSearchCriteria, NotificationSentRequest, NotificationSentResponse,
     PendingNotification, RetrieveNotificationsListRequest,
 };
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::types::sgp32::view::NotificationsListView;
 use euicc_asn1::{Asn1, BitString, Signed, to_der};
 
 /// `notificationsListResultError` of RetrieveNotificationsList in SGP.32 (`noResultAvailable` added).
@@ -57,48 +58,15 @@ impl<C: CardChannel> Euicc<C> {
         };
         let answer = self.exchange(FUNCTION, &to_der(&request)).await?;
         let refused = |code| EuiccError::refused(FUNCTION, RETRIEVE_ERROR, code);
-        match version {
-            Version::V1_2 => match decode(FUNCTION, &answer)? {
-                v1_2::RetrieveNotificationsListResponse::NotificationList(notifications) => {
-                    Ok(RetrievedNotifications {
-                        notifications,
-                        package_results: Vec::new(),
-                    })
-                }
-                v1_2::RetrieveNotificationsListResponse::EuiccPackageResultList(results) => {
-                    Ok(RetrievedNotifications {
-                        notifications: Vec::new(),
-                        package_results: raw_bytes(&results),
-                    })
-                }
-                v1_2::RetrieveNotificationsListResponse::NotificationsListResultError(code) => {
-                    Err(refused(code))
-                }
-            },
-            Version::V1_0 => match decode(FUNCTION, &answer)? {
-                v1_0::RetrieveNotificationsListResponse::NotificationList(notifications) => {
-                    Ok(RetrievedNotifications {
-                        notifications,
-                        package_results: Vec::new(),
-                    })
-                }
-                v1_0::RetrieveNotificationsListResponse::EuiccPackageResultList(results) => {
-                    Ok(RetrievedNotifications {
-                        notifications: Vec::new(),
-                        package_results: raw_bytes(&results),
-                    })
-                }
-                v1_0::RetrieveNotificationsListResponse::NotificationAndEprList(both) => {
-                    Ok(RetrievedNotifications {
-                        notifications: both.notification_list,
-                        package_results: raw_bytes(&both.euicc_package_result_list),
-                    })
-                }
-                v1_0::RetrieveNotificationsListResponse::NotificationsListResultError(code) => {
-                    Err(refused(code))
-                }
-            },
-        }
+        let (notifications, package_results) = for_layout!(version, l => {
+            let response: l::RetrieveNotificationsListResponse = decode(FUNCTION, &answer)?;
+            let (notifications, results) = response.into_lists().map_err(refused)?;
+            (notifications, raw_bytes(&results))
+        });
+        Ok(RetrievedNotifications {
+            notifications,
+            package_results,
+        })
     }
 
     /// ES10b.RemoveNotificationFromList: deletes notification `seq_number`. Call it only once the receiver

@@ -2,12 +2,14 @@
 //! connectivity parameters.
 
 use super::error::check;
-use super::{Euicc, EuiccError, Version, decode};
+use super::{Euicc, EuiccError, decode};
 use crate::apdu::CardChannel;
+use euicc_asn1::for_layout;
 use euicc_asn1::types::sgp32::common::{
     PROFILE_ROLLBACK_RESULT, ProfileRollbackRequest, RefreshFlag,
 };
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::types::sgp32::v1_2;
+use euicc_asn1::types::sgp32::view::{ImmediateEnable, Sgp32};
 
 /// The answer to ProfileRollback.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,12 +24,9 @@ impl<C: CardChannel> Euicc<C> {
     /// Package Result exactly as the eUICC produced it (after checking that it decodes).
     pub async fn load_euicc_package(&mut self, request: &[u8]) -> Result<Vec<u8>, EuiccError> {
         const FUNCTION: &str = "LoadEuiccPackage";
-        let version = self.version().await?;
+        let layout = self.version().await?;
         let answer = self.exchange(FUNCTION, request).await?;
-        match version {
-            Version::V1_2 => decode::<v1_2::EuiccPackageResult>(FUNCTION, &answer).map(drop)?,
-            Version::V1_0 => decode::<v1_0::EuiccPackageResult>(FUNCTION, &answer).map(drop)?,
-        }
+        for_layout!(layout, l => decode::<l::EuiccPackageResult>(FUNCTION, &answer).map(drop))?;
         Ok(answer)
     }
 
@@ -37,22 +36,14 @@ impl<C: CardChannel> Euicc<C> {
         let request = ProfileRollbackRequest(RefreshFlag {
             refresh_flag: refresh,
         });
-        let (code, package_result) = match self.version().await? {
-            Version::V1_2 => {
-                let r: v1_2::ProfileRollbackResponse = self.call(FUNCTION, &request).await?;
-                (
-                    r.cmd_result,
-                    r.e_uicc_package_result.map(|s| s.raw().to_vec()),
-                )
-            }
-            Version::V1_0 => {
-                let r: v1_0::ProfileRollbackResponse = self.call(FUNCTION, &request).await?;
-                (
-                    r.cmd_result,
-                    r.e_uicc_package_result.map(|s| s.raw().to_vec()),
-                )
-            }
-        };
+        let layout = self.version().await?;
+        let (code, package_result) = for_layout!(layout, l => {
+            let r: l::ProfileRollbackResponse = self.call(FUNCTION, &request).await?;
+            (
+                r.cmd_result,
+                r.e_uicc_package_result.map(|s| s.raw().to_vec()),
+            )
+        });
         check(FUNCTION, PROFILE_ROLLBACK_RESULT, code)?;
         self.switched(refresh);
         Ok(RollbackOutcome { package_result })
@@ -61,34 +52,20 @@ impl<C: CardChannel> Euicc<C> {
     /// ImmediateEnable (v1.0: EnableUsingDD, which has no refresh flag): enables the profile just
     /// downloaded.
     pub async fn immediate_enable(&mut self, refresh: bool) -> Result<(), EuiccError> {
+        let layout = self.version().await?;
+        for_layout!(layout, l => self.immediate_enable_as::<<l::Types as Sgp32>::ImmediateEnable>(refresh).await)
+    }
+
+    /// [`Euicc::immediate_enable`] with the layout's request `R`.
+    async fn immediate_enable_as<R: ImmediateEnable>(
+        &mut self,
+        refresh: bool,
+    ) -> Result<(), EuiccError> {
         const FUNCTION: &str = "ImmediateEnable";
-        match self.version().await? {
-            Version::V1_2 => {
-                let request = v1_2::ImmediateEnableRequest(RefreshFlag {
-                    refresh_flag: refresh,
-                });
-                let r: v1_2::ImmediateEnableResponse = self.call(FUNCTION, &request).await?;
-                check(
-                    FUNCTION,
-                    v1_2::IMMEDIATE_ENABLE_RESULT,
-                    r.immediate_enable_result,
-                )?;
-                self.switched(refresh);
-                Ok(())
-            }
-            Version::V1_0 => {
-                let r: v1_0::EnableUsingDDResponse =
-                    self.call(FUNCTION, &v1_0::EnableUsingDDRequest {}).await?;
-                check(
-                    FUNCTION,
-                    v1_0::ENABLE_USING_DD_RESULT,
-                    r.enable_using_dd_result,
-                )?;
-                // EnableUsingDD has no refresh flag: the eUICC always refreshes.
-                self.switched(true);
-                Ok(())
-            }
-        }
+        let response: R::Response = self.call(FUNCTION, &R::new(refresh)).await?;
+        check(FUNCTION, R::RESULTS, R::result(&response))?;
+        self.switched(R::refreshes(refresh));
+        Ok(())
     }
 
     /// ExecuteFallbackMechanism (v1.2): enables the profile with the fallback attribute.
@@ -144,9 +121,10 @@ impl<C: CardChannel> Euicc<C> {
 
     /// Fails with [`EuiccError::Unsupported`] unless the eUICC speaks v1.2.
     async fn require_v1_2(&mut self, function: &'static str) -> Result<(), EuiccError> {
-        match self.version().await? {
-            Version::V1_2 => Ok(()),
-            version => Err(EuiccError::Unsupported { function, version }),
+        let version = self.version().await?;
+        match version.fallback() {
+            true => Ok(()),
+            false => Err(EuiccError::Unsupported { function, version }),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! eUICC memory reset: SGP.32 v1.2's `BF64`, or SGP.22's `BF34` on v1.0 eUICCs and on v1.2 eUICCs that do
 //! not know `BF64`.
 
-use super::{Euicc, EuiccError, Version};
+use super::{Euicc, EuiccError};
 use crate::apdu::CardChannel;
 use euicc_asn1::BitString;
 use euicc_asn1::types::sgp22::{
@@ -108,8 +108,8 @@ impl<C: CardChannel> Euicc<C> {
                 reason: "choose at least one thing to reset",
             });
         }
-        let outcome = match self.version().await? {
-            Version::V1_2 => {
+        let outcome = match self.version().await?.own_memory_reset() {
+            true => {
                 let request = EuiccMemoryResetRequest {
                     reset_options: options.v1_2_bits(),
                 };
@@ -131,7 +131,7 @@ impl<C: CardChannel> Euicc<C> {
                     Err(error) => return Err(error),
                 }
             }
-            Version::V1_0 => self.sgp22_memory_reset(options).await?,
+            false => self.sgp22_memory_reset(options).await?,
         };
         match outcome.reset_result {
             0 | 1 => {

@@ -129,9 +129,9 @@ fn eid_and_cached_info2() {
     ]);
     run(async {
         assert_eq!(euicc.eid().await.expect("eid").digits(), eid);
-        assert_eq!(euicc.version().await.expect("version"), Version::V1_2);
+        assert_eq!(euicc.version().await.expect("version"), Layout::V1_2);
         // Cached: no second GetEUICCInfo2.
-        assert_eq!(euicc.version().await.expect("version"), Version::V1_2);
+        assert_eq!(euicc.version().await.expect("version"), Layout::V1_2);
         assert_eq!(euicc.euicc_info2().await.expect("info2").ipa_mode, Some(0));
     });
     done(&script);
@@ -140,22 +140,22 @@ fn eid_and_cached_info2() {
 #[test]
 fn a_version_override_wins_without_asking_the_card() {
     let (euicc, script) = scripted(vec![]);
-    let mut euicc = euicc.with_version(Version::V1_0);
+    let mut euicc = euicc.with_version(Layout::V1_0);
     run(async {
-        assert_eq!(euicc.version().await.expect("version"), Version::V1_0);
+        assert_eq!(euicc.version().await.expect("version"), Layout::V1_0);
     });
     done(&script);
 }
 
 #[test]
 fn version_from_iot_versions() {
-    assert_eq!(Version::from_info2(&info2(&[[1, 0, 0]])), Version::V1_0);
+    assert_eq!(Layout::from_info2(&info2(&[[1, 0, 0]])), Layout::V1_0);
     assert_eq!(
-        Version::from_info2(&info2(&[[1, 0, 0], [1, 2, 1]])),
-        Version::V1_2
+        Layout::from_info2(&info2(&[[1, 0, 0], [1, 2, 1]])),
+        Layout::V1_2
     );
-    assert_eq!(Version::from_info2(&info2(&[])), Version::V1_2);
-    assert_eq!(Version::V1_0.to_string(), "v1.0");
+    assert_eq!(Layout::from_info2(&info2(&[])), Layout::V1_2);
+    assert_eq!(Layout::V1_0.to_string(), "v1.0");
 }
 
 #[test]
@@ -504,7 +504,7 @@ fn v1_2_functions_are_refused_on_v1_0_cards() {
         run(euicc.execute_fallback(true)),
         Err(EuiccError::Unsupported {
             function: "ExecuteFallbackMechanism",
-            version: Version::V1_0
+            version: Layout::V1_0
         })
     ));
     done(&script);

@@ -6,18 +6,18 @@
 //! `EsipaMessageFromIpaToEim` alternative, with no wrapper; the answer is the DER of one
 //! `EsipaMessageFromEimToIpa` alternative. HandleNotification may be answered 200 or 204 with no body.
 //!
-//! Both SGP.32 layouts are spoken: the [`Version`] the caller passes decides the encoding of the request and
+//! Both SGP.32 layouts are spoken: the [`EsipaVersion`] the caller passes decides the encoding of the request and
 //! the decoding of the answer. One procedure (GetEimPackage … ProvideEimPackageResult) runs over one
 //! keep-alive connection of the [`HttpsClient`], because eIMs link v1.0 messages by connection.
 //!
 //! Bodies are logged only as lengths, and only at debug level.
 
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, from_ber, to_der};
+use euicc_asn1::{DecodeError, for_layout, from_ber, to_der};
 
 use super::esipa_json::{self, JsonError};
 use super::https::{HttpError, HttpResponse, HttpsClient, Server};
-use crate::euicc::Version;
+use euicc_asn1::Layout;
 
 /// The `X-Admin-Protocol` sent by default (what onomondo-eim requires; digest §5.1).
 pub const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.1.0";
@@ -27,6 +27,13 @@ pub const PATH: &str = "/gsma/rsp2/asn1";
 
 /// The content type of requests and answers.
 pub const CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
+
+/// The SGP.32 version of the ESipa messages exchanged with one eIM. ESipa messages are SGP32Definitions
+/// types, so this is a [`Layout`]; but it is the eIM's, not the eUICC's: an eIM may be configured to speak
+/// another version than the card (`[[eim]] version`), and what the eUICC signs then travels in the card's
+/// layout inside messages of this one. An alias, not a type of its own, until the eIM poll cycle
+/// (`agent::eim`) separates the two everywhere.
+pub type EsipaVersion = Layout;
 
 /// How ESipa messages travel: one setting per eIM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,9 +78,9 @@ impl std::str::FromStr for Unacknowledged {
 
 impl Unacknowledged {
     /// Whether a successful delivery in the `layout` without acknowledgements removes what it delivered.
-    pub fn removes(self, layout: Version) -> bool {
+    pub fn removes(self, layout: EsipaVersion) -> bool {
         match self {
-            Self::Auto => layout == Version::V1_0,
+            Self::Auto => layout == EsipaVersion::V1_0,
             Self::Keep => false,
             Self::Remove => true,
         }
@@ -91,10 +98,10 @@ pub enum IpaToEim {
 
 impl IpaToEim {
     /// The layout of this message, which is also the layout its answer is read in.
-    pub fn version(&self) -> Version {
+    pub fn version(&self) -> EsipaVersion {
         match self {
-            Self::V1_0(_) => Version::V1_0,
-            Self::V1_2(_) => Version::V1_2,
+            Self::V1_0(_) => EsipaVersion::V1_0,
+            Self::V1_2(_) => EsipaVersion::V1_2,
         }
     }
 
@@ -107,11 +114,20 @@ impl IpaToEim {
     }
 
     /// Reads a message of the `version` layout (e.g. one a journal kept).
-    pub fn decode(version: Version, der: &[u8]) -> Result<Self, DecodeError> {
-        Ok(match version {
-            Version::V1_0 => Self::V1_0(from_ber(der)?),
-            Version::V1_2 => Self::V1_2(from_ber(der)?),
-        })
+    pub fn decode(version: EsipaVersion, der: &[u8]) -> Result<Self, DecodeError> {
+        Ok(for_layout!(version, l => from_ber::<l::EsipaMessageFromIpaToEim>(der)?.into()))
+    }
+}
+
+impl From<v1_0::EsipaMessageFromIpaToEim> for IpaToEim {
+    fn from(message: v1_0::EsipaMessageFromIpaToEim) -> Self {
+        Self::V1_0(message)
+    }
+}
+
+impl From<v1_2::EsipaMessageFromIpaToEim> for IpaToEim {
+    fn from(message: v1_2::EsipaMessageFromIpaToEim) -> Self {
+        Self::V1_2(message)
     }
 }
 
@@ -126,11 +142,20 @@ pub enum EimToIpa {
 
 impl EimToIpa {
     /// Decodes an answer in the layout of `version`.
-    pub fn decode(version: Version, der: &[u8]) -> Result<Self, DecodeError> {
-        Ok(match version {
-            Version::V1_0 => Self::V1_0(from_ber(der)?),
-            Version::V1_2 => Self::V1_2(from_ber(der)?),
-        })
+    pub fn decode(version: EsipaVersion, der: &[u8]) -> Result<Self, DecodeError> {
+        Ok(for_layout!(version, l => from_ber::<l::EsipaMessageFromEimToIpa>(der)?.into()))
+    }
+}
+
+impl From<v1_0::EsipaMessageFromEimToIpa> for EimToIpa {
+    fn from(message: v1_0::EsipaMessageFromEimToIpa) -> Self {
+        Self::V1_0(message)
+    }
+}
+
+impl From<v1_2::EsipaMessageFromEimToIpa> for EimToIpa {
+    fn from(message: v1_2::EsipaMessageFromEimToIpa) -> Self {
+        Self::V1_2(message)
     }
 }
 
@@ -188,7 +213,7 @@ pub struct EsipaClient {
     admin_protocol: String,
     binding: EsipaBinding,
     /// The SGP.32 layout this eIM speaks, when configured; otherwise the eUICC's.
-    layout: Option<Version>,
+    layout: Option<EsipaVersion>,
     unacknowledged: Unacknowledged,
 }
 
@@ -213,20 +238,20 @@ impl EsipaClient {
 
     /// Whether a successful delivery in the `layout` that the eIM does not acknowledge removes what it
     /// delivered from the eUICC.
-    pub fn removes_unacknowledged(&self, layout: Version) -> bool {
+    pub fn removes_unacknowledged(&self, layout: EsipaVersion) -> bool {
         self.unacknowledged.removes(layout)
     }
 
     /// Speaks the `layout` of SGP.32 with this eIM whatever the eUICC speaks (`None`: the eUICC's): the
     /// messages the IPA builds (polls, results, data answers, notifications' envelopes) follow it, while
     /// what the eUICC signs travels as the eUICC built it.
-    pub fn with_layout(mut self, layout: Option<Version>) -> Self {
+    pub fn with_layout(mut self, layout: Option<EsipaVersion>) -> Self {
         self.layout = layout;
         self
     }
 
     /// The layout of ESipa with this eIM for an eUICC that speaks `card`.
-    pub fn layout(&self, card: Version) -> Version {
+    pub fn layout(&self, card: Layout) -> EsipaVersion {
         self.layout.unwrap_or(card)
     }
 
@@ -259,7 +284,7 @@ impl EsipaClient {
     /// binding they are converted at this edge.
     pub async fn exchange(
         &mut self,
-        version: Version,
+        version: EsipaVersion,
         body: Vec<u8>,
     ) -> Result<Option<Vec<u8>>, EsipaError> {
         let function = function_name(&body);
@@ -282,7 +307,7 @@ impl EsipaClient {
     /// [`EsipaClient::exchange`] over the JSON binding.
     async fn exchange_json(
         &mut self,
-        version: Version,
+        version: EsipaVersion,
         function: &'static str,
         der: &[u8],
     ) -> Result<Option<Vec<u8>>, EsipaError> {
@@ -398,7 +423,7 @@ fn check_answer(
 
 /// Reads the answer to `function` in the `version` layout.
 pub fn decode_answer(
-    version: Version,
+    version: EsipaVersion,
     function: &'static str,
     der: &[u8],
 ) -> Result<EimToIpa, EsipaError> {
@@ -408,7 +433,7 @@ pub fn decode_answer(
 /// Both steps, for the tests.
 #[cfg(test)]
 fn interpret(
-    version: Version,
+    version: EsipaVersion,
     function: &'static str,
     response: &HttpResponse,
 ) -> Result<Option<EimToIpa>, EsipaError> {
@@ -426,24 +451,10 @@ mod tests {
         "89049032123451234512345678901235".parse().unwrap()
     }
 
-    fn poll(version: Version) -> IpaToEim {
-        match version {
-            Version::V1_2 => IpaToEim::V1_2(v1_2::EsipaMessageFromIpaToEim::GetEimPackageRequest(
-                v1_2::GetEimPackageRequest {
-                    eid_value: eid(),
-                    notify_state_change: None,
-                    state_change_cause: None,
-                    r_plmn: None,
-                },
-            )),
-            Version::V1_0 => IpaToEim::V1_0(v1_0::EsipaMessageFromIpaToEim::GetEimPackageRequest(
-                v1_0::GetEimPackageRequest {
-                    eid_value: eid(),
-                    notify_state_change: None,
-                    r_plmn: None,
-                },
-            )),
-        }
+    /// A poll with nothing but the EID, which both layouts encode alike.
+    fn poll(version: EsipaVersion) -> IpaToEim {
+        let der = hex::decode(format!("BF4F125A10{}", eid())).unwrap();
+        IpaToEim::decode(version, &der).unwrap()
     }
 
     fn ok(body: Vec<u8>) -> HttpResponse {
@@ -456,7 +467,7 @@ mod tests {
 
     #[test]
     fn a_poll_is_bf4f_with_the_eid_in_both_layouts() {
-        for version in [Version::V1_0, Version::V1_2] {
+        for version in [EsipaVersion::V1_0, EsipaVersion::V1_2] {
             let der = poll(version).to_der();
             assert_eq!(hex::encode_upper(&der[..5]), "BF4F125A10", "{version}");
             assert_eq!(function_name(&der), "GetEimPackage");
@@ -467,7 +478,7 @@ mod tests {
     #[test]
     fn nothing_to_do_decodes_in_both_layouts() {
         let answer = hex::decode("BF4F03020101").unwrap();
-        let v12 = interpret(Version::V1_2, "GetEimPackage", &ok(answer.clone())).unwrap();
+        let v12 = interpret(EsipaVersion::V1_2, "GetEimPackage", &ok(answer.clone())).unwrap();
         assert_eq!(
             v12,
             Some(EimToIpa::V1_2(
@@ -476,14 +487,14 @@ mod tests {
                 )
             ))
         );
-        let v10 = interpret(Version::V1_0, "GetEimPackage", &ok(answer)).unwrap();
+        let v10 = interpret(EsipaVersion::V1_0, "GetEimPackage", &ok(answer)).unwrap();
         assert!(matches!(v10, Some(EimToIpa::V1_0(_))));
     }
 
     #[test]
     fn empty_answers_only_for_handle_notification() {
         assert_eq!(
-            interpret(Version::V1_2, "HandleNotification", &ok(Vec::new())).unwrap(),
+            interpret(EsipaVersion::V1_2, "HandleNotification", &ok(Vec::new())).unwrap(),
             None
         );
         let no_content = HttpResponse {
@@ -491,15 +502,15 @@ mod tests {
             ..ok(Vec::new())
         };
         assert_eq!(
-            interpret(Version::V1_2, "HandleNotification", &no_content).unwrap(),
+            interpret(EsipaVersion::V1_2, "HandleNotification", &no_content).unwrap(),
             None
         );
         assert!(matches!(
-            interpret(Version::V1_2, "GetEimPackage", &ok(Vec::new())),
+            interpret(EsipaVersion::V1_2, "GetEimPackage", &ok(Vec::new())),
             Err(EsipaError::EmptyAnswer { .. })
         ));
         assert!(matches!(
-            interpret(Version::V1_2, "GetEimPackage", &no_content),
+            interpret(EsipaVersion::V1_2, "GetEimPackage", &no_content),
             Err(EsipaError::HttpStatus { status: 204, .. })
         ));
     }
@@ -511,11 +522,15 @@ mod tests {
             ..ok(Vec::new())
         };
         assert!(matches!(
-            interpret(Version::V1_2, "GetEimPackage", &refused),
+            interpret(EsipaVersion::V1_2, "GetEimPackage", &refused),
             Err(EsipaError::HttpStatus { status: 400, .. })
         ));
         assert!(matches!(
-            interpret(Version::V1_2, "GetEimPackage", &ok(vec![0x30, 0x03, 0x01])),
+            interpret(
+                EsipaVersion::V1_2,
+                "GetEimPackage",
+                &ok(vec![0x30, 0x03, 0x01])
+            ),
             Err(EsipaError::Undecodable { .. })
         ));
         assert_eq!(function_name(&[0x30, 0x00]), "unknown");

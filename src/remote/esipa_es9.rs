@@ -16,12 +16,13 @@ use euicc_asn1::types::sgp32::common::{
     CancelSessionRequestEsipa, CancelSessionResponseEsipa, GET_BOUND_PROFILE_PACKAGE_ERROR,
     GetBoundProfilePackageRequestEsipa, GetBoundProfilePackageResponseEsipa,
 };
+use euicc_asn1::types::sgp32::view::InitiateAuthenticationRequest;
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{Octets, Signed, from_ber};
+use euicc_asn1::{Octets, Signed, for_layout, from_ber};
 
 use super::es9p::{Es9, Es9Error, StatusCodeData};
+use super::esipa::EsipaVersion;
 use super::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
-use crate::euicc::Version;
 
 /// The subject code of an eIM refusal in [`Es9Error::Failed`].
 pub const ESIPA_SUBJECT: &str = "ESipa";
@@ -30,7 +31,7 @@ pub const ESIPA_SUBJECT: &str = "ESipa";
 #[derive(Debug)]
 pub struct EsipaEs9<'a> {
     esipa: &'a mut EsipaClient,
-    version: Version,
+    version: EsipaVersion,
     eim_transaction_id: Option<Octets>,
 }
 
@@ -39,7 +40,7 @@ impl<'a> EsipaEs9<'a> {
     /// InitiateAuthentication so that the eIM links the download to it.
     pub fn new(
         esipa: &'a mut EsipaClient,
-        version: Version,
+        version: EsipaVersion,
         eim_transaction_id: Option<Octets>,
     ) -> Self {
         Self {
@@ -60,18 +61,6 @@ impl<'a> EsipaEs9<'a> {
             .await
             .map_err(|error| from_esipa(function, error))
     }
-
-    /// Wraps a message of both layouts.
-    fn wrap(
-        &self,
-        v1_2: impl FnOnce() -> v1_2::EsipaMessageFromIpaToEim,
-        v1_0: impl FnOnce() -> v1_0::EsipaMessageFromIpaToEim,
-    ) -> IpaToEim {
-        match self.version {
-            Version::V1_2 => IpaToEim::V1_2(v1_2()),
-            Version::V1_0 => IpaToEim::V1_0(v1_0()),
-        }
-    }
 }
 
 impl Es9 for EsipaEs9<'_> {
@@ -85,27 +74,15 @@ impl Es9 for EsipaEs9<'_> {
         let info1: EUICCInfo1 = from_ber(euicc_info1).map_err(|e| malformed(FUNCTION, e))?;
         let challenge = Octets(euicc_challenge.to_vec());
         let address = Some(smdp_address.to_owned());
-        let message = match self.version {
-            Version::V1_2 => IpaToEim::V1_2(
-                v1_2::EsipaMessageFromIpaToEim::InitiateAuthenticationRequestEsipa(
-                    v1_2::InitiateAuthenticationRequestEsipa {
-                        euicc_challenge: challenge,
-                        smdp_address: address,
-                        euicc_info1: Some(info1),
-                        eim_transaction_id: self.eim_transaction_id.clone(),
-                    },
-                ),
+        let message = for_layout!(self.version, l => l::EsipaMessageFromIpaToEim::InitiateAuthenticationRequestEsipa(
+            l::InitiateAuthenticationRequestEsipa::new(
+                challenge,
+                address,
+                info1,
+                self.eim_transaction_id.clone(),
             ),
-            Version::V1_0 => IpaToEim::V1_0(
-                v1_0::EsipaMessageFromIpaToEim::InitiateAuthenticationRequestEsipa(
-                    v1_0::InitiateAuthenticationRequestEsipa {
-                        euicc_challenge: challenge,
-                        smdp_address: address,
-                        euicc_info1: Some(info1),
-                    },
-                ),
-            ),
-        };
+        )
+        .into());
         use v1_0::InitiateAuthenticationResponseEsipa as R10;
         use v1_2::InitiateAuthenticationResponseEsipa as R12;
         let (transaction_id, server_signed1, server_signature1, ci_pk_id, server_certificate) =
@@ -163,10 +140,7 @@ impl Es9 for EsipaEs9<'_> {
             authenticate_server_response: from_ber(authenticate_server_response)
                 .map_err(|e| malformed(FUNCTION, e))?,
         };
-        let message = self.wrap(
-            || v1_2::EsipaMessageFromIpaToEim::AuthenticateClientRequestEsipa(request.clone()),
-            || v1_0::EsipaMessageFromIpaToEim::AuthenticateClientRequestEsipa(request.clone()),
-        );
+        let message = for_layout!(self.version, l => l::EsipaMessageFromIpaToEim::AuthenticateClientRequestEsipa(request).into());
         let answer = match self.send(FUNCTION, message).await? {
             Some(EimToIpa::V1_2(
                 v1_2::EsipaMessageFromEimToIpa::AuthenticateClientResponseEsipa(a),
@@ -214,10 +188,7 @@ impl Es9 for EsipaEs9<'_> {
             prepare_download_response: from_ber(prepare_download_response)
                 .map_err(|e| malformed(FUNCTION, e))?,
         };
-        let message = self.wrap(
-            || v1_2::EsipaMessageFromIpaToEim::GetBoundProfilePackageRequestEsipa(request.clone()),
-            || v1_0::EsipaMessageFromIpaToEim::GetBoundProfilePackageRequestEsipa(request.clone()),
-        );
+        let message = for_layout!(self.version, l => l::EsipaMessageFromIpaToEim::GetBoundProfilePackageRequestEsipa(request).into());
         let answer = match self.send(FUNCTION, message).await? {
             Some(EimToIpa::V1_2(
                 v1_2::EsipaMessageFromEimToIpa::GetBoundProfilePackageResponseEsipa(a),
@@ -246,18 +217,10 @@ impl Es9 for EsipaEs9<'_> {
         const FUNCTION: &str = "handleNotification";
         let notification: Signed<PendingNotification> =
             from_ber(pending_notification).map_err(|e| malformed(FUNCTION, e))?;
-        let message = self.wrap(
-            || {
-                v1_2::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
-                    v1_2::HandleNotificationEsipa::PendingNotification(notification.clone()),
-                )
-            },
-            || {
-                v1_0::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
-                    v1_0::HandleNotificationEsipa::PendingNotification(notification.clone()),
-                )
-            },
-        );
+        let message = for_layout!(self.version, l => l::EsipaMessageFromIpaToEim::HandleNotificationEsipa(
+            l::HandleNotificationEsipa::PendingNotification(notification),
+        )
+        .into());
         match self.send(FUNCTION, message).await? {
             None => Ok(()),
             Some(_) => Err(unexpected(FUNCTION)),
@@ -275,10 +238,7 @@ impl Es9 for EsipaEs9<'_> {
             cancel_session_response: from_ber(cancel_session_response)
                 .map_err(|e| malformed(FUNCTION, e))?,
         };
-        let message = self.wrap(
-            || v1_2::EsipaMessageFromIpaToEim::CancelSessionRequestEsipa(request.clone()),
-            || v1_0::EsipaMessageFromIpaToEim::CancelSessionRequestEsipa(request.clone()),
-        );
+        let message = for_layout!(self.version, l => l::EsipaMessageFromIpaToEim::CancelSessionRequestEsipa(request).into());
         let answer = match self.send(FUNCTION, message).await? {
             Some(EimToIpa::V1_2(v1_2::EsipaMessageFromEimToIpa::CancelSessionResponseEsipa(a)))
             | Some(EimToIpa::V1_0(v1_0::EsipaMessageFromEimToIpa::CancelSessionResponseEsipa(a))) => {

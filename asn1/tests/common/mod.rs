@@ -2,7 +2,7 @@
 //! shared by the test files.
 #![allow(dead_code)] // each test file uses part of it
 
-use euicc_asn1::registry::Sgp32Version;
+use euicc_asn1::Layout;
 use serde_json::Value;
 
 /// One vector: a message as the independent implementation encodes it.
@@ -10,7 +10,7 @@ pub struct Golden {
     /// `v1.2/<name>`.
     pub id: String,
     /// The SGP.32 module it was made with.
-    pub version: Sgp32Version,
+    pub version: Layout,
     /// The ASN.1 type name.
     pub type_name: String,
     /// Its DER.

@@ -6,10 +6,11 @@
 use super::Switch;
 use crate::agent::ipa_data;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError, Version};
-use euicc_asn1::from_ber;
+use crate::euicc::{Euicc, EuiccError};
+use euicc_asn1::Layout;
 use euicc_asn1::types::sgp22::NotificationSearchCriteria;
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
+use euicc_asn1::types::sgp32::view::PackageResultView;
+use euicc_asn1::{for_layout, from_ber};
 
 /// ProfileRollback cmdResult rollbackNotAllowed.
 const ROLLBACK_NOT_ALLOWED: i64 = 1;
@@ -79,11 +80,10 @@ async fn stored_rollback_result<C: CardChannel>(
     euicc: &mut Euicc<C>,
 ) -> Result<Option<Vec<u8>>, EuiccError> {
     let version = euicc.version().await?;
-    let criteria = match version {
-        Version::V1_2 => Some(NotificationSearchCriteria::EuiccPackageResults),
-        // A v1.0 eUICC returns its stored results with the notifications.
-        Version::V1_0 => None,
-    };
+    // A v1.0 eUICC returns its stored results with the notifications.
+    let criteria = version
+        .results_on_request()
+        .then_some(NotificationSearchCriteria::EuiccPackageResults);
     let stored = ipa_data::retrieve(euicc, criteria).await?.package_results;
     Ok(stored
         .into_iter()
@@ -92,27 +92,9 @@ async fn stored_rollback_result<C: CardChannel>(
 }
 
 /// Whether the eUICC Package Result `raw` carries a `rollbackResult`.
-fn reports_rollback(version: Version, raw: &[u8]) -> bool {
-    match version {
-        Version::V1_2 => match from_ber(raw) {
-            Ok(v1_2::EuiccPackageResult::EuiccPackageResultSigned(signed)) => signed
-                .euicc_package_result_data_signed
-                .value()
-                .euicc_result
-                .iter()
-                .any(|r| matches!(r, v1_2::EuiccResultData::RollbackResult(_))),
-            _ => false,
-        },
-        Version::V1_0 => match from_ber(raw) {
-            Ok(v1_0::EuiccPackageResult::EuiccPackageResultSigned(signed)) => signed
-                .euicc_package_result_data_signed
-                .value()
-                .euicc_result
-                .iter()
-                .any(|r| matches!(r, v1_0::EuiccResultData::RollbackResult(_))),
-            _ => false,
-        },
-    }
+fn reports_rollback(version: Layout, raw: &[u8]) -> bool {
+    for_layout!(version, l => from_ber::<l::EuiccPackageResult>(raw)
+        .is_ok_and(|result| result.reports_rollback()))
 }
 
 /// The enabled profile, read after the switch (the first call reopens the channel the REFRESH closed).

@@ -4,6 +4,10 @@
 // decoded once and handed on, so the size of the larger alternatives costs nothing that matters.
 #![allow(clippy::large_enum_variant)]
 
+#[macro_use]
+mod twins;
+
 pub mod common;
 pub mod v1_0;
 pub mod v1_2;
+pub mod view;

@@ -5,29 +5,10 @@
 //! A7}`, `A8 {A9 | AA}`, `8B`, `8C`). Those are still read (`alias`), so that an eIM or eUICC that kept them
 //! is understood, but never written.
 
-use super::SubjectPublicKeyInfo;
-use crate::types::sgp22::Certificate;
 use crate::types::sgp22::codes::CodeTable;
 use crate::{Asn1, BitString, Octets};
 
-/// The configuration of one eIM, as stored by the eUICC.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub struct EimConfigurationData {
-    /// The eIM's identifier.
-    #[asn1(context = 0)]
-    pub eim_id: String,
-    /// Where the IPA reaches the eIM (may carry `:port`).
-    #[asn1(context = 1)]
-    pub eim_fqdn: Option<String>,
-    /// Names: `EIM_ID_TYPE`.
-    #[asn1(context = 2)]
-    pub eim_id_type: Option<i64>,
-    /// The initial replay counter.
-    #[asn1(context = 3)]
-    pub counter_value: Option<i64>,
-    /// The token the eUICC assigned to this association.
-    #[asn1(context = 4)]
-    pub association_token: Option<i64>,
+eim_configuration_data! {
     /// The key that verifies the eIM's package signatures.
     #[asn1(context = 5)]
     pub eim_public_key_data: Option<EimPublicKeyData>,
@@ -42,46 +23,15 @@ pub struct EimConfigurationData {
     pub euicc_ci_pk_id: Option<Octets>,
 }
 
-/// The eIM's signing key: a bare public key or a certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub enum EimPublicKeyData {
-    /// A public key.
-    #[asn1(context = 0, alias(context = 6))]
-    EimPublicKey(SubjectPublicKeyInfo),
-    /// A certificate.
-    #[asn1(context = 1, alias(context = 7))]
-    EimCertificate(Certificate),
+eim_keys! {
+    eim_public_key { #[asn1(context = 0, alias(context = 6))] }
+    eim_certificate { #[asn1(context = 1, alias(context = 7))] }
+    trusted_eim_pk_tls { #[asn1(context = 0, alias(context = 9))] }
+    trusted_certificate_tls { #[asn1(context = 1, alias(context = 10))] }
 }
 
-/// The TLS trust anchor of the eIM: its public key, or the eIM's or a CA's certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub enum TrustedPublicKeyDataTls {
-    /// A public key.
-    #[asn1(context = 0, alias(context = 9))]
-    TrustedEimPkTls(SubjectPublicKeyInfo),
-    /// A certificate.
-    #[asn1(context = 1, alias(context = 10))]
-    TrustedCertificateTls(Certificate),
-}
-
-/// An eIM in the answer to `listEim`.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub struct EimIdInfo {
-    /// The eIM's identifier.
-    #[asn1(context = 0)]
-    pub eim_id: String,
-    /// Names: `EIM_ID_TYPE`.
-    #[asn1(context = 4)]
-    pub eim_id_type: Option<i64>,
-}
-
-/// AddInitialEim (`BF57`): the first eIMs, configured without a signed eCO.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 87)]
-pub struct AddInitialEimRequest {
-    /// The eIMs to add.
-    #[asn1(context = 0)]
-    pub eim_configuration_data_list: Vec<EimConfigurationData>,
+eim_id_info! {
+    eim_id_type { #[asn1(context = 4)] }
 }
 
 /// `addInitialEimError`.
@@ -95,15 +45,6 @@ pub const ADD_INITIAL_EIM_ERROR: CodeTable = &[
 ];
 
 /// GetEimConfigurationData (`BF55`): every stored eIM configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Asn1)]
 #[asn1(context = 85)]
 pub struct GetEimConfigurationDataRequest {}
-
-/// The answer to GetEimConfigurationData.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 85)]
-pub struct GetEimConfigurationDataResponse {
-    /// The configurations found.
-    #[asn1(context = 0)]
-    pub eim_configuration_data_list: Vec<EimConfigurationData>,
-}

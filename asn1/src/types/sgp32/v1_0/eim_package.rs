@@ -3,8 +3,7 @@
 
 use super::{
     EimAcknowledgements, EuiccPackageRequest, EuiccPackageResult, IpaEuiccDataRequest,
-    IpaEuiccDataResponse, ProfileDownloadTriggerRequest, ProfileDownloadTriggerResult,
-    RetrieveNotificationsListResponse,
+    IpaEuiccDataResponse, ProfileDownloadTriggerResult, RetrieveNotificationsListResponse,
 };
 use crate::types::sgp22::codes::CodeTable;
 use crate::{Asn1, Eid, Null, Octets, Signed};
@@ -24,19 +23,7 @@ pub struct GetEimPackageRequest {
     pub r_plmn: Option<Octets>,
 }
 
-/// The eIM's answer to GetEimPackage: a package, or `eimPackageError` (1: nothing to do).
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 79)]
-pub enum GetEimPackageResponse {
-    /// A package for the eUICC, loaded byte for byte as received.
-    EuiccPackageRequest(Signed<EuiccPackageRequest>),
-    /// A request for eUICC and IPA data.
-    IpaEuiccDataRequest(IpaEuiccDataRequest),
-    /// A profile download to carry out.
-    ProfileDownloadTriggerRequest(ProfileDownloadTriggerRequest),
-    /// Names: [`EIM_PACKAGE_ERROR`].
-    EimPackageError(i64),
-}
+eim_package_transfer!();
 
 /// `eimPackageError` of GetEimPackageResponse.
 pub const EIM_PACKAGE_ERROR: CodeTable = &[(1, "noEimPackageAvailable"), (127, "undefinedError")];
@@ -73,36 +60,4 @@ pub struct EprAndNotifications {
 pub struct ProvideEimPackageResultResponse {
     /// What the eIM has stored; the IPA removes these from the eUICC.
     pub eim_acknowledgements: Option<EimAcknowledgements>,
-}
-
-/// TransferEimPackage (`BF4E`): a package the eIM pushes to the IPA.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 78)]
-pub enum TransferEimPackageRequest {
-    /// A package for the eUICC, loaded byte for byte as received.
-    EuiccPackageRequest(Signed<EuiccPackageRequest>),
-    /// A request for eUICC and IPA data.
-    IpaEuiccDataRequest(IpaEuiccDataRequest),
-    /// Acknowledgements of stored notifications and results.
-    EimAcknowledgements(EimAcknowledgements),
-    /// A profile download to carry out.
-    ProfileDownloadTriggerRequest(ProfileDownloadTriggerRequest),
-}
-
-/// The IPA's answer to TransferEimPackage.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 78)]
-pub enum TransferEimPackageResponse {
-    /// The eUICC's package result.
-    EuiccPackageResult(Signed<EuiccPackageResult>),
-    /// The eUICC's package result and the notifications it caused.
-    #[asn1(name = "ePRAndNotifications")]
-    EprAndNotifications(EprAndNotifications),
-    /// The requested data.
-    IpaEuiccDataResponse(IpaEuiccDataResponse),
-    /// The package was received and will be processed.
-    #[asn1(universal = 5)]
-    EimPackageReceived,
-    /// Names: `EIM_PACKAGE_RESULT_ERROR`.
-    EimPackageError(i64),
 }

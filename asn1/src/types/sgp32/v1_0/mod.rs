@@ -21,52 +21,13 @@ pub use notifications::*;
 pub use package::*;
 pub use result::*;
 
-use crate::registry::{TypeEntry, entry};
+/// The SGP.32 v1.0 layout, as a type: what [`super::view::Sgp32`] says of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Types;
 
-/// Every top-level SGP.32 v1.0 message type, for look-up by name.
-pub(crate) const TYPES: &[TypeEntry] = &[
-    // eIM packages and their results
-    entry::<EuiccPackageRequest>(),
-    entry::<EuiccPackageSigned>(),
-    entry::<EuiccPackageResult>(),
-    entry::<EuiccPackageResultDataSigned>(),
-    entry::<EuiccPackageErrorDataSigned>(),
-    entry::<IpaEuiccDataRequest>(),
-    entry::<IpaEuiccDataResponse>(),
-    entry::<ProfileDownloadTriggerRequest>(),
-    entry::<ProfileDownloadTriggerResult>(),
-    entry::<EimAcknowledgements>(),
-    entry::<EimConfigurationData>(),
-    // ES10b
-    entry::<AddInitialEimRequest>(),
-    entry::<AddInitialEimResponse>(),
-    entry::<GetEimConfigurationDataRequest>(),
-    entry::<GetEimConfigurationDataResponse>(),
-    entry::<GetCertsRequest>(),
-    entry::<GetCertsResponse>(),
-    entry::<ProfileRollbackRequest>(),
-    entry::<ProfileRollbackResponse>(),
-    entry::<ConfigureAutoProfileEnablingRequest>(),
-    entry::<ConfigureAutoProfileEnablingResponse>(),
-    entry::<EnableUsingDDRequest>(),
-    entry::<EnableUsingDDResponse>(),
-    entry::<RetrieveNotificationsListResponse>(),
-    // ESipa
-    entry::<EsipaMessageFromIpaToEim>(),
-    entry::<EsipaMessageFromEimToIpa>(),
-    entry::<InitiateAuthenticationRequestEsipa>(),
-    entry::<InitiateAuthenticationResponseEsipa>(),
-    entry::<AuthenticateClientRequestEsipa>(),
-    entry::<AuthenticateClientResponseEsipa>(),
-    entry::<GetBoundProfilePackageRequestEsipa>(),
-    entry::<GetBoundProfilePackageResponseEsipa>(),
-    entry::<HandleNotificationEsipa>(),
-    entry::<CancelSessionRequestEsipa>(),
-    entry::<CancelSessionResponseEsipa>(),
-    entry::<GetEimPackageRequest>(),
-    entry::<GetEimPackageResponse>(),
-    entry::<ProvideEimPackageResult>(),
-    entry::<ProvideEimPackageResultResponse>(),
-    entry::<TransferEimPackageRequest>(),
-    entry::<TransferEimPackageResponse>(),
-];
+layout_types!(
+    ConfigureAutoProfileEnablingRequest,
+    ConfigureAutoProfileEnablingResponse,
+    EnableUsingDDRequest,
+    EnableUsingDDResponse,
+);

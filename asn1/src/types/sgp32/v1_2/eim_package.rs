@@ -3,7 +3,7 @@
 
 use super::{
     EimAcknowledgements, Empty, EuiccPackageRequest, EuiccPackageResult, IpaEuiccDataRequest,
-    IpaEuiccDataResponse, ProfileDownloadTriggerRequest, ProfileDownloadTriggerResult,
+    IpaEuiccDataResponse, ProfileDownloadTriggerResult,
 };
 use crate::types::sgp22::PendingNotification;
 use crate::types::sgp22::codes::CodeTable;
@@ -39,19 +39,7 @@ pub const STATE_CHANGE_CAUSE: CodeTable = &[
     (127, "undefined"),
 ];
 
-/// The eIM's answer to GetEimPackage: a package, or `eimPackageError` (1: nothing to do).
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 79)]
-pub enum GetEimPackageResponse {
-    /// A package for the eUICC, loaded byte for byte as received.
-    EuiccPackageRequest(Signed<EuiccPackageRequest>),
-    /// A request for eUICC and IPA data.
-    IpaEuiccDataRequest(IpaEuiccDataRequest),
-    /// A profile download to carry out.
-    ProfileDownloadTriggerRequest(ProfileDownloadTriggerRequest),
-    /// Names: [`EIM_PACKAGE_ERROR`].
-    EimPackageError(i64),
-}
+eim_package_transfer!();
 
 /// `eimPackageError` of GetEimPackageResponse.
 pub const EIM_PACKAGE_ERROR: CodeTable = &[
@@ -129,35 +117,3 @@ pub const PROVIDE_EIM_PACKAGE_RESULT_ERROR: CodeTable = &[
     (4, "missingEid"),
     (127, "undefinedError"),
 ];
-
-/// TransferEimPackage (`BF4E`): a package the eIM pushes to the IPA.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 78)]
-pub enum TransferEimPackageRequest {
-    /// A package for the eUICC, loaded byte for byte as received.
-    EuiccPackageRequest(Signed<EuiccPackageRequest>),
-    /// A request for eUICC and IPA data.
-    IpaEuiccDataRequest(IpaEuiccDataRequest),
-    /// Acknowledgements of stored notifications and results.
-    EimAcknowledgements(EimAcknowledgements),
-    /// A profile download to carry out.
-    ProfileDownloadTriggerRequest(ProfileDownloadTriggerRequest),
-}
-
-/// The IPA's answer to TransferEimPackage.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 78)]
-pub enum TransferEimPackageResponse {
-    /// The eUICC's package result.
-    EuiccPackageResult(Signed<EuiccPackageResult>),
-    /// The eUICC's package result and the notifications it caused.
-    #[asn1(name = "ePRAndNotifications")]
-    EprAndNotifications(EprAndNotifications),
-    /// The requested data.
-    IpaEuiccDataResponse(IpaEuiccDataResponse),
-    /// The package was received and will be processed.
-    #[asn1(universal = 5)]
-    EimPackageReceived,
-    /// Names: `EIM_PACKAGE_RESULT_ERROR`.
-    EimPackageError(i64),
-}

@@ -2,42 +2,20 @@
 
 use super::{EuiccPackageResult, RefreshFlag};
 use crate::types::sgp22::codes::CodeTable;
-use crate::{Asn1, BitString, Null, Oid, Signed};
+use crate::{Asn1, BitString};
 
-/// The answer to ProfileRollback (`BF58`).
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 88)]
-pub struct ProfileRollbackResponse {
-    /// Names: `PROFILE_ROLLBACK_RESULT`.
-    pub cmd_result: i64,
-    /// The result of the rolled-back package, owed to the eIM; relayed as the eUICC signed it.
-    #[asn1(name = "eUICCPackageResult")]
-    pub e_uicc_package_result: Option<Signed<EuiccPackageResult>>,
-}
+profile_rollback_response!();
 
-/// ConfigureImmediateProfileEnabling (`BF59`); also the parameters of the `configureImmediateEnable` PSMO.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 89)]
-pub struct ConfigureImmediateProfileEnablingRequest {
-    /// Present: a downloaded profile may be enabled at once, without an eIM package.
-    #[asn1(context = 0)]
-    pub immediate_enable_flag: Option<Null>,
-    /// The SM-DP+ whose profiles may be enabled immediately.
-    #[asn1(context = 1)]
-    pub default_smdp_oid: Option<Oid>,
-    /// The SM-DP+ address to download from.
-    #[asn1(context = 2)]
-    pub default_smdp_address: Option<String>,
-}
-
-/// The answer to ConfigureImmediateProfileEnabling.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-#[asn1(context = 89)]
-pub struct ConfigureImmediateProfileEnablingResponse {
-    /// Names: [`CONFIG_IMMEDIATE_ENABLE_RESULT`].
-    #[asn1(context = 0)]
-    pub config_immediate_enable_result: i64,
-}
+configure_enabling!(
+    ConfigureImmediateProfileEnablingRequest {
+        immediate_enable_flag,
+        default_smdp_oid,
+        default_smdp_address
+    },
+    ConfigureImmediateProfileEnablingResponse {
+        config_immediate_enable_result: CONFIG_IMMEDIATE_ENABLE_RESULT
+    }
+);
 
 /// `configImmediateEnableResult`.
 pub const CONFIG_IMMEDIATE_ENABLE_RESULT: CodeTable = &[

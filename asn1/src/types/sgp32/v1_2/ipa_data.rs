@@ -1,8 +1,8 @@
 //! IpaEuiccDataRequest (`BF52`) and its answer: eUICC and IPA data the eIM asks for, v1.2 layout.
 
-use super::{EuiccPackageResult, IpaCapabilities};
+use super::EuiccPackageResult;
+use crate::types::sgp22::PendingNotification;
 use crate::types::sgp22::codes::CodeTable;
-use crate::types::sgp22::{Certificate, DeviceInfo, EUICCInfo1, EUICCInfo2, PendingNotification};
 use crate::{Asn1, BitString, Octets, Signed};
 
 /// IpaEuiccDataRequest (`BF52`): which data the eIM wants.
@@ -75,41 +75,23 @@ pub const IPA_EUICC_DATA_ERROR_CODE: CodeTable = &[
     (127, "undefinedError"),
 ];
 
-/// The eUICC and IPA data an IpaEuiccDataRequest asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Asn1)]
-pub struct IpaEuiccData {
-    /// Pending notifications, relayed as the eUICC signed them.
-    #[asn1(context = 0)]
-    pub notifications_list: Option<Vec<Signed<PendingNotification>>>,
-    /// The eUICC's default SM-DP+ address.
-    #[asn1(context = 1)]
-    pub default_smdp_address: Option<String>,
-    /// Stored eUICC Package Results, relayed as the eUICC signed them.
-    #[asn1(context = 2)]
-    pub euicc_package_result_list: Option<Vec<Signed<EuiccPackageResult>>>,
-    /// GetEuiccInfo1.
-    pub euicc_info1: Option<EUICCInfo1>,
-    /// GetEuiccInfo2.
-    pub euicc_info2: Option<EUICCInfo2>,
-    /// The eUICC's root SM-DS address.
-    #[asn1(context = 3)]
-    pub root_smds_address: Option<String>,
-    /// The eIM's association token.
-    #[asn1(context = 4)]
-    pub association_token: Option<i64>,
-    /// The EUM certificate.
-    #[asn1(context = 5)]
-    pub eum_certificate: Option<Certificate>,
-    /// The eUICC certificate.
-    #[asn1(context = 6)]
-    pub euicc_certificate: Option<Certificate>,
-    /// The request's transaction identifier, echoed.
-    #[asn1(context = 7, size(1..=16))]
-    pub eim_transaction_id: Option<Octets>,
-    /// What this IPA supports.
-    #[asn1(context = 8)]
-    pub ipa_capabilities: Option<IpaCapabilities>,
-    /// The device (SGP.22 DeviceInfo).
-    #[asn1(context = 9)]
-    pub device_info: Option<DeviceInfo>,
+ipa_euicc_data! {
+    head {
+        /// Pending notifications, relayed as the eUICC signed them.
+        #[asn1(context = 0)]
+        pub notifications_list: Option<Vec<Signed<PendingNotification>>>,
+        /// The eUICC's default SM-DP+ address.
+        #[asn1(context = 1)]
+        pub default_smdp_address: Option<String>,
+        /// Stored eUICC Package Results, relayed as the eUICC signed them.
+        #[asn1(context = 2)]
+        pub euicc_package_result_list: Option<Vec<Signed<EuiccPackageResult>>>,
+    }
+    middle {
+        /// The request's transaction identifier, echoed.
+        #[asn1(context = 7, size(1..=16))]
+        pub eim_transaction_id: Option<Octets>,
+    }
+    tail {
+    }
 }
