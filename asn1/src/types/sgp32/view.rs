@@ -45,6 +45,25 @@ macro_rules! for_layout {
     };
 }
 
+/// `From` both layouts' `$ty` for `$enum`, a layout-neutral enum with the variants `V1_0` and `V1_2`: how an
+/// owned message of either layout crosses to code that holds one of both.
+#[macro_export]
+macro_rules! from_layouts {
+    ($enum:ty, $ty:ident) => {
+        impl From<$crate::types::sgp32::v1_0::$ty> for $enum {
+            fn from(value: $crate::types::sgp32::v1_0::$ty) -> Self {
+                Self::V1_0(value)
+            }
+        }
+
+        impl From<$crate::types::sgp32::v1_2::$ty> for $enum {
+            fn from(value: $crate::types::sgp32::v1_2::$ty) -> Self {
+                Self::V1_2(value)
+            }
+        }
+    };
+}
+
 /// What a layout has or lacks, for the functions SGP.32 changed between the layouts. Implemented by each
 /// layout module's `Types` marker; read it as `<l::Types as Sgp32>::…` inside [`for_layout!`](crate::for_layout).
 pub trait Sgp32 {
