@@ -14,7 +14,7 @@ use euicc_asn1::types::sgp32::view::{
     COMMON_COMPONENTS, DataRequestView, IpaEuiccDataCommon, IpaEuiccDataView, PackageResultView,
 };
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{BitString, DecodeError, Octets, Signed, for_layout, from_ber};
+use euicc_asn1::{BitString, DecodeError, Octets, Signed, for_layout, from_ber, from_layouts};
 
 use super::download::{DownloadError, device_info};
 use super::indirect::DownloadRoute;
@@ -355,17 +355,7 @@ impl DataAnswer {
     }
 }
 
-impl From<v1_0::IpaEuiccDataResponse> for DataAnswer {
-    fn from(response: v1_0::IpaEuiccDataResponse) -> Self {
-        Self::V1_0(response)
-    }
-}
-
-impl From<v1_2::IpaEuiccDataResponse> for DataAnswer {
-    fn from(response: v1_2::IpaEuiccDataResponse) -> Self {
-        Self::V1_2(response)
-    }
-}
+from_layouts!(DataAnswer, IpaEuiccDataResponse);
 
 /// The answer with the collected components, in the layout of `D`.
 fn build<D: IpaEuiccDataView>(c: Collected, request: &DataRequest) -> Result<D::Response, DataError>

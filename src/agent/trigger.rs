@@ -11,7 +11,7 @@ use euicc_asn1::types::sgp22::{ActivationCode, ProfileInstallationResult};
 use euicc_asn1::types::sgp32::common::{ProfileDownloadData, ProfileDownloadTriggerRequest};
 use euicc_asn1::types::sgp32::view::DownloadFailure;
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{Octets, Signed, for_layout, from_ber};
+use euicc_asn1::{Octets, Signed, for_layout, from_ber, from_layouts};
 
 use super::download::{DownloadError, DownloadRequest, Interrupt, download};
 use super::ipa_data::IpaOwnData;
@@ -126,17 +126,7 @@ impl TriggerResult {
     }
 }
 
-impl From<v1_0::ProfileDownloadTriggerResult> for TriggerResult {
-    fn from(result: v1_0::ProfileDownloadTriggerResult) -> Self {
-        Self::V1_0(result)
-    }
-}
-
-impl From<v1_2::ProfileDownloadTriggerResult> for TriggerResult {
-    fn from(result: v1_2::ProfileDownloadTriggerResult) -> Self {
-        Self::V1_2(result)
-    }
-}
+from_layouts!(TriggerResult, ProfileDownloadTriggerResult);
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@
 //! Bodies are logged only as lengths, and only at debug level.
 
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, for_layout, from_ber, to_der};
+use euicc_asn1::{DecodeError, for_layout, from_ber, from_layouts, to_der};
 
 use super::esipa_json::{self, JsonError};
 use super::https::{HttpError, HttpResponse, HttpsClient, Server};
@@ -119,17 +119,7 @@ impl IpaToEim {
     }
 }
 
-impl From<v1_0::EsipaMessageFromIpaToEim> for IpaToEim {
-    fn from(message: v1_0::EsipaMessageFromIpaToEim) -> Self {
-        Self::V1_0(message)
-    }
-}
-
-impl From<v1_2::EsipaMessageFromIpaToEim> for IpaToEim {
-    fn from(message: v1_2::EsipaMessageFromIpaToEim) -> Self {
-        Self::V1_2(message)
-    }
-}
+from_layouts!(IpaToEim, EsipaMessageFromIpaToEim);
 
 /// A message from the eIM, in the layout of one SGP.32 version.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,17 +137,7 @@ impl EimToIpa {
     }
 }
 
-impl From<v1_0::EsipaMessageFromEimToIpa> for EimToIpa {
-    fn from(message: v1_0::EsipaMessageFromEimToIpa) -> Self {
-        Self::V1_0(message)
-    }
-}
-
-impl From<v1_2::EsipaMessageFromEimToIpa> for EimToIpa {
-    fn from(message: v1_2::EsipaMessageFromEimToIpa) -> Self {
-        Self::V1_2(message)
-    }
-}
+from_layouts!(EimToIpa, EsipaMessageFromEimToIpa);
 
 /// A failed ESipa exchange.
 #[derive(Debug, thiserror::Error)]

@@ -1,6 +1,6 @@
 //! Code written once over both SGP.32 layouts.
 //!
-//! [`for_layout!`](crate::for_layout) is the one place that maps a [`Layout`] to its module of types: it
+//! [`for_layout!`](crate::for_layout) is the one place that maps a [`Layout`](crate::Layout) to its module of types: it
 //! compiles a body once per layout with a module alias bound to `v1_0` or `v1_2`, so the body is written once
 //! and type-checked against each. What the two layouts name alike (most messages, most components) the body
 //! names directly; where they differ, it reads through the traits here, which both layouts implement:
@@ -13,10 +13,10 @@ use crate::types::sgp22::{
     Certificate, DeviceInfo, EUICCInfo1, EUICCInfo2, NotificationSearchCriteria,
     PendingNotification,
 };
-use crate::{Layout, Null, Octets, Signed};
+use crate::{Null, Octets, Signed};
 
 /// Runs `$body` with `$l` naming the module of the `$layout` layout (`v1_0` or `v1_2`): the one mapping from a
-/// [`Layout`] to its types. The body is compiled for both; its value must have one type (convert with
+/// [`Layout`](crate::Layout) to its types. The body is compiled for both; its value must have one type (convert with
 /// `.into()` where the layouts' types differ).
 ///
 /// ```
@@ -45,11 +45,28 @@ macro_rules! for_layout {
     };
 }
 
+/// `From` both layouts' `$ty` for `$enum`, a layout-neutral enum with the variants `V1_0` and `V1_2`: how an
+/// owned message of either layout crosses to code that holds one of both.
+#[macro_export]
+macro_rules! from_layouts {
+    ($enum:ty, $ty:ident) => {
+        impl From<$crate::types::sgp32::v1_0::$ty> for $enum {
+            fn from(value: $crate::types::sgp32::v1_0::$ty) -> Self {
+                Self::V1_0(value)
+            }
+        }
+
+        impl From<$crate::types::sgp32::v1_2::$ty> for $enum {
+            fn from(value: $crate::types::sgp32::v1_2::$ty) -> Self {
+                Self::V1_2(value)
+            }
+        }
+    };
+}
+
 /// What a layout has or lacks, for the functions SGP.32 changed between the layouts. Implemented by each
 /// layout module's `Types` marker; read it as `<l::Types as Sgp32>::…` inside [`for_layout!`](crate::for_layout).
 pub trait Sgp32 {
-    /// The layout.
-    const LAYOUT: Layout;
     /// RetrieveNotificationsList returns stored eUICC Package Results only when asked for them with
     /// `euiccPackageResults` (v1.2); v1.0 returns them with the notifications.
     const RESULTS_ON_REQUEST: bool;
@@ -397,7 +414,6 @@ package_result_view!(v1_0);
 package_result_view!(v1_2);
 
 impl Sgp32 for v1_0::Types {
-    const LAYOUT: Layout = Layout::V1_0;
     const RESULTS_ON_REQUEST: bool = false;
     const OWN_MEMORY_RESET: bool = false;
     const FALLBACK: bool = false;
@@ -406,7 +422,6 @@ impl Sgp32 for v1_0::Types {
 }
 
 impl Sgp32 for v1_2::Types {
-    const LAYOUT: Layout = Layout::V1_2;
     const RESULTS_ON_REQUEST: bool = true;
     const OWN_MEMORY_RESET: bool = true;
     const FALLBACK: bool = true;
