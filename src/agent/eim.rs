@@ -1,5 +1,6 @@
-//! One eIM poll cycle (developer digest §5.2–§5.5): GetEimPackage, carry out an eUICC package, report its
-//! result with the pending notifications, and remove from the eUICC what the eIM took.
+//! One eIM poll cycle (SGP.32 §3.1.1.1 eIM Package Retrieval, §3.3.1 Generic eUICC Package Download and Execution):
+//! GetEimPackage, carry out an eUICC package, report its result with the pending notifications, and remove from the
+//! eUICC what the eIM took.
 //!
 //! What the eIM took is what it acknowledged among what that ProvideEimPackageResult carried; an
 //! acknowledged number the message did not carry is logged and left alone. When a successful answer
@@ -54,8 +55,8 @@ const ENABLE_OK: i64 = 0;
 pub const PILE_UP_BOUND: usize = 4;
 
 /// A local change of the eUICC's state (a rollback, a fallback, an immediate enable, a reset …) the eIM is to
-/// hear of with the next poll (digest §5.2 step 3): `notifyStateChange`, with the cause and the registered
-/// network. [`poll_once`] clears it once the eIM answered that poll.
+/// hear of with the next poll (SGP.32 §5.14.5 ESipa.GetEimPackage): `notifyStateChange`, with the cause and the
+/// registered network. [`poll_once`] clears it once the eIM answered that poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StateChange {
     /// `StateChangeCause` (names: `v1_2::STATE_CHANGE_CAUSE`; fallback 1, local 3, immediateEnableProfile 5 …).
@@ -412,7 +413,7 @@ async fn remove_acknowledged<C: CardChannel>(
     Ok(())
 }
 
-/// Delivers an eUICC Package Result that no poll carried (the one ProfileRollback returns, digest §6) to
+/// Delivers an eUICC Package Result that no poll carried (the one ProfileRollback returns, SGP.32 §5.9.16) to
 /// the eIM with the pending notifications, and removes what the eIM took ([`Removal::decide`]); returns the
 /// numbers removed. The caller keeps `epr` in its own journal until this returns: a crash in between sends
 /// it twice, which the eIM takes again, and loses nothing.
@@ -552,7 +553,7 @@ struct Enabled {
     eim_id: String,
     /// The profile.
     iccid: Iccid,
-    /// The enable carried `rollbackFlag`: the rollback supervisor's cue (digest §6).
+    /// The enable carried `rollbackFlag`: the rollback supervisor's cue (SGP.32 §2.11.1.1.3, §3.3.1).
     rollback_permitted: bool,
 }
 
