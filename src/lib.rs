@@ -1,6 +1,7 @@
 //! euiccd: a device-side GSMA SGP.32 IoT Profile Assistant (IPAd).
 //!
-//! The crate is layered as `../ARCHITECTURE.md` describes: each module talks only to the one below it.
+//! The crate is layered as `ARCHITECTURE.md` (at the repository root) describes: each module talks only to the one
+//! below it.
 
 pub mod agent;
 pub mod apdu;

@@ -3,7 +3,7 @@
 //! # Why a codec of our own
 //!
 //! The types are declared once with `#[derive(Asn1)]` (tags, component names, optionality), and a small
-//! hand-written BER/DER core does the rest. We tried the crates first (`shared/notes/rust-ecosystem.md`):
+//! hand-written BER/DER core does the rest. We tried the crates first:
 //! `rasn` encodes SGP structures exactly but fails on components it does not know, while SGP.32 modules
 //! are `EXTENSIBILITY IMPLIED` and a newer eUICC or eIM may add any; `der` is DER-only and cards may answer
 //! in BER. Neither reports the field path and byte offset of a decoding error, nor keeps the exact bytes of

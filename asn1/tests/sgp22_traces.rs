@@ -1,5 +1,6 @@
-//! SGP.22 messages from real traces (SGP32-IPA-DIGEST §3.1, rust-ecosystem notes), decoded and re-encoded.
-//! pycrate decodes each of these to the same values and re-encodes the same bytes.
+//! SGP.22 messages as cards send them (SGP.22 §5.7.8 GetEUICCInfo1 with a production card's CI, §5.7.20 GetEID, §5.7.15
+//! GetProfilesInfo), decoded and re-encoded. pycrate decodes each of these to the same values and re-encodes the same
+//! bytes.
 
 use euicc_asn1::types::sgp22::*;
 use euicc_asn1::{DecodeErrorKind, Octets, from_ber, to_der};

@@ -1,4 +1,4 @@
-//! The eIM a device starts with (SGP.32 AddInitialEim, developer digest §5.2): at first start an eUICC has no
+//! The eIM a device starts with (SGP.32 §5.9.4 ES10b.AddInitialEim): at first start an eUICC has no
 //! eIM, so nobody could send it signed packages; the configuration names one, and the agent associates it.
 //!
 //! [`InitialEim`] is that configuration (it deserializes from the daemon's TOML and from JSON); the same

@@ -1,4 +1,4 @@
-//! Bound Profile Package segmentation (SGP.22 §2.5.5, developer digest §4.4), sans-IO.
+//! Bound Profile Package segmentation (SGP.22 §2.5.5), sans-IO.
 //!
 //! `BF36 {BF23 …, A0 {87}, A1 {88…}, [A2 {87}], A3 {86…}}` is loaded as separate LoadBoundProfilePackage
 //! commands: the `BF36` header with the whole `BF23`; the whole `A0`; the `A1` header, then each `88`; the
@@ -75,7 +75,7 @@ mod tests {
     }
 
     #[test]
-    fn segments_follow_the_digest() {
+    fn segments_follow_sgp22_2_5_5() {
         let isc = tlv(&[0xBF, 0x23], &[1, 2]);
         let a0 = tlv(&[0xA0], &tlv(&[0x87], &[3]));
         let a1 = tlv(&[0xA1], &[tlv(&[0x88], &[4]), tlv(&[0x88], &[5])].concat());

@@ -1,4 +1,4 @@
-//! A direct profile download (SGP.22 flow, developer digest §4.2), generic over the eUICC channel and the
+//! A direct profile download (SGP.22 §3.1.3, SGP.32 §3.2.3.1), generic over the eUICC channel and the
 //! ES9+ carrier ([`Es9`]), so the eIM's indirect download can reuse it through ESipa.
 //!
 //! Once the eUICC has authenticated the server it holds a session; every failure from then on until a Profile

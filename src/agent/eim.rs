@@ -1,5 +1,6 @@
-//! One eIM poll cycle (developer digest §5.2–§5.5): GetEimPackage, carry out an eUICC package, report its
-//! result with the pending notifications, and remove from the eUICC what the eIM took.
+//! One eIM poll cycle (SGP.32 §3.1.1.1 eIM Package Retrieval, §3.3.1 Generic eUICC Package Download and Execution):
+//! GetEimPackage, carry out an eUICC package, report its result with the pending notifications, and remove from the
+//! eUICC what the eIM took.
 //!
 //! What the eIM took is what it acknowledged among what that ProvideEimPackageResult carried; an
 //! acknowledged number the message did not carry is logged and left alone. When a successful answer
@@ -380,7 +381,7 @@ async fn remove_acknowledged<C: CardChannel>(
     Ok(())
 }
 
-/// Delivers an eUICC Package Result that no poll carried (the one ProfileRollback returns, digest §6) to
+/// Delivers an eUICC Package Result that no poll carried (the one ProfileRollback returns, SGP.32 §5.9.16) to
 /// the eIM with the pending notifications, and removes what the eIM took ([`Removal::decide`]); returns the
 /// numbers removed. The caller keeps `epr` in its own journal until this returns: a crash in between sends
 /// it twice, which the eIM takes again, and loses nothing.

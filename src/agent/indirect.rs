@@ -1,4 +1,5 @@
-//! Direct or indirect download for a ProfileDownloadTriggerRequest (developer digest §4.3, §5.4).
+//! Direct or indirect download for a ProfileDownloadTriggerRequest (SGP.32 §3.2.3.1 Direct and §3.2.3.2 Indirect
+//! Profile Download).
 //!
 //! Direct: the IPA talks ES9+ to the SM-DP+ of the activation code itself. Indirect: every ES9+ exchange is
 //! relayed by the eIM over ESipa ([`EsipaEs9`](crate::remote::esipa_es9::EsipaEs9)), on the same connection

@@ -1,4 +1,4 @@
-//! IpaEuiccDataRequest (developer digest §5.4): the eIM asks for eUICC and IPA data by tag; the IPA collects
+//! IpaEuiccDataRequest (SGP.32 §2.11.1.2): the eIM asks for eUICC and IPA data by tag; the IPA collects
 //! each item through ES10 (or from its own values) and answers with an `IpaEuiccDataResponse`.
 //!
 //! Signed objects (notifications, eUICC Package Results) are relayed as the eUICC encoded them. The reply as a

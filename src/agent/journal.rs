@@ -1,5 +1,5 @@
-//! The poll cycle's journal (ARCHITECTURE.md principle 3, digest §5.5 and §7): what the agent records before
-//! and after each step that changes the eUICC or is owed to the eIM, so that a cycle cut short by a crash or
+//! The poll cycle's journal (ARCHITECTURE.md, "Durable before acting"; SGP.32 §3.3.1 and §3.7): what the agent records
+//! before and after each step that changes the eUICC or is owed to the eIM, so that a cycle cut short by a crash or
 //! a lost link is finished on the next one instead of being forgotten.
 //!
 //! One eIM package is one entry, identified by a `u64`, that moves through three steps:
@@ -12,7 +12,7 @@
 //!    acknowledge), before they are removed from the eUICC;
 //!
 //! and [`Journal::finished`] drops it once those numbers are removed. The next cycle starts by
-//! finishing every [`Journal::pending`] entry (digest §5.2 step 2) before it polls. The trait is byte-oriented
+//! finishing every [`Journal::pending`] entry (our choice) before it polls. The trait is byte-oriented
 //! and object-safe so that the daemon can keep it in its crash-safe store; [`MemoryJournal`] keeps it in
 //! memory (tests, one-shot CLI commands).
 
@@ -42,8 +42,8 @@ pub trait Journal: Send {
     fn finished(&mut self, id: u64) -> Result<(), JournalError>;
     /// The unfinished entries, oldest first.
     fn pending(&self) -> Result<Vec<Pending>, JournalError>;
-    /// Records that an eUICC package just enabled a profile with `rollbackFlag` (digest §6), before its
-    /// result is sent: the rollback supervisor watches the new profile from now on, whether or not the
+    /// Records that an eUICC package just enabled a profile with `rollbackFlag` (SGP.32 §2.11.1.1.3, §5.9.16), before
+    /// its result is sent: the rollback supervisor watches the new profile from now on, whether or not the
     /// result reaches the eIM. A journal without a supervisor ignores it.
     fn enabled_with_rollback(&mut self, switch: &RollbackSwitch) -> Result<(), JournalError> {
         let _ = switch;

@@ -1,6 +1,6 @@
-//! Pending notifications delivered to the eIM outside packages (digest §5.6, §7): each one in its own
-//! ESipa HandleNotification, as the eUICC signed it, and removed from the eUICC only after the eIM's empty
-//! 200/204. One that fails stays on the eUICC for the next delivery; the others still go.
+//! Pending notifications delivered to the eIM outside packages (SGP.32 §3.7, §5.14.7 ESipa.HandleNotification): each
+//! one in its own ESipa HandleNotification, as the eUICC signed it, and removed from the eUICC only after the eIM's
+//! empty 200/204. One that fails stays on the eUICC for the next delivery; the others still go.
 //!
 //! Notifications that a package caused travel with its result ([`super::eim`]); this is for the rest (after a
 //! local change, a rollback or fallback, a download, or at start-up). The caller decides when: it costs a

@@ -1,5 +1,5 @@
-//! The wait for the network after an eUICC package enabled a profile (digest §5.2 step 5, §5.3). The
-//! switch makes the modem leave the network with the old profile (the REFRESH) and attach with the new
+//! The wait for the network after an eUICC package enabled a profile (SGP.32 §3.3.1; the wait itself is our choice).
+//! The switch makes the modem leave the network with the old profile (the REFRESH) and attach with the new
 //! one; an ESipa message sent meanwhile only fails, and the result it carries waits for the next cycle's
 //! back-off. So the poll cycle, before RetrieveNotificationsList and ProvideEimPackageResult, waits until
 //! the connectivity observer shows the device online again.

@@ -1,4 +1,4 @@
-//! When to poll the eIM next (developer digest §5.2): a sans-IO scheduler for the daemon to drive.
+//! When to poll the eIM next (SGP.32 §3.1.1.1; the timing is our choice): a sans-IO scheduler for the daemon to drive.
 //!
 //! The caller reports each poll cycle's [`Outcome`] with the clock value at its end, and sleeps until
 //! [`Schedule::next_poll`]. The rules:

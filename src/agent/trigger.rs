@@ -1,6 +1,6 @@
-//! ProfileDownloadTriggerRequest (developer digest §5.4): the IPA downloads the profile of the trigger's
-//! activation code ([`download`]) over whatever [`Es9`] carrier the caller gives (ES9+ to the SM-DP+, or
-//! ESipa through the eIM: [`indirect`](super::indirect)) and reports a
+//! ProfileDownloadTriggerRequest (SGP.32 §5.14.5 ESipa.GetEimPackage, §3.2.3.1 and §3.2.3.2): the IPA downloads the
+//! profile of the trigger's activation code ([`download`]) over whatever [`Es9`] carrier the caller gives (ES9+ to the
+//! SM-DP+, or ESipa through the eIM: [`indirect`](super::indirect)) and reports a
 //! `ProfileDownloadTriggerResult`: the Profile Installation Result as the eUICC signed it, or the error form
 //! when the download ended before the eUICC produced one.
 //!

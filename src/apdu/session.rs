@@ -6,7 +6,7 @@
 //! gone after a REFRESH) the channel is reopened and the command sent again: the card never executes a
 //! command whose blocks did not all arrive, so resending from the first block is safe. A modem port that
 //! vanishes mid-exchange counts as a card reset too; there the last block may have been executed before the
-//! modem went away, so callers that change the eUICC journal first (ARCHITECTURE.md, principle 3).
+//! modem went away, so callers that change the eUICC journal first (ARCHITECTURE.md, "Durable before acting").
 
 use super::ApduError;
 use super::channel::CardChannel;

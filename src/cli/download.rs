@@ -1,4 +1,4 @@
-//! `euiccd download`: a direct profile download from an SM-DP+ over ES9+ (developer digest §4.2).
+//! `euiccd download`: a direct profile download from an SM-DP+ over ES9+ (SGP.22 §3.1.3, SGP.32 §3.2.3.1).
 //!
 //! Progress goes to stderr: a single updating line on a terminal, JSON lines with `--json`, nothing
 //! otherwise. The result is one document on stdout. Ctrl-C cancels the session (reason postponed).

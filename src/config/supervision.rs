@@ -34,7 +34,7 @@ pub struct RollbackConfig {
 impl Default for RollbackConfig {
     fn default() -> Self {
         Self {
-            // emnify documents about 7 minutes (digest §6).
+            // Our choice (a device policy, not a spec value): about 7 minutes, as emnify documents for its devices.
             deadline_secs: 420,
             require: vec![Service::Attach, Service::DataSession, Service::EimExchange],
         }

@@ -54,8 +54,8 @@ impl<C: CardChannel> Euicc<C> {
         }
     }
 
-    /// ES10b.LoadBoundProfilePackage with one segment (developer digest §4.4). Returns `None` while the
-    /// eUICC wants more, and the Profile Installation Result (`BF37…`, exact bytes) after the last segment
+    /// ES10b.LoadBoundProfilePackage with one segment (SGP.22 §5.7.6, segments as §2.5.5 cuts them). Returns `None`
+    /// while the eUICC wants more, and the Profile Installation Result (`BF37…`, exact bytes) after the last segment
     /// or at the first error.
     pub async fn load_bpp_segment(
         &mut self,

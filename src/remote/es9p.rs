@@ -1,4 +1,4 @@
-//! ES9+ over the JSON binding (SGP.22 §6.5, developer digest §4.5): the IPA's side of a direct download.
+//! ES9+ over the JSON binding (SGP.22 §6.5): the IPA's side of a direct download.
 //!
 //! Requests are `POST /gsma/rsp2/es9plus/<function>` with a JSON body: ASN.1 objects as base64 of the whole
 //! DER TLV (relayed byte for byte), `transactionId` as upper-case hex, `smdpAddress` as text. Answers carry
@@ -92,7 +92,7 @@ impl std::fmt::Display for StatusCodeData {
     }
 }
 
-/// A readable explanation of common ES9+ status codes (SGP.22 §5.6; developer digest §4.5).
+/// A readable explanation of common ES9+ status codes (SGP.22 §5.6).
 pub fn describe_status(subject: &str, reason: &str) -> Option<&'static str> {
     Some(match (subject, reason) {
         ("8.1", "3.8") => "the eUICC refused the SM-DP+'s authentication",

@@ -1,5 +1,5 @@
-//! ESipa (developer digest §5.1): the IPA's side of the eIM interface, over the ASN.1 binding by default or
-//! the JSON binding ([`EsipaBinding`]).
+//! ESipa (SGP.32 §5.14; HTTPS §6.1, bindings §6.3 ASN.1 and §6.4 JSON): the IPA's side of the eIM interface, over the
+//! ASN.1 binding by default or the JSON binding ([`EsipaBinding`]).
 //!
 //! Every message is `POST https://<eimFqdn>/gsma/rsp2/asn1` with `Content-Type: application/x-gsma-rsp-asn1`
 //! and `X-Admin-Protocol` (a setting, [`DEFAULT_ADMIN_PROTOCOL`] by default). The body is the DER of one
@@ -19,7 +19,7 @@ use super::esipa_json::{self, JsonError};
 use super::https::{HttpError, HttpResponse, HttpsClient, Server};
 use euicc_asn1::Layout;
 
-/// The `X-Admin-Protocol` sent by default (what onomondo-eim requires; digest §5.1).
+/// The `X-Admin-Protocol` sent by default (SGP.32 v1.2 §6.1 sets `v2.1.0`; onomondo-eim requires it).
 pub const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.1.0";
 
 /// The path of the ASN.1 binding.

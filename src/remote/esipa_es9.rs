@@ -1,4 +1,4 @@
-//! ES9+ through the eIM (developer digest §4.3): the [`Es9`] functions of a profile download carried as ESipa
+//! ES9+ through the eIM (SGP.32 §3.2.3.2): the [`Es9`] functions of a profile download carried as ESipa
 //! messages (InitiateAuthentication, AuthenticateClient, GetBoundProfilePackage, CancelSession,
 //! HandleNotification), so that `agent::download` runs unchanged in indirect mode and the eIM relays each
 //! exchange to the SM-DP+.
@@ -256,7 +256,7 @@ impl Es9 for EsipaEs9<'_> {
 }
 
 /// The key identifier of `euiccCiPKIdToBeUsed`: SGP.32 carries the whole `04 len keyId` TLV in the OCTET
-/// STRING (digest §4.3), ES9+ and AuthenticateServer only the key identifier. A bare identifier is kept.
+/// STRING (SGP.32 §5.14.1), ES9+ and AuthenticateServer only the key identifier. A bare identifier is kept.
 fn subject_key_identifier(octets: Vec<u8>) -> Vec<u8> {
     match octets.as_slice() {
         [0x04, len, rest @ ..] if usize::from(*len) == rest.len() => rest.to_vec(),

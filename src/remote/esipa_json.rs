@@ -1,4 +1,4 @@
-//! The ESipa JSON binding (SGP.32 v1.1 and later; developer digest §5.1): `POST /gsma/rsp2/esipa/<function>`
+//! The ESipa JSON binding (SGP.32 v1.1 and later; §6.4 of v1.2): `POST /gsma/rsp2/esipa/<function>`
 //! with a JSON object per message. This module converts between those objects and the ASN.1 messages of the
 //! v1.2 layout, both ways, so that the client ([`super::esipa`]) keeps working with the ASN.1 messages and
 //! only the edge speaks JSON; the eIM's direction exists for the round-trip checks (tests, fuzz target). The

@@ -1,4 +1,5 @@
-//! HTTPS clients of the servers the IPA talks to (developer digest §4.5, §8).
+//! HTTPS clients of the servers the IPA talks to (ES9+: SGP.22 §6.5 over HTTPS as §2.6.6 secures it; ESipa: SGP.32
+//! §6.1, §6.3, §6.4).
 //!
 //! - [`tls`]: the rustls client configuration (ring provider, trust anchors from files, brainpool diagnosis).
 //! - [`https`]: one keep-alive HTTP/1.1 connection over TLS, bounded bodies, per-request timeouts.

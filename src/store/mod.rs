@@ -1,7 +1,7 @@
 //! The daemon's durable state: an embedded crash-safe store (redb, copy-on-write B-trees with a
 //! checksummed commit, fsync'd per commit) in the state directory (`/var/lib/euiccd/euiccd.redb`).
 //!
-//! It holds what must survive a power cut (ARCHITECTURE.md principle 3, "durable before acting"):
+//! It holds what must survive a power cut (ARCHITECTURE.md, "Durable before acting"):
 //! - the operation **journal**: records the agent writes before and after a step that changes the eUICC
 //!   or owes something to someone, each tagged with the eIM it concerns ([`EimJournal`] implements the
 //!   agent's [`Journal`](crate::agent::journal::Journal) on it);

@@ -1,7 +1,8 @@
-//! The fallback supervisor's sans-IO core (digest §6, SGP.32 v1.2): when the enabled profile has had no
-//! usable connectivity for the configured time, the IPA sends ExecuteFallbackMechanism (the eUICC enables
-//! the profile with the Fallback Attribute); after the configured time on the fallback profile it sends
-//! ReturnFromFallback. Both are local decisions the eIM hears of with stateChangeCause fallback.
+//! The fallback supervisor's sans-IO core (SGP.32 v1.2 §5.9.20 ExecuteFallbackMechanism, §5.9.21 ReturnFromFallback):
+//! when the enabled profile has had no usable connectivity for the configured time, the IPA sends
+//! ExecuteFallbackMechanism (the eUICC enables the profile with the Fallback Attribute); after the configured time on
+//! the fallback profile it sends ReturnFromFallback. Both are local decisions the eIM hears of with stateChangeCause
+//! fallback.
 //!
 //! Times are Unix seconds kept in the journaled record, so a restart neither forgets an outage nor
 //! restarts its clock. The record changes only on transitions (an outage begins or ends, a command is

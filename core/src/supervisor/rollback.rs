@@ -1,5 +1,5 @@
-//! The rollback supervisor's sans-IO core (digest §6): after an `enable` the eIM permitted to be rolled
-//! back, the new profile must show the required evidence of service (attach, a data session, an exchange
+//! The rollback supervisor's sans-IO core (SGP.32 §3.3.1, §5.9.16 ProfileRollback): after an `enable` the eIM permitted
+//! to be rolled back, the new profile must show the required evidence of service (attach, a data session, an exchange
 //! with the eIM) before a wall-clock deadline; otherwise the IPA sends ProfileRollback, once, and owes the
 //! eIM the eUICC Package Result the eUICC returns.
 //!

@@ -1,4 +1,4 @@
-//! The simulated eIM's side of an indirect download (developer digest §4.3): ESipa InitiateAuthentication,
+//! The simulated eIM's side of an indirect download (SGP.32 §3.2.3.2): ESipa InitiateAuthentication,
 //! AuthenticateClient, GetBoundProfilePackage, CancelSession and a forwarded HandleNotification become ES9+
 //! calls to the SM-DP+ ([`Es9Call`]), made by the server with the eIM's ES9+ client ([`execute`]); the SM-DP+'s
 //! answer becomes the ESipa answer ([`answer`]). Signed objects pass through as received.
@@ -447,7 +447,7 @@ impl Relayed {
     }
 }
 
-/// `euiccCiPKIdToBeUsed` as SGP.32 carries it: the whole `04 len keyId` TLV (digest §4.3).
+/// `euiccCiPKIdToBeUsed` as SGP.32 carries it: the whole `04 len keyId` TLV (SGP.32 §5.14.1).
 fn key_id_envelope(key_id: &Octets) -> Octets {
     Octets(to_der(key_id))
 }

@@ -3,10 +3,10 @@
 //!
 //! # What the signatures cover
 //!
-//! SGP.32's text is not public and the public implementations disagree (digest §5.3, **UNVERIFIED**). This
-//! simulator follows onomondo-eim, the one public eIM: the eIM signs `DER(EuiccPackageSigned) ‖ 84 len
-//! associationToken` (the token TLV only when the eIM has one), and the eUICC signs its
-//! `EuiccPackageResultDataSigned` / `EuiccPackageErrorDataSigned` the same way, with the token of the eIM
+//! SGP.32's text is not public and the public implementations disagree (the rule belongs in SGP.32 §2.11.1.1 and
+//! §2.11.2.1; **UNVERIFIED**). This simulator follows onomondo-eim, the one public eIM: the eIM signs
+//! `DER(EuiccPackageSigned) ‖ 84 len associationToken` (the token TLV only when the eIM has one), and the eUICC signs
+//! its `EuiccPackageResultDataSigned` / `EuiccPackageErrorDataSigned` the same way, with the token of the eIM
 //! the result goes to. [`eim_signed_data`] is that one rule; the simulated eIM must use it too.
 
 use euicc_asn1::types::sgp32::v1_2::{

@@ -1,5 +1,5 @@
 //! In-process download: the simulated eUICC (ES10 commands as DER) ⇄ this SM-DP+, with the BPP split into
-//! LoadBoundProfilePackage segments as the IPA does (developer digest §4.4).
+//! LoadBoundProfilePackage segments as the IPA does (SGP.22 §2.5.5).
 
 use euicc_asn1::types::sgp22::{
     AuthenticateClientOk, AuthenticateClientRequest, AuthenticateServerRequest,

@@ -1,4 +1,4 @@
-//! The ES9+ JSON binding (SGP.22 §6.5, developer digest §4.5), sans-IO: request body in, reply out.
+//! The ES9+ JSON binding (SGP.22 §6.5), sans-IO: request body in, reply out.
 //!
 //! ASN.1 objects travel as base64 of the whole DER TLV, `transactionId` as upper-case hex, `smdpAddress`
 //! as text, `euiccChallenge` as base64 of the 16 raw bytes. Responses carry

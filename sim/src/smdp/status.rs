@@ -1,8 +1,8 @@
 //! Why the simulated SM-DP+ refuses a request, as the ES9+ `statusCodeData` of the JSON binding.
 //!
-//! The subject and reason codes are SGP.22 §5.6 ones as lpac and pySim's `osmo-smdpp.py` use them (see the
-//! table in the developer digest, §4.5). The two marked **\[UNVERIFIED\]** below come from no public source we
-//! read; a client treats every `Failed` status the same way, so only the text of the report depends on them.
+//! The subject and reason codes are SGP.22 §5.6 ones as lpac and pySim's `osmo-smdpp.py` use them. The two marked
+//! **\[UNVERIFIED\]** below come from no public source we read; a client treats every `Failed` status the same way, so
+//! only the text of the report depends on them.
 
 /// An ES9+ `subjectCode` / `reasonCode` pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
-//! The rollback and fallback supervisors (digest §6, issue 7): they watch what the modem sees of the
-//! network after a profile switch and while a profile runs, and decide when the IPA rolls back (after an
-//! `enable` with rollbackFlag that did not bring service in time) or falls back (an outage longer than the
-//! policy allows), and when it returns from the fallback.
+//! The rollback and fallback supervisors (SGP.32 §5.9.16 ProfileRollback; v1.2 §5.9.20 and §5.9.21 for the fallback;
+//! issue 7): they watch what the modem sees of the network after a profile switch and while a profile runs, and decide
+//! when the IPA rolls back (after an `enable` with rollbackFlag that did not bring service in time) or falls back (an
+//! outage longer than the policy allows), and when it returns from the fallback.
 //!
 //! The decisions are sans-IO: [`Supervisor`] takes the time (Unix seconds) and a [`Connectivity`]
 //! snapshot and returns the [`Action`] to take; [`act`] carries it out on the eUICC. Everything the
