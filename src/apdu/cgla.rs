@@ -6,6 +6,7 @@
 
 use super::ApduError;
 use super::channel::CardChannel;
+use crate::apdu::CardError;
 use crate::modem::{Modem, ModemError};
 use euiccd_core::apdu::at_answer::{bad_answer, hex_argument, parse_hex_answer};
 use euiccd_core::apdu::command::{MAX_CHANNEL, on_channel};
@@ -62,7 +63,7 @@ impl CardChannel for CglaChannel {
             // restart); the session reopens the channel and resends from the first block.
             Err(ModemError::Rejected { result, .. }) => {
                 debug!(%result, channel, "AT+CGLA refused; taking the channel as lost");
-                Err(ApduError::ChannelLost)
+                Err(ApduError::Card(CardError::ChannelLost))
             }
             Err(error) => Err(error.into()),
         }

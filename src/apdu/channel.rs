@@ -1,6 +1,7 @@
 //! The seam between the session and the card: transmit one APDU, open and close logical channels.
 
 use super::ApduError;
+use crate::apdu::CardError;
 use euiccd_core::apdu::command::Command;
 use euiccd_core::apdu::response::Response;
 use euiccd_core::apdu::status::{StatusWord, SwClass};
@@ -31,7 +32,7 @@ pub trait CardChannel: Send {
     }
 
     /// Sends one APDU on `channel` and returns the card's response. A transport that knows the channel is
-    /// gone (the modem refuses the session id) returns [`ApduError::ChannelLost`].
+    /// gone (the modem refuses the session id) returns [`CardError::ChannelLost`].
     fn transmit(
         &mut self,
         channel: u8,
@@ -66,16 +67,16 @@ pub async fn open_with_manage_channel<C: CardChannel>(
     let channel = match (opened.sw.class(), opened.data.as_slice()) {
         (SwClass::Ok, &[channel @ 1..=euiccd_core::apdu::command::MAX_CHANNEL]) => channel,
         (SwClass::Ok, _) => {
-            return Err(ApduError::Status {
+            return Err(ApduError::Card(CardError::Status {
                 what: "MANAGE CHANNEL open (bad channel number)",
                 sw: opened.sw,
-            });
+            }));
         }
         _ => {
-            return Err(ApduError::Status {
+            return Err(ApduError::Card(CardError::Status {
                 what: "MANAGE CHANNEL open",
                 sw: opened.sw,
-            });
+            }));
         }
     };
     // SELECT by DF name, first occurrence, FCI; case 4 without Le as on T=0.
@@ -93,10 +94,10 @@ pub async fn open_with_manage_channel<C: CardChannel>(
             // Best effort: the SELECT already failed, and that is the error to report.
             let _ = close_with_manage_channel(card, channel, timeout).await;
             match other {
-                Ok(response) => Err(ApduError::Status {
+                Ok(response) => Err(ApduError::Card(CardError::Status {
                     what: "SELECT ISD-R",
                     sw: response.sw,
-                }),
+                })),
                 Err(error) => Err(error),
             }
         }
@@ -113,9 +114,9 @@ pub async fn close_with_manage_channel<C: CardChannel>(
     let response = card.transmit(0, &close, timeout).await?;
     match response.sw {
         StatusWord::OK => Ok(()),
-        sw => Err(ApduError::Status {
+        sw => Err(ApduError::Card(CardError::Status {
             what: "MANAGE CHANNEL close",
             sw,
-        }),
+        })),
     }
 }

@@ -23,8 +23,8 @@ pub use session::{ISDR_AID, IsdrSession, SessionConfig, SessionCounters};
 pub use transport::{Transport, TransportKind};
 
 use crate::modem::ModemError;
-use euiccd_core::apdu::Error as CoreError;
-use euiccd_core::apdu::status::StatusWord;
+/// The APDU-level faults, from the sans-IO core.
+pub use euiccd_core::apdu::Error as CardError;
 
 /// What can go wrong exchanging APDUs with the eUICC.
 #[derive(Debug, thiserror::Error)]
@@ -32,34 +32,10 @@ pub enum ApduError {
     /// The modem below failed (port, timeout, `+CME ERROR` on a control command).
     #[error(transparent)]
     Modem(#[from] ModemError),
-    /// The command cannot be encoded (too long, bad channel, empty).
-    #[error("invalid APDU: {0}")]
-    InvalidCommand(&'static str),
-    /// A response without the two status bytes.
-    #[error("response of {0} bytes has no status word")]
-    ShortResponse(usize),
-    /// The card refused a command.
-    #[error("{what}: the card answered {sw}")]
-    Status {
-        /// Which step failed.
-        what: &'static str,
-        /// The status word.
-        sw: StatusWord,
-    },
-    /// The modem answered something that is not the expected form.
-    #[error("{command}: unexpected answer from the modem: {answer:?}")]
-    BadAnswer {
-        /// The AT command.
-        command: &'static str,
-        /// The start of the answer (never a whole APDU payload).
-        answer: String,
-    },
-    /// The logical channel is gone: the card was reset (REFRESH after a profile switch, modem reset).
-    #[error("the logical channel to the ISD-R is gone (card reset or REFRESH)")]
-    ChannelLost,
-    /// The response grew past the configured limit.
-    #[error("the response exceeds {0} bytes")]
-    ResponseTooLarge(usize),
+    /// The card refused a command, or a command or response is malformed, or the channel is gone (the core's
+    /// ISO/IEC 7816-4 errors, one type whichever layer found the fault).
+    #[error(transparent)]
+    Card(#[from] CardError),
     /// The session configuration is out of range.
     #[error("invalid configuration: {0}")]
     InvalidConfig(&'static str),
@@ -74,19 +50,4 @@ pub enum ApduError {
     /// The PC/SC reader failed.
     #[error("PC/SC: {0}")]
     Pcsc(String),
-}
-
-/// The core's APDU errors map one to one onto the variants of the same name, so that callers match one
-/// error type whichever layer found the fault.
-impl From<CoreError> for ApduError {
-    fn from(error: CoreError) -> Self {
-        match error {
-            CoreError::InvalidCommand(reason) => Self::InvalidCommand(reason),
-            CoreError::ShortResponse(length) => Self::ShortResponse(length),
-            CoreError::Status { what, sw } => Self::Status { what, sw },
-            CoreError::BadAnswer { command, answer } => Self::BadAnswer { command, answer },
-            CoreError::ChannelLost => Self::ChannelLost,
-            CoreError::ResponseTooLarge(max) => Self::ResponseTooLarge(max),
-        }
-    }
 }

@@ -10,6 +10,7 @@
 
 use super::ApduError;
 use super::channel::CardChannel;
+use crate::apdu::CardError;
 use crate::modem::ModemError;
 use euiccd_core::apdu::chaining::{MAX_BLOCK_SIZE, MIN_BLOCK_SIZE, Next, StoreData, Wait};
 use euiccd_core::apdu::response::Response;
@@ -126,11 +127,13 @@ impl<C: CardChannel> IsdrSession<C> {
         timeout: Duration,
     ) -> Result<Vec<u8>, ApduError> {
         if request_der.is_empty() {
-            return Err(ApduError::InvalidCommand("an ES10 command is never empty"));
+            return Err(ApduError::Card(CardError::InvalidCommand(
+                "an ES10 command is never empty",
+            )));
         }
         self.counters.es10_commands += 1;
         match self.store_data(request_der, timeout).await {
-            Err(ApduError::ChannelLost) => {
+            Err(ApduError::Card(CardError::ChannelLost)) => {
                 debug!("logical channel lost; reopening and sending the command again");
                 if let Some(old) = self.channel.take() {
                     // A modem may still hold the session (AT+CCHO); free it. It is usually gone already.
@@ -207,7 +210,7 @@ fn port_loss_is_channel_loss(error: ApduError) -> ApduError {
     match error {
         ApduError::Modem(ModemError::PortLost(reason)) => {
             debug!(reason, "modem port lost mid-exchange");
-            ApduError::ChannelLost
+            ApduError::Card(CardError::ChannelLost)
         }
         other => other,
     }

@@ -4,6 +4,7 @@ use super::ApduError;
 use super::cgla::CglaChannel;
 use super::channel::CardChannel;
 use super::csim::CsimChannel;
+use crate::apdu::CardError;
 use crate::modem::Modem;
 use euiccd_core::apdu::response::Response;
 use std::fmt;
@@ -108,7 +109,7 @@ impl CardChannel for Transport {
             *self = chosen;
             return Ok(channel);
         }
-        each!(self, card => card.open_channel(aid, timeout).await, auto => Err(ApduError::ChannelLost))
+        each!(self, card => card.open_channel(aid, timeout).await, auto => Err(ApduError::Card(CardError::ChannelLost)))
     }
 
     async fn transmit(
@@ -118,7 +119,7 @@ impl CardChannel for Transport {
         timeout: Duration,
     ) -> Result<Response, ApduError> {
         // Before the probe no channel exists, so there is nothing to transmit on.
-        each!(self, card => card.transmit(channel, apdu, timeout).await, auto => Err(ApduError::ChannelLost))
+        each!(self, card => card.transmit(channel, apdu, timeout).await, auto => Err(ApduError::Card(CardError::ChannelLost)))
     }
 
     async fn close_channel(&mut self, channel: u8, timeout: Duration) -> Result<(), ApduError> {

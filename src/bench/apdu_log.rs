@@ -6,6 +6,7 @@
 //! GetEuiccInfo1/2 (the agent keeps them), and STORE DATA blocks shorter than the configured block size
 //! anywhere but at the end of a command.
 
+use crate::apdu::CardError;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -93,7 +94,7 @@ impl<C: CardChannel> CardChannel for RecordingChannel<C> {
         self.push(LinkEvent::Apdu {
             command: apdu.to_vec(),
             response_len: result.as_ref().map_or(0, |r| r.to_bytes().len()),
-            channel_lost: matches!(result, Err(ApduError::ChannelLost)),
+            channel_lost: matches!(result, Err(ApduError::Card(CardError::ChannelLost))),
         });
         result
     }

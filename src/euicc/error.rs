@@ -1,6 +1,7 @@
 //! What can go wrong calling an eUICC function.
 
 use crate::apdu::ApduError;
+use crate::apdu::CardError;
 use euicc_asn1::DecodeError;
 use euicc_asn1::types::sgp22::codes::{self, CodeTable};
 use euiccd_core::apdu::status::StatusWord;
@@ -89,7 +90,7 @@ impl EuiccError {
     pub fn is_not_supported(&self) -> bool {
         matches!(
             self,
-            Self::Transport { source: ApduError::Status { sw, .. }, .. } if NOT_SUPPORTED.contains(sw)
+            Self::Transport { source: ApduError::Card(CardError::Status { sw, .. }), .. } if NOT_SUPPORTED.contains(sw)
         )
     }
 }
@@ -125,10 +126,10 @@ mod tests {
     fn not_supported_status_words() {
         let status = |sw| EuiccError::Transport {
             function: "EuiccMemoryReset",
-            source: ApduError::Status {
+            source: ApduError::Card(CardError::Status {
                 what: "STORE DATA",
                 sw: StatusWord(sw),
-            },
+            }),
         };
         assert!(status(0x6A80).is_not_supported());
         assert!(status(0x6D00).is_not_supported());

@@ -2,6 +2,7 @@
 
 use super::error::check;
 use super::{Euicc, EuiccError};
+use crate::apdu::CardError;
 use crate::apdu::{ApduError, CardChannel};
 use euicc_asn1::types::sgp22::{
     DeleteProfileRequest, DeleteProfileResponse, DisableProfileRequest, DisableProfileResponse,
@@ -119,7 +120,7 @@ impl<C: CardChannel> Euicc<C> {
             }
             let reason = match error {
                 EuiccError::Transport {
-                    source: ApduError::Status { sw, .. },
+                    source: ApduError::Card(CardError::Status { sw, .. }),
                     ..
                 } => format!("status word {sw}"),
                 other => other.to_string(),

@@ -2,6 +2,7 @@
 //! channels, counters, the GET RESPONSE CLA kept across commands, reopening after a card reset.
 
 use super::*;
+use crate::apdu::CardError;
 use euiccd_core::apdu::command::channel_of_cla;
 use euiccd_core::apdu::status::StatusWord;
 use std::collections::VecDeque;
@@ -120,7 +121,7 @@ async fn a_channel_lost_twice_is_an_error() {
     let mut s = session(Scripted::answering(&["6881", "6881"]));
     assert!(matches!(
         s.es10(&GET_EID).await,
-        Err(ApduError::ChannelLost)
+        Err(ApduError::Card(CardError::ChannelLost))
     ));
 }
 
@@ -142,7 +143,7 @@ fn block_size_is_checked() {
 async fn empty_command_is_refused() {
     assert!(matches!(
         session(Scripted::default()).es10(&[]).await,
-        Err(ApduError::InvalidCommand(_))
+        Err(ApduError::Card(CardError::InvalidCommand(_)))
     ));
 }
 
