@@ -28,28 +28,8 @@ impl<A: IsdrApplet + Send> LocalCard for SimCard<A> {
 mod tests {
     use crate::apdu::inprocess::InProcessChannel;
     use crate::apdu::{IsdrSession, SessionConfig};
-    use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
-    use euiccd_sim::iso7816::StatusWord;
+    use euiccd_sim::card::{EchoApplet as Echo, IsdrApplet, ResponseMode, SimCard};
     use euiccd_sim::minimal_isdr::MinimalIsdr;
-
-    /// Answers every command with the command itself; a command starting with `FF` also resets the card.
-    struct Echo;
-
-    impl IsdrApplet for Echo {
-        fn process(&mut self, command: &[u8]) -> AppletOutcome {
-            let reset_card = command.first() == Some(&0xFF);
-            let sw = if reset_card {
-                StatusWord(0x9110)
-            } else {
-                StatusWord::OK
-            };
-            AppletOutcome {
-                data: command.to_vec(),
-                sw,
-                reset_card,
-            }
-        }
-    }
 
     fn in_process(
         applet: impl IsdrApplet + Send + 'static,

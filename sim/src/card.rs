@@ -335,5 +335,25 @@ fn more_data(available: usize) -> Response {
     status(StatusWord::more_data(available))
 }
 
+/// A test applet: answers every command with the command itself; a command starting with `FF` also resets the
+/// card (the status `91 10` a REFRESH proactive command gives). For tests of what carries APDUs.
+pub struct EchoApplet;
+
+impl IsdrApplet for EchoApplet {
+    fn process(&mut self, command: &[u8]) -> AppletOutcome {
+        let reset_card = command.first() == Some(&0xFF);
+        let sw = if reset_card {
+            StatusWord(0x9110)
+        } else {
+            StatusWord::OK
+        };
+        AppletOutcome {
+            data: command.to_vec(),
+            sw,
+            reset_card,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

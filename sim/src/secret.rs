@@ -1,17 +1,17 @@
 //! Matching IDs and confirmation codes of the simulated SM-DP+'s orders, kept out of logs.
 
 use std::fmt;
-use zeroize::Zeroize;
+use zeroize::Zeroizing;
 
-/// A secret string: `Debug` and `Display` print `<redacted>`, and the value is wiped when dropped. Only
-/// [`Secret::expose`] gives it, for the comparison or the hash that needs it.
+/// A secret string: `Debug` prints `<redacted>`, and the value is wiped when dropped. Only [`Secret::expose`]
+/// gives it, for the comparison or the hash that needs it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(Zeroizing<String>);
 
 impl Secret {
     /// Wraps `value`.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(Zeroizing::new(value.into()))
     }
 
     /// The secret itself.
@@ -23,17 +23,5 @@ impl Secret {
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(<redacted>)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.0.zeroize();
     }
 }

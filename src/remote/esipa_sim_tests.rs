@@ -1,14 +1,12 @@
 //! The ESipa client against the simulated eIM over loopback HTTPS (moved from the simulator's own tests, which
 //! may not see the IPA's client).
 
-use std::sync::OnceLock;
-
+use euicc_asn1::Eid;
 use euicc_asn1::types::sgp32::common::EnableParams;
 use euicc_asn1::types::sgp32::v1_2::{
     EsipaMessageFromEimToIpa, EsipaMessageFromIpaToEim, EuiccPackage, GetEimPackageRequest,
     GetEimPackageResponse, Psmo,
 };
-use euicc_asn1::{Eid, from_ber, to_der};
 use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, TestPki};
 use euiccd_sim::eim::SimEim;
 use euiccd_sim::eim::server::start;
@@ -16,40 +14,8 @@ use euiccd_sim::eim::server::start;
 use crate::remote::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 
+/// The association token the simulated eIM expects.
 const TOKEN: i64 = 7;
-
-fn pki() -> &'static TestPki {
-    static PKI: OnceLock<TestPki> = OnceLock::new();
-    PKI.get_or_init(|| TestPki::generate(&eid()).unwrap())
-}
-
-fn eid() -> Eid {
-    "89049032123451234512345678901235".parse().unwrap()
-}
-
-fn eim() -> SimEim {
-    let mut eim = SimEim::new("eim-test", pki().eim_sign.key.clone());
-    eim.associate(eid(), Some(TOKEN));
-    eim
-}
-
-fn enable() -> EuiccPackage {
-    EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
-        iccid: "8949449999999990049".parse().unwrap(),
-        rollback_flag: None,
-    })])
-}
-
-fn poll(eid: Eid) -> Vec<u8> {
-    to_der(&EsipaMessageFromIpaToEim::GetEimPackageRequest(
-        GetEimPackageRequest {
-            eid_value: eid,
-            notify_state_change: None,
-            state_change_cause: None,
-            r_plmn: None,
-        },
-    ))
-}
 
 #[test]
 fn the_esipa_client_polls_over_https() {
@@ -58,13 +24,20 @@ fn the_esipa_client_polls_over_https() {
         .build()
         .unwrap()
         .block_on(async {
-            let mut eim = eim();
-            let package = eim.queue_package(eid(), enable(), None);
-            let handle = start(eim, &pki().eim_tls, "127.0.0.1:0".parse().unwrap())
+            let eid: Eid = "89049032123451234512345678901235".parse().unwrap();
+            let pki = TestPki::generate(&eid).unwrap();
+            let mut eim = SimEim::new("eim-test", pki.eim_sign.key.clone());
+            eim.associate(eid, Some(TOKEN));
+            let enable = EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+                iccid: "8949449999999990049".parse().unwrap(),
+                rollback_flag: None,
+            })]);
+            let package = eim.queue_package(eid, enable, None);
+            let handle = start(eim, &pki.eim_tls, "127.0.0.1:0".parse().unwrap())
                 .await
                 .unwrap();
             let dir = tempfile::tempdir().unwrap();
-            pki().write_to(dir.path()).unwrap();
+            pki.write_to(dir.path()).unwrap();
             let tls = crate::remote::tls::client_config(&[dir.path().join("ci.cert.pem")]).unwrap();
             let http = || {
                 HttpsClient::new(
@@ -76,7 +49,14 @@ fn the_esipa_client_polls_over_https() {
                 )
             };
             let server = Server::parse(DEFAULT_EIM_HOST).unwrap();
-            let request = IpaToEim::V1_2(from_ber(&poll(eid())).unwrap());
+            let request = IpaToEim::V1_2(EsipaMessageFromIpaToEim::GetEimPackageRequest(
+                GetEimPackageRequest {
+                    eid_value: eid,
+                    notify_state_change: None,
+                    state_change_cause: None,
+                    r_plmn: None,
+                },
+            ));
             let mut client = EsipaClient::new(http(), server.clone());
             let Some(EimToIpa::V1_2(EsipaMessageFromEimToIpa::GetEimPackageResponse(
                 GetEimPackageResponse::EuiccPackageRequest(received),

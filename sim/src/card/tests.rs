@@ -1,23 +1,5 @@
 use super::*;
-
-/// Answers every command with the command itself; a command starting with `FF` also resets the card.
-struct Echo;
-
-impl IsdrApplet for Echo {
-    fn process(&mut self, command: &[u8]) -> AppletOutcome {
-        let reset_card = command.first() == Some(&0xFF);
-        let sw = if reset_card {
-            StatusWord(0x9110)
-        } else {
-            StatusWord::OK
-        };
-        AppletOutcome {
-            data: command.to_vec(),
-            sw,
-            reset_card,
-        }
-    }
-}
+use EchoApplet as Echo;
 
 fn send(card: &mut SimCard<impl IsdrApplet>, apdu_hex: &str) -> String {
     hex::encode_upper(card.process(&hex::decode(apdu_hex).expect("hex")))

@@ -649,10 +649,7 @@ fn public_ts48_packages_name_their_iccid() {
 #[test]
 fn secrets_never_print() {
     let secret = Secret::new("MATCH-SECRET");
-    assert_eq!(
-        format!("{secret:?} {secret}"),
-        "Secret(<redacted>) <redacted>"
-    );
+    assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
     let order = order("MATCH-SECRET", 100);
     assert!(!format!("{order:?}").contains("MATCH-SECRET"));
 }
