@@ -1,5 +1,5 @@
 //! `euiccd sim identity` mints an eUICC identity under a given EUM, and `--identity DIR` loads it: with a
-//! generated test EUM always, and with the public GSMA SGP.26 test EUM when `../shared/interop` is there.
+//! generated test EUM always, and with the public GSMA SGP.26 test EUM when `EUICCD_INTEROP_DIR` names a folder with it in `sgp26/`.
 #![cfg(feature = "sim")]
 
 use serde_json::Value;
@@ -93,11 +93,13 @@ fn a_key_that_is_not_the_eums_is_refused() {
 
 #[test]
 fn gsma_sgp26_identity_when_available() {
-    let sgp26 = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/interop/sgp26");
-    if !sgp26.exists() {
-        eprintln!("skipped: {} is not there", sgp26.display());
+    let Some(sgp26) = std::env::var_os("EUICCD_INTEROP_DIR")
+        .map(|dir| Path::new(&dir).join("sgp26"))
+        .filter(|p| p.is_dir())
+    else {
+        eprintln!("skipped: EUICCD_INTEROP_DIR does not name a folder with sgp26/");
         return;
-    }
+    };
     let dir = tempfile::tempdir().unwrap();
     let info = mint_and_load(
         "89049032123451234512345678901235",
