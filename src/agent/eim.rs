@@ -26,18 +26,17 @@
 //! refuses outright ([`PollError::is_permanent`]) is dropped with a warning, so that it cannot stop every later
 //! poll; a package result in it stays on the eUICC until some eIM takes it.
 
-use euicc_asn1::Eid;
 use euicc_asn1::types::sgp22::NotificationSearchCriteria;
+use euicc_asn1::{Eid, Layout};
 
 use super::cycle::{
-    Action, CardAnswer, CardCommand, Config, Cycle, CycleError, DataRequest as DataRequestMessage,
-    DataResponse, Input, Layout, Note, Record, Stop, TriggerResponse, codec,
+    Action, CardAnswer, CardCommand, Config, Cycle, CycleError, Input, Note, Record, Stop, codec,
 };
 use super::indirect::DownloadRoute;
-use super::ipa_data::{self, DataAnswer, DataError, DataRequest, IpaOwnData};
+use super::ipa_data::{self, DataError, DataRequest, IpaOwnData};
 use super::journal::{Journal, JournalError};
 use super::reconnect::{Baseline, Reconnected};
-use super::trigger::{self, TriggerResult};
+use super::trigger;
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, Version};
 use crate::remote::es9p::Es9;
@@ -222,15 +221,9 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Driver<'_, C, F> {
             }
             Action::Card(command) => Input::Card(self.card(command).await?),
             Action::CollectData(request) => {
-                let request = match request {
-                    DataRequestMessage::V1_2(r) => DataRequest::from_v1_2(r),
-                    DataRequestMessage::V1_0(r) => DataRequest::from_v1_0(r),
-                };
+                let request = DataRequest::received(request);
                 let answer = ipa_data::answer(self.euicc, &request, self.own, self.version).await?;
-                Input::DataCollected(Box::new(match answer {
-                    DataAnswer::V1_2(answer) => DataResponse::V1_2(answer),
-                    DataAnswer::V1_0(answer) => DataResponse::V1_0(answer),
-                }))
+                Input::DataCollected(Box::new(answer))
             }
             Action::Download { trigger, indirect } => {
                 let result = match indirect {
@@ -247,10 +240,7 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Driver<'_, C, F> {
                             .await?
                     }
                 };
-                Input::Downloaded(Box::new(match result {
-                    TriggerResult::V1_2(result) => TriggerResponse::V1_2(result),
-                    TriggerResult::V1_0(result) => TriggerResponse::V1_0(result),
-                }))
+                Input::Downloaded(Box::new(result))
             }
             Action::WaitForNetwork => {
                 self.wait_for_network().await;

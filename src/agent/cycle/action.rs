@@ -4,7 +4,7 @@ use euicc_asn1::types::sgp22::PendingNotification;
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp32::common::ProfileDownloadTriggerRequest;
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, Signed};
+use euicc_asn1::{DecodeError, Signed, from_layouts};
 
 use super::outcome::PollOutcome;
 use super::record::RollbackSwitch;
@@ -162,6 +162,10 @@ pub enum TriggerResponse {
     /// SGP.32 v1.2 layout.
     V1_2(v1_2::ProfileDownloadTriggerResult),
 }
+
+from_layouts!(DataRequest, IpaEuiccDataRequest);
+from_layouts!(DataResponse, IpaEuiccDataResponse);
+from_layouts!(TriggerResponse, ProfileDownloadTriggerResult);
 
 /// Something the cycle did or saw that the operator should hear of.
 #[derive(Debug, Clone, PartialEq, Eq)]

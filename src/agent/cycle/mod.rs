@@ -31,15 +31,6 @@ pub use record::{Pending, RollbackSwitch, Step};
 use euicc_asn1::Iccid;
 use euicc_asn1::types::sgp32::common::ProfileDownloadTriggerRequest;
 
-/// The SGP.32 layout a message follows: the eIM's for ESipa, the eUICC's for what the eUICC signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// SGP.32 v1.0.
-    V1_0,
-    /// SGP.32 v1.2.
-    V1_2,
-}
-
 /// What GetEimPackage brought.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Package {
