@@ -31,8 +31,9 @@ pub const CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
 /// The SGP.32 version of the ESipa messages exchanged with one eIM. ESipa messages are SGP32Definitions
 /// types, so this is a [`Layout`]; but it is the eIM's, not the eUICC's: an eIM may be configured to speak
 /// another version than the card (`[[eim]] version`), and what the eUICC signs then travels in the card's
-/// layout inside messages of this one. An alias, not a type of its own, until the eIM poll cycle
-/// (`agent::eim`) separates the two everywhere.
+/// layout inside messages of this one. An alias, not a type of its own: the two meet only where the poll
+/// cycle is set up (`agent::eim::poll_once`), which names them apart (`layout` for ESipa, `card` for the
+/// eUICC), and the codecs are written over [`Layout`] with `for_layout!`.
 pub type EsipaVersion = Layout;
 
 /// How ESipa messages travel: one setting per eIM.

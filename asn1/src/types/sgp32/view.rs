@@ -130,6 +130,9 @@ pub trait PackageResultView {
     fn first_enable_result(&self) -> Option<i64>;
     /// Whether the package reports a rollback (`rollbackResult`).
     fn reports_rollback(&self) -> bool;
+    /// The package's transaction identifier as the eUICC signed it into a result or an error (an unsigned
+    /// error's is not covered by a signature and not read here).
+    fn signed_transaction_id(&self) -> Option<&Octets>;
 }
 
 /// What RetrieveNotificationsList returned, in either layout.
@@ -575,7 +578,7 @@ impl DownloadFailure for v1_2::ProfileDownloadError {
 
 /// [`PackageResultView`] for a layout, whose `EuiccResultData` names its alternatives alike.
 macro_rules! package_result_view {
-    ($v:ident) => {
+    ($v:ident, $transaction_id:ident) => {
         impl PackageResultView for $v::EuiccPackageResult {
             fn seq_number(&self) -> Option<i64> {
                 match self {
@@ -612,12 +615,28 @@ macro_rules! package_result_view {
                     _ => false,
                 }
             }
+
+            fn signed_transaction_id(&self) -> Option<&Octets> {
+                match self {
+                    Self::EuiccPackageResultSigned(signed) => signed
+                        .euicc_package_result_data_signed
+                        .value()
+                        .$transaction_id
+                        .as_ref(),
+                    Self::EuiccPackageErrorSigned(signed) => signed
+                        .euicc_package_error_data_signed
+                        .value()
+                        .$transaction_id
+                        .as_ref(),
+                    _ => None,
+                }
+            }
         }
     };
 }
 
-package_result_view!(v1_0);
-package_result_view!(v1_2);
+package_result_view!(v1_0, transaction_id);
+package_result_view!(v1_2, eim_transaction_id);
 
 impl Sgp32 for v1_0::Types {
     const LAYOUT: crate::Layout = crate::Layout::V1_0;
@@ -797,7 +816,7 @@ mod tests {
     #[test]
     fn package_results_read_alike_in_both_layouts() {
         for layout in Layout::ALL {
-            let (seq, enable, rollback, error_seq) = for_layout!(layout, l => {
+            let (seq, enable, rollback, error_seq, transaction_id) = for_layout!(layout, l => {
                 let result: l::EuiccPackageResult = from_ber(&signed_result()).unwrap();
                 let error: l::EuiccPackageResult = from_ber(&hex_bytes(UNSIGNED_ERROR)).unwrap();
                 (
@@ -805,8 +824,10 @@ mod tests {
                     result.first_enable_result(),
                     result.reports_rollback(),
                     error.seq_number(),
+                    result.signed_transaction_id().cloned(),
                 )
             });
+            assert_eq!(transaction_id, None, "{layout}");
             assert_eq!(seq, Some(7), "{layout}");
             assert_eq!(enable, Some(2), "{layout}");
             assert!(rollback, "{layout}");
