@@ -15,7 +15,7 @@
 //! ([`indirect`](super::indirect)). After a package enabled a profile, the cycle waits for the network on the
 //! new profile ([`reconnect`](super::reconnect)) before RetrieveNotificationsList and the result.
 //!
-//! The decisions are the sans-IO state machine [`cycle::Cycle`](super::cycle::Cycle), which also builds and
+//! The decisions are the sans-IO state machine [`Cycle`](euiccd_core::cycle::Cycle), which also builds and
 //! reads the messages; [`poll_once`] is its driver: it carries out each [`Action`] with the eIM, the eUICC
 //! and the journal, and feeds the answer back.
 //!
@@ -29,9 +29,6 @@
 use euicc_asn1::Eid;
 use euicc_asn1::types::sgp22::NotificationSearchCriteria;
 
-use super::cycle::{
-    Action, CardAnswer, CardCommand, Config, Cycle, CycleError, Input, Note, Record, Stop, codec,
-};
 use super::indirect::DownloadRoute;
 use super::ipa_data::{self, DataError, DataRequest, IpaOwnData};
 use super::journal::{Journal, JournalError};
@@ -42,8 +39,13 @@ use crate::euicc::{Euicc, EuiccError};
 use crate::remote::es9p::Es9;
 use crate::remote::esipa::{EsipaClient, EsipaError, EsipaVersion};
 use crate::remote::esipa_es9::EsipaEs9;
+use euiccd_core::cycle::{
+    Action, CardAnswer, CardCommand, Config, Cycle, CycleError, Input, Note, Record, Stop, codec,
+};
 
-pub use super::cycle::{INVALID_PACKAGE_FORMAT, PILE_UP_BOUND, PollOutcome, Removal, StateChange};
+pub use euiccd_core::cycle::{
+    INVALID_PACKAGE_FORMAT, PILE_UP_BOUND, PollOutcome, Removal, StateChange,
+};
 
 /// RemoveNotificationFromList nothingToDelete.
 const NOTHING_TO_DELETE: i64 = 1;

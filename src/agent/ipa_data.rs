@@ -16,13 +16,13 @@ use euicc_asn1::types::sgp32::view::{
 };
 use euicc_asn1::{BitString, DecodeError, Octets, Signed, for_layout, for_value, from_ber};
 
-use super::cycle::{DataRequest as Received, DataResponse};
 use super::download::{DownloadError, device_info};
 use super::indirect::DownloadRoute;
 use super::reconnect::Reconnect;
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, RetrievedNotifications};
 use euicc_asn1::Layout;
+use euiccd_core::cycle::{DataRequest as Received, DataResponse};
 
 /// `ipaEuiccDataError` incorrectTagList.
 pub const INCORRECT_TAG_LIST: i64 = 1;

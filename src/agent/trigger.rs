@@ -12,13 +12,13 @@ use euicc_asn1::types::sgp32::common::{ProfileDownloadData, ProfileDownloadTrigg
 use euicc_asn1::types::sgp32::view::DownloadFailure;
 use euicc_asn1::{Octets, Signed, for_layout, from_ber};
 
-use super::cycle::TriggerResponse;
 use super::download::{DownloadError, DownloadRequest, Interrupt, download};
 use super::ipa_data::IpaOwnData;
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError};
 use crate::remote::es9p::Es9;
 use euicc_asn1::Layout;
+use euiccd_core::cycle::TriggerResponse;
 
 /// Carries out `trigger` with the ES9+ client `es9_for` returns for the SM-DP+ address of the activation
 /// code, and returns the result in the layout of `version`.

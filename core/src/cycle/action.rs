@@ -50,7 +50,7 @@ impl Action {
     }
 }
 
-/// A step for the journal to make durable (the agent's `Journal` records each one).
+/// A step for the journal to make durable (the daemon's journal records each one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     /// A new entry for the eIM's answer to GetEimPackage, before the package is carried out.
