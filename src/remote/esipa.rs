@@ -12,8 +12,8 @@
 //!
 //! Bodies are logged only as lengths, and only at debug level.
 
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, for_layout, from_ber, from_layouts, to_der};
+use euicc_asn1::types::sgp32::view::Sgp32;
+use euicc_asn1::{DecodeError, for_layout, for_value, from_ber, layout_neutral, to_der};
 
 use super::esipa_json::{self, JsonError};
 use super::https::{HttpError, HttpResponse, HttpsClient, Server};
@@ -88,30 +88,20 @@ impl Unacknowledged {
     }
 }
 
-/// A message to the eIM, in the layout of one SGP.32 version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IpaToEim {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::EsipaMessageFromIpaToEim),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::EsipaMessageFromIpaToEim),
+layout_neutral! {
+    /// A message to the eIM, in the layout of one SGP.32 version.
+    pub enum IpaToEim(EsipaMessageFromIpaToEim);
 }
 
 impl IpaToEim {
     /// The layout of this message, which is also the layout its answer is read in.
     pub fn version(&self) -> EsipaVersion {
-        match self {
-            Self::V1_0(_) => EsipaVersion::V1_0,
-            Self::V1_2(_) => EsipaVersion::V1_2,
-        }
+        for_value!(self, IpaToEim, l, _message => <l::Types as Sgp32>::LAYOUT)
     }
 
     /// The DER of the chosen alternative.
     pub fn to_der(&self) -> Vec<u8> {
-        match self {
-            Self::V1_0(message) => to_der(message),
-            Self::V1_2(message) => to_der(message),
-        }
+        for_value!(self, IpaToEim, l, message => to_der(message))
     }
 
     /// Reads a message of the `version` layout (e.g. one a journal kept).
@@ -120,15 +110,9 @@ impl IpaToEim {
     }
 }
 
-from_layouts!(IpaToEim, EsipaMessageFromIpaToEim);
-
-/// A message from the eIM, in the layout of one SGP.32 version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EimToIpa {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::EsipaMessageFromEimToIpa),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::EsipaMessageFromEimToIpa),
+layout_neutral! {
+    /// A message from the eIM, in the layout of one SGP.32 version.
+    pub enum EimToIpa(EsipaMessageFromEimToIpa);
 }
 
 impl EimToIpa {
@@ -137,8 +121,6 @@ impl EimToIpa {
         Ok(for_layout!(version, l => from_ber::<l::EsipaMessageFromEimToIpa>(der)?.into()))
     }
 }
-
-from_layouts!(EimToIpa, EsipaMessageFromEimToIpa);
 
 /// A failed ESipa exchange.
 #[derive(Debug, thiserror::Error)]
@@ -427,6 +409,7 @@ fn interpret(
 mod tests {
     use super::*;
     use euicc_asn1::Eid;
+    use euicc_asn1::types::sgp32::v1_2;
 
     fn eid() -> Eid {
         "89049032123451234512345678901235".parse().unwrap()

@@ -3,8 +3,8 @@
 use euicc_asn1::types::sgp22::PendingNotification;
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp32::common::ProfileDownloadTriggerRequest;
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, Signed, from_layouts};
+use euicc_asn1::types::sgp32::v1_2;
+use euicc_asn1::{DecodeError, Signed, layout_neutral};
 
 use super::outcome::PollOutcome;
 use super::record::RollbackSwitch;
@@ -136,36 +136,20 @@ pub enum CardAnswer {
     IndirectAnnounced(bool),
 }
 
-/// An IpaEuiccDataRequest as received, in the layout of ESipa.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataRequest {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::IpaEuiccDataRequest),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::IpaEuiccDataRequest),
+layout_neutral! {
+    /// An IpaEuiccDataRequest as received, in the layout of ESipa.
+    pub enum DataRequest(IpaEuiccDataRequest);
 }
 
-/// The answer to an IpaEuiccDataRequest, in the layout of ESipa.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataResponse {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::IpaEuiccDataResponse),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::IpaEuiccDataResponse),
+layout_neutral! {
+    /// The answer to an IpaEuiccDataRequest, in the layout of ESipa.
+    pub enum DataResponse(IpaEuiccDataResponse);
 }
 
-/// A ProfileDownloadTriggerResult, in the layout of ESipa.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TriggerResponse {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::ProfileDownloadTriggerResult),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::ProfileDownloadTriggerResult),
+layout_neutral! {
+    /// A ProfileDownloadTriggerResult, in the layout of ESipa.
+    pub enum TriggerResponse(ProfileDownloadTriggerResult);
 }
-
-from_layouts!(DataRequest, IpaEuiccDataRequest);
-from_layouts!(DataResponse, IpaEuiccDataResponse);
-from_layouts!(TriggerResponse, ProfileDownloadTriggerResult);
 
 /// Something the cycle did or saw that the operator should hear of.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -67,6 +67,34 @@ macro_rules! from_layouts {
     };
 }
 
+/// Declares a layout-neutral enum holding a `$ty` of either layout (variants `V1_0` and `V1_2`), with the
+/// `From` impls of [`from_layouts!`](crate::from_layouts): a value that crosses code holding either layout,
+/// read with [`for_value!`](crate::for_value).
+///
+/// ```
+/// euicc_asn1::layout_neutral! {
+///     /// A GetEimPackageResponse of either layout.
+///     pub enum Answer(GetEimPackageResponse);
+/// }
+/// let answer: Answer = euicc_asn1::types::sgp32::v1_2::GetEimPackageResponse::EimPackageError(1).into();
+/// assert!(matches!(answer, Answer::V1_2(_)));
+/// ```
+#[macro_export]
+macro_rules! layout_neutral {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident($ty:ident);) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        $vis enum $name {
+            /// SGP.32 v1.0 layout.
+            V1_0($crate::types::sgp32::v1_0::$ty),
+            /// SGP.32 v1.2 layout.
+            V1_2($crate::types::sgp32::v1_2::$ty),
+        }
+
+        $crate::from_layouts!($name, $ty);
+    };
+}
+
 /// Runs `$body` with `$v` bound to what the layout-neutral enum `$enum` (variants `V1_0` and `V1_2`, the
 /// enums [`from_layouts!`](crate::from_layouts) writes `From` for) holds, and `$l` naming the module of its
 /// layout: [`for_layout!`](crate::for_layout) for a value that carries its layout. `$enum` is the enum's
