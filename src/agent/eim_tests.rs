@@ -1365,13 +1365,14 @@ fn garbage_packages_never_reach_the_card_and_polling_goes_on() {
 #[test]
 fn an_enable_with_rollback_flag_is_rolled_back_at_the_deadline_and_reported() {
     use super::supervisor::act::{Answer, perform};
-    use super::supervisor::fallback::FallbackState;
-    use super::supervisor::rollback::{Evidence, RollbackPolicy};
     use super::supervisor::{
-        Action, CAUSE_LOCAL, Connectivity, MemorySupervision, Policy, SupervisedJournal,
-        SupervisionJournal, Supervisor, Switch,
+        Action, CAUSE_LOCAL, MemorySupervision, Policy, SupervisedJournal, SupervisionJournal,
+        Supervisor, Switch,
     };
     use euicc_asn1::types::sgp32::v1_2::EuiccResultData;
+    use euiccd_core::supervisor::Connectivity;
+    use euiccd_core::supervisor::fallback::FallbackState;
+    use euiccd_core::supervisor::rollback::{Evidence, RollbackPolicy};
     const T0: u64 = 1_800_000_000;
     block_on(async {
         let mut bench = Bench::new().await;
