@@ -206,91 +206,62 @@ impl Supervision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::supervisor::Registration;
-    use crate::supervisor::fallback::Conditions;
     use crate::supervisor::rollback::Evidence;
 
     const NOW: u64 = 1_800_000_000;
 
-    fn policy() -> Policy {
-        Policy {
+    /// The record alone, no journal (the daemon's supervisor tests journal it): a switch that brings no
+    /// service is rolled back at its deadline, the step already in the record when the action is returned;
+    /// the result and the state change stay owed until delivered and sent.
+    #[test]
+    fn a_rollback_and_its_result_are_steps_of_the_record() {
+        let policy = Policy {
             rollback: RollbackPolicy {
                 deadline_secs: 60,
                 require: Evidence::ALL,
             },
-            fallback: Some(FallbackPolicy {
-                after_secs: 30,
-                conditions: Conditions {
-                    registration_denied: true,
-                    ..Conditions::default()
-                },
-                return_after_secs: Some(100),
-            }),
-        }
-    }
-
-    fn denied() -> Connectivity {
-        Connectivity {
-            registration: Registration::Denied,
-            ..Connectivity::default()
-        }
-    }
-
-    /// The record alone, no journal: each action is announced by the step the record holds when it is
-    /// returned, and a rollback's result and state change stay owed until delivered and sent.
-    #[test]
-    fn a_rollback_and_its_result_as_steps_of_the_record() {
+            fallback: None,
+        };
+        let offline = Connectivity::default();
         let mut record = Supervision::default();
         let switch = RollbackSwitch {
             eim_id: "eim-1".into(),
             iccid: "8949449999999990023".parse().unwrap(),
         };
-        record.arm(&switch, NOW, &policy().rollback);
-        let wait = record.next(&policy(), NOW + 1, &denied());
-        assert_eq!(wait.wake_unix, Some(NOW + 60));
-        assert_eq!(wait.action, None);
+        record.arm(&switch, NOW, &policy.rollback);
         assert_eq!(
-            record.fallback,
-            FallbackState::default(),
-            "the watch holds the fallback back"
+            record.next(&policy, NOW + 1, &offline).wake_unix,
+            Some(NOW + 60)
         );
 
-        let next = record.next(&policy(), NOW + 60, &denied());
+        let next = record.next(&policy, NOW + 60, &offline);
         assert_eq!(next.action, Some(Action::Switch(Switch::RollBack)));
-        assert_eq!(
-            record.rollback.as_ref().map(|w| &w.step),
-            Some(&RollbackStep::RollingBack)
-        );
+        let step = record.rollback.as_ref().map(|w| &w.step);
+        assert_eq!(step, Some(&RollbackStep::RollingBack));
 
         record.rolled_back(Some(vec![0xBF, 0x51, 0x00]));
+        let owed = Some(StateChange {
+            cause: CAUSE_LOCAL,
+            r_plmn: None,
+        });
+        assert_eq!(record.owed_state_change(), owed);
+        let deliver = Action::Deliver {
+            eim_id: "eim-1".into(),
+            epr: vec![0xBF, 0x51, 0x00],
+        };
         assert_eq!(
-            record.owed_state_change(),
-            Some(StateChange {
-                cause: CAUSE_LOCAL,
-                r_plmn: None
-            })
-        );
-        let next = record.next(&policy(), NOW + 61, &denied());
-        assert_eq!(
-            next.action,
-            Some(Action::Deliver {
-                eim_id: "eim-1".into(),
-                epr: vec![0xBF, 0x51, 0x00]
-            })
+            record.next(&policy, NOW + 61, &offline).action,
+            Some(deliver)
         );
         record.delivered();
         assert_eq!(record.rollback, None);
-        // With no watch, the outage now counts for the fallback.
-        record.next(&policy(), NOW + 62, &denied());
-        let next = record.next(&policy(), NOW + 92, &denied());
-        assert_eq!(next.action, Some(Action::Switch(Switch::ExecuteFallback)));
-        assert_eq!(record.fallback.step, FallbackStep::Executing);
-        record.fallback_answered(Switch::ExecuteFallback, NOW + 93, true);
         assert_eq!(
-            record.state_change,
-            Some(OwedStateChange {
-                cause: CAUSE_FALLBACK
-            })
+            record.owed_state_change(),
+            owed,
+            "owed until a poll carries it"
         );
+        // Without a fallback policy nothing more happens, whatever the outage.
+        let next = record.next(&policy, NOW + 10_000, &offline);
+        assert_eq!((next.action, next.wake_unix), (None, None));
     }
 }
