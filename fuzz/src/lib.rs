@@ -259,7 +259,7 @@ pub fn sms_pdu(data: &[u8]) {
     if let Ok(deliver) = decode(data) {
         // 160 septets with escapes, or 70 UCS2 units, or 140 bytes as hex.
         assert!(deliver.text.chars().count() <= 280);
-        for (sms, _) in reassembly.add(Read::Pdu(deliver), 1) {
+        for (sms, _) in reassembly.add(Read::Pdu(deliver), 1, Duration::ZERO) {
             assert!(sms.text.len() <= MAX_TEXT);
         }
     }
@@ -279,7 +279,7 @@ pub fn sms_pdu(data: &[u8]) {
         let mut direct = DirectDelivery::default();
         reads.extend(lines.iter().filter_map(|l| direct.feed(l, mode)).flatten());
         for read in reads {
-            for (sms, _) in reassembly.add(read, 2) {
+            for (sms, _) in reassembly.add(read, 2, Duration::ZERO) {
                 assert!(sms.text.len() <= MAX_TEXT);
             }
         }

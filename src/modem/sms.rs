@@ -1,13 +1,16 @@
 //! The SMS dialogues of 3GPP TS 27.005 over the engine: the message format and new-message notices, the
 //! listing of stored messages, reading and deleting one, with the answers parsed by `euiccd_core::sms`.
 
-use super::{Modem, ModemError, Response, Urc};
+use super::{ErrorCode, FinalResult, Modem, ModemError, Response, Urc};
 use euiccd_core::sms::{
     DirectDelivery, Listed, Read, SmsError, SmsMode, Undecodable, parse_cmgl, parse_cmgr,
     parse_cmti,
 };
 use std::time::Duration;
 use tracing::warn;
+
+/// `+CMS ERROR: 321`: no message at that index.
+const INVALID_INDEX: u16 = 321;
 
 /// The SMS side of a [`Modem`], each command with the same timeout.
 #[derive(Debug, Clone)]
@@ -53,9 +56,21 @@ impl SmsStorage {
     }
 
     /// Reads the message at `index` (`AT+CMGR`); one that does not decode comes back as the modem showed it.
-    pub async fn read(&self, index: u16) -> Result<Result<Read, Undecodable>, ModemError> {
-        let answer = self.ask(&format!("AT+CMGR={index}")).await?;
-        Ok(parse_cmgr(answer.lines(), self.mode).map_err(|e| Undecodable::new(answer.lines(), &e)))
+    /// `None`: the index is empty (the message was deleted meanwhile): an `OK` without lines, or `+CMS
+    /// ERROR: 321` (invalid memory index, 3GPP TS 27.005 section 3.2.5).
+    pub async fn read(&self, index: u16) -> Result<Option<Result<Read, Undecodable>>, ModemError> {
+        let answer = match self.ask(&format!("AT+CMGR={index}")).await {
+            Err(ModemError::Rejected {
+                result: FinalResult::CmsError(ErrorCode::Numeric(INVALID_INDEX)),
+                ..
+            }) => return Ok(None),
+            answer => answer?,
+        };
+        if answer.lines().is_empty() {
+            return Ok(None);
+        }
+        let read = parse_cmgr(answer.lines(), self.mode);
+        Ok(Some(read.map_err(|e| Undecodable::new(answer.lines(), &e))))
     }
 
     /// Deletes the message at `index` (`AT+CMGD`).

@@ -12,11 +12,15 @@ pub mod pdu;
 use crate::secret::Secret;
 use pdu::Deliver;
 use serde::Serialize;
+use std::time::Duration;
 
 /// The longest text kept of one message (a 16-part UCS2 message is about 1,072 characters).
 pub const MAX_TEXT: usize = 2048;
 /// Concatenated messages being reassembled at once; the oldest incomplete one is given up beyond it.
 pub const MAX_PENDING: usize = 8;
+/// How long the parts of a concatenated message are kept waiting for the rest; then they are given up as
+/// one incomplete message (the parts of one message usually come within seconds).
+pub const MAX_AGE: Duration = Duration::from_secs(30 * 60);
 /// The most parts of one message.
 const MAX_PARTS: u8 = 16;
 /// The highest message index accepted from the modem.
@@ -241,9 +245,12 @@ struct Pending {
     total: u8,
     parts: Vec<Option<Deliver>>,
     indexes: Vec<u16>,
+    /// When its first part came (the caller's clock).
+    since: Duration,
 }
 
-/// Reassembles concatenated messages, bounded by [`MAX_PENDING`].
+/// Reassembles concatenated messages, bounded by [`MAX_PENDING`] and [`MAX_AGE`]. Times are the caller's
+/// (any monotonic clock, e.g. the time since its task started): the core has none.
 #[derive(Debug, Default)]
 pub struct Reassembly {
     pending: Vec<Pending>,
@@ -253,8 +260,11 @@ pub struct Reassembly {
 pub type Completed = Vec<(Sms, Vec<u16>)>;
 
 impl Reassembly {
-    /// Adds a message read from modem index `index`; returns the messages now complete (or given up).
-    pub fn add(&mut self, read: Read, index: u16) -> Completed {
+    /// Adds a message read from modem index `index` at time `now`; returns the messages now complete, or
+    /// given up ([`MAX_PENDING`], [`MAX_AGE`]). A part already held from the same index is not added twice
+    /// (`index` 0 for every part delivered directly, so the part's position counts too).
+    pub fn add(&mut self, read: Read, index: u16, now: Duration) -> Completed {
+        let mut completed = self.expire(now);
         let deliver = match read {
             Read::Text {
                 sender,
@@ -269,7 +279,8 @@ impl Reassembly {
                     parts: 1,
                     incomplete: cut,
                 };
-                return vec![(sms, vec![index])];
+                completed.push((sms, vec![index]));
+                return completed;
             }
             Read::Pdu(deliver) => deliver,
         };
@@ -285,10 +296,10 @@ impl Reassembly {
                 parts: 1,
                 incomplete: cut,
             };
-            return vec![(sms, vec![index])];
+            completed.push((sms, vec![index]));
+            return completed;
         };
         let key = (deliver.sender.clone(), concat.reference);
-        let mut completed = Vec::new();
         let position = match self.pending.iter().position(|p| p.key == key) {
             Some(position) => position,
             None => {
@@ -300,19 +311,35 @@ impl Reassembly {
                     total: concat.total,
                     parts: vec![None; usize::from(concat.total)],
                     indexes: Vec::new(),
+                    since: now,
                 });
                 self.pending.len() - 1
             }
         };
         let pending = &mut self.pending[position];
+        let slot = usize::from(concat.seq) - 1;
+        if pending.indexes.contains(&index) && pending.parts.get(slot).is_some_and(Option::is_some)
+        {
+            // Held already: listed again, or announced after a listing found it.
+            return completed;
+        }
         pending.indexes.push(index);
-        if let Some(slot) = pending.parts.get_mut(usize::from(concat.seq) - 1) {
+        if let Some(slot) = pending.parts.get_mut(slot) {
             *slot = Some(deliver);
         }
         if pending.parts.iter().all(Option::is_some) {
             completed.push(finish(self.pending.remove(position)));
         }
         completed
+    }
+
+    /// Gives up, as incomplete messages, those whose first part came [`MAX_AGE`] or more before `now`.
+    pub fn expire(&mut self, now: Duration) -> Completed {
+        let (expired, kept) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|p| now.saturating_sub(p.since) >= MAX_AGE);
+        self.pending = kept;
+        expired.into_iter().map(finish).collect()
     }
 }
 

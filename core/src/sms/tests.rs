@@ -50,9 +50,12 @@ fn part(reference: u8, total: u8, seq: u8, text: &str) -> Read {
 #[test]
 fn parts_are_reassembled_in_order_whatever_order_they_come_in() {
     let mut r = Reassembly::default();
-    assert!(r.add(part(7, 3, 3, "!"), 5).is_empty());
-    assert!(r.add(part(7, 3, 1, "Hello, "), 3).is_empty());
-    let done = r.add(part(7, 3, 2, "world"), 4);
+    assert!(r.add(part(7, 3, 3, "!"), 5, Duration::ZERO).is_empty());
+    assert!(
+        r.add(part(7, 3, 1, "Hello, "), 3, Duration::ZERO)
+            .is_empty()
+    );
+    let done = r.add(part(7, 3, 2, "world"), 4, Duration::ZERO);
     assert_eq!(done.len(), 1);
     let (sms, indexes) = &done[0];
     assert_eq!(sms.text, "Hello, world!");
@@ -66,14 +69,79 @@ fn reassembly_is_bounded_and_gives_up_the_oldest() {
     let mut r = Reassembly::default();
     for reference in 0..MAX_PENDING as u8 {
         assert!(
-            r.add(part(reference, 2, 1, "a"), u16::from(reference))
-                .is_empty()
+            r.add(
+                part(reference, 2, 1, "a"),
+                u16::from(reference),
+                Duration::ZERO
+            )
+            .is_empty()
         );
     }
-    let done = r.add(part(100, 2, 1, "b"), 50);
+    let done = r.add(part(100, 2, 1, "b"), 50, Duration::ZERO);
     assert_eq!(done.len(), 1);
     assert!(done[0].0.incomplete);
     assert_eq!(done[0].1, [0]);
+}
+
+#[test]
+fn parts_are_given_up_once_they_are_too_old() {
+    let start = Duration::from_secs(1000);
+    let mut r = Reassembly::default();
+    assert!(r.add(part(1, 3, 1, "first "), 3, start).is_empty());
+    assert!(r.add(part(1, 3, 2, "second"), 4, start).is_empty());
+    // Younger than the bound: still waiting, on a tick and on a new notice alike.
+    let almost = start + MAX_AGE - Duration::from_secs(1);
+    assert!(r.expire(almost).is_empty());
+    assert!(r.add(part(2, 2, 1, "other "), 5, almost).is_empty());
+    // At the bound, a tick gives the first message up, as one incomplete event with both modem indexes.
+    let done = r.expire(start + MAX_AGE);
+    assert_eq!(done.len(), 1);
+    let (sms, indexes) = &done[0];
+    assert_eq!(sms.text, "first second");
+    assert_eq!(sms.parts, 3);
+    assert!(sms.incomplete);
+    assert_eq!(indexes, &[3, 4]);
+    assert!(r.expire(start + MAX_AGE).is_empty(), "given up once");
+    // A new notice gives up the second one, once it too is old, along with what it completes itself.
+    let later = almost + MAX_AGE;
+    let read = Read::Text {
+        sender: "+1".into(),
+        timestamp: None,
+        text: "single".into(),
+    };
+    let done = r.add(read, 9, later);
+    assert_eq!(done.len(), 2, "{done:?}");
+    assert!(done[0].0.incomplete);
+    assert_eq!(done[0].1, [5]);
+    assert_eq!(done[1].0.text, "single");
+    // The late last part of the given-up message starts a new one; it is not joined to the old parts.
+    assert!(r.add(part(1, 3, 3, "third"), 6, later).is_empty());
+}
+
+#[test]
+fn a_part_seen_again_at_the_same_index_is_not_added_twice() {
+    let mut r = Reassembly::default();
+    assert!(
+        r.add(part(7, 2, 1, "Hello, "), 3, Duration::ZERO)
+            .is_empty()
+    );
+    // Listed again (after a restart of the modem) and announced late: the same index, still one part.
+    assert!(
+        r.add(part(7, 2, 1, "Hello, "), 3, Duration::ZERO)
+            .is_empty()
+    );
+    let done = r.add(part(7, 2, 2, "world"), 4, Duration::ZERO);
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].0.text, "Hello, world");
+    assert_eq!(done[0].1, [3, 4]);
+    // Parts delivered directly (`+CMT`) all come as index 0: each is still its own part.
+    assert!(
+        r.add(part(8, 2, 1, "Direct "), 0, Duration::ZERO)
+            .is_empty()
+    );
+    let done = r.add(part(8, 2, 2, "parts"), 0, Duration::ZERO);
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].0.text, "Direct parts");
 }
 
 #[test]
@@ -84,7 +152,7 @@ fn long_texts_are_cut_and_marked() {
         timestamp: None,
         text: "é".repeat(MAX_TEXT),
     };
-    let (sms, _) = &r.add(read, 1)[0];
+    let (sms, _) = &r.add(read, 1, Duration::ZERO)[0];
     assert!(sms.text.len() <= MAX_TEXT);
     assert!(sms.incomplete);
 }

@@ -496,16 +496,26 @@ mod dialogues {
             modem(|line| match line {
                 "AT+CMGR=3" => Some("\r\n+CMGR: 0,,5\r\nNOTHEX\r\n\r\nOK\r\n"),
                 "AT+CMGR=4" => Some("\r\n+CMS ERROR: 321\r\n"),
+                "AT+CMGR=5" => Some("\r\nOK\r\n"),
+                "AT+CMGR=6" => Some("\r\n+CMS ERROR: 500\r\n"),
                 "AT+CMGD=3" => Some("\r\nOK\r\n"),
                 _ => None,
             }),
             SmsMode::Pdu,
             SECOND,
         );
-        let undecodable = storage.read(3).await.expect("answered").unwrap_err();
+        let undecodable = storage
+            .read(3)
+            .await
+            .expect("answered")
+            .expect("stored")
+            .unwrap_err();
         assert_eq!(undecodable.raw, "+CMGR: 0,,5\nNOTHEX");
+        // An empty index (deleted after a listing found it), as modems show it: quietly nothing.
+        assert_eq!(storage.read(4).await.expect("answered"), None);
+        assert_eq!(storage.read(5).await.expect("answered"), None);
         assert!(matches!(
-            storage.read(4).await,
+            storage.read(6).await,
             Err(ModemError::Rejected { .. })
         ));
         storage.delete(3).await.expect("deleted");
