@@ -94,7 +94,7 @@ pub async fn post(
         let body = Limited::new(response.into_body(), max_body)
             .collect()
             .await
-            .map_err(|e| fail("answer", &*e))?
+            .map_err(|e| fail("answer", &e))?
             .to_bytes()
             .to_vec();
         driver.abort();
