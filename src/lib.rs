@@ -6,12 +6,12 @@
 pub mod agent;
 pub mod apdu;
 pub mod bench;
-pub mod bounded_read;
+pub(crate) mod bounded_read;
 pub mod cli;
-pub mod clock;
+pub(crate) mod clock;
 pub mod config;
 pub mod daemon;
-pub mod error_chain;
+pub(crate) mod error_chain;
 pub mod euicc;
 pub mod modem;
 pub mod remote;
