@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// APDUs through a PC/SC reader.
 #[derive(Clone)]
-pub(crate) struct PcscChannel {
+pub struct PcscChannel {
     card: Arc<Mutex<Card>>,
 }
 
