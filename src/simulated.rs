@@ -3,16 +3,15 @@
 //! the tests run the real session over it while the APDU layer never imports the simulator.
 
 use crate::apdu::inprocess::LocalCard;
-use crate::euicc::Version;
-use euiccd_sim::Layout;
+use euicc_asn1::Layout;
 use euiccd_sim::card::{IsdrApplet, SimCard};
 
-/// The simulators' layout for the IPA's reading of the same SGP.32 version (`--sgp32`, tests that run both
-/// sides at one version). The two enums stay separate so that neither side's reading leans on the other's.
-pub fn layout(version: Version) -> Layout {
-    match version {
-        Version::V1_0 => Layout::V1_0,
-        Version::V1_2 => Layout::V1_2,
+/// The simulators' layout for the IPA's reading of the same SGP.32 layout (`--sgp32`, tests that run both
+/// sides at one layout). The two enums stay separate so that neither side's reading leans on the other's.
+pub fn layout(layout: Layout) -> euiccd_sim::Layout {
+    match layout {
+        Layout::V1_0 => euiccd_sim::Layout::V1_0,
+        Layout::V1_2 => euiccd_sim::Layout::V1_2,
     }
 }
 

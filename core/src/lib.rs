@@ -8,6 +8,7 @@
 //! - [`sms`]: incoming SMS (3GPP TS 27.005 answers, TS 23.040 / 23.038 PDUs), reassembly, the wake policy.
 //! - [`connectivity`]: the connectivity observer (network lines in; state, events and queries out).
 //! - [`supervisor`]: the rollback and fallback supervisors' decisions.
+//! - [`cycle`]: the eIM poll cycle (GetEimPackage, the package carried out, its result delivered).
 //! - [`apdu`]: ISO/IEC 7816-4 commands, responses and status words, and the STORE DATA chaining machine.
 //! - [`secret`]: a string type that keeps secrets out of logs.
 
@@ -17,6 +18,7 @@
 pub mod apdu;
 pub mod at;
 pub mod connectivity;
+pub mod cycle;
 pub mod network;
 pub mod secret;
 pub mod sms;

@@ -16,7 +16,7 @@
 //! ([`indirect`](super::indirect)). After a package enabled a profile, the cycle waits for the network on the
 //! new profile ([`reconnect`](super::reconnect)) before RetrieveNotificationsList and the result.
 //!
-//! The decisions are the sans-IO state machine [`cycle::Cycle`](super::cycle::Cycle), which also builds and
+//! The decisions are the sans-IO state machine [`Cycle`](euiccd_core::cycle::Cycle), which also builds and
 //! reads the messages; [`poll_once`] is its driver: it carries out each [`Action`] with the eIM, the eUICC
 //! and the journal, and feeds the answer back.
 //!
@@ -30,22 +30,23 @@
 use euicc_asn1::Eid;
 use euicc_asn1::types::sgp22::NotificationSearchCriteria;
 
-use super::cycle::{
-    Action, CardAnswer, CardCommand, Config, Cycle, CycleError, DataRequest as DataRequestMessage,
-    DataResponse, Input, Layout, Note, Record, Stop, TriggerResponse, codec,
-};
 use super::indirect::DownloadRoute;
-use super::ipa_data::{self, DataAnswer, DataError, DataRequest, IpaOwnData};
+use super::ipa_data::{self, DataError, DataRequest, IpaOwnData};
 use super::journal::{Journal, JournalError};
 use super::reconnect::{Baseline, Reconnected};
-use super::trigger::{self, TriggerResult};
+use super::trigger;
 use crate::apdu::CardChannel;
-use crate::euicc::{Euicc, EuiccError, Version};
+use crate::euicc::{Euicc, EuiccError};
 use crate::remote::es9p::Es9;
-use crate::remote::esipa::{EsipaClient, EsipaError};
+use crate::remote::esipa::{EsipaClient, EsipaError, EsipaVersion};
 use crate::remote::esipa_es9::EsipaEs9;
+use euiccd_core::cycle::{
+    Action, CardAnswer, CardCommand, Config, Cycle, CycleError, Input, Note, Record, Stop, codec,
+};
 
-pub use super::cycle::{INVALID_PACKAGE_FORMAT, PILE_UP_BOUND, PollOutcome, Removal, StateChange};
+pub use euiccd_core::cycle::{
+    INVALID_PACKAGE_FORMAT, PILE_UP_BOUND, PollOutcome, Removal, StateChange,
+};
 
 /// RemoveNotificationFromList nothingToDelete.
 const NOTHING_TO_DELETE: i64 = 1;
@@ -124,15 +125,6 @@ impl From<CycleError> for PollError {
     }
 }
 
-/// The cycle's name for the SGP.32 layout `version`: the one mapping between the two, which goes once both
-/// use the layout type of `euicc_asn1`.
-fn layout(version: Version) -> Layout {
-    match version {
-        Version::V1_0 => Layout::V1_0,
-        Version::V1_2 => Layout::V1_2,
-    }
-}
-
 /// Runs one poll cycle for the eUICC `eid`: first finishes whatever `journal` says an earlier cycle left
 /// unfinished (a result still owed, acknowledged numbers still on the eUICC, a package received but not
 /// reported), then polls. `own` is what the IPA reports about itself, and `es9_for` returns the ES9+ client
@@ -147,13 +139,13 @@ pub async fn poll_once<C: CardChannel, S: Es9>(
     journal: &mut dyn Journal,
     state_change: &mut Option<StateChange>,
 ) -> Result<PollOutcome, PollError> {
-    let card = euicc.version().await?;
-    let version = esipa.layout(card);
+    let card = euicc.layout().await?;
+    let layout = esipa.layout(card);
     let config = Config {
         eid,
-        layout: layout(version),
-        card: layout(card),
-        removes_unacknowledged: esipa.removes_unacknowledged(version),
+        layout,
+        card,
+        removes_unacknowledged: esipa.removes_unacknowledged(layout),
         indirect_download: match own.download_route() {
             DownloadRoute::Auto => None,
             DownloadRoute::Direct => Some(false),
@@ -168,7 +160,7 @@ pub async fn poll_once<C: CardChannel, S: Es9>(
         journal,
         es9_for,
         own,
-        version,
+        layout,
         baseline: Baseline::default(),
         failure: None,
     };
@@ -206,7 +198,7 @@ struct Driver<'a, C: CardChannel, F> {
     es9_for: &'a mut F,
     own: &'a IpaOwnData,
     /// The layout of ESipa with this eIM.
-    version: Version,
+    layout: EsipaVersion,
     /// The network before the last package was loaded: what "online again" means after it.
     baseline: Baseline,
     /// The failure last reported to the cycle as [`Input::Failed`].
@@ -219,39 +211,30 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Driver<'_, C, F> {
         Ok(match action {
             Action::Record(record) => self.record(record)?,
             Action::SendToEim(message) => {
-                Input::EimAnswered(self.esipa.exchange(self.version, message).await?)
+                Input::EimAnswered(self.esipa.exchange(self.layout, message).await?)
             }
             Action::Card(command) => Input::Card(self.card(command).await?),
             Action::CollectData(request) => {
-                let request = match request {
-                    DataRequestMessage::V1_2(r) => DataRequest::from_v1_2(r),
-                    DataRequestMessage::V1_0(r) => DataRequest::from_v1_0(r),
-                };
-                let answer = ipa_data::answer(self.euicc, &request, self.own, self.version).await?;
-                Input::DataCollected(Box::new(match answer {
-                    DataAnswer::V1_2(answer) => DataResponse::V1_2(answer),
-                    DataAnswer::V1_0(answer) => DataResponse::V1_0(answer),
-                }))
+                let request = DataRequest::received(request);
+                let answer = ipa_data::answer(self.euicc, &request, self.own, self.layout).await?;
+                Input::DataCollected(Box::new(answer))
             }
             Action::Download { trigger, indirect } => {
                 let result = match indirect {
                     true => {
                         let transaction_id = trigger.eim_transaction_id.clone();
-                        let relay = EsipaEs9::new(self.esipa, self.version, transaction_id);
+                        let relay = EsipaEs9::new(self.esipa, self.layout, transaction_id);
                         let mut relay = Some(relay);
                         let mut es9_for = |_: &str| relay.take();
-                        trigger::run(self.euicc, trigger, self.own, &mut es9_for, self.version)
+                        trigger::run(self.euicc, trigger, self.own, &mut es9_for, self.layout)
                             .await?
                     }
                     false => {
-                        trigger::run(self.euicc, trigger, self.own, self.es9_for, self.version)
+                        trigger::run(self.euicc, trigger, self.own, self.es9_for, self.layout)
                             .await?
                     }
                 };
-                Input::Downloaded(Box::new(match result {
-                    TriggerResult::V1_2(result) => TriggerResponse::V1_2(result),
-                    TriggerResult::V1_0(result) => TriggerResponse::V1_0(result),
-                }))
+                Input::Downloaded(Box::new(result))
             }
             Action::WaitForNetwork => {
                 self.wait_for_network().await;
@@ -391,16 +374,16 @@ pub async fn report_package_result<C: CardChannel>(
     eid: Eid,
     epr: &[u8],
 ) -> Result<Vec<i64>, PollError> {
-    let version = esipa.layout(euicc.version().await?);
+    let layout = esipa.layout(euicc.layout().await?);
     let notifications = ipa_data::retrieve(euicc, None).await?.notifications;
-    let message = codec::package_result(layout(version), eid, epr, notifications)?;
-    let carried = codec::carried_seq_numbers(layout(version), &message);
-    let answer = esipa.exchange(version, message).await?;
-    let acknowledged = codec::read_acknowledgements(layout(version), answer.as_deref())?;
+    let message = codec::package_result(layout, eid, epr, notifications)?;
+    let carried = codec::carried_seq_numbers(layout, &message);
+    let answer = esipa.exchange(layout, message).await?;
+    let acknowledged = codec::read_acknowledgements(layout, answer.as_deref())?;
     let removal = Removal::decide(
         &carried,
         &acknowledged,
-        esipa.removes_unacknowledged(version),
+        esipa.removes_unacknowledged(layout),
     );
     remove_acknowledged(euicc, &removal.removed).await?;
     Ok(removal.removed)

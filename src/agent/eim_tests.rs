@@ -11,7 +11,8 @@ use euicc_asn1::types::sgp32::v1_2::{
     EuiccPackage, EuiccPackageResult, IpaEuiccData, IpaEuiccDataResponse,
     IpaEuiccDataResponseError, ProfileDownloadTriggerResultData, Psmo,
 };
-use euicc_asn1::{Asn1, Eid, Iccid, Octets, Signed, Tag, Writer, from_ber};
+use euicc_asn1::types::sgp32::view::PackageResultView;
+use euicc_asn1::{Asn1, Eid, Iccid, Layout, Octets, Signed, Tag, Writer, for_layout, from_ber};
 
 use super::eim::*;
 use super::indirect::DownloadRoute;
@@ -22,7 +23,7 @@ use super::tests::{
     EID, HOST, ICCID, MATCHING_ID, block_on, https_client, in_process, scratch_pki, start_smdp,
 };
 use crate::apdu::inprocess::InProcessChannel;
-use crate::euicc::{EimConfig, EimKey, Euicc, Version};
+use crate::euicc::{EimConfig, EimKey, Euicc};
 use crate::remote::es9p::Es9Client;
 use crate::remote::esipa::{
     DEFAULT_ADMIN_PROTOCOL, EsipaBinding, EsipaClient, EsipaError, Unacknowledged,
@@ -46,17 +47,17 @@ const EIM_ID: &str = "eim-agent-test";
 const ENABLED: &str = "8949449999999990015";
 const DISABLED: &str = "8949449999999990023";
 
-/// One test per SGP.32 layout of a scenario that takes the version the card and the eIM speak.
+/// One test per SGP.32 layout of a scenario that takes the layout the card and the eIM speak.
 macro_rules! in_both_layouts {
     ($scenario:ident => $v1_2:ident, $v1_0:ident;) => {
         #[test]
         fn $v1_2() {
-            block_on($scenario(Version::V1_2));
+            block_on($scenario(Layout::V1_2));
         }
 
         #[test]
         fn $v1_0() {
-            block_on($scenario(Version::V1_0));
+            block_on($scenario(Layout::V1_0));
         }
     };
 }
@@ -64,7 +65,7 @@ macro_rules! in_both_layouts {
 struct Bench {
     dir: tempfile::TempDir,
     pki: TestPki,
-    version: Version,
+    layout: Layout,
     eid: Eid,
     token: Option<i64>,
     euicc: Euicc<InProcessChannel>,
@@ -83,21 +84,21 @@ fn profile(iccid: &str, n: u8, enabled: bool) -> Profile {
 
 impl Bench {
     async fn new() -> Self {
-        Self::with_version(Version::V1_2).await
+        Self::with_layout(Layout::V1_2).await
     }
 
-    /// A card and an eIM that both speak the `version` layout.
-    async fn with_version(version: Version) -> Self {
-        Self::build(version, version, false, None).await
+    /// A card and an eIM that both speak the `layout`.
+    async fn with_layout(layout: Layout) -> Self {
+        Self::build(layout, layout, false, None).await
     }
 
-    /// A card of the `card` layout and an eIM of the `version` layout (the bench's packages follow the
+    /// A card of the `card` layout and an eIM of the `layout` (the bench's packages follow the
     /// eIM's); with `relaying`, an SM-DP+ runs too (its order asks for `confirmation_code`, if any), the
     /// eIM relays indirect downloads to it and, on a v1.2 card, announces indirectProfileDownload in its
     /// configuration on the card.
     async fn build(
-        card: Version,
-        version: Version,
+        card: Layout,
+        layout: Layout,
         relaying: bool,
         confirmation_code: Option<&str>,
     ) -> Self {
@@ -124,7 +125,7 @@ impl Bench {
                 fqdn: Some(DEFAULT_EIM_HOST.into()),
                 counter_value: Some(0),
                 public_key: Some(EimKey::PublicKey(from_ber(&spki).unwrap())),
-                indirect_profile_download: relaying && card == Version::V1_2,
+                indirect_profile_download: relaying && card.indirect_profile_download_flag(),
                 ..EimConfig::default()
             }])
             .await
@@ -135,7 +136,7 @@ impl Bench {
         };
 
         let mut sim_eim = SimEim::new(EIM_ID, pki.eim_sign.key.clone())
-            .with_version(crate::simulated::layout(version));
+            .with_version(crate::simulated::layout(layout));
         sim_eim.associate(eid, token);
         let smdp = match relaying {
             true => Some(start_smdp(&pki, confirmation_code).await),
@@ -154,7 +155,7 @@ impl Bench {
         Self {
             dir,
             pki,
-            version,
+            layout,
             eid,
             token,
             euicc,
@@ -224,15 +225,15 @@ impl Bench {
     /// The sequence numbers of the eUICC Package Results stored on the card.
     async fn stored_results(&mut self) -> Vec<i64> {
         // A v1.0 card returns its stored results with the notifications.
-        let criteria = match self.version {
-            Version::V1_2 => Some(NotificationSearchCriteria::EuiccPackageResults),
-            Version::V1_0 => None,
-        };
+        let criteria = self
+            .layout
+            .results_on_request()
+            .then_some(NotificationSearchCriteria::EuiccPackageResults);
         let stored = ipa_data::retrieve(&mut self.euicc, criteria).await.unwrap();
         stored
             .package_results
             .iter()
-            .map(|raw| signed_result(self.version, raw).3)
+            .map(|raw| signed_result(self.layout, raw).3)
             .collect()
     }
 
@@ -272,10 +273,8 @@ impl Bench {
 
     /// Queues an enable package for `iccid` in the bench's layout.
     fn queue_enable(&self, iccid: &str, transaction_id: Option<Octets>) {
-        self.eim.with_eim(|eim| match self.version {
-            Version::V1_2 => eim.queue_package(self.eid, enable(iccid), transaction_id),
-            Version::V1_0 => eim.queue_package(self.eid, enable_v1_0(iccid), transaction_id),
-        });
+        self.eim
+            .with_eim(|eim| queue_enable_at(eim, self.layout, self.eid, iccid, transaction_id));
     }
 
     /// The v1.2 eUICC Package Results the eIM received, decoded.
@@ -292,18 +291,22 @@ impl Bench {
     }
 }
 
-fn enable(iccid: &str) -> EuiccPackage {
-    EuiccPackage::PsmoList(vec![Psmo::Enable(EnableParams {
+/// Queues at `eim` an enable package for `iccid` in the `layout`; returns the package as queued.
+fn queue_enable_at(
+    eim: &mut SimEim,
+    layout: Layout,
+    eid: Eid,
+    iccid: &str,
+    transaction_id: Option<Octets>,
+) -> Vec<u8> {
+    let params = EnableParams {
         iccid: iccid.parse().unwrap(),
         rollback_flag: None,
-    })])
-}
-
-fn enable_v1_0(iccid: &str) -> v1_0::EuiccPackage {
-    v1_0::EuiccPackage::PsmoList(vec![v1_0::Psmo::Enable(EnableParams {
-        iccid: iccid.parse().unwrap(),
-        rollback_flag: None,
-    })])
+    };
+    for_layout!(layout, l => {
+        let package = l::EuiccPackage::PsmoList(vec![l::Psmo::Enable(params)]);
+        eim.queue_package(eid, package, transaction_id)
+    })
 }
 
 /// The transaction identifier and the installation result of a download result of either layout.
@@ -328,45 +331,29 @@ fn installation_result(
 
 /// The parts of a signed eUICC Package Result of either layout: the signed data as received, the signature,
 /// the transaction identifier and the sequence number.
-fn signed_result(version: Version, raw: &[u8]) -> (Vec<u8>, Vec<u8>, Option<Octets>, i64) {
-    match version {
-        Version::V1_2 => {
-            let EuiccPackageResult::EuiccPackageResultSigned(signed) = from_ber(raw).unwrap()
-            else {
-                panic!("not a signed result: {raw:02X?}")
-            };
-            let data = signed.euicc_package_result_data_signed;
-            let value = data.value().clone();
-            (
-                data.raw().to_vec(),
-                signed.euicc_sign_epr.0,
-                value.eim_transaction_id,
-                value.seq_number,
-            )
-        }
-        Version::V1_0 => {
-            let v1_0::EuiccPackageResult::EuiccPackageResultSigned(signed) = from_ber(raw).unwrap()
-            else {
-                panic!("not a signed result: {raw:02X?}")
-            };
-            let data = signed.euicc_package_result_data_signed;
-            let value = data.value().clone();
-            (
-                data.raw().to_vec(),
-                signed.euicc_sign_epr.0,
-                value.transaction_id,
-                value.seq_number,
-            )
-        }
-    }
+fn signed_result(layout: Layout, raw: &[u8]) -> (Vec<u8>, Vec<u8>, Option<Octets>, i64) {
+    for_layout!(layout, l => {
+        let result: l::EuiccPackageResult = from_ber(raw).unwrap();
+        let (Some(seq_number), l::EuiccPackageResult::EuiccPackageResultSigned(signed)) =
+            (result.seq_number(), &result)
+        else {
+            panic!("not a signed result: {raw:02X?}")
+        };
+        (
+            signed.euicc_package_result_data_signed.raw().to_vec(),
+            signed.euicc_sign_epr.0.clone(),
+            result.signed_transaction_id().cloned(),
+            seq_number,
+        )
+    })
 }
 
-/// An enable package in the `version` layout: executed, its signed result at the eIM, acknowledged and
+/// An enable package in the `layout`: executed, its signed result at the eIM, acknowledged and
 /// removed from the card.
-async fn enable_package_round_trip(version: Version) {
-    let mut bench = Bench::with_version(version).await;
+async fn enable_package_round_trip(layout: Layout) {
+    let mut bench = Bench::with_layout(layout).await;
     assert!(bench.token.is_some());
-    assert_eq!(bench.euicc.version().await.unwrap(), version);
+    assert_eq!(bench.euicc.layout().await.unwrap(), layout);
     // The card keeps the eIM's configuration in its own layout.
     let configurations = bench.euicc.eim_configuration().await.unwrap();
     let [configuration] = &configurations[..] else {
@@ -403,7 +390,7 @@ async fn enable_package_round_trip(version: Version) {
         received.iter().all(|r| r.eid == Some(bench.eid)),
         "{received:?}"
     );
-    let (data, signature, transaction_id, seq_number) = signed_result(version, raw);
+    let (data, signature, transaction_id, seq_number) = signed_result(layout, raw);
     bench.verify_euicc_signature(&eim_signed_data(&data, bench.token), &signature);
     assert_eq!(transaction_id, Some(Octets(vec![0x11])));
     assert!(acknowledged.contains(&seq_number));
@@ -421,17 +408,18 @@ in_both_layouts! {
     enable_package_round_trip => an_enable_package_is_executed_reported_and_acknowledged, a_v1_0_enable_package_is_executed_reported_and_acknowledged;
 }
 
-/// A package signed with another key reaches the eIM as the eUICC's unsigned error, in the `version` layout.
-async fn wrongly_signed_round_trip(version: Version) {
-    let mut bench = Bench::with_version(version).await;
+/// A package signed with another key reaches the eIM as the eUICC's unsigned error, in the `layout`.
+async fn wrongly_signed_round_trip(layout: Layout) {
+    let mut bench = Bench::with_layout(layout).await;
     let mut impostor = SimEim::new(EIM_ID, SigningKey::generate());
     impostor.associate(bench.eid, bench.token);
-    let package = match version {
-        Version::V1_2 => impostor.queue_package(bench.eid, enable(DISABLED), Some(Octets(vec![5]))),
-        Version::V1_0 => {
-            impostor.queue_package(bench.eid, enable_v1_0(DISABLED), Some(Octets(vec![5])))
-        }
-    };
+    let package = queue_enable_at(
+        &mut impostor,
+        layout,
+        bench.eid,
+        DISABLED,
+        Some(Octets(vec![5])),
+    );
     bench.eim.with_eim(|eim| eim.queue_raw(bench.eid, package));
 
     let outcome = bench.poll().await.unwrap();
@@ -441,31 +429,17 @@ async fn wrongly_signed_round_trip(version: Version) {
         Report::PackageResult(raw) => raw,
         other => panic!("{other:?}"),
     };
-    match version {
-        Version::V1_2 => {
-            let EuiccPackageResult::EuiccPackageErrorUnsigned(error) = from_ber(&raw).unwrap()
-            else {
-                panic!("{raw:02X?}")
-            };
-            assert_eq!(error.eim_id, EIM_ID);
-            assert_eq!(error.eim_transaction_id, Some(Octets(vec![5])));
-            assert_eq!(error.association_token, bench.token);
-        }
-        // v1.0's unsigned error has no transaction identifier.
-        Version::V1_0 => {
-            let v1_0::EuiccPackageResult::EuiccPackageErrorUnsigned(error) =
-                from_ber(&raw).unwrap()
-            else {
-                panic!("{raw:02X?}")
-            };
-            assert_eq!(error.eim_id, EIM_ID);
-            assert_eq!(error.association_token, bench.token);
-            assert!(
-                !raw.windows(3).any(|w| w == [0x82, 0x01, 0x05]),
-                "{raw:02X?}"
-            );
-        }
-    }
+    let (eim_id, token) = for_layout!(layout, l => {
+        let l::EuiccPackageResult::EuiccPackageErrorUnsigned(error) = from_ber(&raw).unwrap() else {
+            panic!("{raw:02X?}")
+        };
+        (error.eim_id, error.association_token)
+    });
+    assert_eq!((eim_id.as_str(), token), (EIM_ID, bench.token));
+    // The transaction identifier (`82 01 05`) is echoed where the layout has a place for it: v1.2's
+    // unsigned error; v1.0's has none.
+    let echoed = raw.windows(3).any(|w| w == [0x82, 0x01, 0x05]);
+    assert_eq!(echoed, layout == Layout::V1_2, "{raw:02X?}");
 }
 
 in_both_layouts! {
@@ -568,8 +542,8 @@ fn a_data_request_with_an_unknown_tag_is_refused() {
 #[test]
 fn an_eim_forced_to_v1_0_is_answered_in_its_layout_by_a_v1_2_card() {
     block_on(async {
-        let mut bench = Bench::build(Version::V1_2, Version::V1_0, false, None).await;
-        bench.esipa = (bench.esipa_client(DEFAULT_ADMIN_PROTOCOL)).with_layout(Some(Version::V1_0));
+        let mut bench = Bench::build(Layout::V1_2, Layout::V1_0, false, None).await;
+        bench.esipa = (bench.esipa_client(DEFAULT_ADMIN_PROTOCOL)).with_layout(Some(Layout::V1_0));
         assert_eq!(bench.poll().await.unwrap(), PollOutcome::NoPackage);
         let response = bench.request_data("BF2284A8").await;
         let DataResponse::V1_0(v1_0::IpaEuiccDataResponse::IpaEuiccData(data)) = response else {
@@ -585,7 +559,7 @@ fn an_eim_forced_to_v1_0_is_answered_in_its_layout_by_a_v1_2_card() {
 #[test]
 fn a_v1_0_data_request_is_answered_in_the_v1_0_layout() {
     block_on(async {
-        let mut bench = Bench::with_version(Version::V1_0).await;
+        let mut bench = Bench::with_layout(Layout::V1_0).await;
         // A package leaves its result on the card until the eIM acknowledges it; a local enable leaves a
         // notification.
         bench
@@ -656,7 +630,7 @@ impl PackageContent for WireEcoList {
 #[test]
 fn a_v1_0_1_add_eim_package_reaches_the_euicc() {
     block_on(async {
-        let mut bench = Bench::with_version(Version::V1_0).await;
+        let mut bench = Bench::with_layout(Layout::V1_0).await;
         let spki = bench
             .pki
             .eim_sign
@@ -726,7 +700,7 @@ fn a_v1_0_1_add_eim_package_reaches_the_euicc() {
 #[test]
 fn a_v1_0_eims_documented_tag_list_is_answered_in_full() {
     block_on(async {
-        let mut bench = Bench::with_version(Version::V1_0).await;
+        let mut bench = Bench::with_layout(Layout::V1_0).await;
         bench
             .euicc
             .enable(DISABLED.parse().unwrap(), false)
@@ -758,10 +732,10 @@ fn a_v1_0_eims_documented_tag_list_is_answered_in_full() {
     });
 }
 
-/// A download trigger in the `version` layout: the profile is installed and the eIM holds the signed PIR.
-async fn trigger_round_trip(version: Version) {
+/// A download trigger in the `layout`: the profile is installed and the eIM holds the signed PIR.
+async fn trigger_round_trip(layout: Layout) {
     {
-        let mut bench = Bench::with_version(version).await;
+        let mut bench = Bench::with_layout(layout).await;
         let smdp = start_smdp(&bench.pki, None).await;
         let trigger = ProfileDownloadTriggerRequest {
             profile_download_data: Some(ProfileDownloadData::ActivationCode(format!(
@@ -948,8 +922,8 @@ fn a_cycle_interrupted_after_the_result_was_owed_resends_the_same_bytes() {
 
 /// A cycle cut short after the package was loaded, before its result was owed: the next cycle sends the
 /// result stored on the card instead of loading the package again (which would be a replay error).
-async fn unreported_package_round_trip(version: Version) {
-    let mut bench = Bench::with_version(version).await;
+async fn unreported_package_round_trip(layout: Layout) {
+    let mut bench = Bench::with_layout(layout).await;
     bench.queue_enable(DISABLED, Some(Octets(vec![0x21])));
     let mut journal = Interrupting::at("result_owed");
     assert!(bench.poll_journaled(&mut journal).await.is_err());
@@ -974,7 +948,7 @@ async fn unreported_package_round_trip(version: Version) {
     let results: Vec<_> = received
         .iter()
         .filter_map(|r| match &r.report {
-            Report::PackageResult(raw) => Some(signed_result(version, raw)),
+            Report::PackageResult(raw) => Some(signed_result(layout, raw)),
             _ => None,
         })
         .collect();
@@ -992,8 +966,8 @@ in_both_layouts! {
 
 /// Local changes leave notifications; they go to the eIM one by one, each removed after the eIM took it, and
 /// one the eIM refused stays for the next round.
-async fn notifications_round_trip(version: Version) {
-    let mut bench = Bench::with_version(version).await;
+async fn notifications_round_trip(layout: Layout) {
+    let mut bench = Bench::with_layout(layout).await;
     bench
         .euicc
         .enable(DISABLED.parse().unwrap(), false)
@@ -1054,9 +1028,9 @@ in_both_layouts! {
     notifications_round_trip => pending_notifications_are_delivered_one_by_one, v1_0_pending_notifications_are_delivered_one_by_one;
 }
 
-/// A local state change goes with the next poll the eIM answers, in the layout of `version`.
-async fn state_change_round_trip(version: Version) {
-    let mut bench = Bench::with_version(version).await;
+/// A local state change goes with the next poll the eIM answers, in the `layout`.
+async fn state_change_round_trip(layout: Layout) {
+    let mut bench = Bench::with_layout(layout).await;
     let change = StateChange {
         cause: 3,
         r_plmn: Some([0x62, 0xF2, 0x20]),
@@ -1076,10 +1050,8 @@ async fn state_change_round_trip(version: Version) {
     let [told, plain] = &polls[..] else {
         panic!("{polls:?}")
     };
-    let cause = match version {
-        Version::V1_2 => Some(3),
-        Version::V1_0 => None,
-    };
+    // v1.0 has no cause: its eIM hears only that the state changed.
+    let cause = (layout == Layout::V1_2).then_some(3);
     assert_eq!(
         told,
         &Poll {
@@ -1114,10 +1086,10 @@ async fn trigger_indirectly(bench: &mut Bench, matching_id: &str) -> PollOutcome
     bench.poll_with(&mut direct).await.unwrap()
 }
 
-/// An indirect download in the `version` layout: every ES9+ exchange relayed by the eIM, the profile
+/// An indirect download in the `layout`: every ES9+ exchange relayed by the eIM, the profile
 /// installed, the PIR forwarded to the SM-DP+ and held by the eIM in the trigger's result.
-async fn indirect_download_round_trip(version: Version, route: DownloadRoute) {
-    let mut bench = Bench::build(version, version, true, None).await;
+async fn indirect_download_round_trip(layout: Layout, route: DownloadRoute) {
+    let mut bench = Bench::build(layout, layout, true, None).await;
     bench.own = bench.own.clone().with_download_route(route);
     let outcome = trigger_indirectly(&mut bench, MATCHING_ID).await;
     assert!(
@@ -1180,7 +1152,7 @@ async fn indirect_download_round_trip(version: Version, route: DownloadRoute) {
 #[test]
 fn an_indirect_download_is_relayed_by_the_eim_when_it_announces_support() {
     block_on(indirect_download_round_trip(
-        Version::V1_2,
+        Layout::V1_2,
         DownloadRoute::Auto,
     ));
 }
@@ -1188,7 +1160,7 @@ fn an_indirect_download_is_relayed_by_the_eim_when_it_announces_support() {
 #[test]
 fn a_v1_0_indirect_download_is_relayed_by_the_eim_when_configured() {
     block_on(indirect_download_round_trip(
-        Version::V1_0,
+        Layout::V1_0,
         DownloadRoute::Indirect,
     ));
 }
@@ -1197,7 +1169,7 @@ fn a_v1_0_indirect_download_is_relayed_by_the_eim_when_configured() {
 fn a_refused_indirect_download_is_cancelled_through_the_eim() {
     block_on(async {
         // The order asks for a confirmation code the trigger does not carry: the IPA cancels.
-        let mut bench = Bench::build(Version::V1_2, Version::V1_2, true, Some("5678")).await;
+        let mut bench = Bench::build(Layout::V1_2, Layout::V1_2, true, Some("5678")).await;
         trigger_indirectly(&mut bench, MATCHING_ID).await;
         let relayed = bench.eim.with_eim(|eim| eim.relayed_functions().to_vec());
         assert_eq!(
@@ -1254,7 +1226,7 @@ fn a_poll_cycle_runs_over_the_json_binding() {
         let [(raw, _)] = &results[..] else {
             panic!("{results:?}")
         };
-        let (data, signature, transaction_id, seq_number) = signed_result(Version::V1_2, raw);
+        let (data, signature, transaction_id, seq_number) = signed_result(Layout::V1_2, raw);
         bench.verify_euicc_signature(&eim_signed_data(&data, bench.token), &signature);
         assert_eq!(transaction_id, Some(Octets(vec![0x31])));
         assert!(acknowledged.contains(&seq_number));
@@ -1267,7 +1239,7 @@ fn a_poll_cycle_runs_over_the_json_binding() {
 #[test]
 fn an_indirect_download_runs_over_the_json_binding() {
     block_on(async {
-        let mut bench = Bench::build(Version::V1_2, Version::V1_2, true, None).await;
+        let mut bench = Bench::build(Layout::V1_2, Layout::V1_2, true, None).await;
         over_json(&mut bench);
         let outcome = trigger_indirectly(&mut bench, MATCHING_ID).await;
         assert!(
@@ -1290,7 +1262,7 @@ fn an_indirect_download_runs_over_the_json_binding() {
 #[test]
 fn the_json_binding_is_refused_for_v1_0() {
     block_on(async {
-        let mut bench = Bench::with_version(Version::V1_0).await;
+        let mut bench = Bench::with_layout(Layout::V1_0).await;
         over_json(&mut bench);
         let error = bench.poll().await.unwrap_err();
         assert!(
@@ -1393,13 +1365,14 @@ fn garbage_packages_never_reach_the_card_and_polling_goes_on() {
 #[test]
 fn an_enable_with_rollback_flag_is_rolled_back_at_the_deadline_and_reported() {
     use super::supervisor::act::{Answer, perform};
-    use super::supervisor::fallback::FallbackState;
-    use super::supervisor::rollback::{Evidence, RollbackPolicy};
     use super::supervisor::{
-        Action, CAUSE_LOCAL, Connectivity, MemorySupervision, Policy, SupervisedJournal,
-        SupervisionJournal, Supervisor, Switch,
+        Action, CAUSE_LOCAL, MemorySupervision, Policy, SupervisedJournal, SupervisionJournal,
+        Supervisor, Switch,
     };
     use euicc_asn1::types::sgp32::v1_2::EuiccResultData;
+    use euiccd_core::supervisor::Connectivity;
+    use euiccd_core::supervisor::fallback::FallbackState;
+    use euiccd_core::supervisor::rollback::{Evidence, RollbackPolicy};
     const T0: u64 = 1_800_000_000;
     block_on(async {
         let mut bench = Bench::new().await;
@@ -1650,7 +1623,7 @@ impl Bench {
 #[test]
 fn twenty_orders_of_a_v1_0_eim_that_never_acknowledges_leave_at_most_one_result() {
     block_on(async {
-        let mut bench = Bench::with_version(Version::V1_0).await;
+        let mut bench = Bench::with_layout(Layout::V1_0).await;
         assert_eq!(
             bench.eim.with_eim(|eim| eim.acknowledging()),
             Acknowledging::Nothing
@@ -1678,7 +1651,7 @@ fn twenty_orders_of_a_v1_0_eim_that_never_acknowledges_leave_at_most_one_result(
 #[test]
 fn results_kept_for_an_eim_that_never_acknowledges_pile_up_and_are_reported() {
     block_on(async {
-        let mut bench = Bench::with_version(Version::V1_0).await;
+        let mut bench = Bench::with_layout(Layout::V1_0).await;
         bench.esipa = bench
             .esipa_client(DEFAULT_ADMIN_PROTOCOL)
             .with_unacknowledged(Unacknowledged::Keep);
@@ -1702,8 +1675,8 @@ fn results_kept_for_an_eim_that_never_acknowledges_pile_up_and_are_reported() {
 }
 
 /// Against an eIM that acknowledges (told to, for v1.0), only the acknowledged entries leave the card.
-async fn acknowledged_only_round_trip(version: Version) {
-    let mut bench = Bench::with_version(version).await;
+async fn acknowledged_only_round_trip(layout: Layout) {
+    let mut bench = Bench::with_layout(layout).await;
     bench
         .eim
         .with_eim(|eim| eim.set_acknowledging(Acknowledging::ResultsOnly));
@@ -1711,7 +1684,7 @@ async fn acknowledged_only_round_trip(version: Version) {
     let [(raw, _)] = &bench.received_results()[..] else {
         panic!("{:?}", bench.received_results())
     };
-    let seq_number = signed_result(version, raw).3;
+    let seq_number = signed_result(layout, raw).3;
     assert_eq!(removal.removed, [seq_number]);
     assert_eq!(
         removal.kept.len(),
@@ -1810,7 +1783,7 @@ fn an_unparseable_package_is_answered_invalid_package_format_in_both_bindings() 
 #[test]
 fn the_removal_of_unacknowledged_results_is_journaled_before_it_happens() {
     block_on(async {
-        let mut bench = Bench::with_version(Version::V1_0).await;
+        let mut bench = Bench::with_layout(Layout::V1_0).await;
         bench.queue_enable(DISABLED, None);
         let mut journal = Interrupting::at("acknowledged");
         let error = bench.poll_journaled(&mut journal).await.unwrap_err();

@@ -12,9 +12,9 @@ use euicc_asn1::types::sgp22::{
 use euicc_asn1::types::sgp32::common::{Certs, IpaCapabilities};
 use euicc_asn1::types::sgp32::view::{
     COMMON_COMPONENTS, DataRequestView, IpaEuiccDataCommon, IpaEuiccDataView, PackageResultView,
+    Sgp32,
 };
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{BitString, DecodeError, Octets, Signed, for_layout, from_ber, from_layouts};
+use euicc_asn1::{BitString, DecodeError, Octets, Signed, for_layout, for_value, from_ber};
 
 use super::download::{DownloadError, device_info};
 use super::indirect::DownloadRoute;
@@ -22,6 +22,7 @@ use super::reconnect::Reconnect;
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, RetrievedNotifications};
 use euicc_asn1::Layout;
+use euiccd_core::cycle::{DataRequest as Received, DataResponse};
 
 /// `ipaEuiccDataError` incorrectTagList.
 pub const INCORRECT_TAG_LIST: i64 = 1;
@@ -205,14 +206,10 @@ impl DataRequest {
         }
     }
 
-    /// A v1.2 request.
-    pub(super) fn from_v1_2(request: v1_2::IpaEuiccDataRequest) -> Self {
-        Self::new(Layout::V1_2, &request)
-    }
-
-    /// A v1.0 request (no transaction identifier; one search criterion for notifications and results).
-    pub(super) fn from_v1_0(request: v1_0::IpaEuiccDataRequest) -> Self {
-        Self::new(Layout::V1_0, &request)
+    /// The request as received, in the layout it came in (v1.0 has no transaction identifier and one
+    /// search criterion for notifications and results).
+    pub(super) fn received(request: Received) -> Self {
+        for_value!(request, Received, l, r => Self::new(<l::Types as Sgp32>::LAYOUT, &r))
     }
 
     fn wants(&self, item: Item) -> bool {
@@ -255,9 +252,9 @@ pub(super) async fn answer<C: CardChannel>(
     request: &DataRequest,
     own: &IpaOwnData,
     version: Layout,
-) -> Result<DataAnswer, DataError> {
+) -> Result<DataResponse, DataError> {
     if request.items.is_none() {
-        return Ok(DataAnswer::error(version, request, INCORRECT_TAG_LIST));
+        return Ok(error_answer(version, request, INCORRECT_TAG_LIST));
     }
     let collected = match collect(euicc, request, own).await {
         Err(DataError::Euicc(EuiccError::Refused {
@@ -265,11 +262,7 @@ pub(super) async fn answer<C: CardChannel>(
             code: INVALID_CI_PK_ID,
             ..
         })) => {
-            return Ok(DataAnswer::error(
-                version,
-                request,
-                EUICC_CI_PK_ID_NOT_FOUND,
-            ));
+            return Ok(error_answer(version, request, EUICC_CI_PK_ID_NOT_FOUND));
         }
         other => other?,
     };
@@ -338,24 +331,12 @@ pub(super) async fn retrieve<C: CardChannel>(
     }
 }
 
-/// The answer to an IpaEuiccDataRequest, in the layout of the eUICC.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum DataAnswer {
-    /// v1.2 layout.
-    V1_2(v1_2::IpaEuiccDataResponse),
-    /// v1.0 layout.
-    V1_0(v1_0::IpaEuiccDataResponse),
+/// The error answer with `code`, in the `layout`.
+fn error_answer(layout: Layout, request: &DataRequest, code: i64) -> DataResponse {
+    tracing::warn!(code, "IpaEuiccDataRequest not served");
+    let transaction_id = request.eim_transaction_id.clone();
+    for_layout!(layout, l => <l::IpaEuiccData as IpaEuiccDataView>::error(code, transaction_id).into())
 }
-
-impl DataAnswer {
-    fn error(version: Layout, request: &DataRequest, code: i64) -> Self {
-        tracing::warn!(code, "IpaEuiccDataRequest not served");
-        let transaction_id = request.eim_transaction_id.clone();
-        for_layout!(version, l => <l::IpaEuiccData as IpaEuiccDataView>::error(code, transaction_id).into())
-    }
-}
-
-from_layouts!(DataAnswer, IpaEuiccDataResponse);
 
 /// The answer with the collected components, in the layout of `D`.
 fn build<D: IpaEuiccDataView>(c: Collected, request: &DataRequest) -> Result<D::Response, DataError>

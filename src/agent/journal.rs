@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-pub use super::cycle::{Pending, RollbackSwitch, Step};
+pub use euiccd_core::cycle::{Pending, RollbackSwitch, Step};
 
 /// A journal that could not record or read a step. The cycle stops: acting without the record could lose a
 /// result.

@@ -5,7 +5,8 @@
 //!   `euiccd_core::connectivity`).
 //! - [`bpp`]: the sans-IO split of a Bound Profile Package into LoadBoundProfilePackage segments.
 //! - [`download`]: a profile download (SGP.22 flow), generic over the eUICC channel and the ES9+ carrier.
-//! - [`eim`]: one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements).
+//! - [`eim`]: the driver of one eIM poll cycle (GetEimPackage, eUICC package, result, acknowledgements);
+//!   its decisions are the state machine `euiccd_core::cycle`.
 //! - [`indirect`]: whether a triggered download goes through the eIM or directly to the SM-DP+.
 //! - [`ipa_data`]: the answer to an IpaEuiccDataRequest, collected through ES10.
 //! - [`notify`]: pending notifications delivered to the eIM one by one (HandleNotification).
@@ -21,7 +22,6 @@
 pub mod bootstrap;
 pub mod bpp;
 pub mod connectivity;
-pub mod cycle;
 pub mod download;
 pub mod eim;
 pub mod indirect;

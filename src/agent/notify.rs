@@ -31,7 +31,7 @@ pub async fn deliver_notifications<C: CardChannel>(
     euicc: &mut Euicc<C>,
     esipa: &mut EsipaClient,
 ) -> Result<Delivery, PollError> {
-    let version = esipa.layout(euicc.version().await?);
+    let version = esipa.layout(euicc.layout().await?);
     let notifications = ipa_data::retrieve(euicc, None).await?.notifications;
     let mut delivery = Delivery::default();
     for notification in notifications {

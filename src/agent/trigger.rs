@@ -10,8 +10,7 @@
 use euicc_asn1::types::sgp22::{ActivationCode, ProfileInstallationResult};
 use euicc_asn1::types::sgp32::common::{ProfileDownloadData, ProfileDownloadTriggerRequest};
 use euicc_asn1::types::sgp32::view::DownloadFailure;
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{Octets, Signed, for_layout, from_ber, from_layouts};
+use euicc_asn1::{Octets, Signed, for_layout, from_ber};
 
 use super::download::{DownloadError, DownloadRequest, Interrupt, download};
 use super::ipa_data::IpaOwnData;
@@ -19,6 +18,7 @@ use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError};
 use crate::remote::es9p::Es9;
 use euicc_asn1::Layout;
+use euiccd_core::cycle::TriggerResponse;
 
 /// Carries out `trigger` with the ES9+ client `es9_for` returns for the SM-DP+ address of the activation
 /// code, and returns the result in the layout of `version`.
@@ -28,12 +28,12 @@ pub(super) async fn run<C: CardChannel, S: Es9>(
     own: &IpaOwnData,
     es9_for: &mut impl FnMut(&str) -> Option<S>,
     version: Layout,
-) -> Result<TriggerResult, EuiccError> {
+) -> Result<TriggerResponse, EuiccError> {
     let pir = match activation_code(trigger.profile_download_data) {
         Some(code) => install(euicc, code, own, es9_for).await,
         None => None,
     };
-    Ok(TriggerResult::new(version, trigger.eim_transaction_id, pir))
+    Ok(trigger_result(version, trigger.eim_transaction_id, pir))
 }
 
 /// Downloads the profile of `activation_code`; returns the installation result, if the eUICC produced one.
@@ -96,37 +96,24 @@ fn activation_code(data: Option<ProfileDownloadData>) -> Option<ActivationCode> 
     }
 }
 
-/// A ProfileDownloadTriggerResult, in the layout of the eUICC.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum TriggerResult {
-    /// v1.2 layout.
-    V1_2(v1_2::ProfileDownloadTriggerResult),
-    /// v1.0 layout.
-    V1_0(v1_0::ProfileDownloadTriggerResult),
+/// The result with the installation result `pir`, or the error form without one, in the `layout`.
+fn trigger_result(
+    layout: Layout,
+    eim_transaction_id: Option<Octets>,
+    pir: Option<Signed<ProfileInstallationResult>>,
+) -> TriggerResponse {
+    for_layout!(layout, l => {
+        use l::ProfileDownloadTriggerResultData as Data;
+        l::ProfileDownloadTriggerResult {
+            eim_transaction_id,
+            profile_download_trigger_result_data: match pir {
+                Some(pir) => Data::ProfileInstallationResult(pir),
+                None => Data::ProfileDownloadError(l::ProfileDownloadError::undefined()),
+            },
+        }
+        .into()
+    })
 }
-
-impl TriggerResult {
-    /// The result with the installation result `pir`, or the error form without one.
-    fn new(
-        version: Layout,
-        eim_transaction_id: Option<Octets>,
-        pir: Option<Signed<ProfileInstallationResult>>,
-    ) -> Self {
-        for_layout!(version, l => {
-            use l::ProfileDownloadTriggerResultData as Data;
-            l::ProfileDownloadTriggerResult {
-                eim_transaction_id,
-                profile_download_trigger_result_data: match pir {
-                    Some(pir) => Data::ProfileInstallationResult(pir),
-                    None => Data::ProfileDownloadError(l::ProfileDownloadError::undefined()),
-                },
-            }
-            .into()
-        })
-    }
-}
-
-from_layouts!(TriggerResult, ProfileDownloadTriggerResult);
 
 #[cfg(test)]
 mod tests {
@@ -135,7 +122,7 @@ mod tests {
 
     #[test]
     fn without_an_installation_result_the_error_form_is_sent() {
-        let TriggerResult::V1_2(result) = TriggerResult::new(Layout::V1_2, None, None) else {
+        let TriggerResponse::V1_2(result) = trigger_result(Layout::V1_2, None, None) else {
             panic!()
         };
         assert_eq!(hex::encode_upper(to_der(&result)), "BF5405300380017F");

@@ -236,7 +236,7 @@ async fn poll(
     scenario: Scenario,
 ) -> Result<(Cost, Extra), BenchError> {
     let eid = euicc.eid().await?;
-    euicc.version().await?;
+    euicc.layout().await?;
     let config = euicc
         .eim_configuration()
         .await?

@@ -153,7 +153,7 @@ pub(crate) async fn run(
     };
     let mut euicc = Euicc::new(IsdrSession::new(transport, session)?);
     if let Some(version) = modem.euicc_version.forced() {
-        euicc = euicc.with_version(version);
+        euicc = euicc.with_layout(version);
     }
     let eid = euicc.eid().await?;
     board.update(|s| s.eid = Some(eid.digits()));

@@ -143,7 +143,7 @@ impl<C: CardChannel> Euicc<C> {
     /// GetEimConfigurationData: every eIM the eUICC is associated with.
     pub async fn eim_configuration(&mut self) -> Result<Vec<EimConfig>, EuiccError> {
         const FUNCTION: &str = "GetEimConfigurationData";
-        let layout = self.version().await?;
+        let layout = self.layout().await?;
         Ok(for_layout!(layout, l => {
             let request = l::GetEimConfigurationDataRequest::default();
             let response: l::GetEimConfigurationDataResponse = self.call(FUNCTION, &request).await?;
@@ -158,7 +158,7 @@ impl<C: CardChannel> Euicc<C> {
         configs: Vec<EimConfig>,
     ) -> Result<Vec<AddInitialEimResult>, EuiccError> {
         const FUNCTION: &str = "AddInitialEim";
-        let layout = self.version().await?;
+        let layout = self.layout().await?;
         if !layout.indirect_profile_download_flag()
             && configs.iter().any(|c| c.indirect_profile_download)
         {

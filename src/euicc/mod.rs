@@ -5,7 +5,7 @@
 //! IPA relays (notifications, eUICC Package Results, CancelSession responses) are returned as
 //! [`Signed`](euicc_asn1::Signed) values or raw bytes, exactly as the eUICC produced them.
 //!
-//! Where SGP.32 v1.0 and v1.2 encode a function differently, [`Euicc::version`] decides from EuiccInfo2's
+//! Where SGP.32 v1.0 and v1.2 encode a function differently, [`Euicc::layout`] decides from EuiccInfo2's
 //! `iotVersion`; EuiccInfo2 is read once per [`Euicc`] and cached.
 
 mod download;
@@ -35,17 +35,13 @@ use euicc_asn1::types::sgp22::{
 };
 use euicc_asn1::{Asn1, Eid, Layout, Octets, from_ber, to_der};
 
-/// Transitional: the old name of [`Layout`], kept only until the eIM poll cycle (`agent::eim`) and the
-/// simulators move to [`Layout`]; new code names [`Layout`].
-pub use euicc_asn1::Layout as Version;
-
 /// A typed client of the eUICC's ISD-R. See the module documentation.
 #[derive(Debug)]
 pub struct Euicc<C: CardChannel> {
     session: IsdrSession<C>,
     info2: Option<EUICCInfo2>,
     /// The layout to speak whatever EUICCInfo2 says (configuration).
-    version_override: Option<Layout>,
+    layout_override: Option<Layout>,
     /// A profile switch with REFRESH succeeded: the card reset and closed the logical channel.
     card_reset: bool,
 }
@@ -56,15 +52,15 @@ impl<C: CardChannel> Euicc<C> {
         Self {
             session,
             info2: None,
-            version_override: None,
+            layout_override: None,
             card_reset: false,
         }
     }
 
-    /// Speaks the `version` layout whatever EUICCInfo2 announces: for a card that announces its IoT
-    /// version wrongly, or none although it speaks v1.0.
-    pub fn with_version(mut self, version: Layout) -> Self {
-        self.version_override = Some(version);
+    /// Speaks the `layout` whatever EUICCInfo2 announces: for a card that announces its IoT version
+    /// wrongly, or none although it speaks v1.0.
+    pub fn with_layout(mut self, layout: Layout) -> Self {
+        self.layout_override = Some(layout);
         self
     }
 
@@ -137,11 +133,11 @@ impl<C: CardChannel> Euicc<C> {
         Ok(self.info2.insert(info))
     }
 
-    /// The SGP.32 layout of this eUICC: the one set by [`Euicc::with_version`], else from EuiccInfo2 (read on
+    /// The SGP.32 layout of this eUICC: the one set by [`Euicc::with_layout`], else from EuiccInfo2 (read on
     /// first use).
-    pub async fn version(&mut self) -> Result<Layout, EuiccError> {
-        if let Some(version) = self.version_override {
-            return Ok(version);
+    pub async fn layout(&mut self) -> Result<Layout, EuiccError> {
+        if let Some(layout) = self.layout_override {
+            return Ok(layout);
         }
         Ok(Layout::from_info2(self.euicc_info2().await?))
     }

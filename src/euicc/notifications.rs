@@ -52,7 +52,7 @@ impl<C: CardChannel> Euicc<C> {
         criteria: Option<NotificationSearchCriteria>,
     ) -> Result<RetrievedNotifications, EuiccError> {
         const FUNCTION: &str = "RetrieveNotificationsList";
-        let version = self.version().await?;
+        let version = self.layout().await?;
         let request = RetrieveNotificationsListRequest {
             search_criteria: criteria,
         };

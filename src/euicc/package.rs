@@ -24,7 +24,7 @@ impl<C: CardChannel> Euicc<C> {
     /// Package Result exactly as the eUICC produced it (after checking that it decodes).
     pub async fn load_euicc_package(&mut self, request: &[u8]) -> Result<Vec<u8>, EuiccError> {
         const FUNCTION: &str = "LoadEuiccPackage";
-        let layout = self.version().await?;
+        let layout = self.layout().await?;
         let answer = self.exchange(FUNCTION, request).await?;
         for_layout!(layout, l => decode::<l::EuiccPackageResult>(FUNCTION, &answer).map(drop))?;
         Ok(answer)
@@ -36,7 +36,7 @@ impl<C: CardChannel> Euicc<C> {
         let request = ProfileRollbackRequest(RefreshFlag {
             refresh_flag: refresh,
         });
-        let layout = self.version().await?;
+        let layout = self.layout().await?;
         let (code, package_result) = for_layout!(layout, l => {
             let r: l::ProfileRollbackResponse = self.call(FUNCTION, &request).await?;
             (
@@ -52,7 +52,7 @@ impl<C: CardChannel> Euicc<C> {
     /// ImmediateEnable (v1.0: EnableUsingDD, which has no refresh flag): enables the profile just
     /// downloaded.
     pub async fn immediate_enable(&mut self, refresh: bool) -> Result<(), EuiccError> {
-        let layout = self.version().await?;
+        let layout = self.layout().await?;
         for_layout!(layout, l => self.immediate_enable_as::<<l::Types as Sgp32>::ImmediateEnable>(refresh).await)
     }
 
@@ -121,7 +121,7 @@ impl<C: CardChannel> Euicc<C> {
 
     /// Fails with [`EuiccError::Unsupported`] unless the eUICC speaks v1.2.
     async fn require_v1_2(&mut self, function: &'static str) -> Result<(), EuiccError> {
-        let version = self.version().await?;
+        let version = self.layout().await?;
         match version.fallback() {
             true => Ok(()),
             false => Err(EuiccError::Unsupported { function, version }),

@@ -108,7 +108,7 @@ impl<C: CardChannel> Euicc<C> {
                 reason: "choose at least one thing to reset",
             });
         }
-        let outcome = match self.version().await?.own_memory_reset() {
+        let outcome = match self.layout().await?.own_memory_reset() {
             true => {
                 let request = EuiccMemoryResetRequest {
                     reset_options: options.v1_2_bits(),

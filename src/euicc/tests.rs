@@ -129,9 +129,9 @@ fn eid_and_cached_info2() {
     ]);
     run(async {
         assert_eq!(euicc.eid().await.expect("eid").digits(), eid);
-        assert_eq!(euicc.version().await.expect("version"), Layout::V1_2);
+        assert_eq!(euicc.layout().await.expect("version"), Layout::V1_2);
         // Cached: no second GetEUICCInfo2.
-        assert_eq!(euicc.version().await.expect("version"), Layout::V1_2);
+        assert_eq!(euicc.layout().await.expect("version"), Layout::V1_2);
         assert_eq!(euicc.euicc_info2().await.expect("info2").ipa_mode, Some(0));
     });
     done(&script);
@@ -140,9 +140,9 @@ fn eid_and_cached_info2() {
 #[test]
 fn a_version_override_wins_without_asking_the_card() {
     let (euicc, script) = scripted(vec![]);
-    let mut euicc = euicc.with_version(Layout::V1_0);
+    let mut euicc = euicc.with_layout(Layout::V1_0);
     run(async {
-        assert_eq!(euicc.version().await.expect("version"), Layout::V1_0);
+        assert_eq!(euicc.layout().await.expect("version"), Layout::V1_0);
     });
     done(&script);
 }

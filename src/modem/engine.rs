@@ -183,6 +183,9 @@ impl<O: PortOpener> Engine<O> {
     async fn run(mut self, mut queue: mpsc::Receiver<Request>) {
         let mut buf = [0u8; 1024];
         loop {
+            // What the last read brought after a final result (a `+CMTI` right behind a command's `OK`) is
+            // still queued in the parser: publish it now, or it would wait for the next byte or command.
+            self.drain_unsolicited();
             let wake = match self.port.as_mut() {
                 Some(port) => tokio::select! {
                     request = queue.recv() => Wake::Request(request),

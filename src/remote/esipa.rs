@@ -12,8 +12,8 @@
 //!
 //! Bodies are logged only as lengths, and only at debug level.
 
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, for_layout, from_ber, from_layouts, to_der};
+use euicc_asn1::types::sgp32::view::Sgp32;
+use euicc_asn1::{DecodeError, for_layout, for_value, from_ber, layout_neutral, to_der};
 
 use super::esipa_json::{self, JsonError};
 use super::https::{HttpError, HttpResponse, HttpsClient, Server};
@@ -31,8 +31,9 @@ pub const CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
 /// The SGP.32 version of the ESipa messages exchanged with one eIM. ESipa messages are SGP32Definitions
 /// types, so this is a [`Layout`]; but it is the eIM's, not the eUICC's: an eIM may be configured to speak
 /// another version than the card (`[[eim]] version`), and what the eUICC signs then travels in the card's
-/// layout inside messages of this one. An alias, not a type of its own, until the eIM poll cycle
-/// (`agent::eim`) separates the two everywhere.
+/// layout inside messages of this one. An alias, not a type of its own: the two meet only where the poll
+/// cycle is set up (`agent::eim::poll_once`), which names them apart (`layout` for ESipa, `card` for the
+/// eUICC), and the codecs are written over [`Layout`] with `for_layout!`.
 pub type EsipaVersion = Layout;
 
 /// How ESipa messages travel: one setting per eIM.
@@ -87,30 +88,20 @@ impl Unacknowledged {
     }
 }
 
-/// A message to the eIM, in the layout of one SGP.32 version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IpaToEim {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::EsipaMessageFromIpaToEim),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::EsipaMessageFromIpaToEim),
+layout_neutral! {
+    /// A message to the eIM, in the layout of one SGP.32 version.
+    pub enum IpaToEim(EsipaMessageFromIpaToEim);
 }
 
 impl IpaToEim {
     /// The layout of this message, which is also the layout its answer is read in.
     pub fn version(&self) -> EsipaVersion {
-        match self {
-            Self::V1_0(_) => EsipaVersion::V1_0,
-            Self::V1_2(_) => EsipaVersion::V1_2,
-        }
+        for_value!(self, IpaToEim, l, _message => <l::Types as Sgp32>::LAYOUT)
     }
 
     /// The DER of the chosen alternative.
     pub fn to_der(&self) -> Vec<u8> {
-        match self {
-            Self::V1_0(message) => to_der(message),
-            Self::V1_2(message) => to_der(message),
-        }
+        for_value!(self, IpaToEim, l, message => to_der(message))
     }
 
     /// Reads a message of the `version` layout (e.g. one a journal kept).
@@ -119,15 +110,9 @@ impl IpaToEim {
     }
 }
 
-from_layouts!(IpaToEim, EsipaMessageFromIpaToEim);
-
-/// A message from the eIM, in the layout of one SGP.32 version.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EimToIpa {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::EsipaMessageFromEimToIpa),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::EsipaMessageFromEimToIpa),
+layout_neutral! {
+    /// A message from the eIM, in the layout of one SGP.32 version.
+    pub enum EimToIpa(EsipaMessageFromEimToIpa);
 }
 
 impl EimToIpa {
@@ -136,8 +121,6 @@ impl EimToIpa {
         Ok(for_layout!(version, l => from_ber::<l::EsipaMessageFromEimToIpa>(der)?.into()))
     }
 }
-
-from_layouts!(EimToIpa, EsipaMessageFromEimToIpa);
 
 /// A failed ESipa exchange.
 #[derive(Debug, thiserror::Error)]
@@ -426,6 +409,7 @@ fn interpret(
 mod tests {
     use super::*;
     use euicc_asn1::Eid;
+    use euicc_asn1::types::sgp32::v1_2;
 
     fn eid() -> Eid {
         "89049032123451234512345678901235".parse().unwrap()

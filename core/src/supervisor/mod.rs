@@ -4,8 +4,10 @@
 //!
 //! - [`rollback`]: the rollback watch of one switch.
 //! - [`fallback`]: the outage clock and the fallback steps.
+//! - [`record`]: the journaled record of both and the decisions taken on it.
 
 pub mod fallback;
+pub mod record;
 pub mod rollback;
 
 /// The network registration as the modem reports it.

@@ -79,7 +79,7 @@ pub async fn perform<C: CardChannel>(
 async fn stored_rollback_result<C: CardChannel>(
     euicc: &mut Euicc<C>,
 ) -> Result<Option<Vec<u8>>, EuiccError> {
-    let version = euicc.version().await?;
+    let version = euicc.layout().await?;
     // A v1.0 eUICC returns its stored results with the notifications.
     let criteria = version
         .results_on_request()

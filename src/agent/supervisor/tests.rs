@@ -3,8 +3,8 @@
 
 use super::*;
 use euiccd_core::supervisor::Registration;
-use euiccd_core::supervisor::fallback::Conditions;
-use euiccd_core::supervisor::rollback::Evidence;
+use euiccd_core::supervisor::fallback::{Conditions, FallbackPolicy, FallbackState, FallbackStep};
+use euiccd_core::supervisor::rollback::{Evidence, RollbackPolicy, RollbackStep};
 
 const NOW: u64 = 1_800_000_000;
 

@@ -120,6 +120,25 @@ async fn urc_between_data_and_ok_goes_to_subscribers_only() {
     assert_eq!(urcs.recv().await.expect("urc").line(), "+CEREG: 1");
 }
 
+/// A URC that arrives in the same read as the final result (the modem stored a message just as it
+/// answered) reaches the subscribers at once, not only when the next byte or command comes.
+#[tokio::test]
+async fn a_urc_right_behind_the_final_result_is_not_held_back() {
+    let (modem, mut far) = engine_with(fast_config(), 1);
+    tokio::spawn(fake_modem(
+        far.remove(0),
+        standard(|_| Some("\r\nOK\r\n\r\n+CMTI: \"SM\",0\r\n")),
+    ));
+    let mut urcs = modem.subscribe();
+    modem.command("AT+CMGD=0", SECOND).await.expect("answer");
+    // Nothing else comes over the line and nobody sends a command.
+    let urc = tokio::time::timeout(SECOND, urcs.recv())
+        .await
+        .expect("the URC is published while the engine is idle")
+        .expect("urc");
+    assert_eq!(urc.line(), "+CMTI: \"SM\",0");
+}
+
 #[tokio::test]
 async fn a_late_answer_left_by_a_killed_process_is_not_taken_for_ours() {
     let (modem, mut far) = engine_with(fast_config(), 1);

@@ -6,14 +6,17 @@
 //! names directly; where they differ, it reads through the traits here, which both layouts implement:
 //! [`PackageResultView`] over an eUICC Package Result, [`NotificationsListView`] over what
 //! RetrieveNotificationsList returns, [`EimConfigurationView`] over an eIM's configuration,
-//! [`DataRequestView`] over an IpaEuiccDataRequest, and [`Sgp32`] for what a layout has or lacks.
+//! [`DataRequestView`] over an IpaEuiccDataRequest, [`EimPackageMessages`] over what the IPA sends in an
+//! eIM poll cycle, [`AcknowledgementsView`] over the eIM's answer to a result, and [`Sgp32`] for what a
+//! layout has or lacks. [`for_value!`](crate::for_value) does for a value of a layout-neutral enum what
+//! `for_layout!` does for a layout.
 
 use super::{v1_0, v1_2};
 use crate::types::sgp22::{
     Certificate, DeviceInfo, EUICCInfo1, EUICCInfo2, NotificationSearchCriteria,
     PendingNotification,
 };
-use crate::{Null, Octets, Signed};
+use crate::{Eid, Null, Octets, Signed};
 
 /// Runs `$body` with `$l` naming the module of the `$layout` layout (`v1_0` or `v1_2`): the one mapping from a
 /// [`Layout`](crate::Layout) to its types. The body is compiled for both; its value must have one type (convert with
@@ -64,9 +67,61 @@ macro_rules! from_layouts {
     };
 }
 
+/// Declares a layout-neutral enum holding a `$ty` of either layout (variants `V1_0` and `V1_2`), with the
+/// `From` impls of [`from_layouts!`](crate::from_layouts): a value that crosses code holding either layout,
+/// read with [`for_value!`](crate::for_value).
+///
+/// ```
+/// euicc_asn1::layout_neutral! {
+///     /// A GetEimPackageResponse of either layout.
+///     pub enum Answer(GetEimPackageResponse);
+/// }
+/// let answer: Answer = euicc_asn1::types::sgp32::v1_2::GetEimPackageResponse::EimPackageError(1).into();
+/// assert!(matches!(answer, Answer::V1_2(_)));
+/// ```
+#[macro_export]
+macro_rules! layout_neutral {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident($ty:ident);) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        $vis enum $name {
+            /// SGP.32 v1.0 layout.
+            V1_0($crate::types::sgp32::v1_0::$ty),
+            /// SGP.32 v1.2 layout.
+            V1_2($crate::types::sgp32::v1_2::$ty),
+        }
+
+        $crate::from_layouts!($name, $ty);
+    };
+}
+
+/// Runs `$body` with `$v` bound to what the layout-neutral enum `$enum` (variants `V1_0` and `V1_2`, the
+/// enums [`from_layouts!`](crate::from_layouts) writes `From` for) holds, and `$l` naming the module of its
+/// layout: [`for_layout!`](crate::for_layout) for a value that carries its layout. `$enum` is the enum's
+/// name in scope.
+#[macro_export]
+macro_rules! for_value {
+    ($value:expr, $enum:ident, $l:ident, $v:ident => $body:expr) => {
+        match $value {
+            $enum::V1_0($v) => {
+                #[allow(unused_imports)]
+                use $crate::types::sgp32::v1_0 as $l;
+                $body
+            }
+            $enum::V1_2($v) => {
+                #[allow(unused_imports)]
+                use $crate::types::sgp32::v1_2 as $l;
+                $body
+            }
+        }
+    };
+}
+
 /// What a layout has or lacks, for the functions SGP.32 changed between the layouts. Implemented by each
 /// layout module's `Types` marker; read it as `<l::Types as Sgp32>::…` inside [`for_layout!`](crate::for_layout).
 pub trait Sgp32 {
+    /// The layout, for a value that carries its layout in its type (see [`for_value!`](crate::for_value)).
+    const LAYOUT: crate::Layout;
     /// RetrieveNotificationsList returns stored eUICC Package Results only when asked for them with
     /// `euiccPackageResults` (v1.2); v1.0 returns them with the notifications.
     const RESULTS_ON_REQUEST: bool;
@@ -103,6 +158,9 @@ pub trait PackageResultView {
     fn first_enable_result(&self) -> Option<i64>;
     /// Whether the package reports a rollback (`rollbackResult`).
     fn reports_rollback(&self) -> bool;
+    /// The package's transaction identifier as the eUICC signed it into a result or an error (an unsigned
+    /// error's is not covered by a signature and not read here).
+    fn signed_transaction_id(&self) -> Option<&Octets>;
 }
 
 /// What RetrieveNotificationsList returned, in either layout.
@@ -142,6 +200,185 @@ pub trait DataRequestView {
     fn package_result_seq_number(&self) -> Option<i64>;
     /// The eIM's correlation identifier (v1.2).
     fn eim_transaction_id(&self) -> Option<&Octets>;
+}
+
+/// What the IPA sends the eIM in a poll cycle (SGP.32 v1.2 section 5.14: GetEimPackage,
+/// ProvideEimPackageResult), where the layouts shape it differently: v1.2 names the EID in a result and the
+/// cause of a state change in a poll, v1.0 sends the outcome CHOICE alone and its notifications as
+/// RetrieveNotificationsList returned them. Implemented by each layout module's `Types` marker; read it as
+/// `<l::Types as EimPackageMessages>::…` inside [`for_layout!`](crate::for_layout). The outcome's
+/// alternatives both layouts have are named `l::EimPackageResult::…` directly.
+pub trait EimPackageMessages {
+    /// The layout's EsipaMessageFromIpaToEim.
+    type Message;
+    /// The layout's outcome CHOICE (EimPackageResult).
+    type Result;
+    /// The layout's eUICC Package Result.
+    type PackageResult;
+    /// GetEimPackage for `eid`; `changed`: the state changed, for this cause (v1.0 carries only that it
+    /// changed); `r_plmn`: the registered network.
+    fn get_eim_package(eid: Eid, changed: Option<i64>, r_plmn: Option<Octets>) -> Self::Message;
+    /// ProvideEimPackageResult for `eid` (v1.0 does not name it) with `result`.
+    fn provide(eid: Eid, result: Self::Result) -> Self::Message;
+    /// The result `epr` with the pending `notifications`.
+    fn epr_and_notifications(
+        epr: Signed<Self::PackageResult>,
+        notifications: Vec<Signed<PendingNotification>>,
+    ) -> Self::Result;
+    /// The error result with `code` (`eimPackageResultErrorCode`).
+    fn package_error(code: i64) -> Self::Result;
+    /// The sequence numbers of the eUICC Package Results and notifications that `message` carries when it
+    /// is a ProvideEimPackageResult; none for any other message.
+    fn carried_seq_numbers(message: &Self::Message) -> Vec<i64>;
+}
+
+/// The eIM's answer to ProvideEimPackageResult, in either layout.
+pub trait AcknowledgementsView {
+    /// The sequence numbers the eIM acknowledged (none: it acknowledged nothing), or its error code
+    /// (`provideEimPackageResultError`, v1.2).
+    fn acknowledged(self) -> Result<Vec<i64>, i64>;
+}
+
+/// The sequence numbers of signed `results` and of `notifications`, in that order.
+fn seq_numbers<'a, R: PackageResultView + crate::Asn1 + 'a>(
+    results: impl IntoIterator<Item = &'a Signed<R>>,
+    notifications: &[Signed<PendingNotification>],
+) -> Vec<i64> {
+    results
+        .into_iter()
+        .filter_map(|r| r.value().seq_number())
+        .chain(
+            notifications
+                .iter()
+                .filter_map(|n| n.value().metadata().map(|m| m.seq_number)),
+        )
+        .collect()
+}
+
+impl EimPackageMessages for v1_0::Types {
+    type Message = v1_0::EsipaMessageFromIpaToEim;
+    type Result = v1_0::ProvideEimPackageResult;
+    type PackageResult = v1_0::EuiccPackageResult;
+
+    fn get_eim_package(eid: Eid, changed: Option<i64>, r_plmn: Option<Octets>) -> Self::Message {
+        Self::Message::GetEimPackageRequest(v1_0::GetEimPackageRequest {
+            eid_value: eid,
+            notify_state_change: changed.map(|_| Null),
+            r_plmn,
+        })
+    }
+
+    fn provide(_eid: Eid, result: Self::Result) -> Self::Message {
+        Self::Message::ProvideEimPackageResult(result)
+    }
+
+    fn epr_and_notifications(
+        epr: Signed<Self::PackageResult>,
+        notifications: Vec<Signed<PendingNotification>>,
+    ) -> Self::Result {
+        Self::Result::EprAndNotifications(v1_0::EprAndNotifications {
+            euicc_package_result: epr,
+            notification_list: v1_0::RetrieveNotificationsListResponse::NotificationList(
+                notifications,
+            ),
+        })
+    }
+
+    fn package_error(code: i64) -> Self::Result {
+        Self::Result::EimPackageError(code)
+    }
+
+    fn carried_seq_numbers(message: &Self::Message) -> Vec<i64> {
+        use v1_0::ProvideEimPackageResult as P;
+        match message {
+            Self::Message::ProvideEimPackageResult(P::EuiccPackageResult(epr)) => {
+                seq_numbers([epr], &[])
+            }
+            Self::Message::ProvideEimPackageResult(P::EprAndNotifications(both)) => {
+                let (notifications, results) = both
+                    .notification_list
+                    .clone()
+                    .into_lists()
+                    .unwrap_or_default();
+                let mut numbers = seq_numbers([&both.euicc_package_result], &notifications);
+                numbers.extend(seq_numbers(&results, &[]));
+                numbers
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl EimPackageMessages for v1_2::Types {
+    type Message = v1_2::EsipaMessageFromIpaToEim;
+    type Result = v1_2::EimPackageResult;
+    type PackageResult = v1_2::EuiccPackageResult;
+
+    fn get_eim_package(eid: Eid, changed: Option<i64>, r_plmn: Option<Octets>) -> Self::Message {
+        Self::Message::GetEimPackageRequest(v1_2::GetEimPackageRequest {
+            eid_value: eid,
+            notify_state_change: changed.map(|_| Null),
+            state_change_cause: changed,
+            r_plmn,
+        })
+    }
+
+    fn provide(eid: Eid, result: Self::Result) -> Self::Message {
+        Self::Message::ProvideEimPackageResult(v1_2::ProvideEimPackageResult {
+            eid_value: Some(eid),
+            eim_package_result: result,
+        })
+    }
+
+    fn epr_and_notifications(
+        epr: Signed<Self::PackageResult>,
+        notifications: Vec<Signed<PendingNotification>>,
+    ) -> Self::Result {
+        Self::Result::EprAndNotifications(v1_2::EprAndNotifications {
+            euicc_package_result: epr,
+            notification_list: notifications,
+        })
+    }
+
+    fn package_error(code: i64) -> Self::Result {
+        Self::Result::EimPackageResultResponseError(v1_2::EimPackageResultResponseError {
+            eim_transaction_id: None,
+            eim_package_result_error_code: code,
+        })
+    }
+
+    fn carried_seq_numbers(message: &Self::Message) -> Vec<i64> {
+        use v1_2::EimPackageResult as P;
+        let Self::Message::ProvideEimPackageResult(provided) = message else {
+            return Vec::new();
+        };
+        match &provided.eim_package_result {
+            P::EuiccPackageResult(epr) => seq_numbers([epr], &[]),
+            P::EprAndNotifications(both) => {
+                seq_numbers([&both.euicc_package_result], &both.notification_list)
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl AcknowledgementsView for v1_0::ProvideEimPackageResultResponse {
+    fn acknowledged(self) -> Result<Vec<i64>, i64> {
+        Ok(self
+            .eim_acknowledgements
+            .map(|acks| acks.0.into_iter().map(|n| n.0).collect())
+            .unwrap_or_default())
+    }
+}
+
+impl AcknowledgementsView for v1_2::ProvideEimPackageResultResponse {
+    fn acknowledged(self) -> Result<Vec<i64>, i64> {
+        match self {
+            Self::EimAcknowledgements(acks) => Ok(acks.0.into_iter().map(|n| n.0).collect()),
+            Self::EmptyResponse(_) => Ok(Vec::new()),
+            Self::ProvideEimPackageResultError(code) => Err(code),
+        }
+    }
 }
 
 /// The components of IpaEuiccData both layouts have, whatever their tags: what an IPA collects before it
@@ -369,7 +606,7 @@ impl DownloadFailure for v1_2::ProfileDownloadError {
 
 /// [`PackageResultView`] for a layout, whose `EuiccResultData` names its alternatives alike.
 macro_rules! package_result_view {
-    ($v:ident) => {
+    ($v:ident, $transaction_id:ident) => {
         impl PackageResultView for $v::EuiccPackageResult {
             fn seq_number(&self) -> Option<i64> {
                 match self {
@@ -406,14 +643,31 @@ macro_rules! package_result_view {
                     _ => false,
                 }
             }
+
+            fn signed_transaction_id(&self) -> Option<&Octets> {
+                match self {
+                    Self::EuiccPackageResultSigned(signed) => signed
+                        .euicc_package_result_data_signed
+                        .value()
+                        .$transaction_id
+                        .as_ref(),
+                    Self::EuiccPackageErrorSigned(signed) => signed
+                        .euicc_package_error_data_signed
+                        .value()
+                        .$transaction_id
+                        .as_ref(),
+                    _ => None,
+                }
+            }
         }
     };
 }
 
-package_result_view!(v1_0);
-package_result_view!(v1_2);
+package_result_view!(v1_0, transaction_id);
+package_result_view!(v1_2, eim_transaction_id);
 
 impl Sgp32 for v1_0::Types {
+    const LAYOUT: crate::Layout = crate::Layout::V1_0;
     const RESULTS_ON_REQUEST: bool = false;
     const OWN_MEMORY_RESET: bool = false;
     const FALLBACK: bool = false;
@@ -422,6 +676,7 @@ impl Sgp32 for v1_0::Types {
 }
 
 impl Sgp32 for v1_2::Types {
+    const LAYOUT: crate::Layout = crate::Layout::V1_2;
     const RESULTS_ON_REQUEST: bool = true;
     const OWN_MEMORY_RESET: bool = true;
     const FALLBACK: bool = true;
@@ -589,7 +844,7 @@ mod tests {
     #[test]
     fn package_results_read_alike_in_both_layouts() {
         for layout in Layout::ALL {
-            let (seq, enable, rollback, error_seq) = for_layout!(layout, l => {
+            let (seq, enable, rollback, error_seq, transaction_id) = for_layout!(layout, l => {
                 let result: l::EuiccPackageResult = from_ber(&signed_result()).unwrap();
                 let error: l::EuiccPackageResult = from_ber(&hex_bytes(UNSIGNED_ERROR)).unwrap();
                 (
@@ -597,12 +852,39 @@ mod tests {
                     result.first_enable_result(),
                     result.reports_rollback(),
                     error.seq_number(),
+                    result.signed_transaction_id().cloned(),
                 )
             });
+            assert_eq!(transaction_id, None, "{layout}");
             assert_eq!(seq, Some(7), "{layout}");
             assert_eq!(enable, Some(2), "{layout}");
             assert!(rollback, "{layout}");
             assert_eq!(error_seq, None, "{layout}");
+        }
+    }
+
+    #[test]
+    fn poll_cycle_messages_read_alike_in_both_layouts() {
+        // ProvideEimPackageResultResponse acknowledging 3 and 5: v1.2's CHOICE and v1.0's SEQUENCE
+        // encode it with the same bytes.
+        let acks = hex_bytes("BF5009 BF5306 800103 800105");
+        let eid = Eid::from_bytes([0x89; 16]).unwrap();
+        for layout in Layout::ALL {
+            let (acked, carried) = for_layout!(layout, l => {
+                let read = |der: &[u8]| from_ber::<l::ProvideEimPackageResultResponse>(der).unwrap();
+                let epr: Signed<l::EuiccPackageResult> = from_ber(&signed_result()).unwrap();
+                let message = <l::Types as EimPackageMessages>::provide(
+                    eid,
+                    <l::Types as EimPackageMessages>::epr_and_notifications(epr, Vec::new()),
+                );
+                let message: l::EsipaMessageFromIpaToEim = from_ber(&to_der(&message)).unwrap();
+                (
+                    read(&acks).acknowledged(),
+                    <l::Types as EimPackageMessages>::carried_seq_numbers(&message),
+                )
+            });
+            assert_eq!(acked, Ok(vec![3, 5]), "{layout}");
+            assert_eq!(carried, vec![7], "{layout}");
         }
     }
 

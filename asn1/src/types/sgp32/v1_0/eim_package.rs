@@ -54,6 +54,10 @@ pub struct EprAndNotifications {
     pub notification_list: RetrieveNotificationsListResponse,
 }
 
+/// The outcome CHOICE under the name v1.2 gives it (`EimPackageResult`): v1.0 sends it as the
+/// ProvideEimPackageResult itself, so that code written over both layouts names the outcome alike.
+pub type EimPackageResult = ProvideEimPackageResult;
+
 /// The eIM's answer to ProvideEimPackageResult.
 #[derive(Debug, Clone, PartialEq, Eq, Asn1)]
 #[asn1(context = 80)]

@@ -5,11 +5,12 @@ use std::collections::VecDeque;
 use euicc_asn1::Eid;
 use euicc_asn1::types::sgp32::common::ProfileDownloadTriggerRequest;
 
+use super::Package;
 use super::action::{Action, CardAnswer, CardCommand, CycleError, Input, Note, Record, Stop};
 use super::codec;
 use super::outcome::{PollOutcome, Removal, StateChange};
 use super::record::{Pending, RollbackSwitch, Step};
-use super::{Layout, Package};
+use euicc_asn1::Layout;
 
 /// What a cycle needs to know before it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]

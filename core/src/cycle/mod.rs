@@ -1,7 +1,7 @@
 //! The eIM poll cycle as a state machine with no I/O (SGP.32 v1.2 sections 3.4 and 5.14: GetEimPackage,
 //! an eUICC package carried out, ProvideEimPackageResult), in the manner of `quinn-proto`: the
-//! [`Cycle`] decides, its driver (`agent::eim::poll_once`) talks to the eIM, the eUICC and the journal.
-//! Every decision can so be tested as a sequence of [`Input`]s and [`Action`]s, without a network or a card.
+//! [`Cycle`] decides, its driver (the daemon's `agent::eim::poll_once`) talks to the eIM, the eUICC and the
+//! journal. Every decision can so be tested as a sequence of [`Input`]s and [`Action`]s, without a network or a card.
 //!
 //! The cycle asks for each step that changes the eUICC or is owed to the eIM to be recorded
 //! ([`Action::Record`]) before it asks for the step itself: the package received before it is loaded or
@@ -30,15 +30,6 @@ pub use record::{Pending, RollbackSwitch, Step};
 
 use euicc_asn1::Iccid;
 use euicc_asn1::types::sgp32::common::ProfileDownloadTriggerRequest;
-
-/// The SGP.32 layout a message follows: the eIM's for ESipa, the eUICC's for what the eUICC signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// SGP.32 v1.0.
-    V1_0,
-    /// SGP.32 v1.2.
-    V1_2,
-}
 
 /// What GetEimPackage brought.
 #[derive(Debug, Clone, PartialEq, Eq)]

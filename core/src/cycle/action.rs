@@ -3,8 +3,8 @@
 use euicc_asn1::types::sgp22::PendingNotification;
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp32::common::ProfileDownloadTriggerRequest;
-use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{DecodeError, Signed};
+use euicc_asn1::types::sgp32::v1_2;
+use euicc_asn1::{DecodeError, Signed, layout_neutral};
 
 use super::outcome::PollOutcome;
 use super::record::RollbackSwitch;
@@ -50,7 +50,7 @@ impl Action {
     }
 }
 
-/// A step for the journal to make durable (the agent's `Journal` records each one).
+/// A step for the journal to make durable (the daemon's journal records each one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Record {
     /// A new entry for the eIM's answer to GetEimPackage, before the package is carried out.
@@ -136,31 +136,19 @@ pub enum CardAnswer {
     IndirectAnnounced(bool),
 }
 
-/// An IpaEuiccDataRequest as received, in the layout of ESipa.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataRequest {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::IpaEuiccDataRequest),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::IpaEuiccDataRequest),
+layout_neutral! {
+    /// An IpaEuiccDataRequest as received, in the layout of ESipa.
+    pub enum DataRequest(IpaEuiccDataRequest);
 }
 
-/// The answer to an IpaEuiccDataRequest, in the layout of ESipa.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataResponse {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::IpaEuiccDataResponse),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::IpaEuiccDataResponse),
+layout_neutral! {
+    /// The answer to an IpaEuiccDataRequest, in the layout of ESipa.
+    pub enum DataResponse(IpaEuiccDataResponse);
 }
 
-/// A ProfileDownloadTriggerResult, in the layout of ESipa.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TriggerResponse {
-    /// SGP.32 v1.0 layout.
-    V1_0(v1_0::ProfileDownloadTriggerResult),
-    /// SGP.32 v1.2 layout.
-    V1_2(v1_2::ProfileDownloadTriggerResult),
+layout_neutral! {
+    /// A ProfileDownloadTriggerResult, in the layout of ESipa.
+    pub enum TriggerResponse(ProfileDownloadTriggerResult);
 }
 
 /// Something the cycle did or saw that the operator should hear of.
