@@ -59,7 +59,10 @@ pub(crate) enum Reconnected {
 
 impl Reconnect {
     /// Waits on `network` (the observer's state) under `policy`.
-    pub(crate) fn watching(network: watch::Receiver<NetworkState>, policy: ReconnectPolicy) -> Self {
+    pub(crate) fn watching(
+        network: watch::Receiver<NetworkState>,
+        policy: ReconnectPolicy,
+    ) -> Self {
         Self {
             watched: Some((network, policy)),
         }

@@ -116,7 +116,10 @@ impl Supervisor {
     }
 
     /// The eIM took the rolled-back package's result: the rollback supervision is over.
-    pub(crate) fn delivered(&self, journal: &mut dyn SupervisionJournal) -> Result<(), JournalError> {
+    pub(crate) fn delivered(
+        &self,
+        journal: &mut dyn SupervisionJournal,
+    ) -> Result<(), JournalError> {
         Self::change(journal, Supervision::delivered)
     }
 
