@@ -22,6 +22,7 @@ pub(crate) use download::authenticate_refusal;
 pub use eim::{EimConfig, EimKey};
 pub use error::EuiccError;
 pub use notifications::RetrievedNotifications;
+#[cfg(feature = "sim")]
 pub(crate) use profiles::enabled_iccid;
 pub(crate) use reset::{MemoryResetOptions, MemoryResetOutcome};
 
