@@ -16,5 +16,5 @@ pub mod euicc;
 pub mod modem;
 pub mod remote;
 #[cfg(any(test, feature = "sim"))]
-pub mod simulated;
+pub(crate) mod simulated;
 pub mod store;
