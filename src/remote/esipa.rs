@@ -232,7 +232,10 @@ impl EsipaClient {
 
     /// Sends `message` and returns the eIM's answer, read in the message's layout. `None` is an empty answer
     /// to HandleNotification, the only function that may have one.
-    pub(crate) async fn send(&mut self, message: &IpaToEim) -> Result<Option<EimToIpa>, EsipaError> {
+    pub(crate) async fn send(
+        &mut self,
+        message: &IpaToEim,
+    ) -> Result<Option<EimToIpa>, EsipaError> {
         let body = message.to_der();
         let function = function_name(&body);
         self.exchange(message.version(), body)
