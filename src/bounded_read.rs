@@ -11,14 +11,14 @@ use std::path::Path;
 /// The error inside the [`std::io::Error`] that [`read`] returns for a file over its limit.
 #[derive(Debug, thiserror::Error)]
 #[error("larger than {limit} bytes")]
-pub struct TooLarge {
+pub(crate) struct TooLarge {
     /// The limit, bytes.
-    pub limit: u64,
+    pub(crate) limit: u64,
 }
 
 /// Reads the whole of `path`, at most `limit` bytes; a longer file is an [`std::io::ErrorKind::InvalidData`]
 /// error carrying [`TooLarge`].
-pub fn read(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
@@ -32,13 +32,13 @@ pub fn read(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// [`read`] for a text file: the bytes must be UTF-8.
-pub fn read_to_string(path: &Path, limit: u64) -> std::io::Result<String> {
+pub(crate) fn read_to_string(path: &Path, limit: u64) -> std::io::Result<String> {
     String::from_utf8(read(path, limit)?)
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
 /// Whether `error` is [`read`]'s refusal of a file over its limit.
-pub fn is_too_large(error: &std::io::Error) -> bool {
+pub(crate) fn is_too_large(error: &std::io::Error) -> bool {
     error
         .get_ref()
         .is_some_and(|inner| inner.downcast_ref::<TooLarge>().is_some())

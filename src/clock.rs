@@ -20,10 +20,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The file in `state_dir` that holds the latest time the daemon has seen (decimal seconds since 1970).
-pub const FILE_NAME: &str = "clock";
+pub(crate) const FILE_NAME: &str = "clock";
 
 /// The build time of this binary, seconds since the Unix epoch.
-pub const BUILD_TIME: u64 = parse_secs(env!("EUICCD_BUILD_TIME"));
+pub(crate) const BUILD_TIME: u64 = parse_secs(env!("EUICCD_BUILD_TIME"));
 
 /// How far the system clock must have moved past the stored time before the file is written again, to
 /// spare the flash of a router polling every few minutes.
@@ -35,19 +35,21 @@ static STORED: AtomicU32 = AtomicU32::new(0);
 
 /// Where "now" comes from: the system clock, or a fixed time (tests).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum SystemClock {
+pub(crate) enum SystemClock {
     /// The system clock (in debug builds, `EUICCD_FAKE_NOW`, seconds since 1970, stands in for it).
     #[default]
     Real,
     /// This time.
+    #[cfg(test)]
     Fixed(SystemTime),
 }
 
 impl SystemClock {
     /// What this clock says.
-    pub fn now(self) -> SystemTime {
+    pub(crate) fn now(self) -> SystemTime {
         match self {
             Self::Real => real_now(),
+            #[cfg(test)]
             Self::Fixed(time) => time,
         }
     }
@@ -66,23 +68,23 @@ fn real_now() -> SystemTime {
 }
 
 /// The earliest time certificates are checked at: the build time or the stored time, whichever is later.
-pub fn floor() -> SystemTime {
+pub(crate) fn floor() -> SystemTime {
     let stored = u64::from(STORED.load(Ordering::Relaxed));
     UNIX_EPOCH + Duration::from_secs(BUILD_TIME.max(stored))
 }
 
 /// The verification time for a system clock that says `system` (see the module documentation).
-pub fn verification_time(system: SystemTime) -> SystemTime {
+pub(crate) fn verification_time(system: SystemTime) -> SystemTime {
     system.max(floor())
 }
 
 /// Whether a system clock that says `system` looks unset: earlier than the build or the stored time.
-pub fn looks_unset(system: SystemTime) -> bool {
+pub(crate) fn looks_unset(system: SystemTime) -> bool {
     system < floor()
 }
 
 /// A warning for `euiccd status` and the log when the system clock looks unset, `None` otherwise.
-pub fn warning(system: SystemTime) -> Option<String> {
+pub(crate) fn warning(system: SystemTime) -> Option<String> {
     looks_unset(system).then(|| {
         format!(
             "the system clock ({}) looks unset, being earlier than this build or the time last seen; \
@@ -103,7 +105,7 @@ fn secs(time: SystemTime) -> String {
 
 /// Seconds since 1970 as `YYYY-MM-DD HH:MM:SS UTC` (the days-to-civil conversion of the proleptic
 /// Gregorian calendar; a dependency for one message would be more code than this).
-pub fn utc(secs: u64) -> String {
+pub(crate) fn utc(secs: u64) -> String {
     let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX / 2) + 719_468;
     let era = days.div_euclid(146_097);
     let day_of_era = days.rem_euclid(146_097);
@@ -129,7 +131,7 @@ pub fn utc(secs: u64) -> String {
 
 /// Reads the stored time of `state_dir` (no file: nothing stored yet). An unreadable file is an error the
 /// daemon logs; the floor then stays the build time.
-pub fn load(state_dir: &Path) -> std::io::Result<()> {
+pub(crate) fn load(state_dir: &Path) -> std::io::Result<()> {
     let text = match std::fs::read_to_string(state_dir.join(FILE_NAME)) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -145,7 +147,7 @@ pub fn load(state_dir: &Path) -> std::io::Result<()> {
 
 /// Stores `system` in `state_dir` when it is sane and at least an hour past the stored time. Written to a
 /// temporary file, synced and renamed over the old one, so a power cut leaves the old or the new time.
-pub fn remember(state_dir: &Path, system: SystemTime) -> std::io::Result<()> {
+pub(crate) fn remember(state_dir: &Path, system: SystemTime) -> std::io::Result<()> {
     let Ok(since_epoch) = system.duration_since(UNIX_EPOCH) else {
         return Ok(());
     };

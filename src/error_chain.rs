@@ -6,7 +6,7 @@
 //! that breaks the rule is still said once.
 
 /// `error: its source: …`, each text once.
-pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -6,15 +6,15 @@
 pub mod agent;
 pub mod apdu;
 pub mod bench;
-pub mod bounded_read;
+pub(crate) mod bounded_read;
 pub mod cli;
-pub mod clock;
+pub(crate) mod clock;
 pub mod config;
 pub mod daemon;
-pub mod error_chain;
+pub(crate) mod error_chain;
 pub mod euicc;
 pub mod modem;
 pub mod remote;
 #[cfg(any(test, feature = "sim"))]
-pub mod simulated;
+pub(crate) mod simulated;
 pub mod store;

@@ -8,7 +8,7 @@ use euiccd_sim::card::{IsdrApplet, SimCard};
 
 /// The simulators' layout for the IPA's reading of the same SGP.32 layout (`--sgp32`, tests that run both
 /// sides at one layout). The two enums stay separate so that neither side's reading leans on the other's.
-pub fn layout(layout: Layout) -> euiccd_sim::Layout {
+pub(crate) fn layout(layout: Layout) -> euiccd_sim::Layout {
     match layout {
         Layout::V1_0 => euiccd_sim::Layout::V1_0,
         Layout::V1_2 => euiccd_sim::Layout::V1_2,

@@ -18,29 +18,29 @@ use crate::euicc::{EimConfig, EimKey, Euicc, EuiccError};
 /// The eIM to associate when the eUICC has none.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct InitialEim {
+pub(crate) struct InitialEim {
     /// The eIM's identifier (`eimId`), as its packages name it.
-    pub eim_id: String,
+    pub(crate) eim_id: String,
     /// Where the eIM is reached: `HOST` or `HOST:PORT`.
-    pub fqdn: String,
+    pub(crate) fqdn: String,
     /// The key that verifies the eIM's packages: a public key or a certificate.
-    pub public_key: KeySource,
+    pub(crate) public_key: KeySource,
     /// The initial replay counter; the eIM's first package must carry a larger one.
     #[serde(default)]
-    pub counter: Option<i64>,
+    pub(crate) counter: Option<i64>,
     /// The trust anchor of the eIM's TLS server: a public key or a certificate.
     #[serde(default)]
-    pub tls_anchor: Option<KeySource>,
+    pub(crate) tls_anchor: Option<KeySource>,
     /// The eIM relays profile downloads (SGP.32 v1.2 `indirectProfileDownload`): with the download route
     /// `auto`, triggered downloads then go through it.
     #[serde(default)]
-    pub indirect_profile_download: bool,
+    pub(crate) indirect_profile_download: bool,
 }
 
 /// Where a key or certificate comes from: a file (PEM or DER) or inline PEM text.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum KeySource {
+pub(crate) enum KeySource {
     /// A PEM or DER file.
     Path(PathBuf),
     /// PEM text (`-----BEGIN PUBLIC KEY-----` or `-----BEGIN CERTIFICATE-----`).
@@ -49,7 +49,7 @@ pub enum KeySource {
 
 /// A configured eIM that cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum InitialEimError {
+pub(crate) enum InitialEimError {
     /// The FQDN is not `HOST` or `HOST:PORT`.
     #[error("eIM FQDN: expected HOST or HOST:PORT, not {0:?}")]
     Fqdn(String),
@@ -77,7 +77,7 @@ pub enum InitialEimError {
 
 impl InitialEim {
     /// The eIM configuration to send in AddInitialEim, with both keys read and checked.
-    pub fn to_config(&self) -> Result<EimConfig, InitialEimError> {
+    pub(crate) fn to_config(&self) -> Result<EimConfig, InitialEimError> {
         check_fqdn(&self.fqdn)?;
         Ok(EimConfig {
             eim_id: self.eim_id.clone(),
@@ -93,7 +93,7 @@ impl InitialEim {
 
 impl KeySource {
     /// Reads the key or certificate.
-    pub fn read(&self) -> Result<EimKey, InitialEimError> {
+    pub(crate) fn read(&self) -> Result<EimKey, InitialEimError> {
         match self {
             Self::Path(path) => read_key_file(path),
             Self::Pem(text) => key_from_text_or_der(text.as_bytes(), "inline PEM"),
@@ -104,7 +104,7 @@ impl KeySource {
 /// What [`ensure_initial_eim`] found and did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase", tag = "outcome")]
-pub enum Bootstrap {
+pub(crate) enum Bootstrap {
     /// The eUICC had no eIM; the configured one was added.
     Added {
         /// The association token the eUICC assigned, if it assigns them.
@@ -121,7 +121,7 @@ pub enum Bootstrap {
 
 /// Why [`ensure_initial_eim`] failed.
 #[derive(Debug, thiserror::Error)]
-pub enum BootstrapError {
+pub(crate) enum BootstrapError {
     /// The configuration is unusable.
     #[error("the [initial_eim] configuration is unusable")]
     Config(#[from] InitialEimError),
@@ -135,7 +135,7 @@ pub enum BootstrapError {
 
 /// Associates `initial` with the eUICC when it has no eIM yet; does nothing when it has this one or others
 /// (and says which). The configuration is checked before the eUICC is asked anything.
-pub async fn ensure_initial_eim<C: CardChannel>(
+pub(crate) async fn ensure_initial_eim<C: CardChannel>(
     euicc: &mut Euicc<C>,
     initial: &InitialEim,
 ) -> Result<Bootstrap, BootstrapError> {
@@ -155,7 +155,7 @@ pub async fn ensure_initial_eim<C: CardChannel>(
 }
 
 /// AddInitialEim for one eIM; returns the association token, if the eUICC assigned one.
-pub async fn add_initial_eim<C: CardChannel>(
+pub(crate) async fn add_initial_eim<C: CardChannel>(
     euicc: &mut Euicc<C>,
     config: EimConfig,
 ) -> Result<Option<i64>, BootstrapError> {

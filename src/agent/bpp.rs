@@ -18,7 +18,7 @@ pub enum SegmentError {
 }
 
 /// The LoadBoundProfilePackage segments of `bpp`, in order.
-pub fn segments(bpp: &[u8]) -> Result<Vec<&[u8]>, SegmentError> {
+pub(crate) fn segments(bpp: &[u8]) -> Result<Vec<&[u8]>, SegmentError> {
     let mut cx = Ctx::new(Limits::default());
     let (outer, trailing) = Tlv::parse(bpp, 0, &mut cx)?;
     if outer.tag != Tag(0xBF36) || !trailing.is_empty() {

@@ -23,7 +23,7 @@ use crate::apdu::CardChannel;
 use crate::error_chain::chain;
 use crate::euicc::{Euicc, EuiccError, authenticate_refusal};
 use crate::remote::es9p::{Es9, Es9Error};
-pub use euiccd_core::secret::Secret;
+pub(crate) use euiccd_core::secret::Secret;
 
 /// The TAC sent when no IMEI is given (a generic IoT module TAC, 8 BCD digits).
 const DEFAULT_TAC: [u8; 4] = [0x35, 0x29, 0x06, 0x11];
@@ -59,7 +59,7 @@ pub enum CancelReason {
 
 impl CancelReason {
     /// The ASN.1 value.
-    pub fn code(self) -> i64 {
+    pub(crate) fn code(self) -> i64 {
         match self {
             Self::EndUserRejection => 0,
             Self::Postponed => 1,
@@ -207,7 +207,7 @@ pub struct Interrupt(watch::Receiver<bool>);
 
 impl Interrupt {
     /// An interrupt set by sending `true` on the channel.
-    pub fn new(receiver: watch::Receiver<bool>) -> Self {
+    pub(crate) fn new(receiver: watch::Receiver<bool>) -> Self {
         Self(receiver)
     }
 
@@ -241,7 +241,7 @@ impl Interrupt {
 }
 
 /// SHA-256(SHA-256(code) ‖ transaction ID), the hashCc of PrepareDownload.
-pub fn hash_cc(code: &str, transaction_id: &[u8]) -> [u8; 32] {
+pub(crate) fn hash_cc(code: &str, transaction_id: &[u8]) -> [u8; 32] {
     let inner = Sha256::digest(code.as_bytes());
     let mut outer = Sha256::new();
     outer.update(inner);
@@ -251,7 +251,7 @@ pub fn hash_cc(code: &str, transaction_id: &[u8]) -> [u8; 32] {
 
 /// DeviceInfo for an IMEI (TAC = its first 8 digits as plain BCD, IMEI as swapped BCD padded with F), or
 /// the default TAC without one.
-pub fn device_info(imei: Option<&str>) -> Result<DeviceInfo, DownloadError> {
+pub(crate) fn device_info(imei: Option<&str>) -> Result<DeviceInfo, DownloadError> {
     let (tac, imei) = match imei {
         None => (DEFAULT_TAC.to_vec(), None),
         Some(imei) => {

@@ -44,9 +44,10 @@ use euiccd_core::cycle::{
     Action, CardAnswer, CardCommand, Config, Cycle, CycleError, Input, Note, Record, Stop, codec,
 };
 
-pub use euiccd_core::cycle::{
-    INVALID_PACKAGE_FORMAT, PILE_UP_BOUND, PollOutcome, Removal, StateChange,
-};
+#[cfg(test)]
+pub(crate) use euiccd_core::cycle::INVALID_PACKAGE_FORMAT;
+pub use euiccd_core::cycle::PollOutcome;
+pub(crate) use euiccd_core::cycle::{PILE_UP_BOUND, Removal, StateChange};
 
 /// RemoveNotificationFromList nothingToDelete.
 const NOTHING_TO_DELETE: i64 = 1;
@@ -90,7 +91,7 @@ impl PollError {
     /// True when the eIM refused the exchange itself (an HTTP 4xx, an answer that is not the function's, a
     /// refused result): trying the same bytes again would fail the same way. Transport failures, eUICC
     /// failures and journal failures are not permanent.
-    pub fn is_permanent(&self) -> bool {
+    pub(crate) fn is_permanent(&self) -> bool {
         match self {
             Self::Esipa(EsipaError::HttpStatus { status, .. }) => (400..500).contains(status),
             Self::Esipa(
@@ -368,7 +369,7 @@ async fn remove_acknowledged<C: CardChannel>(
 /// the eIM with the pending notifications, and removes what the eIM took ([`Removal::decide`]); returns the
 /// numbers removed. The caller keeps `epr` in its own journal until this returns: a crash in between sends
 /// it twice, which the eIM takes again, and loses nothing.
-pub async fn report_package_result<C: CardChannel>(
+pub(crate) async fn report_package_result<C: CardChannel>(
     euicc: &mut Euicc<C>,
     esipa: &mut EsipaClient,
     eid: Eid,

@@ -14,7 +14,7 @@ use crate::euicc::EimConfig;
 
 /// How triggered downloads reach the SM-DP+. See the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DownloadRoute {
+pub(crate) enum DownloadRoute {
     /// Indirect when the eIM announces support, direct otherwise.
     #[default]
     Auto,
@@ -27,7 +27,7 @@ pub enum DownloadRoute {
 impl DownloadRoute {
     /// Whether a download goes through the eIM whose configuration on the eUICC is `eim` (`None`: not
     /// found there).
-    pub fn indirect(self, eim: Option<&EimConfig>) -> bool {
+    pub(crate) fn indirect(self, eim: Option<&EimConfig>) -> bool {
         match self {
             Self::Direct => false,
             Self::Indirect => true,

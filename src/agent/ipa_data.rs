@@ -25,9 +25,9 @@ use euicc_asn1::Layout;
 use euiccd_core::cycle::{DataRequest as Received, DataResponse};
 
 /// `ipaEuiccDataError` incorrectTagList.
-pub const INCORRECT_TAG_LIST: i64 = 1;
+pub(crate) const INCORRECT_TAG_LIST: i64 = 1;
 /// `ipaEuiccDataError` euiccCiPKIdNotFound.
-pub const EUICC_CI_PK_ID_NOT_FOUND: i64 = 5;
+pub(crate) const EUICC_CI_PK_ID_NOT_FOUND: i64 = 5;
 /// GetCerts `invalidCiPKId`.
 const INVALID_CI_PK_ID: i64 = 1;
 /// RetrieveNotificationsList `noResultAvailable`.
@@ -58,45 +58,46 @@ impl IpaOwnData {
     }
 
     /// The same IPA, downloading triggered profiles by `route`.
-    pub fn with_download_route(mut self, route: DownloadRoute) -> Self {
+    pub(crate) fn with_download_route(mut self, route: DownloadRoute) -> Self {
         self.download_route = route;
         self
     }
 
     /// The same IPA, waiting after a profile switch as `reconnect` says (by default it does not wait).
-    pub fn with_reconnect(mut self, reconnect: Reconnect) -> Self {
+    pub(crate) fn with_reconnect(mut self, reconnect: Reconnect) -> Self {
         self.reconnect = reconnect;
         self
     }
 
     /// The wait for the network after a package enabled a profile.
-    pub fn reconnect(&self) -> &Reconnect {
+    pub(crate) fn reconnect(&self) -> &Reconnect {
         &self.reconnect
     }
 
     /// The eIM this IPA serves.
-    pub fn eim_id(&self) -> &str {
+    pub(crate) fn eim_id(&self) -> &str {
         &self.eim_id
     }
 
     /// How triggered downloads reach the SM-DP+.
-    pub fn download_route(&self) -> DownloadRoute {
+    pub(crate) fn download_route(&self) -> DownloadRoute {
         self.download_route
     }
 
     /// The device's IMEI, when known.
-    pub fn imei(&self) -> Option<&str> {
+    pub(crate) fn imei(&self) -> Option<&str> {
         self.imei.as_deref()
     }
 
     /// The device, reported as DeviceInfo.
-    pub fn device_info(&self) -> &DeviceInfo {
+    #[cfg(test)]
+    pub(crate) fn device_info(&self) -> &DeviceInfo {
         &self.device_info
     }
 }
 
 /// The IPA's capabilities: direct (0) and indirect (1) profile download, over HTTPS retrieval.
-pub fn ipa_capabilities() -> IpaCapabilities {
+pub(crate) fn ipa_capabilities() -> IpaCapabilities {
     IpaCapabilities {
         ipa_features: BitString::from_bits(&[0, 1]),
         ipa_supported_protocols: Some(BitString::from_bits(&[0])),

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-pub use euiccd_core::cycle::{Pending, RollbackSwitch, Step};
+pub(crate) use euiccd_core::cycle::{Pending, RollbackSwitch, Step};
 
 /// A journal that could not record or read a step. The cycle stops: acting without the record could lose a
 /// result.
@@ -60,7 +60,7 @@ pub struct MemoryJournal {
 
 impl MemoryJournal {
     /// An empty journal.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 

@@ -19,20 +19,20 @@
 //!   here).
 //! - [`trigger`]: a ProfileDownloadTriggerRequest carried out in direct mode.
 
-pub mod bootstrap;
-pub mod bpp;
+pub(crate) mod bootstrap;
+pub(crate) mod bpp;
 pub mod connectivity;
 pub mod download;
 pub mod eim;
-pub mod indirect;
+pub(crate) mod indirect;
 pub mod ipa_data;
 pub mod journal;
-pub mod notify;
-pub mod reconnect;
-pub mod schedule;
-pub mod sms;
-pub mod supervisor;
-pub mod trigger;
+pub(crate) mod notify;
+pub(crate) mod reconnect;
+pub(crate) mod schedule;
+pub(crate) mod sms;
+pub(crate) mod supervisor;
+pub(crate) mod trigger;
 
 #[cfg(test)]
 mod eim_tests;

@@ -17,17 +17,17 @@ use crate::remote::esipa::{EsipaClient, EsipaVersion, IpaToEim};
 
 /// What one delivery round did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// Sequence numbers delivered and removed from the eUICC.
-    pub delivered: Vec<i64>,
+    pub(crate) delivered: Vec<i64>,
     /// Sequence numbers the eIM did not take; still on the eUICC.
-    pub failed: Vec<i64>,
+    pub(crate) failed: Vec<i64>,
 }
 
 /// Delivers every pending notification of the eUICC to the eIM, one HandleNotification each. See the
 /// module documentation. Fails only when the eUICC does; an eIM failure leaves that notification in
 /// [`Delivery::failed`].
-pub async fn deliver_notifications<C: CardChannel>(
+pub(crate) async fn deliver_notifications<C: CardChannel>(
     euicc: &mut Euicc<C>,
     esipa: &mut EsipaClient,
 ) -> Result<Delivery, PollError> {

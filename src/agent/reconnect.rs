@@ -19,22 +19,22 @@ use tokio::time::{Instant, timeout};
 
 /// How long to wait for the network after a profile switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReconnectPolicy {
+pub(crate) struct ReconnectPolicy {
     /// How long the modem may take to drop the old profile's registration.
-    pub settle: Duration,
+    pub(crate) settle: Duration,
     /// The longest wait in all.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 /// The wait, over the connectivity observer's state (none: no wait).
 #[derive(Debug, Clone, Default)]
-pub struct Reconnect {
+pub(crate) struct Reconnect {
     watched: Option<(watch::Receiver<NetworkState>, ReconnectPolicy)>,
 }
 
 /// What the device had before a switch: what "online again" means after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     attached: bool,
     data_session: bool,
 }
@@ -48,7 +48,7 @@ impl Baseline {
 
 /// How a wait ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reconnected {
+pub(crate) enum Reconnected {
     /// No observer: nothing was waited for.
     Unwatched,
     /// Online again after this long.
@@ -59,14 +59,17 @@ pub enum Reconnected {
 
 impl Reconnect {
     /// Waits on `network` (the observer's state) under `policy`.
-    pub fn watching(network: watch::Receiver<NetworkState>, policy: ReconnectPolicy) -> Self {
+    pub(crate) fn watching(
+        network: watch::Receiver<NetworkState>,
+        policy: ReconnectPolicy,
+    ) -> Self {
         Self {
             watched: Some((network, policy)),
         }
     }
 
     /// What the device has now; taken before the package is loaded.
-    pub fn baseline(&self) -> Baseline {
+    pub(crate) fn baseline(&self) -> Baseline {
         self.watched
             .as_ref()
             .map(|(network, _)| {
@@ -81,7 +84,7 @@ impl Reconnect {
 
     /// Waits after a profile switch until the device is online again by `before`'s measure; see the
     /// module documentation.
-    pub async fn after_switch(&self, before: Baseline) -> Reconnected {
+    pub(crate) async fn after_switch(&self, before: Baseline) -> Reconnected {
         let Some((network, policy)) = &self.watched else {
             return Reconnected::Unwatched;
         };

@@ -20,7 +20,7 @@ use super::eim::{PollError, PollOutcome};
 
 /// What a poll cycle did, as far as scheduling is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// A package was carried out (or answered): there may be more.
     Executed,
     /// The eIM had nothing to do.
@@ -41,19 +41,19 @@ impl From<&Result<PollOutcome, PollError>> for Outcome {
 
 /// The scheduling policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScheduleConfig {
+pub(crate) struct ScheduleConfig {
     /// The delay between polls while the eIM has nothing to do.
-    pub interval: Duration,
+    pub(crate) interval: Duration,
     /// The largest offset, either way, applied to `interval`.
-    pub jitter: Duration,
+    pub(crate) jitter: Duration,
     /// The delay after a first failure.
-    pub backoff_initial: Duration,
+    pub(crate) backoff_initial: Duration,
     /// The largest delay after repeated failures.
-    pub backoff_cap: Duration,
+    pub(crate) backoff_cap: Duration,
 }
 
 /// A source of uniformly distributed random numbers for the jitter.
-pub trait JitterSource {
+pub(crate) trait JitterSource {
     /// The next number, uniform over the whole `u32` range.
     fn next_u32(&mut self) -> u32;
 }
@@ -66,7 +66,7 @@ impl<F: FnMut() -> u32> JitterSource for F {
 
 /// The poll scheduler. See the module documentation.
 #[derive(Debug)]
-pub struct Schedule<J> {
+pub(crate) struct Schedule<J> {
     config: ScheduleConfig,
     jitter: J,
     failures: u32,
@@ -75,7 +75,7 @@ pub struct Schedule<J> {
 
 impl<J: JitterSource> Schedule<J> {
     /// A schedule whose first poll is due at `now` (poll at every start).
-    pub fn new(config: ScheduleConfig, jitter: J, now: Duration) -> Self {
+    pub(crate) fn new(config: ScheduleConfig, jitter: J, now: Duration) -> Self {
         Self {
             config,
             jitter,
@@ -85,22 +85,23 @@ impl<J: JitterSource> Schedule<J> {
     }
 
     /// When the next poll is due.
-    pub fn next_poll(&self) -> Duration {
+    pub(crate) fn next_poll(&self) -> Duration {
         self.next
     }
 
     /// Whether a poll is due at `now`.
-    pub fn is_due(&self, now: Duration) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_due(&self, now: Duration) -> bool {
         now >= self.next
     }
 
     /// Makes a poll due at `now` (an immediate poll on request).
-    pub fn poll_now(&mut self, now: Duration) {
+    pub(crate) fn poll_now(&mut self, now: Duration) {
         self.next = self.next.min(now);
     }
 
     /// Records the outcome of a cycle that ended at `now`; returns when the next poll is due.
-    pub fn record(&mut self, outcome: Outcome, now: Duration) -> Duration {
+    pub(crate) fn record(&mut self, outcome: Outcome, now: Duration) -> Duration {
         let delay = match outcome {
             Outcome::Executed => {
                 self.failures = 0;

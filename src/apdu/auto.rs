@@ -14,7 +14,7 @@ use std::time::Duration;
 use tracing::{debug, info};
 
 /// Opens a channel to `aid` with the first transport that works, and returns that transport and channel.
-pub async fn probe(
+pub(crate) async fn probe(
     modem: &Modem,
     aid: &[u8],
     timeout: Duration,

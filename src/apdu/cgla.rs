@@ -22,7 +22,7 @@ pub struct CglaChannel {
 
 impl CglaChannel {
     /// A CCHO/CGLA transport over `modem`.
-    pub fn new(modem: Modem) -> Self {
+    pub(crate) fn new(modem: Modem) -> Self {
         Self { modem }
     }
 }

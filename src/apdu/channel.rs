@@ -58,7 +58,7 @@ const MANAGE_CHANNEL_OPEN: [u8; 5] = [0x00, 0x70, 0x00, 0x00, 0x01];
 
 /// Opens a logical channel with MANAGE CHANNEL on the basic channel and SELECTs `aid` on it, for transports
 /// that send raw APDUs (AT+CSIM, PC/SC, in-process). Closes the channel again if the SELECT fails.
-pub async fn open_with_manage_channel<C: CardChannel>(
+pub(crate) async fn open_with_manage_channel<C: CardChannel>(
     card: &mut C,
     aid: &[u8],
     timeout: Duration,
@@ -105,7 +105,7 @@ pub async fn open_with_manage_channel<C: CardChannel>(
 }
 
 /// Closes a logical channel with MANAGE CHANNEL close (`00 70 80 <ch> 00`).
-pub async fn close_with_manage_channel<C: CardChannel>(
+pub(crate) async fn close_with_manage_channel<C: CardChannel>(
     card: &mut C,
     channel: u8,
     timeout: Duration,

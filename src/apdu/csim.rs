@@ -17,7 +17,7 @@ pub struct CsimChannel {
 
 impl CsimChannel {
     /// A CSIM transport over `modem`.
-    pub fn new(modem: Modem) -> Self {
+    pub(crate) fn new(modem: Modem) -> Self {
         Self { modem }
     }
 }

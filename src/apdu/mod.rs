@@ -7,24 +7,24 @@
 //! [`transport::Transport`] picks one at run time, [`auto`] probes for it.
 //! [`session::IsdrSession`] is what the layer above uses.
 
-pub mod auto;
-pub mod cgla;
-pub mod channel;
-pub mod csim;
+pub(crate) mod auto;
+pub(crate) mod cgla;
+pub(crate) mod channel;
+pub(crate) mod csim;
 #[cfg(any(test, feature = "sim"))]
 pub mod inprocess;
 #[cfg(feature = "pcsc")]
-pub mod pcsc;
-pub mod session;
-pub mod transport;
+pub(crate) mod pcsc;
+pub(crate) mod session;
+pub(crate) mod transport;
 
 pub use channel::CardChannel;
-pub use session::{ISDR_AID, IsdrSession, SessionConfig, SessionCounters};
+pub use session::{IsdrSession, SessionConfig};
 pub use transport::{Transport, TransportKind};
 
 use crate::modem::ModemError;
 /// The APDU-level faults, from the sans-IO core.
-pub use euiccd_core::apdu::Error as CardError;
+pub(crate) use euiccd_core::apdu::Error as CardError;
 
 /// What can go wrong exchanging APDUs with the eUICC.
 #[derive(Debug, thiserror::Error)]

@@ -25,7 +25,7 @@ impl std::fmt::Debug for PcscChannel {
 
 impl PcscChannel {
     /// Connects to the first reader whose name contains `reader` (or the first reader) in shared mode.
-    pub fn connect(reader: Option<&str>) -> Result<Self, ApduError> {
+    pub(crate) fn connect(reader: Option<&str>) -> Result<Self, ApduError> {
         let context = Context::establish(Scope::User).map_err(pcsc_error)?;
         let readers = context.list_readers_owned().map_err(pcsc_error)?;
         let wanted = readers

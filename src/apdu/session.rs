@@ -18,7 +18,7 @@ use std::time::Duration;
 use tracing::debug;
 
 /// The ISD-R application identifier (SGP.22), selected on the session's logical channel.
-pub const ISDR_AID: [u8; 16] = [
+pub(crate) const ISDR_AID: [u8; 16] = [
     0xA0, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10, 0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00,
 ];
 
@@ -49,13 +49,13 @@ impl Default for SessionConfig {
 
 /// What the session has sent so far (for benchmarks and diagnostics).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SessionCounters {
+pub(crate) struct SessionCounters {
     /// APDUs handed to the transport.
-    pub apdus: u64,
+    pub(crate) apdus: u64,
     /// ES10 commands sent.
-    pub es10_commands: u64,
+    pub(crate) es10_commands: u64,
     /// Logical channels opened (1 plus one per reopen after a card reset).
-    pub channel_opens: u64,
+    pub(crate) channel_opens: u64,
 }
 
 /// A session with the ISD-R over some [`CardChannel`]. See the module documentation.
@@ -87,17 +87,17 @@ impl<C: CardChannel> IsdrSession<C> {
     }
 
     /// The transport underneath.
-    pub fn card(&self) -> &C {
+    pub(crate) fn card(&self) -> &C {
         &self.card
     }
 
     /// What the session has sent so far.
-    pub fn counters(&self) -> SessionCounters {
+    pub(crate) fn counters(&self) -> SessionCounters {
         self.counters
     }
 
     /// Opens the logical channel and selects the ISD-R, unless that is already done; returns the channel.
-    pub async fn open(&mut self) -> Result<u8, ApduError> {
+    pub(crate) async fn open(&mut self) -> Result<u8, ApduError> {
         if let Some(channel) = self.channel {
             return Ok(channel);
         }
@@ -121,7 +121,7 @@ impl<C: CardChannel> IsdrSession<C> {
 
     /// Like [`IsdrSession::es10`], with the final block's timeout chosen by the caller (BPP segments,
     /// enable with REFRESH and memory reset can take tens of seconds).
-    pub async fn es10_with_timeout(
+    pub(crate) async fn es10_with_timeout(
         &mut self,
         request_der: &[u8],
         timeout: Duration,
@@ -150,7 +150,7 @@ impl<C: CardChannel> IsdrSession<C> {
 
     /// Sends one APDU as it is on the ISD-R channel and returns the card's response untouched (no GET
     /// RESPONSE): the `apdu` debug command.
-    pub async fn transmit_raw(&mut self, apdu: &[u8]) -> Result<Response, ApduError> {
+    pub(crate) async fn transmit_raw(&mut self, apdu: &[u8]) -> Result<Response, ApduError> {
         let channel = self.open().await?;
         self.counters.apdus += 1;
         self.card

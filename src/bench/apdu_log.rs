@@ -14,16 +14,20 @@ use crate::apdu::{ApduError, CardChannel};
 use euiccd_core::apdu::response::Response;
 
 /// INS of STORE DATA and SELECT.
+#[cfg(any(test, feature = "sim"))]
 const INS_STORE_DATA: u8 = 0xE2;
+#[cfg(any(test, feature = "sim"))]
 const INS_SELECT: u8 = 0xA4;
 /// P1 of a STORE DATA block that is not the last of its command.
+#[cfg(any(test, feature = "sim"))]
 const P1_MORE_BLOCKS: u8 = 0x11;
 /// Tags that start GetEuiccInfo1 (`BF20`) and GetEuiccInfo2 (`BF22`).
+#[cfg(any(test, feature = "sim"))]
 const EUICC_INFO_TAGS: [[u8; 2]; 2] = [[0xBF, 0x20], [0xBF, 0x22]];
 
 /// One event on the card link.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LinkEvent {
+pub(crate) enum LinkEvent {
     /// A logical channel was opened with this AID selected.
     Open {
         /// The AID.
@@ -43,18 +47,18 @@ pub enum LinkEvent {
 }
 
 /// The shared record of a [`RecordingChannel`].
-pub type LinkLog = Arc<Mutex<Vec<LinkEvent>>>;
+pub(crate) type LinkLog = Arc<Mutex<Vec<LinkEvent>>>;
 
 /// A [`CardChannel`] that records every event into a [`LinkLog`] and passes it on unchanged.
 #[derive(Debug)]
-pub struct RecordingChannel<C> {
+pub(crate) struct RecordingChannel<C> {
     inner: C,
     log: LinkLog,
 }
 
 impl<C: CardChannel> RecordingChannel<C> {
     /// Wraps `inner`; the returned log fills as the channel is used.
-    pub fn new(inner: C) -> (Self, LinkLog) {
+    pub(crate) fn new(inner: C) -> (Self, LinkLog) {
         let log = LinkLog::default();
         (
             Self {
@@ -107,12 +111,12 @@ impl<C: CardChannel> CardChannel for RecordingChannel<C> {
 }
 
 /// Takes the events recorded so far, leaving the log empty for the next procedure.
-pub fn take(log: &LinkLog) -> Vec<LinkEvent> {
+pub(crate) fn take(log: &LinkLog) -> Vec<LinkEvent> {
     std::mem::take(&mut *log.lock().unwrap_or_else(PoisonError::into_inner))
 }
 
 /// The APDUs among `events`.
-pub fn apdu_count(events: &[LinkEvent]) -> usize {
+pub(crate) fn apdu_count(events: &[LinkEvent]) -> usize {
     events
         .iter()
         .filter(|e| matches!(e, LinkEvent::Apdu { .. }))
@@ -121,7 +125,8 @@ pub fn apdu_count(events: &[LinkEvent]) -> usize {
 
 /// The redundant traffic in one procedure's `events` (see the module documentation), one readable line
 /// each; `block_size` is the configured STORE DATA block size.
-pub fn redundant(events: &[LinkEvent], block_size: usize) -> Vec<String> {
+#[cfg(any(test, feature = "sim"))]
+pub(crate) fn redundant(events: &[LinkEvent], block_size: usize) -> Vec<String> {
     let mut found = Vec::new();
     let mut open = false;
     let mut reset_since_open = false;

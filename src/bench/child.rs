@@ -18,15 +18,15 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The running world.
 #[derive(Debug)]
-pub struct WorldProcess {
+pub(crate) struct WorldProcess {
     child: Child,
     lines: Receiver<String>,
     /// The modem's PTY link.
-    pub link: PathBuf,
+    pub(crate) link: PathBuf,
     /// Where the SM-DP+ listens.
-    pub smdp: String,
+    pub(crate) smdp: String,
     /// Where the eIM listens.
-    pub eim: String,
+    pub(crate) eim: String,
 }
 
 #[derive(Deserialize)]
@@ -48,7 +48,7 @@ struct CounterLine {
 impl WorldProcess {
     /// Starts `exe bench serve --dir DIR ARGS…` and waits until its addresses are printed and the PTY is
     /// linked.
-    pub fn start(exe: &Path, dir: &Path, args: &[String]) -> Result<Self, BenchError> {
+    pub(crate) fn start(exe: &Path, dir: &Path, args: &[String]) -> Result<Self, BenchError> {
         let mut child = Command::new(exe)
             .args(["bench", "serve", "--dir"])
             .arg(dir)
@@ -93,7 +93,7 @@ impl WorldProcess {
     }
 
     /// The modem's link counters now.
-    pub fn counters(&mut self) -> Result<Counters, BenchError> {
+    pub(crate) fn counters(&mut self) -> Result<Counters, BenchError> {
         self.signal(libc::SIGUSR1)?;
         Ok(self.next_line::<CounterLine>(ANSWER_TIMEOUT)?.sim_modem)
     }

@@ -14,39 +14,39 @@ use crate::apdu::{CardChannel, IsdrSession, SessionConfig, Transport};
 use crate::euicc::Euicc;
 
 /// How many times each command is sent.
-pub const ROUNDS: usize = 20;
+pub(crate) const ROUNDS: usize = 20;
 
 /// The figures of a real modem.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeviceFigures {
+pub(crate) struct DeviceFigures {
     /// Always `device`.
-    pub scenario: &'static str,
+    pub(crate) scenario: &'static str,
     /// The transport used (`csim`, `cgla`).
-    pub transport: &'static str,
+    pub(crate) transport: &'static str,
     /// The serial speed configured.
-    pub baud: u32,
+    pub(crate) baud: u32,
     /// APDUs exchanged in the measured rounds.
-    pub apdus: u64,
+    pub(crate) apdus: u64,
     /// Median wall time of one GetEID (STORE DATA and its answer), ms.
-    pub rtt_ms: f64,
+    pub(crate) rtt_ms: f64,
     /// The AT link's lower bound for one GetEID at `baud`, ms.
-    pub rtt_bound_ms: f64,
+    pub(crate) rtt_bound_ms: f64,
     /// APDU bytes (command and response) moved per second with GetEUICCInfo1.
-    pub apdu_bytes_per_s: f64,
+    pub(crate) apdu_bytes_per_s: f64,
     /// The AT bytes those APDUs need at least, per second of wall time (the link's useful rate).
-    pub link_min_bytes_per_s: f64,
+    pub(crate) link_min_bytes_per_s: f64,
     /// The line's own rate at `baud`, 8N1, bytes per second.
-    pub line_bytes_per_s: f64,
+    pub(crate) line_bytes_per_s: f64,
     /// Total wall time, seconds.
-    pub wall_s: f64,
+    pub(crate) wall_s: f64,
     /// The agent's CPU time, seconds.
-    pub cpu_s: f64,
+    pub(crate) cpu_s: f64,
     /// The agent's peak resident memory, KiB.
-    pub peak_rss_kib: u64,
+    pub(crate) peak_rss_kib: u64,
 }
 
 /// Measures the modem behind `transport` (already opened on the port at `baud`).
-pub async fn measure(transport: Transport, baud: u32) -> Result<DeviceFigures, BenchError> {
+pub(crate) async fn measure(transport: Transport, baud: u32) -> Result<DeviceFigures, BenchError> {
     let (channel, log) = RecordingChannel::new(transport);
     let mut euicc = Euicc::new(IsdrSession::new(channel, SessionConfig::default())?);
     // Opens the channel (and probes the transport) outside the measured rounds.

@@ -16,7 +16,7 @@
 use super::apdu_log::LinkEvent;
 
 /// Bits on the line per byte at 8N1.
-pub const BITS_PER_BYTE: u64 = 10;
+pub(crate) const BITS_PER_BYTE: u64 = 10;
 /// The logical channel number assumed (the first one).
 const CHANNEL: usize = 1;
 
@@ -25,7 +25,7 @@ fn digits(n: usize) -> usize {
 }
 
 /// Minimum bytes of one event each way: (host → modem, modem → host).
-pub fn min_bytes(event: &LinkEvent) -> (usize, usize) {
+pub(crate) fn min_bytes(event: &LinkEvent) -> (usize, usize) {
     match event {
         LinkEvent::Apdu {
             command,
@@ -49,7 +49,7 @@ pub fn min_bytes(event: &LinkEvent) -> (usize, usize) {
 }
 
 /// Minimum bytes of all `events`, both ways.
-pub fn link_min_bytes(events: &[LinkEvent]) -> u64 {
+pub(crate) fn link_min_bytes(events: &[LinkEvent]) -> u64 {
     events
         .iter()
         .map(|e| {
@@ -60,7 +60,7 @@ pub fn link_min_bytes(events: &[LinkEvent]) -> u64 {
 }
 
 /// Seconds `bytes` take on a UART at `baud`, 8N1.
-pub fn link_seconds(bytes: u64, baud: u32) -> f64 {
+pub(crate) fn link_seconds(bytes: u64, baud: u32) -> f64 {
     (bytes * BITS_PER_BYTE) as f64 / f64::from(baud.max(1))
 }
 

@@ -18,14 +18,14 @@
 //! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`]),
 //! CPU and memory this process's ([`usage`]). `--device` measures a real modem instead ([`device`]).
 
-pub mod apdu_log;
+pub(crate) mod apdu_log;
 #[cfg(feature = "sim")]
 mod child;
-pub mod device;
-pub mod link_bound;
+pub(crate) mod device;
+pub(crate) mod link_bound;
 #[cfg(feature = "sim")]
 mod scenario;
-pub mod usage;
+pub(crate) mod usage;
 #[cfg(feature = "sim")]
 pub mod world;
 
@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 
 /// A simulated scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scenario {
+pub(crate) enum Scenario {
     /// A direct download of a ~20 KB profile.
     Download20k,
     /// A direct download of a ~100 KB profile.
@@ -49,7 +49,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub const ALL: [Scenario; 4] = [
+    pub(crate) const ALL: [Scenario; 4] = [
         Scenario::Download20k,
         Scenario::Download100k,
         Scenario::EimEnable,
@@ -57,7 +57,7 @@ impl Scenario {
     ];
 
     /// The scenario's name in the output and on the command line.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Download20k => "download_20k",
             Self::Download100k => "download_100k",
@@ -67,7 +67,8 @@ impl Scenario {
     }
 
     /// The size of the SM-DP+'s profile package in this scenario.
-    pub fn profile_bytes(self) -> usize {
+    #[cfg(feature = "sim")]
+    pub(crate) fn profile_bytes(self) -> usize {
         match self {
             Self::Download100k => 100 * 1024,
             _ => 20 * 1024,
@@ -91,49 +92,50 @@ impl FromStr for Scenario {
 
 /// The figures of one scenario: one JSON line with `--json`, one table row otherwise.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Figures {
+pub(crate) struct Figures {
     /// The scenario's name.
-    pub scenario: String,
+    pub(crate) scenario: String,
     /// Link speed, bit/s (8N1).
-    pub baud: u32,
+    pub(crate) baud: u32,
     /// APDUs the agent exchanged.
-    pub apdus: u64,
+    pub(crate) apdus: u64,
     /// Bytes the agent wrote to the modem.
-    pub link_bytes_tx: u64,
+    pub(crate) link_bytes_tx: u64,
     /// Bytes the modem wrote to the agent.
-    pub link_bytes_rx: u64,
+    pub(crate) link_bytes_rx: u64,
     /// The least those APDUs need on an AT link ([`link_bound`]).
-    pub link_min_bytes: u64,
+    pub(crate) link_min_bytes: u64,
     /// `link_min_bytes` on the line at `baud`, seconds.
-    pub link_bound_s: f64,
+    pub(crate) link_bound_s: f64,
     /// Wall time of the procedure, seconds.
-    pub wall_s: f64,
+    pub(crate) wall_s: f64,
     /// The agent's CPU time in the procedure, seconds.
-    pub cpu_s: f64,
+    pub(crate) cpu_s: f64,
     /// The agent's peak resident memory (VmHWM), KiB.
-    pub peak_rss_kib: u64,
+    pub(crate) peak_rss_kib: u64,
     /// The agent's resident memory at the end, KiB.
-    pub rss_kib: u64,
+    pub(crate) rss_kib: u64,
     /// Bytes on the network, both ways, TLS and HTTP included.
-    pub wire_bytes: u64,
+    pub(crate) wire_bytes: u64,
     /// TLS handshakes with a certificate exchange.
-    pub tls_full_handshakes: u64,
+    pub(crate) tls_full_handshakes: u64,
     /// TLS handshakes that resumed a session.
-    pub tls_resumed_handshakes: u64,
+    pub(crate) tls_resumed_handshakes: u64,
     /// Redundant card traffic found ([`apdu_log::redundant`]); empty when none.
-    pub redundant_apdus: Vec<String>,
+    pub(crate) redundant_apdus: Vec<String>,
     /// What the procedure achieved.
-    pub outcome: String,
+    pub(crate) outcome: String,
     /// `idle_poll`: the bytes of one more poll on the kept-alive connection.
-    pub wire_bytes_keepalive: Option<u64>,
+    pub(crate) wire_bytes_keepalive: Option<u64>,
     /// `idle_poll`: the bytes of the first poll, whose connection needed a full handshake.
-    pub wire_bytes_full_handshake: Option<u64>,
+    pub(crate) wire_bytes_full_handshake: Option<u64>,
 }
 
 /// Why a benchmark could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum BenchError {
+pub(crate) enum BenchError {
     /// The simulated world failed.
+    #[cfg(feature = "sim")]
     #[error("simulated world: {0}")]
     World(String),
     /// The procedure under test failed.
@@ -161,27 +163,27 @@ pub enum BenchError {
 
 /// How to run the simulated scenarios.
 #[derive(Debug, Clone)]
-pub struct SimOptions {
+pub(crate) struct SimOptions {
     /// Link speed the modem paces at, bit/s.
-    pub baud: u32,
+    pub(crate) baud: u32,
     /// Extra modem latency before each answer, ms.
-    pub latency_ms: u64,
+    pub(crate) latency_ms: u64,
     /// The network to the SM-DP+ and eIM.
-    pub net: NetOptions,
+    pub(crate) net: NetOptions,
     /// The `euiccd` binary that serves the world (this one).
-    pub exe: PathBuf,
+    pub(crate) exe: PathBuf,
 }
 
 /// The network between the agent and its servers: a loopback proxy ([`euiccd_sim::link`]) in the agent's
 /// process; zero everywhere is a direct connection.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NetOptions {
+pub(crate) struct NetOptions {
     /// Round-trip time, ms.
-    pub rtt_ms: u64,
+    pub(crate) rtt_ms: u64,
     /// Throughput each way, kbit/s; 0: unlimited.
-    pub kbps: u32,
+    pub(crate) kbps: u32,
     /// A NAT forgets flows idle this long, s; 0: no NAT.
-    pub nat_idle_secs: u64,
+    pub(crate) nat_idle_secs: u64,
 }
 
 impl NetOptions {
@@ -220,7 +222,10 @@ impl Drop for Scratch {
 
 /// Runs one scenario in this process against a world in a child process.
 #[cfg(feature = "sim")]
-pub fn run_scenario(scenario: Scenario, options: &SimOptions) -> Result<Figures, BenchError> {
+pub(crate) fn run_scenario(
+    scenario: Scenario,
+    options: &SimOptions,
+) -> Result<Figures, BenchError> {
     let scratch = Scratch::new(scenario.name())?;
     let mut args = vec![
         "--profile-bytes".to_owned(),
@@ -247,7 +252,10 @@ pub fn run_scenario(scenario: Scenario, options: &SimOptions) -> Result<Figures,
 }
 
 /// Runs each of `scenarios` in a fresh `exe bench --json --scenario S` process and collects its figures.
-pub fn run_each(scenarios: &[Scenario], options: &SimOptions) -> Result<Vec<Figures>, BenchError> {
+pub(crate) fn run_each(
+    scenarios: &[Scenario],
+    options: &SimOptions,
+) -> Result<Vec<Figures>, BenchError> {
     scenarios
         .iter()
         .map(|scenario| run_in_child(*scenario, options))
@@ -275,7 +283,7 @@ fn run_in_child(scenario: Scenario, options: &SimOptions) -> Result<Figures, Ben
 }
 
 /// The figures as a table.
-pub fn table(figures: &[Figures]) -> String {
+pub(crate) fn table(figures: &[Figures]) -> String {
     let mut out = format!(
         "{:<14} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>7} {:>8} {:>7} {:>5}  {}\n",
         "scenario",

@@ -86,7 +86,7 @@ impl Meter<'_> {
 }
 
 /// Runs `scenario` against `world` (whose test PKI is in `dir`) over a link of `baud`.
-pub async fn run(
+pub(crate) async fn run(
     scenario: Scenario,
     world: &mut WorldProcess,
     dir: &Path,

@@ -2,7 +2,7 @@
 //! (`/proc/self/status`). The simulators run in another process, so none of theirs is counted.
 
 /// CPU time (user and system) of this process so far, in seconds.
-pub fn cpu_seconds() -> f64 {
+pub(crate) fn cpu_seconds() -> f64 {
     // SAFETY: getrusage writes one plain struct that we own; RUSAGE_SELF needs no other argument.
     let usage = unsafe {
         let mut usage = std::mem::zeroed::<libc::rusage>();
@@ -16,7 +16,7 @@ pub fn cpu_seconds() -> f64 {
 }
 
 /// Memory figures of this process, in KiB: (current `VmRSS`, peak `VmHWM`). `None` without `/proc`.
-pub fn rss_kib() -> Option<(u64, u64)> {
+pub(crate) fn rss_kib() -> Option<(u64, u64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     Some((field(&status, "VmRSS:")?, field(&status, "VmHWM:")?))
 }

@@ -29,7 +29,7 @@ pub const EID: &str = "89049032123451234512345678901235";
 /// The eIM's identifier in the eUICC's configuration.
 pub const EIM_ID: &str = "euiccd-bench-eim";
 /// The matching ID of the SM-DP+ order.
-pub const MATCHING_ID: &str = "EUICCD-BENCH";
+pub(crate) const MATCHING_ID: &str = "EUICCD-BENCH";
 /// The enabled profile, and the disabled one an eIM enable package switches to.
 pub const ENABLED_ICCID: &str = "8949449999999990015";
 /// See [`ENABLED_ICCID`].
@@ -39,22 +39,22 @@ const SMDP_ICCID: &str = "8949449999999990031";
 
 /// What the child process serves.
 #[derive(Debug, Clone)]
-pub struct WorldConfig {
+pub(crate) struct WorldConfig {
     /// Scratch directory: the test PKI (`ci.cert.pem`), the eUICC state, the PTY link `tty`.
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Size of the SM-DP+'s profile package.
-    pub profile_bytes: usize,
+    pub(crate) profile_bytes: usize,
     /// UART pacing of the modem, bit/s.
-    pub baud: Option<u32>,
+    pub(crate) baud: Option<u32>,
     /// Extra latency before every modem answer.
-    pub latency: Duration,
+    pub(crate) latency: Duration,
     /// Queue an enable package at the eIM.
-    pub enable_package: bool,
+    pub(crate) enable_package: bool,
 }
 
 impl WorldConfig {
     /// Where the modem's PTY is linked.
-    pub fn link(dir: &Path) -> PathBuf {
+    pub(crate) fn link(dir: &Path) -> PathBuf {
         dir.join("tty")
     }
 }
@@ -72,7 +72,7 @@ fn setup(error: impl std::fmt::Display) -> WorldError {
 }
 
 /// Serves the world until SIGTERM. Blocks; runs its own runtime.
-pub fn serve(config: WorldConfig) -> Result<(), WorldError> {
+pub(crate) fn serve(config: WorldConfig) -> Result<(), WorldError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

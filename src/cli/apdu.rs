@@ -17,14 +17,14 @@ const MAX_APDU: usize = 4 + 3 + 65_535 + 2;
 
 /// `apdu HEX...`.
 #[derive(Debug, Clone, Args)]
-pub struct ApduArgs {
+pub(crate) struct ApduArgs {
     /// The APDUs, in hex (spaces within one argument are not allowed).
     #[arg(required = true)]
-    pub apdus: Vec<String>,
+    pub(crate) apdus: Vec<String>,
 }
 
 /// Runs `apdu`.
-pub fn run(target: &TargetArgs, args: ApduArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(target: &TargetArgs, args: ApduArgs, json: bool) -> Result<(), Failure> {
     let commands = args
         .apdus
         .iter()

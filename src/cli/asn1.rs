@@ -8,7 +8,7 @@ use euicc_asn1::registry;
 
 /// The `asn1` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Asn1Command {
+pub(crate) enum Asn1Command {
     /// Decode a BER/DER message given as hex and print it as JSON (X.697 JER form).
     Decode {
         /// ASN.1 type name, e.g. EsipaMessageFromEimToIpa, EuiccPackageRequest, ProfileInfoListResponse.
@@ -33,7 +33,7 @@ fn parse_version(s: &str) -> Result<Layout, String> {
 }
 
 /// Runs an `asn1` subcommand.
-pub fn run(cmd: Asn1Command) -> Result<(), Failure> {
+pub(crate) fn run(cmd: Asn1Command) -> Result<(), Failure> {
     match cmd {
         Asn1Command::Decode {
             type_name,

@@ -12,30 +12,30 @@ use crate::bench::{self, Scenario};
 
 /// Options of `bench`. The link speed is the global `--baud`; `--device` measures a real modem.
 #[derive(Debug, Args)]
-pub struct BenchArgs {
+pub(crate) struct BenchArgs {
     /// A scenario to run (repeat; all when none): download_20k, download_100k, eim_enable, idle_poll.
     #[arg(long = "scenario", value_name = "NAME")]
-    pub scenarios: Vec<Scenario>,
+    pub(crate) scenarios: Vec<Scenario>,
     /// Extra latency of the simulated modem before every answer, ms.
     #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
+    pub(crate) latency_ms: u64,
     /// Round-trip time of the network to the SM-DP+ and eIM (a loopback proxy), ms.
     #[arg(long, default_value_t = 0)]
-    pub net_rtt_ms: u64,
+    pub(crate) net_rtt_ms: u64,
     /// Throughput of that network each way, kbit/s (0: unlimited).
     #[arg(long, default_value_t = 0)]
-    pub net_kbps: u32,
+    pub(crate) net_kbps: u32,
     /// A NAT on that network forgets flows idle this long, s (0: no NAT); idle_poll then waits longer
     /// than this before its last poll.
     #[arg(long, default_value_t = 0)]
-    pub nat_idle_secs: u64,
+    pub(crate) nat_idle_secs: u64,
     #[command(subcommand)]
-    pub serve: Option<BenchServe>,
+    pub(crate) serve: Option<BenchServe>,
 }
 
 /// The world a simulated scenario runs against, in a child process (internal).
 #[derive(Debug, Subcommand)]
-pub enum BenchServe {
+pub(crate) enum BenchServe {
     /// Serve the simulated modem, eUICC, SM-DP+ and eIM for one scenario (used by `bench` itself).
     #[command(hide = true)]
     Serve(ServeArgs),
@@ -43,26 +43,26 @@ pub enum BenchServe {
 
 /// Options of `bench serve`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Scratch directory (test PKI, eUICC state, PTY link).
     #[arg(long)]
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Size of the SM-DP+'s profile package.
     #[arg(long)]
-    pub profile_bytes: usize,
+    pub(crate) profile_bytes: usize,
     /// UART pacing, bit/s.
     #[arg(long)]
-    pub baud: u32,
+    pub(crate) baud: u32,
     /// Extra latency before every modem answer, ms.
     #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
+    pub(crate) latency_ms: u64,
     /// Queue an enable package at the eIM.
     #[arg(long)]
-    pub enable_package: bool,
+    pub(crate) enable_package: bool,
 }
 
 /// Runs `bench`.
-pub fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<(), Failure> {
     if let Some(BenchServe::Serve(serve)) = args.serve {
         return serve_world(serve);
     }

@@ -8,7 +8,7 @@ use crate::euicc::{Euicc, EuiccError};
 
 /// Opens the eUICC named by `target`, runs `work` on it and closes the logical channel (even when `work`
 /// failed; that failure is the one reported).
-pub fn with_euicc<T>(
+pub(crate) fn with_euicc<T>(
     target: &TargetArgs,
     work: impl AsyncFnOnce(&mut Euicc<Transport>) -> Result<T, EuiccError>,
 ) -> Result<T, Failure> {
@@ -16,7 +16,7 @@ pub fn with_euicc<T>(
 }
 
 /// Like [`with_euicc`], for work that fails in other ways than the eUICC (a server, the user's input).
-pub fn with_euicc_session<T>(
+pub(crate) fn with_euicc_session<T>(
     target: &TargetArgs,
     work: impl AsyncFnOnce(&mut Euicc<Transport>) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
@@ -33,7 +33,7 @@ pub fn with_euicc_session<T>(
 }
 
 /// The exit code of an eUICC error: refusals 3, bad input 2, transport and undecodable answers 1.
-pub fn exit_code(error: &EuiccError) -> u8 {
+pub(crate) fn exit_code(error: &EuiccError) -> u8 {
     match error {
         EuiccError::Refused { .. }
         | EuiccError::LocalManagementRefused { .. }
@@ -44,7 +44,7 @@ pub fn exit_code(error: &EuiccError) -> u8 {
 }
 
 /// The exit code and message of an eUICC error.
-pub fn failure(error: EuiccError) -> Failure {
+pub(crate) fn failure(error: EuiccError) -> Failure {
     let code = exit_code(&error);
     let policy = matches!(
         &error,

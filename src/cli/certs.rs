@@ -10,15 +10,15 @@ use serde::Serialize;
 
 /// `certs [--ci-pk-id HEX]`.
 #[derive(Debug, Clone, Args)]
-pub struct CertsArgs {
+pub(crate) struct CertsArgs {
     /// The CI key identifier (subject key identifier, hex) the chain must lead to; the eUICC picks one
     /// when absent.
     #[arg(long, value_parser = parse_hex)]
-    pub ci_pk_id: Option<Octets>,
+    pub(crate) ci_pk_id: Option<Octets>,
 }
 
 /// Runs `certs`.
-pub fn run(target: &TargetArgs, args: CertsArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(target: &TargetArgs, args: CertsArgs, json: bool) -> Result<(), Failure> {
     let certs = with_euicc(target, async |euicc| euicc.certs(args.ci_pk_id).await)?;
     emit(
         &CertsReport {

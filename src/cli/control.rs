@@ -20,13 +20,13 @@ const POLL_NOW_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 /// Where to find the daemon.
 #[derive(Debug, Args)]
-pub struct ControlArgs {
+pub(crate) struct ControlArgs {
     /// The daemon's configuration (for its control socket).
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
     /// The control socket (overrides the configuration and EUICCD_CONTROL_SOCKET).
     #[arg(long, value_name = "PATH")]
-    pub socket: Option<PathBuf>,
+    pub(crate) socket: Option<PathBuf>,
 }
 
 impl ControlArgs {
@@ -50,16 +50,16 @@ impl ControlArgs {
 
 /// Options of `euiccd events`.
 #[derive(Debug, Args)]
-pub struct EventsArgs {
+pub(crate) struct EventsArgs {
     /// Where to find the daemon.
     #[command(flatten)]
-    pub control: ControlArgs,
+    pub(crate) control: ControlArgs,
     /// When no daemon runs, read the store in this state directory (default: the configuration's).
     #[arg(long, value_name = "DIR")]
-    pub state_dir: Option<PathBuf>,
+    pub(crate) state_dir: Option<PathBuf>,
     /// Show at most this many of the most recent events.
     #[arg(long, default_value_t = 50)]
-    pub limit: usize,
+    pub(crate) limit: usize,
 }
 
 /// The default configuration file when it exists, else the defaults; environment overrides applied.
@@ -80,14 +80,14 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// `euiccd status`: the daemon's status as JSON or as a table.
-pub fn status(args: &ControlArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn status(args: &ControlArgs, json: bool) -> Result<(), Failure> {
     let value = ask(&args.socket()?, Request::Status, ANSWER_TIMEOUT)?;
     let status: Status = serde_json::from_value(value)?;
     super::output::emit(&status, json)
 }
 
 /// `euiccd poll-now`: poll the eIMs now and print the outcome.
-pub fn poll_now(args: &ControlArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn poll_now(args: &ControlArgs, json: bool) -> Result<(), Failure> {
     let outcome = ask(&args.socket()?, Request::PollNow, POLL_NOW_TIMEOUT)?;
     match json {
         true => outln!("{}", serde_json::json!({ "outcome": outcome })),
@@ -97,7 +97,7 @@ pub fn poll_now(args: &ControlArgs, json: bool) -> Result<(), Failure> {
 
 /// `euiccd events`: the recent network and SMS events, from the running daemon, or from the store when
 /// no daemon runs (the store is the daemon's while it runs).
-pub fn events(args: &EventsArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn events(args: &EventsArgs, json: bool) -> Result<(), Failure> {
     let socket = args.control.socket()?;
     let events = if socket.exists() {
         ask(&socket, Request::Events, ANSWER_TIMEOUT)?
@@ -149,7 +149,10 @@ pub fn events(args: &EventsArgs, json: bool) -> Result<(), Failure> {
 
 /// The daemon's answer to `request` when the command names no card of its own (no `--device`, no
 /// `--sim`) and a daemon's control socket exists; `None` otherwise (open the card directly).
-pub fn through_daemon(target: &TargetArgs, request: Request) -> Result<Option<Value>, Failure> {
+pub(crate) fn through_daemon(
+    target: &TargetArgs,
+    request: Request,
+) -> Result<Option<Value>, Failure> {
     if target.device.is_some() || target.sim {
         return Ok(None);
     }

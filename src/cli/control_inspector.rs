@@ -11,7 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 /// Answers inspection requests with the CLI's reports.
-pub struct CliInspector;
+pub(crate) struct CliInspector;
 
 impl Inspector for CliInspector {
     fn inspect<'a>(

@@ -20,22 +20,22 @@ use std::io::{IsTerminal, Write};
 
 /// Options of `download`.
 #[derive(Debug, Clone, Args)]
-pub struct DownloadArgs {
+pub(crate) struct DownloadArgs {
     /// The activation code, `1$SMDP$MATCHING-ID[$OID[$1]]` (an `LPA:` prefix is accepted).
-    pub activation_code: String,
+    pub(crate) activation_code: String,
     /// The confirmation code, when the order needs one.
     #[arg(long, value_name = "CC")]
-    pub confirmation_code: Option<String>,
+    pub(crate) confirmation_code: Option<String>,
     /// The device's IMEI (15 digits), sent in DeviceInfo.
     #[arg(long)]
-    pub imei: Option<String>,
+    pub(crate) imei: Option<String>,
     /// TLS trust and connection.
     #[command(flatten)]
-    pub remote: RemoteArgs,
+    pub(crate) remote: RemoteArgs,
 }
 
 /// Runs `download`.
-pub fn run(target: &TargetArgs, args: DownloadArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(target: &TargetArgs, args: DownloadArgs, json: bool) -> Result<(), Failure> {
     // The activation code never appears in an error message: the parser's errors do not carry it.
     let activation_code: ActivationCode = args
         .activation_code

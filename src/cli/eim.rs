@@ -37,7 +37,7 @@ const SUPPORTED_PROTOCOL: CodeTable = &[
 
 /// `eim list|add-initial|poll`.
 #[derive(Debug, Clone, Subcommand)]
-pub enum EimCommand {
+pub(crate) enum EimCommand {
     /// List the eIM configurations (GetEimConfigurationData).
     List,
     /// Associate the first eIM (AddInitialEim; initial provisioning only, later changes come signed from an
@@ -66,46 +66,46 @@ pub enum EimCommand {
 
 /// Options of `eim poll`.
 #[derive(Debug, Clone, Args)]
-pub struct PollArgs {
+pub(crate) struct PollArgs {
     /// The eIM to poll (its identifier in the eUICC's configuration); needed when the eUICC has several.
     #[arg(long, value_name = "ID")]
-    pub eim_id: Option<String>,
+    pub(crate) eim_id: Option<String>,
     /// Connect to HOST:PORT instead of the eIM's FQDN; TLS (SNI, certificate name) still uses the FQDN's
     /// name (test servers on loopback).
     #[arg(long, value_name = "HOST:PORT")]
-    pub eim_connect: Option<String>,
+    pub(crate) eim_connect: Option<String>,
     /// Trust the CA certificates in FILE for the eIM's TLS server (PEM or DER; repeat). With none (and no
     /// --system-ca), the TLS anchor the eUICC holds for the eIM (trustedPublicKeyDataTls) is the trust.
     #[arg(long = "eim-ca", value_name = "FILE")]
-    pub eim_ca: Vec<PathBuf>,
+    pub(crate) eim_ca: Vec<PathBuf>,
     /// How ESipa messages travel: asn1 (DER, fewest bytes) or json (SGP.32 v1.1 and later eIMs).
     #[arg(long, value_name = "BINDING", default_value = "asn1", value_parser = parse_binding)]
-    pub binding: EsipaBinding,
+    pub(crate) binding: EsipaBinding,
     /// The `X-Admin-Protocol` header sent to the eIM (default gsma/rsp/v2.1.0).
     #[arg(long, value_name = "VALUE")]
-    pub admin_protocol: Option<String>,
+    pub(crate) admin_protocol: Option<String>,
     /// How triggered downloads reach the SM-DP+: auto (through the eIM when its configuration announces
     /// indirectProfileDownload), direct (ES9+ from here) or indirect (relayed by the eIM over ESipa).
     #[arg(long, value_name = "ROUTE", default_value = "auto")]
-    pub download_route: DownloadRoute,
+    pub(crate) download_route: DownloadRoute,
     /// When the eIM answers a result successfully but acknowledges nothing: auto (remove what was
     /// delivered with the v1.0 layout, keep it with v1.2), keep (until acknowledged) or remove.
     #[arg(long, value_name = "WHAT", default_value = "auto")]
-    pub unacknowledged: Unacknowledged,
+    pub(crate) unacknowledged: Unacknowledged,
     /// Stop after this many polls even if packages keep coming.
     #[arg(long, value_name = "N", default_value_t = 32)]
-    pub max_polls: u32,
+    pub(crate) max_polls: u32,
     /// The device's IMEI (15 digits), reported in DeviceInfo.
     #[arg(long)]
-    pub imei: Option<String>,
+    pub(crate) imei: Option<String>,
     /// The SM-DP+ of a download trigger: TLS trust, connection override, and the deadline of every ES9+ and
     /// ESipa request.
     #[command(flatten)]
-    pub remote: RemoteArgs,
+    pub(crate) remote: RemoteArgs,
 }
 
 /// Runs `eim`.
-pub fn run(target: &TargetArgs, command: EimCommand, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(target: &TargetArgs, command: EimCommand, json: bool) -> Result<(), Failure> {
     match command {
         EimCommand::List => {
             let eims = with_euicc(target, async |euicc| euicc.eim_configuration().await)?;

@@ -33,7 +33,7 @@ pub(super) fn print(failure: &Failure, json: bool) {
 
 /// The stable class of `failure`: the most specific one any error of its chain names (the innermost),
 /// else `input` or `failure` by its exit code.
-pub fn kind(failure: &Failure) -> &'static str {
+pub(crate) fn kind(failure: &Failure) -> &'static str {
     let fallback = if failure.code == EXIT_INPUT {
         "input"
     } else {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 /// Reads the EID and EUICCInfo1/2 and prints them (through the daemon when one runs). The JSON keeps
 /// `eid`, `transport` and `apdus` at the top.
-pub fn run(target: &TargetArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(target: &TargetArgs, json: bool) -> Result<(), Failure> {
     let report: InfoReport = match through_daemon(target, Request::Info)? {
         Some(value) => serde_json::from_value(value)?,
         None => with_euicc(target, async |euicc| report(euicc).await)?,

@@ -3,10 +3,10 @@
 use tracing::Level;
 
 /// The environment variable that sets the log level (`error`, `warn`, `info`, `debug`, `trace`).
-pub const LOG_ENV: &str = "EUICCD_LOG";
+pub(crate) const LOG_ENV: &str = "EUICCD_LOG";
 
 /// Installs a stderr logger at the level from [`LOG_ENV`] (default `warn`).
-pub fn init() {
+pub(crate) fn init() {
     let level = std::env::var(LOG_ENV)
         .ok()
         .and_then(|v| v.parse::<Level>().ok())

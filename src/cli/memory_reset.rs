@@ -16,18 +16,18 @@ use serde::Serialize;
 
 /// `memory-reset --what … --yes`.
 #[derive(Debug, Clone, Args)]
-pub struct MemoryResetArgs {
+pub(crate) struct MemoryResetArgs {
     /// What to erase (comma-separated or repeated).
     #[arg(long, value_enum, value_delimiter = ',', required = true)]
-    pub what: Vec<ResetWhat>,
+    pub(crate) what: Vec<ResetWhat>,
     /// Confirm: this erases data on the eUICC that cannot be brought back.
     #[arg(long)]
-    pub yes: bool,
+    pub(crate) yes: bool,
 }
 
 /// The things a memory reset can erase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ResetWhat {
+pub(crate) enum ResetWhat {
     /// Operational profiles.
     OperationalProfiles,
     /// Test profiles loaded in the field.
@@ -59,7 +59,7 @@ fn options(what: &[ResetWhat]) -> MemoryResetOptions {
 }
 
 /// Runs `memory-reset`.
-pub fn run(target: &TargetArgs, args: MemoryResetArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(target: &TargetArgs, args: MemoryResetArgs, json: bool) -> Result<(), Failure> {
     if !args.yes {
         return Err(Failure {
             error: anyhow!("memory-reset erases data on the eUICC for good; add --yes to go ahead"),

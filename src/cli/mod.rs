@@ -29,23 +29,23 @@ mod sim;
 mod sim_eim;
 #[cfg(feature = "sim")]
 mod sim_identity;
-pub mod target;
+pub(crate) mod target;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Exit code for a usage or input error (bad hex, unknown type, undecodable bytes, a missing confirmation).
-pub const EXIT_INPUT: u8 = 2;
+pub(crate) const EXIT_INPUT: u8 = 2;
 /// Exit code for any other failure (the modem, the link or the card did not answer, an undecodable answer).
-pub const EXIT_FAILURE: u8 = 1;
+pub(crate) const EXIT_FAILURE: u8 = 1;
 /// Exit code when the eUICC answered and refused: a result code other than ok, local profile management
 /// refused, or a function its SGP.32 version lacks.
-pub const EXIT_REFUSED: u8 = 3;
+pub(crate) const EXIT_REFUSED: u8 = 3;
 /// What a shell reports for a program ended by SIGPIPE (128 + 13): the reader of stdout has gone.
-pub const EXIT_BROKEN_PIPE: u8 = 141;
+pub(crate) const EXIT_BROKEN_PIPE: u8 = 141;
 /// Exit code when an SM-DP+ executed an ES9+ function and refused it (`Failed` or `Expired`, with a subject
 /// and reason code in the message).
-pub const EXIT_SERVER: u8 = 4;
+pub(crate) const EXIT_SERVER: u8 = 4;
 
 /// Top-level arguments shared by every subcommand.
 #[derive(Debug, Parser)]
@@ -54,20 +54,20 @@ pub const EXIT_SERVER: u8 = 4;
     version,
     about = "GSMA SGP.32 IoT Profile Assistant for cellular gateways"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Print one JSON document instead of a human-readable table.
     #[arg(long, global = true)]
-    pub json: bool,
+    pub(crate) json: bool,
     /// Which card to talk to (`--device`, `--baud`, `--transport`, `--sim`).
     #[command(flatten)]
-    pub target: target::TargetArgs,
+    pub(crate) target: target::TargetArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Inspect SGP.22 / SGP.32 messages.
     #[command(subcommand)]
     Asn1(asn1::Asn1Command),
@@ -176,16 +176,16 @@ use outln;
 
 /// An error on its way out of the CLI, with the exit code it maps to.
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     /// What went wrong, with context.
-    pub error: anyhow::Error,
+    pub(crate) error: anyhow::Error,
     /// The process exit code.
-    pub code: u8,
+    pub(crate) code: u8,
 }
 
 impl Failure {
     /// The reader of stdout has gone: the program ends quietly ([`EXIT_BROKEN_PIPE`]).
-    pub fn broken_pipe() -> Self {
+    pub(crate) fn broken_pipe() -> Self {
         Self {
             error: anyhow::anyhow!("standard output closed"),
             code: EXIT_BROKEN_PIPE,
@@ -193,7 +193,7 @@ impl Failure {
     }
 
     /// A failure caused by the user's input.
-    pub fn input(error: impl Into<anyhow::Error>) -> Self {
+    pub(crate) fn input(error: impl Into<anyhow::Error>) -> Self {
         Self {
             error: error.into(),
             code: EXIT_INPUT,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 /// `notifications list|remove|process`.
 #[derive(Debug, Clone, Subcommand)]
-pub enum NotificationsCommand {
+pub(crate) enum NotificationsCommand {
     /// List the pending notifications (ES10b.ListNotification).
     List,
     /// Remove a notification from the eUICC (ES10b.RemoveNotificationFromList). Only do this once its
@@ -29,7 +29,11 @@ pub enum NotificationsCommand {
 }
 
 /// Runs `notifications`.
-pub fn run(target: &TargetArgs, command: NotificationsCommand, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(
+    target: &TargetArgs,
+    command: NotificationsCommand,
+    json: bool,
+) -> Result<(), Failure> {
     match command {
         NotificationsCommand::Process(remote) => {
             let report = with_euicc_session(target, async |euicc| {

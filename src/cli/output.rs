@@ -5,13 +5,13 @@ use serde::Serialize;
 use std::io::{ErrorKind, Write as _};
 
 /// A command's result, printable both ways.
-pub trait Report: Serialize {
+pub(crate) trait Report: Serialize {
     /// The human-readable form (ends with a newline).
     fn human(&self) -> String;
 }
 
 /// Prints `report` as one JSON document (`json`) or as text.
-pub fn emit<R: Report>(report: &R, json: bool) -> Result<(), Failure> {
+pub(crate) fn emit<R: Report>(report: &R, json: bool) -> Result<(), Failure> {
     if json {
         print(&format!("{}\n", serde_json::to_string_pretty(report)?))
     } else {
@@ -22,7 +22,7 @@ pub fn emit<R: Report>(report: &R, json: bool) -> Result<(), Failure> {
 /// Writes `text` to stdout, where `print!` would panic on a write error. A reader that has gone (`| head`)
 /// is [`Failure::broken_pipe`], which ends the program quietly as it ends coreutils; another error (a full
 /// disk) is a failure with a message.
-pub fn print(text: &str) -> Result<(), Failure> {
+pub(crate) fn print(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -35,25 +35,25 @@ pub fn print(text: &str) -> Result<(), Failure> {
 
 /// A plain table: a header row and rows of cells, columns padded to their widest cell.
 #[derive(Debug, Default)]
-pub struct Table {
+pub(crate) struct Table {
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
     /// A table with these column headers.
-    pub fn new(headers: &[&str]) -> Self {
+    pub(crate) fn new(headers: &[&str]) -> Self {
         Self {
             rows: vec![headers.iter().map(|h| (*h).to_owned()).collect()],
         }
     }
 
     /// Appends a row.
-    pub fn row(&mut self, cells: Vec<String>) {
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
         self.rows.push(cells);
     }
 
     /// The table as text, or `empty` when it has no rows below the header.
-    pub fn render(&self, empty: &str) -> String {
+    pub(crate) fn render(&self, empty: &str) -> String {
         if self.rows.len() < 2 {
             return format!("{empty}\n");
         }
@@ -84,7 +84,7 @@ impl Table {
 }
 
 /// Two columns of `name  value` lines, for single records.
-pub fn fields(pairs: &[(&str, String)]) -> String {
+pub(crate) fn fields(pairs: &[(&str, String)]) -> String {
     let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     pairs
         .iter()
@@ -93,7 +93,7 @@ pub fn fields(pairs: &[(&str, String)]) -> String {
 }
 
 /// A value or `-` for an absent one.
-pub fn or_dash<T: ToString>(value: Option<T>) -> String {
+pub(crate) fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 

@@ -16,15 +16,15 @@ use serde::{Deserialize, Serialize};
 
 /// `profiles [ACTION]`.
 #[derive(Debug, Args)]
-pub struct ProfilesArgs {
+pub(crate) struct ProfilesArgs {
     /// Without an action: list the profiles.
     #[command(subcommand)]
-    pub action: Option<ProfilesAction>,
+    pub(crate) action: Option<ProfilesAction>,
 }
 
 /// What to do with one profile.
 #[derive(Debug, Clone, Subcommand)]
-pub enum ProfilesAction {
+pub(crate) enum ProfilesAction {
     /// Enable a profile (ES10c.EnableProfile).
     Enable {
         /// The profile's ICCID (18 to 20 digits).
@@ -56,7 +56,7 @@ pub enum ProfilesAction {
 }
 
 /// Runs `profiles`.
-pub fn run(target: &TargetArgs, args: ProfilesArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(target: &TargetArgs, args: ProfilesArgs, json: bool) -> Result<(), Failure> {
     match args.action {
         None => {
             let list: ProfileList = match through_daemon(target, Request::Profiles)? {

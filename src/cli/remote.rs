@@ -11,25 +11,25 @@ use std::time::Duration;
 
 /// TLS trust, connection override and timeout of ES9+ requests.
 #[derive(Debug, Clone, Args)]
-pub struct RemoteArgs {
+pub(crate) struct RemoteArgs {
     /// Connect to HOST:PORT instead of the SM-DP+'s address; TLS (SNI, certificate name) and the protocol
     /// still use the SM-DP+'s name (test servers on loopback).
     #[arg(long, value_name = "HOST:PORT")]
-    pub smdp_connect: Option<String>,
+    pub(crate) smdp_connect: Option<String>,
     /// Trust the CA certificates in FILE (PEM or DER; repeat). The GSMA CI roots are in no OS store.
     #[arg(long = "smdp-ca", value_name = "FILE")]
-    pub smdp_ca: Vec<PathBuf>,
+    pub(crate) smdp_ca: Vec<PathBuf>,
     /// Also trust the system's PEM bundle (FILE, default /etc/ssl/certs/ca-certificates.crt).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = SYSTEM_CA_BUNDLE)]
-    pub system_ca: Option<PathBuf>,
+    pub(crate) system_ca: Option<PathBuf>,
     /// Deadline of each ES9+ request, in seconds (1 to 600, as `timeout_secs` in the configuration).
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub http_timeout: u64,
+    pub(crate) http_timeout: u64,
 }
 
 impl RemoteArgs {
     /// An ES9+ client of the SM-DP+ at `address` (`host` or `host:port`).
-    pub fn es9_client(&self, address: &str) -> Result<Es9Client, Failure> {
+    pub(crate) fn es9_client(&self, address: &str) -> Result<Es9Client, Failure> {
         let anchors: Vec<PathBuf> = self
             .smdp_ca
             .iter()

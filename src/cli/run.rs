@@ -11,14 +11,14 @@ use std::path::PathBuf;
 
 /// Options of `run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The configuration file.
     #[arg(long, value_name = "FILE", default_value = DEFAULT_PATH)]
-    pub config: PathBuf,
+    pub(crate) config: PathBuf,
 }
 
 /// Reads the configuration, installs the logger and runs the daemon until SIGTERM or SIGINT.
-pub fn run(args: RunArgs) -> Result<(), Failure> {
+pub(crate) fn run(args: RunArgs) -> Result<(), Failure> {
     let config =
         config::load(&args.config, |name| std::env::var(name).ok()).map_err(Failure::input)?;
     config::check_trust_anchors(&config).map_err(Failure::input)?;

@@ -24,7 +24,7 @@ const MAX_SCENARIO_FILE: u64 = 1024 * 1024;
 
 /// The `sim` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum SimCommand {
+pub(crate) enum SimCommand {
     /// Answer AT commands like a modem with an eUICC, on a pseudo-terminal linked at --pty-link.
     ///
     /// SIGUSR1 prints the link counters as a JSON line on stdout; SIGINT/SIGTERM print them and stop.
@@ -37,56 +37,56 @@ pub enum SimCommand {
 
 /// Options of `sim serve`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Where to link the terminal device (e.g. /tmp/ttySIM); the host opens this path.
     #[arg(long)]
-    pub pty_link: PathBuf,
+    pub(crate) pty_link: PathBuf,
     /// A real modem behaviour to reproduce (repeat, or separate with commas); see `euiccd sim quirks`.
     #[arg(long = "quirk", value_delimiter = ',')]
-    pub quirks: Vec<String>,
+    pub(crate) quirks: Vec<String>,
     /// Pace bytes as a UART at this speed (bit/s, 8N1); unpaced without it.
     #[arg(long)]
-    pub baud: Option<u32>,
+    pub(crate) baud: Option<u32>,
     /// Extra latency before every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
+    pub(crate) latency_ms: u64,
     /// Change the network the modem sees over time as FILE says: JSON lines, one change each
     /// (`{"after_ms":2000,"registration":"denied","reject_cause":15}`); see README "Network events and SMS".
     #[arg(long, value_name = "FILE")]
-    pub network: Option<PathBuf>,
+    pub(crate) network: Option<PathBuf>,
     /// Accept network changes (one JSON change per line, answered `ok`) on a Unix socket at PATH.
     #[arg(long, value_name = "PATH")]
-    pub network_control: Option<PathBuf>,
+    pub(crate) network_control: Option<PathBuf>,
     /// The simulated eUICC's EID (32 hex digits), for a generated identity.
     #[arg(long)]
-    pub eid: Option<String>,
+    pub(crate) eid: Option<String>,
     /// Load the eUICC identity (certificates and key) from DIR; a test PKI is generated there if DIR holds none.
     #[arg(long, value_name = "DIR")]
-    pub identity: Option<PathBuf>,
+    pub(crate) identity: Option<PathBuf>,
     /// The SGP.32 version the simulated eUICC announces and speaks: v1.0 or v1.2.
     #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = str::parse::<Layout>)]
-    pub sgp32: Layout,
+    pub(crate) sgp32: Layout,
     /// Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.
     #[arg(long, value_name = "FILE")]
-    pub sim_state: Option<PathBuf>,
+    pub(crate) sim_state: Option<PathBuf>,
     /// Also run a simulated SM-DP+ (ES9+ over HTTPS) on ADDR, e.g. 127.0.0.1:0, with the SM-DP+ certificates
     /// of the test PKI in --identity; prints its bound address as a JSON line.
     #[arg(long, value_name = "ADDR", requires = "identity")]
-    pub smdp_listen: Option<SocketAddr>,
+    pub(crate) smdp_listen: Option<SocketAddr>,
     /// The matching ID of the simulated SM-DP+'s order (a synthetic 20 KB profile).
     #[arg(long, value_name = "ID", default_value = "EUICCD-SIM-1")]
-    pub smdp_matching_id: String,
+    pub(crate) smdp_matching_id: String,
     /// The order needs this confirmation code.
     #[arg(long, value_name = "CC")]
-    pub smdp_confirmation_code: Option<String>,
+    pub(crate) smdp_confirmation_code: Option<String>,
     /// Make the SM-DP+ misbehave in one ES9+ function (repeat): FUNCTION=http500 (or httpNNN), garbage
     /// (not JSON), failed (status Failed, order expired 8.8.5/4.1), delayMS (e.g. delay5000). FUNCTION is
     /// initiateAuthentication, authenticateClient, getBoundProfilePackage, handleNotification or cancelSession.
     #[arg(long = "smdp-fault", value_name = "FUNCTION=FAULT", value_parser = parse_fault)]
-    pub smdp_faults: Vec<(smdp::json::Es9Function, smdp::server::Fault)>,
+    pub(crate) smdp_faults: Vec<(smdp::json::Es9Function, smdp::server::Fault)>,
     /// The simulated eIM.
     #[command(flatten)]
-    pub eim: EimOptions,
+    pub(crate) eim: EimOptions,
 }
 
 /// Parses `--smdp-fault FUNCTION=FAULT`.
@@ -119,7 +119,7 @@ fn parse_fault(text: &str) -> Result<(smdp::json::Es9Function, smdp::server::Fau
 }
 
 /// Runs a `sim` subcommand.
-pub fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
     match command {
         SimCommand::Identity(args) => super::sim_identity::run(args, json),
         SimCommand::Quirks => {

@@ -30,30 +30,30 @@ use std::sync::{Arc, Mutex};
 
 /// The simulated eIM's options of `sim serve`.
 #[derive(Debug, Clone, Args)]
-pub struct EimOptions {
+pub(crate) struct EimOptions {
     /// Also run a simulated eIM (ESipa, ASN.1 binding over HTTPS) on ADDR, e.g. 127.0.0.1:0, with the eIM
     /// keys of the test PKI in --identity; the eUICC is provisioned with it (AddInitialEim) unless it has
     /// it already. Its address is printed in the JSON line.
     #[arg(long, value_name = "ADDR", requires = "identity")]
-    pub eim_listen: Option<SocketAddr>,
+    pub(crate) eim_listen: Option<SocketAddr>,
     /// The simulated eIM's identifier.
     #[arg(long, value_name = "ID", default_value = "euiccd-sim-eim")]
-    pub eim_id: String,
+    pub(crate) eim_id: String,
     /// Queue a package at the simulated eIM (repeat; served in order): enable:ICCID,
     /// enable-rollback:ICCID, disable:ICCID, delete:ICCID, or download (a download trigger for the
     /// simulated SM-DP+'s order; needs --smdp-listen).
     #[arg(long = "eim-queue", value_name = "PACKAGE", value_parser = parse_package, requires = "eim_listen")]
-    pub eim_queue: Vec<QueuedPackage>,
+    pub(crate) eim_queue: Vec<QueuedPackage>,
     /// What the simulated eIM's answers to ProvideEimPackageResult acknowledge: everything, results (not
     /// notifications), nothing, or order-numbers (its own, as a v1.3 eIM does). By default a v1.2 eIM
     /// acknowledges everything and a v1.0 eIM nothing, as the public v1.0 eIM does.
     #[arg(long, value_name = "WHAT", requires = "eim_listen")]
-    pub eim_acknowledge: Option<Acknowledging>,
+    pub(crate) eim_acknowledge: Option<Acknowledging>,
 }
 
 /// A package queued from the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QueuedPackage {
+pub(crate) enum QueuedPackage {
     /// A signed eUICC package with one profile operation.
     Psmo(QueuedPsmo),
     /// A ProfileDownloadTrigger for the simulated SM-DP+'s order.
@@ -62,7 +62,7 @@ pub enum QueuedPackage {
 
 /// The profile operation of a queued package.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QueuedPsmo {
+pub(crate) enum QueuedPsmo {
     /// Enable a profile, with rollbackFlag or not.
     Enable {
         /// The profile.
@@ -103,11 +103,11 @@ fn parse_package(text: &str) -> Result<QueuedPackage, String> {
 
 /// The simulated eUICC, shared by the in-process provisioning and the simulated modem.
 #[derive(Clone)]
-pub struct SharedEuicc(Arc<Mutex<SimEuicc>>);
+pub(crate) struct SharedEuicc(Arc<Mutex<SimEuicc>>);
 
 impl SharedEuicc {
     /// Shares `euicc`.
-    pub fn new(euicc: SimEuicc) -> Self {
+    pub(crate) fn new(euicc: SimEuicc) -> Self {
         Self(Arc::new(Mutex::new(euicc)))
     }
 }
@@ -123,17 +123,17 @@ impl IsdrApplet for SharedEuicc {
 }
 
 /// The simulated SM-DP+ the eIM relays indirect downloads to.
-pub struct RelayTarget<'a> {
+pub(crate) struct RelayTarget<'a> {
     /// Where it listens.
-    pub address: SocketAddr,
+    pub(crate) address: SocketAddr,
     /// The matching ID of its order, which a queued download trigger names.
-    pub matching_id: &'a str,
+    pub(crate) matching_id: &'a str,
 }
 
 /// Starts the simulated eIM of `options` (if asked for) with the test PKI in `identity`, provisions
 /// `euicc` with it and queues the packages. With an SM-DP+ `smdp`, the eIM relays indirect downloads to it
 /// and (SGP.32 v1.2) announces indirectProfileDownload in its configuration on the eUICC.
-pub async fn start_eim(
+pub(crate) async fn start_eim(
     options: &EimOptions,
     identity: &Path,
     version: Layout,

@@ -15,22 +15,22 @@ use std::path::{Path, PathBuf};
 
 /// Options of `sim identity`.
 #[derive(Debug, Args)]
-pub struct IdentityArgs {
+pub(crate) struct IdentityArgs {
     /// The EID to certify (32 digits; it must fit the EUM's name constraints, e.g. 89049032… for SGP.26).
     #[arg(long)]
-    pub eid: String,
+    pub(crate) eid: String,
     /// The EUM certificate (PEM or DER), e.g. SGP.26 `EUM/CERT_EUM_ECDSA_NIST.der`.
     #[arg(long, value_name = "FILE")]
-    pub eum_cert: PathBuf,
+    pub(crate) eum_cert: PathBuf,
     /// The EUM private key (PKCS#8 or SEC1, PEM or DER), e.g. SGP.26 `EUM/SK_EUM_ECDSA_NIST.pem`.
     #[arg(long, value_name = "FILE")]
-    pub eum_key: PathBuf,
+    pub(crate) eum_key: PathBuf,
     /// A CI certificate the card trusts (repeat for several), e.g. SGP.26 `CertificateIssuer/CERT_CI_ECDSA_NIST.der`.
     #[arg(long = "ci", value_name = "FILE", required = true)]
-    pub ci: Vec<PathBuf>,
+    pub(crate) ci: Vec<PathBuf>,
     /// The directory to write the identity to (created if missing).
     #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 /// Largest key or certificate file read.
@@ -43,7 +43,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Failure> {
 }
 
 /// Mints a fresh eUICC key and certificate under the EUM, checks the chain up to a CI, and writes the identity.
-pub fn run(args: IdentityArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(args: IdentityArgs, json: bool) -> Result<(), Failure> {
     let eid: Eid = args
         .eid
         .parse()

@@ -11,33 +11,33 @@ use std::path::PathBuf;
 
 /// Which card to talk to, and how.
 #[derive(Debug, Clone, Args)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// The modem's AT port, e.g. /dev/ttyUSB2 (with --transport pcsc: part of the reader's name).
     #[arg(long)]
-    pub device: Option<PathBuf>,
+    pub(crate) device: Option<PathBuf>,
     /// Serial line speed of the AT port.
     #[arg(long, default_value_t = 115_200)]
-    pub baud: u32,
+    pub(crate) baud: u32,
     /// How APDUs reach the card: auto, csim, cgla or pcsc.
     #[arg(long, default_value_t = TransportKind::Auto)]
-    pub transport: TransportKind,
+    pub(crate) transport: TransportKind,
     /// Use the simulated eUICC in this process instead of a modem.
     #[arg(long, conflicts_with = "device")]
-    pub sim: bool,
+    pub(crate) sim: bool,
     /// With --sim: load the eUICC identity from DIR (a test PKI is generated there if DIR holds none).
     #[arg(long, requires = "sim", value_name = "DIR")]
-    pub identity: Option<PathBuf>,
+    pub(crate) identity: Option<PathBuf>,
     /// With --sim: keep the eUICC's state (profiles, eIMs, notifications) in FILE across runs.
     #[arg(long, requires = "sim", value_name = "FILE")]
-    pub sim_state: Option<PathBuf>,
+    pub(crate) sim_state: Option<PathBuf>,
     /// STORE DATA block size, 6 to 255 (smaller helps cards that answer 66 01 and modems with short lines).
     #[arg(long, default_value_t = 255, value_parser = RangedU64ValueParser::<usize>::new().range(6..=255))]
-    pub block_size: usize,
+    pub(crate) block_size: usize,
 }
 
 impl TargetArgs {
     /// The transport these options describe. Must run inside the tokio runtime (the AT engine is a task).
-    pub fn connect(&self) -> Result<Transport, Failure> {
+    pub(crate) fn connect(&self) -> Result<Transport, Failure> {
         if self.sim {
             return simulated(self.identity.as_deref(), self.sim_state.as_deref());
         }
@@ -56,7 +56,7 @@ impl TargetArgs {
     }
 
     /// The session settings these options describe.
-    pub fn session_config(&self) -> SessionConfig {
+    pub(crate) fn session_config(&self) -> SessionConfig {
         SessionConfig {
             block_size: self.block_size,
             ..SessionConfig::default()
@@ -65,7 +65,7 @@ impl TargetArgs {
 }
 
 /// A current-thread tokio runtime for one command.
-pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)

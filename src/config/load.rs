@@ -26,7 +26,7 @@ const MAX_INTERVAL_SECS: u64 = 30 * 24 * 3600;
 const MAX_EIM_ID: usize = 128;
 
 /// The environment variables that override a setting, and the key each one sets.
-pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+pub(crate) const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("EUICCD_DEVICE", "modem.device"),
     ("EUICCD_LOG", "log.level"),
     ("EUICCD_LOG_FORMAT", "log.format"),
@@ -66,7 +66,10 @@ pub enum ConfigError {
 }
 
 /// Reads `path` (bounded), applies the environment overrides that `env` returns, and validates.
-pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+pub(crate) fn load(
+    path: &Path,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
     let text = bounded_read::read_to_string(path, MAX_FILE_LEN).map_err(|source| {
         if bounded_read::is_too_large(&source) {
             ConfigError::TooLarge {
@@ -86,7 +89,7 @@ pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> Result<Config,
 /// daemon's start naming its key and file (`eim[0].trust_anchors[1]: trust anchors /etc/…: …`) instead of
 /// failing each connection later. Not part of [`load`]: `euiccd status --config` reads the same file only
 /// for the socket path, possibly as a user who may not read the anchors.
-pub fn check_trust_anchors(config: &Config) -> Result<(), ConfigError> {
+pub(crate) fn check_trust_anchors(config: &Config) -> Result<(), ConfigError> {
     let lists = config
         .eim
         .iter()
@@ -373,7 +376,7 @@ fn validate_events(e: &EventsConfig) -> Result<(), ConfigError> {
 /// Parses a level setting (`info`, `warn,euiccd::modem=debug`) into a filter. Stricter than `Targets`'
 /// own parser, which takes a bare word such as `loud` for a module name: every directive here must end in a
 /// level.
-pub fn log_targets(setting: &str) -> Result<Targets, String> {
+pub(crate) fn log_targets(setting: &str) -> Result<Targets, String> {
     for directive in setting.split(',') {
         let level = directive
             .rsplit_once('=')

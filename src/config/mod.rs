@@ -10,9 +10,10 @@ mod load;
 mod network;
 mod supervision;
 
-pub use load::{ConfigError, ENV_OVERRIDES, check_trust_anchors, load, log_targets, parse};
-pub use network::{AllowedNetworks, ConnectivityConfig, EventsConfig, SmsConfig, SmsModeSetting};
-pub use supervision::{Condition, FallbackConfig, MAX_SUPERVISION_SECS, RollbackConfig, Service};
+pub use load::{ConfigError, parse};
+pub(crate) use load::{check_trust_anchors, load, log_targets};
+pub(crate) use network::{ConnectivityConfig, EventsConfig, SmsConfig, SmsModeSetting};
+pub(crate) use supervision::{FallbackConfig, RollbackConfig};
 
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
@@ -25,41 +26,41 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Where the daemon reads its configuration when no `--config` is given.
-pub const DEFAULT_PATH: &str = "/etc/euiccd/euiccd.toml";
+pub(crate) const DEFAULT_PATH: &str = "/etc/euiccd/euiccd.toml";
 
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// The modem and the card behind it.
-    pub modem: ModemConfig,
+    pub(crate) modem: ModemConfig,
     /// The eIMs to poll, in order (`[[eim]]` tables). None: the daemon only serves the control socket.
-    pub eim: Vec<EimConfig>,
+    pub(crate) eim: Vec<EimConfig>,
     /// The eIM to associate (AddInitialEim) when the eUICC has none, at start-up.
-    pub initial_eim: Option<InitialEim>,
+    pub(crate) initial_eim: Option<InitialEim>,
     /// When to poll.
-    pub poll: PollConfig,
+    pub(crate) poll: PollConfig,
     /// How direct downloads (eIM download triggers) reach SM-DP+ servers.
-    pub smdp: SmdpConfig,
+    pub(crate) smdp: SmdpConfig,
     /// Where the daemon keeps its state and its control socket.
-    pub daemon: DaemonConfig,
+    pub(crate) daemon: DaemonConfig,
     /// Diagnostics.
-    pub log: LogConfig,
+    pub(crate) log: LogConfig,
     /// The connectivity observer.
-    pub connectivity: ConnectivityConfig,
+    pub(crate) connectivity: ConnectivityConfig,
     /// Upstream events.
-    pub events: EventsConfig,
+    pub(crate) events: EventsConfig,
     /// How a switch with rollbackFlag is judged.
-    pub rollback: RollbackConfig,
+    pub(crate) rollback: RollbackConfig,
     /// When to fall back and return.
-    pub fallback: FallbackConfig,
+    pub(crate) fallback: FallbackConfig,
     /// Incoming SMS and the wake-up.
-    pub sms: SmsConfig,
+    pub(crate) sms: SmsConfig,
 }
 
 impl Config {
     /// The rollback and fallback supervisors' policy.
-    pub fn supervision(&self) -> crate::agent::supervisor::Policy {
+    pub(crate) fn supervision(&self) -> crate::agent::supervisor::Policy {
         supervision::policy(&self.rollback, &self.fallback)
     }
 }
@@ -67,27 +68,27 @@ impl Config {
 /// `[modem]`: the AT port and how APDUs reach the eUICC.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ModemConfig {
+pub(crate) struct ModemConfig {
     /// The modem's AT port.
-    pub device: PathBuf,
+    pub(crate) device: PathBuf,
     /// Serial line speed.
-    pub baud: u32,
+    pub(crate) baud: u32,
     /// `auto`, `csim` or `cgla` (`pcsc` with the `pcsc` build feature).
     #[serde(deserialize_with = "from_str")]
-    pub transport: TransportKind,
+    pub(crate) transport: TransportKind,
     /// STORE DATA block size, 6 to 255.
-    pub block_size: usize,
+    pub(crate) block_size: usize,
     /// The device's IMEI (15 digits), reported to the eIM and SM-DP+; none: a generic TAC.
-    pub imei: Option<String>,
+    pub(crate) imei: Option<String>,
     /// The SGP.32 layout the eUICC speaks: `auto` (from its EUICCInfo2), `v1.0` or `v1.2` (a card that
     /// announces it wrongly).
-    pub euicc_version: LayoutSetting,
+    pub(crate) euicc_version: LayoutSetting,
 }
 
 /// The `modem.euicc_version` (the eUICC's SGP.32 layout) and `eim.version` (the SGP.32 version of that eIM's
 /// ESipa messages) settings: a version, or `auto`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-pub enum LayoutSetting {
+pub(crate) enum LayoutSetting {
     /// From EUICCInfo2.
     #[default]
     #[serde(rename = "auto")]
@@ -102,7 +103,7 @@ pub enum LayoutSetting {
 
 impl LayoutSetting {
     /// The layout to force, if any.
-    pub fn forced(self) -> Option<Layout> {
+    pub(crate) fn forced(self) -> Option<Layout> {
         match self {
             Self::Auto => None,
             Self::V1_0 => Some(Layout::V1_0),
@@ -127,54 +128,54 @@ impl Default for ModemConfig {
 /// `[[eim]]`: one eIM reached over ESipa (ASN.1 binding).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EimConfig {
+pub(crate) struct EimConfig {
     /// The eIM's identifier, as configured on the eUICC.
-    pub id: String,
+    pub(crate) id: String,
     /// Where the eIM is reached: `host` or `host:port` (the name TLS checks).
-    pub address: String,
+    pub(crate) address: String,
     /// Connect to this `host:port` instead, keeping `address` for TLS (split DNS, test servers).
     #[serde(default)]
-    pub connect: Option<String>,
+    pub(crate) connect: Option<String>,
     /// The `X-Admin-Protocol` header.
     #[serde(default = "default_admin_protocol")]
-    pub admin_protocol: String,
+    pub(crate) admin_protocol: String,
     /// The ESipa binding: `asn1` (fewest bytes) or `json`.
     #[serde(default)]
-    pub binding: Binding,
+    pub(crate) binding: Binding,
     /// The SGP.32 version of the ESipa messages this eIM speaks: `auto` (the eUICC's layout), `v1.0` or
     /// `v1.2`.
     #[serde(default)]
-    pub version: LayoutSetting,
+    pub(crate) version: LayoutSetting,
     /// How downloads this eIM triggers reach the SM-DP+: `auto` (through the eIM when it announces
     /// indirectProfileDownload), `direct` or `indirect`.
     #[serde(default, deserialize_with = "from_str")]
-    pub download_route: DownloadRoute,
+    pub(crate) download_route: DownloadRoute,
     /// What a successful ProvideEimPackageResult whose answer acknowledges nothing does with the result and
     /// notifications it delivered: `auto` (remove them with the v1.0 layout, keep them with v1.2), `remove`
     /// or `keep` (until an eIM acknowledges them).
     #[serde(default)]
-    pub unacknowledged: Unacknowledged,
+    pub(crate) unacknowledged: Unacknowledged,
     /// CA certificates (PEM or DER files) that the eIM's TLS certificate chains to. With none and without
     /// `system_ca`, the eIM's TLS server is trusted as the eUICC's configuration of this eIM says
     /// (`trustedPublicKeyDataTls`: a pinned public key or a CA certificate).
     #[serde(default)]
-    pub trust_anchors: Vec<PathBuf>,
+    pub(crate) trust_anchors: Vec<PathBuf>,
     /// Also trust the system bundle (`/etc/ssl/certs/ca-certificates.crt`).
     #[serde(default)]
-    pub system_ca: bool,
+    pub(crate) system_ca: bool,
     /// Longest wait for progress of one ESipa request, seconds.
     #[serde(default = "default_timeout_secs")]
-    pub timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
     /// Longest a kept-alive connection to the eIM may sit idle and still be reused, seconds: below the
     /// idle timeout of any NAT on the way, which drops the flow without a word.
     #[serde(default = "default_idle_timeout_secs")]
-    pub idle_timeout_secs: u64,
+    pub(crate) idle_timeout_secs: u64,
 }
 
 /// The ESipa binding setting (the configuration's spelling of [`EsipaBinding`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
-pub enum Binding {
+pub(crate) enum Binding {
     /// `asn1`.
     #[default]
     Asn1,
@@ -206,17 +207,17 @@ fn default_idle_timeout_secs() -> u64 {
 /// `[poll]`: the eIM poll schedule (see [`crate::agent::schedule`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct PollConfig {
+pub(crate) struct PollConfig {
     /// Seconds between polls while the eIM has nothing to do.
-    pub interval_secs: u64,
+    pub(crate) interval_secs: u64,
     /// Largest random offset, either way, applied to the interval, seconds.
-    pub jitter_secs: u64,
+    pub(crate) jitter_secs: u64,
     /// Delay after a first failed poll, seconds; doubles per failure.
-    pub backoff_initial_secs: u64,
+    pub(crate) backoff_initial_secs: u64,
     /// Largest delay after repeated failures, seconds.
-    pub backoff_cap_secs: u64,
+    pub(crate) backoff_cap_secs: u64,
     /// Longest one poll cycle (with a download it triggers) may take before it is abandoned, seconds.
-    pub cycle_timeout_secs: u64,
+    pub(crate) cycle_timeout_secs: u64,
 }
 
 impl Default for PollConfig {
@@ -233,7 +234,7 @@ impl Default for PollConfig {
 
 impl PollConfig {
     /// The scheduler's policy.
-    pub fn schedule(&self) -> crate::agent::schedule::ScheduleConfig {
+    pub(crate) fn schedule(&self) -> crate::agent::schedule::ScheduleConfig {
         crate::agent::schedule::ScheduleConfig {
             interval: Duration::from_secs(self.interval_secs),
             jitter: Duration::from_secs(self.jitter_secs),
@@ -246,17 +247,17 @@ impl PollConfig {
 /// `[smdp]`: trust and timeouts for direct downloads an eIM triggers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct SmdpConfig {
+pub(crate) struct SmdpConfig {
     /// CA certificates (PEM or DER files) of SM-DP+ servers: the GSMA CI roots are in no OS store.
-    pub trust_anchors: Vec<PathBuf>,
+    pub(crate) trust_anchors: Vec<PathBuf>,
     /// Also trust the system bundle.
-    pub system_ca: bool,
+    pub(crate) system_ca: bool,
     /// Connect every SM-DP+ request to this `host:port`, keeping the SM-DP+'s name for TLS (tests).
-    pub connect: Option<String>,
+    pub(crate) connect: Option<String>,
     /// Longest wait for progress of one ES9+ request, seconds.
-    pub timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
     /// Longest a kept-alive connection to an SM-DP+ may sit idle and still be reused, seconds.
-    pub idle_timeout_secs: u64,
+    pub(crate) idle_timeout_secs: u64,
 }
 
 impl Default for SmdpConfig {
@@ -274,11 +275,11 @@ impl Default for SmdpConfig {
 /// `[daemon]`: state and control.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct DaemonConfig {
+pub(crate) struct DaemonConfig {
     /// The state directory (the store lives in it); systemd's `StateDirectory=euiccd`.
-    pub state_dir: PathBuf,
+    pub(crate) state_dir: PathBuf,
     /// The control socket (`euiccd status`, `poll-now`, inspection while the daemon runs); mode 0600.
-    pub control_socket: PathBuf,
+    pub(crate) control_socket: PathBuf,
 }
 
 impl Default for DaemonConfig {
@@ -291,16 +292,16 @@ impl Default for DaemonConfig {
 }
 
 /// Where the control socket is unless configured otherwise (systemd's `RuntimeDirectory=euiccd`).
-pub const DEFAULT_CONTROL_SOCKET: &str = "/run/euiccd/control.sock";
+pub(crate) const DEFAULT_CONTROL_SOCKET: &str = "/run/euiccd/control.sock";
 
 /// `[log]`: levels and format.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct LogConfig {
+pub(crate) struct LogConfig {
     /// A default level and per-module levels: `info`, or `warn,euiccd::modem=debug`.
-    pub level: String,
+    pub(crate) level: String,
     /// `auto` (journald when started by systemd, plain otherwise), `journald`, `plain` or `json`.
-    pub format: LogFormat,
+    pub(crate) format: LogFormat,
 }
 
 impl Default for LogConfig {
@@ -315,7 +316,7 @@ impl Default for LogConfig {
 /// How log lines look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// `journald` when `JOURNAL_STREAM` is set (systemd connected stderr to the journal), else `plain`.
     Auto,
     /// One line per event with a `<N>` syslog priority prefix and no timestamp (the journal adds both).
@@ -328,18 +329,18 @@ pub enum LogFormat {
 
 /// What a reload changed: the settings applied at once and the ones that wait for a restart.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Reload {
+pub(crate) struct Reload {
     /// The poll schedule changed (applied).
-    pub poll: bool,
+    pub(crate) poll: bool,
     /// The log level changed (applied).
-    pub log_level: bool,
+    pub(crate) log_level: bool,
     /// Sections that changed but only take effect after a restart.
-    pub needs_restart: Vec<&'static str>,
+    pub(crate) needs_restart: Vec<&'static str>,
 }
 
 impl Config {
     /// Compares `self` (running) with `new` (just read): see [`Reload`].
-    pub fn reload(&self, new: &Config) -> Reload {
+    pub(crate) fn reload(&self, new: &Config) -> Reload {
         let mut needs_restart = Vec::new();
         let sections: [(&'static str, bool); 11] = [
             ("modem", self.modem != new.modem),

@@ -10,27 +10,27 @@ use std::time::Duration;
 /// `[connectivity]`: the connectivity observer.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct ConnectivityConfig {
+pub(crate) struct ConnectivityConfig {
     /// Watch registration and data sessions, and record their events.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// The modem's network interface (`wwan0`), whose byte counters the session events carry; none: no
     /// byte counts.
-    pub interface: Option<String>,
+    pub(crate) interface: Option<String>,
     /// Where the interfaces' counters are (`<dir>/<interface>/statistics/{rx,tx}_bytes`).
-    pub statistics_dir: PathBuf,
+    pub(crate) statistics_dir: PathBuf,
     /// How often signal, contexts and counters are sampled, seconds.
-    pub poll_interval_secs: u64,
+    pub(crate) poll_interval_secs: u64,
     /// How often an ongoing data session is reported (`session.updated`), seconds; 0: never.
-    pub update_interval_secs: u64,
+    pub(crate) update_interval_secs: u64,
     /// After a package enabled a profile, how long the modem may take to drop the old registration before
     /// the poll judges the device online on what it sees, seconds (see [`crate::agent::reconnect`]).
-    pub reconnect_settle_secs: u64,
+    pub(crate) reconnect_settle_secs: u64,
     /// After a package enabled a profile, the longest the poll waits for the new profile to be online
     /// before it reports to the eIM anyway, seconds.
-    pub reconnect_timeout_secs: u64,
+    pub(crate) reconnect_timeout_secs: u64,
     /// Per profile, the networks it may use (`[[connectivity.allowed_networks]]`); events on a profile
     /// with a list say whether the network is in it.
-    pub allowed_networks: Vec<AllowedNetworks>,
+    pub(crate) allowed_networks: Vec<AllowedNetworks>,
 }
 
 impl Default for ConnectivityConfig {
@@ -50,7 +50,7 @@ impl Default for ConnectivityConfig {
 
 impl ConnectivityConfig {
     /// The poll cycle's wait for the network after a profile switch.
-    pub fn reconnect_policy(&self) -> ReconnectPolicy {
+    pub(crate) fn reconnect_policy(&self) -> ReconnectPolicy {
         ReconnectPolicy {
             settle: Duration::from_secs(self.reconnect_settle_secs),
             timeout: Duration::from_secs(self.reconnect_timeout_secs),
@@ -61,37 +61,37 @@ impl ConnectivityConfig {
 /// The networks one profile may use.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AllowedNetworks {
+pub(crate) struct AllowedNetworks {
     /// The profile's ICCID.
-    pub iccid: String,
+    pub(crate) iccid: String,
     /// MCC+MNC of each network (5 or 6 digits).
-    pub networks: Vec<String>,
+    pub(crate) networks: Vec<String>,
 }
 
 /// `[events]`: where upstream events go (CloudEvents over HTTPS) and how the outbox behaves.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct EventsConfig {
+pub(crate) struct EventsConfig {
     /// The receiver, `https://host[:port][/path]`; none: events are only recorded locally.
-    pub endpoint: Option<String>,
+    pub(crate) endpoint: Option<String>,
     /// The CloudEvents `source`; none: `urn:euiccd:eid:<EID>`.
-    pub source: Option<String>,
+    pub(crate) source: Option<String>,
     /// CA certificates (PEM or DER files) of the receiver's TLS server.
-    pub trust_anchors: Vec<PathBuf>,
+    pub(crate) trust_anchors: Vec<PathBuf>,
     /// Also trust the system bundle.
-    pub system_ca: bool,
+    pub(crate) system_ca: bool,
     /// Connect to this `host:port` instead, keeping the endpoint's name for TLS (tests).
-    pub connect: Option<String>,
+    pub(crate) connect: Option<String>,
     /// Deadline of one delivery, seconds.
-    pub timeout_secs: u64,
+    pub(crate) timeout_secs: u64,
     /// The most undelivered events kept (1 to 1000); see `store::Retention` for what gives way.
-    pub max_pending: u64,
+    pub(crate) max_pending: u64,
     /// The most events per batch (1 to 500).
-    pub batch_size: usize,
+    pub(crate) batch_size: usize,
     /// Delay after a first failed delivery, seconds; doubles per failure.
-    pub backoff_initial_secs: u64,
+    pub(crate) backoff_initial_secs: u64,
     /// Largest delay after repeated failures, seconds.
-    pub backoff_cap_secs: u64,
+    pub(crate) backoff_cap_secs: u64,
 }
 
 impl Default for EventsConfig {
@@ -114,15 +114,15 @@ impl Default for EventsConfig {
 /// `[sms]`: incoming SMS, reported as events; a trusted sender's keyword wakes the eIM poll.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct SmsConfig {
+pub(crate) struct SmsConfig {
     /// Read incoming messages, report them, and delete them from the modem once journaled.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// `pdu` (concatenated messages reassembled) or `text`.
-    pub mode: SmsModeSetting,
+    pub(crate) mode: SmsModeSetting,
     /// Senders (exactly as the modem shows them, `+4917…`) whose keyword wakes the eIM poll.
-    pub trusted_senders: Vec<String>,
+    pub(crate) trusted_senders: Vec<String>,
     /// The word that wakes the poll (case-insensitive); none: no SMS wakes it. Never logged.
-    pub keyword: Option<Secret>,
+    pub(crate) keyword: Option<Secret>,
 }
 
 impl Default for SmsConfig {
@@ -139,7 +139,7 @@ impl Default for SmsConfig {
 /// The `sms.mode` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum SmsModeSetting {
+pub(crate) enum SmsModeSetting {
     /// PDU mode.
     Pdu,
     /// Text mode.

@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 /// Longest rollback deadline or fallback period accepted (7 days), seconds: a device that waits longer
 /// than that for service is stranded anyway.
-pub const MAX_SUPERVISION_SECS: u64 = 7 * 24 * 3600;
+pub(crate) const MAX_SUPERVISION_SECS: u64 = 7 * 24 * 3600;
 
 /// One kind of evidence of service on a new profile (`rollback.require`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Service {
+pub(crate) enum Service {
     /// The modem registered on a network.
     Attach,
     /// A data session was up.
@@ -24,11 +24,11 @@ pub enum Service {
 /// `[rollback]`: how a switch the eIM permitted to be rolled back is judged.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct RollbackConfig {
+pub(crate) struct RollbackConfig {
     /// Seconds the new profile has to show every `require`d kind of service before ProfileRollback.
-    pub deadline_secs: u64,
+    pub(crate) deadline_secs: u64,
     /// What counts as service: `attach`, `data_session`, `eim_exchange` (at least one).
-    pub require: Vec<Service>,
+    pub(crate) require: Vec<Service>,
 }
 
 impl Default for RollbackConfig {
@@ -44,7 +44,7 @@ impl Default for RollbackConfig {
 /// One observation that makes connectivity unusable (`fallback.conditions`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Condition {
+pub(crate) enum Condition {
     /// The network rejected the registration.
     RegistrationDenied,
     /// Not registered at all.
@@ -58,15 +58,15 @@ pub enum Condition {
 /// `[fallback]`: when the IPA falls back to the profile with the Fallback Attribute, and returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct FallbackConfig {
+pub(crate) struct FallbackConfig {
     /// Whether the IPA executes the fallback mechanism at all.
-    pub enabled: bool,
+    pub(crate) enabled: bool,
     /// Seconds of unusable connectivity before ExecuteFallbackMechanism.
-    pub after_secs: u64,
+    pub(crate) after_secs: u64,
     /// What makes connectivity unusable (at least one).
-    pub conditions: Vec<Condition>,
+    pub(crate) conditions: Vec<Condition>,
     /// Seconds on the fallback profile before ReturnFromFallback; 0: stay until the eIM acts.
-    pub return_after_secs: u64,
+    pub(crate) return_after_secs: u64,
 }
 
 impl Default for FallbackConfig {
@@ -120,7 +120,7 @@ pub(super) fn check(
 }
 
 /// The supervisors' policy from both sections.
-pub fn policy(rollback: &RollbackConfig, fallback: &FallbackConfig) -> Policy {
+pub(crate) fn policy(rollback: &RollbackConfig, fallback: &FallbackConfig) -> Policy {
     let has = |s| rollback.require.contains(&s);
     let when = |c| fallback.conditions.contains(&c);
     Policy {

@@ -24,7 +24,7 @@ use tokio::task::AbortHandle;
 /// Largest request line accepted.
 pub const MAX_REQUEST: usize = 4096;
 /// Largest answer line a client accepts.
-pub const MAX_REPLY: usize = 1024 * 1024;
+pub(crate) const MAX_REPLY: usize = 1024 * 1024;
 /// How long the daemon waits for a client's request line.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Most control connections open at once; beyond it the oldest idle one is closed. Well under the unit's
@@ -61,7 +61,7 @@ pub enum Reply {
 
 /// What the control socket asks of the main loop.
 #[derive(Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Poll now and answer with the outcome.
     PollNow(oneshot::Sender<Reply>),
     /// Answer an inspection request ([`Request::Info`] or [`Request::Profiles`]) through the eUICC.
@@ -107,7 +107,7 @@ pub enum ControlError {
 
 /// The listening socket; dropping it stops serving and removes the socket file.
 #[derive(Debug)]
-pub struct ControlServer {
+pub(crate) struct ControlServer {
     path: PathBuf,
     task: tokio::task::JoinHandle<()>,
 }
@@ -121,7 +121,7 @@ impl Drop for ControlServer {
 
 /// Binds the socket at `path` (mode 0600; a stale socket is replaced, a live one refused) and serves it:
 /// status from `board`, everything else through `commands`. Must run inside the tokio runtime.
-pub fn serve(
+pub(crate) fn serve(
     path: &Path,
     board: Board,
     commands: mpsc::Sender<Command>,
@@ -364,7 +364,7 @@ async fn answer(request: Request, handlers: &Handlers) -> Reply {
 }
 
 /// The recent events in the store, oldest first, each with its `id` (what `euiccd events` prints).
-pub fn recent_events(store: &Store) -> Result<Value, StoreError> {
+pub(crate) fn recent_events(store: &Store) -> Result<Value, StoreError> {
     let events = store
         .recent_events(RECENT_EVENTS as usize)?
         .into_iter()

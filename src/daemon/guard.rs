@@ -22,18 +22,18 @@ const MAX_ACTIONS: usize = 4;
 
 /// What one look did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Looked {
+pub(crate) struct Looked {
     /// When to look again if nothing happens (Unix seconds).
-    pub wake_unix: Option<u64>,
+    pub(crate) wake_unix: Option<u64>,
     /// The eUICC switched profiles, or a state change is owed: poll the eIM soon.
-    pub poll_soon: bool,
+    pub(crate) poll_soon: bool,
     /// An action touched the eUICC or the eIM (the channel is to be closed afterwards).
-    pub acted: bool,
+    pub(crate) acted: bool,
 }
 
 /// The supervisors and what the daemon knows of the connectivity.
 #[derive(Debug)]
-pub struct Guard {
+pub(crate) struct Guard {
     supervisor: Supervisor,
     connectivity: Connectivity,
     /// The connectivity observer's state, if it runs.
@@ -42,7 +42,7 @@ pub struct Guard {
 
 impl Guard {
     /// Supervisors under `policy`, fed by the connectivity observer's `network` state if there is one.
-    pub fn new(policy: Policy, network: Option<watch::Receiver<NetworkState>>) -> Self {
+    pub(crate) fn new(policy: Policy, network: Option<watch::Receiver<NetworkState>>) -> Self {
         let mut guard = Self {
             supervisor: Supervisor::new(policy),
             connectivity: Connectivity::default(),
@@ -53,7 +53,7 @@ impl Guard {
     }
 
     /// Waits until the observer's state changes and takes it in; never returns without an observer.
-    pub async fn network_changed(&mut self) {
+    pub(crate) async fn network_changed(&mut self) {
         let changed = match &mut self.network {
             Some(network) => network.changed().await.is_ok(),
             None => false,
@@ -92,12 +92,12 @@ impl Guard {
     }
 
     /// The supervisor (the poll cycle arms its rollback watch).
-    pub fn supervisor(&self) -> &Supervisor {
+    pub(crate) fn supervisor(&self) -> &Supervisor {
         &self.supervisor
     }
 
     /// Records the outcome of an exchange with an eIM, now.
-    pub fn eim_exchange(&mut self, ok: bool) {
+    pub(crate) fn eim_exchange(&mut self, ok: bool) {
         let now = Some(unix_now());
         match ok {
             true => self.connectivity.last_eim_success = now,
@@ -106,7 +106,7 @@ impl Guard {
     }
 
     /// Lets the supervisors decide and carries their actions out; see [`Looked`].
-    pub async fn look(
+    pub(crate) async fn look(
         &mut self,
         euicc: &mut Euicc<Transport>,
         poller: &mut Poller,

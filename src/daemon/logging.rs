@@ -18,11 +18,11 @@ use tracing_subscriber::{Layer, Registry, reload};
 
 /// Changes the log level of the running daemon.
 #[derive(Debug)]
-pub struct LogHandle(reload::Handle<Targets, Registry>);
+pub(crate) struct LogHandle(reload::Handle<Targets, Registry>);
 
 /// Why logging could not be set up or changed.
 #[derive(Debug, thiserror::Error)]
-pub enum LogError {
+pub(crate) enum LogError {
     /// The level setting does not parse.
     #[error("log.level: {0}")]
     Level(String),
@@ -33,7 +33,7 @@ pub enum LogError {
 
 impl LogHandle {
     /// Applies a new level setting (`info`, `warn,euiccd::modem=debug`).
-    pub fn set_level(&self, setting: &str) -> Result<(), LogError> {
+    pub(crate) fn set_level(&self, setting: &str) -> Result<(), LogError> {
         let targets = log_targets(setting).map_err(LogError::Level)?;
         self.0
             .reload(targets)
@@ -42,7 +42,7 @@ impl LogHandle {
 }
 
 /// Installs the global logger described by `config`; `journal_stream` is whether `JOURNAL_STREAM` is set.
-pub fn init(config: &LogConfig, journal_stream: bool) -> Result<LogHandle, LogError> {
+pub(crate) fn init(config: &LogConfig, journal_stream: bool) -> Result<LogHandle, LogError> {
     let targets = log_targets(&config.level).map_err(LogError::Level)?;
     let (filter, handle) = reload::Layer::new(targets);
     let format = match config.format {

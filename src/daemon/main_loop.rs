@@ -32,32 +32,32 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 /// What start-up hands to the main loop.
-pub struct Parts {
+pub(crate) struct Parts {
     /// The configuration file (re-read on SIGHUP).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The running configuration.
-    pub config: Config,
+    pub(crate) config: Config,
     /// The log level switch.
-    pub log: LogHandle,
+    pub(crate) log: LogHandle,
     /// The store (shared with the event journal and delivery).
-    pub store: Arc<Store>,
+    pub(crate) store: Arc<Store>,
     /// The status the control socket serves.
-    pub board: Board,
+    pub(crate) board: Board,
     /// The eIM clients.
-    pub poller: Poller,
+    pub(crate) poller: Poller,
     /// The eUICC.
-    pub euicc: Euicc<Transport>,
+    pub(crate) euicc: Euicc<Transport>,
     /// Its EID.
-    pub eid: Eid,
+    pub(crate) eid: Eid,
     /// The connectivity observer's state (taken by the supervisors).
-    pub network:
+    pub(crate) network:
         Option<tokio::sync::watch::Receiver<euiccd_core::connectivity::observer::NetworkState>>,
     /// The AT engine under the eUICC's transport, to restart its link when the modem stops answering.
-    pub modem: Modem,
+    pub(crate) modem: Modem,
 }
 
 /// The main loop's state. See the module documentation.
-pub struct MainLoop<'a> {
+pub(crate) struct MainLoop<'a> {
     parts: Parts,
     inspector: &'a dyn Inspector,
     notifier: Notifier,
@@ -76,7 +76,7 @@ pub struct MainLoop<'a> {
 
 impl<'a> MainLoop<'a> {
     /// Reads the card's status, closes the channel, sends `READY=1`.
-    pub async fn start(mut parts: Parts, inspector: &'a dyn Inspector) -> Self {
+    pub(crate) async fn start(mut parts: Parts, inspector: &'a dyn Inspector) -> Self {
         let notifier = Notifier::from_env();
         let mut pulse = Pulse::new(notifier.watchdog_interval());
         let Parts {
@@ -124,7 +124,7 @@ impl<'a> MainLoop<'a> {
     }
 
     /// Serves until SIGTERM or SIGINT, then says so to systemd and closes the channel.
-    pub async fn run(mut self, mut inbox: mpsc::Receiver<Command>, mut signals: Signals) {
+    pub(crate) async fn run(mut self, mut inbox: mpsc::Receiver<Command>, mut signals: Signals) {
         loop {
             let due = self.next_poll();
             tokio::select! {
@@ -508,7 +508,7 @@ enum SignalAction {
 }
 
 /// The signals the daemon handles.
-pub struct Signals {
+pub(crate) struct Signals {
     term: Signal,
     int: Signal,
     hup: Signal,
@@ -516,7 +516,7 @@ pub struct Signals {
 
 impl Signals {
     /// Installs the handlers (SIGTERM, SIGINT, SIGHUP).
-    pub fn new() -> Result<Self, DaemonError> {
+    pub(crate) fn new() -> Result<Self, DaemonError> {
         let install = |kind| signal(kind).map_err(DaemonError::Signal);
         Ok(Self {
             term: install(SignalKind::terminate())?,

@@ -14,12 +14,12 @@
 
 pub mod control;
 mod guard;
-pub mod logging;
+pub(crate) mod logging;
 mod main_loop;
-pub mod notify;
+pub(crate) mod notify;
 mod poller;
-pub mod status;
-pub mod upstream;
+pub(crate) mod status;
+pub(crate) mod upstream;
 
 use crate::agent::bootstrap::{BootstrapError, ensure_initial_eim};
 use crate::apdu::{ApduError, IsdrSession, SessionConfig, Transport};
@@ -44,7 +44,7 @@ use tokio::sync::mpsc;
 
 /// Answers the inspection requests of the control socket ([`Request::Info`], [`Request::Profiles`]) with
 /// the JSON document the matching CLI command prints. The CLI provides it, so that both print the same.
-pub trait Inspector {
+pub(crate) trait Inspector {
     /// Carries out `request` on `euicc`.
     fn inspect<'a>(
         &'a self,
@@ -55,7 +55,7 @@ pub trait Inspector {
 
 /// Why the daemon could not start or had to stop.
 #[derive(Debug, thiserror::Error)]
-pub enum DaemonError {
+pub(crate) enum DaemonError {
     /// The configuration could not be (re)read.
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -101,11 +101,11 @@ pub enum DaemonError {
 
 /// Where the configuration came from (for SIGHUP) and what it said.
 #[derive(Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The configuration file.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// Its contents at start.
-    pub config: Config,
+    pub(crate) config: Config,
 }
 
 /// Runs the daemon until SIGTERM or SIGINT. Must run inside a tokio runtime with I/O and timers.
@@ -116,7 +116,7 @@ pub struct Settings {
 /// reconciliation: the notifications left on the eUICC are delivered, and the first poll cycle finishes the
 /// journal's unfinished packages (results owed, acknowledged notifications not yet removed) before it
 /// polls (`agent::eim::poll_once`). Then `READY=1` and the main loop.
-pub async fn run(
+pub(crate) async fn run(
     settings: Settings,
     log: LogHandle,
     inspector: &dyn Inspector,

@@ -10,7 +10,7 @@ use crate::agent::schedule::Outcome;
 use crate::agent::supervisor::{SupervisedJournal, Supervisor};
 use crate::apdu::Transport;
 use crate::config::{Config, EimConfig, SmdpConfig};
-pub use crate::error_chain::chain;
+pub(crate) use crate::error_chain::chain;
 use crate::euicc::EimConfig as CardEim;
 use crate::euicc::Euicc;
 use crate::remote::es9p::Es9Client;
@@ -37,18 +37,18 @@ struct EimLink {
 
 /// What one cycle did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CycleReport {
+pub(crate) struct CycleReport {
     /// For the scheduler: executed if any eIM had a package, failed if any failed, else no package.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
     /// One line per eIM: `eim-1: no package`.
-    pub summary: String,
+    pub(crate) summary: String,
     /// One line per eIM whose last delivery left more than [`PILE_UP_BOUND`] delivered results and
     /// notifications on the eUICC.
-    pub piled_up: Vec<String>,
+    pub(crate) piled_up: Vec<String>,
 }
 
 /// The eIM clients and what a download trigger needs.
-pub struct Poller {
+pub(crate) struct Poller {
     links: Vec<EimLink>,
     smdp: SmdpConfig,
     /// The connectivity observer's state: the wait after a profile switch, and the rPLMN of a state change.
@@ -59,7 +59,7 @@ impl Poller {
     /// Clients for the eIMs of `config` (TLS anchors are read now, so that a bad file stops the start);
     /// `on_card` is the eUICC's eIM configuration, the trust of an eIM the file gives no anchor for;
     /// `network` the connectivity observer's state, if it runs.
-    pub fn new(
+    pub(crate) fn new(
         config: &Config,
         on_card: &[CardEim],
         network: Option<watch::Receiver<NetworkState>>,
@@ -83,7 +83,7 @@ impl Poller {
     }
 
     /// Whether there is any eIM to poll.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.links.is_empty()
     }
 
@@ -91,7 +91,7 @@ impl Poller {
     /// with rollbackFlag starts `supervisor`'s watch; the state change the supervision owes the eIM goes
     /// with the first poll an eIM answers (with the registered PLMN the observer sees), and is then marked
     /// as told.
-    pub async fn cycle(
+    pub(crate) async fn cycle(
         &mut self,
         euicc: &mut Euicc<Transport>,
         eid: Eid,
@@ -188,7 +188,7 @@ impl Poller {
     /// Delivers an eUICC Package Result no poll carried (a rollback's) to the eIM `eim_id` (the first eIM
     /// if that one is no longer configured); returns the acknowledged sequence numbers, or `None` when no
     /// eIM is configured at all.
-    pub async fn report(
+    pub(crate) async fn report(
         &mut self,
         euicc: &mut Euicc<Transport>,
         eid: Eid,
@@ -203,7 +203,7 @@ impl Poller {
     /// Delivers the notifications pending on the eUICC (left by a local change, or by a cycle cut short)
     /// to the first eIM, each removed only after the eIM took it. Run at start-up: an idle poll does not
     /// need the RetrieveNotificationsList it costs.
-    pub async fn deliver_pending_notifications(&mut self, euicc: &mut Euicc<Transport>) {
+    pub(crate) async fn deliver_pending_notifications(&mut self, euicc: &mut Euicc<Transport>) {
         let Some(link) = self.links.first_mut() else {
             return;
         };
@@ -327,7 +327,7 @@ fn remember(store: &Store, eim: &str, outcome: Outcome) -> Result<(), crate::sto
 }
 
 /// Seconds since the Unix epoch.
-pub fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

@@ -6,58 +6,58 @@ use tokio::time::Instant;
 
 /// The daemon's state as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Status {
+pub(crate) struct Status {
     /// The daemon's version.
-    pub version: String,
+    pub(crate) version: String,
     /// `starting`, `idle`, `polling`, `reloading` or `stopping`.
-    pub state: String,
+    pub(crate) state: String,
     /// The eUICC's EID, once read.
-    pub eid: Option<String>,
+    pub(crate) eid: Option<String>,
     /// The ICCID of the enabled profile, if any.
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
     /// The configured eIMs, in poll order.
-    pub eims: Vec<String>,
+    pub(crate) eims: Vec<String>,
     /// Poll cycles run since start.
-    pub polls: u64,
+    pub(crate) polls: u64,
     /// When the last poll cycle ended (seconds since the Unix epoch).
-    pub last_poll_unix: Option<u64>,
+    pub(crate) last_poll_unix: Option<u64>,
     /// What the last poll cycle did (`no package`, `executed`, or the error).
-    pub last_outcome: Option<String>,
+    pub(crate) last_outcome: Option<String>,
     /// Seconds until the next poll (none: no eIM configured).
-    pub next_poll_in_secs: Option<u64>,
+    pub(crate) next_poll_in_secs: Option<u64>,
     /// Entries waiting in each outbox.
-    pub outboxes: OutboxSizes,
+    pub(crate) outboxes: OutboxSizes,
     /// Unfinished eIM packages in the journal (finished by the next poll cycle).
-    pub journal: u64,
+    pub(crate) journal: u64,
     /// The eIMs whose last delivery left results and notifications piling up on the eUICC, one line each
     /// (an eIM that takes results without acknowledging them; see its `unacknowledged` setting).
     #[serde(default)]
-    pub piled_up: Vec<String>,
+    pub(crate) piled_up: Vec<String>,
     /// Store transactions committed since start (an idle poll commits none).
-    pub store_commits: u64,
+    pub(crate) store_commits: u64,
     /// Why the system clock looks unset, and the time certificates are checked at meanwhile
     /// ([`crate::clock`]); none while it looks set.
     #[serde(default)]
-    pub clock: Option<String>,
+    pub(crate) clock: Option<String>,
     /// The store found damaged at start and replaced by a fresh one (none: it was intact): why, where
     /// the damaged file went, and what was lost. Also reported upstream as a `store.corrupted` event.
-    pub store_damage: Option<crate::store::check::Damage>,
+    pub(crate) store_damage: Option<crate::store::check::Damage>,
 }
 
 /// The outbox sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct OutboxSizes {
+pub(crate) struct OutboxSizes {
     /// eUICC Package Results owed to an eIM.
-    pub results: u64,
+    pub(crate) results: u64,
     /// Notifications waiting on the eUICC until a receiver takes them.
-    pub notifications: u64,
+    pub(crate) notifications: u64,
     /// Upstream events.
-    pub events: u64,
+    pub(crate) events: u64,
 }
 
 impl Status {
     /// The one-line summary for systemd's `STATUS=`.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         let mut line = self.state.clone();
         if let Some(outcome) = &self.last_outcome {
             line.push_str(&format!("; last poll: {outcome}"));
@@ -74,21 +74,21 @@ impl Status {
 
 /// The status shared between the main loop (writer) and the control socket (readers).
 #[derive(Debug, Clone, Default)]
-pub struct Board(Arc<Mutex<(Status, Option<Instant>)>>);
+pub(crate) struct Board(Arc<Mutex<(Status, Option<Instant>)>>);
 
 impl Board {
     /// Changes the status.
-    pub fn update(&self, change: impl FnOnce(&mut Status)) {
+    pub(crate) fn update(&self, change: impl FnOnce(&mut Status)) {
         change(&mut self.lock().0);
     }
 
     /// Sets when the next poll is due (none: never).
-    pub fn set_next_poll(&self, at: Option<Instant>) {
+    pub(crate) fn set_next_poll(&self, at: Option<Instant>) {
         self.lock().1 = at;
     }
 
     /// The status now, with the seconds left until the next poll.
-    pub fn snapshot(&self) -> Status {
+    pub(crate) fn snapshot(&self) -> Status {
         let guard = self.lock();
         let mut status = guard.0.clone();
         status.next_poll_in_secs = guard
@@ -107,7 +107,7 @@ impl Board {
 
 /// Stores the system time in `state_dir` when it looks sane ([`crate::clock::remember`]), and puts in the
 /// status whether it looks unset (logged when that changes).
-pub fn keep_clock(state_dir: &std::path::Path, board: &Board) {
+pub(crate) fn keep_clock(state_dir: &std::path::Path, board: &Board) {
     let now = crate::clock::SystemClock::Real.now();
     if let Err(error) = crate::clock::remember(state_dir, now) {
         tracing::warn!(%error, "could not store the time in {}", state_dir.display());

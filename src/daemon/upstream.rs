@@ -29,7 +29,7 @@ const OBSERVER_COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Journals events in the store and wakes the delivery.
 #[derive(Debug, Clone)]
-pub struct Recorder {
+pub(crate) struct Recorder {
     store: Arc<Store>,
     bound: u64,
     wake: Arc<Notify>,
@@ -37,7 +37,11 @@ pub struct Recorder {
 
 impl Recorder {
     /// Journals `record`; the delivery is woken up.
-    pub fn record(&self, record: &EventRecord, retention: Retention) -> Result<u64, StoreError> {
+    pub(crate) fn record(
+        &self,
+        record: &EventRecord,
+        retention: Retention,
+    ) -> Result<u64, StoreError> {
         let body = serde_json::to_vec(record).expect("an event record always serializes");
         let id = self
             .store
@@ -49,11 +53,9 @@ impl Recorder {
 
 /// The running upstream tasks; dropping it stops them.
 #[derive(Debug)]
-pub struct Upstream {
+pub(crate) struct Upstream {
     /// The observer, for supervisors that watch the network.
-    pub connectivity: Option<ConnectivityHandle>,
-    /// Journals events.
-    pub recorder: Recorder,
+    pub(crate) connectivity: Option<ConnectivityHandle>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -67,7 +69,7 @@ impl Drop for Upstream {
 
 /// Starts the observer (if enabled), its journal, the SMS task (if enabled; it asks `commands` for a poll
 /// when a trusted message wakes the device), and the delivery (if an endpoint is configured).
-pub fn start(
+pub(crate) fn start(
     config: &Config,
     store: Arc<Store>,
     modem: Modem,
@@ -151,13 +153,12 @@ pub fn start(
     }
     Ok(Upstream {
         connectivity,
-        recorder,
         tasks,
     })
 }
 
 /// The outbox record of a connectivity event, and how it may give way.
-pub fn connectivity_record(event: &ConnectivityEvent) -> (EventRecord, Retention) {
+pub(crate) fn connectivity_record(event: &ConnectivityEvent) -> (EventRecord, Retention) {
     let retention = match event.kind {
         EventKind::SessionUpdated => Retention::Update,
         EventKind::AttachAccepted | EventKind::AttachFailed => Retention::Droppable,
@@ -176,11 +177,11 @@ pub fn connectivity_record(event: &ConnectivityEvent) -> (EventRecord, Retention
 }
 
 /// The type of SMS events.
-pub const SMS_TYPE: &str = "org.euiccd.sms.received";
+pub(crate) const SMS_TYPE: &str = "org.euiccd.sms.received";
 /// The type of the event that reports a damaged store, moved aside and replaced at start.
-pub const STORE_CORRUPTED_TYPE: &str = "org.euiccd.store.corrupted";
+pub(crate) const STORE_CORRUPTED_TYPE: &str = "org.euiccd.store.corrupted";
 /// The type of the events of messages that do not decode (deleted from the modem once journaled).
-pub const UNDECODABLE_SMS_TYPE: &str = "org.euiccd.sms.undecodable";
+pub(crate) const UNDECODABLE_SMS_TYPE: &str = "org.euiccd.sms.undecodable";
 
 /// The daemon's end of the SMS task: the journal, and the main loop for wake-ups.
 struct DaemonSms {

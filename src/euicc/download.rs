@@ -13,7 +13,7 @@ use euicc_asn1::{Signed, to_der};
 const AUTHENTICATE_SERVER: &str = "AuthenticateServer";
 
 /// The eUICC's refusal in an AuthenticateServer answer, as [`EuiccError::Refused`]; `None` for a success.
-pub fn authenticate_refusal(response: &AuthenticateServerResponse) -> Option<EuiccError> {
+pub(crate) fn authenticate_refusal(response: &AuthenticateServerResponse) -> Option<EuiccError> {
     match response {
         AuthenticateServerResponse::AuthenticateResponseError(error) => Some(EuiccError::refused(
             AUTHENTICATE_SERVER,
@@ -28,7 +28,7 @@ impl<C: CardChannel> Euicc<C> {
     /// ES10b.AuthenticateServer. An `AuthenticateResponseError` comes back as it is, not as an error: the
     /// LPA owes it to the SM-DP+ in ES9+.AuthenticateClient (SGP.22 §3.1.3), which then ends its session
     /// with the eUICC's reason. [`authenticate_refusal`] turns it into [`EuiccError::Refused`].
-    pub async fn authenticate_server(
+    pub(crate) async fn authenticate_server(
         &mut self,
         request: &AuthenticateServerRequest,
     ) -> Result<Signed<AuthenticateServerResponse>, EuiccError> {
@@ -37,7 +37,7 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ES10b.PrepareDownload. A `DownloadResponseError` becomes [`EuiccError::Refused`].
-    pub async fn prepare_download(
+    pub(crate) async fn prepare_download(
         &mut self,
         request: &PrepareDownloadRequest,
     ) -> Result<Signed<PrepareDownloadResponse>, EuiccError> {
@@ -57,7 +57,7 @@ impl<C: CardChannel> Euicc<C> {
     /// ES10b.LoadBoundProfilePackage with one segment (SGP.22 §5.7.6, segments as §2.5.5 cuts them). Returns `None`
     /// while the eUICC wants more, and the Profile Installation Result (`BF37…`, exact bytes) after the last segment
     /// or at the first error.
-    pub async fn load_bpp_segment(
+    pub(crate) async fn load_bpp_segment(
         &mut self,
         segment: &[u8],
     ) -> Result<Option<Vec<u8>>, EuiccError> {

@@ -26,7 +26,7 @@ pub enum EimKey {
 
 impl EimKey {
     /// The DER of the key or certificate.
-    pub fn as_der(&self) -> &[u8] {
+    pub(crate) fn as_der(&self) -> &[u8] {
         match self {
             Self::PublicKey(key) => key.as_der(),
             Self::Certificate(cert) => cert.as_der(),
@@ -153,7 +153,7 @@ impl<C: CardChannel> Euicc<C> {
 
     /// AddInitialEim: associates the first eIMs (initial provisioning only; later changes are signed eIM
     /// configuration operations). Returns one outcome per configuration, in order.
-    pub async fn add_initial_eim(
+    pub(crate) async fn add_initial_eim(
         &mut self,
         configs: Vec<EimConfig>,
     ) -> Result<Vec<AddInitialEimResult>, EuiccError> {
@@ -182,7 +182,7 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// GetCerts: the EUM and eUICC certificates, for the CI key `ci_pk_id` or the eUICC's choice.
-    pub async fn certs(&mut self, ci_pk_id: Option<Octets>) -> Result<Certs, EuiccError> {
+    pub(crate) async fn certs(&mut self, ci_pk_id: Option<Octets>) -> Result<Certs, EuiccError> {
         const FUNCTION: &str = "GetCerts";
         let request = GetCertsRequest {
             euicc_ci_pk_id: ci_pk_id,

@@ -77,7 +77,7 @@ pub enum EuiccError {
 
 impl EuiccError {
     /// A [`EuiccError::Refused`] for `code`, named from `table`.
-    pub fn refused(function: &'static str, table: CodeTable, code: i64) -> Self {
+    pub(crate) fn refused(function: &'static str, table: CodeTable, code: i64) -> Self {
         Self::Refused {
             function,
             code,
@@ -87,7 +87,7 @@ impl EuiccError {
 
     /// True when the eUICC answered a status word saying it does not know or allow the command (the sign
     /// of a function from another version, or of ES10c on an eUICC that only takes eIM packages).
-    pub fn is_not_supported(&self) -> bool {
+    pub(crate) fn is_not_supported(&self) -> bool {
         matches!(
             self,
             Self::Transport { source: ApduError::Card(CardError::Status { sw, .. }), .. } if NOT_SUPPORTED.contains(sw)

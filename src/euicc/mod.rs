@@ -18,20 +18,20 @@ mod reset;
 #[cfg(test)]
 mod tests;
 
-pub use download::authenticate_refusal;
+pub(crate) use download::authenticate_refusal;
 pub use eim::{EimConfig, EimKey};
 pub use error::EuiccError;
 pub use notifications::RetrievedNotifications;
-pub use package::RollbackOutcome;
-pub use profiles::{MAX_NICKNAME, enabled_iccid};
-pub use reset::{MemoryResetOptions, MemoryResetOutcome};
+#[cfg(feature = "sim")]
+pub(crate) use profiles::enabled_iccid;
+pub(crate) use reset::{MemoryResetOptions, MemoryResetOutcome};
 
 use crate::apdu::{CardChannel, IsdrSession};
 use euicc_asn1::types::sgp22::{
     CancelSessionRequest, CancelSessionResponse, EUICCInfo1, EUICCInfo2,
     EuiccConfiguredAddressesRequest, EuiccConfiguredAddressesResponse, GetEuiccChallengeRequest,
     GetEuiccChallengeResponse, GetEuiccDataRequest, GetEuiccDataResponse, GetEuiccInfo1Request,
-    GetEuiccInfo2Request, GetRatRequest, GetRatResponse, ProfilePolicyAuthorisationRule, codes,
+    GetEuiccInfo2Request, codes,
 };
 use euicc_asn1::{Asn1, Eid, Layout, Octets, from_ber, to_der};
 
@@ -59,19 +59,19 @@ impl<C: CardChannel> Euicc<C> {
 
     /// Speaks the `layout` whatever EUICCInfo2 announces: for a card that announces its IoT version
     /// wrongly, or none although it speaks v1.0.
-    pub fn with_layout(mut self, layout: Layout) -> Self {
+    pub(crate) fn with_layout(mut self, layout: Layout) -> Self {
         self.layout_override = Some(layout);
         self
     }
 
     /// The APDU session underneath (counters, transport name, raw APDUs).
-    pub fn session(&mut self) -> &mut IsdrSession<C> {
+    pub(crate) fn session(&mut self) -> &mut IsdrSession<C> {
         &mut self.session
     }
 
     /// Closes the logical channel; the client reopens it on the next call. After a profile switch with
     /// REFRESH the card reset has closed it already, and a failure to close it again is expected.
-    pub async fn close(&mut self) -> Result<(), EuiccError> {
+    pub(crate) async fn close(&mut self) -> Result<(), EuiccError> {
         let closed = self.session.close().await;
         if std::mem::take(&mut self.card_reset) {
             if let Err(error) = closed {
@@ -113,19 +113,19 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ES10c.GetEID.
-    pub async fn eid(&mut self) -> Result<Eid, EuiccError> {
+    pub(crate) async fn eid(&mut self) -> Result<Eid, EuiccError> {
         let response: GetEuiccDataResponse =
             self.call("GetEID", &GetEuiccDataRequest::eid()).await?;
         Ok(response.eid_value)
     }
 
     /// ES10b.GetEUICCInfo (EUICCInfo1): the SGP.22 version and the CI keys.
-    pub async fn euicc_info1(&mut self) -> Result<EUICCInfo1, EuiccError> {
+    pub(crate) async fn euicc_info1(&mut self) -> Result<EUICCInfo1, EuiccError> {
         self.call("GetEUICCInfo1", &GetEuiccInfo1Request {}).await
     }
 
     /// ES10b.GetEUICCInfo (EUICCInfo2): versions, capabilities, free memory. Read once, then cached.
-    pub async fn euicc_info2(&mut self) -> Result<&EUICCInfo2, EuiccError> {
+    pub(crate) async fn euicc_info2(&mut self) -> Result<&EUICCInfo2, EuiccError> {
         let info = match self.info2.take() {
             Some(info) => info,
             None => self.call("GetEUICCInfo2", &GetEuiccInfo2Request {}).await?,
@@ -135,7 +135,7 @@ impl<C: CardChannel> Euicc<C> {
 
     /// The SGP.32 layout of this eUICC: the one set by [`Euicc::with_layout`], else from EuiccInfo2 (read on
     /// first use).
-    pub async fn layout(&mut self) -> Result<Layout, EuiccError> {
+    pub(crate) async fn layout(&mut self) -> Result<Layout, EuiccError> {
         if let Some(layout) = self.layout_override {
             return Ok(layout);
         }
@@ -143,7 +143,7 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ES10b.GetEUICCChallenge: 16 fresh random bytes for mutual authentication.
-    pub async fn challenge(&mut self) -> Result<Octets, EuiccError> {
+    pub(crate) async fn challenge(&mut self) -> Result<Octets, EuiccError> {
         let response: GetEuiccChallengeResponse = self
             .call("GetEUICCChallenge", &GetEuiccChallengeRequest {})
             .await?;
@@ -151,7 +151,7 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ES10a.GetEuiccConfiguredAddresses: the default SM-DP+ and root SM-DS addresses.
-    pub async fn configured_addresses(
+    pub(crate) async fn configured_addresses(
         &mut self,
     ) -> Result<EuiccConfiguredAddressesResponse, EuiccError> {
         self.call(
@@ -161,15 +161,9 @@ impl<C: CardChannel> Euicc<C> {
         .await
     }
 
-    /// ES10b.GetRAT: the Rules Authorisation Table.
-    pub async fn rat(&mut self) -> Result<Vec<ProfilePolicyAuthorisationRule>, EuiccError> {
-        let response: GetRatResponse = self.call("GetRAT", &GetRatRequest {}).await?;
-        Ok(response.rat)
-    }
-
     /// ES10b.CancelSession: ends a download session. Returns the response (a signed
     /// `CancelSessionResponse`) as the eUICC sent it, to be relayed to the SM-DP+ or the eIM unchanged.
-    pub async fn cancel_session(
+    pub(crate) async fn cancel_session(
         &mut self,
         transaction_id: &[u8],
         reason: i64,

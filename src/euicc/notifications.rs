@@ -29,7 +29,7 @@ pub struct RetrievedNotifications {
 impl<C: CardChannel> Euicc<C> {
     /// ES10b.ListNotification: the metadata of the pending notifications, all of them or those of the
     /// NotificationEvent bits in `events`.
-    pub async fn list_notifications(
+    pub(crate) async fn list_notifications(
         &mut self,
         events: Option<BitString>,
     ) -> Result<Vec<NotificationMetadata>, EuiccError> {
@@ -71,7 +71,7 @@ impl<C: CardChannel> Euicc<C> {
 
     /// ES10b.RemoveNotificationFromList: deletes notification `seq_number`. Call it only once the receiver
     /// acknowledged the notification.
-    pub async fn remove_notification(&mut self, seq_number: i64) -> Result<(), EuiccError> {
+    pub(crate) async fn remove_notification(&mut self, seq_number: i64) -> Result<(), EuiccError> {
         const FUNCTION: &str = "RemoveNotificationFromList";
         let response: NotificationSentResponse = self
             .call(FUNCTION, &NotificationSentRequest { seq_number })

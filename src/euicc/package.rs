@@ -9,20 +9,22 @@ use euicc_asn1::types::sgp32::common::{
     PROFILE_ROLLBACK_RESULT, ProfileRollbackRequest, RefreshFlag,
 };
 use euicc_asn1::types::sgp32::v1_2;
-use euicc_asn1::types::sgp32::view::{ImmediateEnable, Sgp32};
 
 /// The answer to ProfileRollback.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RollbackOutcome {
+pub(crate) struct RollbackOutcome {
     /// The eUICC Package Result of the rolled-back package (`BF51 …`), as the eUICC signed it; it is owed
     /// to the eIM.
-    pub package_result: Option<Vec<u8>>,
+    pub(crate) package_result: Option<Vec<u8>>,
 }
 
 impl<C: CardChannel> Euicc<C> {
     /// LoadEuiccPackage: passes the eIM's EuiccPackageRequest (`BF51 …`) byte for byte and returns the eUICC
     /// Package Result exactly as the eUICC produced it (after checking that it decodes).
-    pub async fn load_euicc_package(&mut self, request: &[u8]) -> Result<Vec<u8>, EuiccError> {
+    pub(crate) async fn load_euicc_package(
+        &mut self,
+        request: &[u8],
+    ) -> Result<Vec<u8>, EuiccError> {
         const FUNCTION: &str = "LoadEuiccPackage";
         let layout = self.layout().await?;
         let answer = self.exchange(FUNCTION, request).await?;
@@ -31,7 +33,10 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ProfileRollback: re-enables the profile enabled before the last `enable` package.
-    pub async fn profile_rollback(&mut self, refresh: bool) -> Result<RollbackOutcome, EuiccError> {
+    pub(crate) async fn profile_rollback(
+        &mut self,
+        refresh: bool,
+    ) -> Result<RollbackOutcome, EuiccError> {
         const FUNCTION: &str = "ProfileRollback";
         let request = ProfileRollbackRequest(RefreshFlag {
             refresh_flag: refresh,
@@ -49,27 +54,8 @@ impl<C: CardChannel> Euicc<C> {
         Ok(RollbackOutcome { package_result })
     }
 
-    /// ImmediateEnable (v1.0: EnableUsingDD, which has no refresh flag): enables the profile just
-    /// downloaded.
-    pub async fn immediate_enable(&mut self, refresh: bool) -> Result<(), EuiccError> {
-        let layout = self.layout().await?;
-        for_layout!(layout, l => self.immediate_enable_as::<<l::Types as Sgp32>::ImmediateEnable>(refresh).await)
-    }
-
-    /// [`Euicc::immediate_enable`] with the layout's request `R`.
-    async fn immediate_enable_as<R: ImmediateEnable>(
-        &mut self,
-        refresh: bool,
-    ) -> Result<(), EuiccError> {
-        const FUNCTION: &str = "ImmediateEnable";
-        let response: R::Response = self.call(FUNCTION, &R::new(refresh)).await?;
-        check(FUNCTION, R::RESULTS, R::result(&response))?;
-        self.switched(R::refreshes(refresh));
-        Ok(())
-    }
-
     /// ExecuteFallbackMechanism (v1.2): enables the profile with the fallback attribute.
-    pub async fn execute_fallback(&mut self, refresh: bool) -> Result<(), EuiccError> {
+    pub(crate) async fn execute_fallback(&mut self, refresh: bool) -> Result<(), EuiccError> {
         const FUNCTION: &str = "ExecuteFallbackMechanism";
         self.require_v1_2(FUNCTION).await?;
         let request = v1_2::ExecuteFallbackMechanismRequest(RefreshFlag {
@@ -86,7 +72,7 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ReturnFromFallback (v1.2): re-enables the profile that was enabled before the fallback.
-    pub async fn return_from_fallback(&mut self, refresh: bool) -> Result<(), EuiccError> {
+    pub(crate) async fn return_from_fallback(&mut self, refresh: bool) -> Result<(), EuiccError> {
         const FUNCTION: &str = "ReturnFromFallback";
         self.require_v1_2(FUNCTION).await?;
         let request = v1_2::ReturnFromFallbackRequest(RefreshFlag {
@@ -100,23 +86,6 @@ impl<C: CardChannel> Euicc<C> {
         )?;
         self.switched(refresh);
         Ok(())
-    }
-
-    /// GetConnectivityParameters (v1.2): connection settings stored in the enabled profile.
-    pub async fn connectivity_parameters(
-        &mut self,
-    ) -> Result<v1_2::ConnectivityParameters, EuiccError> {
-        const FUNCTION: &str = "GetConnectivityParameters";
-        self.require_v1_2(FUNCTION).await?;
-        match self
-            .call(FUNCTION, &v1_2::GetConnectivityParametersRequest {})
-            .await?
-        {
-            v1_2::GetConnectivityParametersResponse::ConnectivityParameters(p) => Ok(p),
-            v1_2::GetConnectivityParametersResponse::ConnectivityParametersError(code) => Err(
-                EuiccError::refused(FUNCTION, v1_2::CONNECTIVITY_PARAMETERS_ERROR, code),
-            ),
-        }
     }
 
     /// Fails with [`EuiccError::Unsupported`] unless the eUICC speaks v1.2.

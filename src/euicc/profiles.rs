@@ -13,13 +13,13 @@ use euicc_asn1::types::sgp22::{
 use euicc_asn1::{Asn1, Iccid};
 
 /// Longest nickname SGP.22 allows (`UTF8String (SIZE(0..64))`, in bytes).
-pub const MAX_NICKNAME: usize = 64;
+pub(crate) const MAX_NICKNAME: usize = 64;
 
 /// `profileState` enabled (SGP.22 `ProfileState`).
 const PROFILE_STATE_ENABLED: i64 = 1;
 
 /// The ICCID of the enabled profile among `profiles` (a GetProfilesInfo answer), if one is enabled.
-pub fn enabled_iccid(profiles: &[ProfileInfo]) -> Option<Iccid> {
+pub(crate) fn enabled_iccid(profiles: &[ProfileInfo]) -> Option<Iccid> {
     profiles
         .iter()
         .find(|p| p.profile_state == Some(PROFILE_STATE_ENABLED))?
@@ -48,13 +48,13 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// The ICCID of the enabled profile (GetProfilesInfo), if one is enabled.
-    pub async fn enabled_profile(&mut self) -> Result<Option<Iccid>, EuiccError> {
+    pub(crate) async fn enabled_profile(&mut self) -> Result<Option<Iccid>, EuiccError> {
         Ok(enabled_iccid(&self.profiles(None).await?))
     }
 
     /// ES10c.EnableProfile; with `refresh` the eUICC resets the card afterwards (the session reopens its
     /// channel on the next call).
-    pub async fn enable(&mut self, iccid: Iccid, refresh: bool) -> Result<(), EuiccError> {
+    pub(crate) async fn enable(&mut self, iccid: Iccid, refresh: bool) -> Result<(), EuiccError> {
         const FUNCTION: &str = "EnableProfile";
         let request = EnableProfileRequest {
             profile_identifier: ProfileIdentifier::Iccid(iccid),
@@ -67,7 +67,7 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ES10c.DisableProfile.
-    pub async fn disable(&mut self, iccid: Iccid, refresh: bool) -> Result<(), EuiccError> {
+    pub(crate) async fn disable(&mut self, iccid: Iccid, refresh: bool) -> Result<(), EuiccError> {
         const FUNCTION: &str = "DisableProfile";
         let request = DisableProfileRequest {
             profile_identifier: ProfileIdentifier::Iccid(iccid),
@@ -80,7 +80,7 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ES10c.DeleteProfile (the profile must be disabled).
-    pub async fn delete(&mut self, iccid: Iccid) -> Result<(), EuiccError> {
+    pub(crate) async fn delete(&mut self, iccid: Iccid) -> Result<(), EuiccError> {
         const FUNCTION: &str = "DeleteProfile";
         let request = DeleteProfileRequest(ProfileIdentifier::Iccid(iccid));
         let response: DeleteProfileResponse = self.local_management(FUNCTION, &request).await?;
@@ -88,7 +88,11 @@ impl<C: CardChannel> Euicc<C> {
     }
 
     /// ES10c.SetNickname (at most [`MAX_NICKNAME`] bytes of UTF-8).
-    pub async fn set_nickname(&mut self, iccid: Iccid, nickname: &str) -> Result<(), EuiccError> {
+    pub(crate) async fn set_nickname(
+        &mut self,
+        iccid: Iccid,
+        nickname: &str,
+    ) -> Result<(), EuiccError> {
         const FUNCTION: &str = "SetNickname";
         if nickname.len() > MAX_NICKNAME {
             return Err(EuiccError::InvalidRequest {

@@ -15,21 +15,21 @@ const FUNCTION: &str = "EuiccMemoryReset";
 
 /// What to reset. Each option maps to a bit of `resetOptions` in the layout the eUICC speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct MemoryResetOptions {
+pub(crate) struct MemoryResetOptions {
     /// Delete the operational profiles.
-    pub delete_operational_profiles: bool,
+    pub(crate) delete_operational_profiles: bool,
     /// Delete the test profiles loaded in the field.
-    pub delete_field_loaded_test_profiles: bool,
+    pub(crate) delete_field_loaded_test_profiles: bool,
     /// Remove the default SM-DP+ address.
-    pub reset_default_smdp_address: bool,
+    pub(crate) reset_default_smdp_address: bool,
     /// Delete the test profiles loaded at manufacture (v1.2 only).
-    pub delete_pre_loaded_test_profiles: bool,
+    pub(crate) delete_pre_loaded_test_profiles: bool,
     /// Delete the provisioning profiles (v1.2 only).
-    pub delete_provisioning_profiles: bool,
+    pub(crate) delete_provisioning_profiles: bool,
     /// Remove the eIM configuration.
-    pub reset_eim_config: bool,
+    pub(crate) reset_eim_config: bool,
     /// Reset the immediate (v1.0: automatic) profile enabling configuration.
-    pub reset_immediate_enable_config: bool,
+    pub(crate) reset_immediate_enable_config: bool,
 }
 
 impl MemoryResetOptions {
@@ -47,7 +47,7 @@ impl MemoryResetOptions {
     }
 
     /// The v1.2 `resetOptions` (`BF64`).
-    pub fn v1_2_bits(&self) -> BitString {
+    pub(crate) fn v1_2_bits(&self) -> BitString {
         let set: Vec<usize> = self
             .bits()
             .iter()
@@ -58,7 +58,7 @@ impl MemoryResetOptions {
     }
 
     /// The `resetOptions` of a v1.0 eUICC (`BF34`); `None` when an option has no v1.0 bit.
-    pub fn v1_0_bits(&self) -> Option<BitString> {
+    pub(crate) fn v1_0_bits(&self) -> Option<BitString> {
         let set: Option<Vec<usize>> = self
             .bits()
             .iter()
@@ -69,7 +69,7 @@ impl MemoryResetOptions {
     }
 
     /// True when an option deletes profiles (the enabled one may be among them).
-    pub fn deletes_profiles(&self) -> bool {
+    pub(crate) fn deletes_profiles(&self) -> bool {
         self.delete_operational_profiles
             || self.delete_field_loaded_test_profiles
             || self.delete_pre_loaded_test_profiles
@@ -77,28 +77,28 @@ impl MemoryResetOptions {
     }
 
     /// True when no option is chosen.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.bits().iter().all(|(on, ..)| !on)
     }
 }
 
 /// The eUICC's answer to a memory reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MemoryResetOutcome {
+pub(crate) struct MemoryResetOutcome {
     /// The request went out as SGP.22's `BF34` (v1.0 eUICC, or `BF64` refused).
-    pub sgp22_form: bool,
+    pub(crate) sgp22_form: bool,
     /// `resetResult`: ok 0 or nothingToDelete 1 (others are errors).
-    pub reset_result: i64,
+    pub(crate) reset_result: i64,
     /// `resetEimResult` (v1.2).
-    pub reset_eim_result: Option<i64>,
+    pub(crate) reset_eim_result: Option<i64>,
     /// `resetImmediateEnableConfigResult` (v1.2).
-    pub reset_immediate_enable_config_result: Option<i64>,
+    pub(crate) reset_immediate_enable_config_result: Option<i64>,
 }
 
 impl<C: CardChannel> Euicc<C> {
     /// EuiccMemoryReset: `BF64` on a v1.2 eUICC, falling back to `BF34` when it answers that it does not
     /// know the command; `BF34` on a v1.0 eUICC.
-    pub async fn memory_reset(
+    pub(crate) async fn memory_reset(
         &mut self,
         options: MemoryResetOptions,
     ) -> Result<MemoryResetOutcome, EuiccError> {

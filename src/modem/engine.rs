@@ -34,15 +34,15 @@ const SYNC_COMMAND: &str = "AT+EUICCDSYNC=";
 
 /// Tunables of the engine.
 #[derive(Debug, Clone)]
-pub struct EngineConfig {
+pub(crate) struct EngineConfig {
     /// Timeout of the `ATE0` / `AT` handshakes after opening the port or losing an answer.
-    pub handshake_timeout: Duration,
+    pub(crate) handshake_timeout: Duration,
     /// Back-off between attempts to reopen a port that disappeared.
-    pub reopen: Backoff,
+    pub(crate) reopen: Backoff,
     /// Longest accepted line; longer ones are discarded.
-    pub max_line: usize,
+    pub(crate) max_line: usize,
     /// Largest accepted answer (sum of its information lines).
-    pub max_response: usize,
+    pub(crate) max_response: usize,
 }
 
 impl Default for EngineConfig {
@@ -75,7 +75,7 @@ pub struct Modem {
 impl Modem {
     /// Starts the engine task on the current tokio runtime. The port is opened on the first command (so a
     /// missing modem is reported to whoever needs it) and reopened by itself when it disappears.
-    pub fn spawn<O: PortOpener>(opener: O, config: EngineConfig) -> Self {
+    pub(crate) fn spawn<O: PortOpener>(opener: O, config: EngineConfig) -> Self {
         let (requests, queue) = mpsc::channel(QUEUE_DEPTH);
         let (urcs, _) = broadcast::channel(URC_BACKLOG);
         let max_line = config.max_line;
@@ -140,13 +140,13 @@ impl Modem {
 
     /// Asks the engine to close the port and open it again (quiet line, `ATE0`) once the command in hand has
     /// ended: the way back from a modem that stopped answering, short of restarting the process.
-    pub fn restart_link(&self) {
+    pub(crate) fn restart_link(&self) {
         self.restart.notify_one();
     }
 
     /// A receiver of every URC from now on (`+CEREG`, `+CGEV`, `+CPIN`, `RDY`, `+STIN`, vendor ones, and
     /// any line the modem sends while no command is in flight).
-    pub fn subscribe(&self) -> broadcast::Receiver<Urc> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Urc> {
         self.urcs.subscribe()
     }
 }

@@ -4,15 +4,14 @@
 //! that owns the port, serialises commands and broadcasts URCs; [`port`] opens (and reopens) the serial
 //! device; [`network`] and [`sms`] are the 3GPP TS 27.007 / 27.005 dialogues the agent asks for by name.
 
-pub mod engine;
-pub mod network;
-pub mod port;
-pub mod sms;
+pub(crate) mod engine;
+pub(crate) mod network;
+pub(crate) mod port;
+pub(crate) mod sms;
 
-pub use engine::{EngineConfig, Modem};
+pub use engine::Modem;
 // The engine's answers and errors are made of the core parser's types.
-pub use euiccd_core::at::{ErrorCode, FinalResult, Response, Urc};
-pub use port::{Backoff, PortOpener, SerialOpener};
+pub(crate) use euiccd_core::at::{FinalResult, Response, Urc};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -91,7 +90,7 @@ pub enum ModemError {
 
 /// The name of an AT command without its parameters (`AT+CSIM=10,"…"` → `AT+CSIM`), for errors and logs
 /// that must not carry APDU payloads.
-pub fn command_name(command: &str) -> String {
+pub(crate) fn command_name(command: &str) -> String {
     let end = command.find(['=', '?']).unwrap_or(command.len());
     command[..end].trim().to_owned()
 }

@@ -12,38 +12,38 @@ use tracing::{debug, warn};
 
 /// The modem's identity and its active profile's, as far as it answers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Identity {
+pub(crate) struct Identity {
     /// `AT+CGSN`.
-    pub imei: Option<String>,
+    pub(crate) imei: Option<String>,
     /// `AT+CCID`.
-    pub iccid: Option<String>,
+    pub(crate) iccid: Option<String>,
     /// `AT+CIMI`.
-    pub imsi: Option<String>,
+    pub(crate) imsi: Option<String>,
 }
 
 /// The network report an unsolicited line carries (`+CEREG: …`, `+CGEV: …`), if it is one; a malformed
 /// network line is an error.
-pub fn report(urc: &Urc) -> Result<Option<Report>, LineError> {
+pub(crate) fn report(urc: &Urc) -> Result<Option<Report>, LineError> {
     parse_report(urc.line(), Form::Urc)
 }
 
 /// The network side of a [`Modem`], each command with the same timeout.
 #[derive(Debug, Clone)]
-pub struct Network {
+pub(crate) struct Network {
     modem: Modem,
     timeout: Duration,
 }
 
 impl Network {
     /// The network dialogues on `modem`, each command allowed `timeout`.
-    pub fn new(modem: Modem, timeout: Duration) -> Self {
+    pub(crate) fn new(modem: Modem, timeout: Duration) -> Self {
         Self { modem, timeout }
     }
 
     /// Switches on the registration reports of every domain (with reject causes where the modem has them:
     /// `=3`, else `=2`) and the packet-domain events (`AT+CGEREP=2,1`, else `=1`). Refusals are the
     /// modem's choice; the queries still work.
-    pub async fn enable_reports(&self) {
+    pub(crate) async fn enable_reports(&self) {
         for domain in Domain::ALL {
             let name = domain.name();
             if self.ask(&format!("AT{name}=3")).await.is_err() {
@@ -56,29 +56,29 @@ impl Network {
     }
 
     /// `AT+CREG?` and siblings: the registration in `domain`.
-    pub async fn registration(&self, domain: Domain) -> Result<Vec<Report>, ModemError> {
+    pub(crate) async fn registration(&self, domain: Domain) -> Result<Vec<Report>, ModemError> {
         self.query(&format!("AT{}?", domain.name())).await
     }
 
     /// `AT+CGACT?`: which contexts are active.
-    pub async fn contexts(&self) -> Result<Vec<Report>, ModemError> {
+    pub(crate) async fn contexts(&self) -> Result<Vec<Report>, ModemError> {
         self.query("AT+CGACT?").await
     }
 
     /// `AT+CSQ`: the RSSI.
-    pub async fn rssi(&self) -> Result<Vec<Report>, ModemError> {
+    pub(crate) async fn rssi(&self) -> Result<Vec<Report>, ModemError> {
         self.query("AT+CSQ").await
     }
 
     /// `AT+CESQ`: the extended signal quality (RSRP, RSRQ).
-    pub async fn signal(&self) -> Result<Vec<Report>, ModemError> {
+    pub(crate) async fn signal(&self) -> Result<Vec<Report>, ModemError> {
         self.query("AT+CESQ").await
     }
 
     /// `AT+COPS?` in the numeric format, then in the long alphanumeric one: the network's PLMN and name,
     /// as far as the modem answers (a format it refuses is skipped, the query is asked anyway; a query
     /// it does not answer is logged).
-    pub async fn operator(&self) -> Vec<Report> {
+    pub(crate) async fn operator(&self) -> Vec<Report> {
         let mut reports = Vec::new();
         for format in ["2", "0"] {
             let _ = self.ask(&format!("AT+COPS=3,{format}")).await;
@@ -91,12 +91,12 @@ impl Network {
     }
 
     /// `AT+CGCONTRDP=<cid>`: the APN and address of a context.
-    pub async fn context_details(&self, cid: u8) -> Result<Vec<Report>, ModemError> {
+    pub(crate) async fn context_details(&self, cid: u8) -> Result<Vec<Report>, ModemError> {
         self.query(&format!("AT+CGCONTRDP={cid}")).await
     }
 
     /// IMEI, ICCID and IMSI (`AT+CGSN`, `AT+CCID`, `AT+CIMI`); what the modem does not answer is `None`.
-    pub async fn identity(&self) -> Identity {
+    pub(crate) async fn identity(&self) -> Identity {
         Identity {
             imei: self.identity_line("AT+CGSN", &[]).await,
             iccid: self.identity_line("AT+CCID", &["+CCID", "+ICCID"]).await,

@@ -12,7 +12,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_serial::{DataBits, FlowControl, Parity, SerialPortBuilderExt, SerialStream, StopBits};
 
 /// Something that can (re)open the byte stream to the modem.
-pub trait PortOpener: Send + 'static {
+pub(crate) trait PortOpener: Send + 'static {
     /// The open port.
     type Port: AsyncRead + AsyncWrite + Unpin + Send + 'static;
 
@@ -25,14 +25,14 @@ pub trait PortOpener: Send + 'static {
 
 /// Opens a real serial device (USB modem AT port, UART, or a PTY) with tokio-serial, 8N1, no flow control.
 #[derive(Debug, Clone)]
-pub struct SerialOpener {
+pub(crate) struct SerialOpener {
     path: PathBuf,
     baud: u32,
 }
 
 impl SerialOpener {
     /// A serial port at `path` with line speed `baud` (115200 is what every modem's USB AT port accepts).
-    pub fn new(path: impl Into<PathBuf>, baud: u32) -> Self {
+    pub(crate) fn new(path: impl Into<PathBuf>, baud: u32) -> Self {
         Self {
             path: path.into(),
             baud,
@@ -77,7 +77,7 @@ fn open_error(path: &Path, error: &tokio_serial::Error) -> ModemError {
 
 /// Exponential back-off between reopen attempts: `min`, `2·min`, … up to `max`.
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     min: Duration,
     max: Duration,
     next: Duration,
@@ -85,7 +85,7 @@ pub struct Backoff {
 
 impl Backoff {
     /// A back-off starting at `min` and doubling up to `max`.
-    pub fn new(min: Duration, max: Duration) -> Self {
+    pub(crate) fn new(min: Duration, max: Duration) -> Self {
         Self {
             min,
             max: max.max(min),
@@ -94,14 +94,14 @@ impl Backoff {
     }
 
     /// The delay before the next attempt; each call doubles the following one.
-    pub fn next_delay(&mut self) -> Duration {
+    pub(crate) fn next_delay(&mut self) -> Duration {
         let delay = self.next;
         self.next = (self.next * 2).min(self.max);
         delay
     }
 
     /// Starts over at `min` (after a successful open).
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.next = self.min;
     }
 }

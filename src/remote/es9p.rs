@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use super::https::{HttpError, HttpsClient, Server};
 
 /// The `X-Admin-Protocol` sent by default (the version lpac sends; servers accept any `gsma/rsp/v2.*`).
-pub const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.2.2";
+pub(crate) const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.2.2";
 
 /// The path prefix of every ES9+ function.
 const PATH_PREFIX: &str = "/gsma/rsp2/es9plus/";
@@ -70,11 +70,11 @@ pub trait Es9 {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StatusCodeData {
     /// `subjectCode`, e.g. `8.2.7`.
-    pub subject_code: String,
+    pub(crate) subject_code: String,
     /// `reasonCode`, e.g. `3.8`.
-    pub reason_code: String,
+    pub(crate) reason_code: String,
     /// The server's own text, if any.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
 }
 
 impl std::fmt::Display for StatusCodeData {
@@ -93,7 +93,7 @@ impl std::fmt::Display for StatusCodeData {
 }
 
 /// A readable explanation of common ES9+ status codes (SGP.22 §5.6).
-pub fn describe_status(subject: &str, reason: &str) -> Option<&'static str> {
+pub(crate) fn describe_status(subject: &str, reason: &str) -> Option<&'static str> {
     Some(match (subject, reason) {
         ("8.1", "3.8") => "the eUICC refused the SM-DP+'s authentication",
         ("8.1", "4.8") => "not enough memory on the eUICC",
@@ -161,7 +161,7 @@ pub enum Es9Error {
 
 impl Es9Error {
     /// True when the request ran out of time (the download is cancelled with reason timeout).
-    pub fn is_timeout(&self) -> bool {
+    pub(crate) fn is_timeout(&self) -> bool {
         matches!(
             self,
             Self::Http {
@@ -188,12 +188,6 @@ impl Es9Client {
             smdp,
             admin_protocol: DEFAULT_ADMIN_PROTOCOL.to_owned(),
         }
-    }
-
-    /// Sends `value` as `X-Admin-Protocol` instead (e.g. `gsma/rsp/v2.5.0`).
-    pub fn with_admin_protocol(mut self, value: impl Into<String>) -> Self {
-        self.admin_protocol = value.into();
-        self
     }
 
     /// Posts `body` to `server` and returns the HTTP status and body.

@@ -20,13 +20,13 @@ use super::https::{HttpError, HttpResponse, HttpsClient, Server};
 use euicc_asn1::Layout;
 
 /// The `X-Admin-Protocol` sent by default (SGP.32 v1.2 §6.1 sets `v2.1.0`; onomondo-eim requires it).
-pub const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.1.0";
+pub(crate) const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.1.0";
 
 /// The path of the ASN.1 binding.
-pub const PATH: &str = "/gsma/rsp2/asn1";
+pub(crate) const PATH: &str = "/gsma/rsp2/asn1";
 
 /// The content type of requests and answers.
-pub const CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
+pub(crate) const CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
 
 /// The SGP.32 version of the ESipa messages exchanged with one eIM. ESipa messages are SGP32Definitions
 /// types, so this is a [`Layout`]; but it is the eIM's, not the eUICC's: an eIM may be configured to speak
@@ -34,11 +34,11 @@ pub const CONTENT_TYPE: &str = "application/x-gsma-rsp-asn1";
 /// layout inside messages of this one. An alias, not a type of its own: the two meet only where the poll
 /// cycle is set up (`agent::eim::poll_once`), which names them apart (`layout` for ESipa, `card` for the
 /// eUICC), and the codecs are written over [`Layout`] with `for_layout!`.
-pub type EsipaVersion = Layout;
+pub(crate) type EsipaVersion = Layout;
 
 /// How ESipa messages travel: one setting per eIM.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum EsipaBinding {
+pub(crate) enum EsipaBinding {
     /// The ASN.1 binding: the DER of each message (fewest bytes on a metered link).
     #[default]
     Asn1,
@@ -53,7 +53,7 @@ pub enum EsipaBinding {
 /// In the configuration: `auto`, `keep` or `remove`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Unacknowledged {
+pub(crate) enum Unacknowledged {
     /// Remove with the v1.0 layout, keep with the v1.2 layout.
     #[default]
     Auto,
@@ -79,7 +79,7 @@ impl std::str::FromStr for Unacknowledged {
 
 impl Unacknowledged {
     /// Whether a successful delivery in the `layout` without acknowledgements removes what it delivered.
-    pub fn removes(self, layout: EsipaVersion) -> bool {
+    pub(crate) fn removes(self, layout: EsipaVersion) -> bool {
         match self {
             Self::Auto => layout == EsipaVersion::V1_0,
             Self::Keep => false,
@@ -90,34 +90,34 @@ impl Unacknowledged {
 
 layout_neutral! {
     /// A message to the eIM, in the layout of one SGP.32 version.
-    pub enum IpaToEim(EsipaMessageFromIpaToEim);
+    pub(crate) enum IpaToEim(EsipaMessageFromIpaToEim);
 }
 
 impl IpaToEim {
     /// The layout of this message, which is also the layout its answer is read in.
-    pub fn version(&self) -> EsipaVersion {
+    pub(crate) fn version(&self) -> EsipaVersion {
         for_value!(self, IpaToEim, l, _message => <l::Types as Sgp32>::LAYOUT)
     }
 
     /// The DER of the chosen alternative.
-    pub fn to_der(&self) -> Vec<u8> {
+    pub(crate) fn to_der(&self) -> Vec<u8> {
         for_value!(self, IpaToEim, l, message => to_der(message))
     }
 
     /// Reads a message of the `version` layout (e.g. one a journal kept).
-    pub fn decode(version: EsipaVersion, der: &[u8]) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(version: EsipaVersion, der: &[u8]) -> Result<Self, DecodeError> {
         Ok(for_layout!(version, l => from_ber::<l::EsipaMessageFromIpaToEim>(der)?.into()))
     }
 }
 
 layout_neutral! {
     /// A message from the eIM, in the layout of one SGP.32 version.
-    pub enum EimToIpa(EsipaMessageFromEimToIpa);
+    pub(crate) enum EimToIpa(EsipaMessageFromEimToIpa);
 }
 
 impl EimToIpa {
     /// Decodes an answer in the layout of `version`.
-    pub fn decode(version: EsipaVersion, der: &[u8]) -> Result<Self, DecodeError> {
+    pub(crate) fn decode(version: EsipaVersion, der: &[u8]) -> Result<Self, DecodeError> {
         Ok(for_layout!(version, l => from_ber::<l::EsipaMessageFromEimToIpa>(der)?.into()))
     }
 }
@@ -194,45 +194,48 @@ impl EsipaClient {
     }
 
     /// Reads a successful answer without acknowledgements as [`Unacknowledged`] says.
-    pub fn with_unacknowledged(mut self, unacknowledged: Unacknowledged) -> Self {
+    pub(crate) fn with_unacknowledged(mut self, unacknowledged: Unacknowledged) -> Self {
         self.unacknowledged = unacknowledged;
         self
     }
 
     /// Whether a successful delivery in the `layout` that the eIM does not acknowledge removes what it
     /// delivered from the eUICC.
-    pub fn removes_unacknowledged(&self, layout: EsipaVersion) -> bool {
+    pub(crate) fn removes_unacknowledged(&self, layout: EsipaVersion) -> bool {
         self.unacknowledged.removes(layout)
     }
 
     /// Speaks the `layout` of SGP.32 with this eIM whatever the eUICC speaks (`None`: the eUICC's): the
     /// messages the IPA builds (polls, results, data answers, notifications' envelopes) follow it, while
     /// what the eUICC signs travels as the eUICC built it.
-    pub fn with_layout(mut self, layout: Option<EsipaVersion>) -> Self {
+    pub(crate) fn with_layout(mut self, layout: Option<EsipaVersion>) -> Self {
         self.layout = layout;
         self
     }
 
     /// The layout of ESipa with this eIM for an eUICC that speaks `card`.
-    pub fn layout(&self, card: Layout) -> EsipaVersion {
+    pub(crate) fn layout(&self, card: Layout) -> EsipaVersion {
         self.layout.unwrap_or(card)
     }
 
     /// Speaks `binding` instead of the ASN.1 binding.
-    pub fn with_binding(mut self, binding: EsipaBinding) -> Self {
+    pub(crate) fn with_binding(mut self, binding: EsipaBinding) -> Self {
         self.binding = binding;
         self
     }
 
     /// Sends `protocol` as `X-Admin-Protocol` instead (e.g. `gsma/rsp/v1.3.0` for newer eIMs).
-    pub fn with_admin_protocol(mut self, protocol: impl Into<String>) -> Self {
+    pub(crate) fn with_admin_protocol(mut self, protocol: impl Into<String>) -> Self {
         self.admin_protocol = protocol.into();
         self
     }
 
     /// Sends `message` and returns the eIM's answer, read in the message's layout. `None` is an empty answer
     /// to HandleNotification, the only function that may have one.
-    pub async fn send(&mut self, message: &IpaToEim) -> Result<Option<EimToIpa>, EsipaError> {
+    pub(crate) async fn send(
+        &mut self,
+        message: &IpaToEim,
+    ) -> Result<Option<EimToIpa>, EsipaError> {
         let body = message.to_der();
         let function = function_name(&body);
         self.exchange(message.version(), body)
@@ -245,7 +248,7 @@ impl EsipaClient {
     /// and returns the answer as the DER of one message, after the status and empty-body rules; `None` is an
     /// empty answer to HandleNotification. Over the ASN.1 binding both travel as they are; over the JSON
     /// binding they are converted at this edge.
-    pub async fn exchange(
+    pub(crate) async fn exchange(
         &mut self,
         version: EsipaVersion,
         body: Vec<u8>,
@@ -343,7 +346,7 @@ impl EsipaClient {
 }
 
 /// The ESipa function a request body carries, from its outer tag (for errors and logs).
-pub fn function_name(der: &[u8]) -> &'static str {
+pub(crate) fn function_name(der: &[u8]) -> &'static str {
     match der {
         [0xBF, 0x39, ..] => "InitiateAuthentication",
         [0xBF, 0x3B, ..] => "AuthenticateClient",
@@ -385,7 +388,7 @@ fn check_answer(
 }
 
 /// Reads the answer to `function` in the `version` layout.
-pub fn decode_answer(
+pub(crate) fn decode_answer(
     version: EsipaVersion,
     function: &'static str,
     der: &[u8],

@@ -25,11 +25,11 @@ use super::esipa::EsipaVersion;
 use super::esipa::{EimToIpa, EsipaClient, EsipaError, IpaToEim};
 
 /// The subject code of an eIM refusal in [`Es9Error::Failed`].
-pub const ESIPA_SUBJECT: &str = "ESipa";
+pub(crate) const ESIPA_SUBJECT: &str = "ESipa";
 
 /// The ES9+ functions of one download, relayed by the eIM. See the module documentation.
 #[derive(Debug)]
-pub struct EsipaEs9<'a> {
+pub(crate) struct EsipaEs9<'a> {
     esipa: &'a mut EsipaClient,
     version: EsipaVersion,
     eim_transaction_id: Option<Octets>,
@@ -38,7 +38,7 @@ pub struct EsipaEs9<'a> {
 impl<'a> EsipaEs9<'a> {
     /// Relays through `esipa` in the `version` layout; `eim_transaction_id` is the trigger's, echoed in v1.2
     /// InitiateAuthentication so that the eIM links the download to it.
-    pub fn new(
+    pub(crate) fn new(
         esipa: &'a mut EsipaClient,
         version: EsipaVersion,
         eim_transaction_id: Option<Octets>,

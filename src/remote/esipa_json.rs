@@ -34,10 +34,10 @@ use euicc_asn1::{Asn1, Eid, Null, Octets, from_ber, to_der};
 use serde_json::{Map, Value};
 
 /// The path prefix of every function.
-pub const PATH_PREFIX: &str = "/gsma/rsp2/esipa/";
+pub(crate) const PATH_PREFIX: &str = "/gsma/rsp2/esipa/";
 
 /// The content type of requests and answers.
-pub const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+pub(crate) const CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 
 /// Longest `transactionId` (SGP.22 TransactionId: 1 to 16 bytes).
 const MAX_TRANSACTION_ID: usize = 16;
@@ -47,9 +47,9 @@ const MAX_TRANSACTION_ID: usize = 16;
 #[error("ESipa JSON {function}: {detail}")]
 pub struct JsonError {
     /// The function (its path name, e.g. `getEimPackage`).
-    pub function: &'static str,
+    pub(crate) function: &'static str,
     /// What is wrong (never a field's content).
-    pub detail: String,
+    pub(crate) detail: String,
 }
 
 /// The JSON binding's functions, by their path names.
@@ -65,7 +65,7 @@ pub const FUNCTIONS: &[&str] = &[
 
 /// The path name of the function `message` calls; `None` for TransferEimPackageResponse, which only the
 /// injection mode uses.
-pub fn function_of(message: &FromIpa) -> Option<&'static str> {
+pub(crate) fn function_of(message: &FromIpa) -> Option<&'static str> {
     Some(match message {
         FromIpa::InitiateAuthenticationRequestEsipa(_) => "initiateAuthentication",
         FromIpa::AuthenticateClientRequestEsipa(_) => "authenticateClient",

@@ -11,28 +11,28 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The batch content type of CloudEvents' HTTP binding.
-pub const BATCH_CONTENT_TYPE: &str = "application/cloudevents-batch+json";
+pub(crate) const BATCH_CONTENT_TYPE: &str = "application/cloudevents-batch+json";
 /// The `type` of the event that reports events lost to the outbox bound.
-pub const LOST_TYPE: &str = "org.euiccd.events.lost";
+pub(crate) const LOST_TYPE: &str = "org.euiccd.events.lost";
 
 /// An event as the outbox keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EventRecord {
+pub(crate) struct EventRecord {
     /// The CloudEvents `type` (reverse-DNS, `org.euiccd.…`).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub(crate) kind: String,
     /// When it happened (RFC 3339, UTC).
-    pub time: String,
+    pub(crate) time: String,
     /// What it is about (the active ICCID), if anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
+    pub(crate) subject: Option<String>,
     /// The event's data.
-    pub data: Value,
+    pub(crate) data: Value,
 }
 
 /// Why a batch was not delivered.
 #[derive(Debug, thiserror::Error)]
-pub enum EventsError {
+pub(crate) enum EventsError {
     /// The endpoint is not `https://host[:port][/path]`.
     #[error("events endpoint {0:?} is not https://host[:port][/path]")]
     BadEndpoint(String),
@@ -46,14 +46,14 @@ pub enum EventsError {
 
 /// Where events go: the server and the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     server: Server,
     path: String,
 }
 
 impl Endpoint {
     /// Parses `https://host[:port][/path]`.
-    pub fn parse(url: &str) -> Result<Self, EventsError> {
+    pub(crate) fn parse(url: &str) -> Result<Self, EventsError> {
         let bad = || EventsError::BadEndpoint(url.to_owned());
         let rest = url.strip_prefix("https://").ok_or_else(bad)?;
         let (authority, path) = match rest.find('/') {
@@ -73,7 +73,7 @@ impl Endpoint {
 
 /// The CloudEvents batch of `records` (store id and record) from `source`, with a loss report first
 /// when `lost` events were dropped since the last one.
-pub fn batch(source: &str, records: &[(u64, EventRecord)], lost: u64, now: &str) -> Vec<u8> {
+pub(crate) fn batch(source: &str, records: &[(u64, EventRecord)], lost: u64, now: &str) -> Vec<u8> {
     let mut events = Vec::with_capacity(records.len() + 1);
     if lost > 0 {
         events.push(serde_json::json!({
@@ -106,19 +106,19 @@ pub fn batch(source: &str, records: &[(u64, EventRecord)], lost: u64, now: &str)
 
 /// The HTTPS client of the events endpoint.
 #[derive(Debug)]
-pub struct EventsClient {
+pub(crate) struct EventsClient {
     http: HttpsClient,
     endpoint: Endpoint,
 }
 
 impl EventsClient {
     /// A client sending to `endpoint` over `http`.
-    pub fn new(http: HttpsClient, endpoint: Endpoint) -> Self {
+    pub(crate) fn new(http: HttpsClient, endpoint: Endpoint) -> Self {
         Self { http, endpoint }
     }
 
     /// Posts one batch (from [`batch`]); `Ok` once the receiver acknowledged it with a 2xx status.
-    pub async fn send(&mut self, batch: Vec<u8>) -> Result<(), EventsError> {
+    pub(crate) async fn send(&mut self, batch: Vec<u8>) -> Result<(), EventsError> {
         let response = self
             .http
             .post(

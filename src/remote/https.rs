@@ -42,12 +42,12 @@ const HTTPS_PORT: u16 = 443;
 const PROGRESS_CHECKS: u32 = 8;
 
 /// A whole request (connection, request and answer) may take this many times [`HttpOptions::timeout`].
-pub const TOTAL_TIMEOUT_FACTOR: u32 = 10;
+pub(crate) const TOTAL_TIMEOUT_FACTOR: u32 = 10;
 
 /// The default of [`HttpOptions::idle_timeout`]: carrier NATs drop idle TCP flows after about 5 minutes at
 /// the least seen in the field (RFC 5382 asks for 2 hours, few carriers give it), so a minute keeps a
 /// procedure's requests on one connection and never reuses a flow the NAT may have forgotten.
-pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How a client behaves.
 #[derive(Debug, Clone)]
@@ -118,9 +118,9 @@ pub struct HttpResponse {
     /// The status code.
     pub status: u16,
     /// The `X-Admin-Protocol` header, if any.
-    pub admin_protocol: Option<String>,
+    pub(crate) admin_protocol: Option<String>,
     /// The body.
-    pub body: Vec<u8>,
+    pub(crate) body: Vec<u8>,
 }
 
 /// A server: its name (for TLS and `Host`) and port.
@@ -148,7 +148,7 @@ impl Server {
     }
 
     /// The host name.
-    pub fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         &self.host
     }
 
@@ -265,18 +265,21 @@ impl HttpsClient {
 
     /// The counters of this client's connections (bytes each way, handshakes), shared: keep the `Arc` to
     /// read them after the client moved into a protocol client.
-    pub fn wire_stats(&self) -> Arc<WireStats> {
+    #[cfg(any(test, feature = "sim"))]
+    pub(crate) fn wire_stats(&self) -> Arc<WireStats> {
         Arc::clone(&self.wire)
     }
 
     /// How the latest connection's TLS handshake went (`Resumed` when a cached session was accepted), or
     /// `None` before the first connection.
-    pub fn last_handshake(&self) -> Option<HandshakeKind> {
+    #[cfg(test)]
+    pub(crate) fn last_handshake(&self) -> Option<HandshakeKind> {
         self.last_handshake
     }
 
     /// Closes the open connection, if any; the next request connects again (and resumes the session).
-    pub fn disconnect(&mut self) {
+    #[cfg(test)]
+    pub(crate) fn disconnect(&mut self) {
         self.connection = None;
     }
 
@@ -301,7 +304,7 @@ impl HttpsClient {
     /// is only the retry the caller would make later. Give only messages that start a procedure (a poll, an
     /// InitiateAuthentication): a later message may have changed the server's state, and its answer cannot
     /// be had twice.
-    pub async fn post_replayable(
+    pub(crate) async fn post_replayable(
         &mut self,
         server: &Server,
         path: &str,

@@ -12,9 +12,9 @@
 
 pub mod es9p;
 pub mod esipa;
-pub mod esipa_es9;
+pub(crate) mod esipa_es9;
 pub mod esipa_json;
-pub mod events;
+pub(crate) mod events;
 pub mod https;
 pub mod tls;
-pub mod wire;
+pub(crate) mod wire;

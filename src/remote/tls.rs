@@ -43,7 +43,7 @@ use crate::euicc::EimKey;
 const SESSION_CACHE_SIZE: usize = 8;
 
 /// Where Debian, Ubuntu, Alpine and OpenWrt (`ca-bundle`) keep the system's PEM bundle.
-pub const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+pub(crate) const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// Why the TLS configuration could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +82,7 @@ pub fn client_config(anchor_files: &[PathBuf]) -> Result<Arc<ClientConfig>, TlsE
 }
 
 /// [`client_config`] checking certificates at the verification time of `clock` ([`crate::clock`]).
-pub fn client_config_with_clock(
+pub(crate) fn client_config_with_clock(
     anchor_files: &[PathBuf],
     clock: SystemClock,
 ) -> Result<Arc<ClientConfig>, TlsError> {
@@ -119,7 +119,7 @@ pub fn eim_client_config(
 
 /// Builds a client configuration that accepts exactly one server key, `spki_der` (a DER
 /// SubjectPublicKeyInfo): see the module documentation.
-pub fn pinned_key_config(spki_der: &[u8]) -> Result<Arc<ClientConfig>, TlsError> {
+pub(crate) fn pinned_key_config(spki_der: &[u8]) -> Result<Arc<ClientConfig>, TlsError> {
     let verifier = PinnedKey {
         spki: spki_der.to_vec(),
         algorithms: provider().signature_verification_algorithms,
@@ -270,7 +270,7 @@ pub enum HandshakeFailure {
 impl HandshakeFailure {
     /// Classifies what tokio-rustls returned for a failed handshake (a `rustls::Error` inside an I/O error,
     /// or the socket's own error).
-    pub fn classify(error: &std::io::Error) -> Self {
+    pub(crate) fn classify(error: &std::io::Error) -> Self {
         use rustls::{Error, PeerIncompatible, PeerMisbehaved};
         let Some(tls) = error
             .get_ref()
@@ -315,7 +315,7 @@ impl HandshakeFailure {
     }
 
     /// A stable name of the class, for `error.kind` in the CLI's JSON.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Self::UnknownIssuer | Self::WrongIssuerKey => "tls-unknown-issuer",
             Self::NameMismatch => "tls-name-mismatch",
@@ -383,6 +383,10 @@ impl std::fmt::Display for HandshakeFailure {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tls_clock_tests.rs"]
+mod clock_tests;
 
 #[cfg(test)]
 mod tests {

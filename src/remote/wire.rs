@@ -16,31 +16,33 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// A mutex rather than atomics: 32-bit MIPS routers have no 64-bit atomics, and a byte count must not wrap
 /// at 4 GiB on a long-lived daemon. It is never contended (one client, one connection at a time).
 #[derive(Debug, Default)]
-pub struct WireStats {
+pub(crate) struct WireStats {
     counts: Mutex<WireCounts>,
 }
 
 /// A snapshot of [`WireStats`]; the difference of two snapshots is what one procedure cost.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct WireCounts {
+pub(crate) struct WireCounts {
     /// Bytes written to the socket.
-    pub sent: u64,
+    pub(crate) sent: u64,
     /// Bytes read from the socket.
-    pub received: u64,
+    pub(crate) received: u64,
     /// TLS handshakes with a certificate exchange.
-    pub full_handshakes: u64,
+    pub(crate) full_handshakes: u64,
     /// TLS handshakes that resumed an earlier session.
-    pub resumed_handshakes: u64,
+    pub(crate) resumed_handshakes: u64,
 }
 
 impl WireCounts {
     /// Bytes both ways.
-    pub fn total(&self) -> u64 {
+    #[cfg(any(test, feature = "sim"))]
+    pub(crate) fn total(&self) -> u64 {
         self.sent + self.received
     }
 
     /// What happened between `earlier` and `self`.
-    pub fn since(&self, earlier: &WireCounts) -> WireCounts {
+    #[cfg(any(test, feature = "sim"))]
+    pub(crate) fn since(&self, earlier: &WireCounts) -> WireCounts {
         WireCounts {
             sent: self.sent.saturating_sub(earlier.sent),
             received: self.received.saturating_sub(earlier.received),
@@ -54,7 +56,7 @@ impl WireCounts {
 
 impl WireStats {
     /// The counters now.
-    pub fn snapshot(&self) -> WireCounts {
+    pub(crate) fn snapshot(&self) -> WireCounts {
         *self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -74,14 +76,14 @@ impl WireStats {
 
 /// A stream that adds every byte it moves to a [`WireStats`].
 #[derive(Debug)]
-pub struct CountingStream<S> {
+pub(crate) struct CountingStream<S> {
     inner: S,
     stats: Arc<WireStats>,
 }
 
 impl<S> CountingStream<S> {
     /// Wraps `inner`, counting into `stats`.
-    pub fn new(inner: S, stats: Arc<WireStats>) -> Self {
+    pub(crate) fn new(inner: S, stats: Arc<WireStats>) -> Self {
         Self { inner, stats }
     }
 }

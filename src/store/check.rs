@@ -29,10 +29,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The hidden subcommand that runs [`inspect`] in the child.
-pub const SUBCOMMAND: &str = "store-check";
+pub(crate) const SUBCOMMAND: &str = "store-check";
 /// How long the check may take before the store counts as damaged (a healthy store of the daemon's
 /// size checks in well under a second, on a router too; see README, "Robustness").
-pub const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most the parent reads of the child's report.
 const MAX_REPORT: u64 = 1024 * 1024;
 /// The most of the child's stderr (a panic message) kept in the reason.
@@ -98,7 +98,7 @@ impl Report<'_> {
 
 /// Verifies the store file `path` and writes the findings to `out`, one JSON line each, flushed one by
 /// one. May abort inside redb on a damaged file: run it only in a child process ([`open_checked`]).
-pub fn inspect(path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
+pub(crate) fn inspect(path: &Path, out: &mut dyn Write) -> std::io::Result<()> {
     let mut report = Report { out, failed: None };
     check_file(path, &mut report);
     report.failed.map_or(Ok(()), Err)
@@ -128,7 +128,6 @@ fn check_file(path: &Path, report: &mut Report<'_>) {
     };
     let store = Store {
         db,
-        path: path.to_owned(),
         commits: Default::default(),
     };
     intact &= inventory(&store, report);

@@ -107,7 +107,7 @@ impl Writer<'_> {
     }
 
     /// The receiver acknowledged the events `ids` and a loss report of `lost_reported` events.
-    pub fn acknowledge_events(
+    pub(crate) fn acknowledge_events(
         &mut self,
         ids: &[u64],
         lost_reported: u64,

@@ -13,14 +13,14 @@ const ACKNOWLEDGED: u8 = 3;
 
 /// The poll-cycle journal of the eIM `eim` in `store`.
 #[derive(Debug)]
-pub struct EimJournal<'a> {
+pub(crate) struct EimJournal<'a> {
     store: &'a Store,
     eim: &'a str,
 }
 
 impl<'a> EimJournal<'a> {
     /// The journal of `eim`'s poll cycles.
-    pub fn new(store: &'a Store, eim: &'a str) -> Self {
+    pub(crate) fn new(store: &'a Store, eim: &'a str) -> Self {
         Self { store, eim }
     }
 
@@ -146,7 +146,7 @@ mod crash_point {
 
     /// Counts a journal write and aborts if it is the chosen one.
     #[cfg(debug_assertions)]
-    pub fn after_journal_write() {
+    pub(crate) fn after_journal_write() {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicUsize, Ordering};
         static KILL_AT: OnceLock<Option<usize>> = OnceLock::new();
@@ -161,7 +161,7 @@ mod crash_point {
 
     /// Nothing in release builds.
     #[cfg(not(debug_assertions))]
-    pub fn after_journal_write() {}
+    pub(crate) fn after_journal_write() {}
 }
 
 #[cfg(test)]

@@ -25,8 +25,8 @@ mod supervision;
 mod writer;
 
 pub use events::{RECENT_EVENTS, Retention};
-pub use journal::EimJournal;
-pub use supervision::StoreSupervision;
+pub(crate) use journal::EimJournal;
+pub(crate) use supervision::StoreSupervision;
 pub use writer::Writer;
 
 use crate::agent::supervisor::Supervision;
@@ -40,11 +40,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The store's file name inside the state directory.
 pub const FILE_NAME: &str = "euiccd.redb";
 /// Largest journal record or outbox body accepted (a Bound Profile Package result is a few KiB).
-pub const MAX_BODY: usize = 256 * 1024;
+pub(crate) const MAX_BODY: usize = 256 * 1024;
 /// Longest recipient name (an eIM id, an FQDN with a port).
-pub const MAX_RECIPIENT: usize = 255;
+pub(crate) const MAX_RECIPIENT: usize = 255;
 /// The event outbox never keeps more than this many events (its configured bound is at most this).
-pub const MAX_EVENTS: u64 = 1000;
+pub(crate) const MAX_EVENTS: u64 = 1000;
 
 /// A table of entries: id → sealed [`Entry`] (every value in the store is sealed, see `seal`).
 type EntryTable = TableDefinition<'static, u64, &'static [u8]>;
@@ -147,7 +147,7 @@ pub enum Outbox {
 
 impl Outbox {
     /// Every outbox.
-    pub const ALL: [Outbox; 2] = [Self::Results, Self::Events];
+    pub(crate) const ALL: [Outbox; 2] = [Self::Results, Self::Events];
 
     /// The name of its table.
     fn name(self) -> &'static str {
@@ -185,7 +185,6 @@ pub struct PollState {
 #[derive(Debug)]
 pub struct Store {
     db: Database,
-    path: PathBuf,
     /// `usize`, not `u64`: 32-bit MIPS routers have no 64-bit atomics.
     commits: AtomicUsize,
 }
@@ -204,20 +203,14 @@ impl Store {
         })?;
         let store = Self {
             db,
-            path,
             commits: AtomicUsize::new(0),
         };
         store.create_tables()?;
         Ok(store)
     }
 
-    /// The store's file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Transactions committed since the store was opened (what the daemon wrote; an idle poll adds none).
-    pub fn commits(&self) -> u64 {
+    pub(crate) fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed) as u64
     }
 
@@ -243,7 +236,7 @@ impl Store {
     }
 
     /// How many records the journal holds.
-    pub fn journal_len(&self) -> Result<u64, StoreError> {
+    pub(crate) fn journal_len(&self) -> Result<u64, StoreError> {
         let tx = self.db.begin_read()?;
         Ok(tx.open_table(JOURNAL)?.len()?)
     }
@@ -254,7 +247,7 @@ impl Store {
     }
 
     /// How many entries `outbox` holds.
-    pub fn len(&self, outbox: Outbox) -> Result<u64, StoreError> {
+    pub(crate) fn len(&self, outbox: Outbox) -> Result<u64, StoreError> {
         let tx = self.db.begin_read()?;
         Ok(tx.open_table(outbox.table())?.len()?)
     }
@@ -305,7 +298,7 @@ impl Store {
     }
 
     /// Remembers `state` for `eim` if it differs from what is stored; returns whether it wrote.
-    pub fn record_poll(&self, eim: &str, state: &PollState) -> Result<bool, StoreError> {
+    pub(crate) fn record_poll(&self, eim: &str, state: &PollState) -> Result<bool, StoreError> {
         if self.poll_state(eim)?.as_ref() == Some(state) {
             return Ok(false);
         }
@@ -314,12 +307,14 @@ impl Store {
     }
 
     /// Appends `entry` to `outbox` in a transaction of its own; returns its id.
-    pub fn push(&self, outbox: Outbox, entry: &Entry) -> Result<u64, StoreError> {
+    #[cfg(test)]
+    pub(crate) fn push(&self, outbox: Outbox, entry: &Entry) -> Result<u64, StoreError> {
         self.write(|w| w.push(outbox, entry))
     }
 
     /// Removes entry `id` from `outbox` (after the receiver acknowledged it); returns whether it was there.
-    pub fn remove(&self, outbox: Outbox, id: u64) -> Result<bool, StoreError> {
+    #[cfg(test)]
+    pub(crate) fn remove(&self, outbox: Outbox, id: u64) -> Result<bool, StoreError> {
         self.write(|w| w.remove(outbox, id))
     }
 

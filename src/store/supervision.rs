@@ -7,13 +7,13 @@ use crate::agent::supervisor::{Supervision, SupervisionJournal};
 
 /// The supervision record in `store`.
 #[derive(Debug, Clone, Copy)]
-pub struct StoreSupervision<'a> {
+pub(crate) struct StoreSupervision<'a> {
     store: &'a Store,
 }
 
 impl<'a> StoreSupervision<'a> {
     /// The supervision record of `store`.
-    pub fn new(store: &'a Store) -> Self {
+    pub(crate) fn new(store: &'a Store) -> Self {
         Self { store }
     }
 }

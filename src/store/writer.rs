@@ -35,12 +35,12 @@ impl<'a> Writer<'a> {
     }
 
     /// Stores `record` as journal record `id` (replacing it, or moving an entry in from an outbox).
-    pub fn journal_put(&mut self, id: u64, record: &Entry) -> Result<(), StoreError> {
+    pub(crate) fn journal_put(&mut self, id: u64, record: &Entry) -> Result<(), StoreError> {
         self.insert(JOURNAL, id, record)
     }
 
     /// Removes journal record `id`; returns whether it was there.
-    pub fn journal_remove(&mut self, id: u64) -> Result<bool, StoreError> {
+    pub(crate) fn journal_remove(&mut self, id: u64) -> Result<bool, StoreError> {
         Ok(self.tx.open_table(JOURNAL)?.remove(id)?.is_some())
     }
 
@@ -81,7 +81,7 @@ impl<'a> Writer<'a> {
     }
 
     /// Stores the supervision record.
-    pub fn set_supervision(&mut self, record: &Supervision) -> Result<(), StoreError> {
+    pub(crate) fn set_supervision(&mut self, record: &Supervision) -> Result<(), StoreError> {
         let bytes = serde_json::to_vec(record).expect("a Supervision always serializes");
         check_len("supervision record", bytes.len(), MAX_BODY)?;
         let sealed = seal::seal(SUPERVISION.name(), Key::Name(SUPERVISION_KEY), &bytes);

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 /// The default base directory.
-pub const SYS_CLASS_NET: &str = "/sys/class/net";
+pub(crate) const SYS_CLASS_NET: &str = "/sys/class/net";
 /// A counter file holds a decimal u64; anything longer is not one.
 const MAX_COUNTER_FILE: u64 = 32;
 
@@ -50,7 +50,7 @@ impl InterfaceCounters {
     }
 
     /// Bytes received and sent since the interface came up: `(rx, tx)`.
-    pub fn read(&self) -> Result<(u64, u64), CounterError> {
+    pub(crate) fn read(&self) -> Result<(u64, u64), CounterError> {
         Ok((self.counter("rx_bytes")?, self.counter("tx_bytes")?))
     }
 

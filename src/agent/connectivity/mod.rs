@@ -4,8 +4,8 @@
 //! - [`counters`]: the network interface's byte counters.
 //! - [`task`]: the observer running over the modem engine.
 
-pub mod counters;
-pub mod task;
+pub(crate) mod counters;
+pub(crate) mod task;
 
 pub use counters::InterfaceCounters;
 pub use task::{ConnectivityHandle, ObserverSettings, spawn};

@@ -2,9 +2,8 @@
 //! it needs, reads the whole picture once, then feeds every URC, answers the observer's queries, and every
 //! poll interval samples signal, contexts and the interface counters.
 //!
-//! It publishes the [`NetworkState`] on a watch channel and each event twice: on a bounded channel for the
-//! one consumer that must see every event (the journal; a full channel slows the task down, nothing is
-//! dropped) and on a broadcast channel for watchers such as the rollback supervisor.
+//! It publishes the [`NetworkState`] on a watch channel and each event on a bounded channel for the one
+//! consumer that must see every event (the journal; a full channel slows the task down, nothing is dropped).
 
 use super::counters::InterfaceCounters;
 use crate::modem::network::{self, Network};
@@ -18,8 +17,6 @@ use tracing::{debug, warn};
 
 /// Events waiting for the journal before the task waits.
 const SINK_DEPTH: usize = 64;
-/// Events kept for slow watchers.
-const WATCH_BACKLOG: usize = 64;
 
 /// How the observer task runs.
 #[derive(Debug, Clone)]
@@ -36,22 +33,16 @@ pub struct ObserverSettings {
     pub command_timeout: Duration,
 }
 
-/// The running observer: its state and its events for watchers.
+/// The running observer: its state.
 #[derive(Debug, Clone)]
 pub struct ConnectivityHandle {
     state: watch::Receiver<NetworkState>,
-    events: broadcast::Sender<ConnectivityEvent>,
 }
 
 impl ConnectivityHandle {
     /// The network state, updated after every input.
     pub fn state(&self) -> watch::Receiver<NetworkState> {
         self.state.clone()
-    }
-
-    /// Every event from now on (a watcher that lags loses the oldest; the journal channel never does).
-    pub fn subscribe(&self) -> broadcast::Receiver<ConnectivityEvent> {
-        self.events.subscribe()
     }
 }
 
@@ -63,7 +54,6 @@ pub fn spawn(
 ) -> (ConnectivityHandle, mpsc::Receiver<ConnectivityEvent>) {
     let (sink, journal) = mpsc::channel(SINK_DEPTH);
     let (state_tx, state) = watch::channel(NetworkState::default());
-    let (events, _) = broadcast::channel(WATCH_BACKLOG);
     let task = Task {
         observer: Observer::new(settings.observer.clone()),
         network: Network::new(modem.clone(), settings.command_timeout),
@@ -71,10 +61,9 @@ pub fn spawn(
         settings,
         sink,
         state: state_tx,
-        events: events.clone(),
     };
     tokio::spawn(task.run());
-    (ConnectivityHandle { state, events }, journal)
+    (ConnectivityHandle { state }, journal)
 }
 
 struct Task {
@@ -84,7 +73,6 @@ struct Task {
     settings: ObserverSettings,
     sink: mpsc::Sender<ConnectivityEvent>,
     state: watch::Sender<NetworkState>,
-    events: broadcast::Sender<ConnectivityEvent>,
 }
 
 /// The journal receiver is gone: the task ends.
@@ -231,11 +219,9 @@ impl Task {
         });
     }
 
-    /// Hands events to the journal and the watchers, and publishes the state.
+    /// Hands events to the journal, and publishes the state.
     async fn publish(&mut self, events: Vec<ConnectivityEvent>) -> Result<(), Stopped> {
         for event in events {
-            // No watcher is fine.
-            let _ = self.events.send(event.clone());
             self.sink.send(event).await.map_err(|_| Stopped)?;
         }
         self.state.send_replace(self.observer.state().clone());

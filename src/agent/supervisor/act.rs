@@ -17,7 +17,7 @@ const ROLLBACK_NOT_ALLOWED: i64 = 1;
 
 /// What the eUICC answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// It switched profiles; `package_result` is the rolled-back package's result (ProfileRollback only).
     Switched {
         /// The eUICC Package Result owed to the eIM, exact bytes.
@@ -34,7 +34,7 @@ pub enum Answer {
 
 /// Carries out `switch` on the eUICC. A transport failure is an error: the journaled step stays, and the
 /// switch is tried again (the eUICC itself refuses a second rollback).
-pub async fn perform<C: CardChannel>(
+pub(crate) async fn perform<C: CardChannel>(
     euicc: &mut Euicc<C>,
     switch: Switch,
 ) -> Result<Answer, EuiccError> {

@@ -9,19 +9,19 @@
 //! before the action it announces, and deadlines are wall-clock times, so a restart resumes the supervision
 //! where it stopped and with the same deadline. [`act`] carries an action out on the eUICC.
 
-pub mod act;
+pub(crate) mod act;
 // The decisions and the record they change live in the sans-IO core (`euiccd_core::supervisor`); this
 // module journals the record around each of them.
-pub use euiccd_core::supervisor::record::{
-    Action, CAUSE_FALLBACK, CAUSE_LOCAL, Next, OwedStateChange, Policy, Supervision, Switch,
-};
+pub(crate) use euiccd_core::supervisor::record::{Action, Next, Policy, Supervision, Switch};
+#[cfg(test)]
+pub(crate) use euiccd_core::supervisor::record::{CAUSE_FALLBACK, CAUSE_LOCAL};
 
 use super::eim::StateChange;
 use super::journal::{Journal, JournalError, Pending, RollbackSwitch};
 use euiccd_core::supervisor::Connectivity;
 
 /// Where the [`Supervision`] record is kept. Each method returns once the record is durable.
-pub trait SupervisionJournal: Send {
+pub(crate) trait SupervisionJournal: Send {
     /// The record (the default one when nothing was ever saved).
     fn load(&self) -> Result<Supervision, JournalError>;
     /// Replaces the record.
@@ -29,13 +29,15 @@ pub trait SupervisionJournal: Send {
 }
 
 /// A supervision journal in memory (tests).
+#[cfg(test)]
 #[derive(Debug, Default)]
-pub struct MemorySupervision {
+pub(crate) struct MemorySupervision {
     record: Supervision,
     /// How many times the record was saved.
-    pub saves: usize,
+    pub(crate) saves: usize,
 }
 
+#[cfg(test)]
 impl SupervisionJournal for MemorySupervision {
     fn load(&self) -> Result<Supervision, JournalError> {
         Ok(self.record.clone())
@@ -50,13 +52,13 @@ impl SupervisionJournal for MemorySupervision {
 
 /// The supervisors. They hold only the policy: the state is in the journal. See the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Supervisor {
+pub(crate) struct Supervisor {
     policy: Policy,
 }
 
 impl Supervisor {
     /// Supervisors under `policy`.
-    pub fn new(policy: Policy) -> Self {
+    pub(crate) fn new(policy: Policy) -> Self {
         Self { policy }
     }
 
@@ -77,7 +79,7 @@ impl Supervisor {
     /// Starts the rollback watch of `switch`, made at `now` (the eIM poll cycle's
     /// [`Journal::enabled_with_rollback`](super::journal::Journal::enabled_with_rollback) calls it).
     /// A newer switch replaces an older watch: the eUICC remembers only the last one.
-    pub fn arm(
+    pub(crate) fn arm(
         &self,
         journal: &mut dyn SupervisionJournal,
         switch: &RollbackSwitch,
@@ -87,7 +89,7 @@ impl Supervisor {
     }
 
     /// Takes in `connectivity` at `now` and decides; journals the record first when it changed.
-    pub fn next(
+    pub(crate) fn next(
         &self,
         journal: &mut dyn SupervisionJournal,
         now: u64,
@@ -97,7 +99,7 @@ impl Supervisor {
     }
 
     /// ProfileRollback succeeded: see [`Supervision::rolled_back`].
-    pub fn rolled_back(
+    pub(crate) fn rolled_back(
         &self,
         journal: &mut dyn SupervisionJournal,
         epr: Option<Vec<u8>>,
@@ -106,7 +108,7 @@ impl Supervisor {
     }
 
     /// The eUICC refused ProfileRollback: see [`Supervision::rollback_refused`].
-    pub fn rollback_refused(
+    pub(crate) fn rollback_refused(
         &self,
         journal: &mut dyn SupervisionJournal,
     ) -> Result<(), JournalError> {
@@ -114,12 +116,15 @@ impl Supervisor {
     }
 
     /// The eIM took the rolled-back package's result: the rollback supervision is over.
-    pub fn delivered(&self, journal: &mut dyn SupervisionJournal) -> Result<(), JournalError> {
+    pub(crate) fn delivered(
+        &self,
+        journal: &mut dyn SupervisionJournal,
+    ) -> Result<(), JournalError> {
         Self::change(journal, Supervision::delivered)
     }
 
     /// The eUICC answered ExecuteFallbackMechanism or ReturnFromFallback (`ok`: it switched) at `now`.
-    pub fn fallback_answered(
+    pub(crate) fn fallback_answered(
         &self,
         journal: &mut dyn SupervisionJournal,
         switch: Switch,
@@ -130,7 +135,7 @@ impl Supervisor {
     }
 
     /// The state change the next poll is to carry, if one is owed.
-    pub fn state_change(
+    pub(crate) fn state_change(
         &self,
         journal: &dyn SupervisionJournal,
     ) -> Result<Option<StateChange>, JournalError> {
@@ -138,7 +143,7 @@ impl Supervisor {
     }
 
     /// The eIM answered a poll that carried the owed state change.
-    pub fn state_change_sent(
+    pub(crate) fn state_change_sent(
         &self,
         journal: &mut dyn SupervisionJournal,
     ) -> Result<(), JournalError> {
@@ -149,15 +154,15 @@ impl Supervisor {
 /// The poll cycle's [`Journal`] with the supervisor's cue: every step goes to `inner`, and a profile
 /// enabled with rollbackFlag starts the rollback watch in `supervision` ([`Supervisor::arm`]) at the time
 /// `clock` tells (Unix seconds).
-pub struct SupervisedJournal<'a> {
+pub(crate) struct SupervisedJournal<'a> {
     /// The poll cycle's own journal.
-    pub inner: &'a mut dyn Journal,
+    pub(crate) inner: &'a mut dyn Journal,
     /// The supervisor.
-    pub supervisor: &'a Supervisor,
+    pub(crate) supervisor: &'a Supervisor,
     /// Where its record is kept.
-    pub supervision: &'a mut dyn SupervisionJournal,
+    pub(crate) supervision: &'a mut dyn SupervisionJournal,
     /// The wall clock.
-    pub clock: fn() -> u64,
+    pub(crate) clock: fn() -> u64,
 }
 
 impl Journal for SupervisedJournal<'_> {
@@ -189,7 +194,7 @@ impl Journal for SupervisedJournal<'_> {
 }
 
 /// Seconds since the Unix epoch: the supervisors' clock.
-pub fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

@@ -23,7 +23,7 @@ use world::{DemoDir, World};
 
 /// Options of `demo`.
 #[derive(Debug, Args)]
-pub struct DemoArgs {}
+pub(crate) struct DemoArgs {}
 
 /// One step of the day, as printed.
 #[derive(Debug, Serialize)]
@@ -50,7 +50,7 @@ struct Summary {
 }
 
 /// Runs `demo`.
-pub fn run(_args: DemoArgs, json: bool) -> Result<(), Failure> {
+pub(crate) fn run(_args: DemoArgs, json: bool) -> Result<(), Failure> {
     super::logging::init();
     let dir = DemoDir::create()?;
     runtime()?.block_on(async {
