@@ -200,7 +200,9 @@ async fn discard(
 mod tests {
     //! The task against a scripted modem on an in-memory pipe: the engine and driver are the real ones.
     use super::*;
-    use crate::modem::{EngineConfig, ModemError, PortOpener};
+    use crate::modem::ModemError;
+    use crate::modem::engine::EngineConfig;
+    use crate::modem::port::PortOpener;
     use std::collections::BTreeMap;
     use std::sync::{Arc, Mutex};
     use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};

@@ -1,7 +1,8 @@
 //! The SMS dialogues of 3GPP TS 27.005 over the engine: the message format and new-message notices, the
 //! listing of stored messages, reading and deleting one, with the answers parsed by `euiccd_core::sms`.
 
-use super::{ErrorCode, FinalResult, Modem, ModemError, Response, Urc};
+use super::{FinalResult, Modem, ModemError, Response, Urc};
+use euiccd_core::at::ErrorCode;
 use euiccd_core::sms::{
     DirectDelivery, Listed, Read, SmsError, SmsMode, Undecodable, parse_cmgl, parse_cmgr,
     parse_cmti,
