@@ -1,5 +1,6 @@
 //! `euiccd sim identity` mints an eUICC identity under a given EUM, and `--identity DIR` loads it: with a
-//! generated test EUM always, and with the public GSMA SGP.26 test EUM when `EUICCD_INTEROP_DIR` names a folder with it in `sgp26/`.
+//! generated test EUM always, and with the public GSMA SGP.26 test EUM when `EUICCD_INTEROP_DIR` names a
+//! folder with it in `sgp26/`.
 #![cfg(feature = "sim")]
 
 use serde_json::Value;

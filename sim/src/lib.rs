@@ -19,6 +19,8 @@ pub mod modem;
 pub mod smdp;
 
 mod bounded_read;
+#[cfg(test)]
+mod interop;
 mod layout;
 mod secret;
 

@@ -822,11 +822,7 @@ mod tests {
     /// folder with GSMA's public SGP.26 test PKI in `sgp26/`; skipped otherwise (the project does not ship it).
     #[test]
     fn sgp26_identity_can_be_minted() {
-        let Some(root) = std::env::var_os("EUICCD_INTEROP_DIR")
-            .map(|dir| Path::new(&dir).join("sgp26"))
-            .filter(|p| p.is_dir())
-        else {
-            println!("skipped: EUICCD_INTEROP_DIR does not name a folder with sgp26/");
+        let Some(root) = crate::interop::dir("sgp26") else {
             return;
         };
         let eum_key =

@@ -197,14 +197,10 @@ fn profiles_download_into_the_simulated_euicc() {
 
 #[test]
 fn public_ts48_packages_install_in_the_simulated_euicc() {
-    // GSMA's public TS.48 test profiles, when EUICCD_INTEROP_DIR names a folder with them.
-    let Some(Ok(dir)) = std::env::var_os("EUICCD_INTEROP_DIR")
-        .map(|dir| std::fs::read_dir(std::path::Path::new(&dir).join("ts48-profiles")))
-    else {
-        eprintln!("skipped: EUICCD_INTEROP_DIR does not name a folder with ts48-profiles/");
+    let Some(dir) = crate::interop::dir("ts48-profiles") else {
         return;
     };
-    for entry in dir.flatten() {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let package = std::fs::read(entry.path()).unwrap();
         let metadata = ProfileMetadata {
             iccid: package_iccid(&package).unwrap(),

@@ -621,14 +621,10 @@ fn synthetic_packages_are_deterministic_and_carry_the_iccid() {
 
 #[test]
 fn public_ts48_packages_name_their_iccid() {
-    // GSMA's public TS.48 test profiles, when EUICCD_INTEROP_DIR names a folder with them.
-    let Some(Ok(dir)) = std::env::var_os("EUICCD_INTEROP_DIR")
-        .map(|dir| std::fs::read_dir(std::path::Path::new(&dir).join("ts48-profiles")))
-    else {
-        eprintln!("skipped: EUICCD_INTEROP_DIR does not name a folder with ts48-profiles/");
+    let Some(dir) = crate::interop::dir("ts48-profiles") else {
         return;
     };
-    for entry in dir.flatten() {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let package = std::fs::read(entry.path()).unwrap();
         let iccid = package_iccid(&package).expect("TS.48 header with an ICCID");
         let mut server = server_with(ProfileOrder::new(
