@@ -394,19 +394,20 @@ impl Fields {
             other => {
                 let data = execution.get("statusCodeData");
                 // Bounded, and without control characters (a terminal would obey them).
+                let clean = |text: &str| {
+                    text.chars()
+                        .filter(|c| !c.is_control())
+                        .take(MAX_STATUS_TEXT)
+                        .collect::<String>()
+                };
                 let text = |name: &str| {
                     data.and_then(|d| d.get(name))
                         .and_then(Value::as_str)
-                        .map(|text| {
-                            text.chars()
-                                .filter(|c| !c.is_control())
-                                .take(MAX_STATUS_TEXT)
-                                .collect::<String>()
-                        })
+                        .map(clean)
                 };
                 Err(Es9Error::Failed {
                     function,
-                    status: other.to_owned(),
+                    status: clean(other),
                     code: StatusCodeData {
                         subject_code: text("subjectCode").unwrap_or_default(),
                         reason_code: text("reasonCode").unwrap_or_default(),
@@ -501,6 +502,21 @@ mod tests {
         let text = error.to_string();
         assert!(text.len() < 4 * MAX_STATUS_TEXT, "{} bytes", text.len());
         assert!(!text.contains('\u{1b}'), "{text}");
+    }
+
+    /// Found by the es9p_json fuzz target: an unknown status is echoed in the error, so it is bounded too.
+    #[test]
+    fn an_unknown_status_is_bounded_and_printable() {
+        let status = "Executed-Succ\u{7}".to_owned() + &"3".repeat(5000);
+        let body = json!({"header":{"functionExecutionStatus":{"status":status}}});
+        let error = decode_status("cancelSession", body.to_string().as_bytes())
+            .err()
+            .unwrap();
+        let Es9Error::Failed { status, .. } = &error else {
+            panic!("{error}");
+        };
+        assert_eq!(status.chars().count(), MAX_STATUS_TEXT);
+        assert!(!status.contains('\u{7}'));
     }
 
     #[test]
