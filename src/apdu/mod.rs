@@ -20,7 +20,7 @@ pub(crate) mod transport;
 
 pub use channel::CardChannel;
 pub use session::{IsdrSession, SessionConfig};
-pub use transport::{Transport, TransportKind};
+pub use transport::{ProxyUse, Transport, TransportKind};
 
 use crate::modem::ModemError;
 /// The APDU-level faults, from the sans-IO core.

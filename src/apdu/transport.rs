@@ -22,6 +22,10 @@ pub enum TransportKind {
     Cgla,
     /// A PC/SC smart-card reader (feature `pcsc`).
     Pcsc,
+    /// QMI's UIM service on a control device (`/dev/cdc-wdm*`), directly or through `qmi-proxy`.
+    Qmi,
+    /// MBIM's Microsoft UICC low-level access service on a control device, directly or through `mbim-proxy`.
+    Mbim,
 }
 
 impl FromStr for TransportKind {
@@ -33,8 +37,10 @@ impl FromStr for TransportKind {
             "csim" => Ok(Self::Csim),
             "cgla" => Ok(Self::Cgla),
             "pcsc" => Ok(Self::Pcsc),
+            "qmi" => Ok(Self::Qmi),
+            "mbim" => Ok(Self::Mbim),
             other => Err(format!(
-                "unknown transport {other:?}: use auto, csim, cgla or pcsc"
+                "unknown transport {other:?}: use auto, csim, cgla, qmi, mbim or pcsc"
             )),
         }
     }
@@ -47,6 +53,46 @@ impl fmt::Display for TransportKind {
             Self::Csim => "csim",
             Self::Cgla => "cgla",
             Self::Pcsc => "pcsc",
+            Self::Qmi => "qmi",
+            Self::Mbim => "mbim",
+        })
+    }
+}
+
+/// Whether a QMI or MBIM transport goes through libqmi's `qmi-proxy` or libmbim's `mbim-proxy` (the abstract
+/// Unix sockets ModemManager's own clients share a control device through).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProxyUse {
+    /// Through the proxy when one answers on its socket, else the device directly.
+    #[default]
+    Auto,
+    /// Only through the proxy (an error when none runs).
+    Always,
+    /// Only the device directly.
+    Never,
+}
+
+impl FromStr for ProxyUse {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "always" => Ok(Self::Always),
+            "never" => Ok(Self::Never),
+            other => Err(format!(
+                "unknown proxy use {other:?}: use auto, always or never"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for ProxyUse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::Always => "always",
+            Self::Never => "never",
         })
     }
 }
@@ -78,6 +124,9 @@ impl Transport {
             TransportKind::Cgla => Ok(Self::Cgla(CglaChannel::new(modem))),
             TransportKind::Pcsc => Err(ApduError::InvalidConfig(
                 "PC/SC reaches a reader, not a modem",
+            )),
+            TransportKind::Qmi | TransportKind::Mbim => Err(ApduError::InvalidConfig(
+                "QMI and MBIM reach a control device (/dev/cdc-wdm*), not an AT port",
             )),
         }
     }

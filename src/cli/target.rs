@@ -2,7 +2,7 @@
 //! every command that reaches the eUICC.
 
 use super::Failure;
-use crate::apdu::{SessionConfig, Transport, TransportKind};
+use crate::apdu::{ProxyUse, SessionConfig, Transport, TransportKind};
 use crate::modem::Modem;
 use anyhow::anyhow;
 use clap::Args;
@@ -12,15 +12,19 @@ use std::path::PathBuf;
 /// Which card to talk to, and how.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct TargetArgs {
-    /// The modem's AT port, e.g. /dev/ttyUSB2 (with --transport pcsc: part of the reader's name).
+    /// The modem's AT port, e.g. /dev/ttyUSB2 (with --transport qmi or mbim: its control device, e.g.
+    /// /dev/cdc-wdm0; with --transport pcsc: part of the reader's name).
     #[arg(long)]
     pub(crate) device: Option<PathBuf>,
     /// Serial line speed of the AT port.
     #[arg(long, default_value_t = 115_200)]
     pub(crate) baud: u32,
-    /// How APDUs reach the card: auto, csim, cgla or pcsc.
+    /// How APDUs reach the card: auto, csim, cgla, qmi, mbim or pcsc.
     #[arg(long, default_value_t = TransportKind::Auto)]
     pub(crate) transport: TransportKind,
+    /// With qmi or mbim: go through qmi-proxy/mbim-proxy (shared with ModemManager): auto, always or never.
+    #[arg(long, default_value_t = ProxyUse::Auto)]
+    pub(crate) proxy: ProxyUse,
     /// Use the simulated eUICC in this process instead of a modem.
     #[arg(long, conflicts_with = "device")]
     pub(crate) sim: bool,

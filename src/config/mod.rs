@@ -17,7 +17,7 @@ pub(crate) use supervision::{FallbackConfig, RollbackConfig};
 
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
-use crate::apdu::TransportKind;
+use crate::apdu::{ProxyUse, TransportKind};
 use crate::remote::esipa::{EsipaBinding, Unacknowledged};
 use euicc_asn1::Layout;
 use serde::Deserialize;
@@ -73,9 +73,12 @@ pub(crate) struct ModemConfig {
     pub(crate) device: PathBuf,
     /// Serial line speed.
     pub(crate) baud: u32,
-    /// `auto`, `csim` or `cgla` (`pcsc` with the `pcsc` build feature).
+    /// `auto`, `csim`, `cgla`, `qmi` or `mbim` (`pcsc` with the `pcsc` build feature).
     #[serde(deserialize_with = "from_str")]
     pub(crate) transport: TransportKind,
+    /// With `qmi` or `mbim`: `auto` (through qmi-proxy/mbim-proxy when one runs), `always` or `never`.
+    #[serde(deserialize_with = "from_str")]
+    pub(crate) proxy: ProxyUse,
     /// STORE DATA block size, 6 to 255.
     pub(crate) block_size: usize,
     /// The device's IMEI (15 digits), reported to the eIM and SM-DP+; none: a generic TAC.
@@ -118,6 +121,7 @@ impl Default for ModemConfig {
             device: PathBuf::from("/dev/ttyUSB2"),
             baud: 115_200,
             transport: TransportKind::Auto,
+            proxy: ProxyUse::Auto,
             block_size: 255,
             imei: None,
             euicc_version: LayoutSetting::Auto,
