@@ -1,6 +1,8 @@
 //! `euiccd asn1 decode` through the real binary: JSON on success (exit 0), an error naming the field path
 //! and byte offset otherwise (non-zero exit), and the SGP.32 layout chosen by `--version`.
 
+#![cfg(feature = "asn1-tool")]
+
 use serde_json::{Value, json};
 use std::process::{Command, Output};
 

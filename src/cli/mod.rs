@@ -4,6 +4,7 @@
 //! a message and a stable exit code.
 
 mod apdu;
+#[cfg(feature = "asn1-tool")]
 mod asn1;
 mod bench;
 mod card;
@@ -69,6 +70,7 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Inspect SGP.22 / SGP.32 messages.
+    #[cfg(feature = "asn1-tool")]
     #[command(subcommand)]
     Asn1(asn1::Asn1Command),
     /// A fleet operator's day on a simulated device: the simulated modem (on a PTY), eUICC, SM-DP+ and eIM
@@ -121,6 +123,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
     let outcome = match cli.command {
+        #[cfg(feature = "asn1-tool")]
         Command::Asn1(cmd) => asn1::run(cmd),
         #[cfg(feature = "sim")]
         Command::Demo(args) => demo::run(args, cli.json),
