@@ -10,6 +10,7 @@
 //! - [`supervisor`]: the rollback and fallback supervisors' decisions.
 //! - [`cycle`]: the eIM poll cycle (GetEimPackage, the package carried out, its result delivered).
 //! - [`apdu`]: ISO/IEC 7816-4 commands, responses and status words, and the STORE DATA chaining machine.
+//! - [`es10`]: the ES10 functions as request/answer pairs (what the ISD-R receives, what its answer means).
 //! - [`secret`]: a string type that keeps secrets out of logs.
 
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ pub mod apdu;
 pub mod at;
 pub mod connectivity;
 pub mod cycle;
+pub mod es10;
 pub mod network;
 pub mod secret;
 pub mod sms;

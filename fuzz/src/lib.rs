@@ -150,6 +150,109 @@ pub fn asn1_es10(data: &[u8]) {
         ],
         data,
     );
+    es10_reads(data);
+}
+
+/// The core's reading of `data` as the answer of every ES10 function, in both layouts: a value or a typed
+/// error, never a panic.
+fn es10_reads(data: &[u8]) {
+    use euicc_asn1::{Iccid, Layout};
+    use euiccd_core::es10::*;
+    fn read<F: Es10Function>(function: F, data: &[u8]) {
+        let _ = function.read(data.to_vec());
+    }
+    let iccid = Iccid::from_bytes([0x98, 0x94, 0x44, 0x99, 0x99, 0x99, 0x99, 0x09, 0x30, 0xF1])
+        .expect("a valid ICCID");
+    read(GetEid, data);
+    read(GetEuiccInfo1, data);
+    read(GetEuiccInfo2, data);
+    read(GetEuiccChallenge, data);
+    read(GetEuiccConfiguredAddresses, data);
+    read(
+        CancelSession {
+            transaction_id: vec![1],
+            reason: 0,
+        },
+        data,
+    );
+    read(GetProfilesInfo::default(), data);
+    read(
+        EnableProfile {
+            iccid,
+            refresh: true,
+        },
+        data,
+    );
+    read(
+        DisableProfile {
+            iccid,
+            refresh: true,
+        },
+        data,
+    );
+    read(DeleteProfile { iccid }, data);
+    read(ListNotification::default(), data);
+    read(RemoveNotificationFromList { seq_number: 1 }, data);
+    read(GetCerts::default(), data);
+    read(LoadBoundProfilePackage(&[]), data);
+    for layout in [Layout::V1_0, Layout::V1_2] {
+        read(
+            RetrieveNotificationsList {
+                layout,
+                criteria: None,
+            },
+            data,
+        );
+        read(
+            LoadEuiccPackage {
+                layout,
+                package: Vec::new(),
+            },
+            data,
+        );
+        read(
+            ProfileRollback {
+                layout,
+                refresh: true,
+            },
+            data,
+        );
+        read(GetEimConfigurationData { layout }, data);
+        read(
+            AddInitialEim {
+                layout,
+                configs: Vec::new(),
+            },
+            data,
+        );
+        read(
+            ExecuteFallbackMechanism {
+                layout,
+                refresh: true,
+            },
+            data,
+        );
+        read(
+            ReturnFromFallback {
+                layout,
+                refresh: true,
+            },
+            data,
+        );
+    }
+    for sgp22_form in [false, true] {
+        let options = MemoryResetOptions {
+            delete_operational_profiles: true,
+            ..Default::default()
+        };
+        read(
+            EuiccMemoryReset {
+                options,
+                sgp22_form,
+            },
+            data,
+        );
+    }
 }
 
 /// ASN.1 bodies an SM-DP+ sends over ES9+ (inside the JSON binding's base64 fields).

@@ -23,6 +23,7 @@ use crate::apdu::CardChannel;
 use crate::error_chain::chain;
 use crate::euicc::{Euicc, EuiccError, authenticate_refusal};
 use crate::remote::es9p::{Es9, Es9Error};
+use euiccd_core::es10::Es10Error;
 pub(crate) use euiccd_core::secret::Secret;
 
 /// The TAC sent when no IMEI is given (a generic IoT module TAC, 8 BCD digits).
@@ -314,7 +315,7 @@ pub async fn download<C: CardChannel, S: Es9>(
         .map_err(DownloadError::from)?;
     if let Some(refusal) = authenticate_refusal(response.value()) {
         tell_refusal(es9, interrupt, &transaction_id, response.raw()).await;
-        return Err(DownloadError::Euicc(refusal).into());
+        return Err(DownloadError::Euicc(refusal.into()).into());
     }
 
     // The eUICC holds a session from here on.
@@ -490,10 +491,10 @@ impl<C: CardChannel, S: Es9> Session<'_, C, S> {
         on_event: &mut impl FnMut(DownloadEvent),
     ) -> Step<DownloadOutcome> {
         let pir: ProfileInstallationResult = from_ber(raw).map_err(|source| {
-            let error = EuiccError::Undecodable {
+            let error = EuiccError::Es10(Es10Error::Undecodable {
                 function: "LoadBoundProfilePackage",
                 source,
-            };
+            });
             (error.into(), Some(CancelReason::LoadBppExecutionError))
         })?;
         let data = pir.profile_installation_result_data.value();

@@ -43,6 +43,7 @@ use crate::remote::esipa_es9::EsipaEs9;
 use euiccd_core::cycle::{
     Action, CardAnswer, CardCommand, Config, Cycle, CycleError, Input, Note, Record, Stop, codec,
 };
+use euiccd_core::es10::Es10Error;
 
 #[cfg(test)]
 pub(crate) use euiccd_core::cycle::INVALID_PACKAGE_FORMAT;
@@ -355,10 +356,10 @@ async fn remove_acknowledged<C: CardChannel>(
 ) -> Result<(), PollError> {
     for &seq_number in seq_numbers {
         match euicc.remove_notification(seq_number).await {
-            Err(EuiccError::Refused {
+            Err(EuiccError::Es10(Es10Error::Refused {
                 code: NOTHING_TO_DELETE,
                 ..
-            }) => {}
+            })) => {}
             other => other?,
         }
     }

@@ -23,6 +23,7 @@ use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, RetrievedNotifications};
 use euicc_asn1::Layout;
 use euiccd_core::cycle::{DataRequest as Received, DataResponse};
+use euiccd_core::es10::Es10Error;
 
 /// `ipaEuiccDataError` incorrectTagList.
 pub(crate) const INCORRECT_TAG_LIST: i64 = 1;
@@ -258,11 +259,11 @@ pub(super) async fn answer<C: CardChannel>(
         return Ok(error_answer(version, request, INCORRECT_TAG_LIST));
     }
     let collected = match collect(euicc, request, own).await {
-        Err(DataError::Euicc(EuiccError::Refused {
+        Err(DataError::Euicc(EuiccError::Es10(Es10Error::Refused {
             function: "GetCerts",
             code: INVALID_CI_PK_ID,
             ..
-        })) => {
+        }))) => {
             return Ok(error_answer(version, request, EUICC_CI_PK_ID_NOT_FOUND));
         }
         other => other?,
@@ -324,10 +325,10 @@ pub(super) async fn retrieve<C: CardChannel>(
     criteria: Option<NotificationSearchCriteria>,
 ) -> Result<RetrievedNotifications, EuiccError> {
     match euicc.retrieve_notifications(criteria).await {
-        Err(EuiccError::Refused {
+        Err(EuiccError::Es10(Es10Error::Refused {
             code: NO_RESULT_AVAILABLE,
             ..
-        }) => Ok(Default::default()),
+        })) => Ok(Default::default()),
         other => other,
     }
 }

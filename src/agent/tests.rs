@@ -312,7 +312,9 @@ fn a_refused_authentication_is_told_to_the_smdp() {
         assert!(
             matches!(
                 failure.error,
-                DownloadError::Euicc(crate::euicc::EuiccError::Refused { code: 2, .. })
+                DownloadError::Euicc(crate::euicc::EuiccError::Es10(
+                    euiccd_core::es10::Es10Error::Refused { code: 2, .. }
+                ))
             ),
             "{failure}"
         );

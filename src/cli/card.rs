@@ -5,6 +5,7 @@ use super::target::{TargetArgs, runtime};
 use super::{EXIT_FAILURE, EXIT_INPUT, EXIT_REFUSED, Failure};
 use crate::apdu::{IsdrSession, Transport};
 use crate::euicc::{Euicc, EuiccError};
+use euiccd_core::es10::Es10Error;
 
 /// Opens the eUICC named by `target`, runs `work` on it and closes the logical channel (even when `work`
 /// failed; that failure is the one reported).
@@ -35,11 +36,12 @@ pub(crate) fn with_euicc_session<T>(
 /// The exit code of an eUICC error: refusals 3, bad input 2, transport and undecodable answers 1.
 pub(crate) fn exit_code(error: &EuiccError) -> u8 {
     match error {
-        EuiccError::Refused { .. }
-        | EuiccError::LocalManagementRefused { .. }
-        | EuiccError::Unsupported { .. } => EXIT_REFUSED,
-        EuiccError::InvalidRequest { .. } => EXIT_INPUT,
-        EuiccError::Transport { .. } | EuiccError::Undecodable { .. } => EXIT_FAILURE,
+        EuiccError::Es10(Es10Error::Refused { .. } | Es10Error::Unsupported { .. })
+        | EuiccError::LocalManagementRefused { .. } => EXIT_REFUSED,
+        EuiccError::Es10(Es10Error::InvalidRequest { .. }) => EXIT_INPUT,
+        EuiccError::Transport { .. } | EuiccError::Es10(Es10Error::Undecodable { .. }) => {
+            EXIT_FAILURE
+        }
     }
 }
 
@@ -48,11 +50,11 @@ pub(crate) fn failure(error: EuiccError) -> Failure {
     let code = exit_code(&error);
     let policy = matches!(
         &error,
-        EuiccError::Refused {
+        EuiccError::Es10(Es10Error::Refused {
             function: "EnableProfile" | "DisableProfile" | "DeleteProfile",
             code: 3,
             ..
-        }
+        })
     );
     let error = anyhow::Error::from(error);
     Failure {
@@ -75,28 +77,28 @@ mod tests {
 
     #[test]
     fn refusals_exit_3_and_policy_refusals_point_to_the_eim() {
-        let policy = failure(EuiccError::refused(
+        let policy = failure(EuiccError::from(Es10Error::refused(
             "EnableProfile",
             codes::ENABLE_RESULT,
             3,
-        ));
+        )));
         assert_eq!(policy.code, EXIT_REFUSED);
         let text = format!("{:#}", policy.error);
         assert!(text.contains("takes profile changes"), "{text}");
         assert!(text.contains("disallowedByPolicy (3)"), "{text}");
 
-        let other = failure(EuiccError::refused(
+        let other = failure(EuiccError::from(Es10Error::refused(
             "DeleteProfile",
             codes::DELETE_RESULT,
             1,
-        ));
+        )));
         assert_eq!(other.code, EXIT_REFUSED);
         assert!(!format!("{:#}", other.error).contains("eIM"));
 
-        let input = failure(EuiccError::InvalidRequest {
+        let input = failure(EuiccError::from(Es10Error::InvalidRequest {
             function: "SetNickname",
             reason: "too long",
-        });
+        }));
         assert_eq!(input.code, EXIT_INPUT);
     }
 }

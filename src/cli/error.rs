@@ -13,6 +13,7 @@ use crate::remote::es9p::Es9Error;
 use crate::remote::esipa::EsipaError;
 use crate::remote::https::HttpError;
 use crate::remote::tls::TlsError;
+use euiccd_core::es10::Es10Error;
 
 /// Prints `failure` on stderr: a line of text, or a JSON line with `json`.
 pub(super) fn print(failure: &Failure, json: bool) {
@@ -91,11 +92,10 @@ fn kind_of(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
     if let Some(error) = error.downcast_ref::<EuiccError>() {
         return Some(match error {
             EuiccError::Transport { .. } => "card",
-            EuiccError::Undecodable { .. } => "card-answer",
-            EuiccError::Refused { .. }
-            | EuiccError::LocalManagementRefused { .. }
-            | EuiccError::Unsupported { .. } => "euicc-refused",
-            EuiccError::InvalidRequest { .. } => "input",
+            EuiccError::Es10(Es10Error::Undecodable { .. }) => "card-answer",
+            EuiccError::Es10(Es10Error::Refused { .. } | Es10Error::Unsupported { .. })
+            | EuiccError::LocalManagementRefused { .. } => "euicc-refused",
+            EuiccError::Es10(Es10Error::InvalidRequest { .. }) => "input",
         });
     }
     if error.is::<TlsError>() {
@@ -316,11 +316,12 @@ mod tests {
                 "confirmation-code-required"
             )
         );
-        let refused = DownloadFailure::from(DownloadError::Euicc(EuiccError::refused(
-            "AuthenticateServer",
-            euicc_asn1::types::sgp22::codes::AUTHENTICATE_ERROR,
-            2,
-        )));
+        let refused =
+            DownloadFailure::from(DownloadError::Euicc(EuiccError::from(Es10Error::refused(
+                "AuthenticateServer",
+                euicc_asn1::types::sgp22::codes::AUTHENTICATE_ERROR,
+                2,
+            ))));
         let (text, kind) = render(refused);
         assert!(
             text.starts_with("download failed: AuthenticateServer: the eUICC answered "),

@@ -1,9 +1,11 @@
 //! The ES10 client: one typed async method per eUICC function, over an [`IsdrSession`].
 //!
-//! Requests are built with the `euicc_asn1` types and sent as DER; responses are decoded with the same types.
-//! Result codes other than ok become [`EuiccError::Refused`] with the code's ASN.1 name. Signed objects the
-//! IPA relays (notifications, eUICC Package Results, CancelSession responses) are returned as
-//! [`Signed`](euicc_asn1::Signed) values or raw bytes, exactly as the eUICC produced them.
+//! What each function sends and what its answer means are the sans-IO pairs of `euiccd_core::es10`; this
+//! client moves their bytes over the session and keeps what belongs to the link: the card reset after a
+//! REFRESH, the status words with which an eUICC says it does not know a command (local management refused,
+//! the SGP.22 memory reset as a second try). Signed objects the IPA relays (notifications, eUICC Package
+//! Results, CancelSession responses) come back as [`Signed`](euicc_asn1::Signed) values or raw bytes, exactly
+//! as the eUICC produced them.
 //!
 //! Where SGP.32 v1.0 and v1.2 encode a function differently, [`Euicc::layout`] decides from EuiccInfo2's
 //! `iotVersion`; EuiccInfo2 is read once per [`Euicc`] and cached.
@@ -18,22 +20,21 @@ mod reset;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use download::authenticate_refusal;
-pub use eim::{EimConfig, EimKey};
 pub use error::EuiccError;
-pub use notifications::RetrievedNotifications;
 #[cfg(feature = "sim")]
-pub(crate) use profiles::enabled_iccid;
-pub(crate) use reset::{MemoryResetOptions, MemoryResetOutcome};
+pub(crate) use euiccd_core::es10::enabled_iccid;
+pub use euiccd_core::es10::{EimConfig, EimKey, RetrievedNotifications};
+pub(crate) use euiccd_core::es10::{
+    MemoryResetOptions, MemoryResetOutcome, RollbackOutcome, authenticate_refusal,
+};
 
 use crate::apdu::{CardChannel, IsdrSession};
-use euicc_asn1::types::sgp22::{
-    CancelSessionRequest, CancelSessionResponse, EUICCInfo1, EUICCInfo2,
-    EuiccConfiguredAddressesRequest, EuiccConfiguredAddressesResponse, GetEuiccChallengeRequest,
-    GetEuiccChallengeResponse, GetEuiccDataRequest, GetEuiccDataResponse, GetEuiccInfo1Request,
-    GetEuiccInfo2Request, codes,
+use euicc_asn1::types::sgp22::{EUICCInfo1, EUICCInfo2, EuiccConfiguredAddressesResponse};
+use euicc_asn1::{Eid, Layout, Octets};
+use euiccd_core::es10::{
+    CancelSession, Es10Function, GetEid, GetEuiccChallenge, GetEuiccConfiguredAddresses,
+    GetEuiccInfo1, GetEuiccInfo2,
 };
-use euicc_asn1::{Asn1, Eid, Layout, Octets, from_ber, to_der};
 
 /// A typed client of the eUICC's ISD-R. See the module documentation.
 #[derive(Debug)]
@@ -102,33 +103,28 @@ impl<C: CardChannel> Euicc<C> {
             .map_err(|source| EuiccError::Transport { function, source })
     }
 
-    /// Sends `request` and decodes the response as `R`.
-    async fn call<Q: Asn1, R: Asn1>(
-        &mut self,
-        function: &'static str,
-        request: &Q,
-    ) -> Result<R, EuiccError> {
-        let answer = self.exchange(function, &to_der(request)).await?;
-        decode(function, &answer)
+    /// Runs one ES10 function: builds its request, exchanges it, reads the answer.
+    async fn run<F: Es10Function>(&mut self, function: F) -> Result<F::Output, EuiccError> {
+        let request = function.request()?;
+        let answer = self.exchange(F::NAME, &request).await?;
+        Ok(function.read(answer)?)
     }
 
     /// ES10c.GetEID.
     pub(crate) async fn eid(&mut self) -> Result<Eid, EuiccError> {
-        let response: GetEuiccDataResponse =
-            self.call("GetEID", &GetEuiccDataRequest::eid()).await?;
-        Ok(response.eid_value)
+        self.run(GetEid).await
     }
 
     /// ES10b.GetEUICCInfo (EUICCInfo1): the SGP.22 version and the CI keys.
     pub(crate) async fn euicc_info1(&mut self) -> Result<EUICCInfo1, EuiccError> {
-        self.call("GetEUICCInfo1", &GetEuiccInfo1Request {}).await
+        self.run(GetEuiccInfo1).await
     }
 
     /// ES10b.GetEUICCInfo (EUICCInfo2): versions, capabilities, free memory. Read once, then cached.
     pub(crate) async fn euicc_info2(&mut self) -> Result<&EUICCInfo2, EuiccError> {
         let info = match self.info2.take() {
             Some(info) => info,
-            None => self.call("GetEUICCInfo2", &GetEuiccInfo2Request {}).await?,
+            None => self.run(GetEuiccInfo2).await?,
         };
         Ok(self.info2.insert(info))
     }
@@ -144,21 +140,14 @@ impl<C: CardChannel> Euicc<C> {
 
     /// ES10b.GetEUICCChallenge: 16 fresh random bytes for mutual authentication.
     pub(crate) async fn challenge(&mut self) -> Result<Octets, EuiccError> {
-        let response: GetEuiccChallengeResponse = self
-            .call("GetEUICCChallenge", &GetEuiccChallengeRequest {})
-            .await?;
-        Ok(response.euicc_challenge)
+        self.run(GetEuiccChallenge).await
     }
 
     /// ES10a.GetEuiccConfiguredAddresses: the default SM-DP+ and root SM-DS addresses.
     pub(crate) async fn configured_addresses(
         &mut self,
     ) -> Result<EuiccConfiguredAddressesResponse, EuiccError> {
-        self.call(
-            "GetEuiccConfiguredAddresses",
-            &EuiccConfiguredAddressesRequest {},
-        )
-        .await
+        self.run(GetEuiccConfiguredAddresses).await
     }
 
     /// ES10b.CancelSession: ends a download session. Returns the response (a signed
@@ -168,24 +157,10 @@ impl<C: CardChannel> Euicc<C> {
         transaction_id: &[u8],
         reason: i64,
     ) -> Result<Vec<u8>, EuiccError> {
-        const FUNCTION: &str = "CancelSession";
-        let request = CancelSessionRequest {
-            transaction_id: Octets(transaction_id.to_vec()),
+        self.run(CancelSession {
+            transaction_id: transaction_id.to_vec(),
             reason,
-        };
-        let answer = self.exchange(FUNCTION, &to_der(&request)).await?;
-        match decode(FUNCTION, &answer)? {
-            CancelSessionResponse::CancelSessionResponseError(code) => Err(EuiccError::refused(
-                FUNCTION,
-                codes::CANCEL_SESSION_ERROR,
-                code,
-            )),
-            _ => Ok(answer),
-        }
+        })
+        .await
     }
-}
-
-/// Decodes `answer` as the response of `function`.
-fn decode<R: Asn1>(function: &'static str, answer: &[u8]) -> Result<R, EuiccError> {
-    from_ber(answer).map_err(|source| EuiccError::Undecodable { function, source })
 }

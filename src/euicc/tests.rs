@@ -12,7 +12,8 @@ use euicc_asn1::types::sgp22::{
 };
 use euicc_asn1::types::sgp32::common::{AddInitialEimResponse, AddInitialEimResult};
 use euicc_asn1::types::sgp32::{v1_0, v1_2};
-use euicc_asn1::{BitString, Iccid, Null, Signed};
+use euicc_asn1::{Asn1, BitString, Iccid, Null, Signed, from_ber, to_der};
+use euiccd_core::es10::Es10Error;
 use euiccd_sim::card::{AppletOutcome, IsdrApplet, ResponseMode, SimCard};
 use euiccd_sim::iso7816::StatusWord;
 use std::collections::VecDeque;
@@ -194,11 +195,11 @@ fn enable_sends_the_iccid_and_names_a_refusal() {
     run(async {
         euicc.enable(iccid(), true).await.expect("enabled");
         match euicc.enable(iccid(), false).await {
-            Err(EuiccError::Refused {
+            Err(EuiccError::Es10(Es10Error::Refused {
                 function: "EnableProfile",
                 code: 3,
                 name: Some("disallowedByPolicy"),
-            }) => {}
+            })) => {}
             other => panic!("{other:?}"),
         }
     });
@@ -232,10 +233,10 @@ fn nickname_length_is_checked_before_sending() {
     let long = "n".repeat(65);
     assert!(matches!(
         run(euicc.set_nickname(iccid(), &long)),
-        Err(EuiccError::InvalidRequest {
+        Err(EuiccError::Es10(Es10Error::InvalidRequest {
             function: "SetNickname",
             ..
-        })
+        }))
     ));
     done(&script);
 }
@@ -297,11 +298,11 @@ fn memory_reset_v1_2_and_v1_0() {
     ]);
     assert!(matches!(
         run(euicc.memory_reset(options)),
-        Err(EuiccError::Refused {
+        Err(EuiccError::Es10(Es10Error::Refused {
             code: 5,
             name: Some("catBusy"),
             ..
-        })
+        }))
     ));
     done(&script);
 }
@@ -383,10 +384,10 @@ fn notifications_list_retrieve_and_remove() {
         euicc.remove_notification(7).await.expect("removed");
         assert!(matches!(
             euicc.remove_notification(7).await,
-            Err(EuiccError::Refused {
+            Err(EuiccError::Es10(Es10Error::Refused {
                 name: Some("nothingToDelete"),
                 ..
-            })
+            }))
         ));
     });
     done(&script);
@@ -470,10 +471,10 @@ fn add_initial_eim_results_and_errors() {
         );
         assert!(matches!(
             euicc.add_initial_eim(vec![config]).await,
-            Err(EuiccError::Refused {
+            Err(EuiccError::Es10(Es10Error::Refused {
                 name: Some("associatedEimAlreadyExists"),
                 ..
-            })
+            }))
         ));
     });
     done(&script);
@@ -486,10 +487,10 @@ fn undecodable_answers_name_the_function_and_offset() {
         AppletOutcome::ok(vec![0xBF, 0x2D, 0x03, 0xA0, 0x05]),
     )]);
     match run(euicc.profiles(None)) {
-        Err(EuiccError::Undecodable {
+        Err(EuiccError::Es10(Es10Error::Undecodable {
             function: "GetProfilesInfo",
             source,
-        }) => {
+        })) => {
             assert!(source.to_string().contains("at byte"), "{source}");
         }
         other => panic!("{other:?}"),
@@ -502,10 +503,10 @@ fn v1_2_functions_are_refused_on_v1_0_cards() {
     let (mut euicc, script) = scripted(vec![(GET_INFO2, answer(&info2(&[[1, 0, 0]])))]);
     assert!(matches!(
         run(euicc.execute_fallback(true)),
-        Err(EuiccError::Unsupported {
+        Err(EuiccError::Es10(Es10Error::Unsupported {
             function: "ExecuteFallbackMechanism",
             version: Layout::V1_0
-        })
+        }))
     ));
     done(&script);
 }

@@ -11,6 +11,7 @@ use euicc_asn1::Layout;
 use euicc_asn1::types::sgp22::NotificationSearchCriteria;
 use euicc_asn1::types::sgp32::view::PackageResultView;
 use euicc_asn1::{for_layout, from_ber};
+use euiccd_core::es10::Es10Error;
 
 /// ProfileRollback cmdResult rollbackNotAllowed.
 const ROLLBACK_NOT_ALLOWED: i64 = 1;
@@ -53,10 +54,10 @@ pub(crate) async fn perform<C: CardChannel>(
         }),
         // Refused as a second attempt: a daemon that died between the rollback and journaling its result
         // finds the result on the eUICC.
-        Err(EuiccError::Refused {
+        Err(EuiccError::Es10(Es10Error::Refused {
             code: ROLLBACK_NOT_ALLOWED,
             ..
-        }) if switch == Switch::RollBack => match stored_rollback_result(euicc).await? {
+        })) if switch == Switch::RollBack => match stored_rollback_result(euicc).await? {
             Some(epr) => {
                 tracing::warn!(
                     "rollback refused, but its result is on the eUICC: done before a restart"
@@ -70,7 +71,7 @@ pub(crate) async fn perform<C: CardChannel>(
                 code: ROLLBACK_NOT_ALLOWED,
             }),
         },
-        Err(EuiccError::Refused { code, .. }) => Ok(Answer::Refused { code }),
+        Err(EuiccError::Es10(Es10Error::Refused { code, .. })) => Ok(Answer::Refused { code }),
         Err(error) => Err(error),
     }
 }
