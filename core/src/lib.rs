@@ -19,6 +19,7 @@ pub mod apdu;
 pub mod at;
 pub mod connectivity;
 pub mod cycle;
+pub mod dbus;
 pub mod network;
 pub mod secret;
 pub mod sms;
