@@ -68,6 +68,7 @@ impl Bus {
             .args(["--nofork", "--print-address=1"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("bus.log")).expect("bus log"))
             .spawn()
             .expect("dbus-daemon (Debian package dbus-daemon; .ci/run installs it)");
         let address = first_line(&mut daemon);
@@ -426,4 +427,65 @@ fn a_refused_inhibition_leaves_the_switch_alone() {
     );
     assert!(run.success(), "{}", run.stderr);
     assert_eq!(mm.records().len(), 1);
+}
+
+#[test]
+fn an_eim_package_that_switches_runs_between_inhibit_and_release() {
+    let scratch = Scratch::new("mm-eim");
+    let state = scratch.path("card.json");
+    seed(&state);
+    let bus = Bus::start(&scratch.0);
+    let mm = StandIn::start(&bus, &scratch.0, &state, None);
+    let enable = format!("enable:{ICCID_B}");
+    let delete = format!("delete:{ICCID_A}");
+    // The same poll-cycle driver as the daemon's: an enable package switches, a delete does not.
+    let modem = SimServe::in_dir(&scratch.0)
+        .state(&state)
+        .smdp(MATCHING_ID)
+        .identity()
+        .args(&[
+            "--eim-listen",
+            "127.0.0.1:0",
+            "--eim-queue",
+            &enable,
+            "--eim-queue",
+            &delete,
+        ])
+        .start();
+
+    let ca = modem.identity.join("ci.cert.pem");
+    let ca = ca.to_str().expect("path");
+    let args = [
+        "eim",
+        "poll",
+        "--eim-connect",
+        &modem.eim_address,
+        "--eim-ca",
+        ca,
+        "--smdp-connect",
+        &modem.smdp_address,
+        "--smdp-ca",
+        ca,
+        "--json",
+    ];
+    let run = Run::command(euiccd(&modem.link, &bus.address, UID, &args), TIMEOUT);
+    assert!(run.success(), "{}", run.stderr);
+    let records = mm.records();
+    inhibit_then_release(&records);
+    assert_eq!(enabled(&records[0]), [ICCID_A]);
+    assert_eq!(enabled(&records[1]), [ICCID_B]);
+    assert_eq!(
+        profiles(&records[1]).len(),
+        2,
+        "the delete came after the release"
+    );
+    let card = StateFile::new(&state)
+        .load()
+        .expect("state")
+        .expect("saved");
+    assert_eq!(
+        card.profiles.len(),
+        1,
+        "and was carried out, without an inhibition"
+    );
 }

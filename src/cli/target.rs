@@ -68,14 +68,8 @@ impl TargetArgs {
     /// What asks ModemManager to step aside during a profile switch or a download: only for an AT port
     /// (QMI and MBIM share the device through the proxies instead).
     pub(crate) fn inhibitor(&self) -> Option<Inhibitor> {
-        let at_port = matches!(
-            self.transport,
-            TransportKind::Auto | TransportKind::Csim | TransportKind::Cgla
-        );
-        match (&self.device, self.sim || !at_port) {
-            (Some(device), false) => Inhibitor::new(&self.modemmanager, device),
-            _ => None,
-        }
+        let device = self.device.as_ref().filter(|_| !self.sim)?;
+        Inhibitor::for_at_port(&self.modemmanager, self.transport, device)
     }
 
     /// The session settings these options describe.

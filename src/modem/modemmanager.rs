@@ -18,6 +18,7 @@
 //! boolean arguments; the bytes are read and written by the sans-IO `euiccd_core::dbus`, bounded and
 //! validated. Its own cost in the same scratch program: see the README's Figures.
 
+use crate::apdu::TransportKind;
 use euiccd_core::dbus::{
     self, Address, Arg, AuthReply, Body, DbusError, FIXED_HEADER, MessageType,
 };
@@ -273,9 +274,9 @@ pub(crate) struct Inhibitor {
 }
 
 impl Inhibitor {
-    /// For the modem whose AT port is `device`, on the system bus (`DBUS_SYSTEM_BUS_ADDRESS`, else the
+    /// For the modem whose port is `device`, on the system bus (`DBUS_SYSTEM_BUS_ADDRESS`, else the
     /// well-known socket). None when `setting` is off.
-    pub(crate) fn new(setting: &MmSetting, device: &Path) -> Option<Self> {
+    fn new(setting: &MmSetting, device: &Path) -> Option<Self> {
         let bus = std::env::var(SYSTEM_BUS_ENV)
             .ok()
             .filter(|a| !a.is_empty())
@@ -285,6 +286,22 @@ impl Inhibitor {
             device: device.to_owned(),
             bus,
         })
+    }
+
+    /// For the modem reached by `transport` at `device`: only an AT port (`auto`, `csim`, `cgla`), which
+    /// ModemManager would otherwise drive beside us; QMI and MBIM share their device through the proxies,
+    /// and a PC/SC reader is no modem.
+    pub(crate) fn for_at_port(
+        setting: &MmSetting,
+        transport: TransportKind,
+        device: &Path,
+    ) -> Option<Self> {
+        match transport {
+            TransportKind::Auto | TransportKind::Csim | TransportKind::Cgla => {
+                Self::new(setting, device)
+            }
+            TransportKind::Qmi | TransportKind::Mbim | TransportKind::Pcsc => None,
+        }
     }
 
     /// Runs `work` with ModemManager inhibited on this modem (as far as it can be: every failure to
