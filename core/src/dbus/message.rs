@@ -71,7 +71,7 @@ pub struct Body {
 }
 
 impl Body {
-    /// The first value, which must be a string (`s`, `o` or `g`'s text is not taken).
+    /// The first value, which must be a string (type `s`).
     pub fn first_string(&self) -> Result<String, DbusError> {
         self.first('s', "a string")?.string()
     }
