@@ -59,7 +59,7 @@ const MAX_SYSFS_DEPTH: usize = 16;
 
 /// Whether to ask ModemManager to step aside (`modem.modemmanager`, `--modemmanager`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum MmSetting {
+pub(crate) enum MmSetting {
     /// When ModemManager runs and the modem's uid is found in sysfs; skipped quietly otherwise.
     #[default]
     Auto,
@@ -349,11 +349,7 @@ impl Inhibitor {
                 tracing::debug!("ModemManager does not run: not inhibited");
                 None
             }
-            Err(error) if explicit => {
-                tracing::warn!(%uid, "ModemManager not inhibited: {error}");
-                None
-            }
-            Err(BusError::Io(error)) => {
+            Err(BusError::Io(error)) if !explicit => {
                 tracing::debug!(bus = %self.bus, "no system bus ({error}): ModemManager not inhibited");
                 None
             }
