@@ -15,6 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use support::daemon::{Bench, DISABLED, ENABLED, enable_with_rollback};
 use support::{EUICCD, Run, Scratch, SimServe};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -488,4 +489,38 @@ fn an_eim_package_that_switches_runs_between_inhibit_and_release() {
         1,
         "and was carried out, without an inhibition"
     );
+}
+
+#[test]
+fn the_daemon_inhibits_around_an_eim_enable_and_its_rollback() {
+    let bench = Bench::new("mm-rollback", None);
+    let bus = Bus::start(&bench.dir.0);
+    let state = bench.dir.0.join("card.json");
+    let mm = StandIn::start(&bus, &bench.dir.0, &state, None);
+    // A rollback deadline of 3 s on a network that never comes back after the switch.
+    let config = bench
+        .config(
+            "[rollback]\ndeadline_secs = 3\n\n[connectivity]\nreconnect_settle_secs = 0\nreconnect_timeout_secs = 2\n",
+        )
+        .replacen("[modem]\n", &format!("[modem]\nmodemmanager = \"{UID}\"\n"), 1);
+    let daemon = bench.daemon(&config, &[("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)]);
+    daemon.status_until(TIMEOUT, |s| s["polls"] == 1);
+    assert!(mm.records().is_empty(), "an idle poll inhibits nothing");
+    bench
+        .eim
+        .with_eim(|e| e.queue_package(bench.eid, enable_with_rollback(DISABLED), None));
+    daemon.poll_executing_a_package();
+    bench
+        .card
+        .change_network(r#"{"registration":"searching","pdp":{"active":false}}"#);
+    let records = mm.wait_for("the rollback's inhibition and release", |r| r.len() >= 4);
+    let log = daemon.log();
+    assert_eq!(records.len(), 4, "{records:?}\n{log}");
+    // The eIM's enable, then the supervisor's rollback: each inside its own inhibition.
+    inhibit_then_release(&records[..2]);
+    inhibit_then_release(&records[2..]);
+    assert_eq!(enabled(&records[0]), [ENABLED]);
+    assert_eq!(enabled(&records[1]), [DISABLED]);
+    assert_eq!(enabled(&records[2]), [DISABLED]);
+    assert_eq!(enabled(&records[3]), [ENABLED], "{log}");
 }
