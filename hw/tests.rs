@@ -1,10 +1,13 @@
 //! Hardware in the loop: the transport and inspection scenarios of `tests/modem_pty.rs`, against a real
 //! modem with an eUICC. Runs only when `EUICCD_HW_DEVICE=/dev/ttyUSBn` is set (and `EUICCD_HW_BAUD` if the
-//! port needs another speed than 115200); skipped with a message otherwise. See hw/README.md.
+//! port needs another speed than 115200); skipped with a message otherwise. When it names a QMI/MBIM control
+//! device (`/dev/cdc-wdmN`), the AT scenarios are skipped and the QMI and MBIM ones run, directly and
+//! through qmi-proxy/mbim-proxy. See hw/README.md.
 
 use euiccd::apdu::{IsdrSession, SessionConfig, Transport, TransportKind};
 use euiccd::modem::Modem;
-use std::process::Command;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -13,13 +16,12 @@ static PORT: Mutex<()> = Mutex::new(());
 
 const GET_EID: [u8; 6] = [0xBF, 0x3E, 0x03, 0x5C, 0x01, 0x5A];
 
+/// The modem's AT port and speed, if the bench has one.
 fn device() -> Option<(String, u32)> {
-    let device = std::env::var("EUICCD_HW_DEVICE")
-        .ok()
-        .filter(|d| !d.is_empty());
+    let device = hw_device().filter(|d| !is_control_device(d));
     if device.is_none() {
         eprintln!(
-            "skipped: set EUICCD_HW_DEVICE=/dev/ttyUSBn to run the hardware tests (see hw/README.md)"
+            "skipped: set EUICCD_HW_DEVICE=/dev/ttyUSBn to run the AT hardware tests (see hw/README.md)"
         );
     }
     let baud = std::env::var("EUICCD_HW_BAUD")
@@ -27,6 +29,148 @@ fn device() -> Option<(String, u32)> {
         .and_then(|b| b.parse().ok())
         .unwrap_or(115_200);
     device.map(|d| (d, baud))
+}
+
+/// `EUICCD_HW_DEVICE`, if set.
+fn hw_device() -> Option<String> {
+    std::env::var("EUICCD_HW_DEVICE")
+        .ok()
+        .filter(|d| !d.is_empty())
+}
+
+/// Whether `device` is a QMI/MBIM control device rather than an AT port.
+fn is_control_device(device: &str) -> bool {
+    Path::new(device)
+        .file_name()
+        .is_some_and(|name| name.to_string_lossy().starts_with("cdc-wdm"))
+}
+
+/// The bench's QMI/MBIM control device, if it has one.
+fn control_device() -> Option<String> {
+    let device = hw_device().filter(|d| is_control_device(d));
+    if device.is_none() {
+        eprintln!(
+            "skipped: set EUICCD_HW_DEVICE=/dev/cdc-wdmN to run the QMI/MBIM hardware tests (see hw/README.md)"
+        );
+    }
+    device
+}
+
+/// libqmi's or libmbim's proxy, started for the test unless one runs already (ModemManager starts them),
+/// and stopped at the end if the test started it.
+struct Proxy(Option<Child>);
+
+impl Proxy {
+    fn start(transport: &str) -> Self {
+        let program = format!("/usr/libexec/{transport}-proxy");
+        let child = Command::new(&program)
+            .arg("--no-exit")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        let Ok(mut child) = child else {
+            eprintln!(
+                "{program} not found (Debian: libqmi-utils, libmbim-utils); --proxy always will fail"
+            );
+            return Self(None);
+        };
+        std::thread::sleep(Duration::from_millis(500));
+        // One that ends at once found its socket taken: a proxy runs already.
+        match child.try_wait() {
+            Ok(Some(_)) => Self(None),
+            _ => Self(Some(child)),
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `euiccd --device DEVICE --transport TRANSPORT --proxy PROXY ARGS… --json`: its JSON document, or the
+/// error it printed.
+fn euiccd_json(
+    device: &str,
+    transport: &str,
+    proxy: &str,
+    args: &[&str],
+) -> Result<serde_json::Value, String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_euiccd"))
+        .args([
+            "--device",
+            device,
+            "--transport",
+            transport,
+            "--proxy",
+            proxy,
+        ])
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("run euiccd");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!(
+        "{transport} --proxy {proxy} {args:?}: {} {}",
+        stdout.trim(),
+        stderr.trim()
+    );
+    match out.status.success() {
+        true => serde_json::from_str(stdout.trim()).map_err(|e| e.to_string()),
+        false => Err(stderr.trim().to_owned()),
+    }
+}
+
+#[test]
+fn info_over_qmi_and_mbim() {
+    let Some(device) = control_device() else {
+        return;
+    };
+    let _port = PORT.lock().unwrap_or_else(|e| e.into_inner());
+    let mut eids = Vec::new();
+    for transport in ["qmi", "mbim"] {
+        let _proxy = Proxy::start(transport);
+        for proxy in ["always", "never", "auto"] {
+            if let Ok(doc) = euiccd_json(&device, transport, proxy, &["info"]) {
+                let eid = doc["eid"].as_str().expect("eid").to_owned();
+                assert!(
+                    eid.len() == 32 && eid.bytes().all(|b| b.is_ascii_hexdigit()),
+                    "{doc}"
+                );
+                eids.push((transport, proxy, eid));
+            }
+        }
+    }
+    eprintln!("working (record them in hw/quirks.md): {eids:?}");
+    assert!(
+        !eids.is_empty(),
+        "neither QMI nor MBIM reached the eUICC on {device}"
+    );
+    assert!(
+        eids.windows(2).all(|w| w[0].2 == w[1].2),
+        "one card, one EID: {eids:?}"
+    );
+}
+
+#[test]
+fn profiles_through_the_proxy_agree_with_the_device() {
+    let Some(device) = control_device() else {
+        return;
+    };
+    let _port = PORT.lock().unwrap_or_else(|e| e.into_inner());
+    for transport in ["qmi", "mbim"] {
+        let _proxy = Proxy::start(transport);
+        let through = euiccd_json(&device, transport, "always", &["profiles"]);
+        let direct = euiccd_json(&device, transport, "never", &["profiles"]);
+        if let (Ok(through), Ok(direct)) = (&through, &direct) {
+            assert_eq!(through, direct, "{transport}: the proxy changes nothing");
+        }
+    }
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -11,6 +11,8 @@
 //! - [`cycle`]: the eIM poll cycle (GetEimPackage, the package carried out, its result delivered).
 //! - [`apdu`]: ISO/IEC 7816-4 commands, responses and status words, and the STORE DATA chaining machine.
 //! - [`es10`]: the ES10 functions as request/answer pairs (what the ISD-R receives, what its answer means).
+//! - [`dbus`]: the D-Bus wire format (addresses, SASL EXTERNAL, method calls and replies) of the ModemManager
+//!   client.
 //! - [`secret`]: a string type that keeps secrets out of logs.
 
 #![forbid(unsafe_code)]
@@ -20,6 +22,7 @@ pub mod apdu;
 pub mod at;
 pub mod connectivity;
 pub mod cycle;
+pub mod dbus;
 pub mod es10;
 pub mod network;
 pub mod secret;

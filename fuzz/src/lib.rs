@@ -16,6 +16,7 @@ use euiccd_core::apdu::response::Response;
 use euiccd_core::at::Response as AtResponse;
 use euiccd_core::at::{AtParser, Event};
 use euiccd_core::connectivity::observer::{Observer, ObserverConfig};
+use euiccd_core::dbus::{self, Arg, FIXED_HEADER, MAX_MESSAGE};
 use euiccd_core::network::Form;
 use euiccd_core::sms::pdu::{decode, decode_hex};
 use euiccd_core::sms::{
@@ -41,6 +42,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sms_pdu", sms_pdu),
     ("network_urc", network_urc),
     ("control_request", control_request),
+    ("dbus_message", dbus_message),
 ];
 
 /// Longest error text a hostile body may cause: errors reach the log and the terminal.
@@ -450,4 +452,45 @@ pub fn control_request(data: &[u8]) {
         let line = serde_json::to_vec(&reply).expect("a reply serializes");
         assert!(serde_json::from_slice::<Reply>(&line).is_ok());
     }
+}
+
+/// What the system bus sends the ModemManager client (`src/modem/modemmanager.rs`): a SASL line and D-Bus
+/// messages in either byte order. Reading never panics, a frame length is bounded before anything is read,
+/// a decoded message has a serial and its body reads as far as its signature says, errors are short; a call
+/// the client could send, made of the input, reads back with the same first argument.
+pub fn dbus_message(data: &[u8]) {
+    match dbus::parse_auth_reply(data) {
+        Ok(dbus::AuthReply::Ok(guid)) => assert_eq!(guid.len(), 32),
+        Ok(dbus::AuthReply::Rejected(_)) => {}
+        Err(error) => assert!(error.to_string().len() <= MAX_ERROR_TEXT),
+    }
+    if let Some(fixed) = data
+        .get(..FIXED_HEADER)
+        .and_then(|f| <&[u8; FIXED_HEADER]>::try_from(f).ok())
+    {
+        if let Ok(total) = dbus::frame_length(fixed) {
+            assert!((FIXED_HEADER..=MAX_MESSAGE).contains(&total));
+        }
+    }
+    match dbus::decode(data) {
+        Ok((header, body)) => {
+            assert_ne!(header.serial, 0);
+            if let Ok(text) = body.first_string() {
+                assert!(text.len() < data.len());
+            }
+            let _ = body.first_bool();
+        }
+        Err(error) => assert!(error.to_string().len() <= MAX_ERROR_TEXT),
+    }
+    let text = String::from_utf8_lossy(data).replace('\0', "");
+    let call = dbus::encode_method_call(
+        1,
+        "a.b",
+        "/a",
+        "a.b",
+        "M",
+        &[Arg::Str(&text), Arg::Bool(true)],
+    );
+    let (_, body) = dbus::decode(&call).expect("our own call decodes");
+    assert_eq!(body.first_string().expect("a string first"), text);
 }

@@ -269,7 +269,14 @@ impl<C: CardChannel, S: Es9, F: FnMut(&str) -> Option<S>> Driver<'_, C, F> {
         Ok(match command {
             CardCommand::LoadPackage(request) => {
                 self.baseline = self.own.reconnect().baseline();
-                CardAnswer::PackageLoaded(self.euicc.load_euicc_package(&request).await?)
+                let load = self.euicc.load_euicc_package(&request);
+                let loaded = match self.own.modemmanager() {
+                    Some(inhibitor) if codec::switches_profile(self.layout, &request) => {
+                        inhibitor.around("eIM package's profile switch", load).await
+                    }
+                    _ => load.await,
+                };
+                CardAnswer::PackageLoaded(loaded?)
             }
             CardCommand::RetrieveNotifications { results_only } => {
                 let criteria =

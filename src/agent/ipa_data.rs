@@ -21,6 +21,7 @@ use super::indirect::DownloadRoute;
 use super::reconnect::Reconnect;
 use crate::apdu::CardChannel;
 use crate::euicc::{Euicc, EuiccError, RetrievedNotifications};
+use crate::modem::modemmanager::Inhibitor;
 use euicc_asn1::Layout;
 use euiccd_core::cycle::{DataRequest as Received, DataResponse};
 use euiccd_core::es10::Es10Error;
@@ -43,6 +44,8 @@ pub struct IpaOwnData {
     device_info: DeviceInfo,
     download_route: DownloadRoute,
     reconnect: Reconnect,
+    /// What asks ModemManager to step aside while a package switches profiles (none: nothing to ask).
+    modemmanager: Option<Inhibitor>,
 }
 
 impl IpaOwnData {
@@ -55,6 +58,7 @@ impl IpaOwnData {
             imei,
             download_route: DownloadRoute::default(),
             reconnect: Reconnect::default(),
+            modemmanager: None,
         })
     }
 
@@ -62,6 +66,17 @@ impl IpaOwnData {
     pub(crate) fn with_download_route(mut self, route: DownloadRoute) -> Self {
         self.download_route = route;
         self
+    }
+
+    /// The same IPA, asking ModemManager to step aside while a package switches profiles.
+    pub(crate) fn with_modemmanager(mut self, inhibitor: Option<Inhibitor>) -> Self {
+        self.modemmanager = inhibitor;
+        self
+    }
+
+    /// What asks ModemManager to step aside, if anything.
+    pub(crate) fn modemmanager(&self) -> Option<&Inhibitor> {
+        self.modemmanager.as_ref()
     }
 
     /// The same IPA, waiting after a profile switch as `reconnect` says (by default it does not wait).

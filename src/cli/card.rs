@@ -22,15 +22,38 @@ pub(crate) fn with_euicc_session<T>(
     work: impl AsyncFnOnce(&mut Euicc<Transport>) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
     super::logging::init();
+    runtime()?.block_on(session(target, work))
+}
+
+/// Like [`with_euicc_session`], for work that changes the card under ModemManager (`what`: a profile
+/// switch, a download): ModemManager is inhibited on the modem before its port is opened and released
+/// once the channel is closed, whatever the outcome (`--modemmanager`).
+pub(crate) fn with_modem_inhibited<T>(
+    target: &TargetArgs,
+    what: &str,
+    work: impl AsyncFnOnce(&mut Euicc<Transport>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    super::logging::init();
     runtime()?.block_on(async {
-        let session = IsdrSession::new(target.connect()?, target.session_config())?;
-        let mut euicc = Euicc::new(session);
-        let outcome = work(&mut euicc).await;
-        let closed = euicc.close().await;
-        let value = outcome?;
-        closed.map_err(failure)?;
-        Ok(value)
+        match target.inhibitor() {
+            Some(inhibitor) => inhibitor.around(what, session(target, work)).await,
+            None => session(target, work).await,
+        }
     })
+}
+
+/// Opens the session, runs `work`, closes the channel.
+async fn session<T>(
+    target: &TargetArgs,
+    work: impl AsyncFnOnce(&mut Euicc<Transport>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    let session = IsdrSession::new(target.connect()?, target.session_config())?;
+    let mut euicc = Euicc::new(session);
+    let outcome = work(&mut euicc).await;
+    let closed = euicc.close().await;
+    let value = outcome?;
+    closed.map_err(failure)?;
+    Ok(value)
 }
 
 /// The exit code of an eUICC error: refusals 3, bad input 2, transport and undecodable answers 1.

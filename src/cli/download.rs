@@ -3,7 +3,7 @@
 //! Progress goes to stderr: a single updating line on a terminal, JSON lines with `--json`, nothing
 //! otherwise. The result is one document on stdout. Ctrl-C cancels the session (reason postponed).
 
-use super::card::{exit_code, with_euicc_session};
+use super::card::{exit_code, with_modem_inhibited};
 use super::output::{Report, emit, fields};
 use super::remote::RemoteArgs;
 use super::target::TargetArgs;
@@ -50,7 +50,7 @@ pub(crate) fn run(target: &TargetArgs, args: DownloadArgs, json: bool) -> Result
         .remote
         .es9_client(&request.activation_code.smdp_address)?;
     let mut progress = Progress::new(json);
-    let outcome = with_euicc_session(target, async |euicc| {
+    let outcome = with_modem_inhibited(target, "download", async |euicc| {
         let (set, fired) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {

@@ -204,7 +204,8 @@ fn poll(target: &TargetArgs, args: PollArgs, json: bool) -> Result<(), Failure> 
         }
         let own = IpaOwnData::new(eim.eim_id.as_str(), args.imei.clone())
             .map_err(Failure::input)?
-            .with_download_route(args.download_route);
+            .with_download_route(args.download_route)
+            .with_modemmanager(target.inhibitor());
         // One-shot: what a failed cycle leaves is finished by the next cycle of this run.
         let mut journal = MemoryJournal::new();
         let mut state_change = None;

@@ -1,7 +1,7 @@
 //! `euiccd profiles`: list the installed profiles; enable, disable, delete or rename one (ES10c).
 
 use super::Failure;
-use super::card::with_euicc;
+use super::card::{failure, with_euicc, with_modem_inhibited};
 use super::control::through_daemon;
 use super::info::code_name;
 use super::output::{Report, Table, emit, fields, or_dash};
@@ -66,23 +66,29 @@ pub(crate) fn run(target: &TargetArgs, args: ProfilesArgs, json: bool) -> Result
             emit(&list, json)
         }
         Some(action) => {
-            let (iccid, name) = with_euicc(target, async |euicc| match action {
-                ProfilesAction::Enable { iccid, no_refresh } => euicc
-                    .enable(iccid, !no_refresh)
-                    .await
-                    .map(|()| (iccid, "enable")),
-                ProfilesAction::Disable { iccid, no_refresh } => euicc
-                    .disable(iccid, !no_refresh)
-                    .await
-                    .map(|()| (iccid, "disable")),
-                ProfilesAction::Delete { iccid } => {
-                    euicc.delete(iccid).await.map(|()| (iccid, "delete"))
+            let (iccid, name) = match action {
+                // A switch: ModemManager steps aside, and reads the SIM anew afterwards.
+                ProfilesAction::Enable { iccid, no_refresh } => {
+                    with_modem_inhibited(target, "profile switch", async |euicc| {
+                        euicc.enable(iccid, !no_refresh).await.map_err(failure)
+                    })
+                    .map(|()| (iccid, "enable"))
                 }
-                ProfilesAction::Nickname { iccid, name } => euicc
-                    .set_nickname(iccid, &name)
-                    .await
-                    .map(|()| (iccid, "nickname")),
-            })?;
+                ProfilesAction::Disable { iccid, no_refresh } => {
+                    with_modem_inhibited(target, "profile switch", async |euicc| {
+                        euicc.disable(iccid, !no_refresh).await.map_err(failure)
+                    })
+                    .map(|()| (iccid, "disable"))
+                }
+                ProfilesAction::Delete { iccid } => {
+                    with_euicc(target, async |euicc| euicc.delete(iccid).await)
+                        .map(|()| (iccid, "delete"))
+                }
+                ProfilesAction::Nickname { iccid, name } => {
+                    with_euicc(target, async |euicc| euicc.set_nickname(iccid, &name).await)
+                        .map(|()| (iccid, "nickname"))
+                }
+            }?;
             emit(
                 &ActionReport {
                     iccid: iccid.digits(),

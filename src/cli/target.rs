@@ -4,6 +4,7 @@
 use super::Failure;
 use crate::apdu::{ProxyUse, SessionConfig, Transport, TransportKind};
 use crate::modem::Modem;
+use crate::modem::modemmanager::{Inhibitor, MmSetting};
 use anyhow::anyhow;
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
@@ -25,6 +26,11 @@ pub(crate) struct TargetArgs {
     /// With qmi or mbim: go through qmi-proxy/mbim-proxy (shared with ModemManager): auto, always or never.
     #[arg(long, default_value_t = ProxyUse::Auto)]
     pub(crate) proxy: ProxyUse,
+    /// While a profile switch or a download runs over an AT port: ask ModemManager to leave the modem
+    /// alone (InhibitDevice) and let it go afterwards: auto (when ModemManager runs and the modem's uid is
+    /// found in sysfs), off, or the modem's uid (a sysfs path, `mmcli -m 0` shows it as Device).
+    #[arg(long, default_value_t = MmSetting::Auto, value_name = "auto|off|UID")]
+    pub(crate) modemmanager: MmSetting,
     /// Use the simulated eUICC in this process instead of a modem.
     #[arg(long, conflicts_with = "device")]
     pub(crate) sim: bool,
@@ -57,6 +63,13 @@ impl TargetArgs {
             self.transport,
             Modem::open_serial(device, self.baud),
         )?)
+    }
+
+    /// What asks ModemManager to step aside during a profile switch or a download: only for an AT port
+    /// (QMI and MBIM share the device through the proxies instead).
+    pub(crate) fn inhibitor(&self) -> Option<Inhibitor> {
+        let device = self.device.as_ref().filter(|_| !self.sim)?;
+        Inhibitor::for_at_port(&self.modemmanager, self.transport, device)
     }
 
     /// The session settings these options describe.

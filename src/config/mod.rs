@@ -18,6 +18,7 @@ pub(crate) use supervision::{FallbackConfig, RollbackConfig};
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
 use crate::apdu::{ProxyUse, TransportKind};
+use crate::modem::modemmanager::{Inhibitor, MmSetting};
 use crate::remote::esipa::{EsipaBinding, Unacknowledged};
 use euicc_asn1::Layout;
 use serde::Deserialize;
@@ -79,6 +80,10 @@ pub(crate) struct ModemConfig {
     /// With `qmi` or `mbim`: `auto` (through qmi-proxy/mbim-proxy when one runs), `always` or `never`.
     #[serde(deserialize_with = "from_str")]
     pub(crate) proxy: ProxyUse,
+    /// Whether a profile switch over an AT port asks ModemManager to step aside (InhibitDevice): `auto`
+    /// (when it runs and the modem's uid is found in sysfs), `off`, or the modem's uid.
+    #[serde(deserialize_with = "from_str")]
+    pub(crate) modemmanager: MmSetting,
     /// STORE DATA block size, 6 to 255.
     pub(crate) block_size: usize,
     /// The device's IMEI (15 digits), reported to the eIM and SM-DP+; none: a generic TAC.
@@ -115,6 +120,14 @@ impl LayoutSetting {
     }
 }
 
+impl ModemConfig {
+    /// What asks ModemManager to step aside during a profile switch on this modem (none: off, or not an
+    /// AT port).
+    pub(crate) fn modemmanager(&self) -> Option<Inhibitor> {
+        Inhibitor::for_at_port(&self.modemmanager, self.transport, &self.device)
+    }
+}
+
 impl Default for ModemConfig {
     fn default() -> Self {
         Self {
@@ -122,6 +135,7 @@ impl Default for ModemConfig {
             baud: 115_200,
             transport: TransportKind::Auto,
             proxy: ProxyUse::Auto,
+            modemmanager: MmSetting::Auto,
             block_size: 255,
             imei: None,
             euicc_version: LayoutSetting::Auto,

@@ -8,6 +8,7 @@ use crate::agent::supervisor::act::{Answer, perform};
 use crate::agent::supervisor::{Action, Policy, SupervisionJournal, Supervisor, Switch, unix_now};
 use crate::apdu::Transport;
 use crate::euicc::Euicc;
+use crate::modem::modemmanager::Inhibitor;
 use crate::store::{Store, StoreSupervision};
 use euicc_asn1::Eid;
 use euiccd_core::connectivity::observer::NetworkState;
@@ -38,15 +39,23 @@ pub(crate) struct Guard {
     connectivity: Connectivity,
     /// The connectivity observer's state, if it runs.
     network: Option<watch::Receiver<NetworkState>>,
+    /// What asks ModemManager to step aside while a switch runs (none: nothing to ask).
+    modemmanager: Option<Inhibitor>,
 }
 
 impl Guard {
-    /// Supervisors under `policy`, fed by the connectivity observer's `network` state if there is one.
-    pub(crate) fn new(policy: Policy, network: Option<watch::Receiver<NetworkState>>) -> Self {
+    /// Supervisors under `policy`, fed by the connectivity observer's `network` state if there is one;
+    /// their switches run with ModemManager stepped aside when `modemmanager` is given.
+    pub(crate) fn new(
+        policy: Policy,
+        network: Option<watch::Receiver<NetworkState>>,
+        modemmanager: Option<Inhibitor>,
+    ) -> Self {
         let mut guard = Self {
             supervisor: Supervisor::new(policy),
             connectivity: Connectivity::default(),
             network,
+            modemmanager,
         };
         guard.take_in_network();
         guard
@@ -134,7 +143,7 @@ impl Guard {
                     looked.wake_unix = next.wake_unix;
                     return looked;
                 }
-                Some(Action::Switch(switch)) => match perform(euicc, switch).await {
+                Some(Action::Switch(switch)) => match self.switch(euicc, switch).await {
                     Ok(answer) => {
                         looked.poll_soon |= matches!(answer, Answer::Switched { .. });
                         self.answered(&mut journal, switch, answer, now)
@@ -181,6 +190,22 @@ impl Guard {
         }
         looked.wake_unix = Some(unix_now());
         looked
+    }
+
+    /// Carries out `switch` on the eUICC, with ModemManager stepped aside meanwhile.
+    async fn switch(
+        &self,
+        euicc: &mut Euicc<Transport>,
+        switch: Switch,
+    ) -> Result<Answer, crate::euicc::EuiccError> {
+        match &self.modemmanager {
+            Some(inhibitor) => {
+                inhibitor
+                    .around("supervisor's profile switch", perform(euicc, switch))
+                    .await
+            }
+            None => perform(euicc, switch).await,
+        }
     }
 
     /// Records the eUICC's answer to `switch`.

@@ -104,7 +104,11 @@ impl<'a> MainLoop<'a> {
         if schedule.is_none() {
             tracing::warn!("no [[eim]] configured: serving the control socket only");
         }
-        let guard = Guard::new(parts.config.supervision(), parts.network.take());
+        let guard = Guard::new(
+            parts.config.supervision(),
+            parts.network.take(),
+            parts.config.modem.modemmanager(),
+        );
         let mut main = Self {
             parts,
             inspector,

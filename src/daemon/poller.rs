@@ -9,7 +9,7 @@ use crate::agent::reconnect::Reconnect;
 use crate::agent::schedule::Outcome;
 use crate::agent::supervisor::{SupervisedJournal, Supervisor};
 use crate::apdu::Transport;
-use crate::config::{Config, EimConfig, SmdpConfig};
+use crate::config::{Config, EimConfig, ModemConfig, SmdpConfig};
 pub(crate) use crate::error_chain::chain;
 use crate::euicc::EimConfig as CardEim;
 use crate::euicc::Euicc;
@@ -73,7 +73,7 @@ impl Poller {
         let links = config
             .eim
             .iter()
-            .map(|eim| link(eim, on_card, config.modem.imei.clone(), &reconnect))
+            .map(|eim| link(eim, on_card, &config.modem, &reconnect))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             links,
@@ -227,7 +227,7 @@ impl Poller {
 fn link(
     eim: &EimConfig,
     on_card: &[CardEim],
-    imei: Option<String>,
+    modem: &ModemConfig,
     reconnect: &Reconnect,
 ) -> Result<EimLink, DaemonError> {
     let tls = if eim.trust_anchors.is_empty() && !eim.system_ca {
@@ -254,10 +254,11 @@ fn link(
             .with_binding(eim.binding.into())
             .with_layout(eim.version.forced())
             .with_unacknowledged(eim.unacknowledged),
-        own: IpaOwnData::new(&eim.id, imei)
+        own: IpaOwnData::new(&eim.id, modem.imei.clone())
             .map_err(DaemonError::Imei)?
             .with_download_route(eim.download_route)
-            .with_reconnect(reconnect.clone()),
+            .with_reconnect(reconnect.clone())
+            .with_modemmanager(modem.modemmanager()),
         kept: 0,
     })
 }

@@ -5,6 +5,7 @@
 //! device; [`network`] and [`sms`] are the 3GPP TS 27.007 / 27.005 dialogues the agent asks for by name.
 
 pub(crate) mod engine;
+pub(crate) mod modemmanager;
 pub(crate) mod network;
 pub(crate) mod port;
 pub(crate) mod sms;

@@ -145,6 +145,23 @@ pub(super) fn enabled_profile(
     (result == Some(ENABLE_OK)).then_some(enabled)
 }
 
+/// Whether the eUICC package `request` enables or disables a profile (SGP.32 §2.11.1.1: the PSMOs
+/// enable and disable): the modem then sees another SIM, which is what the IPA tells the modem's manager.
+/// An undecodable request does not switch (the eUICC refuses it).
+pub fn switches_profile(layout: Layout, request: &[u8]) -> bool {
+    for_layout!(layout, l => {
+        let Ok(request) = from_ber::<l::EuiccPackageRequest>(request) else {
+            return false;
+        };
+        match &request.euicc_package_signed.value().euicc_package {
+            l::EuiccPackage::PsmoList(psmos) => psmos
+                .iter()
+                .any(|p| matches!(p, l::Psmo::Enable(_) | l::Psmo::Disable(_))),
+            _ => false,
+        }
+    })
+}
+
 /// The first enable operation of the package `request`.
 fn enable_in(layout: Layout, request: &[u8]) -> Option<Enabled> {
     for_layout!(layout, l => {

@@ -1097,3 +1097,30 @@ fn garbage_at_any_step_ends_the_cycle_and_the_next_ones() {
         }
     }
 }
+
+#[test]
+fn enable_and_disable_packages_switch_profiles_the_others_do_not() {
+    for layout in [Layout::V1_2, Layout::V1_0] {
+        for kind in KINDS.into_iter().filter(|k| k.is_request()) {
+            let request = to_der(&v1_2::EuiccPackageRequest {
+                euicc_package_signed: Signed::new(v1_2::EuiccPackageSigned {
+                    eim_id: EIM_ID.into(),
+                    eid_value: eid(),
+                    counter_value: 1,
+                    eim_transaction_id: None,
+                    euicc_package: kind.package(),
+                }),
+                eim_signature: Octets(vec![0x5A; 64]),
+            });
+            let request =
+                for_layout!(layout, l => same_in::<l::EuiccPackageRequest>(layout, request));
+            let switches = matches!(kind, Kind::Enable { .. } | Kind::Disable);
+            assert_eq!(
+                codec::switches_profile(layout, &request),
+                switches,
+                "{kind:?} in {layout:?}"
+            );
+        }
+        assert!(!codec::switches_profile(layout, b"\xBF\x51\x00"));
+    }
+}
