@@ -10,6 +10,8 @@
 //! - [`supervisor`]: the rollback and fallback supervisors' decisions.
 //! - [`cycle`]: the eIM poll cycle (GetEimPackage, the package carried out, its result delivered).
 //! - [`apdu`]: ISO/IEC 7816-4 commands, responses and status words, and the STORE DATA chaining machine.
+//! - [`mbim`]: MBIM control messages and fragments (USB MBIM 1.0), the UICC low-level access and proxy
+//!   control services.
 //! - [`secret`]: a string type that keeps secrets out of logs.
 
 #![forbid(unsafe_code)]
@@ -19,6 +21,7 @@ pub mod apdu;
 pub mod at;
 pub mod connectivity;
 pub mod cycle;
+pub mod mbim;
 pub mod network;
 pub mod secret;
 pub mod sms;
