@@ -41,33 +41,12 @@ impl<'a> Fields<'a> {
         Ok(out)
     }
 
-    /// A byte array given as offset then size.
-    pub(crate) fn offset_size(&mut self) -> Result<&'a [u8], Error> {
-        let offset = self.u32()?;
-        let size = self.u32()?;
-        self.referenced(offset, size)
-    }
-
     /// A byte array given as size then offset (what the UICC extension does, and libmbim calls
     /// `uicc-ref-byte-array`).
     pub(crate) fn size_offset(&mut self) -> Result<&'a [u8], Error> {
         let size = self.u32()?;
         let offset = self.u32()?;
         self.referenced(offset, size)
-    }
-
-    /// A UTF-16LE string given as offset then size in bytes.
-    pub(crate) fn string(&mut self) -> Result<String, Error> {
-        let bytes = self.offset_size()?;
-        if bytes.len() % 2 != 0 {
-            return Err(Error::BadString(self.what));
-        }
-        let units = bytes
-            .chunks_exact(2)
-            .map(|pair| u16::from_le_bytes([pair[0], pair[1]]));
-        char::decode_utf16(units)
-            .collect::<Result<String, _>>()
-            .map_err(|_| Error::BadString(self.what))
     }
 
     fn referenced(&self, offset: u32, size: u32) -> Result<&'a [u8], Error> {
@@ -107,10 +86,6 @@ impl Builder {
     pub(crate) fn u32(mut self, value: u32) -> Self {
         self.fixed.extend_from_slice(&value.to_le_bytes());
         self
-    }
-
-    pub(crate) fn offset_size(self, data: &[u8]) -> Self {
-        self.reference(Order::OffsetSize, data.to_vec())
     }
 
     pub(crate) fn size_offset(self, data: &[u8]) -> Self {
@@ -164,21 +139,21 @@ mod tests {
         let mut fields = Fields::new(&buf, "test");
         assert_eq!(fields.size_offset().unwrap(), &[0xA0, 0x00, 0x00]);
         assert_eq!(fields.u32().unwrap(), 7);
-        assert_eq!(fields.string().unwrap(), "/dev/a");
+        assert_eq!(fields.u32().unwrap(), 24);
+        assert_eq!(fields.u32().unwrap(), 12);
+        assert_eq!(&buf[24..26], &[b'/', 0]);
     }
 
     #[test]
     fn references_outside_the_buffer_are_refused() {
         for (offset, size) in [(8u32, 1u32), (0, 9), (u32::MAX, 2), (4, u32::MAX)] {
             let mut buf = Vec::new();
-            buf.extend_from_slice(&offset.to_le_bytes());
             buf.extend_from_slice(&size.to_le_bytes());
+            buf.extend_from_slice(&offset.to_le_bytes());
             assert!(matches!(
-                Fields::new(&buf, "t").offset_size(),
+                Fields::new(&buf, "t").size_offset(),
                 Err(Error::BadReference { .. })
             ));
         }
-        let odd = Builder::default().offset_size(&[0x41]).finish();
-        assert_eq!(Fields::new(&odd, "t").string(), Err(Error::BadString("t")));
     }
 }

@@ -55,9 +55,6 @@ pub enum Error {
         /// The information buffer's length.
         len: usize,
     },
-    /// A string that is not valid UTF-16LE.
-    #[error("MBIM {0}: not a UTF-16LE string")]
-    BadString(&'static str),
     /// The information buffer is shorter or longer than its length field says.
     #[error("MBIM information buffer length {declared} does not match the {actual} bytes present")]
     InfoLength {
