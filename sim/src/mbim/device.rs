@@ -188,7 +188,7 @@ impl<A: IsdrApplet> MbimDevice<A> {
             (CID_OPEN_CHANNEL, 1) => match wire::sized_bytes(info, 0) {
                 Some(aid) if !aid.is_empty() && aid.len() <= 16 => {
                     let p2 = wire::field(info, 8).unwrap_or(0) as u8;
-                    self.open_channel(&aid.to_vec(), p2)
+                    self.open_channel(aid, p2)
                 }
                 _ => (status::INVALID_PARAMETERS, Vec::new()),
             },
@@ -283,7 +283,7 @@ mod tests {
     fn command(tid: u32, cid: u32, info: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         for word in [3, 48 + info.len() as u32, tid, 1, 0] {
-            out.extend_from_slice(&(word as u32).to_le_bytes());
+            out.extend_from_slice(&word.to_le_bytes());
         }
         out.extend_from_slice(&UICC_SERVICE);
         let command_type = u32::from(cid != CID_ATR);
