@@ -528,3 +528,6 @@ impl CardChannel for MbimChannel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
