@@ -108,7 +108,7 @@ impl Proxy {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn mbim-proxy");
-        wait_for(|| proxy_listening(), "mbim-proxy to listen").await;
+        wait_for(proxy_listening, "mbim-proxy to listen").await;
         Self(child)
     }
 
