@@ -290,6 +290,11 @@ pub struct MbimChannel {
     device: PathBuf,
     proxy: ProxyUse,
     connection: Option<Connection>,
+    /// Channels opened and not closed yet.
+    open: Vec<u8>,
+    /// Channels of a lost connection, closed once connected again: a proxy that restarted leaves them open
+    /// on the card, and a card has few.
+    stale: Vec<u8>,
 }
 
 impl MbimChannel {
@@ -300,6 +305,8 @@ impl MbimChannel {
             device: device.to_path_buf(),
             proxy,
             connection: None,
+            open: Vec::new(),
+            stale: Vec::new(),
         }
     }
 
@@ -313,7 +320,23 @@ impl MbimChannel {
     /// The open connection, made first if there is none.
     async fn connection(&mut self) -> Result<&mut Connection, MbimError> {
         if self.connection.is_none() {
-            self.connection = Some(self.open().await?);
+            let mut connection = self.open().await?;
+            for channel in std::mem::take(&mut self.stale) {
+                let info = uicc::close_channel(u32::from(channel), uicc::CHANNEL_GROUP);
+                // Best effort: after a device reset the channel is gone already.
+                let closed = connection
+                    .command(
+                        "CLOSE_CHANNEL",
+                        uicc::SERVICE,
+                        uicc::cid::CLOSE_CHANNEL,
+                        CommandType::Set,
+                        info,
+                        CONNECT_TIMEOUT,
+                    )
+                    .await;
+                debug!(channel, ?closed, "stale MBIM UICC channel closed");
+            }
+            self.connection = Some(connection);
         }
         Ok(self.connection.as_mut().expect("just made"))
     }
@@ -405,6 +428,7 @@ impl MbimChannel {
             ) => {
                 debug!(%error, "MBIM connection lost; reconnecting with the next channel");
                 self.connection = None;
+                self.stale.append(&mut self.open);
                 Err(ApduError::Card(CardError::ChannelLost))
             }
             Err(error) => Err(error.into()),
@@ -480,6 +504,7 @@ impl CardChannel for MbimChannel {
             .filter(|c| *c != 0)
             .ok_or(MbimError::Protocol(frame::Error::BadLength(opened.channel)))?;
         debug!(channel, sw = %opened.sw, "MBIM UICC channel open");
+        self.open.push(channel);
         Ok(channel)
     }
 
@@ -519,7 +544,10 @@ impl CardChannel for MbimChannel {
             .uicc("CLOSE_CHANNEL", uicc::cid::CLOSE_CHANNEL, info, timeout)
             .await?;
         match status {
-            Status::SUCCESS | Status::MS_INVALID_LOGICAL_CHANNEL => Ok(()),
+            Status::SUCCESS | Status::MS_INVALID_LOGICAL_CHANNEL => {
+                self.open.retain(|open| *open != channel);
+                Ok(())
+            }
             status => Err(MbimError::Status {
                 what: "CLOSE_CHANNEL",
                 status,

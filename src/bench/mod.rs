@@ -79,6 +79,7 @@ impl Scenario {
     }
 
     /// Whether the card is reached over MBIM rather than AT+CCHO/CGLA.
+    #[cfg(feature = "sim")]
     pub(crate) fn over_mbim(self) -> bool {
         matches!(self, Self::MbimInfo | Self::MbimDownload20k)
     }
