@@ -194,10 +194,12 @@ fn a_modem_that_misbehaves_gets_a_clear_error() {
         assert!(!run.success(), "{fault}: {}", run.stdout);
         assert!(run.stderr.contains(message), "{fault}: {}", run.stderr);
     }
-    // A function that forgets it was opened: the agent reconnects, and gives up with the function's error.
+    // A function that forgets it was opened: the agent reconnects once, then gives up with the function's
+    // error (not a channel loss, which would say nothing of the cause).
     let sim = modem(&["--mbim-fault", "not-opened"]);
     let run = cli(&sim, "never", &["info", "--json"]);
     assert!(!run.timed_out && !run.success(), "{}", run.stdout);
+    assert!(run.stderr.contains("not-opened"), "{}", run.stderr);
 }
 
 #[test]
@@ -249,7 +251,14 @@ fn an_eim_poll_downloads_and_switches_over_mbim() {
         ci.as_str(),
         "--json",
     ];
-    let polled = cli(&sim, "never", &args).json();
+    let run = cli(&sim, "never", &args);
+    let polled = run.json();
+    // The enable reset the card (REFRESH): the modem refused the old channel, and the session reopened it.
+    assert!(
+        run.stderr.contains("logical channel lost; reopening"),
+        "{}",
+        run.stderr
+    );
     let outcomes: Vec<&str> = polled["polls"]
         .as_array()
         .unwrap()
@@ -257,7 +266,6 @@ fn an_eim_poll_downloads_and_switches_over_mbim() {
         .map(|p| p["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, ["executed", "executed", "noPackage"], "{polled}");
-    // The enable reset the card (REFRESH) and closed the channel; the session reopened it to go on.
     let profiles = cli(&sim, "never", &["profiles", "--json"]).json();
     let enabled: Vec<&Value> = profiles["profiles"]
         .as_array()

@@ -416,6 +416,19 @@ impl MbimChannel {
         info: Vec<u8>,
         timeout: Duration,
     ) -> Result<(Status, Vec<u8>), ApduError> {
+        self.uicc_or_loss(what, cid, info, timeout)
+            .await?
+            .map_err(|_lost| ApduError::Card(CardError::ChannelLost))
+    }
+
+    /// Like [`Self::uicc`], with a lost connection as `Ok(Err(why))` (dropped already).
+    async fn uicc_or_loss(
+        &mut self,
+        what: &'static str,
+        cid: u32,
+        info: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Result<(Status, Vec<u8>), MbimError>, ApduError> {
         let connection = self.connection().await?;
         let result = connection
             .command(what, uicc::SERVICE, cid, CommandType::Set, info, timeout)
@@ -429,12 +442,12 @@ impl MbimChannel {
                 debug!(%error, "MBIM connection lost; reconnecting with the next channel");
                 self.connection = None;
                 self.stale.append(&mut self.open);
-                Err(ApduError::Card(CardError::ChannelLost))
+                Ok(Err(error))
             }
             Err(error) => Err(error.into()),
             Ok((Status::NO_DEVICE_SUPPORT, _)) => Err(MbimError::NoUiccService.into()),
             Ok((Status::BUSY, _)) => Err(MbimError::Busy.into()),
-            Ok(answer) => Ok(answer),
+            Ok(answer) => Ok(Ok(answer)),
         }
     }
 }
@@ -472,18 +485,16 @@ impl CardChannel for MbimChannel {
     }
 
     async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
-        let info = uicc::open_channel(aid, 0x00, uicc::CHANNEL_GROUP);
-        let (status, answer) = match self
-            .uicc("OPEN_CHANNEL", uicc::cid::OPEN_CHANNEL, info, timeout)
-            .await
-        {
-            // A connection that was lost since the last command: one fresh try.
-            Err(ApduError::Card(CardError::ChannelLost)) => {
-                let info = uicc::open_channel(aid, 0x00, uicc::CHANNEL_GROUP);
-                self.uicc("OPEN_CHANNEL", uicc::cid::OPEN_CHANNEL, info, timeout)
-                    .await?
+        let request = || uicc::open_channel(aid, 0x00, uicc::CHANNEL_GROUP);
+        let cid = uicc::cid::OPEN_CHANNEL;
+        let first = self.uicc_or_loss("OPEN_CHANNEL", cid, request(), timeout);
+        let (status, answer) = match first.await? {
+            Ok(answer) => answer,
+            // A connection lost since the last command: one fresh try, and its failure as it is.
+            Err(_lost) => {
+                self.uicc_or_loss("OPEN_CHANNEL", cid, request(), timeout)
+                    .await??
             }
-            other => other?,
         };
         match status {
             Status::SUCCESS => {}

@@ -158,6 +158,9 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             let eim_options = args.eim.clone();
             let version = args.sgp32;
             let speak = args.speak;
+            if speak != Speak::Mbim && !args.mbim_faults.is_empty() {
+                return Err(Failure::input(anyhow!("--mbim-fault needs --speak mbim")));
+            }
             let mut mbim_faults = MbimFaults::default();
             for fault in &args.mbim_faults {
                 mbim_faults
