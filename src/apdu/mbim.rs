@@ -84,6 +84,17 @@ pub enum MbimError {
         "the modem refused a logical channel to the ISD-R ({0}): another application may hold the card's channels (stop other LPAs, or restart the modem)"
     )]
     ChannelRefused(Status),
+    /// A message of a type that does not answer the request.
+    #[error("the MBIM device answered {what} with a message of type {kind:#010x}")]
+    Unexpected {
+        /// The request.
+        what: &'static str,
+        /// The answer's message type.
+        kind: u32,
+    },
+    /// OPEN_CHANNEL gave a channel number no logical channel has.
+    #[error("the modem answered OPEN_CHANNEL with channel {0}, which is no logical channel")]
+    BadChannel(u32),
     /// A step failed with a status the IPA does not handle specially.
     #[error("MBIM {what} failed: {status}")]
     Status {
@@ -246,9 +257,10 @@ impl Connection {
         });
         match self.exchange(what, message, timeout).await? {
             Message::CommandDone(CommandDone { status, info, .. }) => Ok((status, info)),
-            other => Err(MbimError::Protocol(frame::Error::UnknownType(kind_of(
-                &other,
-            )))),
+            other => Err(MbimError::Unexpected {
+                what,
+                kind: other.kind(),
+            }),
         }
     }
 }
@@ -266,21 +278,6 @@ impl Drop for Connection {
                 }
             }
         }
-    }
-}
-
-/// The message type of an unexpected answer, for the error.
-fn kind_of(message: &Message) -> u32 {
-    match message {
-        Message::Open { .. } => 1,
-        Message::Close { .. } => 2,
-        Message::Command(_) => 3,
-        Message::HostError { .. } => 4,
-        Message::OpenDone { .. } => 0x8000_0001,
-        Message::CloseDone { .. } => 0x8000_0002,
-        Message::CommandDone(_) => 0x8000_0003,
-        Message::FunctionError { .. } => 0x8000_0004,
-        Message::IndicateStatus(_) => 0x8000_0007,
     }
 }
 
@@ -374,9 +371,10 @@ impl MbimChannel {
                 });
             }
             other => {
-                return Err(MbimError::Protocol(frame::Error::UnknownType(kind_of(
-                    &other,
-                ))));
+                return Err(MbimError::Unexpected {
+                    what: "OPEN",
+                    kind: other.kind(),
+                });
             }
         }
         info!(device = %self.device.display(), proxy = !connection.is_direct(), "MBIM function open");
@@ -513,7 +511,7 @@ impl CardChannel for MbimChannel {
         let channel = u8::try_from(opened.channel)
             .ok()
             .filter(|c| *c != 0)
-            .ok_or(MbimError::Protocol(frame::Error::BadLength(opened.channel)))?;
+            .ok_or(MbimError::BadChannel(opened.channel))?;
         debug!(channel, sw = %opened.sw, "MBIM UICC channel open");
         self.open.push(channel);
         Ok(channel)

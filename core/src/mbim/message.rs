@@ -326,6 +326,21 @@ pub(crate) fn parse_fragmented_body(
 }
 
 impl Message {
+    /// The message type code (USB MBIM 1.0 Tables 9-3 and 9-9), for logs and errors.
+    pub fn kind(&self) -> u32 {
+        match self {
+            Self::Open { .. } => kind::OPEN,
+            Self::Close { .. } => kind::CLOSE,
+            Self::Command(_) => kind::COMMAND,
+            Self::HostError { .. } => kind::HOST_ERROR,
+            Self::OpenDone { .. } => kind::OPEN_DONE,
+            Self::CloseDone { .. } => kind::CLOSE_DONE,
+            Self::CommandDone(_) => kind::COMMAND_DONE,
+            Self::FunctionError { .. } => kind::FUNCTION_ERROR,
+            Self::IndicateStatus(_) => kind::INDICATE_STATUS,
+        }
+    }
+
     /// The transaction id (0 for an indication).
     pub fn transaction(&self) -> u32 {
         match self {
