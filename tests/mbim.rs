@@ -102,13 +102,16 @@ fn colon_hex(text: &str) -> Vec<u8> {
 }
 
 #[test]
-fn mbimcli_reads_the_atr_and_the_eid_through_a_logical_channel() {
+fn mbimcli_reads_the_caps_the_atr_and_the_eid_through_a_logical_channel() {
     for fault in [None, Some("fragment=64")] {
         if !have_libmbim("mbimcli") {
             return;
         }
         let extra: Vec<&str> = fault.map(|f| vec!["--mbim-fault", f]).unwrap_or_default();
         let sim = modem(&extra);
+        let caps = mbimcli(&sim, &["--query-device-caps"]);
+        assert!(caps.success(), "{fault:?}: {}", caps.stderr);
+        assert_eq!(printed(&caps, "Device ID:"), "'euiccd-sim'", "{fault:?}");
         let atr = mbimcli(&sim, &["--ms-query-uicc-atr"]);
         assert!(atr.success(), "{fault:?}: {}", atr.stderr);
         assert_eq!(colon_hex(printed(&atr, "response:"))[0], 0x3B, "{fault:?}");

@@ -15,6 +15,12 @@ const CID_ATR: u32 = 1;
 const CID_OPEN_CHANNEL: u32 = 2;
 const CID_CLOSE_CHANNEL: u32 = 3;
 const CID_APDU: u32 = 4;
+/// USB MBIM 1.0's basic connect service, `a289cc33-bcbb-8b4f-b6b0-133ec2aae6df`: only DEVICE_CAPS is
+/// answered, which mbim-proxy and ModemManager query when they open a device.
+const BASIC_CONNECT: [u8; 16] = [
+    0xa2, 0x89, 0xcc, 0x33, 0xbc, 0xbb, 0x8b, 0x4f, 0xb6, 0xb0, 0x13, 0x3e, 0xc2, 0xaa, 0xe6, 0xdf,
+];
+const CID_DEVICE_CAPS: u32 = 1;
 
 /// MBIM status codes (USB MBIM 1.0 Table 9-6, and the UICC extension's).
 mod status {
@@ -176,6 +182,11 @@ impl<A: IsdrApplet> MbimDevice<A> {
 
     /// Status and information buffer for one complete command.
     fn command(&mut self, request: &Request) -> (u32, Vec<u8>) {
+        if request.service == BASIC_CONNECT
+            && (request.cid, request.command_type) == (CID_DEVICE_CAPS, 0)
+        {
+            return (status::SUCCESS, device_caps());
+        }
         if request.service != UICC_SERVICE || self.faults.no_uicc_service {
             return (status::NO_DEVICE_SUPPORT, Vec::new());
         }
@@ -247,6 +258,36 @@ impl<A: IsdrApplet> MbimDevice<A> {
             wire::words_then_sized(&[sw_field(&answer)], data),
         )
     }
+}
+
+/// MBIM_DEVICE_CAPS_INFO (USB MBIM 1.0 §10.5.1): an embedded LTE modem with a removable-class SIM, no
+/// voice or SMS, one data session; then CustomDataClass, DeviceId, FirmwareInfo and HardwareInfo as
+/// UTF-16LE strings (offset, then size in bytes).
+fn device_caps() -> Vec<u8> {
+    const EMBEDDED: u32 = 1;
+    const GSM: u32 = 1;
+    const NO_VOICE: u32 = 1;
+    const SIM_REMOVABLE: u32 = 2;
+    const LTE: u32 = 0x20;
+    let words = [EMBEDDED, GSM, NO_VOICE, SIM_REMOVABLE, LTE, 0, 0, 1];
+    let strings = ["", "euiccd-sim", "euiccd-sim 1", "simulated MBIM modem"];
+    let mut fixed: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let mut data = Vec::new();
+    let start = fixed.len() + 8 * strings.len();
+    for text in strings {
+        let bytes: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let offset = if bytes.is_empty() {
+            0
+        } else {
+            start + data.len()
+        };
+        fixed.extend_from_slice(&(offset as u32).to_le_bytes());
+        fixed.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        data.extend_from_slice(&bytes);
+        data.resize(data.len().next_multiple_of(4), 0);
+    }
+    fixed.extend_from_slice(&data);
+    fixed
 }
 
 /// A logical channel number the card can have (the basic channel is not the host's to use).
