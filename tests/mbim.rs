@@ -164,9 +164,11 @@ fn info_prints_the_eid_over_the_control_device() {
         return;
     }
     let sim = modem(&[]);
-    let info = cli(&sim, "never", &["info", "--json"]).json();
+    let run = cli(&sim, "never", &["info", "--json"]);
+    let info = run.json();
     assert_eq!(info["eid"], EID);
     assert_eq!(info["transport"], "mbim");
+    assert!(run.stderr.contains("proxy=false"), "{}", run.stderr);
 }
 
 #[test]
@@ -360,7 +362,14 @@ fn info_and_a_download_through_mbim_proxy() {
         ca.as_str(),
         "--json",
     ];
-    let outcome = cli(&sim, "auto", &args).json();
+    let run = cli(&sim, "auto", &args);
+    let outcome = run.json();
     assert_eq!(outcome["iccid"], ICCID, "{outcome}");
+    // `auto` took the proxy, since one answers.
+    assert!(
+        run.stderr.contains("MBIM function open") && run.stderr.contains("proxy=true"),
+        "{}",
+        run.stderr
+    );
     drop(proxy);
 }
