@@ -139,7 +139,31 @@ def esipa_json_seeds():
     return [bytes([selector]) + json.dumps(body).encode() for selector, body in bodies]
 
 
+def mbim_command_done(cid, info, max_transfer):
+    """A UICC low-level access COMMAND_DONE (transaction 3) in fragments of at most max_transfer bytes."""
+    uicc = bytes.fromhex("c2f6588ef0374bc98665f4d44bd09367")
+    body = uicc + cid.to_bytes(4, "little") + bytes(4) + len(info).to_bytes(4, "little") + info
+    room = max_transfer - 20
+    pieces = [body[i:i + room] for i in range(0, len(body), room)]
+    out = b""
+    for index, piece in enumerate(pieces):
+        words = [0x80000003, 20 + len(piece), 3, len(pieces), index]
+        out += b"".join(w.to_bytes(4, "little") for w in words) + piece
+    return out
+
+
 TEXT_SEEDS = {
+    # libmbim 1.28's mbimcli (OPEN, UICC OPEN_CHANNEL and APDU, CLOSE) and a device's answers, the last
+    # in two fragments.
+    "mbim_frame": [
+        bytes.fromhex("01000000100000000100000000100000"),
+        bytes.fromhex("0300000050000000020000000100000000000000c2f6588ef0374bc98665f4d44bd0936702000000010000002000000010000000100000000000000001000000a0000005591010ffffffff8900000100"),
+        bytes.fromhex("0300000050000000020000000100000000000000c2f6588ef0374bc98665f4d44bd093670400000001000000"
+                      "200000000200000000000000000000000b0000001400000080e2910006bf3e035c015a00"),
+        bytes.fromhex("020000000c00000002000000" "01000080100000000100000000000000"),
+        mbim_command_done(4, bytes.fromhex("61150000" "04000000" "0c000000" "bf3e1200"), 4096),
+        mbim_command_done(2, bytes.fromhex("61140000" "01000000" "00000000" "00000000"), 40),
+    ],
     "at_line_parser": [
         b"\x01\r\n+CSIM: 6,\"019000\"\r\n\r\nOK\r\n",
         b"\x03AT+CSIM=10,\"0070000001\"\r\r\n+CEREG: 1,\"1A2B\",\"01A2B3C\",7\r\n+CSIM: 6,\"019000\"\r\nOK\r\n",

@@ -13,6 +13,8 @@
 //! - [`es10`]: the ES10 functions as request/answer pairs (what the ISD-R receives, what its answer means).
 //! - [`dbus`]: the D-Bus wire format (addresses, SASL EXTERNAL, method calls and replies) of the ModemManager
 //!   client.
+//! - [`mbim`]: MBIM control messages and fragments (USB MBIM 1.0), the UICC low-level access and proxy
+//!   control services.
 //! - [`secret`]: a string type that keeps secrets out of logs.
 
 #![forbid(unsafe_code)]
@@ -24,6 +26,7 @@ pub mod connectivity;
 pub mod cycle;
 pub mod dbus;
 pub mod es10;
+pub mod mbim;
 pub mod network;
 pub mod secret;
 pub mod sms;

@@ -17,6 +17,9 @@ use euiccd_core::at::Response as AtResponse;
 use euiccd_core::at::{AtParser, Event};
 use euiccd_core::connectivity::observer::{Observer, ObserverConfig};
 use euiccd_core::dbus::{self, Arg, FIXED_HEADER, MAX_MESSAGE};
+use euiccd_core::mbim::message::{Frame, MAX_MESSAGE as MBIM_MAX_MESSAGE, frame_length};
+use euiccd_core::mbim::reassembly::Reassembler;
+use euiccd_core::mbim::uicc;
 use euiccd_core::network::Form;
 use euiccd_core::sms::pdu::{decode, decode_hex};
 use euiccd_core::sms::{
@@ -43,6 +46,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("network_urc", network_urc),
     ("control_request", control_request),
     ("dbus_message", dbus_message),
+    ("mbim_frame", mbim_frame),
 ];
 
 /// Longest error text a hostile body may cause: errors reach the log and the terminal.
@@ -493,4 +497,42 @@ pub fn dbus_message(data: &[u8]) {
     );
     let (_, body) = dbus::decode(&call).expect("our own call decodes");
     assert_eq!(body.first_string().expect("a string first"), text);
+}
+
+/// MBIM control messages as a device or mbim-proxy sends them (USB MBIM 1.0): the bytes are cut into
+/// messages by their length field and reassembled; each whole message re-encodes and parses back to
+/// itself, and the UICC low-level access answers parse or fail cleanly, within their buffer.
+pub fn mbim_frame(data: &[u8]) {
+    let mut rest = data;
+    let mut reassembler = Reassembler::new();
+    while let Ok(Some(length)) = frame_length(rest) {
+        assert!(length <= MBIM_MAX_MESSAGE);
+        let Ok(frame) = Frame::parse(&rest[..length]) else {
+            break;
+        };
+        rest = &rest[length..];
+        let Ok(Some(message)) = reassembler.push(frame) else {
+            continue;
+        };
+        let pieces = message
+            .to_fragments(MBIM_MAX_MESSAGE)
+            .expect("a parsed message re-encodes");
+        let mut again = Reassembler::new();
+        let mut back = None;
+        for piece in &pieces {
+            let frame = Frame::parse(piece).expect("an encoded piece parses");
+            back = again.push(frame).expect("encoded pieces reassemble");
+        }
+        assert_eq!(back.as_ref(), Some(&message));
+    }
+    for info in [data, rest] {
+        if let Ok(opened) = uicc::parse_open_channel(info) {
+            assert!(opened.response.len() <= info.len());
+        }
+        if let Ok(response) = uicc::parse_apdu(info) {
+            assert!(response.data.len() <= info.len());
+        }
+        let _ = uicc::parse_close_channel(info);
+        let _ = uicc::parse_atr(info);
+    }
 }

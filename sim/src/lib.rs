@@ -14,6 +14,7 @@ pub mod https_client;
 pub mod https_server;
 pub mod iso7816;
 pub mod link;
+pub mod mbim;
 pub mod minimal_isdr;
 pub mod modem;
 pub mod smdp;

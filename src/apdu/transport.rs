@@ -107,6 +107,8 @@ pub enum Transport {
     Csim(CsimChannel),
     /// AT+CCHO / AT+CGLA.
     Cgla(CglaChannel),
+    /// MBIM's UICC low-level access service.
+    Mbim(super::mbim::MbimChannel),
     /// A PC/SC reader.
     #[cfg(feature = "pcsc")]
     Pcsc(super::pcsc::PcscChannel),
@@ -139,6 +141,7 @@ macro_rules! each {
             Transport::Auto(_) => $auto,
             Transport::Csim($card) => $call,
             Transport::Cgla($card) => $call,
+            Transport::Mbim($card) => $call,
             #[cfg(feature = "pcsc")]
             Transport::Pcsc($card) => $call,
             #[cfg(feature = "sim")]

@@ -45,15 +45,24 @@ pub(crate) enum Scenario {
     EimEnable,
     /// One eIM poll with no package, TLS resumed.
     IdlePoll,
+    /// What `euiccd info` reads (EID, EUICCInfo1, EUICCInfo2) over AT+CCHO/CGLA.
+    Info,
+    /// The same over MBIM (the modem simulated as an MBIM function with UICC low-level access).
+    MbimInfo,
+    /// A direct download of a ~20 KB profile over MBIM.
+    MbimDownload20k,
 }
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub(crate) const ALL: [Scenario; 4] = [
+    pub(crate) const ALL: [Scenario; 7] = [
         Scenario::Download20k,
         Scenario::Download100k,
         Scenario::EimEnable,
         Scenario::IdlePoll,
+        Scenario::Info,
+        Scenario::MbimInfo,
+        Scenario::MbimDownload20k,
     ];
 
     /// The scenario's name in the output and on the command line.
@@ -63,7 +72,16 @@ impl Scenario {
             Self::Download100k => "download_100k",
             Self::EimEnable => "eim_enable",
             Self::IdlePoll => "idle_poll",
+            Self::Info => "info",
+            Self::MbimInfo => "mbim_info",
+            Self::MbimDownload20k => "mbim_download_20k",
         }
+    }
+
+    /// Whether the card is reached over MBIM rather than AT+CCHO/CGLA.
+    #[cfg(feature = "sim")]
+    pub(crate) fn over_mbim(self) -> bool {
+        matches!(self, Self::MbimInfo | Self::MbimDownload20k)
     }
 
     /// The size of the SM-DP+'s profile package in this scenario.
@@ -238,6 +256,9 @@ pub(crate) fn run_scenario(
     if scenario == Scenario::EimEnable {
         args.push("--enable-package".to_owned());
     }
+    if scenario.over_mbim() {
+        args.push("--mbim".to_owned());
+    }
     let mut world = child::WorldProcess::start(&options.exe, &scratch.0, &args)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -285,7 +306,7 @@ fn run_in_child(scenario: Scenario, options: &SimOptions) -> Result<Figures, Ben
 /// The figures as a table.
 pub(crate) fn table(figures: &[Figures]) -> String {
     let mut out = format!(
-        "{:<14} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>7} {:>8} {:>7} {:>5}  {}\n",
+        "{:<17} {:>6} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>7} {:>8} {:>7} {:>5}  {}\n",
         "scenario",
         "apdus",
         "link_tx",
@@ -311,7 +332,7 @@ pub(crate) fn table(figures: &[Figures]) -> String {
             _ => "res",
         };
         out.push_str(&format!(
-            "{:<14} {:>6} {:>8} {:>8} {:>8} {:>8.3} {:>8.3} {:>6} {:>7.3} {:>8} {:>7} {:>5}  {}\n",
+            "{:<17} {:>6} {:>8} {:>8} {:>8} {:>8.3} {:>8.3} {:>6} {:>7.3} {:>8} {:>7} {:>5}  {}\n",
             f.scenario,
             f.apdus,
             f.link_bytes_tx,

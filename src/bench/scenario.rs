@@ -16,7 +16,7 @@ use crate::agent::eim::{PollOutcome, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::apdu::cgla::CglaChannel;
-use crate::apdu::{IsdrSession, SessionConfig, Transport};
+use crate::apdu::{IsdrSession, MbimChannel, ProxyUse, SessionConfig, Transport};
 use crate::euicc::Euicc;
 use crate::modem::Modem;
 use crate::remote::es9p::Es9Client;
@@ -108,20 +108,29 @@ pub(crate) async fn run(
         eim: eim.local_addr().to_string(),
         nat_idle: link.nat_idle,
     };
-    let modem = Modem::open_serial(&world.link, baud);
-    let (channel, log) = RecordingChannel::new(Transport::Cgla(CglaChannel::new(modem)));
+    let transport = if scenario.over_mbim() {
+        Transport::Mbim(MbimChannel::new(&world.link, ProxyUse::Never))
+    } else {
+        Transport::Cgla(CglaChannel::new(Modem::open_serial(&world.link, baud)))
+    };
+    let (channel, log) = RecordingChannel::new(transport);
     let session = IsdrSession::new(channel, SessionConfig::default())?;
     let mut euicc = Euicc::new(session);
     let mut meter = Meter { world, log };
     let (cost, extra) = match scenario {
-        Scenario::Download20k | Scenario::Download100k => {
+        Scenario::Download20k | Scenario::Download100k | Scenario::MbimDownload20k => {
             download_profile(&mut euicc, &mut meter, dir, &addresses.smdp).await?
         }
+        Scenario::Info | Scenario::MbimInfo => info(&mut euicc, &mut meter).await?,
         Scenario::EimEnable | Scenario::IdlePoll => {
             poll(&mut euicc, &mut meter, &addresses, scenario).await?
         }
     };
-    let link_min_bytes = link_bound::link_min_bytes(&cost.events);
+    // The UART bound is the AT commands' at the link speed; an MBIM function sits on USB, unpaced.
+    let link_min_bytes = match scenario.over_mbim() {
+        true => 0,
+        false => link_bound::link_min_bytes(&cost.events),
+    };
     let (rss, peak) = usage::rss_kib().unwrap_or_default();
     Ok(Figures {
         scenario: scenario.name().to_owned(),
@@ -218,6 +227,25 @@ async fn download_profile(
                 "installed {}, result delivered: {}",
                 outcome.iccid, outcome.notification_delivered
             ),
+            keepalive: None,
+            full_handshake: None,
+        },
+    ))
+}
+
+/// What `euiccd info` reads, from a closed channel to the channel closed again.
+async fn info(euicc: &mut Card, meter: &mut Meter<'_>) -> Result<(Cost, Extra), BenchError> {
+    let wire = WireStats::default();
+    let start = meter.start(&wire)?;
+    let eid = euicc.eid().await?;
+    euicc.euicc_info1().await?;
+    euicc.euicc_info2().await?;
+    euicc.close().await?;
+    let cost = meter.stop(start, &wire)?;
+    Ok((
+        cost,
+        Extra {
+            outcome: format!("EID {}", eid.digits()),
             keepalive: None,
             full_handshake: None,
         },

@@ -50,6 +50,8 @@ pub(crate) struct WorldConfig {
     pub(crate) latency: Duration,
     /// Queue an enable package at the eIM.
     pub(crate) enable_package: bool,
+    /// The modem is an MBIM function (UICC low-level access), not an AT one.
+    pub(crate) mbim: bool,
 }
 
 impl WorldConfig {
@@ -105,8 +107,17 @@ async fn serve_async(config: WorldConfig) -> Result<(), WorldError> {
     }});
     println!("{line}");
     let euicc = SimEuicc::load(&state, pki.euicc_identity()).map_err(setup)?;
+    let link = WorldConfig::link(&config.dir);
+    if config.mbim {
+        let faults = euiccd_sim::mbim::MbimFaults::default();
+        euiccd_sim::mbim::serve(&link, faults, euicc)
+            .await
+            .map_err(setup)?;
+        drop((smdp, eim));
+        return Ok(());
+    }
     let modem = ServerConfig {
-        link: WorldConfig::link(&config.dir),
+        link,
         quirks: Quirks::default(),
         baud: config.baud,
         latency: config.latency,

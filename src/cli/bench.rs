@@ -59,6 +59,9 @@ pub(crate) struct ServeArgs {
     /// Queue an enable package at the eIM.
     #[arg(long)]
     pub(crate) enable_package: bool,
+    /// Simulate an MBIM modem (UICC low-level access) instead of an AT one.
+    #[arg(long)]
+    pub(crate) mbim: bool,
 }
 
 /// Runs `bench`.
@@ -118,6 +121,7 @@ fn serve_world(args: ServeArgs) -> Result<(), Failure> {
         baud: Some(args.baud),
         latency: std::time::Duration::from_millis(args.latency_ms),
         enable_package: args.enable_package,
+        mbim: args.mbim,
     })?;
     Ok(())
 }

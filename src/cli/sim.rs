@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use euicc_asn1::{Eid, Layout};
 use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use euiccd_sim::euicc::{self, SimEuicc};
+use euiccd_sim::mbim::{self, MbimFaults};
 use euiccd_sim::minimal_isdr::MinimalIsdr;
 use euiccd_sim::modem::quirks::QUIRKS;
 use euiccd_sim::modem::{NetworkScript, Quirks, Scenario, ServerConfig, serve};
@@ -87,6 +88,23 @@ pub(crate) struct ServeArgs {
     /// The simulated eIM.
     #[command(flatten)]
     pub(crate) eim: EimOptions,
+    /// What the simulated modem speaks on the PTY: at (AT commands) or mbim (an MBIM control function with
+    /// Microsoft's UICC low-level access service, as a cdc-wdm device).
+    #[arg(long, value_enum, default_value_t = Speak::At)]
+    pub(crate) speak: Speak,
+    /// With --speak mbim: misbehave (repeat): busy, no-uicc, channel-refused, not-opened, or
+    /// fragment=BYTES (answers in pieces of at most BYTES).
+    #[arg(long = "mbim-fault", value_name = "FAULT")]
+    pub(crate) mbim_faults: Vec<String>,
+}
+
+/// The protocol `sim serve` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Speak {
+    /// AT commands (3GPP TS 27.007).
+    At,
+    /// MBIM (USB MBIM 1.0) with Microsoft's UICC low-level access service.
+    Mbim,
 }
 
 /// Parses `--smdp-fault FUNCTION=FAULT`.
@@ -139,6 +157,16 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             let faults = args.smdp_faults.clone();
             let eim_options = args.eim.clone();
             let version = args.sgp32;
+            let speak = args.speak;
+            if speak != Speak::Mbim && !args.mbim_faults.is_empty() {
+                return Err(Failure::input(anyhow!("--mbim-fault needs --speak mbim")));
+            }
+            let mut mbim_faults = MbimFaults::default();
+            for fault in &args.mbim_faults {
+                mbim_faults
+                    .enable(fault)
+                    .map_err(|e| Failure::input(anyhow!(e)))?;
+            }
             // The eUICC set-up first: it generates the test PKI in --identity when the directory is empty.
             let (config, euicc) = server_config(*args)?;
             let euicc = SharedEuicc::new(euicc);
@@ -194,7 +222,10 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                 if !line.is_empty() {
                     outln!("{}", serde_json::Value::Object(line))?;
                 }
-                serve(config, euicc).await?;
+                match speak {
+                    Speak::At => serve(config, euicc).await.map(drop)?,
+                    Speak::Mbim => mbim::serve(&config.link, mbim_faults, euicc).await.map(drop)?,
+                }
                 Ok::<_, Failure>(())
             })
         }

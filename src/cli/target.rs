@@ -2,7 +2,7 @@
 //! every command that reaches the eUICC.
 
 use super::Failure;
-use crate::apdu::{ProxyUse, SessionConfig, Transport, TransportKind};
+use crate::apdu::{MbimChannel, ProxyUse, SessionConfig, Transport, TransportKind};
 use crate::modem::Modem;
 use crate::modem::modemmanager::{Inhibitor, MmSetting};
 use anyhow::anyhow;
@@ -59,6 +59,9 @@ impl TargetArgs {
                 "say which modem port to use with --device PATH (or use --sim)"
             ))
         })?;
+        if self.transport == TransportKind::Mbim {
+            return Ok(Transport::Mbim(MbimChannel::new(device, self.proxy)));
+        }
         Ok(Transport::over_modem(
             self.transport,
             Modem::open_serial(device, self.baud),

@@ -150,7 +150,7 @@ fn wire_time(bytes: usize, baud: u32) -> Duration {
 }
 
 /// Points `link` at `device`, replacing an earlier link but never a file that is not a link.
-fn replace_link(device: &Path, link: &Path) -> Result<(), ServerError> {
+pub(crate) fn replace_link(device: &Path, link: &Path) -> Result<(), ServerError> {
     match std::fs::symlink_metadata(link) {
         Ok(meta) if meta.file_type().is_symlink() => {
             std::fs::remove_file(link).map_err(io_error(format!(
@@ -171,14 +171,14 @@ fn replace_link(device: &Path, link: &Path) -> Result<(), ServerError> {
         .map_err(io_error(format!("linking {}", link.display())))
 }
 
-fn remove_link(link: &Path) {
+pub(crate) fn remove_link(link: &Path) {
     if std::fs::symlink_metadata(link).is_ok_and(|meta| meta.file_type().is_symlink()) {
         // Best effort on the way out or while vanishing: a missing link is what we want anyway.
         let _ = std::fs::remove_file(link);
     }
 }
 
-fn print_counters(counters: Counters) {
+pub(crate) fn print_counters(counters: Counters) {
     let line = serde_json::json!({ "sim_modem": counters });
     println!("{line}");
 }
