@@ -10,6 +10,7 @@
 //! - [`supervisor`]: the rollback and fallback supervisors' decisions.
 //! - [`cycle`]: the eIM poll cycle (GetEimPackage, the package carried out, its result delivered).
 //! - [`apdu`]: ISO/IEC 7816-4 commands, responses and status words, and the STORE DATA chaining machine.
+//! - [`qmi`]: Qualcomm QMI framing (QMUX, TLVs) and the control and UIM messages a QMI transport needs.
 //! - [`secret`]: a string type that keeps secrets out of logs.
 
 #![forbid(unsafe_code)]
@@ -20,6 +21,7 @@ pub mod at;
 pub mod connectivity;
 pub mod cycle;
 pub mod network;
+pub mod qmi;
 pub mod secret;
 pub mod sms;
 pub mod supervisor;
