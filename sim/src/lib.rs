@@ -16,6 +16,7 @@ pub mod iso7816;
 pub mod link;
 pub mod minimal_isdr;
 pub mod modem;
+pub mod qmi;
 pub mod smdp;
 
 mod bounded_read;

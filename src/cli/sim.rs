@@ -11,6 +11,7 @@ use euiccd_sim::euicc::{self, SimEuicc};
 use euiccd_sim::minimal_isdr::MinimalIsdr;
 use euiccd_sim::modem::quirks::QUIRKS;
 use euiccd_sim::modem::{NetworkScript, Quirks, Scenario, ServerConfig, serve};
+use euiccd_sim::qmi::{QmiFaults, QmiServerConfig};
 use euiccd_sim::smdp;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -87,6 +88,66 @@ pub(crate) struct ServeArgs {
     /// The simulated eIM.
     #[command(flatten)]
     pub(crate) eim: EimOptions,
+    /// What the device speaks on the PTY: at (an AT modem) or qmi (a QMI control device, as /dev/cdc-wdm*).
+    #[arg(long, value_enum, default_value_t = Speak::At)]
+    pub(crate) speak: Speak,
+    /// With --speak qmi: a misbehaviour (repeat): drop-cid[=N] (forget every client id after APDU N,
+    /// default 3), access-denied (refuse logical channels), busy (DeviceInUse), no-uim (no UIM service).
+    #[arg(long = "qmi-fault", value_name = "FAULT", value_parser = parse_qmi_fault)]
+    pub(crate) qmi_faults: Vec<QmiFault>,
+}
+
+/// The protocol `sim serve` speaks on its PTY.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Speak {
+    /// AT commands (3GPP TS 27.007), the simulated modem.
+    At,
+    /// QMI (QMUX with the CTL and UIM services), the simulated QMI device.
+    Qmi,
+}
+
+/// One `--qmi-fault`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QmiFault {
+    DropCid(u64),
+    AccessDenied,
+    Busy,
+    NoUim,
+}
+
+/// Parses `--qmi-fault FAULT`.
+fn parse_qmi_fault(text: &str) -> Result<QmiFault, String> {
+    match text.split_once('=') {
+        None if text == "drop-cid" => Ok(QmiFault::DropCid(3)),
+        Some(("drop-cid", n)) => n
+            .parse()
+            .map(QmiFault::DropCid)
+            .map_err(|_| format!("drop-cid takes an APDU count, not {n:?}")),
+        None if text == "access-denied" => Ok(QmiFault::AccessDenied),
+        None if text == "busy" => Ok(QmiFault::Busy),
+        None if text == "no-uim" => Ok(QmiFault::NoUim),
+        _ => Err(format!(
+            "unknown QMI fault {text:?}: use drop-cid[=N], access-denied, busy or no-uim"
+        )),
+    }
+}
+
+/// The simulated QMI device's settings for `sim serve --speak qmi`.
+fn qmi_config(config: &ServerConfig, faults: &[QmiFault]) -> QmiServerConfig {
+    let mut switches = QmiFaults::default();
+    for fault in faults {
+        match *fault {
+            QmiFault::DropCid(n) => switches.drop_cid_after = Some(n),
+            QmiFault::AccessDenied => switches.access_denied = true,
+            QmiFault::Busy => switches.busy = true,
+            QmiFault::NoUim => switches.no_uim = true,
+        }
+    }
+    QmiServerConfig {
+        link: config.link.clone(),
+        latency: config.latency,
+        faults: switches,
+    }
 }
 
 /// Parses `--smdp-fault FUNCTION=FAULT`.
@@ -139,6 +200,7 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             let faults = args.smdp_faults.clone();
             let eim_options = args.eim.clone();
             let version = args.sgp32;
+            let (speak, qmi_faults) = (args.speak, args.qmi_faults.clone());
             // The eUICC set-up first: it generates the test PKI in --identity when the directory is empty.
             let (config, euicc) = server_config(*args)?;
             let euicc = SharedEuicc::new(euicc);
@@ -194,7 +256,14 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                 if !line.is_empty() {
                     outln!("{}", serde_json::Value::Object(line))?;
                 }
-                serve(config, euicc).await?;
+                match speak {
+                    Speak::At => {
+                        serve(config, euicc).await?;
+                    }
+                    Speak::Qmi => {
+                        euiccd_sim::qmi::serve(qmi_config(&config, &qmi_faults), euicc).await?;
+                    }
+                }
                 Ok::<_, Failure>(())
             })
         }
