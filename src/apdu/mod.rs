@@ -2,7 +2,7 @@
 //! commands in STORE DATA blocks. The APDUs themselves and the chaining are sans-IO, in `euiccd_core::apdu`.
 //!
 //! [`channel::CardChannel`] is the one seam to the card; its transports are AT+CSIM ([`csim`]),
-//! AT+CCHO/CGLA/CCHC ([`cgla`]), PC/SC (`pcsc`, feature `pcsc`) and a card answering in this process
+//! AT+CCHO/CGLA/CCHC ([`cgla`]), QMI UIM ([`qmi`]), PC/SC (`pcsc`, feature `pcsc`) and a card answering in this process
 //! (`inprocess`, feature `sim`: the simulator behind `--sim`, which this layer never imports).
 //! [`transport::Transport`] picks one at run time, [`auto`] probes for it.
 //! [`session::IsdrSession`] is what the layer above uses.
@@ -15,6 +15,7 @@ pub(crate) mod csim;
 pub mod inprocess;
 #[cfg(feature = "pcsc")]
 pub(crate) mod pcsc;
+pub(crate) mod qmi;
 pub(crate) mod session;
 pub(crate) mod transport;
 
@@ -47,6 +48,9 @@ pub enum ApduError {
         /// Why CSIM failed.
         csim: Box<ApduError>,
     },
+    /// The QMI link or the modem's UIM service failed.
+    #[error(transparent)]
+    Qmi(Box<qmi::QmiError>),
     /// The PC/SC reader failed.
     #[error("PC/SC: {0}")]
     Pcsc(String),

@@ -107,6 +107,8 @@ pub enum Transport {
     Csim(CsimChannel),
     /// AT+CCHO / AT+CGLA.
     Cgla(CglaChannel),
+    /// QMI UIM on a control device or through qmi-proxy.
+    Qmi(super::qmi::QmiChannel),
     /// A PC/SC reader.
     #[cfg(feature = "pcsc")]
     Pcsc(super::pcsc::PcscChannel),
@@ -139,6 +141,7 @@ macro_rules! each {
             Transport::Auto(_) => $auto,
             Transport::Csim($card) => $call,
             Transport::Cgla($card) => $call,
+            Transport::Qmi($card) => $call,
             #[cfg(feature = "pcsc")]
             Transport::Pcsc($card) => $call,
             #[cfg(feature = "sim")]

@@ -2,6 +2,7 @@
 //! every command that reaches the eUICC.
 
 use super::Failure;
+use crate::apdu::qmi::QmiChannel;
 use crate::apdu::{ProxyUse, SessionConfig, Transport, TransportKind};
 use crate::modem::Modem;
 use anyhow::anyhow;
@@ -53,6 +54,9 @@ impl TargetArgs {
                 "say which modem port to use with --device PATH (or use --sim)"
             ))
         })?;
+        if self.transport == TransportKind::Qmi {
+            return Ok(Transport::Qmi(QmiChannel::deferred(device, self.proxy)));
+        }
         Ok(Transport::over_modem(
             self.transport,
             Modem::open_serial(device, self.baud),

@@ -68,7 +68,7 @@ impl Framer {
                 return frames;
             }
             let total = 1 + usize::from(u16::from_le_bytes([self.pending[1], self.pending[2]]));
-            if total > MAX_FRAME || total < 12 {
+            if !(12..=MAX_FRAME).contains(&total) {
                 self.pending.remove(0);
                 continue;
             }
