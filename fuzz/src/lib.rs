@@ -17,6 +17,7 @@ use euiccd_core::at::Response as AtResponse;
 use euiccd_core::at::{AtParser, Event};
 use euiccd_core::connectivity::observer::{Observer, ObserverConfig};
 use euiccd_core::network::Form;
+use euiccd_core::qmi::{self, Deframer, Message, ctl, uim};
 use euiccd_core::sms::pdu::{decode, decode_hex};
 use euiccd_core::sms::{
     DirectDelivery, MAX_RAW, MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgl, parse_cmgr,
@@ -41,6 +42,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("sms_pdu", sms_pdu),
     ("network_urc", network_urc),
     ("control_request", control_request),
+    ("qmi_frame", qmi_frame),
 ];
 
 /// Longest error text a hostile body may cause: errors reach the log and the terminal.
@@ -347,4 +349,48 @@ pub fn control_request(data: &[u8]) {
         let line = serde_json::to_vec(&reply).expect("a reply serializes");
         assert!(serde_json::from_slice::<Reply>(&line).is_ok());
     }
+}
+
+/// Bytes from a QMI control device or qmi-proxy: a parsed frame survives a re-encoding, the stream deframer
+/// gives the same messages however the bytes are split, and the answer readers never panic.
+pub fn qmi_frame(data: &[u8]) {
+    if let Ok(message) = Message::parse(data) {
+        let again = message.to_bytes().expect("a parsed frame re-encodes");
+        assert_eq!(Message::parse(&again).as_ref(), Ok(&message));
+        let _ = ctl::allocated_cid(&message, qmi::SERVICE_UIM);
+        let _ = uim::opened_channel(&message);
+        let _ = uim::card_result(&message);
+        let _ = uim::apdu_response(&message);
+        let _ = uim::card_states(&message);
+    }
+    let whole = deframe(data, data.len().max(1));
+    let pieces = deframe(data, 7);
+    // Garbage is reported per stretch read, so only the messages must not depend on the split.
+    let messages = |results: &[Result<Message, qmi::Error>]| -> Vec<Message> {
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect()
+    };
+    assert_eq!(
+        messages(&whole),
+        messages(&pieces),
+        "the deframer's messages depend on how reads split the stream"
+    );
+    for error in whole.iter().chain(&pieces).filter_map(|r| r.as_ref().err()) {
+        assert!(error.to_string().len() < MAX_ERROR_TEXT);
+    }
+}
+
+/// Every result of a deframer fed `data` in chunks of `chunk` bytes.
+fn deframe(data: &[u8], chunk: usize) -> Vec<Result<Message, qmi::Error>> {
+    let mut deframer = Deframer::new();
+    let mut out = Vec::new();
+    for piece in data.chunks(chunk) {
+        deframer.push(piece);
+        while let Some(next) = deframer.next_message() {
+            out.push(next);
+        }
+    }
+    out
 }

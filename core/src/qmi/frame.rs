@@ -242,7 +242,8 @@ impl<'a> Reader<'a> {
 }
 
 /// Cuts a byte stream into QMI messages by the QMUX length. Holds at most one incomplete frame
-/// ([`MAX_FRAME`] bytes); garbage is skipped up to the next marker and reported once.
+/// ([`MAX_FRAME`] bytes); garbage is skipped up to the next marker and reported (once per stretch of it
+/// in the bytes pushed so far).
 #[derive(Debug, Default)]
 pub struct Deframer {
     buf: Vec<u8>,
