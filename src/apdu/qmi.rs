@@ -185,7 +185,7 @@ impl QmiChannel {
     /// checks that slot 1 holds a card.
     pub async fn connect(device: &Path, proxy: ProxyUse) -> Result<Self, ApduError> {
         let mut channel = Self::deferred(device, proxy);
-        channel.ensure_connected().await?;
+        channel.ensure_connected().await.map_err(ApduError::from)?;
         Ok(channel)
     }
 
@@ -206,11 +206,11 @@ impl QmiChannel {
     }
 
     /// Opens the link and allocates a client id, unless that is done.
-    async fn ensure_connected(&mut self) -> Result<u8, ApduError> {
+    async fn ensure_connected(&mut self) -> Result<u8, QmiError> {
         if let Some(connection) = &self.connection {
             return Ok(connection.client);
         }
-        let (link, through_proxy) = self.open_link().await?;
+        let (link, through_proxy) = self.open_link()?;
         let mut connection = Connection {
             link,
             deframer: Deframer::new(),
@@ -241,7 +241,7 @@ impl QmiChannel {
             other => {
                 self.connection = Some(connection);
                 self.release().await;
-                return Err(QmiError::NoCard(format!("{other:?}")).into());
+                return Err(QmiError::NoCard(format!("{other:?}")));
             }
         }
         let client = connection.client;
@@ -255,7 +255,7 @@ impl QmiChannel {
     }
 
     /// The proxy's socket or the device, as `--proxy` says; a refused proxy in `auto` means none runs.
-    async fn open_link(&self) -> Result<(Link, bool), QmiError> {
+    fn open_link(&self) -> Result<(Link, bool), QmiError> {
         if self.proxy != ProxyUse::Never {
             match connect_proxy() {
                 Ok(stream) => return Ok((Link::Proxy(stream), true)),
@@ -292,20 +292,25 @@ impl QmiChannel {
     ) -> Result<Message, QmiError> {
         call(connection, request, what, CONTROL_TIMEOUT)
             .await
-            .map_err(|error| match error {
-                CallError::Link(source) => QmiError::Lost {
-                    path: self.device.clone(),
-                    source,
+            .map_err(|error| self.give_up(error, what, request.id))
+    }
+
+    /// `error` of message `message` as the transport's error, when it is not taken up again.
+    fn give_up(&self, error: CallError, what: &'static str, message: u16) -> QmiError {
+        match error {
+            CallError::Link(source) => QmiError::Lost {
+                path: self.device.clone(),
+                source,
+            },
+            CallError::ClientGone => QmiError::Protocol {
+                what,
+                source: qmi::Error::Failed {
+                    message,
+                    error: ProtocolError::InvalidClientId,
                 },
-                CallError::ClientGone => QmiError::Protocol {
-                    what,
-                    source: qmi::Error::Failed {
-                        message: request.id,
-                        error: ProtocolError::InvalidClientId,
-                    },
-                },
-                CallError::Other(error) => error,
-            })
+            },
+            CallError::Other(error) => error,
+        }
     }
 
     /// One UIM request on the current connection. A broken link or a forgotten client id drops the
@@ -316,15 +321,7 @@ impl QmiChannel {
         what: &'static str,
         timeout: Duration,
     ) -> Result<Message, CallError> {
-        let client = self.ensure_connected().await.map_err(|e| {
-            CallError::Other(match e {
-                ApduError::Qmi(error) => *error,
-                other => QmiError::Lost {
-                    path: self.device.clone(),
-                    source: std::io::Error::other(other.to_string()),
-                },
-            })
-        })?;
+        let client = self.ensure_connected().await.map_err(CallError::Other)?;
         let transaction = self.next_transaction();
         let request = build(client, transaction)
             .map_err(|source| CallError::Other(QmiError::Protocol { what, source }))?;
@@ -357,7 +354,7 @@ impl QmiChannel {
         loop {
             match self.ensure_connected().await {
                 Ok(_) => return Ok(()),
-                Err(error) if tokio::time::Instant::now() >= deadline => return Err(error),
+                Err(error) if tokio::time::Instant::now() >= deadline => return Err(error.into()),
                 Err(error) => {
                     debug!(%error, "QMI reconnect failed; retrying");
                     tokio::time::sleep(RECONNECT_PAUSE).await;
@@ -426,16 +423,17 @@ async fn call(
                     && message.id == request.id
                     && (request.service == SERVICE_CTL || message.client == request.client)
                 {
-                    if let Err(qmi::Error::Failed {
-                        error: ProtocolError::InvalidClientId,
-                        ..
-                    }) = message.result()
-                    {
-                        if request.service != SERVICE_CTL {
-                            return Err(CallError::ClientGone);
-                        }
-                    }
-                    return Ok(message);
+                    let forgotten = matches!(
+                        message.result(),
+                        Err(qmi::Error::Failed {
+                            error: ProtocolError::InvalidClientId,
+                            ..
+                        })
+                    );
+                    return match forgotten && request.service != SERVICE_CTL {
+                        true => Err(CallError::ClientGone),
+                        false => Ok(message),
+                    };
                 }
             }
             match connection.link.receive(&mut buf).await {
@@ -492,24 +490,10 @@ impl CardChannel for QmiChannel {
                     self.reconnect().await?;
                     continue;
                 }
-                Err(CallError::Link(source)) => {
-                    return Err(QmiError::Lost {
-                        path: self.device.clone(),
-                        source,
-                    }
-                    .into());
+                Err(error) => {
+                    let what = "open logical channel";
+                    return Err(self.give_up(error, what, uim::OPEN_LOGICAL_CHANNEL).into());
                 }
-                Err(CallError::ClientGone) => {
-                    return Err(classify(
-                        "open logical channel",
-                        qmi::Error::Failed {
-                            message: uim::OPEN_LOGICAL_CHANNEL,
-                            error: ProtocolError::InvalidClientId,
-                        },
-                    )
-                    .into());
-                }
-                Err(CallError::Other(error)) => return Err(error.into()),
             };
             return match uim::opened_channel(&answer) {
                 Ok(channel) => Ok(channel),
