@@ -412,3 +412,24 @@ fn an_eim_poll_over_qmi_downloads_and_switches_profiles_across_the_refresh() {
         "{polled_stderr}"
     );
 }
+
+#[test]
+fn bench_scenarios_run_over_qmi() {
+    // The simulated QMI device needs no libqmi; the bench runs it in its own world process.
+    let run = Run::finished(
+        &["--json", "bench", "--scenario", "qmi_info"],
+        Duration::from_secs(120),
+    );
+    let figures = run.json();
+    assert_eq!(figures["scenario"], "qmi_info", "{figures}");
+    // info's reads: SELECT is the modem's; GET EID, EUICCInfo1, EUICCInfo2 and their GET RESPONSEs.
+    assert_eq!(figures["apdus"], 6, "{figures}");
+    assert_eq!(figures["baud"], 0, "a QMI device is no UART: {figures}");
+    assert!(figures["link_bytes_tx"].as_u64().unwrap() > 0, "{figures}");
+    assert!(figures["link_bytes_rx"].as_u64().unwrap() > 0, "{figures}");
+    assert_eq!(
+        figures["redundant_apdus"],
+        Value::Array(vec![]),
+        "{figures}"
+    );
+}

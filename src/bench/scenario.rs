@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rustls::ClientConfig;
 
 use super::apdu_log::{self, LinkEvent, LinkLog, RecordingChannel};
-use super::child::WorldProcess;
+use super::child::{LinkBytes, WorldProcess};
 use super::world::{EIM_ID, MATCHING_ID};
 use super::{BenchError, Figures, NetOptions, Scenario, link_bound, usage};
 use crate::agent::download::{DownloadRequest, Interrupt, download};
@@ -16,7 +16,8 @@ use crate::agent::eim::{PollOutcome, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::apdu::cgla::CglaChannel;
-use crate::apdu::{IsdrSession, SessionConfig, Transport};
+use crate::apdu::qmi::QmiChannel;
+use crate::apdu::{IsdrSession, ProxyUse, SessionConfig, Transport};
 use crate::euicc::Euicc;
 use crate::modem::Modem;
 use crate::remote::es9p::Es9Client;
@@ -44,7 +45,7 @@ struct Cost {
 
 /// Counters at the start of a procedure.
 struct Start {
-    link: euiccd_sim::modem::Counters,
+    link: LinkBytes,
     wall: Instant,
     cpu: f64,
     wire: WireCounts,
@@ -76,8 +77,8 @@ impl Meter<'_> {
         let link = self.world.counters()?;
         Ok(Cost {
             events,
-            link_tx: link.bytes_from_host - start.link.bytes_from_host,
-            link_rx: link.bytes_to_host - start.link.bytes_to_host,
+            link_tx: link.from_host - start.link.from_host,
+            link_rx: link.to_host - start.link.to_host,
             wall_s,
             cpu_s,
             wire,
@@ -108,20 +109,29 @@ pub(crate) async fn run(
         eim: eim.local_addr().to_string(),
         nat_idle: link.nat_idle,
     };
-    let modem = Modem::open_serial(&world.link, baud);
-    let (channel, log) = RecordingChannel::new(Transport::Cgla(CglaChannel::new(modem)));
+    let transport = match scenario.over_qmi() {
+        true => Transport::Qmi(QmiChannel::deferred(&world.link, ProxyUse::Never)),
+        false => Transport::Cgla(CglaChannel::new(Modem::open_serial(&world.link, baud))),
+    };
+    // A QMI control device is not a UART: no speed, no link bound.
+    let baud = if scenario.over_qmi() { 0 } else { baud };
+    let (channel, log) = RecordingChannel::new(transport);
     let session = IsdrSession::new(channel, SessionConfig::default())?;
     let mut euicc = Euicc::new(session);
     let mut meter = Meter { world, log };
     let (cost, extra) = match scenario {
-        Scenario::Download20k | Scenario::Download100k => {
+        Scenario::Download20k | Scenario::Download100k | Scenario::QmiDownload20k => {
             download_profile(&mut euicc, &mut meter, dir, &addresses.smdp).await?
         }
+        Scenario::QmiInfo => info(&mut euicc, &mut meter).await?,
         Scenario::EimEnable | Scenario::IdlePoll => {
             poll(&mut euicc, &mut meter, &addresses, scenario).await?
         }
     };
-    let link_min_bytes = link_bound::link_min_bytes(&cost.events);
+    let link_min_bytes = match scenario.over_qmi() {
+        true => 0,
+        false => link_bound::link_min_bytes(&cost.events),
+    };
     let (rss, peak) = usage::rss_kib().unwrap_or_default();
     Ok(Figures {
         scenario: scenario.name().to_owned(),
@@ -218,6 +228,26 @@ async fn download_profile(
                 "installed {}, result delivered: {}",
                 outcome.iccid, outcome.notification_delivered
             ),
+            keepalive: None,
+            full_handshake: None,
+        },
+    ))
+}
+
+/// `euiccd info`'s reads from a closed channel: the EID, EUICCInfo1 and EUICCInfo2, and the channel closed
+/// again.
+async fn info(euicc: &mut Card, meter: &mut Meter<'_>) -> Result<(Cost, Extra), BenchError> {
+    let no_network = WireStats::default();
+    let start = meter.start(&no_network)?;
+    let eid = euicc.eid().await?;
+    euicc.euicc_info1().await?;
+    euicc.euicc_info2().await?;
+    euicc.close().await?;
+    let cost = meter.stop(start, &no_network)?;
+    Ok((
+        cost,
+        Extra {
+            outcome: format!("read the EID {}", eid.digits()),
             keepalive: None,
             full_handshake: None,
         },

@@ -6,7 +6,7 @@
 use super::wire::{CTL, Framer, Request, UIM, parse_request, response, result_tlv};
 use crate::card::{IsdrApplet, SimCard};
 use crate::iso7816::{LAST_CHANNEL, cla_on_channel};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// QMI error codes the device answers with (libqmi's `QmiProtocolError`).
@@ -38,7 +38,7 @@ pub struct QmiFaults {
 }
 
 /// What the device has done, printed as `{"sim_qmi": …}` when the server stops or on SIGUSR1.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QmiCounters {
     /// Frames received from the host.
     pub requests: u64,
