@@ -375,11 +375,6 @@ impl QmiChannel {
             }
         }
     }
-
-    /// Closes the link, releasing the client id first.
-    pub async fn close(mut self) {
-        self.release().await;
-    }
 }
 
 /// Connects to qmi-proxy's abstract socket.

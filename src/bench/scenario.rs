@@ -110,7 +110,7 @@ pub(crate) async fn run(
         nat_idle: link.nat_idle,
     };
     let transport = match scenario.over_qmi() {
-        true => Transport::Qmi(QmiChannel::deferred(&world.link, ProxyUse::Never)),
+        true => Transport::Qmi(QmiChannel::connect(&world.link, ProxyUse::Never).await?),
         false => Transport::Cgla(CglaChannel::new(Modem::open_serial(&world.link, baud))),
     };
     // A QMI control device is not a UART: no speed, no link bound.
