@@ -213,6 +213,12 @@ fn info_through_qmi_proxy_and_a_proxy_killed_mid_session() {
     }
     let _turn = proxy_turn();
     let sim = qmi_sim(&["--latency-ms", "100"]);
+    // No proxy yet: auto opens the device itself, always says what is missing.
+    let direct = euiccd(&sim, "auto", &["info", "--json"]);
+    assert_eq!(direct.code, Some(0), "{}", direct.stderr);
+    assert!(direct.stderr.contains("no qmi-proxy"), "{}", direct.stderr);
+    let refused = euiccd(&sim, "always", &["info", "--json"]);
+    assert!(refused.stderr.contains("qmi-proxy is not running"), "{}", refused.stderr);
     let log = sim.link.with_file_name("qmi-proxy.log");
     let proxy = Proxy::start(&log);
     let info = euiccd(&sim, "always", &["info", "--json"]).json();
@@ -271,8 +277,8 @@ fn info_through_qmi_proxy_and_a_proxy_killed_mid_session() {
     );
     drop(proxy);
     let counters = counters(sim);
-    // info, qmicli, info before the kill, and again after it.
-    assert_eq!(counters["clients_allocated"], 4, "{counters}");
+    // info without the proxy, info and qmicli through it, info before the kill and again after it.
+    assert_eq!(counters["clients_allocated"], 5, "{counters}");
 }
 
 #[test]

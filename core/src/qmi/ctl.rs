@@ -69,6 +69,20 @@ mod tests {
     }
 
     #[test]
+    fn client_ids_as_qmicli_exchanges_them() {
+        // qmicli 1.32.2 --verbose-full: the device's grant of client 1, then qmicli's release of it.
+        let grant = Message::parse(
+            &hex::decode("011700800000010122000c00020400000000000102000b01").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(allocated_cid(&grant, SERVICE_UIM), Ok(1));
+        assert_eq!(
+            hex::encode(release_cid(2, SERVICE_UIM, 1).to_bytes().unwrap()),
+            "0110000000000002230005000102000b01"
+        );
+    }
+
+    #[test]
     fn reads_the_proxy_answer_and_a_grant() {
         // qmi-proxy 1.32.2's answer to the open above.
         let answer =

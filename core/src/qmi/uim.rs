@@ -173,6 +173,25 @@ mod tests {
     }
 
     #[test]
+    fn card_status_as_qmicli_exchanges_it() {
+        // qmicli 1.32.2 --verbose-full --uim-get-card-status: its request, and the answer it accepted
+        // ("Card state: 'present'").
+        assert_eq!(
+            hex::encode(get_card_status(1, 1).to_bytes().unwrap()),
+            "010c00000b010001002f000000"
+        );
+        let answer = Message::parse(
+            &hex::decode(
+                "012500800b010201002f00190002040000000000100f00ffffffffffffffff01010000000000",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(answer.kind, MessageKind::Response);
+        assert_eq!(card_states(&answer), Ok(vec![CardState::Present]));
+    }
+
+    #[test]
     fn builds_channel_and_apdu_requests() {
         let isdr = hex::decode("A0000005591010FFFFFFFF8900000100").unwrap();
         let open = open_logical_channel(2, 1, 1, &isdr).unwrap();
