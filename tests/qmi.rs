@@ -218,7 +218,11 @@ fn info_through_qmi_proxy_and_a_proxy_killed_mid_session() {
     assert_eq!(direct.code, Some(0), "{}", direct.stderr);
     assert!(direct.stderr.contains("no qmi-proxy"), "{}", direct.stderr);
     let refused = euiccd(&sim, "always", &["info", "--json"]);
-    assert!(refused.stderr.contains("qmi-proxy is not running"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("qmi-proxy is not running"),
+        "{}",
+        refused.stderr
+    );
     let log = sim.link.with_file_name("qmi-proxy.log");
     let proxy = Proxy::start(&log);
     let info = euiccd(&sim, "always", &["info", "--json"]).json();
@@ -438,4 +442,23 @@ fn bench_scenarios_run_over_qmi() {
         Value::Array(vec![]),
         "{figures}"
     );
+}
+
+#[test]
+fn sim_serve_refuses_options_of_the_other_device() {
+    let scratch = support::Scratch::new("qmi-options");
+    let link = scratch.path("tty").to_string_lossy().into_owned();
+    let qmi_with_baud = [
+        "sim",
+        "serve",
+        "--speak",
+        "qmi",
+        "--pty-link",
+        &link,
+        "--baud",
+        "9600",
+    ];
+    Run::finished(&qmi_with_baud, TIMEOUT).fails(2, "the AT modem's");
+    let at_with_fault = ["sim", "serve", "--pty-link", &link, "--qmi-fault", "busy"];
+    Run::finished(&at_with_fault, TIMEOUT).fails(2, "--qmi-fault needs --speak qmi");
 }

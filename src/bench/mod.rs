@@ -75,6 +75,7 @@ impl Scenario {
     }
 
     /// True when the card is reached over the simulated QMI device rather than the AT modem.
+    #[cfg(feature = "sim")]
     pub(crate) fn over_qmi(self) -> bool {
         matches!(self, Self::QmiInfo | Self::QmiDownload20k)
     }

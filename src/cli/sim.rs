@@ -201,6 +201,18 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             let eim_options = args.eim.clone();
             let version = args.sgp32;
             let (speak, qmi_faults) = (args.speak, args.qmi_faults.clone());
+            if speak == Speak::At && !qmi_faults.is_empty() {
+                return Err(Failure::input(anyhow!("--qmi-fault needs --speak qmi")));
+            }
+            let modem_only = args.baud.is_some()
+                || !args.quirks.is_empty()
+                || args.network.is_some()
+                || args.network_control.is_some();
+            if speak == Speak::Qmi && modem_only {
+                return Err(Failure::input(anyhow!(
+                    "--baud, --quirk, --network and --network-control are the AT modem's; a QMI device has none"
+                )));
+            }
             // The eUICC set-up first: it generates the test PKI in --identity when the directory is empty.
             let (config, euicc) = server_config(*args)?;
             let euicc = SharedEuicc::new(euicc);
