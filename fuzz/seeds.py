@@ -193,6 +193,16 @@ TEXT_SEEDS = {
         b"\x89 99,99,255,255,20,50\n\x87 1,5,\"internet\",\"10.0.0.2.255.255.255.0\"\n\x06 1,1\n",
         b"\x05NW DETACH\n\x02 2\n\x03 0,4\n",
     ],
+    "qmi_frame": [
+        # qmicli 1.32.2 -v: CTL Allocate CID (UIM); Internal Proxy Open and qmi-proxy's answer.
+        bytes.fromhex("010f000000000001220004000101000b"),
+        bytes.fromhex("011c00000000000100ff1100010e002f746d702f716d69712f6c696e6b"),
+        bytes.fromhex("011200800000010100ff070002040000000000"),
+        # UIM answers: Open Logical Channel (channel 1, 90 00), Send APDU (90 00), AccessDenied.
+        bytes.fromhex("011c00800b010202004200100002040000000000100100011102009000"),
+        bytes.fromhex("011a00800b010203003b000e000204000000000010040002009000"),
+        bytes.fromhex("011300800b010204004200070002040001005200"),
+    ],
     "control_request": [
         b"{\"command\":\"status\"}\n",
         b"{\"command\":\"poll-now\"}",

@@ -15,6 +15,7 @@
 //!   client.
 //! - [`mbim`]: MBIM control messages and fragments (USB MBIM 1.0), the UICC low-level access and proxy
 //!   control services.
+//! - [`qmi`]: Qualcomm QMI framing (QMUX, TLVs) and the control and UIM messages a QMI transport needs.
 //! - [`secret`]: a string type that keeps secrets out of logs.
 
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod dbus;
 pub mod es10;
 pub mod mbim;
 pub mod network;
+pub mod qmi;
 pub mod secret;
 pub mod sms;
 pub mod supervisor;

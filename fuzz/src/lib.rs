@@ -21,6 +21,7 @@ use euiccd_core::mbim::message::{Frame, MAX_MESSAGE as MBIM_MAX_MESSAGE, frame_l
 use euiccd_core::mbim::reassembly::Reassembler;
 use euiccd_core::mbim::uicc;
 use euiccd_core::network::Form;
+use euiccd_core::qmi::{self, Deframer, Message, ctl, uim};
 use euiccd_core::sms::pdu::{decode, decode_hex};
 use euiccd_core::sms::{
     DirectDelivery, MAX_RAW, MAX_TEXT, Read, Reassembly, SmsMode, parse_cmgl, parse_cmgr,
@@ -47,6 +48,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("control_request", control_request),
     ("dbus_message", dbus_message),
     ("mbim_frame", mbim_frame),
+    ("qmi_frame", qmi_frame),
 ];
 
 /// Longest error text a hostile body may cause: errors reach the log and the terminal.
@@ -535,4 +537,48 @@ pub fn mbim_frame(data: &[u8]) {
         let _ = uicc::parse_close_channel(info);
         let _ = uicc::parse_atr(info);
     }
+}
+
+/// Bytes from a QMI control device or qmi-proxy: a parsed frame survives a re-encoding, the stream deframer
+/// gives the same messages however the bytes are split, and the answer readers never panic.
+pub fn qmi_frame(data: &[u8]) {
+    if let Ok(message) = Message::parse(data) {
+        let again = message.to_bytes().expect("a parsed frame re-encodes");
+        assert_eq!(Message::parse(&again).as_ref(), Ok(&message));
+        let _ = ctl::allocated_cid(&message, qmi::SERVICE_UIM);
+        let _ = uim::opened_channel(&message);
+        let _ = uim::card_result(&message);
+        let _ = uim::apdu_response(&message);
+        let _ = uim::card_states(&message);
+    }
+    let whole = deframe(data, data.len().max(1));
+    let pieces = deframe(data, 7);
+    // Garbage is reported per stretch read, so only the messages must not depend on the split.
+    let messages = |results: &[Result<Message, qmi::Error>]| -> Vec<Message> {
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect()
+    };
+    assert_eq!(
+        messages(&whole),
+        messages(&pieces),
+        "the deframer's messages depend on how reads split the stream"
+    );
+    for error in whole.iter().chain(&pieces).filter_map(|r| r.as_ref().err()) {
+        assert!(error.to_string().len() < MAX_ERROR_TEXT);
+    }
+}
+
+/// Every result of a deframer fed `data` in chunks of `chunk` bytes.
+fn deframe(data: &[u8], chunk: usize) -> Vec<Result<Message, qmi::Error>> {
+    let mut deframer = Deframer::new();
+    let mut out = Vec::new();
+    for piece in data.chunks(chunk) {
+        deframer.push(piece);
+        while let Some(next) = deframer.next_message() {
+            out.push(next);
+        }
+    }
+    out
 }

@@ -17,6 +17,7 @@ pub mod link;
 pub mod mbim;
 pub mod minimal_isdr;
 pub mod modem;
+pub mod qmi;
 pub mod smdp;
 
 mod bounded_read;

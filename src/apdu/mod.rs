@@ -2,7 +2,8 @@
 //! commands in STORE DATA blocks. The APDUs themselves and the chaining are sans-IO, in `euiccd_core::apdu`.
 //!
 //! [`channel::CardChannel`] is the one seam to the card; its transports are AT+CSIM ([`csim`]),
-//! AT+CCHO/CGLA/CCHC ([`cgla`]), MBIM's UICC low-level access ([`mbim`]), PC/SC (`pcsc`, feature `pcsc`) and a card answering in this process
+//! AT+CCHO/CGLA/CCHC ([`cgla`]), QMI UIM ([`qmi`]), MBIM's UICC low-level access ([`mbim`]), PC/SC (`pcsc`,
+//! feature `pcsc`) and a card answering in this process
 //! (`inprocess`, feature `sim`: the simulator behind `--sim`, which this layer never imports).
 //! [`transport::Transport`] picks one at run time, [`auto`] probes for it.
 //! [`session::IsdrSession`] is what the layer above uses.
@@ -16,6 +17,7 @@ pub mod inprocess;
 pub(crate) mod mbim;
 #[cfg(feature = "pcsc")]
 pub(crate) mod pcsc;
+pub(crate) mod qmi;
 pub(crate) mod session;
 pub(crate) mod transport;
 
@@ -52,6 +54,9 @@ pub enum ApduError {
     /// The MBIM control device or mbim-proxy failed, or the modem lacks or refuses what the IPA needs.
     #[error(transparent)]
     Mbim(#[from] MbimError),
+    /// The QMI link or the modem's UIM service failed.
+    #[error(transparent)]
+    Qmi(Box<qmi::QmiError>),
     /// The PC/SC reader failed.
     #[error("PC/SC: {0}")]
     Pcsc(String),

@@ -109,6 +109,8 @@ pub enum Transport {
     Cgla(CglaChannel),
     /// MBIM's UICC low-level access service.
     Mbim(super::mbim::MbimChannel),
+    /// QMI UIM on a control device or through qmi-proxy.
+    Qmi(super::qmi::QmiChannel),
     /// A PC/SC reader.
     #[cfg(feature = "pcsc")]
     Pcsc(super::pcsc::PcscChannel),
@@ -142,6 +144,7 @@ macro_rules! each {
             Transport::Csim($card) => $call,
             Transport::Cgla($card) => $call,
             Transport::Mbim($card) => $call,
+            Transport::Qmi($card) => $call,
             #[cfg(feature = "pcsc")]
             Transport::Pcsc($card) => $call,
             #[cfg(feature = "sim")]

@@ -1,4 +1,4 @@
-//! The world's child process seen from the agent: start it, read its addresses, ask for the modem's link
+//! The world's child process seen from the agent: start it, read its addresses, ask for the link's byte
 //! counters (SIGUSR1) and stop it (SIGTERM). Every wait is bounded.
 
 use std::io::{BufRead, BufReader};
@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::BenchError;
 use euiccd_sim::modem::Counters;
+use euiccd_sim::qmi::device::QmiCounters;
 
 /// How long the world may take to start, and to answer a counter request.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -40,9 +41,20 @@ struct Addresses {
     eim: String,
 }
 
+/// The counter line of the AT modem or of the QMI device.
 #[derive(Deserialize)]
 struct CounterLine {
-    sim_modem: Counters,
+    sim_modem: Option<Counters>,
+    sim_qmi: Option<QmiCounters>,
+}
+
+/// The bytes the host and the simulated device (AT modem or QMI) exchanged so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LinkBytes {
+    /// Written by the host.
+    pub(crate) from_host: u64,
+    /// Written by the device.
+    pub(crate) to_host: u64,
 }
 
 impl WorldProcess {
@@ -92,10 +104,25 @@ impl WorldProcess {
         Ok(world)
     }
 
-    /// The modem's link counters now.
-    pub(crate) fn counters(&mut self) -> Result<Counters, BenchError> {
+    /// The link's byte counters now.
+    pub(crate) fn counters(&mut self) -> Result<LinkBytes, BenchError> {
         self.signal(libc::SIGUSR1)?;
-        Ok(self.next_line::<CounterLine>(ANSWER_TIMEOUT)?.sim_modem)
+        match self.next_line::<CounterLine>(ANSWER_TIMEOUT)? {
+            CounterLine {
+                sim_modem: Some(modem),
+                ..
+            } => Ok(LinkBytes {
+                from_host: modem.bytes_from_host,
+                to_host: modem.bytes_to_host,
+            }),
+            CounterLine {
+                sim_qmi: Some(qmi), ..
+            } => Ok(LinkBytes {
+                from_host: qmi.bytes_in,
+                to_host: qmi.bytes_out,
+            }),
+            _ => Err(BenchError::World("a counter line without counters".into())),
+        }
     }
 
     fn next_line<T: for<'de> Deserialize<'de>>(&self, timeout: Duration) -> Result<T, BenchError> {

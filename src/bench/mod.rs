@@ -51,11 +51,15 @@ pub(crate) enum Scenario {
     MbimInfo,
     /// A direct download of a ~20 KB profile over MBIM.
     MbimDownload20k,
+    /// `euiccd info`'s reads (EID, EUICCInfo1, EUICCInfo2) over QMI.
+    QmiInfo,
+    /// A direct download of a ~20 KB profile over QMI.
+    QmiDownload20k,
 }
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub(crate) const ALL: [Scenario; 7] = [
+    pub(crate) const ALL: [Scenario; 9] = [
         Scenario::Download20k,
         Scenario::Download100k,
         Scenario::EimEnable,
@@ -63,6 +67,8 @@ impl Scenario {
         Scenario::Info,
         Scenario::MbimInfo,
         Scenario::MbimDownload20k,
+        Scenario::QmiInfo,
+        Scenario::QmiDownload20k,
     ];
 
     /// The scenario's name in the output and on the command line.
@@ -75,6 +81,8 @@ impl Scenario {
             Self::Info => "info",
             Self::MbimInfo => "mbim_info",
             Self::MbimDownload20k => "mbim_download_20k",
+            Self::QmiInfo => "qmi_info",
+            Self::QmiDownload20k => "qmi_download_20k",
         }
     }
 
@@ -82,6 +90,12 @@ impl Scenario {
     #[cfg(feature = "sim")]
     pub(crate) fn over_mbim(self) -> bool {
         matches!(self, Self::MbimInfo | Self::MbimDownload20k)
+    }
+
+    /// True when the card is reached over the simulated QMI device rather than the AT modem.
+    #[cfg(feature = "sim")]
+    pub(crate) fn over_qmi(self) -> bool {
+        matches!(self, Self::QmiInfo | Self::QmiDownload20k)
     }
 
     /// The size of the SM-DP+'s profile package in this scenario.
@@ -113,7 +127,7 @@ impl FromStr for Scenario {
 pub(crate) struct Figures {
     /// The scenario's name.
     pub(crate) scenario: String,
-    /// Link speed, bit/s (8N1).
+    /// Link speed, bit/s (8N1); 0 over QMI (a USB control channel, not a UART).
     pub(crate) baud: u32,
     /// APDUs the agent exchanged.
     pub(crate) apdus: u64,
@@ -121,7 +135,7 @@ pub(crate) struct Figures {
     pub(crate) link_bytes_tx: u64,
     /// Bytes the modem wrote to the agent.
     pub(crate) link_bytes_rx: u64,
-    /// The least those APDUs need on an AT link ([`link_bound`]).
+    /// The least those APDUs need on an AT link ([`link_bound`]); 0 over QMI.
     pub(crate) link_min_bytes: u64,
     /// `link_min_bytes` on the line at `baud`, seconds.
     pub(crate) link_bound_s: f64,
@@ -258,6 +272,9 @@ pub(crate) fn run_scenario(
     }
     if scenario.over_mbim() {
         args.push("--mbim".to_owned());
+    }
+    if scenario.over_qmi() {
+        args.push("--qmi".to_owned());
     }
     let mut world = child::WorldProcess::start(&options.exe, &scratch.0, &args)?;
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rustls::ClientConfig;
 
 use super::apdu_log::{self, LinkEvent, LinkLog, RecordingChannel};
-use super::child::WorldProcess;
+use super::child::{LinkBytes, WorldProcess};
 use super::world::{EIM_ID, MATCHING_ID};
 use super::{BenchError, Figures, NetOptions, Scenario, link_bound, usage};
 use crate::agent::download::{DownloadRequest, Interrupt, download};
@@ -16,6 +16,7 @@ use crate::agent::eim::{PollOutcome, poll_once};
 use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::apdu::cgla::CglaChannel;
+use crate::apdu::qmi::QmiChannel;
 use crate::apdu::{IsdrSession, MbimChannel, ProxyUse, SessionConfig, Transport};
 use crate::euicc::Euicc;
 use crate::modem::Modem;
@@ -44,7 +45,7 @@ struct Cost {
 
 /// Counters at the start of a procedure.
 struct Start {
-    link: euiccd_sim::modem::Counters,
+    link: LinkBytes,
     wall: Instant,
     cpu: f64,
     wire: WireCounts,
@@ -76,8 +77,8 @@ impl Meter<'_> {
         let link = self.world.counters()?;
         Ok(Cost {
             events,
-            link_tx: link.bytes_from_host - start.link.bytes_from_host,
-            link_rx: link.bytes_to_host - start.link.bytes_to_host,
+            link_tx: link.from_host - start.link.from_host,
+            link_rx: link.to_host - start.link.to_host,
             wall_s,
             cpu_s,
             wire,
@@ -110,6 +111,8 @@ pub(crate) async fn run(
     };
     let transport = if scenario.over_mbim() {
         Transport::Mbim(MbimChannel::new(&world.link, ProxyUse::Never))
+    } else if scenario.over_qmi() {
+        Transport::Qmi(QmiChannel::connect(&world.link, ProxyUse::Never).await?)
     } else {
         Transport::Cgla(CglaChannel::new(Modem::open_serial(&world.link, baud)))
     };
@@ -118,16 +121,21 @@ pub(crate) async fn run(
     let mut euicc = Euicc::new(session);
     let mut meter = Meter { world, log };
     let (cost, extra) = match scenario {
-        Scenario::Download20k | Scenario::Download100k | Scenario::MbimDownload20k => {
+        Scenario::Download20k
+        | Scenario::Download100k
+        | Scenario::MbimDownload20k
+        | Scenario::QmiDownload20k => {
             download_profile(&mut euicc, &mut meter, dir, &addresses.smdp).await?
         }
-        Scenario::Info | Scenario::MbimInfo => info(&mut euicc, &mut meter).await?,
+        Scenario::Info | Scenario::MbimInfo | Scenario::QmiInfo => {
+            info(&mut euicc, &mut meter).await?
+        }
         Scenario::EimEnable | Scenario::IdlePoll => {
             poll(&mut euicc, &mut meter, &addresses, scenario).await?
         }
     };
-    // The UART bound is the AT commands' at the link speed; an MBIM function sits on USB, unpaced.
-    let link_min_bytes = match scenario.over_mbim() {
+    // The UART bound is the AT commands' at the link speed; QMI and MBIM devices sit on USB, unpaced.
+    let link_min_bytes = match scenario.over_mbim() || scenario.over_qmi() {
         true => 0,
         false => link_bound::link_min_bytes(&cost.events),
     };

@@ -1,10 +1,11 @@
 //! The simulated world a benchmark runs against, served by a child process (`euiccd bench serve`) so that
 //! none of its CPU time or memory counts as the agent's: the simulated modem on a PTY (paced like a UART)
 //! with the simulated eUICC behind it, a simulated SM-DP+ with one order of the requested size, and a
-//! simulated eIM that pins its TLS key in the eUICC's configuration.
+//! simulated eIM that pins its TLS key in the eUICC's configuration. Or, for the QMI scenarios, the simulated
+//! QMI device on the PTY in the modem's place (unpaced: a USB control channel).
 //!
 //! It prints one JSON line, `{"world":{"smdp":ADDR,"eim":ADDR}}`, then serves the modem; SIGUSR1 prints the
-//! modem's link counters, SIGTERM stops it (see [`euiccd_sim::modem::server`]).
+//! modem's (or the QMI device's) link counters, SIGTERM stops it (see [`euiccd_sim::modem::server`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use euiccd_sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, T
 use euiccd_sim::euicc::SimEuicc;
 use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
 use euiccd_sim::modem::{Quirks, ServerConfig};
+use euiccd_sim::qmi::{QmiFaults, QmiServerConfig};
 use euiccd_sim::{eim, smdp};
 
 /// The EID of the benchmark's eUICC.
@@ -52,6 +54,8 @@ pub(crate) struct WorldConfig {
     pub(crate) enable_package: bool,
     /// The modem is an MBIM function (UICC low-level access), not an AT one.
     pub(crate) mbim: bool,
+    /// Serve the simulated QMI device on the PTY instead of the AT modem.
+    pub(crate) qmi: bool,
 }
 
 impl WorldConfig {
@@ -113,6 +117,16 @@ async fn serve_async(config: WorldConfig) -> Result<(), WorldError> {
         euiccd_sim::mbim::serve(&link, faults, euicc)
             .await
             .map_err(setup)?;
+        drop((smdp, eim));
+        return Ok(());
+    }
+    if config.qmi {
+        let device = QmiServerConfig {
+            link,
+            latency: config.latency,
+            faults: QmiFaults::default(),
+        };
+        euiccd_sim::qmi::serve(device, euicc).await.map_err(setup)?;
         drop((smdp, eim));
         return Ok(());
     }

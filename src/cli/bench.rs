@@ -13,7 +13,8 @@ use crate::bench::{self, Scenario};
 /// Options of `bench`. The link speed is the global `--baud`; `--device` measures a real modem.
 #[derive(Debug, Args)]
 pub(crate) struct BenchArgs {
-    /// A scenario to run (repeat; all when none): download_20k, download_100k, eim_enable, idle_poll.
+    /// A scenario to run (repeat; all when none): download_20k, download_100k, eim_enable, idle_poll,
+    /// qmi_info, qmi_download_20k.
     #[arg(long = "scenario", value_name = "NAME")]
     pub(crate) scenarios: Vec<Scenario>,
     /// Extra latency of the simulated modem before every answer, ms.
@@ -62,6 +63,9 @@ pub(crate) struct ServeArgs {
     /// Simulate an MBIM modem (UICC low-level access) instead of an AT one.
     #[arg(long)]
     pub(crate) mbim: bool,
+    /// Serve the simulated QMI device instead of the AT modem.
+    #[arg(long)]
+    pub(crate) qmi: bool,
 }
 
 /// Runs `bench`.
@@ -122,6 +126,7 @@ fn serve_world(args: ServeArgs) -> Result<(), Failure> {
         latency: std::time::Duration::from_millis(args.latency_ms),
         enable_package: args.enable_package,
         mbim: args.mbim,
+        qmi: args.qmi,
     })?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use euiccd_sim::mbim::{self, MbimFaults};
 use euiccd_sim::minimal_isdr::MinimalIsdr;
 use euiccd_sim::modem::quirks::QUIRKS;
 use euiccd_sim::modem::{NetworkScript, Quirks, Scenario, ServerConfig, serve};
+use euiccd_sim::qmi::{QmiFaults, QmiServerConfig};
 use euiccd_sim::smdp;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -88,23 +89,74 @@ pub(crate) struct ServeArgs {
     /// The simulated eIM.
     #[command(flatten)]
     pub(crate) eim: EimOptions,
-    /// What the simulated modem speaks on the PTY: at (AT commands) or mbim (an MBIM control function with
-    /// Microsoft's UICC low-level access service, as a cdc-wdm device).
+    /// What the simulated modem speaks on the PTY: at (AT commands), qmi (a QMI control device with the UIM
+    /// service) or mbim (an MBIM control function with Microsoft's UICC low-level access service); the last two
+    /// as a cdc-wdm device would.
     #[arg(long, value_enum, default_value_t = Speak::At)]
     pub(crate) speak: Speak,
     /// With --speak mbim: misbehave (repeat): busy, no-uicc, channel-refused, not-opened, or
     /// fragment=BYTES (answers in pieces of at most BYTES).
     #[arg(long = "mbim-fault", value_name = "FAULT")]
     pub(crate) mbim_faults: Vec<String>,
+    /// With --speak qmi: a misbehaviour (repeat): drop-cid[=N] (forget every client id after APDU N,
+    /// default 3), access-denied (refuse logical channels), busy (DeviceInUse), no-uim (no UIM service).
+    #[arg(long = "qmi-fault", value_name = "FAULT", value_parser = parse_qmi_fault)]
+    pub(crate) qmi_faults: Vec<QmiFault>,
 }
 
-/// The protocol `sim serve` speaks.
+/// The protocol `sim serve` speaks on its PTY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Speak {
-    /// AT commands (3GPP TS 27.007).
+    /// AT commands (3GPP TS 27.007), the simulated modem.
     At,
+    /// QMI (QMUX with the CTL and UIM services), the simulated QMI device.
+    Qmi,
     /// MBIM (USB MBIM 1.0) with Microsoft's UICC low-level access service.
     Mbim,
+}
+
+/// One `--qmi-fault`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QmiFault {
+    DropCid(u64),
+    AccessDenied,
+    Busy,
+    NoUim,
+}
+
+/// Parses `--qmi-fault FAULT`.
+fn parse_qmi_fault(text: &str) -> Result<QmiFault, String> {
+    match text.split_once('=') {
+        None if text == "drop-cid" => Ok(QmiFault::DropCid(3)),
+        Some(("drop-cid", n)) => n
+            .parse()
+            .map(QmiFault::DropCid)
+            .map_err(|_| format!("drop-cid takes an APDU count, not {n:?}")),
+        None if text == "access-denied" => Ok(QmiFault::AccessDenied),
+        None if text == "busy" => Ok(QmiFault::Busy),
+        None if text == "no-uim" => Ok(QmiFault::NoUim),
+        _ => Err(format!(
+            "unknown QMI fault {text:?}: use drop-cid[=N], access-denied, busy or no-uim"
+        )),
+    }
+}
+
+/// The simulated QMI device's settings for `sim serve --speak qmi`.
+fn qmi_config(config: &ServerConfig, faults: &[QmiFault]) -> QmiServerConfig {
+    let mut switches = QmiFaults::default();
+    for fault in faults {
+        match *fault {
+            QmiFault::DropCid(n) => switches.drop_cid_after = Some(n),
+            QmiFault::AccessDenied => switches.access_denied = true,
+            QmiFault::Busy => switches.busy = true,
+            QmiFault::NoUim => switches.no_uim = true,
+        }
+    }
+    QmiServerConfig {
+        link: config.link.clone(),
+        latency: config.latency,
+        faults: switches,
+    }
 }
 
 /// Parses `--smdp-fault FUNCTION=FAULT`.
@@ -157,9 +209,21 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             let faults = args.smdp_faults.clone();
             let eim_options = args.eim.clone();
             let version = args.sgp32;
-            let speak = args.speak;
+            let (speak, qmi_faults) = (args.speak, args.qmi_faults.clone());
+            if speak != Speak::Qmi && !qmi_faults.is_empty() {
+                return Err(Failure::input(anyhow!("--qmi-fault needs --speak qmi")));
+            }
             if speak != Speak::Mbim && !args.mbim_faults.is_empty() {
                 return Err(Failure::input(anyhow!("--mbim-fault needs --speak mbim")));
+            }
+            let modem_only = args.baud.is_some()
+                || !args.quirks.is_empty()
+                || args.network.is_some()
+                || args.network_control.is_some();
+            if speak != Speak::At && modem_only {
+                return Err(Failure::input(anyhow!(
+                    "--baud, --quirk, --network and --network-control are the AT modem's; a QMI or MBIM device has none"
+                )));
             }
             let mut mbim_faults = MbimFaults::default();
             for fault in &args.mbim_faults {
@@ -224,6 +288,9 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                 }
                 match speak {
                     Speak::At => serve(config, euicc).await.map(drop)?,
+                    Speak::Qmi => euiccd_sim::qmi::serve(qmi_config(&config, &qmi_faults), euicc)
+                        .await
+                        .map(drop)?,
                     Speak::Mbim => mbim::serve(&config.link, mbim_faults, euicc).await.map(drop)?,
                 }
                 Ok::<_, Failure>(())

@@ -2,6 +2,7 @@
 //! every command that reaches the eUICC.
 
 use super::Failure;
+use crate::apdu::qmi::QmiChannel;
 use crate::apdu::{MbimChannel, ProxyUse, SessionConfig, Transport, TransportKind};
 use crate::modem::Modem;
 use crate::modem::modemmanager::{Inhibitor, MmSetting};
@@ -61,6 +62,9 @@ impl TargetArgs {
         })?;
         if self.transport == TransportKind::Mbim {
             return Ok(Transport::Mbim(MbimChannel::new(device, self.proxy)));
+        }
+        if self.transport == TransportKind::Qmi {
+            return Ok(Transport::Qmi(QmiChannel::deferred(device, self.proxy)));
         }
         Ok(Transport::over_modem(
             self.transport,

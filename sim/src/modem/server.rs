@@ -54,7 +54,7 @@ pub enum ServerError {
     },
 }
 
-fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
+pub(crate) fn io_error(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
     let what = what.into();
     move |source| ServerError::Io { what, source }
 }
@@ -87,14 +87,14 @@ pub struct NetworkScript {
 type ControlRequest = (NetworkChange, oneshot::Sender<()>);
 
 /// The terminal pair: the controlling side the server talks on, and the terminal side it keeps open.
-struct Pty {
-    master: SerialStream,
+pub(crate) struct Pty {
+    pub(crate) master: SerialStream,
     _slave: SerialStream,
 }
 
 impl Pty {
     /// Creates the pair (terminal side raw) and links the terminal side at `link`.
-    fn open(link: &Path) -> Result<Self, ServerError> {
+    pub(crate) fn open(link: &Path) -> Result<Self, ServerError> {
         let (master, slave) = SerialStream::pair()?;
         let device = slave.name().ok_or_else(|| {
             io_error("naming the terminal")(std::io::Error::new(
