@@ -264,8 +264,7 @@ fn store_data_block_sizes_agree() {
         let modem = Modem::open_serial(&device, baud);
         let mut answers = Vec::new();
         for block_size in [6, 120, 255] {
-            let transport =
-                Transport::over_modem(TransportKind::Auto, modem.clone()).expect("modem transport");
+            let transport = Transport::over_modem(TransportKind::Auto, modem.clone());
             let config = SessionConfig {
                 block_size,
                 ..SessionConfig::default()

@@ -172,6 +172,33 @@ fn info_prints_the_eid_over_the_control_device() {
 }
 
 #[test]
+fn auto_on_a_cdc_wdm_device_tries_qmi_then_chooses_mbim() {
+    if !have_libmbim("auto") {
+        return;
+    }
+    let sim = SimServe::in_scratch("mbim-auto")
+        .identity()
+        .link_name("cdc-wdm0")
+        .args(&["--speak", "mbim"])
+        .start();
+    let link = sim.link.display().to_string();
+    let run = Run::euiccd(
+        &["--device", &link, "--proxy", "never", "info", "--json"],
+        &[("EUICCD_LOG", "debug")],
+        TIMEOUT,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let info = run.json();
+    assert_eq!(info["eid"], EID, "{info}");
+    assert_eq!(info["transport"], "mbim", "{info}");
+    assert!(
+        run.stderr.contains("QMI does not work here"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn answers_in_fragments_are_put_back_together() {
     if !have_libmbim("fragments") {
         return;

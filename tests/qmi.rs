@@ -207,6 +207,59 @@ fn info_prints_the_eid_directly_on_the_device() {
 }
 
 #[test]
+fn auto_on_a_cdc_wdm_device_chooses_qmi() {
+    if !have_libqmi() {
+        return;
+    }
+    let sim = SimServe::in_scratch("qmi-auto")
+        .identity()
+        .link_name("cdc-wdm0")
+        .args(&["--speak", "qmi"])
+        .start();
+    let link = sim.link.to_string_lossy().into_owned();
+    let run = Run::euiccd(
+        &["--device", &link, "--proxy", "never", "info", "--json"],
+        &[],
+        TIMEOUT,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let info = run.json();
+    assert_eq!(info["eid"], EID, "{info}");
+    assert_eq!(info["transport"], "qmi", "{info}");
+}
+
+#[test]
+fn the_daemon_reaches_the_card_over_qmi_and_says_what_needs_the_at_port() {
+    if !have_libqmi() {
+        return;
+    }
+    let sim = SimServe::in_scratch("qmi-daemon")
+        .identity()
+        .link_name("cdc-wdm0")
+        .args(&["--speak", "qmi"])
+        .start();
+    let dir = sim.link.parent().expect("scratch").to_path_buf();
+    let config = format!(
+        "[modem]\ndevice = \"{link}\"\nproxy = \"never\"\n\n[daemon]\nstate_dir = \"{state}\"\n\
+         control_socket = \"{socket}\"\n",
+        link = sim.link.display(),
+        state = dir.join("state").display(),
+        socket = dir.join("ctl.sock").display(),
+    );
+    let daemon = support::daemon::Daemon::start(&dir, &config, &[]);
+    let status = support::daemon::eventually(TIMEOUT, "the daemon's EID", || {
+        let status = daemon.ctl(&["status"]);
+        status.success().then(|| status.json())
+    });
+    assert_eq!(status["eid"], EID, "{status}\n{}", daemon.log());
+    let log = daemon.log();
+    assert!(
+        log.contains("connectivity.enabled needs the modem's AT port"),
+        "{log}"
+    );
+}
+
+#[test]
 fn info_through_qmi_proxy_and_a_proxy_killed_mid_session() {
     if !have_libqmi() {
         return;

@@ -1,15 +1,20 @@
-//! `--transport auto`: find out which AT transport this modem supports by using it.
+//! `--transport auto`: find out which transport this modem supports by using it.
 //!
-//! AT+CCHO/CGLA is tried first (the modem keeps the channel in step with its own card traffic), then AT+CSIM
-//! with our own MANAGE CHANNEL. The probe is the real channel open, so it costs nothing once it works; the
-//! [`Transport`] then stays on the transport that worked.
+//! On an AT port, AT+CCHO/CGLA is tried first (the modem keeps the channel in step with its own card
+//! traffic), then AT+CSIM with our own MANAGE CHANNEL. On a QMI or MBIM control device (`/dev/cdc-wdm*`),
+//! QMI is tried first (through `qmi-proxy` when one runs and `--proxy` allows it), then MBIM. The probe is the
+//! real channel open, so it costs nothing once it works; the [`Transport`] then stays on the transport that
+//! worked.
 
 use super::ApduError;
 use super::cgla::CglaChannel;
 use super::channel::CardChannel;
 use super::csim::CsimChannel;
-use super::transport::Transport;
+use super::mbim::MbimChannel;
+use super::qmi::QmiChannel;
+use super::transport::{ProxyUse, Transport};
 use crate::modem::Modem;
+use std::path::Path;
 use std::time::Duration;
 use tracing::{debug, info};
 
@@ -31,6 +36,43 @@ pub(crate) async fn probe(
         Err(csim_error) => Err(ApduError::NoTransport {
             cgla: Box::new(cgla_error),
             csim: Box::new(csim_error),
+        }),
+    }
+}
+
+/// Whether `device` is a QMI or MBIM control device: named `cdc-wdm*`, or a link to one (the name the kernel's
+/// cdc-wdm driver gives them).
+pub(crate) fn is_control_device(device: &Path) -> bool {
+    let named = |path: &Path| {
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with("cdc-wdm"))
+    };
+    named(device) || std::fs::canonicalize(device).is_ok_and(|path| named(&path))
+}
+
+/// Opens a channel to `aid` on the control device `device` with the first protocol that works, QMI then
+/// MBIM, and returns that transport and channel.
+pub(crate) async fn probe_control_device(
+    device: &Path,
+    proxy: ProxyUse,
+    aid: &[u8],
+    timeout: Duration,
+) -> Result<(Transport, u8), ApduError> {
+    let mut qmi = QmiChannel::new(device, proxy);
+    let qmi_error = match qmi.open_channel(aid, timeout).await {
+        Ok(channel) => return Ok(chosen(Transport::Qmi(qmi), channel)),
+        Err(error) => error,
+    };
+    // Closed before MBIM opens the device: a control device serves one protocol at a time.
+    drop(qmi);
+    debug!(error = %qmi_error, "QMI does not work here; trying MBIM");
+    let mut mbim = MbimChannel::new(device, proxy);
+    match mbim.open_channel(aid, timeout).await {
+        Ok(channel) => Ok(chosen(Transport::Mbim(mbim), channel)),
+        Err(mbim_error) => Err(ApduError::NoControlTransport {
+            qmi: Box::new(qmi_error),
+            mbim: Box::new(mbim_error),
         }),
     }
 }

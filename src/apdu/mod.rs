@@ -51,6 +51,14 @@ pub enum ApduError {
         /// Why CSIM failed.
         csim: Box<ApduError>,
     },
+    /// `--transport auto` on a control device found neither QMI nor MBIM working.
+    #[error("neither QMI nor MBIM works on this control device: QMI: {qmi}; MBIM: {mbim}")]
+    NoControlTransport {
+        /// Why QMI failed.
+        qmi: Box<ApduError>,
+        /// Why MBIM failed.
+        mbim: Box<ApduError>,
+    },
     /// The MBIM control device or mbim-proxy failed, or the modem lacks or refuses what the IPA needs.
     #[error(transparent)]
     Mbim(#[from] MbimError),

@@ -184,13 +184,14 @@ impl QmiChannel {
     /// Connects to `device` (directly or through `qmi-proxy` as `proxy` says), allocates a UIM client id and
     /// checks that slot 1 holds a card.
     pub async fn connect(device: &Path, proxy: ProxyUse) -> Result<Self, ApduError> {
-        let mut channel = Self::deferred(device, proxy);
+        let mut channel = Self::new(device, proxy);
         channel.ensure_connected().await.map_err(ApduError::from)?;
         Ok(channel)
     }
 
-    /// A channel that connects when it is first used (the CLI builds transports outside async code).
-    pub(crate) fn deferred(device: &Path, proxy: ProxyUse) -> Self {
+    /// A transport for the control device at `device`, through `qmi-proxy` as `proxy` says; nothing is
+    /// opened until the first channel is.
+    pub fn new(device: &Path, proxy: ProxyUse) -> Self {
         Self {
             device: device.to_path_buf(),
             proxy,

@@ -1,13 +1,17 @@
 //! The transport chosen at run time (`--transport`), as one [`CardChannel`] type for the session.
 
 use super::ApduError;
+use super::auto::{is_control_device, probe_control_device};
 use super::cgla::CglaChannel;
 use super::channel::CardChannel;
 use super::csim::CsimChannel;
+use super::mbim::MbimChannel;
+use super::qmi::QmiChannel;
 use crate::apdu::CardError;
 use crate::modem::Modem;
 use euiccd_core::apdu::response::Response;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -101,16 +105,23 @@ impl fmt::Display for ProxyUse {
 /// stays that for the life of the value.
 #[derive(Debug)]
 pub enum Transport {
-    /// Not probed yet.
+    /// Not probed yet: an AT port.
     Auto(Modem),
+    /// Not probed yet: a QMI or MBIM control device.
+    AutoControl {
+        /// The control device.
+        device: PathBuf,
+        /// Whether to go through the proxies.
+        proxy: ProxyUse,
+    },
     /// AT+CSIM.
     Csim(CsimChannel),
     /// AT+CCHO / AT+CGLA.
     Cgla(CglaChannel),
     /// MBIM's UICC low-level access service.
-    Mbim(super::mbim::MbimChannel),
+    Mbim(MbimChannel),
     /// QMI UIM on a control device or through qmi-proxy.
-    Qmi(super::qmi::QmiChannel),
+    Qmi(QmiChannel),
     /// A PC/SC reader.
     #[cfg(feature = "pcsc")]
     Pcsc(super::pcsc::PcscChannel),
@@ -120,18 +131,42 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// The modem-based transport of `kind` over `modem`.
-    pub fn over_modem(kind: TransportKind, modem: Modem) -> Result<Self, ApduError> {
+    /// The transport of `kind` to the modem at `device`, and the AT engine under it when it is an AT port
+    /// (`baud` is its line speed; `proxy` says how to reach a QMI or MBIM control device). `auto` chooses by
+    /// the device: a `cdc-wdm` control device is probed for QMI, then MBIM; anything else for AT+CCHO/CGLA,
+    /// then AT+CSIM. Must run inside the tokio runtime (the AT engine is a task).
+    pub fn open(
+        kind: TransportKind,
+        device: &Path,
+        baud: u32,
+        proxy: ProxyUse,
+    ) -> Result<(Self, Option<Modem>), ApduError> {
+        let control = |transport| Ok((transport, None));
+        if kind == TransportKind::Auto && is_control_device(device) {
+            let device = device.to_path_buf();
+            return control(Self::AutoControl { device, proxy });
+        }
+        let at = match kind {
+            TransportKind::Qmi => return control(Self::Qmi(QmiChannel::new(device, proxy))),
+            TransportKind::Mbim => return control(Self::Mbim(MbimChannel::new(device, proxy))),
+            TransportKind::Pcsc => {
+                return Err(ApduError::InvalidConfig(
+                    "PC/SC reaches a reader, not a modem",
+                ));
+            }
+            TransportKind::Auto | TransportKind::Csim | TransportKind::Cgla => {
+                Modem::open_serial(device, baud)
+            }
+        };
+        Ok((Self::over_modem(kind, at.clone()), Some(at)))
+    }
+
+    /// The AT transport of `kind` (`auto`, `csim` or `cgla`) over `modem`.
+    pub fn over_modem(kind: TransportKind, modem: Modem) -> Self {
         match kind {
-            TransportKind::Auto => Ok(Self::Auto(modem)),
-            TransportKind::Csim => Ok(Self::Csim(CsimChannel::new(modem))),
-            TransportKind::Cgla => Ok(Self::Cgla(CglaChannel::new(modem))),
-            TransportKind::Pcsc => Err(ApduError::InvalidConfig(
-                "PC/SC reaches a reader, not a modem",
-            )),
-            TransportKind::Qmi | TransportKind::Mbim => Err(ApduError::InvalidConfig(
-                "QMI and MBIM reach a control device (/dev/cdc-wdm*), not an AT port",
-            )),
+            TransportKind::Csim => Self::Csim(CsimChannel::new(modem)),
+            TransportKind::Cgla => Self::Cgla(CglaChannel::new(modem)),
+            _ => Self::Auto(modem),
         }
     }
 }
@@ -140,7 +175,7 @@ impl Transport {
 macro_rules! each {
     ($self:ident, $card:ident => $call:expr, auto => $auto:expr) => {
         match $self {
-            Transport::Auto(_) => $auto,
+            Transport::Auto(_) | Transport::AutoControl { .. } => $auto,
             Transport::Csim($card) => $call,
             Transport::Cgla($card) => $call,
             Transport::Mbim($card) => $call,
@@ -159,8 +194,14 @@ impl CardChannel for Transport {
     }
 
     async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
-        if let Transport::Auto(modem) = self {
-            let (chosen, channel) = super::auto::probe(modem, aid, timeout).await?;
+        let probed = match self {
+            Transport::Auto(modem) => Some(super::auto::probe(modem, aid, timeout).await?),
+            Transport::AutoControl { device, proxy } => {
+                Some(probe_control_device(device, *proxy, aid, timeout).await?)
+            }
+            _ => None,
+        };
+        if let Some((chosen, channel)) = probed {
             *self = chosen;
             return Ok(channel);
         }

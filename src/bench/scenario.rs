@@ -116,6 +116,12 @@ pub(crate) async fn run(
     } else {
         Transport::Cgla(CglaChannel::new(Modem::open_serial(&world.link, baud)))
     };
+    // A QMI or MBIM control device is not a UART: no speed, no link bound.
+    let baud = if scenario.over_mbim() || scenario.over_qmi() {
+        0
+    } else {
+        baud
+    };
     let (channel, log) = RecordingChannel::new(transport);
     let session = IsdrSession::new(channel, SessionConfig::default())?;
     let mut euicc = Euicc::new(session);
@@ -135,9 +141,9 @@ pub(crate) async fn run(
         }
     };
     // The UART bound is the AT commands' at the link speed; QMI and MBIM devices sit on USB, unpaced.
-    let link_min_bytes = match scenario.over_mbim() || scenario.over_qmi() {
-        true => 0,
-        false => link_bound::link_min_bytes(&cost.events),
+    let link_min_bytes = match baud {
+        0 => 0,
+        _ => link_bound::link_min_bytes(&cost.events),
     };
     let (rss, peak) = usage::rss_kib().unwrap_or_default();
     Ok(Figures {

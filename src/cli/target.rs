@@ -2,9 +2,7 @@
 //! every command that reaches the eUICC.
 
 use super::Failure;
-use crate::apdu::qmi::QmiChannel;
-use crate::apdu::{MbimChannel, ProxyUse, SessionConfig, Transport, TransportKind};
-use crate::modem::Modem;
+use crate::apdu::{ProxyUse, SessionConfig, Transport, TransportKind};
 use crate::modem::modemmanager::{Inhibitor, MmSetting};
 use anyhow::anyhow;
 use clap::Args;
@@ -60,16 +58,8 @@ impl TargetArgs {
                 "say which modem port to use with --device PATH (or use --sim)"
             ))
         })?;
-        if self.transport == TransportKind::Mbim {
-            return Ok(Transport::Mbim(MbimChannel::new(device, self.proxy)));
-        }
-        if self.transport == TransportKind::Qmi {
-            return Ok(Transport::Qmi(QmiChannel::deferred(device, self.proxy)));
-        }
-        Ok(Transport::over_modem(
-            self.transport,
-            Modem::open_serial(device, self.baud),
-        )?)
+        let (transport, _at) = Transport::open(self.transport, device, self.baud, self.proxy)?;
+        Ok(transport)
     }
 
     /// What asks ModemManager to step aside during a profile switch or a download: only for an AT port

@@ -66,12 +66,15 @@ impl Config {
     }
 }
 
-/// `[modem]`: the AT port and how APDUs reach the eUICC.
+/// `[modem]`: the modem's port and how APDUs reach the eUICC.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct ModemConfig {
-    /// The modem's AT port.
+    /// The modem's AT port, or its QMI/MBIM control device (`/dev/cdc-wdm*`).
     pub(crate) device: PathBuf,
+    /// The modem's AT port when `device` is a control device: network observations and SMS are AT
+    /// dialogues (none: they stay off).
+    pub(crate) at_device: Option<PathBuf>,
     /// Serial line speed.
     pub(crate) baud: u32,
     /// `auto`, `csim`, `cgla`, `qmi` or `mbim` (`pcsc` with the `pcsc` build feature).
@@ -132,6 +135,7 @@ impl Default for ModemConfig {
     fn default() -> Self {
         Self {
             device: PathBuf::from("/dev/ttyUSB2"),
+            at_device: None,
             baud: 115_200,
             transport: TransportKind::Auto,
             proxy: ProxyUse::Auto,

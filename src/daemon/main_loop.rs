@@ -52,8 +52,9 @@ pub(crate) struct Parts {
     /// The connectivity observer's state (taken by the supervisors).
     pub(crate) network:
         Option<tokio::sync::watch::Receiver<euiccd_core::connectivity::observer::NetworkState>>,
-    /// The AT engine under the eUICC's transport, to restart its link when the modem stops answering.
-    pub(crate) modem: Modem,
+    /// The AT engine under the eUICC's transport, to restart its link when the modem stops answering (none
+    /// over QMI or MBIM, whose transports reconnect by themselves).
+    pub(crate) modem: Option<Modem>,
 }
 
 /// The main loop's state. See the module documentation.
@@ -190,7 +191,7 @@ impl<'a> MainLoop<'a> {
         let (outcome, summary, piled_up) = match report {
             Ok(report) => (report.outcome, report.summary, Some(report.piled_up)),
             Err(_) => {
-                self.parts.modem.restart_link();
+                restart_link(&self.parts.modem);
                 (
                     Outcome::Failed,
                     format!("poll cycle abandoned after {limit:?}"),
@@ -395,7 +396,7 @@ impl Pulse {
     async fn card<F: Future>(
         &mut self,
         notifier: &Notifier,
-        modem: &Modem,
+        modem: &Option<Modem>,
         what: &str,
         work: F,
     ) -> Option<F::Output> {
@@ -409,10 +410,17 @@ impl Pulse {
                 tracing::error!(
                     "{what}: the modem did not answer within {deadline:?}; restarting the modem link"
                 );
-                modem.restart_link();
+                restart_link(modem);
                 None
             }
         }
+    }
+}
+
+/// Restarts the AT engine's link under the eUICC's transport, if the transport has one.
+fn restart_link(modem: &Option<Modem>) {
+    if let Some(modem) = modem {
+        modem.restart_link();
     }
 }
 

@@ -145,8 +145,13 @@ pub(crate) async fn run(
     let signals = Signals::new()?;
 
     let modem = &config.modem;
-    let engine = Modem::open_serial(&modem.device, modem.baud);
-    let transport = Transport::over_modem(modem.transport, engine.clone())?;
+    let (transport, at_port) =
+        Transport::open(modem.transport, &modem.device, modem.baud, modem.proxy)?;
+    // A control device carries no AT dialogues: network observations and SMS take the AT port beside it.
+    let engine = at_port.clone().or_else(|| {
+        let at = modem.at_device.as_ref()?;
+        Some(Modem::open_serial(at, modem.baud))
+    });
     let session = SessionConfig {
         block_size: modem.block_size,
         ..SessionConfig::default()
@@ -166,7 +171,7 @@ pub(crate) async fn run(
     } else {
         euicc.eim_configuration().await?
     };
-    let link = engine.clone();
+    let link = at_port;
     let upstream = upstream::start(&config, store.clone(), engine, &eid, commands)?;
     // The supervisors and the poll cycle watch the observer's state (none when `connectivity.enabled` is
     // false).

@@ -68,11 +68,13 @@ impl Drop for Upstream {
 }
 
 /// Starts the observer (if enabled), its journal, the SMS task (if enabled; it asks `commands` for a poll
-/// when a trusted message wakes the device), and the delivery (if an endpoint is configured).
+/// when a trusted message wakes the device), and the delivery (if an endpoint is configured). The observer
+/// and the SMS task speak AT over `modem`; without an AT port (a QMI or MBIM control device and no
+/// `modem.at_device`) they stay off, with a warning.
 pub(crate) fn start(
     config: &Config,
     store: Arc<Store>,
-    modem: Modem,
+    modem: Option<Modem>,
     eid: &Eid,
     commands: mpsc::Sender<Command>,
 ) -> Result<Upstream, DaemonError> {
@@ -85,7 +87,15 @@ pub(crate) fn start(
     let mut tasks = Vec::new();
     let mut connectivity = None;
     let c = &config.connectivity;
-    if c.enabled {
+    let at_port = |what: &str| {
+        if modem.is_none() {
+            tracing::warn!(
+                "{what} needs the modem's AT port: set modem.at_device beside the control device; off for now"
+            );
+        }
+        modem.clone()
+    };
+    if let Some(modem) = c.enabled.then(|| at_port("connectivity.enabled")).flatten() {
         let counters = match &c.interface {
             Some(interface) => Some(
                 InterfaceCounters::new(&c.statistics_dir, interface)
@@ -108,11 +118,11 @@ pub(crate) fn start(
             eid: Some(eid.digits()),
             command_timeout: OBSERVER_COMMAND_TIMEOUT,
         };
-        let (handle, events) = connectivity::spawn(modem.clone(), settings);
+        let (handle, events) = connectivity::spawn(modem, settings);
         connectivity = Some(handle);
         tasks.push(tokio::spawn(journal(events, recorder.clone())));
     }
-    if config.sms.enabled {
+    if let Some(modem) = config.sms.enabled.then(|| at_port("sms.enabled")).flatten() {
         let settings = SmsSettings {
             mode: match config.sms.mode {
                 SmsModeSetting::Pdu => SmsMode::Pdu,

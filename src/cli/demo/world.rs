@@ -121,7 +121,7 @@ impl World {
         wait_for(&link).await?;
 
         let modem = Modem::open_serial(&link, 115_200);
-        let transport = Transport::over_modem(TransportKind::Auto, modem.clone())?;
+        let transport = Transport::over_modem(TransportKind::Auto, modem.clone());
         let euicc = Euicc::new(IsdrSession::new(transport, SessionConfig::default())?);
         let http = HttpsClient::new(
             tls,
