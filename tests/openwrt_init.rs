@@ -19,6 +19,7 @@ const SHIPPED_TOML: &str = r#"[modem]
 device = "/dev/ttyUSB2"
 baud = 115200
 transport = "auto"
+proxy = "auto"
 block_size = 255
 euicc_version = "auto"
 
