@@ -3,7 +3,11 @@
 //! (libqmi-utils): info, a download, an eIM poll with a profile switch (REFRESH), and the faults (a dropped
 //! client id, the proxy killed mid-session, AccessDenied, a busy modem, no UIM service).
 //!
-//! libqmi's tools are required under CI (`.ci/run` installs libqmi-utils); elsewhere the tests say they skip.
+//! libqmi-glib itself, driven from Python through GObject introspection (`tests/support/qmi_raw.py`), opens a
+//! logical channel on the simulated device and sends APDUs on it, which Debian 12's qmicli (libqmi 1.32) cannot.
+//!
+//! libqmi's tools and its introspection data are required under CI (`.ci/run` installs libqmi-utils and
+//! gir1.2-qmi-1.0); elsewhere the tests say they skip.
 #![cfg(feature = "sim")]
 
 mod support;
@@ -17,6 +21,7 @@ use support::{Run, SimServe, SimServer};
 
 const QMICLI: &str = "qmicli";
 const QMI_PROXY: &str = "/usr/libexec/qmi-proxy";
+const PYTHON: &str = "/usr/bin/python3";
 const EID: &str = "89049044900000000000000000102355";
 const MATCHING_ID: &str = "EUICCD-QMI-4F7K";
 const ICCID: &str = "8949449999999990031";
@@ -39,6 +44,30 @@ fn have_libqmi() -> bool {
             "CI must have qmicli and {QMI_PROXY} (Debian package libqmi-utils)"
         );
         eprintln!("skipped: qmicli or {QMI_PROXY} missing (install libqmi-utils)");
+    }
+    present
+}
+
+/// True when PyGObject and libqmi-glib's introspection data are here; under CI their absence fails the test.
+fn have_libqmi_gi() -> bool {
+    let present = Command::new(PYTHON)
+        .args([
+            "-c",
+            "import gi; gi.require_version('Qmi', '1.0'); from gi.repository import Qmi",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have {PYTHON} with libqmi-glib's introspection data (Debian packages python3-gi and \
+             gir1.2-qmi-1.0)"
+        );
+        eprintln!(
+            "skipped: {PYTHON} cannot load libqmi-glib (install python3-gi and gir1.2-qmi-1.0)"
+        );
     }
     present
 }
@@ -187,6 +216,47 @@ fn qmicli_reads_card_status_and_allocates_client_ids_on_the_simulated_device() {
     assert!(stale.stderr.contains("InvalidClientId"), "{}", stale.stderr);
     let counters = counters(sim);
     assert_eq!(counters["clients_allocated"], 2, "{counters}");
+}
+
+#[test]
+fn libqmi_opens_a_logical_channel_and_sends_apdus_on_the_simulated_device() {
+    if !have_libqmi_gi() {
+        return;
+    }
+    let sim = qmi_sim(&[]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/qmi_raw.py");
+    let mut command = Command::new(PYTHON);
+    command.arg(script).arg(&sim.link);
+    let run = Run::command(command, Duration::from_secs(60));
+    assert!(!run.timed_out, "qmi_raw.py did not finish: {}", run.stderr);
+    let result = run.json();
+    assert!(
+        result["cid"].as_u64().is_some_and(|cid| cid >= 1),
+        "{result}"
+    );
+    let channel = result["channel"].as_u64().expect("channel");
+    assert!((1..=19).contains(&channel), "{result}");
+    assert_eq!(result["eid"], EID, "{result}");
+    // GET EID ends with 9000, after as many 61xx (answered by GET RESPONSE) as the card gave.
+    let words: Vec<&str> = result["status_words"]
+        .as_array()
+        .expect("status words")
+        .iter()
+        .map(|word| word.as_str().expect("status word"))
+        .collect();
+    let (last, fetched) = words.split_last().expect("a status word");
+    assert_eq!(*last, "9000", "{result}");
+    assert!(
+        fetched.iter().all(|word| word.starts_with("61")),
+        "{result}"
+    );
+    assert_eq!(result["close"], "ok", "{result}");
+    assert_eq!(result["closed_channel_send"], "InvalidArgument", "{result}");
+    let counters = counters(sim);
+    // One client id, one channel, and the refused APDU never reached the card.
+    assert_eq!(counters["clients_allocated"], 1, "{counters}");
+    assert_eq!(counters["channels_opened"], 1, "{counters}");
+    assert_eq!(counters["apdus"], words.len(), "{counters}");
 }
 
 #[test]
