@@ -230,26 +230,87 @@ fn euiccd(link: &Path, bus: &str, setting: &str, args: &[&str]) -> Command {
     command
 }
 
+/// What ModemManager is on a test's bus.
+enum Stand {
+    /// The stand-in, accepting every inhibition.
+    In,
+    /// The stand-in, refusing to inhibit this uid.
+    Refusing(&'static str),
+    /// Nobody: the bus has no ModemManager.
+    Absent,
+}
+
+/// One test's world: a scratch directory, the seeded card's state file, a private bus, the stand-in
+/// ModemManager on it (unless absent) and the simulated modem on that card.
+struct World {
+    scratch: Scratch,
+    state: PathBuf,
+    bus: Bus,
+    mm: Option<StandIn>,
+    modem: support::SimServer,
+}
+
+impl World {
+    /// The world of test `prefix`: the simulated modem with an SM-DP+ order when `smdp`, and `extra` options.
+    fn new(prefix: &str, stand: Stand, smdp: bool, extra: &[&str]) -> Self {
+        let scratch = Scratch::new(prefix);
+        let state = scratch.path("card.json");
+        seed(&state);
+        let bus = Bus::start(&scratch.0);
+        let mm = match stand {
+            Stand::In => Some(StandIn::start(&bus, &scratch.0, &state, None)),
+            Stand::Refusing(uid) => Some(StandIn::start(&bus, &scratch.0, &state, Some(uid))),
+            Stand::Absent => None,
+        };
+        let mut modem = SimServe::in_dir(&scratch.0).state(&state);
+        if smdp {
+            modem = modem.smdp(MATCHING_ID).identity();
+        }
+        let modem = modem.args(extra).start();
+        Self {
+            scratch,
+            state,
+            bus,
+            mm,
+            modem,
+        }
+    }
+
+    /// The stand-in ModemManager.
+    fn mm(&self) -> &StandIn {
+        self.mm.as_ref().expect("a world with the stand-in")
+    }
+
+    /// `euiccd` on this world's modem and bus with ModemManager `setting`.
+    fn euiccd(&self, setting: &str, args: &[&str]) -> Command {
+        euiccd(&self.modem.link, &self.bus.address, setting, args)
+    }
+
+    /// `euiccd profiles enable ICCID` with ModemManager `setting`, run to the end.
+    fn enable(&self, setting: &str, iccid: &str) -> Run {
+        Run::command(
+            self.euiccd(setting, &["profiles", "enable", iccid]),
+            TIMEOUT,
+        )
+    }
+
+    /// `euiccd download` of the simulated SM-DP+'s order, with the modem's uid given.
+    fn download(&self) -> Command {
+        let code = format!("1$smdp.example.test${MATCHING_ID}");
+        let ca = self.modem.identity.join("ci.cert.pem");
+        let smdp = self.modem.smdp_address.as_str();
+        let ca = ca.to_str().expect("path");
+        let args = ["download", &code, "--smdp-connect", smdp, "--smdp-ca", ca];
+        self.euiccd(UID, &args)
+    }
+}
+
 #[test]
 fn an_enable_runs_between_inhibit_and_release() {
-    let scratch = Scratch::new("mm-enable");
-    let state = scratch.path("card.json");
-    seed(&state);
-    let bus = Bus::start(&scratch.0);
-    let mm = StandIn::start(&bus, &scratch.0, &state, None);
-    let modem = SimServe::in_dir(&scratch.0).state(&state).start();
-
-    let run = Run::command(
-        euiccd(
-            &modem.link,
-            &bus.address,
-            UID,
-            &["profiles", "enable", ICCID_B],
-        ),
-        TIMEOUT,
-    );
+    let world = World::new("mm-enable", Stand::In, false, &[]);
+    let run = world.enable(UID, ICCID_B);
     assert!(run.success(), "{}", run.stderr);
-    let records = mm.records();
+    let records = world.mm().records();
     inhibit_then_release(&records);
     // The card still had A enabled when ModemManager was asked to step aside, and B once it was let go.
     assert_eq!(enabled(&records[0]), [ICCID_A]);
@@ -258,56 +319,21 @@ fn an_enable_runs_between_inhibit_and_release() {
 
 #[test]
 fn a_refused_switch_still_releases() {
-    let scratch = Scratch::new("mm-refused");
-    let state = scratch.path("card.json");
-    seed(&state);
-    let bus = Bus::start(&scratch.0);
-    let mm = StandIn::start(&bus, &scratch.0, &state, None);
-    let modem = SimServe::in_dir(&scratch.0).state(&state).start();
-
+    let world = World::new("mm-refused", Stand::In, false, &[]);
     // No such profile: the eUICC refuses (iccidOrAidNotFound), exit 3.
-    let missing = "89440000000000000036";
-    let run = Run::command(
-        euiccd(
-            &modem.link,
-            &bus.address,
-            UID,
-            &["profiles", "enable", missing],
-        ),
-        TIMEOUT,
-    );
+    let run = world.enable(UID, "89440000000000000036");
     assert_eq!(run.code, Some(3), "{}", run.stderr);
-    let records = mm.records();
+    let records = world.mm().records();
     inhibit_then_release(&records);
     assert_eq!(enabled(&records[1]), [ICCID_A]);
 }
 
 #[test]
 fn a_download_runs_between_inhibit_and_release() {
-    let scratch = Scratch::new("mm-download");
-    let state = scratch.path("card.json");
-    seed(&state);
-    let bus = Bus::start(&scratch.0);
-    let mm = StandIn::start(&bus, &scratch.0, &state, None);
-    let modem = SimServe::in_dir(&scratch.0)
-        .state(&state)
-        .smdp(MATCHING_ID)
-        .identity()
-        .start();
-
-    let code = format!("1$smdp.example.test${MATCHING_ID}");
-    let ca = modem.identity.join("ci.cert.pem");
-    let args = [
-        "download",
-        &code,
-        "--smdp-connect",
-        &modem.smdp_address,
-        "--smdp-ca",
-        ca.to_str().expect("path"),
-    ];
-    let run = Run::command(euiccd(&modem.link, &bus.address, UID, &args), TIMEOUT);
+    let world = World::new("mm-download", Stand::In, true, &[]);
+    let run = Run::command(world.download(), TIMEOUT);
     assert!(run.success(), "{}", run.stderr);
-    let records = mm.records();
+    let records = world.mm().records();
     inhibit_then_release(&records);
     assert_eq!(profiles(&records[0]).len(), 2);
     assert_eq!(profiles(&records[1]).len(), 3, "installed while inhibited");
@@ -315,34 +341,20 @@ fn a_download_runs_between_inhibit_and_release() {
 
 #[test]
 fn a_killed_euiccd_ends_its_inhibition_by_closing_its_connection() {
-    let scratch = Scratch::new("mm-killed");
-    let state = scratch.path("card.json");
-    seed(&state);
-    let bus = Bus::start(&scratch.0);
-    let mm = StandIn::start(&bus, &scratch.0, &state, None);
     // The SM-DP+ holds the download long enough to kill the client in the middle of it.
-    let modem = SimServe::in_dir(&scratch.0)
-        .state(&state)
-        .smdp(MATCHING_ID)
-        .identity()
-        .args(&["--smdp-fault", "getBoundProfilePackage=delay30000"])
-        .start();
-
-    let code = format!("1$smdp.example.test${MATCHING_ID}");
-    let ca = modem.identity.join("ci.cert.pem");
-    let args = [
-        "download",
-        &code,
-        "--smdp-connect",
-        &modem.smdp_address,
-        "--smdp-ca",
-        ca.to_str().expect("path"),
-    ];
-    let mut client = euiccd(&modem.link, &bus.address, UID, &args)
+    let world = World::new(
+        "mm-killed",
+        Stand::In,
+        true,
+        &["--smdp-fault", "getBoundProfilePackage=delay30000"],
+    );
+    let mut client = world
+        .download()
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("euiccd");
+    let mm = world.mm();
     let records = mm.wait_for("the inhibition", |r| !r.is_empty());
     assert_eq!(records[0]["inhibit"], true);
     client.kill().expect("SIGKILL");
@@ -355,30 +367,23 @@ fn a_killed_euiccd_ends_its_inhibition_by_closing_its_connection() {
 
 #[test]
 fn without_modemmanager_the_switch_goes_on() {
-    let scratch = Scratch::new("mm-absent");
-    let state = scratch.path("card.json");
-    seed(&state);
-    let bus = Bus::start(&scratch.0);
-    let modem = SimServe::in_dir(&scratch.0).state(&state).start();
-
+    let world = World::new("mm-absent", Stand::Absent, false, &[]);
     // A bus without ModemManager, with the uid given and with auto; then no bus at all.
-    let nobus = format!("unix:path={}", scratch.path("nobus.sock").display());
+    let nobus = format!("unix:path={}", world.scratch.path("nobus.sock").display());
     for (address, setting, iccid) in [
-        (bus.address.as_str(), UID, ICCID_B),
-        (bus.address.as_str(), "auto", ICCID_A),
+        (world.bus.address.as_str(), UID, ICCID_B),
+        (world.bus.address.as_str(), "auto", ICCID_A),
         (nobus.as_str(), UID, ICCID_B),
     ] {
-        let run = Run::command(
-            euiccd(
-                &modem.link,
-                address,
-                setting,
-                &["profiles", "enable", iccid],
-            ),
-            TIMEOUT,
+        let command = euiccd(
+            &world.modem.link,
+            address,
+            setting,
+            &["profiles", "enable", iccid],
         );
+        let run = Run::command(command, TIMEOUT);
         assert!(run.success(), "{setting} on {address}: {}", run.stderr);
-        let card = StateFile::new(&state)
+        let card = StateFile::new(&world.state)
             .load()
             .expect("state")
             .expect("saved");
@@ -392,22 +397,8 @@ fn without_modemmanager_the_switch_goes_on() {
 
 #[test]
 fn a_refused_inhibition_leaves_the_switch_alone() {
-    let scratch = Scratch::new("mm-notfound");
-    let state = scratch.path("card.json");
-    seed(&state);
-    let bus = Bus::start(&scratch.0);
-    let mm = StandIn::start(&bus, &scratch.0, &state, Some(UID));
-    let modem = SimServe::in_dir(&scratch.0).state(&state).start();
-
-    let run = Run::command(
-        euiccd(
-            &modem.link,
-            &bus.address,
-            UID,
-            &["profiles", "enable", ICCID_B],
-        ),
-        TIMEOUT,
-    );
+    let world = World::new("mm-notfound", Stand::Refusing(UID), false, &[]);
+    let run = world.enable(UID, ICCID_B);
     assert!(run.success(), "{}", run.stderr);
     assert!(
         run.stderr.contains("ModemManager not inhibited"),
@@ -415,45 +406,28 @@ fn a_refused_inhibition_leaves_the_switch_alone() {
         run.stderr
     );
     // Refused, so nothing to release.
-    assert_eq!(mm.records().len(), 1, "{:?}", mm.records());
+    assert_eq!(world.mm().records().len(), 1, "{:?}", world.mm().records());
     // Off: not even asked.
-    let run = Run::command(
-        euiccd(
-            &modem.link,
-            &bus.address,
-            "off",
-            &["profiles", "enable", ICCID_A],
-        ),
-        TIMEOUT,
-    );
+    let run = world.enable("off", ICCID_A);
     assert!(run.success(), "{}", run.stderr);
-    assert_eq!(mm.records().len(), 1);
+    assert_eq!(world.mm().records().len(), 1);
 }
 
 #[test]
 fn an_eim_package_that_switches_runs_between_inhibit_and_release() {
-    let scratch = Scratch::new("mm-eim");
-    let state = scratch.path("card.json");
-    seed(&state);
-    let bus = Bus::start(&scratch.0);
-    let mm = StandIn::start(&bus, &scratch.0, &state, None);
     let enable = format!("enable:{ICCID_B}");
     let delete = format!("delete:{ICCID_A}");
     // The same poll-cycle driver as the daemon's: an enable package switches, a delete does not.
-    let modem = SimServe::in_dir(&scratch.0)
-        .state(&state)
-        .smdp(MATCHING_ID)
-        .identity()
-        .args(&[
-            "--eim-listen",
-            "127.0.0.1:0",
-            "--eim-queue",
-            &enable,
-            "--eim-queue",
-            &delete,
-        ])
-        .start();
-
+    let extra = [
+        "--eim-listen",
+        "127.0.0.1:0",
+        "--eim-queue",
+        &enable,
+        "--eim-queue",
+        &delete,
+    ];
+    let world = World::new("mm-eim", Stand::In, true, &extra);
+    let modem = &world.modem;
     let ca = modem.identity.join("ci.cert.pem");
     let ca = ca.to_str().expect("path");
     let args = [
@@ -469,9 +443,9 @@ fn an_eim_package_that_switches_runs_between_inhibit_and_release() {
         ca,
         "--json",
     ];
-    let run = Run::command(euiccd(&modem.link, &bus.address, UID, &args), TIMEOUT);
+    let run = Run::command(world.euiccd(UID, &args), TIMEOUT);
     assert!(run.success(), "{}", run.stderr);
-    let records = mm.records();
+    let records = world.mm().records();
     inhibit_then_release(&records);
     assert_eq!(enabled(&records[0]), [ICCID_A]);
     assert_eq!(enabled(&records[1]), [ICCID_B]);
@@ -480,7 +454,7 @@ fn an_eim_package_that_switches_runs_between_inhibit_and_release() {
         2,
         "the delete came after the release"
     );
-    let card = StateFile::new(&state)
+    let card = StateFile::new(&world.state)
         .load()
         .expect("state")
         .expect("saved");
