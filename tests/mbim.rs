@@ -10,10 +10,10 @@
 mod support;
 
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::proxy::{self, Proxy};
 use support::{Run, SimServe, SimServer};
 
 const MATCHING_ID: &str = "EUICCD-MBIM-1";
@@ -28,22 +28,12 @@ static PROXY: Mutex<()> = Mutex::new(());
 
 /// Whether libmbim's tools are here; outside CI a missing tool skips the test with a message.
 fn have_libmbim(test: &str) -> bool {
-    let present = Path::new(MBIM_PROXY).exists()
-        && Command::new("mbimcli")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have mbimcli and {MBIM_PROXY} (Debian: libmbim-utils, libmbim-proxy)"
-        );
-        eprintln!(
-            "{test}: skipped, mbimcli or {MBIM_PROXY} is missing (Debian: libmbim-utils, libmbim-proxy)"
-        );
-    }
-    present
+    proxy::have_tools(
+        test,
+        &["mbimcli"],
+        &[MBIM_PROXY],
+        "libmbim-utils, libmbim-proxy",
+    )
 }
 
 /// `sim serve --speak mbim` with the test identity, an SM-DP+ order and `extra` arguments.
@@ -309,64 +299,20 @@ fn an_eim_poll_downloads_and_switches_over_mbim() {
     assert_eq!(enabled[0]["iccid"], ICCID);
 }
 
-/// A real `mbim-proxy` this test started, killed on drop.
-struct Proxy(Child);
-
-impl Proxy {
-    /// Starts the proxy and waits until its socket answers. Another proxy on the machine (not ours) is
-    /// waited out: without `--no-exit` it leaves once its last client has gone.
-    fn start() -> Self {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while proxy_listening() {
-            assert!(
-                Instant::now() < deadline,
-                "another mbim-proxy holds the socket and does not go away"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        let child = Command::new(MBIM_PROXY)
-            .args(["--verbose", "--no-exit"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn mbim-proxy");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !proxy_listening() {
-            assert!(Instant::now() < deadline, "mbim-proxy did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self(child)
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Whether something listens on the abstract socket `mbim-proxy`.
-fn proxy_listening() -> bool {
-    std::fs::read_to_string("/proc/net/unix")
-        .unwrap_or_default()
-        .lines()
-        .any(|line| line.ends_with(" @mbim-proxy"))
-}
-
 #[test]
 fn info_and_a_download_through_mbim_proxy() {
     if !have_libmbim("proxy") {
         return;
     }
-    let _one_proxy = PROXY.lock().unwrap_or_else(|e| e.into_inner());
+    let _one_proxy = Proxy::turn(&PROXY, "mbim-proxy");
     let sim = modem(&[]);
     // No proxy yet: `always` says so, `auto` goes to the device.
     let run = cli(&sim, "always", &["info", "--json"]);
-    if !proxy_listening() {
+    if !proxy::listening("mbim-proxy") {
         run.fails(1, "no mbim-proxy answers");
     }
-    let proxy = Proxy::start();
+    let log = sim.link.with_file_name("mbim-proxy.log");
+    let proxy = Proxy::start(MBIM_PROXY, "mbim-proxy", &log);
     let info = cli(&sim, "always", &["info", "--json"]).json();
     assert_eq!(info["eid"], EID);
     // mbimcli shares the device through the same proxy meanwhile.

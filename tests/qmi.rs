@@ -14,9 +14,10 @@ mod support;
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::proxy::{self, Proxy};
 use support::{Run, SimServe, SimServer};
 
 const QMICLI: &str = "qmicli";
@@ -32,20 +33,7 @@ static PROXY_TURN: Mutex<()> = Mutex::new(());
 
 /// True when libqmi's tools are here; under CI their absence fails the test.
 fn have_libqmi() -> bool {
-    let present = Command::new(QMICLI)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-        && Path::new(QMI_PROXY).exists();
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must have qmicli and {QMI_PROXY} (Debian package libqmi-utils)"
-        );
-        eprintln!("skipped: qmicli or {QMI_PROXY} missing (install libqmi-utils)");
-    }
-    present
+    proxy::have_tools("qmi", &[QMICLI], &[QMI_PROXY], "libqmi-utils, libqmi-proxy")
 }
 
 /// True when PyGObject and libqmi-glib's introspection data are here; under CI their absence fails the test.
@@ -106,70 +94,6 @@ fn counters(sim: SimServer) -> Value {
         .find(|line| line.contains("sim_qmi"))
         .unwrap_or_else(|| panic!("no counters in {output:?}"));
     serde_json::from_str::<Value>(line).expect("JSON")["sim_qmi"].clone()
-}
-
-/// A real qmi-proxy of our own, killed on drop.
-struct Proxy {
-    child: Child,
-}
-
-impl Proxy {
-    fn start(log: &Path) -> Self {
-        let file = std::fs::File::create(log).expect("proxy log");
-        let mut child = Command::new(QMI_PROXY)
-            .args(["--verbose", "--no-exit"])
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().expect("log"))
-            .stderr(file)
-            .spawn()
-            .expect("spawn qmi-proxy");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = child.try_wait().expect("try_wait") {
-                panic!(
-                    "qmi-proxy exited ({status}): another one holds the abstract socket? {}",
-                    std::fs::read_to_string(log).unwrap_or_default()
-                );
-            }
-            if proxy_answers() {
-                return Self { child };
-            }
-            assert!(Instant::now() < deadline, "qmi-proxy did not listen");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn kill(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn proxy_answers() -> bool {
-    use std::os::linux::net::SocketAddrExt;
-    let address = std::os::unix::net::SocketAddr::from_abstract_name(b"qmi-proxy").expect("name");
-    std::os::unix::net::UnixStream::connect_addr(&address).is_ok()
-}
-
-/// The proxy turn, waiting for a proxy someone else left to go away.
-fn proxy_turn() -> std::sync::MutexGuard<'static, ()> {
-    let turn = PROXY_TURN.lock().unwrap_or_else(|e| e.into_inner());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while proxy_answers() {
-        assert!(
-            Instant::now() < deadline,
-            "a qmi-proxy not started by this test holds the socket"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    turn
 }
 
 #[test]
@@ -334,7 +258,7 @@ fn info_through_qmi_proxy_and_a_proxy_killed_mid_session() {
     if !have_libqmi() {
         return;
     }
-    let _turn = proxy_turn();
+    let _turn = Proxy::turn(&PROXY_TURN, "qmi-proxy");
     let sim = qmi_sim(&["--latency-ms", "100"]);
     // No proxy yet: auto opens the device itself, always says what is missing.
     let direct = euiccd(&sim, "auto", &["info", "--json"]);
@@ -347,7 +271,7 @@ fn info_through_qmi_proxy_and_a_proxy_killed_mid_session() {
         refused.stderr
     );
     let log = sim.link.with_file_name("qmi-proxy.log");
-    let proxy = Proxy::start(&log);
+    let proxy = Proxy::start(QMI_PROXY, "qmi-proxy", &log);
     let info = euiccd(&sim, "always", &["info", "--json"]).json();
     assert_eq!(info["eid"], EID, "{info}");
     // qmicli through the same proxy, as ModemManager would share the device.
@@ -391,8 +315,8 @@ fn info_through_qmi_proxy_and_a_proxy_killed_mid_session() {
         .spawn()
         .expect("spawn euiccd");
     std::thread::sleep(Duration::from_millis(600));
-    proxy.kill();
-    let proxy = Proxy::start(&log);
+    drop(proxy);
+    let proxy = Proxy::start(QMI_PROXY, "qmi-proxy", &log);
     let output = running.wait_with_output().expect("euiccd");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");

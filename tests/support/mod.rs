@@ -4,6 +4,7 @@
 pub mod collector;
 pub mod daemon;
 pub mod eim;
+pub mod proxy;
 pub mod server;
 
 use serde_json::Value;
