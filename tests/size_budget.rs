@@ -1,0 +1,108 @@
+//! The size budget (`size-budget.txt`, checked by `scripts/size-budget.sh` after the cross builds in `.ci/run`):
+//! a binary within its ceiling passes, one over it fails naming the binary and the bytes over, and
+//! `EUICCD_SIZE_EXTRA` (a deliberately oversized build) fails the repository's own budget.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const MIPSEL: &str = "euiccd-mipsel-unknown-linux-musl-nosim";
+
+/// A directory of this test's own under the system's temporary directory, removed at the end.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("euiccd-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("scratch directory");
+        Self(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the budget check on `sizes` against `budget` with `EUICCD_SIZE_EXTRA` = `extra`.
+fn check(sizes: &Path, budget: &Path, extra: u64) -> (i32, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/size-budget.sh");
+    let output = Command::new("sh")
+        .arg(script)
+        .arg(sizes)
+        .arg(budget)
+        .env("EUICCD_SIZE_EXTRA", extra.to_string())
+        .output()
+        .expect("sh");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code().expect("exit code"), text)
+}
+
+/// The ceiling `size-budget.txt` gives the mipsel router binary.
+fn mipsel_ceiling(budget: &Path) -> u64 {
+    std::fs::read_to_string(budget)
+        .expect("budget")
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(MIPSEL)?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .expect("a ceiling for the mipsel binary")
+}
+
+#[test]
+fn the_repository_budget_fails_a_router_binary_one_byte_over_its_ceiling() {
+    let scratch = Scratch::new("size-budget");
+    let budget = Path::new(env!("CARGO_MANIFEST_DIR")).join("size-budget.txt");
+    let ceiling = mipsel_ceiling(&budget);
+    let sizes = scratch.path("sizes.txt");
+    std::fs::write(&sizes, format!("{MIPSEL} {ceiling}\n")).expect("sizes");
+
+    let (code, text) = check(&sizes, &budget, 0);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("within its ceiling"), "{text}");
+    assert!(text.contains("target 2621440 missed"), "{text}");
+
+    // The same build, one byte bigger: what a change that grows the router binary looks like.
+    let (code, text) = check(&sizes, &budget, 1);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains(&format!(
+            "{MIPSEL} is {} bytes, 1 over its ceiling",
+            ceiling + 1
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_target_met_is_said_and_a_budget_naming_no_built_binary_is_an_error() {
+    let scratch = Scratch::new("size-budget-own");
+    let budget = scratch.path("budget.txt");
+    std::fs::write(&budget, "# a comment\n\nsmall 1000 500\n").expect("budget");
+    let sizes = scratch.path("sizes.txt");
+    std::fs::write(&sizes, "small 400\nother 99999999\n").expect("sizes");
+    let (code, text) = check(&sizes, &budget, 0);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("small is 400 bytes, within its ceiling 1000 (target 500 met"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("other"),
+        "binaries without a budget are not judged: {text}"
+    );
+
+    std::fs::write(&sizes, "other 1\n").expect("sizes");
+    let (code, text) = check(&sizes, &budget, 0);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("no binary of"), "{text}");
+}
