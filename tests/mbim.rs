@@ -62,6 +62,22 @@ fn cli(sim: &SimServer, proxy: &str, args: &[&str]) -> Run {
     Run::euiccd(&all, &[("EUICCD_LOG", "debug")], TIMEOUT)
 }
 
+/// `euiccd download` of the simulated SM-DP+'s order over MBIM (`--proxy PROXY`), as JSON.
+fn download(sim: &SimServer, proxy: &str) -> Run {
+    let ca = sim.identity.join("ci.cert.pem").display().to_string();
+    let code = format!("1$smdp.example.test${MATCHING_ID}");
+    let args = [
+        "download",
+        code.as_str(),
+        "--smdp-connect",
+        sim.smdp_address.as_str(),
+        "--smdp-ca",
+        ca.as_str(),
+        "--json",
+    ];
+    cli(sim, proxy, &args)
+}
+
 /// `mbimcli -d LINK ARGS…`, run to the end.
 fn mbimcli(sim: &SimServer, args: &[&str]) -> Run {
     let mut command = Command::new("mbimcli");
@@ -230,18 +246,7 @@ fn a_profile_downloads_over_mbim() {
         return;
     }
     let sim = modem(&[]);
-    let ca = sim.identity.join("ci.cert.pem").display().to_string();
-    let code = format!("1$smdp.example.test${MATCHING_ID}");
-    let args = [
-        "download",
-        code.as_str(),
-        "--smdp-connect",
-        sim.smdp_address.as_str(),
-        "--smdp-ca",
-        ca.as_str(),
-        "--json",
-    ];
-    let outcome = cli(&sim, "never", &args).json();
+    let outcome = download(&sim, "never").json();
     assert_eq!(outcome["iccid"], ICCID, "{outcome}");
     let profiles = cli(&sim, "never", &["profiles", "--json"]).json();
     assert!(profiles.to_string().contains(ICCID), "{profiles}");
@@ -324,18 +329,7 @@ fn info_and_a_download_through_mbim_proxy() {
         .arg("--ms-query-uicc-atr");
     let atr = Run::command(command, Duration::from_secs(30));
     assert!(atr.success(), "{}", atr.stderr);
-    let ca = sim.identity.join("ci.cert.pem").display().to_string();
-    let code = format!("1$smdp.example.test${MATCHING_ID}");
-    let args = [
-        "download",
-        code.as_str(),
-        "--smdp-connect",
-        sim.smdp_address.as_str(),
-        "--smdp-ca",
-        ca.as_str(),
-        "--json",
-    ];
-    let run = cli(&sim, "auto", &args);
+    let run = download(&sim, "auto");
     let outcome = run.json();
     assert_eq!(outcome["iccid"], ICCID, "{outcome}");
     // `auto` took the proxy, since one answers.

@@ -214,7 +214,7 @@ fn es10_reads(data: &[u8]) {
         read(
             LoadEuiccPackage {
                 layout,
-                package: Vec::new(),
+                package: &[],
             },
             data,
         );

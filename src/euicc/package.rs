@@ -16,7 +16,7 @@ impl<C: CardChannel> Euicc<C> {
         let layout = self.layout().await?;
         self.run(LoadEuiccPackage {
             layout,
-            package: request.to_vec(),
+            package: request,
         })
         .await
     }

@@ -52,7 +52,6 @@ impl<C: CardChannel> Euicc<C> {
         iccid: Iccid,
         nickname: &str,
     ) -> Result<(), EuiccError> {
-        let nickname = nickname.to_owned();
         self.local_management(SetNickname { iccid, nickname }).await
     }
 

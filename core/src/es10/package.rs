@@ -11,20 +11,20 @@ use euicc_asn1::{Layout, for_layout, to_der};
 
 /// LoadEuiccPackage: the eIM's EuiccPackageRequest (`BF51 …`) byte for byte; the answer is the eUICC
 /// Package Result exactly as the eUICC produced it (checked to decode).
-#[derive(Debug, Clone)]
-pub struct LoadEuiccPackage {
+#[derive(Debug, Clone, Copy)]
+pub struct LoadEuiccPackage<'a> {
     /// The eUICC's layout.
     pub layout: Layout,
     /// The signed package as the eIM sent it.
-    pub package: Vec<u8>,
+    pub package: &'a [u8],
 }
 
-impl Es10Function for LoadEuiccPackage {
+impl Es10Function for LoadEuiccPackage<'_> {
     const NAME: &'static str = "LoadEuiccPackage";
     type Output = Vec<u8>;
 
     fn request(&self) -> Result<Vec<u8>, Es10Error> {
-        Ok(self.package.clone())
+        Ok(self.package.to_vec())
     }
 
     fn read(self, answer: Vec<u8>) -> Result<Vec<u8>, Es10Error> {

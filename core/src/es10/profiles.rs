@@ -130,15 +130,15 @@ impl Es10Function for DeleteProfile {
 }
 
 /// ES10c.SetNickname (at most [`MAX_NICKNAME`] bytes of UTF-8).
-#[derive(Debug, Clone)]
-pub struct SetNickname {
+#[derive(Debug, Clone, Copy)]
+pub struct SetNickname<'a> {
     /// The profile.
     pub iccid: Iccid,
     /// The new nickname.
-    pub nickname: String,
+    pub nickname: &'a str,
 }
 
-impl Es10Function for SetNickname {
+impl Es10Function for SetNickname<'_> {
     const NAME: &'static str = "SetNickname";
     type Output = ();
 
@@ -151,7 +151,7 @@ impl Es10Function for SetNickname {
         }
         Ok(to_der(&SetNicknameRequest {
             iccid: self.iccid,
-            profile_nickname: self.nickname.clone(),
+            profile_nickname: self.nickname.to_owned(),
         }))
     }
 

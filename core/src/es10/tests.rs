@@ -69,9 +69,10 @@ fn an_answer_of_another_function_is_undecodable_and_named() {
 
 #[test]
 fn a_nickname_too_long_is_refused_before_any_byte_is_built() {
+    let long = "x".repeat(MAX_NICKNAME + 1);
     let set = SetNickname {
         iccid: iccid(),
-        nickname: "x".repeat(MAX_NICKNAME + 1),
+        nickname: &long,
     };
     assert!(matches!(
         set.request(),
@@ -80,9 +81,10 @@ fn a_nickname_too_long_is_refused_before_any_byte_is_built() {
             ..
         })
     ));
+    let fitting = "x".repeat(MAX_NICKNAME);
     let fits = SetNickname {
         iccid: iccid(),
-        nickname: "x".repeat(MAX_NICKNAME),
+        nickname: &fitting,
     };
     assert!(fits.request().is_ok());
 }

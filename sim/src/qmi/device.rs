@@ -315,37 +315,12 @@ fn card_status() -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::wire::request;
     use super::*;
     use crate::card::{EchoApplet, ResponseMode};
 
     fn device(faults: QmiFaults) -> QmiDevice<EchoApplet> {
         QmiDevice::new(SimCard::new(EchoApplet, ResponseMode::GetResponse), faults)
-    }
-
-    fn request(
-        service: u8,
-        client: u8,
-        transaction: u16,
-        message: u16,
-        tlvs: &[(u8, &[u8])],
-    ) -> Vec<u8> {
-        let body: usize = tlvs.iter().map(|(_, v)| 3 + v.len()).sum();
-        let mut frame = vec![0x01, 0, 0, 0x00, service, client, 0x00];
-        if service == CTL {
-            frame.push(transaction as u8);
-        } else {
-            frame.extend_from_slice(&transaction.to_le_bytes());
-        }
-        frame.extend_from_slice(&message.to_le_bytes());
-        frame.extend_from_slice(&(body as u16).to_le_bytes());
-        for (kind, value) in tlvs {
-            frame.push(*kind);
-            frame.extend_from_slice(&(value.len() as u16).to_le_bytes());
-            frame.extend_from_slice(value);
-        }
-        let len = (frame.len() - 1) as u16;
-        frame[1..3].copy_from_slice(&len.to_le_bytes());
-        frame
     }
 
     fn answer(device: &mut QmiDevice<EchoApplet>, frame: &[u8]) -> Request {

@@ -131,17 +131,44 @@ pub fn response(
     message: u16,
     tlvs: &[(u8, Vec<u8>)],
 ) -> Vec<u8> {
-    let body: usize = tlvs.iter().map(|(_, v)| 3 + v.len()).sum();
-    let mut frame = vec![0x01, 0, 0, 0x80, service, client];
+    let control = if service == CTL { 0x01 } else { 0x02 };
+    frame(0x80, control, service, client, transaction, message, tlvs)
+}
+
+/// Builds a request frame from a client (the device's own tests play the client).
+#[cfg(test)]
+pub(crate) fn request(
+    service: u8,
+    client: u8,
+    transaction: u16,
+    message: u16,
+    tlvs: &[(u8, &[u8])],
+) -> Vec<u8> {
+    frame(0x00, 0x00, service, client, transaction, message, tlvs)
+}
+
+/// One QMUX frame: the QMUX header with `sender` flags (0x80 from the device), then the QMI header with
+/// `control` flags (a one-byte transaction for the control service, two bytes otherwise) and the TLVs.
+fn frame<T: AsRef<[u8]>>(
+    sender: u8,
+    control: u8,
+    service: u8,
+    client: u8,
+    transaction: u16,
+    message: u16,
+    tlvs: &[(u8, T)],
+) -> Vec<u8> {
+    let body: usize = tlvs.iter().map(|(_, v)| 3 + v.as_ref().len()).sum();
+    let mut frame = vec![0x01, 0, 0, sender, service, client, control];
     if service == CTL {
-        frame.extend_from_slice(&[0x01, transaction as u8]);
+        frame.push(transaction as u8);
     } else {
-        frame.push(0x02);
         frame.extend_from_slice(&transaction.to_le_bytes());
     }
     frame.extend_from_slice(&message.to_le_bytes());
     frame.extend_from_slice(&(body as u16).to_le_bytes());
     for (kind, value) in tlvs {
+        let value = value.as_ref();
         frame.push(*kind);
         frame.extend_from_slice(&(value.len() as u16).to_le_bytes());
         frame.extend_from_slice(value);
