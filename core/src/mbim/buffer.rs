@@ -17,14 +17,7 @@ impl<'a> Fields<'a> {
     }
 
     pub(crate) fn u32(&mut self) -> Result<u32, Error> {
-        let end = self.pos + 4;
-        let bytes = self.buf.get(self.pos..end).ok_or(Error::Truncated {
-            what: self.what,
-            need: end,
-            have: self.buf.len(),
-        })?;
-        self.pos = end;
-        Ok(u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]))
+        self.array().map(u32::from_le_bytes)
     }
 
     /// `N` bytes as they are (a UUID).
