@@ -30,12 +30,19 @@ impl Drop for Scratch {
 
 /// Runs the budget check on `sizes` against `budget` with `EUICCD_SIZE_EXTRA` = `extra`.
 fn check(sizes: &Path, budget: &Path, extra: u64) -> (i32, String) {
+    check_with(sizes, budget, extra, &[])
+}
+
+/// [`check`] with more environment variables.
+fn check_with(sizes: &Path, budget: &Path, extra: u64, env: &[(&str, &Path)]) -> (i32, String) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/size-budget.sh");
     let output = Command::new("sh")
         .arg(script)
         .arg(sizes)
         .arg(budget)
         .env("EUICCD_SIZE_EXTRA", extra.to_string())
+        .env_remove("EUICCD_SIZE_EXPLAIN")
+        .envs(env.iter().copied())
         .output()
         .expect("sh");
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
@@ -105,4 +112,56 @@ fn a_target_met_is_said_and_a_budget_naming_no_built_binary_is_an_error() {
     let (code, text) = check(&sizes, &budget, 0);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("no binary of"), "{text}");
+}
+
+#[test]
+fn a_router_binary_over_its_ceiling_is_explained_crate_by_crate() {
+    let scratch = Scratch::new("size-budget-crates");
+    let budget = scratch.path("budget.txt");
+    std::fs::write(&budget, "euiccd-mipsel-unknown-linux-musl-nosim 1000 -\n").expect("budget");
+    let sizes = scratch.path("sizes.txt");
+    std::fs::write(&sizes, "euiccd-mipsel-unknown-linux-musl-nosim 1500\n").expect("sizes");
+    let recorded = scratch.path("recorded.txt");
+    let env = [("EUICCD_SIZE_CRATES", recorded.as_path())];
+
+    // Without a table of the build, the check says how to get one.
+    std::fs::write(&recorded, "mipsel-unknown-linux-musl redb 300\n").expect("recorded");
+    let (code, text) = check_with(&sizes, &budget, 0, &env);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("run scripts/size-crates.sh mipsel-unknown-linux-musl"),
+        "{text}"
+    );
+
+    // The recorded table (other targets' lines are not this binary's) against the build's own.
+    std::fs::write(
+        &recorded,
+        "mipsel-unknown-linux-musl euiccd 1000\nmipsel-unknown-linux-musl redb 300\n\
+         mipsel-unknown-linux-musl gone 50\naarch64-unknown-linux-musl euiccd 9\n",
+    )
+    .expect("recorded");
+    std::fs::write(
+        scratch.path("crates-mipsel-unknown-linux-musl.txt"),
+        "euiccd 1400\nredb 300\nnewcomer 80\n.text 1780\n",
+    )
+    .expect("current");
+    let (code, text) = check_with(&sizes, &budget, 0, &env);
+    assert_eq!(code, 1, "{text}");
+    let growth: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("  "))
+        .map(str::trim_start)
+        .collect();
+    let names: Vec<&str> = growth
+        .iter()
+        .map(|line| line.split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        names,
+        [".text", "euiccd", "newcomer", "gone"],
+        "biggest growth first, unchanged crates left out: {text}"
+    );
+    assert!(growth[1].contains("+400  (1000 -> 1400)"), "{text}");
+    assert!(growth[2].contains("+80  (0 -> 80)"), "{text}");
+    assert!(growth[3].contains("-50  (50 -> 0)"), "{text}");
 }

@@ -34,13 +34,6 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Configuration files carry secrets (an SMS wake-up keyword): read as a plain string, kept redacted.
-impl<'de> serde::Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self)
-    }
-}
-
 impl Drop for Secret {
     fn drop(&mut self) {
         self.0.zeroize();

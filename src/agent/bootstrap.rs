@@ -10,14 +10,12 @@ use std::path::{Path, PathBuf};
 use euicc_asn1::types::sgp22::Certificate;
 use euicc_asn1::types::sgp32::common::{AddInitialEimResult, SubjectPublicKeyInfo};
 use euicc_asn1::{ChildCursor, Ctx, DecodeError, Limits, Tlv, from_ber};
-use serde::Deserialize;
 
 use crate::apdu::CardChannel;
 use crate::euicc::{EimConfig, EimKey, Euicc, EuiccError};
 
 /// The eIM to associate when the eUICC has none.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct InitialEim {
     /// The eIM's identifier (`eimId`), as its packages name it.
     pub(crate) eim_id: String,
@@ -26,20 +24,16 @@ pub(crate) struct InitialEim {
     /// The key that verifies the eIM's packages: a public key or a certificate.
     pub(crate) public_key: KeySource,
     /// The initial replay counter; the eIM's first package must carry a larger one.
-    #[serde(default)]
     pub(crate) counter: Option<i64>,
     /// The trust anchor of the eIM's TLS server: a public key or a certificate.
-    #[serde(default)]
     pub(crate) tls_anchor: Option<KeySource>,
     /// The eIM relays profile downloads (SGP.32 v1.2 `indirectProfileDownload`): with the download route
     /// `auto`, triggered downloads then go through it.
-    #[serde(default)]
     pub(crate) indirect_profile_download: bool,
 }
 
 /// Where a key or certificate comes from: a file (PEM or DER) or inline PEM text.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum KeySource {
     /// A PEM or DER file.
     Path(PathBuf),
@@ -103,7 +97,6 @@ impl KeySource {
 
 /// What [`ensure_initial_eim`] found and did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase", tag = "outcome")]
 pub(crate) enum Bootstrap {
     /// The eUICC had no eIM; the configured one was added.
     Added {
@@ -295,23 +288,6 @@ mod tests {
         assert!(matches!(key_from_der(&cert), Ok(EimKey::Certificate(_))));
         assert!(key_from_der(&[0x30, 0x00]).is_err());
         assert!(key_from_der(b"garbage").is_err());
-    }
-
-    #[test]
-    fn the_configuration_deserializes_from_json_with_a_path_or_inline_pem() {
-        let json = r#"{"eim_id":"eim-1","fqdn":"eim.example.com:8443","counter":5,
-            "public_key":{"path":"/etc/euiccd/eim.pem"},
-            "tls_anchor":{"pem":"-----BEGIN PUBLIC KEY-----\nMFk=\n-----END PUBLIC KEY-----"}}"#;
-        let initial: InitialEim = serde_json::from_str(json).expect("deserializes");
-        assert_eq!(initial.eim_id, "eim-1");
-        assert_eq!(initial.counter, Some(5));
-        assert_eq!(
-            initial.public_key,
-            KeySource::Path("/etc/euiccd/eim.pem".into())
-        );
-        assert!(matches!(initial.tls_anchor, Some(KeySource::Pem(_))));
-        let unknown = r#"{"eim_id":"e","fqdn":"h","public_key":{"path":"k"},"colour":1}"#;
-        assert!(serde_json::from_str::<InitialEim>(unknown).is_err());
     }
 
     #[test]

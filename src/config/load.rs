@@ -1,6 +1,8 @@
 //! Reading the configuration: bounded file read, TOML, environment overrides, then validation that names
 //! the bad key.
 
+use super::reader::Table;
+use super::tables::LOG_FORMATS;
 use super::{Config, ConnectivityConfig, EimConfig, EventsConfig, LogFormat, SmsConfig};
 use crate::agent::bootstrap::InitialEimError;
 use crate::agent::connectivity::InterfaceCounters;
@@ -113,8 +115,9 @@ pub(crate) fn check_trust_anchors(config: &Config) -> Result<(), ConfigError> {
 
 /// Parses `text`, applies the environment overrides that `env` returns, and validates.
 pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-    let mut config: Config =
-        toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string().trim().to_owned()))?;
+    let document = toml::de::DeTable::parse(text)
+        .map_err(|e| ConfigError::Syntax(e.to_string().trim().to_owned()))?;
+    let mut config = Config::read(&Table::document(text, document.get_ref()))?;
     apply_env(&mut config, env)?;
     validate(&config)?;
     Ok(config)
@@ -143,13 +146,10 @@ fn apply_env(config: &mut Config, env: impl Fn(&str) -> Option<String>) -> Resul
 }
 
 fn parse_format(text: &str) -> Option<LogFormat> {
-    Some(match text {
-        "auto" => LogFormat::Auto,
-        "journald" => LogFormat::Journald,
-        "plain" => LogFormat::Plain,
-        "json" => LogFormat::Json,
-        _ => return None,
-    })
+    LOG_FORMATS
+        .iter()
+        .find(|(name, _)| *name == text)
+        .map(|&(_, format)| format)
 }
 
 fn invalid(key: impl Into<String>, reason: impl Into<String>) -> ConfigError {

@@ -8,7 +8,9 @@
 
 mod load;
 mod network;
+mod reader;
 mod supervision;
+mod tables;
 
 pub use load::{ConfigError, parse};
 pub(crate) use load::{check_trust_anchors, load, log_targets};
@@ -21,17 +23,14 @@ use crate::apdu::{ProxyUse, TransportKind};
 use crate::modem::modemmanager::{Inhibitor, MmSetting};
 use crate::remote::esipa::{EsipaBinding, Unacknowledged};
 use euicc_asn1::Layout;
-use serde::Deserialize;
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
 /// Where the daemon reads its configuration when no `--config` is given.
 pub(crate) const DEFAULT_PATH: &str = "/etc/euiccd/euiccd.toml";
 
 /// The whole configuration file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
     /// The modem and the card behind it.
     pub(crate) modem: ModemConfig,
@@ -67,8 +66,7 @@ impl Config {
 }
 
 /// `[modem]`: the modem's port and how APDUs reach the eUICC.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ModemConfig {
     /// The modem's AT port, or its QMI/MBIM control device (`/dev/cdc-wdm*`).
     pub(crate) device: PathBuf,
@@ -78,14 +76,11 @@ pub(crate) struct ModemConfig {
     /// Serial line speed.
     pub(crate) baud: u32,
     /// `auto`, `csim`, `cgla`, `qmi` or `mbim` (`pcsc` with the `pcsc` build feature).
-    #[serde(deserialize_with = "from_str")]
     pub(crate) transport: TransportKind,
     /// With `qmi` or `mbim`: `auto` (through qmi-proxy/mbim-proxy when one runs), `always` or `never`.
-    #[serde(deserialize_with = "from_str")]
     pub(crate) proxy: ProxyUse,
     /// Whether a profile switch over an AT port asks ModemManager to step aside (InhibitDevice): `auto`
     /// (when it runs and the modem's uid is found in sysfs), `off`, or the modem's uid.
-    #[serde(deserialize_with = "from_str")]
     pub(crate) modemmanager: MmSetting,
     /// STORE DATA block size, 6 to 255.
     pub(crate) block_size: usize,
@@ -98,17 +93,14 @@ pub(crate) struct ModemConfig {
 
 /// The `modem.euicc_version` (the eUICC's SGP.32 layout) and `eim.version` (the SGP.32 version of that eIM's
 /// ESipa messages) settings: a version, or `auto`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum LayoutSetting {
     /// From EUICCInfo2.
     #[default]
-    #[serde(rename = "auto")]
     Auto,
     /// SGP.32 v1.0 / v1.1.
-    #[serde(rename = "v1.0")]
     V1_0,
     /// SGP.32 v1.2 and later.
-    #[serde(rename = "v1.2")]
     V1_2,
 }
 
@@ -148,55 +140,43 @@ impl Default for ModemConfig {
 }
 
 /// `[[eim]]`: one eIM reached over ESipa (ASN.1 binding).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EimConfig {
     /// The eIM's identifier, as configured on the eUICC.
     pub(crate) id: String,
     /// Where the eIM is reached: `host` or `host:port` (the name TLS checks).
     pub(crate) address: String,
     /// Connect to this `host:port` instead, keeping `address` for TLS (split DNS, test servers).
-    #[serde(default)]
     pub(crate) connect: Option<String>,
     /// The `X-Admin-Protocol` header.
-    #[serde(default = "default_admin_protocol")]
     pub(crate) admin_protocol: String,
     /// The ESipa binding: `asn1` (fewest bytes) or `json`.
-    #[serde(default)]
     pub(crate) binding: Binding,
     /// The SGP.32 version of the ESipa messages this eIM speaks: `auto` (the eUICC's layout), `v1.0` or
     /// `v1.2`.
-    #[serde(default)]
     pub(crate) version: LayoutSetting,
     /// How downloads this eIM triggers reach the SM-DP+: `auto` (through the eIM when it announces
     /// indirectProfileDownload), `direct` or `indirect`.
-    #[serde(default, deserialize_with = "from_str")]
     pub(crate) download_route: DownloadRoute,
     /// What a successful ProvideEimPackageResult whose answer acknowledges nothing does with the result and
     /// notifications it delivered: `auto` (remove them with the v1.0 layout, keep them with v1.2), `remove`
     /// or `keep` (until an eIM acknowledges them).
-    #[serde(default)]
     pub(crate) unacknowledged: Unacknowledged,
     /// CA certificates (PEM or DER files) that the eIM's TLS certificate chains to. With none and without
     /// `system_ca`, the eIM's TLS server is trusted as the eUICC's configuration of this eIM says
     /// (`trustedPublicKeyDataTls`: a pinned public key or a CA certificate).
-    #[serde(default)]
     pub(crate) trust_anchors: Vec<PathBuf>,
     /// Also trust the system bundle (`/etc/ssl/certs/ca-certificates.crt`).
-    #[serde(default)]
     pub(crate) system_ca: bool,
     /// Longest wait for progress of one ESipa request, seconds.
-    #[serde(default = "default_timeout_secs")]
     pub(crate) timeout_secs: u64,
     /// Longest a kept-alive connection to the eIM may sit idle and still be reused, seconds: below the
     /// idle timeout of any NAT on the way, which drops the flow without a word.
-    #[serde(default = "default_idle_timeout_secs")]
     pub(crate) idle_timeout_secs: u64,
 }
 
 /// The ESipa binding setting (the configuration's spelling of [`EsipaBinding`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Binding {
     /// `asn1`.
     #[default]
@@ -214,21 +194,20 @@ impl From<Binding> for EsipaBinding {
     }
 }
 
-fn default_admin_protocol() -> String {
+pub(super) fn default_admin_protocol() -> String {
     crate::remote::esipa::DEFAULT_ADMIN_PROTOCOL.to_owned()
 }
 
-fn default_timeout_secs() -> u64 {
+pub(super) fn default_timeout_secs() -> u64 {
     60
 }
 
-fn default_idle_timeout_secs() -> u64 {
+pub(super) fn default_idle_timeout_secs() -> u64 {
     crate::remote::https::DEFAULT_IDLE_TIMEOUT.as_secs()
 }
 
 /// `[poll]`: the eIM poll schedule (see [`crate::agent::schedule`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PollConfig {
     /// Seconds between polls while the eIM has nothing to do.
     pub(crate) interval_secs: u64,
@@ -267,8 +246,7 @@ impl PollConfig {
 }
 
 /// `[smdp]`: trust and timeouts for direct downloads an eIM triggers.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SmdpConfig {
     /// CA certificates (PEM or DER files) of SM-DP+ servers: the GSMA CI roots are in no OS store.
     pub(crate) trust_anchors: Vec<PathBuf>,
@@ -295,8 +273,7 @@ impl Default for SmdpConfig {
 }
 
 /// `[daemon]`: state and control.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DaemonConfig {
     /// The state directory (the store lives in it); systemd's `StateDirectory=euiccd`.
     pub(crate) state_dir: PathBuf,
@@ -317,8 +294,7 @@ impl Default for DaemonConfig {
 pub(crate) const DEFAULT_CONTROL_SOCKET: &str = "/run/euiccd/control.sock";
 
 /// `[log]`: levels and format.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LogConfig {
     /// A default level and per-module levels: `info`, or `warn,euiccd::modem=debug`.
     pub(crate) level: String,
@@ -336,8 +312,7 @@ impl Default for LogConfig {
 }
 
 /// How log lines look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LogFormat {
     /// `journald` when `JOURNAL_STREAM` is set (systemd connected stderr to the journal), else `plain`.
     Auto,
@@ -388,17 +363,6 @@ impl Config {
             needs_restart,
         }
     }
-}
-
-/// Deserializes a string through `T`'s `FromStr`, so that its error message names the bad value.
-fn from_str<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: FromStr,
-    T::Err: std::fmt::Display,
-{
-    let text = String::deserialize(deserializer)?;
-    text.parse().map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

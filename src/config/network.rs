@@ -3,13 +3,11 @@
 
 use crate::agent::reconnect::ReconnectPolicy;
 use euiccd_core::secret::Secret;
-use serde::Deserialize;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// `[connectivity]`: the connectivity observer.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ConnectivityConfig {
     /// Watch registration and data sessions, and record their events.
     pub(crate) enabled: bool,
@@ -59,8 +57,7 @@ impl ConnectivityConfig {
 }
 
 /// The networks one profile may use.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AllowedNetworks {
     /// The profile's ICCID.
     pub(crate) iccid: String,
@@ -69,8 +66,7 @@ pub(crate) struct AllowedNetworks {
 }
 
 /// `[events]`: where upstream events go (CloudEvents over HTTPS) and how the outbox behaves.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct EventsConfig {
     /// The receiver, `https://host[:port][/path]`; none: events are only recorded locally.
     pub(crate) endpoint: Option<String>,
@@ -112,8 +108,7 @@ impl Default for EventsConfig {
 }
 
 /// `[sms]`: incoming SMS, reported as events; a trusted sender's keyword wakes the eIM poll.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SmsConfig {
     /// Read incoming messages, report them, and delete them from the modem once journaled.
     pub(crate) enabled: bool,
@@ -137,8 +132,7 @@ impl Default for SmsConfig {
 }
 
 /// The `sms.mode` setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SmsModeSetting {
     /// PDU mode.
     Pdu,

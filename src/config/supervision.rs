@@ -3,15 +3,13 @@
 use crate::agent::supervisor::Policy;
 use euiccd_core::supervisor::fallback::{Conditions, FallbackPolicy};
 use euiccd_core::supervisor::rollback::{Evidence, RollbackPolicy};
-use serde::Deserialize;
 
 /// Longest rollback deadline or fallback period accepted (7 days), seconds: a device that waits longer
 /// than that for service is stranded anyway.
 pub(crate) const MAX_SUPERVISION_SECS: u64 = 7 * 24 * 3600;
 
 /// One kind of evidence of service on a new profile (`rollback.require`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Service {
     /// The modem registered on a network.
     Attach,
@@ -22,8 +20,7 @@ pub(crate) enum Service {
 }
 
 /// `[rollback]`: how a switch the eIM permitted to be rolled back is judged.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RollbackConfig {
     /// Seconds the new profile has to show every `require`d kind of service before ProfileRollback.
     pub(crate) deadline_secs: u64,
@@ -42,8 +39,7 @@ impl Default for RollbackConfig {
 }
 
 /// One observation that makes connectivity unusable (`fallback.conditions`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Condition {
     /// The network rejected the registration.
     RegistrationDenied,
@@ -56,8 +52,7 @@ pub(crate) enum Condition {
 }
 
 /// `[fallback]`: when the IPA falls back to the profile with the Fallback Attribute, and returns.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FallbackConfig {
     /// Whether the IPA executes the fallback mechanism at all.
     pub(crate) enabled: bool,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::agent::bootstrap::KeySource;
 use crate::agent::indirect::DownloadRoute;
 
 fn no_env(_: &str) -> Option<String> {
@@ -357,4 +358,85 @@ fn supervision_policies_are_read() {
     assert!(Config::default().supervision().fallback.is_none());
     let message = error("[fallback]\nconditions = [\"sunspots\"]\n");
     assert!(message.contains("sunspots"), "{message}");
+}
+
+#[test]
+fn the_initial_eim_takes_a_key_file_or_inline_pem() {
+    let text = "[initial_eim]\neim_id = \"eim-1\"\nfqdn = \"eim.example.com:8443\"\ncounter = 5\n\
+        public_key = { path = \"/etc/euiccd/eim.pem\" }\n\
+        tls_anchor = { pem = \"-----BEGIN PUBLIC KEY-----\\nMFk=\\n-----END PUBLIC KEY-----\" }\n";
+    let document = toml::de::DeTable::parse(text).unwrap();
+    let config = Config::read(&reader::Table::document(text, document.get_ref())).unwrap();
+    let initial = config.initial_eim.expect("an initial eIM");
+    assert_eq!(initial.eim_id, "eim-1");
+    assert_eq!(initial.counter, Some(5));
+    assert_eq!(
+        initial.public_key,
+        KeySource::Path("/etc/euiccd/eim.pem".into())
+    );
+    assert!(matches!(initial.tls_anchor, Some(KeySource::Pem(pem)) if pem.contains("MFk=")));
+
+    let unknown =
+        "[initial_eim]\neim_id = \"e\"\nfqdn = \"h\"\npublic_key = { path = \"k\" }\ncolour = 1\n";
+    assert!(
+        error(unknown).contains("initial_eim.colour: unknown key (line 5)"),
+        "{}",
+        error(unknown)
+    );
+    let both =
+        "[initial_eim]\neim_id = \"e\"\nfqdn = \"h\"\npublic_key = { path = \"k\", pem = \"p\" }\n";
+    assert!(
+        error(both).contains("initial_eim.public_key"),
+        "{}",
+        error(both)
+    );
+    let no_key = "[initial_eim]\neim_id = \"e\"\nfqdn = \"h\"\n";
+    assert!(
+        error(no_key).contains("initial_eim.public_key: missing"),
+        "{}",
+        error(no_key)
+    );
+}
+
+#[test]
+fn wrong_types_name_the_key_the_type_found_and_the_line() {
+    let message = error("[poll]\njitter_secs = 1\ninterval_secs = \"often\"\n");
+    assert!(
+        message.contains("poll.interval_secs: expected an integer, found a string (line 3)"),
+        "{message}"
+    );
+    let message = error("[modem]\nbaud = -1\n");
+    assert!(
+        message.contains("modem.baud: -1 is out of range"),
+        "{message}"
+    );
+    let message = error("[modem]\nblock_size = 0x100000000000000000\n");
+    assert!(message.contains("modem.block_size"), "{message}");
+    let message = error("[rollback]\nrequire = [\"attach\", \"telepathy\"]\n");
+    assert!(
+        message.contains(
+            "rollback.require[1]: \"telepathy\" is not one of attach, data_session, eim_exchange"
+        ),
+        "{message}"
+    );
+    let message = error("modem = 3\n");
+    assert!(
+        message.contains("modem: expected a table, found an integer (line 1)"),
+        "{message}"
+    );
+    let message = error("[sms]\nenabled = \"yes\"\n");
+    assert!(
+        message.contains("sms.enabled: expected true or false"),
+        "{message}"
+    );
+    // Hexadecimal and underscores are TOML integers too.
+    let config = parse(
+        "[modem]\nbaud = 0x1C200\n[poll]\ninterval_secs = 7_200\n",
+        no_env,
+    )
+    .unwrap();
+    assert_eq!(
+        (config.modem.baud, config.poll.interval_secs),
+        (115_200, 7200)
+    );
 }

@@ -51,8 +51,7 @@ pub(crate) enum EsipaBinding {
 /// `eimAcknowledgements` optional and v1.0 eIMs do not send it (an IPA of that version removes the result
 /// after a successful delivery); from v1.2 on the eIM acknowledges what it took.
 /// In the configuration: `auto`, `keep` or `remove`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Unacknowledged {
     /// Remove with the v1.0 layout, keep with the v1.2 layout.
     #[default]
