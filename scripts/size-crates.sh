@@ -25,9 +25,10 @@ fail() {
     exit 1
 }
 
-if ! cargo bloat --version 2>/dev/null | grep -qx "cargo-bloat $BLOAT_VERSION"; then
-    timeout 15m cargo install --locked cargo-bloat --version "$BLOAT_VERSION"
-fi
+case "$(cargo bloat --version 2>/dev/null || true)" in
+    *"$BLOAT_VERSION") ;;
+    *) timeout 15m cargo install --locked cargo-bloat --version "$BLOAT_VERSION" ;;
+esac
 
 # cargo bloat runs `cargo build` itself, so it gets the linker and C compiler cargo-zigbuild would set.
 wrapper() {

@@ -13,6 +13,7 @@ pub mod config;
 pub mod daemon;
 pub(crate) mod error_chain;
 pub mod euicc;
+pub(crate) mod logger;
 pub mod modem;
 pub mod remote;
 #[cfg(any(test, feature = "sim"))]

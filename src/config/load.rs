@@ -7,14 +7,13 @@ use super::{Config, ConnectivityConfig, EimConfig, EventsConfig, LogFormat, SmsC
 use crate::agent::bootstrap::InitialEimError;
 use crate::agent::connectivity::InterfaceCounters;
 use crate::bounded_read;
+use crate::logger::Levels;
 use crate::remote::events::Endpoint;
 use crate::remote::https::Server;
 use crate::remote::tls::client_config;
 use crate::store::MAX_EVENTS;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use tracing_subscriber::filter::{LevelFilter, Targets};
 
 /// Largest configuration file read (a real one is a few KiB).
 const MAX_FILE_LEN: u64 = 64 * 1024;
@@ -240,7 +239,7 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
     if config.daemon.state_dir.as_os_str().is_empty() {
         return Err(invalid("daemon.state_dir", "must not be empty"));
     }
-    log_targets(&config.log.level).map_err(|reason| invalid("log.level", reason))?;
+    log_levels(&config.log.level).map_err(|reason| invalid("log.level", reason))?;
     super::supervision::check(
         &config.rollback,
         &config.fallback,
@@ -373,21 +372,9 @@ fn validate_events(e: &EventsConfig) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// Parses a level setting (`info`, `warn,euiccd::modem=debug`) into a filter. Stricter than `Targets`'
-/// own parser, which takes a bare word such as `loud` for a module name: every directive here must end in a
-/// level.
-pub(crate) fn log_targets(setting: &str) -> Result<Targets, String> {
-    for directive in setting.split(',') {
-        let level = directive
-            .rsplit_once('=')
-            .map_or(directive, |(_, level)| level);
-        LevelFilter::from_str(level.trim()).map_err(|_| {
-            format!(
-                "{directive:?} is not LEVEL or MODULE=LEVEL (error, warn, info, debug, trace, off)"
-            )
-        })?;
-    }
-    Targets::from_str(setting).map_err(|e| format!("{setting:?}: {e}"))
+/// Parses a level setting (`info`, `warn,euiccd::modem=debug`): every directive must end in a level.
+pub(crate) fn log_levels(setting: &str) -> Result<Levels, String> {
+    setting.parse()
 }
 
 fn validate_eim(key: &str, eim: &EimConfig) -> Result<(), ConfigError> {

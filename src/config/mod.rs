@@ -13,7 +13,7 @@ mod supervision;
 mod tables;
 
 pub use load::{ConfigError, parse};
-pub(crate) use load::{check_trust_anchors, load, log_targets};
+pub(crate) use load::{check_trust_anchors, load, log_levels};
 pub(crate) use network::{ConnectivityConfig, EventsConfig, SmsConfig, SmsModeSetting};
 pub(crate) use supervision::{FallbackConfig, RollbackConfig};
 
