@@ -21,6 +21,7 @@ mod logging;
 mod memory_reset;
 mod notifications;
 mod output;
+mod parser;
 mod profiles;
 mod remote;
 mod run;
@@ -32,7 +33,7 @@ mod sim_eim;
 mod sim_identity;
 pub(crate) mod target;
 
-use clap::{Parser, Subcommand};
+use parser::{Matches, Parsed, UsageError};
 use std::process::ExitCode;
 
 /// Exit code for a usage or input error (bad hex, unknown type, undecodable bytes, a missing confirmation).
@@ -49,32 +50,23 @@ pub(crate) const EXIT_BROKEN_PIPE: u8 = 141;
 pub(crate) const EXIT_SERVER: u8 = 4;
 
 /// Top-level arguments shared by every subcommand.
-#[derive(Debug, Parser)]
-#[command(
-    name = "euiccd",
-    version,
-    about = "GSMA SGP.32 IoT Profile Assistant for cellular gateways"
-)]
+#[derive(Debug)]
 pub(crate) struct Cli {
-    /// Print one JSON document instead of a human-readable table.
-    #[arg(long, global = true)]
+    /// `--json`: print one JSON document instead of a human-readable table.
     pub(crate) json: bool,
     /// Which card to talk to (`--device`, `--baud`, `--transport`, `--sim`).
-    #[command(flatten)]
     pub(crate) target: target::TargetArgs,
-    #[command(subcommand)]
+    /// What to do.
     pub(crate) command: Command,
 }
 
 /// The subcommands.
-#[derive(Debug, Subcommand)]
+#[derive(Debug)]
 pub(crate) enum Command {
     /// Inspect SGP.22 / SGP.32 messages.
     #[cfg(feature = "asn1-tool")]
-    #[command(subcommand)]
     Asn1(asn1::Asn1Command),
-    /// A fleet operator's day on a simulated device: the simulated modem (on a PTY), eUICC, SM-DP+ and eIM
-    /// in this process and the real agent against them; no hardware, no configuration.
+    /// A fleet operator's day on a simulated device.
     #[cfg(feature = "sim")]
     Demo(demo::DemoArgs),
     /// Show what the eUICC says about itself: EID, EUICCInfo1 and EUICCInfo2.
@@ -82,10 +74,8 @@ pub(crate) enum Command {
     /// List the profiles, or enable, disable, delete or rename one (ES10c).
     Profiles(profiles::ProfilesArgs),
     /// List or remove pending notifications.
-    #[command(subcommand)]
     Notifications(notifications::NotificationsCommand),
     /// List the eIM configurations, or add the initial eIM.
-    #[command(subcommand)]
     Eim(eim::EimCommand),
     /// Show the EUM and eUICC certificates (GetCerts).
     Certs(certs::CertsArgs),
@@ -95,32 +85,138 @@ pub(crate) enum Command {
     Download(download::DownloadArgs),
     /// Send raw APDUs on the ISD-R channel (debugging).
     Apdu(apdu::ApduArgs),
-    /// Measure downloads and eIM polls over a paced simulated modem link, or a real modem (--device).
+    /// Measure downloads and eIM polls.
     Bench(bench::BenchArgs),
-    /// Run the daemon: poll the eIMs, serve the control socket (configuration: --config FILE).
+    /// Run the daemon.
     Run(run::RunArgs),
     /// Show the running daemon's status.
     Status(control::ControlArgs),
     /// Make the running daemon poll its eIMs now, and print the outcome.
     PollNow(control::ControlArgs),
-    /// Show the recent network and SMS events (from the running daemon, or its store).
+    /// Show the recent network and SMS events.
     Events(control::EventsArgs),
-    /// The simulated modem (tests, demos, benchmarks, no hardware).
+    /// The simulated modem.
     #[cfg(feature = "sim")]
-    #[command(subcommand)]
     Sim(sim::SimCommand),
     /// Verify a store file (internal: the daemon and `events` run it as a child process, so that a
     /// damaged file cannot take them down; see `store::check`).
-    #[command(name = "store-check", hide = true)]
     StoreCheck {
         /// The store file.
         file: std::path::PathBuf,
     },
 }
 
+/// `euiccd`: the top of the command tree.
+const EUICCD: parser::Command = parser::Command {
+    opts: &[target::OPTIONS],
+    subcommands: &[
+        #[cfg(feature = "asn1-tool")]
+        &asn1::COMMAND,
+        #[cfg(feature = "sim")]
+        &demo::COMMAND,
+        &parser::Command::new(
+            "info",
+            "Show what the eUICC says about itself: EID, EUICCInfo1 and EUICCInfo2.",
+        ),
+        &profiles::COMMAND,
+        &notifications::COMMAND,
+        &eim::COMMAND,
+        &certs::COMMAND,
+        &memory_reset::COMMAND,
+        &download::COMMAND,
+        &apdu::COMMAND,
+        &bench::COMMAND,
+        &run::COMMAND,
+        &control::STATUS,
+        &control::POLL_NOW,
+        &control::EVENTS,
+        #[cfg(feature = "sim")]
+        &sim::COMMAND,
+        &parser::Command {
+            args: &[parser::Arg {
+                name: "FILE",
+                help: "The store file.",
+                many: false,
+            }],
+            hidden: true,
+            ..parser::Command::new(
+                crate::store::check::SUBCOMMAND,
+                "Verify a store file (internal: the daemon and `events` run it as a child process).",
+            )
+        },
+    ],
+    needs_subcommand: true,
+    ..parser::Command::new(
+        "euiccd",
+        "GSMA SGP.32 IoT Profile Assistant for cellular gateways",
+    )
+};
+
+impl Cli {
+    /// The command line `args` (without the program name) asks for.
+    pub(crate) fn parse(
+        args: impl IntoIterator<Item = std::ffi::OsString>,
+    ) -> Result<Parsed, UsageError> {
+        parser::parse(&EUICCD, env!("CARGO_PKG_VERSION"), args)
+    }
+
+    /// The command `m` (the top level) names.
+    pub(crate) fn from_matches(m: &Matches, json: bool) -> Result<Self, UsageError> {
+        let sub = m.needed_subcommand()?;
+        let command = match sub.name() {
+            #[cfg(feature = "asn1-tool")]
+            "asn1" => Command::Asn1(asn1::Asn1Command::from_matches(sub)?),
+            #[cfg(feature = "sim")]
+            "demo" => Command::Demo(demo::DemoArgs {}),
+            "info" => Command::Info,
+            "profiles" => Command::Profiles(profiles::ProfilesArgs::from_matches(sub)?),
+            "notifications" => {
+                Command::Notifications(notifications::NotificationsCommand::from_matches(sub)?)
+            }
+            "eim" => Command::Eim(eim::EimCommand::from_matches(sub)?),
+            "certs" => Command::Certs(certs::CertsArgs::from_matches(sub)?),
+            "memory-reset" => {
+                Command::MemoryReset(memory_reset::MemoryResetArgs::from_matches(sub)?)
+            }
+            "download" => Command::Download(download::DownloadArgs::from_matches(sub)?),
+            "apdu" => Command::Apdu(apdu::ApduArgs::from_matches(sub)?),
+            "bench" => Command::Bench(bench::BenchArgs::from_matches(sub)?),
+            "run" => Command::Run(run::RunArgs::from_matches(sub)?),
+            "status" => Command::Status(control::ControlArgs::from_matches(sub)),
+            "poll-now" => Command::PollNow(control::ControlArgs::from_matches(sub)),
+            "events" => Command::Events(control::EventsArgs::from_matches(sub)?),
+            #[cfg(feature = "sim")]
+            "sim" => Command::Sim(sim::SimCommand::from_matches(sub)?),
+            crate::store::check::SUBCOMMAND => Command::StoreCheck {
+                file: sub.arg_os(0)?.into(),
+            },
+            _ => return Err(sub.unknown()),
+        };
+        Ok(Self {
+            json,
+            target: target::TargetArgs::from_matches(m)?,
+            command,
+        })
+    }
+}
+
 /// Parses the command line, runs the command and maps its outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    // A usage error is told as any other failure: in JSON when `--json` is among the options.
+    let wants_json = args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json");
+    let cli = match Cli::parse(args) {
+        Ok(Parsed::Run(matches, json)) => Cli::from_matches(&matches, json),
+        Ok(Parsed::Print(text)) => return finish(output::print(&text), false),
+        Err(error) => Err(error),
+    };
+    let cli = match cli {
+        Ok(cli) => cli,
+        Err(error) => return finish(Err(Failure::input(error)), wants_json),
+    };
     let json = cli.json;
     let outcome = match cli.command {
         #[cfg(feature = "asn1-tool")]
@@ -147,6 +243,11 @@ pub fn main() -> ExitCode {
                 .map_err(Failure::from)
         }
     };
+    finish(outcome, json)
+}
+
+/// The exit code of `outcome`, after telling a failure (in JSON with `json`).
+fn finish(outcome: Result<(), Failure>, json: bool) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) if failure.code == EXIT_BROKEN_PIPE => end_by_sigpipe(),
