@@ -313,3 +313,473 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
         }
     }
 }
+
+/// Over the whole table, so with every command in it.
+#[cfg(all(test, feature = "sim", feature = "asn1-tool"))]
+mod tests {
+    use super::*;
+    use crate::apdu::{ProxyUse, TransportKind};
+    use crate::modem::modemmanager::MmSetting;
+
+    fn parsed(args: &[&str]) -> Result<Parsed, UsageError> {
+        Cli::parse(args.iter().map(std::ffi::OsString::from))
+    }
+
+    fn cli(args: &[&str]) -> Result<Cli, String> {
+        match parsed(args).map_err(|e| e.to_string())? {
+            Parsed::Run(matches, json) => {
+                Cli::from_matches(&matches, json).map_err(|e| e.to_string())
+            }
+            Parsed::Print(text) => Err(format!("printed {text}")),
+        }
+    }
+
+    fn help(args: &[&str]) -> String {
+        match parsed(args) {
+            Ok(Parsed::Print(text)) => text,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    /// One full command line per command and subcommand: every option of the tables reaches its builder.
+    #[test]
+    fn every_command_builds_with_every_option() {
+        let lines: &[&[&str]] = &[
+            &[
+                "--device",
+                "/dev/ttyUSB2",
+                "--baud",
+                "9600",
+                "--transport",
+                "cgla",
+                "--proxy",
+                "never",
+                "--modemmanager",
+                "off",
+                "--block-size",
+                "6",
+                "info",
+            ],
+            &["--sim", "--identity", "d", "--sim-state", "s", "info"],
+            &["profiles"],
+            &["profiles", "enable", "89440000000000000010", "--no-refresh"],
+            &[
+                "profiles",
+                "disable",
+                "89440000000000000010",
+                "--no-refresh",
+            ],
+            &["profiles", "delete", "89440000000000000010"],
+            &["profiles", "nickname", "89440000000000000010", ""],
+            &["notifications", "list"],
+            &["notifications", "remove", "7"],
+            &[
+                "notifications",
+                "process",
+                "--smdp-connect",
+                "h:1",
+                "--smdp-ca",
+                "a",
+                "--smdp-ca",
+                "b",
+                "--system-ca",
+                "--http-timeout",
+                "600",
+            ],
+            &["eim", "list"],
+            &[
+                "eim",
+                "add-initial",
+                "--id",
+                "e",
+                "--fqdn",
+                "f",
+                "--public-key",
+                "k",
+                "--counter",
+                "-1",
+                "--tls-anchor",
+                "t",
+            ],
+            &[
+                "eim",
+                "poll",
+                "--eim-id",
+                "e",
+                "--eim-connect",
+                "h:1",
+                "--eim-ca",
+                "c",
+                "--binding",
+                "json",
+                "--admin-protocol",
+                "p",
+                "--download-route",
+                "direct",
+                "--unacknowledged",
+                "keep",
+                "--max-polls",
+                "2",
+                "--imei",
+                "1",
+                "--smdp-ca",
+                "a",
+                "--system-ca=/b",
+                "--http-timeout=1",
+            ],
+            &[
+                "certs",
+                "--ci-pk-id",
+                "F54172BDF98A95D65CBEB88A38A1C11D800A85C3",
+            ],
+            &[
+                "memory-reset",
+                "--what",
+                "operational-profiles,field-test-profiles",
+                "--what",
+                "default-smdp-address",
+                "--what",
+                "preloaded-test-profiles,provisioning-profiles",
+                "--what",
+                "eim-config,immediate-enable-config",
+                "--yes",
+            ],
+            &[
+                "download",
+                "LPA:1$s$m",
+                "--confirmation-code",
+                "1",
+                "--imei",
+                "2",
+                "--smdp-connect",
+                "h:1",
+            ],
+            &["apdu", "00A4", "80CA"],
+            &[
+                "bench",
+                "--scenario",
+                "download_20k",
+                "--scenario",
+                "idle_poll",
+                "--latency-ms",
+                "1",
+                "--net-rtt-ms",
+                "2",
+                "--net-kbps",
+                "3",
+                "--nat-idle-secs",
+                "4",
+            ],
+            &[
+                "bench",
+                "serve",
+                "--dir",
+                "d",
+                "--profile-bytes",
+                "1",
+                "--baud",
+                "2",
+                "--latency-ms",
+                "3",
+                "--enable-package",
+                "--mbim",
+                "--qmi",
+            ],
+            &["run", "--config", "c"],
+            &["status", "--config", "c", "--socket", "s"],
+            &["poll-now", "--socket", "s"],
+            &[
+                "events",
+                "--config",
+                "c",
+                "--socket",
+                "s",
+                "--state-dir",
+                "d",
+                "--limit",
+                "3",
+            ],
+            &["store-check", "f"],
+            &["asn1", "decode", "T", "00", "--version", "v1.0"],
+            &["asn1", "types", "--version", "v1.2"],
+            &["demo"],
+            &[
+                "sim",
+                "serve",
+                "--pty-link",
+                "l",
+                "--quirk",
+                "a,b",
+                "--quirk",
+                "c",
+                "--baud",
+                "1",
+                "--latency-ms",
+                "2",
+                "--network",
+                "n",
+                "--network-control",
+                "c",
+                "--eid",
+                "e",
+                "--identity",
+                "i",
+                "--sgp32",
+                "v1.0",
+                "--sim-state",
+                "s",
+                "--smdp-listen",
+                "127.0.0.1:0",
+                "--smdp-matching-id",
+                "m",
+                "--smdp-confirmation-code",
+                "c",
+                "--smdp-fault",
+                "initiateAuthentication=http500",
+                "--eim-listen",
+                "127.0.0.1:0",
+                "--eim-id",
+                "e",
+                "--eim-queue",
+                "download",
+                "--eim-acknowledge",
+                "nothing",
+                "--speak",
+                "qmi",
+                "--mbim-fault",
+                "busy",
+                "--qmi-fault",
+                "drop-cid=2",
+            ],
+            &["sim", "quirks"],
+            &[
+                "sim",
+                "identity",
+                "--eid",
+                "e",
+                "--eum-cert",
+                "c",
+                "--eum-key",
+                "k",
+                "--ci",
+                "a",
+                "--ci",
+                "b",
+                "--out",
+                "o",
+            ],
+        ];
+        for line in lines {
+            if let Err(error) = cli(line) {
+                panic!("{line:?}: {error}");
+            }
+        }
+        let Command::Bench(bench) = cli(lines[17]).unwrap().command else {
+            panic!("bench")
+        };
+        assert_eq!(
+            (
+                bench.latency_ms,
+                bench.net_rtt_ms,
+                bench.net_kbps,
+                bench.nat_idle_secs
+            ),
+            (1, 2, 3, 4)
+        );
+        assert_eq!(bench.scenarios.len(), 2);
+        let Command::MemoryReset(reset) = cli(lines[14]).unwrap().command else {
+            panic!("memory-reset")
+        };
+        assert_eq!(reset.what.len(), 7);
+        let Command::Sim(sim::SimCommand::Serve(serve)) = cli(lines[27]).unwrap().command else {
+            panic!("sim serve")
+        };
+        assert_eq!(serve.quirks, ["a", "b", "c"]);
+        assert_eq!(serve.speak, sim::Speak::Qmi);
+        assert_eq!(serve.qmi_faults, [sim::QmiFault::DropCid(2)]);
+        assert_eq!(serve.eim.eim_queue, [sim_eim::QueuedPackage::Download]);
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let top = cli(&["info"]).unwrap();
+        assert!(!top.json);
+        let target = &top.target;
+        assert_eq!(target.device, None);
+        assert_eq!(target.baud, 115_200);
+        assert_eq!(target.transport, TransportKind::Auto);
+        assert_eq!(target.proxy, ProxyUse::Auto);
+        assert_eq!(target.modemmanager, MmSetting::Auto);
+        assert_eq!(target.block_size, 255);
+        assert!(!target.sim);
+        let Command::Download(download) = cli(&["download", "LPA:1$s$m"]).unwrap().command else {
+            panic!("download")
+        };
+        assert_eq!(download.remote.http_timeout, 60);
+        assert_eq!(download.remote.system_ca, None);
+        let Command::Eim(eim::EimCommand::Poll(poll)) =
+            cli(&["eim", "poll", "--system-ca"]).unwrap().command
+        else {
+            panic!("eim poll")
+        };
+        assert_eq!(poll.max_polls, 32);
+        assert_eq!(poll.binding, crate::remote::esipa::EsipaBinding::Asn1);
+        assert_eq!(
+            poll.remote.system_ca,
+            Some(crate::remote::tls::SYSTEM_CA_BUNDLE.into())
+        );
+        let Command::Run(run) = cli(&["run"]).unwrap().command else {
+            panic!("run")
+        };
+        assert_eq!(
+            run.config,
+            std::path::Path::new(crate::config::DEFAULT_PATH)
+        );
+        let Command::Events(events) = cli(&["events"]).unwrap().command else {
+            panic!("events")
+        };
+        assert_eq!(events.limit, 50);
+        let Command::Sim(sim::SimCommand::Serve(serve)) =
+            cli(&["sim", "serve", "--pty-link", "l"]).unwrap().command
+        else {
+            panic!("sim serve")
+        };
+        assert_eq!(serve.speak, sim::Speak::At);
+        assert_eq!(serve.smdp_matching_id, "EUICCD-SIM-1");
+        assert_eq!(serve.eim.eim_id, "euiccd-sim-eim");
+    }
+
+    #[test]
+    fn json_is_global() {
+        for line in [
+            &["--json", "profiles", "enable", "89440000000000000010"][..],
+            &["profiles", "--json", "enable", "89440000000000000010"],
+            &["profiles", "enable", "89440000000000000010", "--json"],
+            &["sim", "quirks", "--json"],
+        ] {
+            assert!(cli(line).unwrap().json, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn checks_of_values_and_combinations() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["--block-size", "5", "info"],
+                "invalid value '5' for '--block-size <BLOCK_SIZE>': not in 6..=255",
+            ),
+            (&["--block-size", "256", "info"], "not in 6..=255"),
+            (
+                &["download", "x", "--http-timeout", "0"],
+                "'--http-timeout <SECS>': not in 1..=600",
+            ),
+            (
+                &["download", "x", "--http-timeout", "601"],
+                "not in 1..=600",
+            ),
+            (
+                &["--transport", "serial", "info"],
+                "invalid value 'serial' for '--transport <TRANSPORT>'",
+            ),
+            (&["--proxy", "sometimes", "info"], "'--proxy <PROXY>'"),
+            (
+                &["memory-reset", "--what", "everything"],
+                "possible values: operational-profiles",
+            ),
+            (
+                &["memory-reset", "--yes"],
+                "the option '--what <WHAT>' is required",
+            ),
+            (
+                &["sim", "serve", "--pty-link", "l", "--speak", "x"],
+                "possible values: at, qmi, mbim",
+            ),
+            (
+                &["--sim", "--device", "/dev/x", "info"],
+                "'--sim' cannot be used with '--device <DEVICE>'",
+            ),
+            (
+                &["--identity", "d", "info"],
+                "'--identity <DIR>' needs '--sim'",
+            ),
+            (
+                &["--sim-state", "s", "info"],
+                "'--sim-state <FILE>' needs '--sim'",
+            ),
+            (
+                &[
+                    "sim",
+                    "serve",
+                    "--pty-link",
+                    "l",
+                    "--smdp-listen",
+                    "127.0.0.1:0",
+                ],
+                "'--smdp-listen <ADDR>' needs '--identity <DIR>'",
+            ),
+            (
+                &["sim", "serve", "--pty-link", "l", "--eim-queue", "download"],
+                "'--eim-queue <PACKAGE>' needs '--eim-listen <ADDR>'",
+            ),
+            (
+                &["profiles", "delete", "1234"],
+                "invalid value '1234' for '<ICCID>'",
+            ),
+            (&["notifications", "remove", "x"], "'<SEQ>'"),
+            (&["apdu"], "the argument '<APDUS>' is required"),
+            (&["eim"], "a subcommand is needed: list, add-initial, poll"),
+            (&["info", "--device", "x"], "unexpected argument '--device'"),
+            (
+                &["bench", "serve", "--dir", "d"],
+                "'--profile-bytes <PROFILE_BYTES>' is required",
+            ),
+            (&["certs", "--ci-pk-id", "zz"], "'--ci-pk-id <CI_PK_ID>'"),
+            (
+                &["asn1", "types", "--version", "v9"],
+                "'--version <SGP32_VERSION>'",
+            ),
+        ];
+        for (line, message) in cases {
+            match cli(line) {
+                Ok(cli) => panic!("{line:?} parsed: {:?}", cli.command),
+                Err(error) => assert!(error.contains(message), "{line:?}: {error}"),
+            }
+        }
+    }
+
+    /// Walks the tree: every command's help names each of its options and visible subcommands.
+    #[test]
+    fn help_lists_every_command_and_option() {
+        fn walk(path: &mut Vec<&'static str>, spec: &'static parser::Command) {
+            let mut args = path.clone();
+            args.push("--help");
+            let text = help(&args);
+            assert!(
+                text.contains(spec.about.split("\n\n").next().unwrap()),
+                "{text}"
+            );
+            for opt in spec.opts.iter().flat_map(|group| group.iter()) {
+                assert!(
+                    text.contains(&format!("{opt}")),
+                    "{path:?} lacks {opt}: {text}"
+                );
+            }
+            for sub in spec.subcommands {
+                assert_eq!(
+                    text.contains(&format!("\n  {} ", sub.name)),
+                    !sub.hidden,
+                    "{path:?}: {text}"
+                );
+                path.push(sub.name);
+                walk(path, sub);
+                path.pop();
+            }
+        }
+        walk(&mut Vec::new(), &EUICCD);
+        assert_eq!(
+            help(&["--version"]),
+            format!("euiccd {}\n", env!("CARGO_PKG_VERSION"))
+        );
+        assert_eq!(help(&["help", "eim", "poll"]), help(&["eim", "poll", "-h"]));
+    }
+}

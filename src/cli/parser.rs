@@ -572,9 +572,13 @@ pub(crate) fn parse(
     Ok(Parsed::Run(matches, json))
 }
 
-/// Whether `token` is an option rather than a value (`-` alone is a value: standard input, by convention).
+/// Whether `token` is an option rather than a value: `-` alone (standard input, by convention) and negative
+/// numbers are values.
 fn looks_like_option(token: &OsString) -> bool {
-    token.as_bytes().starts_with(b"-") && token.len() > 1
+    match token.as_bytes() {
+        [b'-', second, ..] => !second.is_ascii_digit(),
+        _ => false,
+    }
 }
 
 fn unexpected(level: &Matches, token: &OsStr) -> UsageError {
@@ -680,4 +684,261 @@ fn table(title: &str, rows: &[(String, &str)]) -> String {
         text.push_str(&format!("  {left:width$}  {right}\n"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LEAF: Command = Command {
+        opts: &[&[
+            Opt::value("count", "N", "How many.").default("3"),
+            Opt::value("name", "NAME", "A name.").required(),
+            Opt::value("tag", "TAG", "Tags.").csv(),
+            Opt::value("ca", "FILE", "Files.").many(),
+            Opt::value("bundle", "FILE", "A bundle.").missing("/default"),
+            Opt::flag("yes", "Confirm."),
+            Opt::value("needs", "X", "Needs --yes.").requires("yes"),
+        ]],
+        args: &[
+            Arg {
+                name: "FIRST",
+                help: "The first.",
+                many: false,
+            },
+            Arg {
+                name: "REST",
+                help: "The rest.",
+                many: true,
+            },
+        ],
+        ..Command::new("leaf", "A leaf.")
+    };
+    const HIDDEN: Command = Command {
+        hidden: true,
+        ..Command::new("secret", "Internal.")
+    };
+    const ROOT: Command = Command {
+        opts: &[&[
+            Opt::flag("sim", "Simulated.").conflicts("device"),
+            Opt::value("device", "DEVICE", "A device."),
+        ]],
+        subcommands: &[&LEAF, &HIDDEN],
+        needs_subcommand: true,
+        ..Command::new("tool", "A tool.")
+    };
+
+    fn parse_ok(args: &[&str]) -> (Matches, bool) {
+        match parse(&ROOT, "1.0", args.iter().map(OsString::from)) {
+            Ok(Parsed::Run(matches, json)) => (matches, json),
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    fn error(args: &[&str]) -> String {
+        match parse(&ROOT, "1.0", args.iter().map(OsString::from)) {
+            Err(error) => error.to_string(),
+            other => panic!("{args:?} parsed: {other:?}"),
+        }
+    }
+
+    fn printed(args: &[&str]) -> String {
+        match parse(&ROOT, "1.0", args.iter().map(OsString::from)) {
+            Ok(Parsed::Print(text)) => text,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn options_and_arguments_in_any_order_in_both_forms() {
+        let (m, json) = parse_ok(&[
+            "--sim",
+            "leaf",
+            "a",
+            "--count=7",
+            "b",
+            "--name",
+            "n",
+            "c",
+            "--json",
+            "--tag",
+            "x,y",
+            "--tag=z",
+            "--ca",
+            "f1",
+            "--ca=f2",
+            "--yes",
+        ]);
+        assert!(json);
+        assert!(m.flag("sim"));
+        assert_eq!(m.path("device"), None);
+        let leaf = m.subcommand().expect("leaf");
+        assert_eq!(leaf.needed::<u32>("count").unwrap(), 7);
+        assert_eq!(leaf.needed::<String>("name").unwrap(), "n");
+        assert_eq!(leaf.arg::<String>(0).unwrap(), "a");
+        assert_eq!(leaf.args_from::<String>(1).unwrap(), ["b", "c"]);
+        assert_eq!(leaf.values::<String>("tag").unwrap(), ["x", "y", "z"]);
+        assert_eq!(leaf.paths("ca"), [PathBuf::from("f1"), PathBuf::from("f2")]);
+        assert!(leaf.flag("yes"));
+    }
+
+    #[test]
+    fn defaults_fill_what_is_absent() {
+        let (m, json) = parse_ok(&["leaf", "--name", "n", "a", "b"]);
+        assert!(!json);
+        let leaf = m.subcommand().expect("leaf");
+        assert_eq!(leaf.needed::<u32>("count").unwrap(), 3);
+        assert_eq!(leaf.value::<String>("bundle").unwrap(), None);
+        assert!(leaf.values::<String>("tag").unwrap().is_empty());
+        assert!(!leaf.flag("yes"));
+    }
+
+    #[test]
+    fn an_optional_value_takes_the_next_word_unless_it_is_an_option() {
+        let bundle = |args: &[&str]| {
+            let (m, _) = parse_ok(args);
+            m.subcommand().unwrap().path("bundle")
+        };
+        let base = ["leaf", "--name", "n", "a", "b"];
+        let with = |extra: &[&'static str]| [&base[..], extra].concat();
+        assert_eq!(bundle(&with(&["--bundle"])), Some("/default".into()));
+        assert_eq!(
+            bundle(&with(&["--bundle", "--yes"])),
+            Some("/default".into())
+        );
+        assert_eq!(bundle(&with(&["--bundle", "/mine"])), Some("/mine".into()));
+        assert_eq!(bundle(&with(&["--bundle=/other"])), Some("/other".into()));
+    }
+
+    #[test]
+    fn double_dash_ends_the_options_and_negative_numbers_are_values() {
+        let (m, _) = parse_ok(&["leaf", "--name", "-5", "-7", "b"]);
+        let leaf = m.subcommand().unwrap();
+        assert_eq!(leaf.needed::<i32>("name").unwrap(), -5);
+        assert_eq!(leaf.arg::<i32>(0).unwrap(), -7);
+        let (m, json) = parse_ok(&["leaf", "--name", "n", "--", "--json", "-x"]);
+        assert!(!json);
+        let leaf = m.subcommand().unwrap();
+        assert_eq!(leaf.arg::<String>(0).unwrap(), "--json");
+        assert_eq!(leaf.args_from::<String>(1).unwrap(), ["-x"]);
+    }
+
+    #[test]
+    fn each_usage_error_names_the_argument() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["leaf", "--name", "n", "a", "--bogus"],
+                "unexpected argument '--bogus'",
+            ),
+            (
+                &["leaf", "--name", "n", "a", "-x"],
+                "unexpected argument '-x'",
+            ),
+            (&["nope"], "unrecognized subcommand 'nope'"),
+            (
+                &["leaf", "--name"],
+                "a value is required for '--name <NAME>'",
+            ),
+            (
+                &["leaf", "--name", "--yes", "a"],
+                "a value is required for '--name <NAME>'",
+            ),
+            (
+                &["leaf", "--yes=1", "--name", "n", "a"],
+                "'--yes' takes no value",
+            ),
+            (
+                &["leaf", "--name", "n", "--name", "m", "a"],
+                "'--name <NAME>' cannot be used more than once",
+            ),
+            (&["leaf", "a"], "the option '--name <NAME>' is required"),
+            (
+                &["leaf", "--name", "n"],
+                "the argument '<FIRST>' is required",
+            ),
+            (
+                &["leaf", "--name", "n", "a", "--needs", "x"],
+                "'--needs <X>' needs '--yes'",
+            ),
+            (
+                &["--sim", "--device", "d", "leaf"],
+                "'--sim' cannot be used with '--device <DEVICE>'",
+            ),
+            (&[], "a subcommand is needed: leaf"),
+            (&["--name", "n", "leaf"], "unexpected argument '--name'"),
+        ];
+        for (args, message) in cases {
+            let text = error(args);
+            assert!(text.contains(message), "{args:?}: {text}");
+            assert!(text.contains("--help'"), "{args:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn bad_values_are_told_with_the_option() {
+        let (m, _) = parse_ok(&["leaf", "--name", "n", "--count", "x", "a", "b"]);
+        let text = m
+            .subcommand()
+            .unwrap()
+            .needed::<u32>("count")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("invalid value 'x' for '--count <N>'"),
+            "{text}"
+        );
+        let (m, _) = parse_ok(&["leaf", "--name", "n", "--count", "9", "a", "b"]);
+        let text = m
+            .subcommand()
+            .unwrap()
+            .ranged::<u32>("count", 1..=8)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("invalid value '9' for '--count <N>': not in 1..=8"),
+            "{text}"
+        );
+        assert_eq!(
+            m.subcommand()
+                .unwrap()
+                .ranged::<u32>("count", 1..=9)
+                .unwrap(),
+            9
+        );
+    }
+
+    #[test]
+    fn help_lists_commands_arguments_options_and_defaults() {
+        let top = printed(&["--help"]);
+        assert!(
+            top.starts_with("A tool.\n\nUsage: tool [OPTIONS] <COMMAND>\n"),
+            "{top}"
+        );
+        assert!(top.contains("  leaf  A leaf."), "{top}");
+        assert!(!top.contains("secret"), "hidden: {top}");
+        assert!(top.contains("--device <DEVICE>  A device."), "{top}");
+        assert!(top.contains("-V, --version"), "{top}");
+        let leaf = printed(&["leaf", "-h"]);
+        assert_eq!(leaf, printed(&["help", "leaf"]));
+        assert_eq!(leaf, printed(&["leaf", "--name", "n", "--help"]));
+        assert!(
+            leaf.contains("Usage: tool leaf [OPTIONS] <FIRST> <REST>..."),
+            "{leaf}"
+        );
+        assert!(leaf.contains("--count <N>"), "{leaf}");
+        assert!(leaf.contains("How many. [default: 3]"), "{leaf}");
+        assert!(leaf.contains("--bundle [<FILE>]"), "{leaf}");
+        assert!(leaf.contains("<REST>"), "{leaf}");
+        assert!(leaf.contains("--json"), "the global option: {leaf}");
+        assert!(!leaf.contains("--version"), "{leaf}");
+        assert_eq!(printed(&["--version"]), "tool 1.0\n");
+        assert_eq!(printed(&["-V"]), "tool 1.0\n");
+        assert!(error(&["leaf", "--version"]).contains("unexpected argument '--version'"));
+    }
+
+    #[test]
+    fn hidden_commands_still_parse() {
+        let (m, _) = parse_ok(&["secret"]);
+        assert_eq!(m.subcommand().unwrap().name(), "secret");
+    }
 }
