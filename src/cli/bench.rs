@@ -35,6 +35,8 @@ pub(crate) enum BenchServe {
 
 /// Options of `bench serve`.
 #[derive(Debug)]
+// Read by the simulated world only: a build without the simulators parses them and refuses the command.
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
 pub(crate) struct ServeArgs {
     /// Scratch directory (test PKI, eUICC state, PTY link).
     pub(crate) dir: PathBuf,
