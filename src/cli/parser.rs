@@ -3,8 +3,8 @@
 //!
 //! Hand-written instead of clap because of size. On the router build (x86_64, release,
 //! `--no-default-features`, `cargo bloat`) clap cost 180 KiB of code: clap_builder 112 KiB, clap_lex, strsim
-//! and anstyle 4 KiB, and its derive output in this crate 64 KiB; this parser, its builders and tables cost
-//! 31 KiB. Replacing it took 162 KB off .text and 210 KB off the stripped binary (4,652,584 to 4,442,936 B).
+//! and anstyle 4 KiB, and its derive output in this crate 64 KiB; this parser and its builders cost 29 KiB.
+//! Replacing it took 164 KB off .text and 211 KB off the stripped binary (4,652,584 to 4,441,992 B).
 //! A tokenizer crate (lexopt) would replace only the loop in [`parse`]; the tables, the checks and the help
 //! are this module's either way. The CLI is a few dozen long options: no short options but `-h`/`-V`, no
 //! colours, no suggestions.
