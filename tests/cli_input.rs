@@ -83,6 +83,67 @@ fn bad_arguments_exit_2() {
 }
 
 #[test]
+fn usage_errors_name_the_argument_and_help_goes_to_stdout() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["info", "--bogus"], "unexpected argument '--bogus'"),
+        (
+            &["--transport", "serial", "info"],
+            "'serial' for '--transport",
+        ),
+        (
+            &["memory-reset", "--what", "everything", "--yes"],
+            "operational-profiles",
+        ),
+        (
+            &["eim", "add-initial", "--id", "e"],
+            "'--fqdn <FQDN>' is required",
+        ),
+        (
+            &["--sim", "--device", "/dev/null", "info"],
+            "cannot be used with '--device",
+        ),
+        (&["profiles", "frob"], "unrecognized subcommand 'frob'"),
+    ];
+    for (args, message) in cases {
+        Run::finished(args, TIMEOUT).fails(2, message);
+    }
+    // With --json (anywhere), a usage error is a JSON line like any other failure.
+    let run = Run::finished(&["info", "--bogus", "--json"], TIMEOUT);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    let error: serde_json::Value = serde_json::from_str(run.stderr.trim()).expect("one JSON line");
+    assert_eq!(error["error"]["kind"], "input", "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("'--bogus'"))
+    );
+
+    let help = Run::finished(&["eim", "poll", "--help"], TIMEOUT);
+    assert_eq!(help.code, Some(0), "{}", help.stderr);
+    for text in [
+        "Usage: euiccd eim poll [OPTIONS]",
+        "--eim-ca <FILE>",
+        "[default: 60]",
+        "--json",
+    ] {
+        assert!(help.stdout.contains(text), "{text}: {}", help.stdout);
+    }
+    let top = Run::finished(&["help"], TIMEOUT);
+    assert_eq!(top.code, Some(0));
+    assert!(top.stdout.contains("  memory-reset  "), "{}", top.stdout);
+    assert!(
+        !top.stdout.contains("store-check"),
+        "hidden: {}",
+        top.stdout
+    );
+    let version = Run::finished(&["--version"], TIMEOUT);
+    assert_eq!(
+        version.stdout,
+        format!("euiccd {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
 fn unusable_files_in_the_configuration_are_bad_input_named_by_key_and_file() {
     let scratch = Scratch::new("cli-input");
     let garbage = scratch.path("garbage.pem");

@@ -3,11 +3,11 @@
 
 use super::card::with_euicc;
 use super::output::{Report, Table, emit};
+use super::parser::{Arg, Command, Matches, UsageError};
 use super::target::TargetArgs;
 use super::{EXIT_INPUT, Failure};
 use crate::euicc::EuiccError;
 use anyhow::anyhow;
-use clap::Args;
 use serde::Serialize;
 
 /// The shortest command APDU: CLA INS P1 P2 (ISO/IEC 7816-4 §5.1).
@@ -16,11 +16,29 @@ const MIN_APDU: usize = 4;
 const MAX_APDU: usize = 4 + 3 + 65_535 + 2;
 
 /// `apdu HEX...`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub(crate) struct ApduArgs {
-    /// The APDUs, in hex (spaces within one argument are not allowed).
-    #[arg(required = true)]
+    /// The APDUs, in hex.
     pub(crate) apdus: Vec<String>,
+}
+
+/// `euiccd apdu`.
+pub(crate) const COMMAND: Command = Command {
+    args: &[Arg {
+        name: "APDUS",
+        help: "The APDUs, in hex (spaces within one argument are not allowed).",
+        many: true,
+    }],
+    ..Command::new("apdu", "Send raw APDUs on the ISD-R channel (debugging).")
+};
+
+impl ApduArgs {
+    /// The arguments [`COMMAND`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            apdus: m.args_from(0)?,
+        })
+    }
 }
 
 /// Runs `apdu`.

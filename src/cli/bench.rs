@@ -3,69 +3,158 @@
 
 use std::path::PathBuf;
 
-use anyhow::anyhow;
-use clap::{Args, Subcommand};
-
+use super::parser::{Command, Matches, Opt, UsageError};
 use super::target::{TargetArgs, runtime};
 use super::{Failure, outln};
 use crate::bench::{self, Scenario};
+use anyhow::anyhow;
 
 /// Options of `bench`. The link speed is the global `--baud`; `--device` measures a real modem.
-#[derive(Debug, Args)]
+#[derive(Debug)]
 pub(crate) struct BenchArgs {
-    /// A scenario to run (repeat; all when none): download_20k, download_100k, eim_enable, idle_poll,
-    /// qmi_info, qmi_download_20k.
-    #[arg(long = "scenario", value_name = "NAME")]
+    /// `--scenario`: the scenarios to run (all when none).
     pub(crate) scenarios: Vec<Scenario>,
     /// Extra latency of the simulated modem before every answer, ms.
-    #[arg(long, default_value_t = 0)]
     pub(crate) latency_ms: u64,
-    /// Round-trip time of the network to the SM-DP+ and eIM (a loopback proxy), ms.
-    #[arg(long, default_value_t = 0)]
+    /// Round-trip time of the network to the SM-DP+ and eIM, ms.
     pub(crate) net_rtt_ms: u64,
     /// Throughput of that network each way, kbit/s (0: unlimited).
-    #[arg(long, default_value_t = 0)]
     pub(crate) net_kbps: u32,
-    /// A NAT on that network forgets flows idle this long, s (0: no NAT); idle_poll then waits longer
-    /// than this before its last poll.
-    #[arg(long, default_value_t = 0)]
+    /// A NAT on that network forgets flows idle this long, s (0: no NAT).
     pub(crate) nat_idle_secs: u64,
-    #[command(subcommand)]
+    /// The internal `bench serve`.
     pub(crate) serve: Option<BenchServe>,
 }
 
 /// The world a simulated scenario runs against, in a child process (internal).
-#[derive(Debug, Subcommand)]
+#[derive(Debug)]
 pub(crate) enum BenchServe {
     /// Serve the simulated modem, eUICC, SM-DP+ and eIM for one scenario (used by `bench` itself).
-    #[command(hide = true)]
     Serve(ServeArgs),
 }
 
 /// Options of `bench serve`.
-#[derive(Debug, Args)]
+#[derive(Debug)]
+// Read by the simulated world only: a build without the simulators parses them and refuses the command.
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
 pub(crate) struct ServeArgs {
     /// Scratch directory (test PKI, eUICC state, PTY link).
-    #[arg(long)]
     pub(crate) dir: PathBuf,
     /// Size of the SM-DP+'s profile package.
-    #[arg(long)]
     pub(crate) profile_bytes: usize,
     /// UART pacing, bit/s.
-    #[arg(long)]
     pub(crate) baud: u32,
     /// Extra latency before every modem answer, ms.
-    #[arg(long, default_value_t = 0)]
     pub(crate) latency_ms: u64,
     /// Queue an enable package at the eIM.
-    #[arg(long)]
     pub(crate) enable_package: bool,
     /// Simulate an MBIM modem (UICC low-level access) instead of an AT one.
-    #[arg(long)]
     pub(crate) mbim: bool,
     /// Serve the simulated QMI device instead of the AT modem.
-    #[arg(long)]
     pub(crate) qmi: bool,
+}
+
+/// `euiccd bench`.
+pub(crate) const COMMAND: Command = Command {
+    opts: &[&[
+        Opt::value(
+            "scenario",
+            "NAME",
+            "A scenario to run (repeat; all when none): download_20k, download_100k, eim_enable, idle_poll, qmi_info, qmi_download_20k.",
+        )
+        .many(),
+        Opt::value(
+            "latency-ms",
+            "LATENCY_MS",
+            "Extra latency of the simulated modem before every answer, ms.",
+        )
+        .default("0"),
+        Opt::value(
+            "net-rtt-ms",
+            "NET_RTT_MS",
+            "Round-trip time of the network to the SM-DP+ and eIM (a loopback proxy), ms.",
+        )
+        .default("0"),
+        Opt::value(
+            "net-kbps",
+            "NET_KBPS",
+            "Throughput of that network each way, kbit/s (0: unlimited).",
+        )
+        .default("0"),
+        Opt::value(
+            "nat-idle-secs",
+            "NAT_IDLE_SECS",
+            "A NAT on that network forgets flows idle this long, s (0: no NAT); idle_poll then waits longer than this before its last poll.",
+        )
+        .default("0"),
+    ]],
+    subcommands: &[&Command {
+        opts: &[&[
+            Opt::value(
+                "dir",
+                "DIR",
+                "Scratch directory (test PKI, eUICC state, PTY link).",
+            )
+            .required(),
+            Opt::value(
+                "profile-bytes",
+                "PROFILE_BYTES",
+                "Size of the SM-DP+'s profile package.",
+            )
+            .required(),
+            Opt::value("baud", "BAUD", "UART pacing, bit/s.").required(),
+            Opt::value(
+                "latency-ms",
+                "LATENCY_MS",
+                "Extra latency before every modem answer, ms.",
+            )
+            .default("0"),
+            Opt::flag("enable-package", "Queue an enable package at the eIM."),
+            Opt::flag(
+                "mbim",
+                "Simulate an MBIM modem (UICC low-level access) instead of an AT one.",
+            ),
+            Opt::flag(
+                "qmi",
+                "Serve the simulated QMI device instead of the AT modem.",
+            ),
+        ]],
+        hidden: true,
+        ..Command::new(
+            "serve",
+            "Serve the simulated modem, eUICC, SM-DP+ and eIM for one scenario (used by `bench` itself).",
+        )
+    }],
+    ..Command::new(
+        "bench",
+        "Measure downloads and eIM polls over a paced simulated modem link, or a real modem (--device).",
+    )
+};
+
+impl BenchArgs {
+    /// The options and subcommand [`COMMAND`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        let serve = match m.subcommand() {
+            Some(sub) => Some(BenchServe::Serve(ServeArgs {
+                dir: sub.needed_path("dir")?,
+                profile_bytes: sub.needed("profile-bytes")?,
+                baud: sub.needed("baud")?,
+                latency_ms: sub.needed("latency-ms")?,
+                enable_package: sub.flag("enable-package"),
+                mbim: sub.flag("mbim"),
+                qmi: sub.flag("qmi"),
+            })),
+            None => None,
+        };
+        Ok(Self {
+            scenarios: m.values("scenario")?,
+            latency_ms: m.needed("latency-ms")?,
+            net_rtt_ms: m.needed("net-rtt-ms")?,
+            net_kbps: m.needed("net-kbps")?,
+            nat_idle_secs: m.needed("nat-idle-secs")?,
+            serve,
+        })
+    }
 }
 
 /// Runs `bench`.

@@ -3,18 +3,35 @@
 use super::Failure;
 use super::card::with_euicc;
 use super::output::{Report, emit, fields};
+use super::parser::{Command, Matches, Opt, UsageError};
 use super::target::TargetArgs;
-use clap::Args;
 use euicc_asn1::Octets;
 use serde::Serialize;
 
 /// `certs [--ci-pk-id HEX]`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub(crate) struct CertsArgs {
-    /// The CI key identifier (subject key identifier, hex) the chain must lead to; the eUICC picks one
-    /// when absent.
-    #[arg(long, value_parser = parse_hex)]
+    /// The CI key identifier the chain must lead to; the eUICC picks one when absent.
     pub(crate) ci_pk_id: Option<Octets>,
+}
+
+/// `euiccd certs`.
+pub(crate) const COMMAND: Command = Command {
+    opts: &[&[Opt::value(
+        "ci-pk-id",
+        "CI_PK_ID",
+        "The CI key identifier (subject key identifier, hex) the chain must lead to; the eUICC picks one when absent.",
+    )]],
+    ..Command::new("certs", "Show the EUM and eUICC certificates (GetCerts).")
+};
+
+impl CertsArgs {
+    /// The options [`COMMAND`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            ci_pk_id: m.value_by("ci-pk-id", parse_hex)?,
+        })
+    }
 }
 
 /// Runs `certs`.

@@ -1,6 +1,7 @@
 //! `euiccd status` and `euiccd poll-now`, and the path by which `info` and `profiles` go through a
 //! running daemon (which owns the modem port) instead of opening the port themselves.
 
+use super::parser::{Command, Matches, Opt, UsageError};
 use super::target::TargetArgs;
 use super::{EXIT_INPUT, Failure, outln};
 use crate::config::{self, DEFAULT_PATH};
@@ -8,7 +9,6 @@ use crate::daemon::control::{self, ControlError, Request};
 use crate::daemon::status::Status;
 use crate::store::check;
 use anyhow::anyhow;
-use clap::Args;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -19,17 +19,76 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 const POLL_NOW_TIMEOUT: Duration = Duration::from_secs(20 * 60);
 
 /// Where to find the daemon.
-#[derive(Debug, Args)]
+#[derive(Debug)]
 pub(crate) struct ControlArgs {
-    /// The daemon's configuration (for its control socket).
-    #[arg(long, value_name = "FILE")]
+    /// `--config`: the daemon's configuration (for its control socket).
     pub(crate) config: Option<PathBuf>,
-    /// The control socket (overrides the configuration and EUICCD_CONTROL_SOCKET).
-    #[arg(long, value_name = "PATH")]
+    /// `--socket`: the control socket.
     pub(crate) socket: Option<PathBuf>,
 }
 
+/// The options of [`ControlArgs`].
+const OPTIONS: &[Opt] = &[
+    Opt::value(
+        "config",
+        "FILE",
+        "The daemon's configuration (for its control socket).",
+    ),
+    Opt::value(
+        "socket",
+        "PATH",
+        "The control socket (overrides the configuration and EUICCD_CONTROL_SOCKET).",
+    ),
+];
+
+/// `euiccd status`.
+pub(crate) const STATUS: Command = Command {
+    opts: &[OPTIONS],
+    ..Command::new("status", "Show the running daemon's status.")
+};
+
+/// `euiccd poll-now`.
+pub(crate) const POLL_NOW: Command = Command {
+    opts: &[OPTIONS],
+    ..Command::new(
+        "poll-now",
+        "Make the running daemon poll its eIMs now, and print the outcome.",
+    )
+};
+
+/// `euiccd events`.
+pub(crate) const EVENTS: Command = Command {
+    opts: &[
+        OPTIONS,
+        &[
+            Opt::value(
+                "state-dir",
+                "DIR",
+                "When no daemon runs, read the store in this state directory (default: the configuration's).",
+            ),
+            Opt::value(
+                "limit",
+                "LIMIT",
+                "Show at most this many of the most recent events.",
+            )
+            .default("50"),
+        ],
+    ],
+    ..Command::new(
+        "events",
+        "Show the recent network and SMS events (from the running daemon, or its store).",
+    )
+};
+
 impl ControlArgs {
+    /// The options [`STATUS`] and [`POLL_NOW`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Self {
+        Self {
+            config: m.path("config"),
+            socket: m.path("socket"),
+        }
+    }
+
     /// The control socket: `--socket`, else the configuration's (with EUICCD_CONTROL_SOCKET applied).
     fn socket(&self) -> Result<PathBuf, Failure> {
         if let Some(socket) = &self.socket {
@@ -49,17 +108,25 @@ impl ControlArgs {
 }
 
 /// Options of `euiccd events`.
-#[derive(Debug, Args)]
+#[derive(Debug)]
 pub(crate) struct EventsArgs {
     /// Where to find the daemon.
-    #[command(flatten)]
     pub(crate) control: ControlArgs,
-    /// When no daemon runs, read the store in this state directory (default: the configuration's).
-    #[arg(long, value_name = "DIR")]
+    /// `--state-dir`: the store to read when no daemon runs.
     pub(crate) state_dir: Option<PathBuf>,
-    /// Show at most this many of the most recent events.
-    #[arg(long, default_value_t = 50)]
+    /// `--limit`: at most this many of the most recent events.
     pub(crate) limit: usize,
+}
+
+impl EventsArgs {
+    /// The options [`EVENTS`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            control: ControlArgs::from_matches(m),
+            state_dir: m.path("state-dir"),
+            limit: m.needed("limit")?,
+        })
+    }
 }
 
 /// The default configuration file when it exists, else the defaults; environment overrides applied.

@@ -5,7 +5,8 @@
 
 use super::card::{exit_code, with_modem_inhibited};
 use super::output::{Report, emit, fields};
-use super::remote::RemoteArgs;
+use super::parser::{Arg, Command, Matches, Opt, UsageError};
+use super::remote::{self, RemoteArgs};
 use super::target::TargetArgs;
 use super::{EXIT_FAILURE, EXIT_INPUT, EXIT_REFUSED, EXIT_SERVER, Failure};
 use crate::agent::download::{
@@ -14,24 +15,63 @@ use crate::agent::download::{
 };
 use crate::remote::es9p::Es9Error;
 use anyhow::anyhow;
-use clap::Args;
 use euicc_asn1::types::sgp22::ActivationCode;
 use std::io::{IsTerminal, Write};
 
 /// Options of `download`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub(crate) struct DownloadArgs {
-    /// The activation code, `1$SMDP$MATCHING-ID[$OID[$1]]` (an `LPA:` prefix is accepted).
+    /// The activation code (an `LPA:` prefix is accepted).
     pub(crate) activation_code: String,
-    /// The confirmation code, when the order needs one.
-    #[arg(long, value_name = "CC")]
+    /// `--confirmation-code`, when the order needs one.
     pub(crate) confirmation_code: Option<String>,
-    /// The device's IMEI (15 digits), sent in DeviceInfo.
-    #[arg(long)]
+    /// `--imei`: the device's IMEI, sent in DeviceInfo.
     pub(crate) imei: Option<String>,
     /// TLS trust and connection.
-    #[command(flatten)]
     pub(crate) remote: RemoteArgs,
+}
+
+/// `--imei`, of `download` and `eim poll`.
+pub(crate) const IMEI: Opt = Opt::value(
+    "imei",
+    "IMEI",
+    "The device's IMEI (15 digits), sent in DeviceInfo.",
+);
+
+/// `euiccd download`.
+pub(crate) const COMMAND: Command = Command {
+    opts: &[
+        &[
+            Opt::value(
+                "confirmation-code",
+                "CC",
+                "The confirmation code, when the order needs one.",
+            ),
+            IMEI,
+        ],
+        remote::OPTIONS,
+    ],
+    args: &[Arg {
+        name: "ACTIVATION_CODE",
+        help: "The activation code, `1$SMDP$MATCHING-ID[$OID[$1]]` (an `LPA:` prefix is accepted).",
+        many: false,
+    }],
+    ..Command::new(
+        "download",
+        "Download a profile from an SM-DP+ with an activation code (ES9+, direct).",
+    )
+};
+
+impl DownloadArgs {
+    /// The arguments and options [`COMMAND`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            activation_code: m.arg(0)?,
+            confirmation_code: m.value("confirmation-code")?,
+            imei: m.value("imei")?,
+            remote: RemoteArgs::from_matches(m)?,
+        })
+    }
 }
 
 /// Runs `download`.

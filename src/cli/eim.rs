@@ -2,10 +2,12 @@
 //! polling of an eIM (`eim poll`: poll cycles until the eIM has nothing more).
 
 use super::card::{exit_code, failure, with_euicc, with_euicc_session};
+use super::download::IMEI;
 use super::info::code_name;
 use super::outln;
 use super::output::{Report, Table, emit, or_dash};
-use super::remote::RemoteArgs;
+use super::parser::{Command, Matches, Opt, UsageError};
+use super::remote::{self, RemoteArgs};
 use super::target::TargetArgs;
 use super::{EXIT_FAILURE, Failure};
 use crate::agent::bootstrap::{self, BootstrapError, InitialEim, InitialEimError, KeySource};
@@ -19,7 +21,6 @@ use crate::remote::esipa::{EsipaBinding, EsipaClient, Unacknowledged};
 use crate::remote::https::{HttpOptions, HttpsClient, Server};
 use crate::remote::tls::eim_client_config;
 use anyhow::{Context, anyhow};
-use clap::{Args, Subcommand};
 use euicc_asn1::types::sgp22::codes::CodeTable;
 use euicc_asn1::types::sgp32::common::EIM_ID_TYPE;
 use serde::Serialize;
@@ -36,72 +37,175 @@ const SUPPORTED_PROTOCOL: CodeTable = &[
 ];
 
 /// `eim list|add-initial|poll`.
-#[derive(Debug, Clone, Subcommand)]
+#[derive(Debug, Clone)]
 pub(crate) enum EimCommand {
     /// List the eIM configurations (GetEimConfigurationData).
     List,
-    /// Associate the first eIM (AddInitialEim; initial provisioning only, later changes come signed from an
-    /// eIM).
+    /// Associate the first eIM (AddInitialEim).
     AddInitial {
-        /// The eIM's identifier.
-        #[arg(long)]
+        /// `--id`: the eIM's identifier.
         id: String,
-        /// Where the eIM is reached: HOST or HOST:PORT.
-        #[arg(long)]
+        /// `--fqdn`: where the eIM is reached.
         fqdn: String,
-        /// The eIM's package-signing key: a public key or certificate, PEM or DER.
-        #[arg(long)]
+        /// `--public-key`: the eIM's package-signing key.
         public_key: PathBuf,
-        /// The initial replay counter value.
-        #[arg(long)]
+        /// `--counter`: the initial replay counter value.
         counter: Option<i64>,
-        /// The trust anchor of the eIM's TLS server: a public key or certificate, PEM or DER.
-        #[arg(long)]
+        /// `--tls-anchor`: the trust anchor of the eIM's TLS server.
         tls_anchor: Option<PathBuf>,
     },
-    /// Poll the eIM the eUICC is associated with (ESipa GetEimPackage) and carry out what it sends, until it
-    /// has nothing more; prints each poll's outcome.
+    /// Poll the eIM the eUICC is associated with and carry out what it sends.
     Poll(PollArgs),
 }
 
 /// Options of `eim poll`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub(crate) struct PollArgs {
-    /// The eIM to poll (its identifier in the eUICC's configuration); needed when the eUICC has several.
-    #[arg(long, value_name = "ID")]
+    /// `--eim-id`: the eIM to poll; needed when the eUICC has several.
     pub(crate) eim_id: Option<String>,
-    /// Connect to HOST:PORT instead of the eIM's FQDN; TLS (SNI, certificate name) still uses the FQDN's
-    /// name (test servers on loopback).
-    #[arg(long, value_name = "HOST:PORT")]
+    /// `--eim-connect`: where to connect instead of the eIM's FQDN.
     pub(crate) eim_connect: Option<String>,
-    /// Trust the CA certificates in FILE for the eIM's TLS server (PEM or DER; repeat). With none (and no
-    /// --system-ca), the TLS anchor the eUICC holds for the eIM (trustedPublicKeyDataTls) is the trust.
-    #[arg(long = "eim-ca", value_name = "FILE")]
+    /// `--eim-ca`: CA certificates to trust for the eIM's TLS server.
     pub(crate) eim_ca: Vec<PathBuf>,
-    /// How ESipa messages travel: asn1 (DER, fewest bytes) or json (SGP.32 v1.1 and later eIMs).
-    #[arg(long, value_name = "BINDING", default_value = "asn1", value_parser = parse_binding)]
+    /// `--binding`: how ESipa messages travel.
     pub(crate) binding: EsipaBinding,
-    /// The `X-Admin-Protocol` header sent to the eIM (default gsma/rsp/v2.1.0).
-    #[arg(long, value_name = "VALUE")]
+    /// `--admin-protocol`: the `X-Admin-Protocol` header sent to the eIM.
     pub(crate) admin_protocol: Option<String>,
-    /// How triggered downloads reach the SM-DP+: auto (through the eIM when its configuration announces
-    /// indirectProfileDownload), direct (ES9+ from here) or indirect (relayed by the eIM over ESipa).
-    #[arg(long, value_name = "ROUTE", default_value = "auto")]
+    /// `--download-route`: how triggered downloads reach the SM-DP+.
     pub(crate) download_route: DownloadRoute,
-    /// When the eIM answers a result successfully but acknowledges nothing: auto (remove what was
-    /// delivered with the v1.0 layout, keep it with v1.2), keep (until acknowledged) or remove.
-    #[arg(long, value_name = "WHAT", default_value = "auto")]
+    /// `--unacknowledged`: what to do with results the eIM does not acknowledge.
     pub(crate) unacknowledged: Unacknowledged,
-    /// Stop after this many polls even if packages keep coming.
-    #[arg(long, value_name = "N", default_value_t = 32)]
+    /// `--max-polls`: stop after this many polls.
     pub(crate) max_polls: u32,
-    /// The device's IMEI (15 digits), reported in DeviceInfo.
-    #[arg(long)]
+    /// `--imei`: the device's IMEI, reported in DeviceInfo.
     pub(crate) imei: Option<String>,
     /// The SM-DP+ of a download trigger: TLS trust, connection override, and the deadline of every ES9+ and
     /// ESipa request.
-    #[command(flatten)]
     pub(crate) remote: RemoteArgs,
+}
+
+/// `euiccd eim`.
+pub(crate) const COMMAND: Command = Command {
+    subcommands: &[
+        &Command::new(
+            "list",
+            "List the eIM configurations (GetEimConfigurationData).",
+        ),
+        &Command {
+            opts: &[&[
+                Opt::value("id", "ID", "The eIM's identifier.").required(),
+                Opt::value("fqdn", "FQDN", "Where the eIM is reached: HOST or HOST:PORT.").required(),
+                Opt::value(
+                    "public-key",
+                    "PUBLIC_KEY",
+                    "The eIM's package-signing key: a public key or certificate, PEM or DER.",
+                )
+                .required(),
+                Opt::value("counter", "COUNTER", "The initial replay counter value."),
+                Opt::value(
+                    "tls-anchor",
+                    "TLS_ANCHOR",
+                    "The trust anchor of the eIM's TLS server: a public key or certificate, PEM or DER.",
+                ),
+            ]],
+            ..Command::new(
+                "add-initial",
+                "Associate the first eIM (AddInitialEim; initial provisioning only, later changes come signed from an eIM).",
+            )
+        },
+        &Command {
+            opts: &[
+                &[
+                    Opt::value(
+                        "eim-id",
+                        "ID",
+                        "The eIM to poll (its identifier in the eUICC's configuration); needed when the eUICC has several.",
+                    ),
+                    Opt::value(
+                        "eim-connect",
+                        "HOST:PORT",
+                        "Connect to HOST:PORT instead of the eIM's FQDN; TLS (SNI, certificate name) still uses the FQDN's name (test servers on loopback).",
+                    ),
+                    Opt::value(
+                        "eim-ca",
+                        "FILE",
+                        "Trust the CA certificates in FILE for the eIM's TLS server (PEM or DER; repeat). With none (and no --system-ca), the TLS anchor the eUICC holds for the eIM (trustedPublicKeyDataTls) is the trust.",
+                    )
+                    .many(),
+                    Opt::value(
+                        "binding",
+                        "BINDING",
+                        "How ESipa messages travel: asn1 (DER, fewest bytes) or json (SGP.32 v1.1 and later eIMs).",
+                    )
+                    .default("asn1"),
+                    Opt::value(
+                        "admin-protocol",
+                        "VALUE",
+                        "The `X-Admin-Protocol` header sent to the eIM (default gsma/rsp/v2.1.0).",
+                    ),
+                    Opt::value(
+                        "download-route",
+                        "ROUTE",
+                        "How triggered downloads reach the SM-DP+: auto (through the eIM when its configuration announces indirectProfileDownload), direct (ES9+ from here) or indirect (relayed by the eIM over ESipa).",
+                    )
+                    .default("auto"),
+                    Opt::value(
+                        "unacknowledged",
+                        "WHAT",
+                        "When the eIM answers a result successfully but acknowledges nothing: auto (remove what was delivered with the v1.0 layout, keep it with v1.2), keep (until acknowledged) or remove.",
+                    )
+                    .default("auto"),
+                    Opt::value(
+                        "max-polls",
+                        "N",
+                        "Stop after this many polls even if packages keep coming.",
+                    )
+                    .default("32"),
+                    IMEI,
+                ],
+                remote::OPTIONS,
+            ],
+            ..Command::new(
+                "poll",
+                "Poll the eIM the eUICC is associated with (ESipa GetEimPackage) and carry out what it sends, until it has nothing more; prints each poll's outcome.",
+            )
+        },
+    ],
+    needs_subcommand: true,
+    ..Command::new(
+        "eim",
+        "List the eIM configurations, or add the initial eIM.",
+    )
+};
+
+impl EimCommand {
+    /// The subcommand of [`COMMAND`] that `m` (the `eim` level) chose.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        let sub = m.needed_subcommand()?;
+        match sub.name() {
+            "list" => Ok(Self::List),
+            "add-initial" => Ok(Self::AddInitial {
+                id: sub.needed("id")?,
+                fqdn: sub.needed("fqdn")?,
+                public_key: sub.needed_path("public-key")?,
+                counter: sub.value("counter")?,
+                tls_anchor: sub.path("tls-anchor"),
+            }),
+            "poll" => Ok(Self::Poll(PollArgs {
+                eim_id: sub.value("eim-id")?,
+                eim_connect: sub.value("eim-connect")?,
+                eim_ca: sub.paths("eim-ca"),
+                binding: sub.needed_by("binding", parse_binding)?,
+                admin_protocol: sub.value("admin-protocol")?,
+                download_route: sub.needed("download-route")?,
+                unacknowledged: sub.needed("unacknowledged")?,
+                max_polls: sub.needed("max-polls")?,
+                imei: sub.value("imei")?,
+                remote: RemoteArgs::from_matches(sub)?,
+            })),
+            _ => Err(sub.unknown()),
+        }
+    }
 }
 
 /// Runs `eim`.

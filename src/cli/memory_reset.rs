@@ -3,11 +3,11 @@
 use super::card::with_euicc;
 use super::info::code_name;
 use super::output::{Report, emit, fields, or_dash};
+use super::parser::{Command, Matches, Opt, UsageError};
 use super::target::TargetArgs;
 use super::{EXIT_INPUT, Failure};
 use crate::euicc::{MemoryResetOptions, MemoryResetOutcome};
 use anyhow::anyhow;
-use clap::{Args, ValueEnum};
 use euicc_asn1::types::sgp22::codes;
 use euicc_asn1::types::sgp32::v1_2::{
     RESET_EIM_RESULT, RESET_IMMEDIATE_ENABLE_CONFIG_RESULT, RESET_RESULT,
@@ -15,18 +15,73 @@ use euicc_asn1::types::sgp32::v1_2::{
 use serde::Serialize;
 
 /// `memory-reset --what … --yes`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub(crate) struct MemoryResetArgs {
-    /// What to erase (comma-separated or repeated).
-    #[arg(long, value_enum, value_delimiter = ',', required = true)]
+    /// `--what`: what to erase.
     pub(crate) what: Vec<ResetWhat>,
-    /// Confirm: this erases data on the eUICC that cannot be brought back.
-    #[arg(long)]
+    /// `--yes`: confirmed.
     pub(crate) yes: bool,
 }
 
+/// `euiccd memory-reset`.
+pub(crate) const COMMAND: Command = Command {
+    opts: &[&[
+        Opt::value(
+            "what",
+            "WHAT",
+            "What to erase (comma-separated or repeated): operational-profiles, field-test-profiles, default-smdp-address, preloaded-test-profiles, provisioning-profiles (both SGP.32 v1.2), eim-config, immediate-enable-config (v1.0: automatic enable).",
+        )
+        .csv()
+        .required(),
+        Opt::flag(
+            "yes",
+            "Confirm: this erases data on the eUICC that cannot be brought back.",
+        ),
+    ]],
+    ..Command::new(
+        "memory-reset",
+        "Erase profiles or configuration (EuiccMemoryReset); needs --yes.",
+    )
+};
+
+impl MemoryResetArgs {
+    /// The options [`COMMAND`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            what: m.values("what")?,
+            yes: m.flag("yes"),
+        })
+    }
+}
+
+/// The names of [`ResetWhat`] on the command line.
+const RESET_NAMES: [(&str, ResetWhat); 7] = [
+    ("operational-profiles", ResetWhat::OperationalProfiles),
+    ("field-test-profiles", ResetWhat::FieldTestProfiles),
+    ("default-smdp-address", ResetWhat::DefaultSmdpAddress),
+    ("preloaded-test-profiles", ResetWhat::PreloadedTestProfiles),
+    ("provisioning-profiles", ResetWhat::ProvisioningProfiles),
+    ("eim-config", ResetWhat::EimConfig),
+    ("immediate-enable-config", ResetWhat::ImmediateEnableConfig),
+];
+
+impl std::str::FromStr for ResetWhat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        RESET_NAMES
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, what)| *what)
+            .ok_or_else(|| {
+                let names: Vec<&str> = RESET_NAMES.iter().map(|(name, _)| *name).collect();
+                format!("possible values: {}", names.join(", "))
+            })
+    }
+}
+
 /// The things a memory reset can erase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ResetWhat {
     /// Operational profiles.
     OperationalProfiles,

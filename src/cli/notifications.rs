@@ -4,28 +4,69 @@
 use super::Failure;
 use super::card::{failure, with_euicc, with_euicc_session};
 use super::output::{Report, Table, emit, fields, or_dash};
-use super::remote::RemoteArgs;
+use super::parser::{Arg, Command, Matches, UsageError};
+use super::remote::{self, RemoteArgs};
 use super::target::TargetArgs;
 use crate::remote::es9p::Es9;
 use anyhow::anyhow;
-use clap::Subcommand;
 use euicc_asn1::types::sgp22::{NotificationMetadata, codes};
 use serde::Serialize;
 
 /// `notifications list|remove|process`.
-#[derive(Debug, Clone, Subcommand)]
+#[derive(Debug, Clone)]
 pub(crate) enum NotificationsCommand {
     /// List the pending notifications (ES10b.ListNotification).
     List,
-    /// Remove a notification from the eUICC (ES10b.RemoveNotificationFromList). Only do this once its
-    /// receiver has it: the eUICC keeps no other copy.
+    /// Remove a notification from the eUICC (ES10b.RemoveNotificationFromList).
     Remove {
         /// The notification's sequence number.
         seq: i64,
     },
-    /// Deliver every pending notification to its address (ES9+ HandleNotification) and remove each one
-    /// the server accepted (HTTP 204); the others stay for the next run.
+    /// Deliver every pending notification to its address and remove each one the server accepted.
     Process(RemoteArgs),
+}
+
+/// `euiccd notifications`.
+pub(crate) const COMMAND: Command = Command {
+    subcommands: &[
+        &Command::new(
+            "list",
+            "List the pending notifications (ES10b.ListNotification).",
+        ),
+        &Command {
+            args: &[Arg {
+                name: "SEQ",
+                help: "The notification's sequence number.",
+                many: false,
+            }],
+            ..Command::new(
+                "remove",
+                "Remove a notification from the eUICC (ES10b.RemoveNotificationFromList). Only do this once its receiver has it: the eUICC keeps no other copy.",
+            )
+        },
+        &Command {
+            opts: &[remote::OPTIONS],
+            ..Command::new(
+                "process",
+                "Deliver every pending notification to its address (ES9+ HandleNotification) and remove each one the server accepted (HTTP 204); the others stay for the next run.",
+            )
+        },
+    ],
+    needs_subcommand: true,
+    ..Command::new("notifications", "List or remove pending notifications.")
+};
+
+impl NotificationsCommand {
+    /// The subcommand of [`COMMAND`] that `m` (the `notifications` level) chose.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        let sub = m.needed_subcommand()?;
+        match sub.name() {
+            "list" => Ok(Self::List),
+            "remove" => Ok(Self::Remove { seq: sub.arg(0)? }),
+            "process" => Ok(Self::Process(RemoteArgs::from_matches(sub)?)),
+            _ => Err(sub.unknown()),
+        }
+    }
 }
 
 /// Runs `notifications`.

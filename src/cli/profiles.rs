@@ -5,32 +5,30 @@ use super::card::{failure, with_euicc, with_modem_inhibited};
 use super::control::through_daemon;
 use super::info::code_name;
 use super::output::{Report, Table, emit, fields, or_dash};
+use super::parser::{Arg, Command, Matches, Opt, UsageError};
 use super::target::TargetArgs;
 use crate::apdu::CardChannel;
 use crate::daemon::control::Request;
 use crate::euicc::{Euicc, EuiccError};
-use clap::{Args, Subcommand};
 use euicc_asn1::Iccid;
 use euicc_asn1::types::sgp22::{ProfileInfo, codes};
 use serde::{Deserialize, Serialize};
 
 /// `profiles [ACTION]`.
-#[derive(Debug, Args)]
+#[derive(Debug)]
 pub(crate) struct ProfilesArgs {
     /// Without an action: list the profiles.
-    #[command(subcommand)]
     pub(crate) action: Option<ProfilesAction>,
 }
 
 /// What to do with one profile.
-#[derive(Debug, Clone, Subcommand)]
+#[derive(Debug, Clone)]
 pub(crate) enum ProfilesAction {
     /// Enable a profile (ES10c.EnableProfile).
     Enable {
         /// The profile's ICCID (18 to 20 digits).
         iccid: Iccid,
         /// Do not ask the eUICC to REFRESH the device afterwards.
-        #[arg(long)]
         no_refresh: bool,
     },
     /// Disable the enabled profile (ES10c.DisableProfile).
@@ -38,7 +36,6 @@ pub(crate) enum ProfilesAction {
         /// The profile's ICCID.
         iccid: Iccid,
         /// Do not ask the eUICC to REFRESH the device afterwards.
-        #[arg(long)]
         no_refresh: bool,
     },
     /// Delete a disabled profile (ES10c.DeleteProfile).
@@ -53,6 +50,85 @@ pub(crate) enum ProfilesAction {
         /// The new nickname (up to 64 bytes; empty removes it).
         name: String,
     },
+}
+
+/// A profile action's `<ICCID>`.
+const ICCID: Arg = Arg {
+    name: "ICCID",
+    help: "The profile's ICCID (18 to 20 digits).",
+    many: false,
+};
+
+/// `--no-refresh` of `enable` and `disable`.
+const NO_REFRESH: &[Opt] = &[Opt::flag(
+    "no-refresh",
+    "Do not ask the eUICC to REFRESH the device afterwards.",
+)];
+
+/// `euiccd profiles`.
+pub(crate) const COMMAND: Command = Command {
+    subcommands: &[
+        &Command {
+            opts: &[NO_REFRESH],
+            args: &[ICCID],
+            ..Command::new("enable", "Enable a profile (ES10c.EnableProfile).")
+        },
+        &Command {
+            opts: &[NO_REFRESH],
+            args: &[ICCID],
+            ..Command::new(
+                "disable",
+                "Disable the enabled profile (ES10c.DisableProfile).",
+            )
+        },
+        &Command {
+            args: &[ICCID],
+            ..Command::new("delete", "Delete a disabled profile (ES10c.DeleteProfile).")
+        },
+        &Command {
+            args: &[
+                ICCID,
+                Arg {
+                    name: "NAME",
+                    help: "The new nickname (up to 64 bytes; empty removes it).",
+                    many: false,
+                },
+            ],
+            ..Command::new("nickname", "Set a profile's nickname (ES10c.SetNickname).")
+        },
+    ],
+    ..Command::new(
+        "profiles",
+        "List the profiles, or enable, disable, delete or rename one (ES10c).",
+    )
+};
+
+impl ProfilesArgs {
+    /// The action of [`COMMAND`] that `m` (the `profiles` level) chose, if any.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        let Some(sub) = m.subcommand() else {
+            return Ok(Self { action: None });
+        };
+        let action = match sub.name() {
+            "enable" => ProfilesAction::Enable {
+                iccid: sub.arg(0)?,
+                no_refresh: sub.flag("no-refresh"),
+            },
+            "disable" => ProfilesAction::Disable {
+                iccid: sub.arg(0)?,
+                no_refresh: sub.flag("no-refresh"),
+            },
+            "delete" => ProfilesAction::Delete { iccid: sub.arg(0)? },
+            "nickname" => ProfilesAction::Nickname {
+                iccid: sub.arg(0)?,
+                name: sub.arg(1)?,
+            },
+            _ => return Err(sub.unknown()),
+        };
+        Ok(Self {
+            action: Some(action),
+        })
+    }
 }
 
 /// Runs `profiles`.

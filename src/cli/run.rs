@@ -1,20 +1,37 @@
 //! `euiccd run`: the daemon, under its configuration file.
 
 use super::control_inspector::CliInspector;
+use super::parser::{Command, Matches, Opt, UsageError};
 use super::target::runtime;
 use super::{EXIT_INPUT, Failure};
 use crate::config::{self, DEFAULT_PATH};
 use crate::daemon::{self, Settings, logging};
 use anyhow::anyhow;
-use clap::Args;
 use std::path::PathBuf;
 
 /// Options of `run`.
-#[derive(Debug, Args)]
+#[derive(Debug)]
 pub(crate) struct RunArgs {
     /// The configuration file.
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_PATH)]
     pub(crate) config: PathBuf,
+}
+
+/// `euiccd run`.
+pub(crate) const COMMAND: Command = Command {
+    opts: &[&[Opt::value("config", "FILE", "The configuration file.").default(DEFAULT_PATH)]],
+    ..Command::new(
+        "run",
+        "Run the daemon: poll the eIMs, serve the control socket (configuration: --config FILE).",
+    )
+};
+
+impl RunArgs {
+    /// The options [`COMMAND`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            config: m.needed_path("config")?,
+        })
+    }
 }
 
 /// Reads the configuration, installs the logger and runs the daemon until SIGTERM or SIGINT.

@@ -1,10 +1,10 @@
 //! `euiccd sim`: the simulated modem for tests, demos, benchmarks and users without hardware.
 
+use super::parser::{Command, Matches, Opt, UsageError};
 use super::sim_eim::{EimOptions, RelayTarget, SharedEuicc, start_eim};
 use super::target::runtime;
 use super::{Failure, outln};
 use anyhow::anyhow;
-use clap::{Args, Subcommand};
 use euicc_asn1::{Eid, Layout};
 use euiccd_sim::crypto::pki::{DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
 use euiccd_sim::euicc::{self, SimEuicc};
@@ -25,11 +25,9 @@ const SMDP_PACKAGE_LEN: usize = 20 * 1024;
 const MAX_SCENARIO_FILE: u64 = 1024 * 1024;
 
 /// The `sim` subcommands.
-#[derive(Debug, Subcommand)]
+#[derive(Debug)]
 pub(crate) enum SimCommand {
     /// Answer AT commands like a modem with an eUICC, on a pseudo-terminal linked at --pty-link.
-    ///
-    /// SIGUSR1 prints the link counters as a JSON line on stdout; SIGINT/SIGTERM print them and stop.
     Serve(Box<ServeArgs>),
     /// List the quirks `serve --quirk` can switch on.
     Quirks,
@@ -38,74 +36,215 @@ pub(crate) enum SimCommand {
 }
 
 /// Options of `sim serve`.
-#[derive(Debug, Args)]
+#[derive(Debug)]
 pub(crate) struct ServeArgs {
-    /// Where to link the terminal device (e.g. /tmp/ttySIM); the host opens this path.
-    #[arg(long)]
+    /// `--pty-link`: where to link the terminal device.
     pub(crate) pty_link: PathBuf,
-    /// A real modem behaviour to reproduce (repeat, or separate with commas); see `euiccd sim quirks`.
-    #[arg(long = "quirk", value_delimiter = ',')]
+    /// `--quirk`: real modem behaviours to reproduce.
     pub(crate) quirks: Vec<String>,
-    /// Pace bytes as a UART at this speed (bit/s, 8N1); unpaced without it.
-    #[arg(long)]
+    /// `--baud`: pace bytes as a UART at this speed; unpaced without it.
     pub(crate) baud: Option<u32>,
-    /// Extra latency before every answer, in milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// `--latency-ms`: extra latency before every answer.
     pub(crate) latency_ms: u64,
-    /// Change the network the modem sees over time as FILE says: JSON lines, one change each
-    /// (`{"after_ms":2000,"registration":"denied","reject_cause":15}`); see README "Network events and SMS".
-    #[arg(long, value_name = "FILE")]
+    /// `--network`: how the network the modem sees changes over time.
     pub(crate) network: Option<PathBuf>,
-    /// Accept network changes (one JSON change per line, answered `ok`) on a Unix socket at PATH.
-    #[arg(long, value_name = "PATH")]
+    /// `--network-control`: a Unix socket accepting network changes.
     pub(crate) network_control: Option<PathBuf>,
-    /// The simulated eUICC's EID (32 hex digits), for a generated identity.
-    #[arg(long)]
+    /// `--eid`: the simulated eUICC's EID, for a generated identity.
     pub(crate) eid: Option<String>,
-    /// Load the eUICC identity (certificates and key) from DIR; a test PKI is generated there if DIR holds none.
-    #[arg(long, value_name = "DIR")]
+    /// `--identity`: the eUICC identity's directory.
     pub(crate) identity: Option<PathBuf>,
-    /// The SGP.32 version the simulated eUICC announces and speaks: v1.0 or v1.2.
-    #[arg(long, value_name = "VERSION", default_value = "v1.2", value_parser = str::parse::<Layout>)]
+    /// `--sgp32`: the SGP.32 version the simulated eUICC announces and speaks.
     pub(crate) sgp32: Layout,
-    /// Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.
-    #[arg(long, value_name = "FILE")]
+    /// `--sim-state`: the eUICC's state file.
     pub(crate) sim_state: Option<PathBuf>,
-    /// Also run a simulated SM-DP+ (ES9+ over HTTPS) on ADDR, e.g. 127.0.0.1:0, with the SM-DP+ certificates
-    /// of the test PKI in --identity; prints its bound address as a JSON line.
-    #[arg(long, value_name = "ADDR", requires = "identity")]
+    /// `--smdp-listen`: also run a simulated SM-DP+ there.
     pub(crate) smdp_listen: Option<SocketAddr>,
-    /// The matching ID of the simulated SM-DP+'s order (a synthetic 20 KB profile).
-    #[arg(long, value_name = "ID", default_value = "EUICCD-SIM-1")]
+    /// `--smdp-matching-id`: the matching ID of the simulated SM-DP+'s order.
     pub(crate) smdp_matching_id: String,
-    /// The order needs this confirmation code.
-    #[arg(long, value_name = "CC")]
+    /// `--smdp-confirmation-code`: the order needs this confirmation code.
     pub(crate) smdp_confirmation_code: Option<String>,
-    /// Make the SM-DP+ misbehave in one ES9+ function (repeat): FUNCTION=http500 (or httpNNN), garbage
-    /// (not JSON), failed (status Failed, order expired 8.8.5/4.1), delayMS (e.g. delay5000). FUNCTION is
-    /// initiateAuthentication, authenticateClient, getBoundProfilePackage, handleNotification or cancelSession.
-    #[arg(long = "smdp-fault", value_name = "FUNCTION=FAULT", value_parser = parse_fault)]
+    /// `--smdp-fault`: how the SM-DP+ misbehaves.
     pub(crate) smdp_faults: Vec<(smdp::json::Es9Function, smdp::server::Fault)>,
     /// The simulated eIM.
-    #[command(flatten)]
     pub(crate) eim: EimOptions,
-    /// What the simulated modem speaks on the PTY: at (AT commands), qmi (a QMI control device with the UIM
-    /// service) or mbim (an MBIM control function with Microsoft's UICC low-level access service); the last two
-    /// as a cdc-wdm device would.
-    #[arg(long, value_enum, default_value_t = Speak::At)]
+    /// `--speak`: what the simulated modem speaks on the PTY.
     pub(crate) speak: Speak,
-    /// With --speak mbim: misbehave (repeat): busy, no-uicc, channel-refused, not-opened, or
-    /// fragment=BYTES (answers in pieces of at most BYTES).
-    #[arg(long = "mbim-fault", value_name = "FAULT")]
+    /// `--mbim-fault`: how the MBIM function misbehaves.
     pub(crate) mbim_faults: Vec<String>,
-    /// With --speak qmi: a misbehaviour (repeat): drop-cid[=N] (forget every client id after APDU N,
-    /// default 3), access-denied (refuse logical channels), busy (DeviceInUse), no-uim (no UIM service).
-    #[arg(long = "qmi-fault", value_name = "FAULT", value_parser = parse_qmi_fault)]
+    /// `--qmi-fault`: how the QMI device misbehaves.
     pub(crate) qmi_faults: Vec<QmiFault>,
 }
 
+/// `euiccd sim`.
+pub(crate) const COMMAND: Command = Command {
+    subcommands: &[
+        &Command {
+            opts: &[
+                SERVE_OPTIONS,
+                super::sim_eim::OPTIONS,
+                SERVE_PROTOCOL_OPTIONS,
+            ],
+            ..Command::new(
+                "serve",
+                "Answer AT commands like a modem with an eUICC, on a pseudo-terminal linked at --pty-link.\n\nSIGUSR1 prints the link counters as a JSON line on stdout; SIGINT/SIGTERM print them and stop.",
+            )
+        },
+        &Command::new("quirks", "List the quirks `serve --quirk` can switch on."),
+        &super::sim_identity::COMMAND,
+    ],
+    needs_subcommand: true,
+    ..Command::new(
+        "sim",
+        "The simulated modem (tests, demos, benchmarks, no hardware).",
+    )
+};
+
+/// The options of `sim serve` but its eIM's and the protocol's.
+const SERVE_OPTIONS: &[Opt] = &[
+    Opt::value(
+        "pty-link",
+        "PTY_LINK",
+        "Where to link the terminal device (e.g. /tmp/ttySIM); the host opens this path.",
+    )
+    .required(),
+    Opt::value(
+        "quirk",
+        "QUIRK",
+        "A real modem behaviour to reproduce (repeat, or separate with commas); see `euiccd sim quirks`.",
+    )
+    .csv(),
+    Opt::value(
+        "baud",
+        "BAUD",
+        "Pace bytes as a UART at this speed (bit/s, 8N1); unpaced without it.",
+    ),
+    Opt::value(
+        "latency-ms",
+        "LATENCY_MS",
+        "Extra latency before every answer, in milliseconds.",
+    )
+    .default("0"),
+    Opt::value(
+        "network",
+        "FILE",
+        "Change the network the modem sees over time as FILE says: JSON lines, one change each (`{\"after_ms\":2000,\"registration\":\"denied\",\"reject_cause\":15}`); see README \"Network events and SMS\".",
+    ),
+    Opt::value(
+        "network-control",
+        "PATH",
+        "Accept network changes (one JSON change per line, answered `ok`) on a Unix socket at PATH.",
+    ),
+    Opt::value(
+        "eid",
+        "EID",
+        "The simulated eUICC's EID (32 hex digits), for a generated identity.",
+    ),
+    Opt::value(
+        "identity",
+        "DIR",
+        "Load the eUICC identity (certificates and key) from DIR; a test PKI is generated there if DIR holds none.",
+    ),
+    Opt::value(
+        "sgp32",
+        "VERSION",
+        "The SGP.32 version the simulated eUICC announces and speaks: v1.0 or v1.2.",
+    )
+    .default("v1.2"),
+    Opt::value(
+        "sim-state",
+        "FILE",
+        "Keep the eUICC's state (profiles, eIMs, notifications) in FILE across restarts.",
+    ),
+    Opt::value(
+        "smdp-listen",
+        "ADDR",
+        "Also run a simulated SM-DP+ (ES9+ over HTTPS) on ADDR, e.g. 127.0.0.1:0, with the SM-DP+ certificates of the test PKI in --identity; prints its bound address as a JSON line.",
+    )
+    .requires("identity"),
+    Opt::value(
+        "smdp-matching-id",
+        "ID",
+        "The matching ID of the simulated SM-DP+'s order (a synthetic 20 KB profile).",
+    )
+    .default("EUICCD-SIM-1"),
+    Opt::value(
+        "smdp-confirmation-code",
+        "CC",
+        "The order needs this confirmation code.",
+    ),
+    Opt::value(
+        "smdp-fault",
+        "FUNCTION=FAULT",
+        "Make the SM-DP+ misbehave in one ES9+ function (repeat): FUNCTION=http500 (or httpNNN), garbage (not JSON), failed (status Failed, order expired 8.8.5/4.1), delayMS (e.g. delay5000). FUNCTION is initiateAuthentication, authenticateClient, getBoundProfilePackage, handleNotification or cancelSession.",
+    )
+    .many(),
+];
+
+/// The protocol options of `sim serve`.
+const SERVE_PROTOCOL_OPTIONS: &[Opt] = &[
+    Opt::value(
+        "speak",
+        "SPEAK",
+        "What the simulated modem speaks on the PTY: at (AT commands), qmi (a QMI control device with the UIM service) or mbim (an MBIM control function with Microsoft's UICC low-level access service); the last two as a cdc-wdm device would.",
+    )
+    .default("at"),
+    Opt::value(
+        "mbim-fault",
+        "FAULT",
+        "With --speak mbim: misbehave (repeat): busy, no-uicc, channel-refused, not-opened, or fragment=BYTES (answers in pieces of at most BYTES).",
+    )
+    .many(),
+    Opt::value(
+        "qmi-fault",
+        "FAULT",
+        "With --speak qmi: a misbehaviour (repeat): drop-cid[=N] (forget every client id after APDU N, default 3), access-denied (refuse logical channels), busy (DeviceInUse), no-uim (no UIM service).",
+    )
+    .many(),
+];
+
+impl SimCommand {
+    /// The subcommand of [`COMMAND`] that `m` (the `sim` level) chose.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        let sub = m.needed_subcommand()?;
+        match sub.name() {
+            "serve" => Ok(Self::Serve(Box::new(ServeArgs::from_matches(sub)?))),
+            "quirks" => Ok(Self::Quirks),
+            "identity" => Ok(Self::Identity(
+                super::sim_identity::IdentityArgs::from_matches(sub)?,
+            )),
+            _ => Err(sub.unknown()),
+        }
+    }
+}
+
+impl ServeArgs {
+    fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            pty_link: m.needed_path("pty-link")?,
+            quirks: m.values("quirk")?,
+            baud: m.value("baud")?,
+            latency_ms: m.needed("latency-ms")?,
+            network: m.path("network"),
+            network_control: m.path("network-control"),
+            eid: m.value("eid")?,
+            identity: m.path("identity"),
+            sgp32: m.needed("sgp32")?,
+            sim_state: m.path("sim-state"),
+            smdp_listen: m.value("smdp-listen")?,
+            smdp_matching_id: m.needed("smdp-matching-id")?,
+            smdp_confirmation_code: m.value("smdp-confirmation-code")?,
+            smdp_faults: m.values_by("smdp-fault", parse_fault)?,
+            eim: EimOptions::from_matches(m)?,
+            speak: m.needed("speak")?,
+            mbim_faults: m.values("mbim-fault")?,
+            qmi_faults: m.values_by("qmi-fault", parse_qmi_fault)?,
+        })
+    }
+}
+
 /// The protocol `sim serve` speaks on its PTY.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Speak {
     /// AT commands (3GPP TS 27.007), the simulated modem.
     At,
@@ -113,6 +252,19 @@ pub(crate) enum Speak {
     Qmi,
     /// MBIM (USB MBIM 1.0) with Microsoft's UICC low-level access service.
     Mbim,
+}
+
+impl std::str::FromStr for Speak {
+    type Err = &'static str;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "at" => Ok(Self::At),
+            "qmi" => Ok(Self::Qmi),
+            "mbim" => Ok(Self::Mbim),
+            _ => Err("possible values: at, qmi, mbim"),
+        }
+    }
 }
 
 /// One `--qmi-fault`.

@@ -6,13 +6,13 @@
 //! the association token the eUICC assigned.
 
 use super::Failure;
+use super::parser::{Matches, Opt, UsageError};
 use crate::agent::bootstrap::{Bootstrap, InitialEim, KeySource, ensure_initial_eim};
 use crate::apdu::inprocess::InProcessChannel;
 use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::Euicc;
 use crate::remote::tls::client_config;
 use anyhow::anyhow;
-use clap::Args;
 use euicc_asn1::Layout;
 use euicc_asn1::types::sgp32::common::{
     EnableParams, ProfileDownloadData, ProfileDownloadTriggerRequest, ProfileIccid,
@@ -29,26 +29,52 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// The simulated eIM's options of `sim serve`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub(crate) struct EimOptions {
-    /// Also run a simulated eIM (ESipa, ASN.1 binding over HTTPS) on ADDR, e.g. 127.0.0.1:0, with the eIM
-    /// keys of the test PKI in --identity; the eUICC is provisioned with it (AddInitialEim) unless it has
-    /// it already. Its address is printed in the JSON line.
-    #[arg(long, value_name = "ADDR", requires = "identity")]
+    /// `--eim-listen`: also run a simulated eIM there.
     pub(crate) eim_listen: Option<SocketAddr>,
-    /// The simulated eIM's identifier.
-    #[arg(long, value_name = "ID", default_value = "euiccd-sim-eim")]
+    /// `--eim-id`: the simulated eIM's identifier.
     pub(crate) eim_id: String,
-    /// Queue a package at the simulated eIM (repeat; served in order): enable:ICCID,
-    /// enable-rollback:ICCID, disable:ICCID, delete:ICCID, or download (a download trigger for the
-    /// simulated SM-DP+'s order; needs --smdp-listen).
-    #[arg(long = "eim-queue", value_name = "PACKAGE", value_parser = parse_package, requires = "eim_listen")]
+    /// `--eim-queue`: packages queued at the simulated eIM, served in order.
     pub(crate) eim_queue: Vec<QueuedPackage>,
-    /// What the simulated eIM's answers to ProvideEimPackageResult acknowledge: everything, results (not
-    /// notifications), nothing, or order-numbers (its own, as a v1.3 eIM does). By default a v1.2 eIM
-    /// acknowledges everything and a v1.0 eIM nothing, as the public v1.0 eIM does.
-    #[arg(long, value_name = "WHAT", requires = "eim_listen")]
+    /// `--eim-acknowledge`: what the simulated eIM's answers to ProvideEimPackageResult acknowledge.
     pub(crate) eim_acknowledge: Option<Acknowledging>,
+}
+
+/// The options of [`EimOptions`].
+pub(crate) const OPTIONS: &[Opt] = &[
+    Opt::value(
+        "eim-listen",
+        "ADDR",
+        "Also run a simulated eIM (ESipa, ASN.1 binding over HTTPS) on ADDR, e.g. 127.0.0.1:0, with the eIM keys of the test PKI in --identity; the eUICC is provisioned with it (AddInitialEim) unless it has it already. Its address is printed in the JSON line.",
+    )
+    .requires("identity"),
+    Opt::value("eim-id", "ID", "The simulated eIM's identifier.").default("euiccd-sim-eim"),
+    Opt::value(
+        "eim-queue",
+        "PACKAGE",
+        "Queue a package at the simulated eIM (repeat; served in order): enable:ICCID, enable-rollback:ICCID, disable:ICCID, delete:ICCID, or download (a download trigger for the simulated SM-DP+'s order; needs --smdp-listen).",
+    )
+    .many()
+    .requires("eim-listen"),
+    Opt::value(
+        "eim-acknowledge",
+        "WHAT",
+        "What the simulated eIM's answers to ProvideEimPackageResult acknowledge: everything, results (not notifications), nothing, or order-numbers (its own, as a v1.3 eIM does). By default a v1.2 eIM acknowledges everything and a v1.0 eIM nothing, as the public v1.0 eIM does.",
+    )
+    .requires("eim-listen"),
+];
+
+impl EimOptions {
+    /// The options [`OPTIONS`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            eim_listen: m.value("eim-listen")?,
+            eim_id: m.needed("eim-id")?,
+            eim_queue: m.values_by("eim-queue", parse_package)?,
+            eim_acknowledge: m.value("eim-acknowledge")?,
+        })
+    }
 }
 
 /// A package queued from the command line.

@@ -4,9 +4,9 @@
 //! certificate that chains to the SGP.26 CI, so any SM-DP+ or eIM that trusts that CI accepts it. The
 //! directory written is what `--identity DIR` loads.
 
+use super::parser::{Command, Matches, Opt, UsageError};
 use super::{Failure, outln};
 use anyhow::{Context, anyhow};
-use clap::Args;
 use euicc_asn1::Eid;
 use euiccd_sim::crypto::cert::Certificate;
 use euiccd_sim::crypto::ecdsa::SigningKey;
@@ -14,23 +14,72 @@ use euiccd_sim::crypto::pki::{CertAndKey, EuiccIdentity};
 use std::path::{Path, PathBuf};
 
 /// Options of `sim identity`.
-#[derive(Debug, Args)]
+#[derive(Debug)]
 pub(crate) struct IdentityArgs {
-    /// The EID to certify (32 digits; it must fit the EUM's name constraints, e.g. 89049032… for SGP.26).
-    #[arg(long)]
+    /// `--eid`: the EID to certify.
     pub(crate) eid: String,
-    /// The EUM certificate (PEM or DER), e.g. SGP.26 `EUM/CERT_EUM_ECDSA_NIST.der`.
-    #[arg(long, value_name = "FILE")]
+    /// `--eum-cert`: the EUM certificate.
     pub(crate) eum_cert: PathBuf,
-    /// The EUM private key (PKCS#8 or SEC1, PEM or DER), e.g. SGP.26 `EUM/SK_EUM_ECDSA_NIST.pem`.
-    #[arg(long, value_name = "FILE")]
+    /// `--eum-key`: the EUM private key.
     pub(crate) eum_key: PathBuf,
-    /// A CI certificate the card trusts (repeat for several), e.g. SGP.26 `CertificateIssuer/CERT_CI_ECDSA_NIST.der`.
-    #[arg(long = "ci", value_name = "FILE", required = true)]
+    /// `--ci`: the CI certificates the card trusts.
     pub(crate) ci: Vec<PathBuf>,
-    /// The directory to write the identity to (created if missing).
-    #[arg(long, value_name = "DIR")]
+    /// `--out`: the directory to write the identity to.
     pub(crate) out: PathBuf,
+}
+
+/// `euiccd sim identity`.
+pub(crate) const COMMAND: Command = Command {
+    opts: &[&[
+        Opt::value(
+            "eid",
+            "EID",
+            "The EID to certify (32 digits; it must fit the EUM's name constraints, e.g. 89049032… for SGP.26).",
+        )
+        .required(),
+        Opt::value(
+            "eum-cert",
+            "FILE",
+            "The EUM certificate (PEM or DER), e.g. SGP.26 `EUM/CERT_EUM_ECDSA_NIST.der`.",
+        )
+        .required(),
+        Opt::value(
+            "eum-key",
+            "FILE",
+            "The EUM private key (PKCS#8 or SEC1, PEM or DER), e.g. SGP.26 `EUM/SK_EUM_ECDSA_NIST.pem`.",
+        )
+        .required(),
+        Opt::value(
+            "ci",
+            "FILE",
+            "A CI certificate the card trusts (repeat for several), e.g. SGP.26 `CertificateIssuer/CERT_CI_ECDSA_NIST.der`.",
+        )
+        .many()
+        .required(),
+        Opt::value(
+            "out",
+            "DIR",
+            "The directory to write the identity to (created if missing).",
+        )
+        .required(),
+    ]],
+    ..Command::new(
+        "identity",
+        "Mint an eUICC identity under a given EUM (e.g. the GSMA SGP.26 test EUM) for `--identity DIR`.",
+    )
+};
+
+impl IdentityArgs {
+    /// The options [`COMMAND`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            eid: m.needed("eid")?,
+            eum_cert: m.needed_path("eum-cert")?,
+            eum_key: m.needed_path("eum-key")?,
+            ci: m.paths("ci"),
+            out: m.needed_path("out")?,
+        })
+    }
 }
 
 /// Largest key or certificate file read.

@@ -2,49 +2,102 @@
 //! every command that reaches the eUICC.
 
 use super::Failure;
+use super::parser::{Matches, Opt, UsageError};
 use crate::apdu::{ProxyUse, SessionConfig, Transport, TransportKind};
 use crate::modem::modemmanager::{Inhibitor, MmSetting};
 use anyhow::anyhow;
-use clap::Args;
-use clap::builder::RangedU64ValueParser;
 use std::path::PathBuf;
 
 /// Which card to talk to, and how.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone)]
 pub(crate) struct TargetArgs {
-    /// The modem's AT port, e.g. /dev/ttyUSB2 (with --transport qmi or mbim: its control device, e.g.
-    /// /dev/cdc-wdm0; with --transport pcsc: part of the reader's name).
-    #[arg(long)]
+    /// `--device`: the modem's port (or the reader's name).
     pub(crate) device: Option<PathBuf>,
-    /// Serial line speed of the AT port.
-    #[arg(long, default_value_t = 115_200)]
+    /// `--baud`: serial line speed of the AT port.
     pub(crate) baud: u32,
-    /// How APDUs reach the card: auto, csim, cgla, qmi, mbim or pcsc.
-    #[arg(long, default_value_t = TransportKind::Auto)]
+    /// `--transport`: how APDUs reach the card.
     pub(crate) transport: TransportKind,
-    /// With qmi or mbim: go through qmi-proxy/mbim-proxy (shared with ModemManager): auto, always or never.
-    #[arg(long, default_value_t = ProxyUse::Auto)]
+    /// `--proxy`: whether QMI and MBIM go through qmi-proxy/mbim-proxy.
     pub(crate) proxy: ProxyUse,
-    /// While a profile switch or a download runs over an AT port: ask ModemManager to leave the modem
-    /// alone (InhibitDevice) and let it go afterwards: auto (when ModemManager runs and the modem's uid is
-    /// found in sysfs), off, or the modem's uid (a sysfs path, `mmcli -m 0` shows it as Device).
-    #[arg(long, default_value_t = MmSetting::Auto, value_name = "auto|off|UID")]
+    /// `--modemmanager`: whether and how to ask ModemManager to leave the modem alone.
     pub(crate) modemmanager: MmSetting,
-    /// Use the simulated eUICC in this process instead of a modem.
-    #[arg(long, conflicts_with = "device")]
+    /// `--sim`: the simulated eUICC in this process.
     pub(crate) sim: bool,
-    /// With --sim: load the eUICC identity from DIR (a test PKI is generated there if DIR holds none).
-    #[arg(long, requires = "sim", value_name = "DIR")]
+    /// `--identity`: the simulated eUICC's identity.
     pub(crate) identity: Option<PathBuf>,
-    /// With --sim: keep the eUICC's state (profiles, eIMs, notifications) in FILE across runs.
-    #[arg(long, requires = "sim", value_name = "FILE")]
+    /// `--sim-state`: the simulated eUICC's state file.
     pub(crate) sim_state: Option<PathBuf>,
-    /// STORE DATA block size, 6 to 255 (smaller helps cards that answer 66 01 and modems with short lines).
-    #[arg(long, default_value_t = 255, value_parser = RangedU64ValueParser::<usize>::new().range(6..=255))]
+    /// `--block-size`: the STORE DATA block size.
     pub(crate) block_size: usize,
 }
 
+/// The options of [`TargetArgs`] (the top level's).
+pub(crate) const OPTIONS: &[Opt] = &[
+    Opt::value(
+        "device",
+        "DEVICE",
+        "The modem's AT port, e.g. /dev/ttyUSB2 (with --transport qmi or mbim: its control device, e.g. /dev/cdc-wdm0; with --transport pcsc: part of the reader's name).",
+    ),
+    Opt::value("baud", "BAUD", "Serial line speed of the AT port.").default("115200"),
+    Opt::value(
+        "transport",
+        "TRANSPORT",
+        "How APDUs reach the card: auto, csim, cgla, qmi, mbim or pcsc.",
+    )
+    .default("auto"),
+    Opt::value(
+        "proxy",
+        "PROXY",
+        "With qmi or mbim: go through qmi-proxy/mbim-proxy (shared with ModemManager): auto, always or never.",
+    )
+    .default("auto"),
+    Opt::value(
+        "modemmanager",
+        "auto|off|UID",
+        "While a profile switch or a download runs over an AT port: ask ModemManager to leave the modem alone (InhibitDevice) and let it go afterwards: auto (when ModemManager runs and the modem's uid is found in sysfs), off, or the modem's uid (a sysfs path, `mmcli -m 0` shows it as Device).",
+    )
+    .default("auto"),
+    Opt::flag(
+        "sim",
+        "Use the simulated eUICC in this process instead of a modem.",
+    )
+    .conflicts("device"),
+    Opt::value(
+        "identity",
+        "DIR",
+        "With --sim: load the eUICC identity from DIR (a test PKI is generated there if DIR holds none).",
+    )
+    .requires("sim"),
+    Opt::value(
+        "sim-state",
+        "FILE",
+        "With --sim: keep the eUICC's state (profiles, eIMs, notifications) in FILE across runs.",
+    )
+    .requires("sim"),
+    Opt::value(
+        "block-size",
+        "BLOCK_SIZE",
+        "STORE DATA block size, 6 to 255 (smaller helps cards that answer 66 01 and modems with short lines).",
+    )
+    .default("255"),
+];
+
 impl TargetArgs {
+    /// The options [`OPTIONS`] gave.
+    pub(crate) fn from_matches(m: &Matches) -> Result<Self, UsageError> {
+        Ok(Self {
+            device: m.path("device"),
+            baud: m.needed("baud")?,
+            transport: m.needed("transport")?,
+            proxy: m.needed("proxy")?,
+            modemmanager: m.needed("modemmanager")?,
+            sim: m.flag("sim"),
+            identity: m.path("identity"),
+            sim_state: m.path("sim-state"),
+            block_size: m.ranged("block-size", 6..=255)?,
+        })
+    }
+
     /// The transport these options describe. Must run inside the tokio runtime (the AT engine is a task).
     pub(crate) fn connect(&self) -> Result<Transport, Failure> {
         if self.sim {

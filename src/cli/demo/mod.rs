@@ -15,15 +15,20 @@ use super::target::runtime;
 use super::{Failure, outln};
 use crate::euicc::enabled_iccid;
 use anyhow::anyhow;
-use clap::Args;
 use day::{Action, Day};
 use serde::Serialize;
 use std::time::Instant;
 use world::{DemoDir, World};
 
-/// Options of `demo`.
-#[derive(Debug, Args)]
+/// Options of `demo` (none).
+#[derive(Debug)]
 pub(crate) struct DemoArgs {}
+
+/// `euiccd demo`.
+pub(crate) const COMMAND: super::parser::Command = super::parser::Command::new(
+    "demo",
+    "A fleet operator's day on a simulated device: the simulated modem (on a PTY), eUICC, SM-DP+ and eIM in this process and the real agent against them; no hardware, no configuration.",
+);
 
 /// One step of the day, as printed.
 #[derive(Debug, Serialize)]
