@@ -97,11 +97,6 @@ pub enum FieldTag {
 }
 
 impl FieldTag {
-    /// True when a TLV with `tag` is this component.
-    pub fn matches<T: Asn1>(self, tag: Tag) -> bool {
-        self.tag_set::<T>().contains(tag)
-    }
-
     /// The tags that can start the component: what the decoder matches, and what the derive's
     /// compile-time check of distinct tags compares.
     pub const fn tag_set<T: Asn1>(self) -> TagSet {
