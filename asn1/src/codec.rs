@@ -27,11 +27,6 @@ pub trait Asn1: Sized {
     /// The tags that can start a value where the type appears untagged: [`Asn1::TAG`] when there is one.
     const TAGS: TagSet = TagSet::of(Self::TAG);
 
-    /// True when a TLV with `tag` starts a value of this type where the type appears untagged.
-    fn accepts(tag: Tag) -> bool {
-        Self::TAGS.contains(tag)
-    }
-
     /// Writes the content octets (or, for `TAG == None`, the complete TLV).
     fn encode_content(&self, w: &mut Writer);
 
@@ -46,7 +41,7 @@ pub trait Asn1: Sized {
         }
     }
 
-    /// Reads a value from a TLV that [`Asn1::accepts`] accepted.
+    /// Reads a value from a TLV whose tag is one of [`Asn1::TAGS`].
     fn decode(tlv: &Tlv<'_>, cx: &mut Ctx) -> Result<Self, DecodeError> {
         Self::decode_content(tlv, cx)
     }
@@ -69,14 +64,23 @@ pub trait Asn1: Sized {
     }
 }
 
-/// Fails unless `T` accepts the TLV's tag.
+/// Fails unless the TLV's tag starts a value of `T` ([`Asn1::TAGS`]).
 pub fn expect_accepted<T: Asn1>(tlv: &Tlv<'_>) -> Result<(), DecodeError> {
-    if T::accepts(tlv.tag) {
+    expect_tag(tlv, T::TAGS, T::TAG)
+}
+
+/// Fails unless the TLV's tag is one of `starts`; the error names `expected`.
+pub(crate) fn expect_tag(
+    tlv: &Tlv<'_>,
+    starts: TagSet,
+    expected: Option<Tag>,
+) -> Result<(), DecodeError> {
+    if starts.contains(tlv.tag) {
         Ok(())
     } else {
         Err(tlv.error(DecodeErrorKind::UnexpectedTag {
             found: tlv.tag,
-            expected: T::TAG,
+            expected,
         }))
     }
 }
@@ -93,15 +97,8 @@ pub enum FieldTag {
 }
 
 impl FieldTag {
-    /// True when a TLV with `tag` is this component.
-    pub fn matches<T: Asn1>(self, tag: Tag) -> bool {
-        match self {
-            FieldTag::Own => T::accepts(tag),
-            FieldTag::Implicit(t) | FieldTag::Explicit(t) => t == tag,
-        }
-    }
-
-    /// The tags that can start the component, for the derive's compile-time check of distinct tags.
+    /// The tags that can start the component: what the decoder matches, and what the derive's
+    /// compile-time check of distinct tags compares.
     pub const fn tag_set<T: Asn1>(self) -> TagSet {
         match self {
             FieldTag::Own => T::TAGS,
@@ -126,7 +123,7 @@ impl FieldTag {
         }
     }
 
-    /// Reads the component from a TLV that [`FieldTag::matches`] accepted.
+    /// Reads the component from a TLV that starts with one of its [`FieldTag::tag_set`].
     pub fn decode<T: Asn1>(self, tlv: &Tlv<'_>, cx: &mut Ctx) -> Result<T, DecodeError> {
         match self {
             FieldTag::Own => T::decode(tlv, cx),

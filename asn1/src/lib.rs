@@ -170,6 +170,7 @@ mod tag;
 #[cfg(feature = "testgen")]
 pub mod testgen;
 pub mod types;
+pub mod walk;
 mod writer;
 
 pub use codec::{Asn1, FieldTag, expect_accepted, from_ber, from_ber_with, to_der};

@@ -1,10 +1,10 @@
 //! Universal types: integers, BOOLEAN, NULL, OCTET STRING, BIT STRING, OBJECT IDENTIFIER, UTF8String,
 //! SEQUENCE OF, and the two relay types `Raw` and `Signed`.
 
-use crate::codec::{Asn1, expect_accepted};
+use crate::codec::Asn1;
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::jer::{Jer, JerError};
-use crate::reader::{ChildCursor, Ctx, Tlv};
+use crate::reader::{Ctx, Tlv};
 use crate::tag::{Tag, TagSet};
 use crate::writer::Writer;
 use serde_json::{Value, json};
@@ -411,15 +411,11 @@ impl<T: Asn1> Asn1 for Vec<T> {
         }
     }
     fn decode_content(tlv: &Tlv<'_>, cx: &mut Ctx) -> Result<Self, DecodeError> {
-        cx.descend(tlv.offset)?;
         let mut items = Vec::new();
-        let mut children = ChildCursor::new(tlv);
-        while let Some(child) = children.next(cx).map_err(|e| e.at_index(items.len()))? {
-            let i = items.len();
-            expect_accepted::<T>(&child).map_err(|e| e.at_index(i))?;
-            items.push(T::decode(&child, cx).map_err(|e| e.at_index(i))?);
-        }
-        cx.ascend();
+        crate::walk::sequence_of(tlv, cx, T::TAGS, T::TAG, &mut |child, cx| {
+            items.push(T::decode(child, cx)?);
+            Ok(())
+        })?;
         Ok(items)
     }
 }

@@ -14,8 +14,9 @@ pub(crate) fn expand(
     data: &DataEnum,
 ) -> syn::Result<TokenStream> {
     let mut encode_consts = Vec::new();
-    let mut decode_consts = Vec::new();
     let mut encode = Vec::new();
+    // The known alternatives as `walk::Alternative`s, and the decode of each, in the same order.
+    let mut alternatives = Vec::new();
     let mut decode = Vec::new();
     let mut to_jer = Vec::new();
     let mut from_jer = Vec::new();
@@ -35,7 +36,6 @@ pub(crate) fn expand(
         let vident = &v.ident;
         let name = a.name.clone().unwrap_or_else(|| lower_camel(vident));
         let ft_const = Ident::new(&format!("__FT{k}"), Span::call_site());
-        let fts_const = Ident::new(&format!("__FTS{k}"), Span::call_site());
         match &v.fields {
             Fields::Unit => {
                 let spec = a.tag.filter(|_| !a.explicit).ok_or_else(|| {
@@ -47,18 +47,15 @@ pub(crate) fn expand(
                 let null: Type = syn::parse_quote!(::euicc_asn1::Null);
                 let t = tags::tag(spec, tags::constructed(&null));
                 let ft = quote!(::euicc_asn1::FieldTag::Implicit(#t));
-                let tag_const = quote!(const #ft_const: ::euicc_asn1::Tag = #t;);
-                encode_consts.push(tag_const.clone());
-                decode_consts.push(tag_const);
+                encode_consts.push(quote!(const #ft_const: ::euicc_asn1::Tag = #t;));
                 parts.push(quote!(#ft.tag_set::<#null>()));
-                tagged.push(Tagged::new(&name, &null, &[ft]));
+                let fts = [ft];
+                tagged.push(Tagged::new(&name, &null, &fts));
                 encode.push(quote!(Self::#vident => w.tlv(#ft_const, |_| {}),));
-                decode.push(quote! {
-                    if alt.tag == #ft_const {
-                        return <::euicc_asn1::Null as ::euicc_asn1::Asn1>::decode_content(&alt, cx)
-                            .map(|_| Self::#vident).map_err(|e| e.in_field(#name));
-                    }
-                });
+                alternatives.push(alternative(&name, &null, &fts));
+                decode.push(
+                    quote!(field_tag.decode::<#null>(&chosen.tlv, cx).map(|_| Self::#vident)),
+                );
                 to_jer
                     .push(quote!(Self::#vident => (#name, ::euicc_asn1::serde_json::Value::Null),));
                 generate.push(quote!(Self::#vident));
@@ -78,20 +75,13 @@ pub(crate) fn expand(
                 }
                 let ft = tags::field_tag(&a, ty, v)?;
                 let fts = tags::decode_tags(&a, ty, v)?;
-                let fts_len = fts.len();
                 encode_consts.push(quote!(const #ft_const: ::euicc_asn1::FieldTag = #ft;));
-                decode_consts.push(
-                    quote!(const #fts_const: [::euicc_asn1::FieldTag; #fts_len] = [#(#fts),*];),
-                );
                 let item = Tagged::new(&name, ty, &fts);
                 parts.extend(item.sets.iter().cloned());
                 tagged.push(item);
                 encode.push(quote!(Self::#vident(v) => #ft_const.encode::<#ty>(v, w),));
-                decode.push(quote! {
-                    if let Some(ft) = #fts_const.into_iter().find(|ft| ft.matches::<#ty>(alt.tag)) {
-                        return ft.decode::<#ty>(&alt, cx).map(Self::#vident).map_err(|e| e.in_field(#name));
-                    }
-                });
+                alternatives.push(alternative(&name, ty, &fts));
+                decode.push(quote!(field_tag.decode::<#ty>(&chosen.tlv, cx).map(Self::#vident)));
                 to_jer.push(quote!(Self::#vident(v) => (#name, ::euicc_asn1::Jer::to_jer(v)),));
                 from_jer.push(quote!(#name => Ok(Self::#vident(<#ty as ::euicc_asn1::Jer>::from_jer(v).map_err(|e| e.in_field(#name))?)),));
                 generate.push(
@@ -135,22 +125,28 @@ pub(crate) fn expand(
             },
         ),
     };
-    let alt = if tag.is_some() {
-        quote!(tlv.single_child(cx)?)
-    } else {
-        quote!(*tlv)
-    };
     let fallback = match &other {
         Some(o) => {
-            quote!(Ok(Self::#o(<::euicc_asn1::Raw as ::euicc_asn1::Asn1>::decode_content(&alt, cx)?)))
+            quote!(Ok(Self::#o(<::euicc_asn1::Raw as ::euicc_asn1::Asn1>::decode_content(&chosen.tlv, cx)?)))
         }
-        None => quote!(Err(alt.error(
-            ::euicc_asn1::DecodeErrorKind::UnexpectedTag {
-                found: alt.tag,
-                expected: None
-            }
-        ))),
+        None => quote!(Err(chosen.unknown())),
     };
+    // The decode of each known alternative by its index in `ALTERNATIVES`, the last one as `_`; none when
+    // there is no known alternative.
+    let last = decode.pop();
+    let known = last.map(|last| {
+        let index = 0..decode.len();
+        quote! {
+            if let Some((index, field_tag)) = chosen.known {
+                return match index {
+                    #(#index => #decode,)*
+                    _ => #last,
+                }
+                .map_err(|e| e.in_field(ALTERNATIVES[index].name));
+            }
+        }
+    });
+    let tagged_choice = tag.is_some();
     Ok(quote! {
         impl ::euicc_asn1::Asn1 for #ident {
             const NAME: &'static str = #asn1_name;
@@ -160,11 +156,10 @@ pub(crate) fn expand(
                 #(#encode_consts)*
                 match self { #(#encode)* }
             }
-            #[allow(unused_variables)]
             fn decode_content(tlv: &::euicc_asn1::Tlv<'_>, cx: &mut ::euicc_asn1::Ctx) -> Result<Self, ::euicc_asn1::DecodeError> {
-                #(#decode_consts)*
-                let alt = #alt;
-                #(#decode)*
+                const ALTERNATIVES: &[::euicc_asn1::walk::Alternative] = &[#(#alternatives),*];
+                let chosen = ::euicc_asn1::walk::choice(tlv, cx, #tagged_choice, ALTERNATIVES)?;
+                #known
                 #fallback
             }
         }
@@ -194,4 +189,14 @@ pub(crate) fn expand(
             }
         }
     })
+}
+
+/// The `walk::Alternative` of an alternative named `name` of type `ty`, decoded under `decode_tags`.
+fn alternative(name: &str, ty: &Type, decode_tags: &[TokenStream]) -> TokenStream {
+    quote! {
+        ::euicc_asn1::walk::Alternative {
+            name: #name,
+            taggings: &[#(::euicc_asn1::walk::Tagging::new::<#ty>(#decode_tags)),*],
+        }
+    }
 }

@@ -26,8 +26,8 @@ pub(crate) fn expand(
 ) -> syn::Result<TokenStream> {
     let mut encode = Vec::new();
     let mut decls = Vec::new();
-    let mut arms = Vec::new();
-    let mut duplicates = Vec::new();
+    let mut components = Vec::new();
+    let mut slots = Vec::new();
     let mut build = Vec::new();
     let mut to_jer = Vec::new();
     let mut from_jer = Vec::new();
@@ -36,7 +36,6 @@ pub(crate) fn expand(
     let mut tagged = Vec::new();
     let mut optional_flags = Vec::new();
     let mut encode_consts = Vec::new();
-    let mut decode_consts = Vec::new();
     for (i, f) in fields.iter().enumerate() {
         let a = attrs::parse(&f.attrs)?;
         let fident = f
@@ -63,23 +62,26 @@ pub(crate) fn expand(
         let ft = tags::field_tag(&a, inner, f)?;
         let fts = tags::decode_tags(&a, inner, f)?;
         tagged.push(Tagged::new(&name, inner, &fts));
-        optional_flags.push(optional || a.default.is_some());
+        let mandatory = !optional && a.default.is_none();
+        optional_flags.push(!mandatory);
         let slot = Ident::new(&format!("__f{i}"), Span::call_site());
         // The tags as constants, so that they are computed (and checked) at compile time.
         let ft_const = Ident::new(&format!("__FT{i}"), Span::call_site());
-        let fts_const = Ident::new(&format!("__FTS{i}"), Span::call_site());
-        let fts_len = fts.len();
         encode_consts.push(quote!(const #ft_const: ::euicc_asn1::FieldTag = #ft;));
-        decode_consts
-            .push(quote!(const #fts_const: [::euicc_asn1::FieldTag; #fts_len] = [#(#fts),*];));
+        components.push(quote! {
+            ::euicc_asn1::walk::Component {
+                name: #name,
+                taggings: &[#(::euicc_asn1::walk::Tagging::new::<#inner>(#fts)),*],
+                mandatory: #mandatory,
+            }
+        });
         names.push(name.clone());
 
         // SIZE: checked on every value read, from BER or from JER.
         let size = a.size.map(size_range);
-        let check_ber = size.as_ref().map(|range| {
-            quote! {
-                #range.check(&value).map_err(|kind| child.error(kind).in_field(#name))?;
-            }
+        slots.push(match &size {
+            Some(range) => quote!(&mut ::euicc_asn1::walk::Bounded(&mut #slot, #range)),
+            None => quote!(&mut #slot),
         });
         let check_jer = size.as_ref().map(|range| {
             quote! {
@@ -131,9 +133,8 @@ pub(crate) fn expand(
         } else {
             generate.push(quote!(#fident: #generate_value));
             encode.push(quote! { #ft_const.encode::<#inner>(&self.#fident, w); });
-            build.push(quote! {
-                #fident: #slot.ok_or_else(|| tlv.error(::euicc_asn1::DecodeErrorKind::MissingField(#name)))?
-            });
+            // `walk::sequence` fails where a mandatory component is absent.
+            build.push(quote!(#fident: #slot.expect("walk::sequence fills mandatory slots")));
             to_jer.push(
                 quote! { map.insert(#name.into(), ::euicc_asn1::Jer::to_jer(&self.#fident)); },
             );
@@ -145,32 +146,7 @@ pub(crate) fn expand(
             });
         }
         decls.push(quote! { let mut #slot: Option<#inner> = None; });
-        let next_idx = i + 1;
-        arms.push(quote! {
-            if next <= #i {
-                if let Some(ft) = #fts_const.into_iter().find(|ft| ft.matches::<#inner>(child.tag)) {
-                    if let Some((offset, found)) = unknown {
-                        return Err(::euicc_asn1::DecodeError::new(
-                            ::euicc_asn1::DecodeErrorKind::UnknownComponent { found, before: #name },
-                            offset,
-                        ));
-                    }
-                    let value = ft.decode::<#inner>(&child, cx).map_err(|e| e.in_field(#name))?;
-                    #check_ber
-                    #slot = Some(value);
-                    next = #next_idx;
-                    continue;
-                }
-            }
-        });
-        duplicates.push(quote! {
-            if #fts_const.into_iter().any(|ft| ft.matches::<#inner>(child.tag)) {
-                return Err(child.error(::euicc_asn1::DecodeErrorKind::DuplicateField(#name)));
-            }
-        });
     }
-    // A repeated component is reported under the nearest preceding component it matches.
-    duplicates.reverse();
 
     // X.680 clause 25: the tags of a run of OPTIONAL or DEFAULT components and of the component after it
     // must differ, or a decoder cannot tell which one it has (mandatory components in a row may share one:
@@ -205,25 +181,11 @@ pub(crate) fn expand(
                 #(#encode_consts)*
                 #(#encode)*
             }
-            #[allow(unused_assignments, unused_variables, unused_mut)]
             fn decode_content(tlv: &::euicc_asn1::Tlv<'_>, cx: &mut ::euicc_asn1::Ctx) -> Result<Self, ::euicc_asn1::DecodeError> {
-                #(#decode_consts)*
-                cx.descend(tlv.offset)?;
+                const COMPONENTS: &[::euicc_asn1::walk::Component] = &[#(#components),*];
                 #(#decls)*
-                let mut next = 0usize;
-                // The first component not known here (offset, tag): skipped if no known one follows.
-                let mut unknown: Option<(usize, ::euicc_asn1::Tag)> = None;
-                let mut children = ::euicc_asn1::ChildCursor::new(tlv);
-                while let Some(child) = children.next(cx)? {
-                    // Components are matched in order, so that several may share a tag (`30` certificates).
-                    #(#arms)*
-                    #(#duplicates)*
-                    // Not known here: an extension if no known component follows.
-                    if unknown.is_none() {
-                        unknown = Some((child.offset, child.tag));
-                    }
-                }
-                cx.ascend();
+                let slots: &mut [&mut dyn ::euicc_asn1::walk::Slot] = &mut [#(#slots),*];
+                ::euicc_asn1::walk::sequence(tlv, cx, COMPONENTS, slots)?;
                 Ok(Self { #(#build),* })
             }
         }
