@@ -165,3 +165,39 @@ fn a_router_binary_over_its_ceiling_is_explained_crate_by_crate() {
     assert!(growth[2].contains("+80  (0 -> 80)"), "{text}");
     assert!(growth[3].contains("-50  (50 -> 0)"), "{text}");
 }
+
+#[test]
+fn a_compressed_size_is_measured_from_the_binary_beside_the_sizes() {
+    let scratch = Scratch::new("size-budget-xz");
+    // 10,000 bytes that xz cannot shrink (a linear congruential sequence's high bytes).
+    let mut state = 1u32;
+    let bytes: Vec<u8> = (0..10_000)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 24) as u8
+        })
+        .collect();
+    std::fs::write(scratch.path("router"), &bytes).expect("binary");
+    let sizes = scratch.path("sizes.txt");
+    std::fs::write(&sizes, "router 10000\n").expect("sizes");
+    let budget = scratch.path("budget.txt");
+
+    std::fs::write(&budget, "router.xz 20000 5000\n").expect("budget");
+    let (code, text) = check(&sizes, &budget, 0);
+    assert_eq!(code, 0, "{text}");
+    let packed: u64 = text
+        .split_whitespace()
+        .nth(3)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a size in {text}"));
+    assert!(
+        (10_000..10_200).contains(&packed),
+        "xz of incompressible bytes: {text}"
+    );
+    assert!(text.contains("target 5000 missed"), "{text}");
+
+    std::fs::write(&budget, "router.xz 1000 -\n").expect("budget");
+    let (code, text) = check(&sizes, &budget, 0);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("over its ceiling 1000"), "{text}");
+}
