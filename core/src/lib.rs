@@ -30,6 +30,7 @@ pub mod es10;
 pub mod mbim;
 pub mod network;
 pub mod qmi;
+pub mod rfc3339;
 pub mod secret;
 pub mod sms;
 pub mod supervisor;

@@ -4,9 +4,10 @@
 //!   adds both);
 //! - JSON: `{"fields":{"message":"…","key":"value"},"level":"INFO","target":"euiccd::daemon","timestamp":"…"}`.
 
+use euiccd_core::rfc3339::{Fraction, Rfc3339};
 use serde_json::{Map, Value};
 use std::fmt::{self, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level};
 
@@ -32,7 +33,7 @@ impl Format {
                 let _ = write!(
                     line,
                     "{} {level:>5} {}: ",
-                    Timestamp(now),
+                    Rfc3339(now, Fraction::Micros),
                     metadata.target()
                 );
                 event.record(&mut TextFields::new(&mut line));
@@ -45,7 +46,10 @@ impl Format {
                 let mut fields = JsonFields(Map::new());
                 event.record(&mut fields);
                 let mut object = Map::new();
-                object.insert("timestamp".into(), Timestamp(now).to_string().into());
+                object.insert(
+                    "timestamp".into(),
+                    Rfc3339(now, Fraction::Micros).to_string().into(),
+                );
                 object.insert("level".into(), level.as_str().into());
                 object.insert("fields".into(), Value::Object(fields.0));
                 object.insert("target".into(), metadata.target().into());
@@ -131,60 +135,11 @@ impl Visit for JsonFields {
     }
 }
 
-/// RFC 3339 in UTC with microseconds: `2026-12-07T02:31:07.123456Z`.
-struct Timestamp(SystemTime);
-
-impl fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let since = self.0.duration_since(UNIX_EPOCH).unwrap_or_default();
-        let secs = since.as_secs();
-        let (year, month, day) = civil_from_days(secs / 86_400);
-        let time = secs % 86_400;
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z",
-            time / 3600,
-            time / 60 % 60,
-            time % 60,
-            since.subsec_micros()
-        )
-    }
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
-    use std::time::Duration;
-
-    #[test]
-    fn timestamps_are_rfc_3339_in_utc() {
-        let at = |secs: u64, micros: u64| {
-            Timestamp(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_micros(micros))
-                .to_string()
-        };
-        assert_eq!(at(0, 0), "1970-01-01T00:00:00.000000Z");
-        // `date -u -d @1796610667` → Mon Dec  7 02:31:07 UTC 2026.
-        assert_eq!(at(1_796_610_667, 123_456), "2026-12-07T02:31:07.123456Z");
-        // Leap days: 2024-02-29 and the day after, 2000-02-29 (a leap century).
-        assert_eq!(at(1_709_164_800, 0), "2024-02-29T00:00:00.000000Z");
-        assert_eq!(at(1_709_251_200, 0), "2024-03-01T00:00:00.000000Z");
-        assert_eq!(at(951_782_400, 1), "2000-02-29T00:00:00.000001Z");
-    }
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn levels_map_to_syslog_priorities() {

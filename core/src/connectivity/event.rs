@@ -3,9 +3,10 @@
 //! network is allowed), serialized as the `data` of an upstream CloudEvent.
 
 use crate::network::{Rat, RejectCause, Signal};
+use crate::rfc3339::{Fraction, Rfc3339};
 use core::net::IpAddr;
 use serde::{Serialize, Serializer};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// The device and its active profile, as the modem and the eUICC report them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -113,45 +114,5 @@ pub fn serialize_time<S: Serializer>(time: &SystemTime, serializer: S) -> Result
 
 /// `time` as RFC 3339 in UTC with milliseconds (`2026-11-24T10:27:33.123Z`); times before 1970 are the epoch.
 pub fn rfc3339(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        since.subsec_millis()
-    )
-}
-
-/// The proleptic Gregorian date of `days` since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn rfc3339_matches_known_dates() {
-        let at =
-            |secs, millis| UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis);
-        assert_eq!(rfc3339(at(0, 0)), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(at(951_782_400, 5)), "2000-02-29T00:00:00.005Z");
-        assert_eq!(rfc3339(at(1_795_512_453, 123)), "2026-11-24T09:27:33.123Z");
-        assert_eq!(rfc3339(at(4_102_444_799, 999)), "2099-12-31T23:59:59.999Z");
-    }
+    Rfc3339(time, Fraction::Millis).to_string()
 }
