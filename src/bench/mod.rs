@@ -167,6 +167,13 @@ pub(crate) struct Figures {
     pub(crate) wire_bytes_keepalive: Option<u64>,
     /// `idle_poll`: the bytes of the first poll, whose connection needed a full handshake.
     pub(crate) wire_bytes_full_handshake: Option<u64>,
+    /// Of `rss_kib`, the anonymous part (`RssAnon`: heap, stacks, relocated data), KiB. The file-backed
+    /// rest (the mapped binary) changes little, so `peak_rss_kib - rss_file_kib` is the anonymous peak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rss_anon_kib: Option<u64>,
+    /// Of `rss_kib`, the file-backed part (`RssFile`: the binary and libraries mapped), KiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rss_file_kib: Option<u64>,
 }
 
 /// Why a benchmark could not run.

@@ -152,6 +152,7 @@ pub(crate) async fn run(
         _ => link_bound::link_min_bytes(&cost.events),
     };
     let (rss, peak) = usage::rss_kib().unwrap_or_default();
+    let parts = usage::rss_parts_kib();
     Ok(Figures {
         scenario: scenario.name().to_owned(),
         baud,
@@ -171,6 +172,8 @@ pub(crate) async fn run(
         outcome: extra.outcome,
         wire_bytes_keepalive: extra.keepalive,
         wire_bytes_full_handshake: extra.full_handshake,
+        rss_anon_kib: parts.map(|(anon, _)| anon),
+        rss_file_kib: parts.map(|(_, file)| file),
     })
 }
 
