@@ -22,6 +22,7 @@ pub(crate) fn rss_kib() -> Option<(u64, u64)> {
 }
 
 /// The two parts of this process's resident memory, in KiB: (anonymous `RssAnon`, file-backed `RssFile`).
+#[cfg(any(test, feature = "sim"))]
 pub(crate) fn rss_parts_kib() -> Option<(u64, u64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     Some((field(&status, "RssAnon:")?, field(&status, "RssFile:")?))
