@@ -6,6 +6,10 @@
 # Targets (default: all four): aarch64-unknown-linux-gnu, armv7-unknown-linux-gnueabihf (Debian cross gcc,
 # glibc), aarch64-unknown-linux-musl, mipsel-unknown-linux-musl (static, linked by zig through cargo-zigbuild,
 # std rebuilt with -Zbuild-std; this is what OpenWrt runs). Needs scripts/cross-setup.sh once.
+# x86_64-unknown-linux-musl (not in the default list) is built the same way as the musl router builds (the same
+# musl malloc, static, std rebuilt) and runs natively: the router's memory behaviour measured without an
+# emulator, e.g. `dist/euiccd-x86_64-unknown-linux-musl --baud 115200 bench --scenario download_100k`
+# (scripts/musl-memory.sh).
 # Each binary lands in dist/euiccd-TARGET; dist/sizes.txt lists the stripped sizes.
 # Smoke run: `--version` must print the crate version, and `--sim --json info` must show the simulated eUICC's
 # EID (the whole card stack with its real crypto runs on the emulated CPU). With --no-sim the simulators are left
@@ -52,6 +56,7 @@ runner() {
         armv7-unknown-linux-gnueabihf) echo "qemu-arm -L /usr/arm-linux-gnueabihf" ;;
         aarch64-unknown-linux-musl) echo "qemu-aarch64" ;;
         mipsel-unknown-linux-musl) echo "qemu-mipsel" ;;
+        x86_64-unknown-linux-musl) echo "" ;; # this machine's own CPU
     esac
 }
 

@@ -126,3 +126,25 @@ fn a_modem_given_with_device_is_measured() {
     );
     assert_eq!(figures["line_bytes_per_s"], 11_520.0);
 }
+
+#[test]
+fn a_cold_info_is_bounded_by_every_line_it_sends() {
+    let figures = bench("cold_info");
+    assert_eq!(figures["apdus"], 6, "{figures}");
+    let link =
+        figures["link_bytes_tx"].as_u64().unwrap() + figures["link_bytes_rx"].as_u64().unwrap();
+    let min = figures["link_min_bytes"].as_u64().unwrap();
+    // The bound counts the lines that open the port (getting in step, echo off) besides the card traffic:
+    // all that crossed the line but their echo, which crosses it while each line arrives.
+    let echo = ["ATE1\r", "AT+EUICCDSYNC=0000A1B2000C0FFEE\r", "ATE0\r"].concat();
+    assert!(
+        link >= min && link - min <= echo.len() as u64,
+        "link {link} B, bound {min} B: {figures}"
+    );
+    let bound = figures["link_bound_s"].as_f64().unwrap();
+    assert!(figures["wall_s"].as_f64().unwrap() >= bound, "{figures}");
+    assert!(
+        figures["outcome"].as_str().unwrap().starts_with("EID 89"),
+        "{figures}"
+    );
+}

@@ -215,10 +215,14 @@ fn proc_stat(pid: u32) -> ProcStat {
     }
 }
 
+/// Idle anonymous memory a release build stays within (issue "Footprint for the smallest routers"): 1.5 MiB.
+const IDLE_ANON_KIB: u64 = 1536;
+
 /// The idle footprint in the README: context switches (each one a wake-up) and RSS of a daemon between
 /// polls. Run with the release build:
-/// `cargo build --release && EUICCD_BIN=target/release/euiccd cargo test --test daemon -- --ignored --nocapture`
-/// (`EUICCD_IDLE_SECS`, default 60).
+/// `cargo build --release --no-default-features && EUICCD_BIN=$PWD/target/release/euiccd cargo test --features sim --test daemon -- --ignored --nocapture idle_footprint`
+/// (`EUICCD_IDLE_SECS`, default 60). A binary under a `release` directory must keep its anonymous memory
+/// within [`IDLE_ANON_KIB`] (a debug build's futures and stack are larger).
 #[test]
 #[ignore = "a 60 s measurement"]
 fn idle_footprint() {
@@ -251,6 +255,16 @@ level = \"warn\"
         wakeups <= secs,
         "a busy loop: {wakeups} wake-ups in {secs} s"
     );
+    let release = std::path::Path::new(&binary)
+        .components()
+        .any(|c| c.as_os_str() == "release");
+    if release {
+        assert!(
+            after.anon_kib <= IDLE_ANON_KIB,
+            "{} KiB anonymous at idle (bound {IDLE_ANON_KIB} KiB)",
+            after.anon_kib
+        );
+    }
 }
 
 #[test]

@@ -10,10 +10,15 @@
 //! | channel opening with AID of `a` bytes | `AT+CCHO="<hex>"` CR: `11 + 2a` | CR LF `+CCHO: c` CR LF CR LF `OK` CR LF: `17 + digits(c)` |
 //! | channel closing | `AT+CCHC=c` CR: `9 + digits(c)` | CR LF `OK` CR LF: `6` |
 //!
-//! with `c = 1`, the first channel. At 8N1 a byte is 10 bits on the line, so the bound in seconds is
+//! with `c = 1`, the first channel. A cold start adds the lines the AT engine exchanges when it opens the
+//! port ([`cold_open_min_bytes`]): each command and CR, then CR LF final CR LF (an echo overlaps the line it
+//! echoes: a UART is full duplex).
+//! At 8N1 a byte is 10 bits on the line, so the bound in seconds is
 //! `min_bytes × 10 / baud`.
 
 use super::apdu_log::LinkEvent;
+#[cfg(any(test, feature = "sim"))]
+use crate::modem::engine::{AtLine, clean_open_lines};
 
 /// Bits on the line per byte at 8N1.
 pub(crate) const BITS_PER_BYTE: u64 = 10;
@@ -59,6 +64,26 @@ pub(crate) fn link_min_bytes(events: &[LinkEvent]) -> u64 {
         .sum()
 }
 
+/// Minimum bytes of an AT line outside the card traffic, each way: the command and CR; CR LF final result
+/// CR LF. Its echo is not counted: it crosses the line while the command still arrives.
+#[cfg(any(test, feature = "sim"))]
+pub(crate) fn at_line_bytes(line: &AtLine) -> (usize, usize) {
+    (line.command_len + 1, 2 + line.final_result.len() + 2)
+}
+
+/// Minimum bytes, both ways, of what the AT engine exchanges to open the port before any card traffic
+/// (getting in step, echo off: [`clean_open_lines`]): what a cold start adds to the APDUs' bound.
+#[cfg(any(test, feature = "sim"))]
+pub(crate) fn cold_open_min_bytes() -> u64 {
+    clean_open_lines()
+        .iter()
+        .map(|line| {
+            let (tx, rx) = at_line_bytes(line);
+            (tx + rx) as u64
+        })
+        .sum()
+}
+
 /// Seconds `bytes` take on a UART at `baud`, 8N1.
 pub(crate) fn link_seconds(bytes: u64, baud: u32) -> f64 {
     (bytes * BITS_PER_BYTE) as f64 / f64::from(baud.max(1))
@@ -94,6 +119,22 @@ mod tests {
             ("AT+CCHC=1\r".len(), "\r\nOK\r\n".len())
         );
         assert_eq!(link_min_bytes(&[apdu, open, LinkEvent::Close]), 100);
+    }
+
+    #[test]
+    fn a_cold_open_costs_its_three_lines() {
+        assert_eq!(
+            at_line_bytes(&AtLine {
+                command_len: 4,
+                final_result: "OK"
+            }),
+            ("ATE0\r".len(), "\r\nOK\r\n".len())
+        );
+        // The marker: the process id, the attempt, the clock's nanoseconds.
+        let marker = "AT+EUICCDSYNC=0000A1B2000C0FFEE".len();
+        // ATE1 CR, CR LF OK CR LF; the marker and CR, CR LF ERROR CR LF; ATE0 as ATE1.
+        let expected = (5 + 6) + (marker + 1 + 9) + (5 + 6);
+        assert_eq!(cold_open_min_bytes(), expected as u64);
     }
 
     #[test]

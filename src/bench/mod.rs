@@ -9,7 +9,8 @@
 //!   channel to the installation result delivered, as `euiccd download` does it;
 //! - `eim_enable`: one eIM poll that brings an enable package, its result delivered and acknowledged;
 //! - `idle_poll`: one poll with no package on a new connection that resumes the TLS session (after a first
-//!   poll, `wire_bytes_full_handshake`), and `wire_bytes_keepalive`, one more on the kept-alive connection.
+//!   poll, `wire_bytes_full_handshake`), and `wire_bytes_keepalive`, one more on the kept-alive connection;
+//! - `cold_info`: `euiccd info` from the closed AT port, the lines that open the port in its bound.
 //!
 //! The card traffic is recorded by the agent ([`apdu_log`]) and checked for redundant APDUs; its minimum
 //! cost on the link and the time bound at the baud rate are computed from that record ([`link_bound`]).
@@ -55,11 +56,14 @@ pub(crate) enum Scenario {
     QmiInfo,
     /// A direct download of a ~20 KB profile over QMI.
     QmiDownload20k,
+    /// `euiccd info` from the closed AT port: getting in step, echo off, the transport probe, EID and
+    /// EUICCInfo1/2, the channel closed; its bound counts the AT lines of the port's opening too.
+    ColdInfo,
 }
 
 impl Scenario {
     /// Every scenario, in the order they run.
-    pub(crate) const ALL: [Scenario; 9] = [
+    pub(crate) const ALL: [Scenario; 10] = [
         Scenario::Download20k,
         Scenario::Download100k,
         Scenario::EimEnable,
@@ -69,6 +73,7 @@ impl Scenario {
         Scenario::MbimDownload20k,
         Scenario::QmiInfo,
         Scenario::QmiDownload20k,
+        Scenario::ColdInfo,
     ];
 
     /// The scenario's name in the output and on the command line.
@@ -83,6 +88,7 @@ impl Scenario {
             Self::MbimDownload20k => "mbim_download_20k",
             Self::QmiInfo => "qmi_info",
             Self::QmiDownload20k => "qmi_download_20k",
+            Self::ColdInfo => "cold_info",
         }
     }
 
@@ -161,6 +167,13 @@ pub(crate) struct Figures {
     pub(crate) wire_bytes_keepalive: Option<u64>,
     /// `idle_poll`: the bytes of the first poll, whose connection needed a full handshake.
     pub(crate) wire_bytes_full_handshake: Option<u64>,
+    /// Of `rss_kib`, the anonymous part (`RssAnon`: heap, stacks, relocated data), KiB. The file-backed
+    /// rest (the mapped binary) changes little, so `peak_rss_kib - rss_file_kib` is the anonymous peak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rss_anon_kib: Option<u64>,
+    /// Of `rss_kib`, the file-backed part (`RssFile`: the binary and libraries mapped), KiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rss_file_kib: Option<u64>,
 }
 
 /// Why a benchmark could not run.

@@ -17,7 +17,7 @@ use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::apdu::cgla::CglaChannel;
 use crate::apdu::qmi::QmiChannel;
-use crate::apdu::{IsdrSession, MbimChannel, ProxyUse, SessionConfig, Transport};
+use crate::apdu::{IsdrSession, MbimChannel, ProxyUse, SessionConfig, Transport, TransportKind};
 use crate::euicc::Euicc;
 use crate::modem::Modem;
 use crate::remote::es9p::Es9Client;
@@ -113,6 +113,9 @@ pub(crate) async fn run(
         Transport::Mbim(MbimChannel::new(&world.link, ProxyUse::Never))
     } else if scenario.over_qmi() {
         Transport::Qmi(QmiChannel::connect(&world.link, ProxyUse::Never).await?)
+    } else if scenario == Scenario::ColdInfo {
+        // As the CLI opens it; the engine opens the port on the first command, inside the measurement.
+        Transport::open(TransportKind::Auto, &world.link, baud, ProxyUse::Never)?.0
     } else {
         Transport::Cgla(CglaChannel::new(Modem::open_serial(&world.link, baud)))
     };
@@ -133,7 +136,7 @@ pub(crate) async fn run(
         | Scenario::QmiDownload20k => {
             download_profile(&mut euicc, &mut meter, dir, &addresses.smdp).await?
         }
-        Scenario::Info | Scenario::MbimInfo | Scenario::QmiInfo => {
+        Scenario::Info | Scenario::MbimInfo | Scenario::QmiInfo | Scenario::ColdInfo => {
             info(&mut euicc, &mut meter).await?
         }
         Scenario::EimEnable | Scenario::IdlePoll => {
@@ -141,11 +144,15 @@ pub(crate) async fn run(
         }
     };
     // The UART bound is the AT commands' at the link speed; QMI and MBIM devices sit on USB, unpaced.
-    let link_min_bytes = match baud {
-        0 => 0,
+    let link_min_bytes = match (baud, scenario) {
+        (0, _) => 0,
+        (_, Scenario::ColdInfo) => {
+            link_bound::link_min_bytes(&cost.events) + link_bound::cold_open_min_bytes()
+        }
         _ => link_bound::link_min_bytes(&cost.events),
     };
     let (rss, peak) = usage::rss_kib().unwrap_or_default();
+    let parts = usage::rss_parts_kib();
     Ok(Figures {
         scenario: scenario.name().to_owned(),
         baud,
@@ -165,6 +172,8 @@ pub(crate) async fn run(
         outcome: extra.outcome,
         wire_bytes_keepalive: extra.keepalive,
         wire_bytes_full_handshake: extra.full_handshake,
+        rss_anon_kib: parts.map(|(anon, _)| anon),
+        rss_file_kib: parts.map(|(_, file)| file),
     })
 }
 
@@ -247,7 +256,8 @@ async fn download_profile(
     ))
 }
 
-/// What `euiccd info` reads, from a closed channel to the channel closed again.
+/// What `euiccd info` reads, from a closed channel to the channel closed again. The AT engine opens the port
+/// on the first command (getting in step, echo off), so over AT this starts from the closed port.
 async fn info(euicc: &mut Card, meter: &mut Meter<'_>) -> Result<(Cost, Extra), BenchError> {
     let wire = WireStats::default();
     let start = meter.start(&wire)?;

@@ -21,6 +21,13 @@ pub(crate) fn rss_kib() -> Option<(u64, u64)> {
     Some((field(&status, "VmRSS:")?, field(&status, "VmHWM:")?))
 }
 
+/// The two parts of this process's resident memory, in KiB: (anonymous `RssAnon`, file-backed `RssFile`).
+#[cfg(any(test, feature = "sim"))]
+pub(crate) fn rss_parts_kib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    Some((field(&status, "RssAnon:")?, field(&status, "RssFile:")?))
+}
+
 /// The number of a `Name:   1234 kB` line.
 fn field(status: &str, name: &str) -> Option<u64> {
     status
@@ -45,6 +52,11 @@ mod tests {
         assert_eq!(field("VmRSS: x kB", "VmRSS:"), None);
         let (rss, peak) = rss_kib().expect("Linux has /proc/self/status");
         assert!(rss > 0 && peak >= rss, "{rss} {peak}");
+        let (anon, file) = rss_parts_kib().expect("Linux has /proc/self/status");
+        assert!(
+            anon > 0 && file > 0 && anon + file <= rss + 64,
+            "{anon} {file} {rss}"
+        );
         let before = cpu_seconds();
         let mut x = 0u64;
         for i in 0..2_000_000u64 {

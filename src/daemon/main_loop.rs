@@ -163,12 +163,14 @@ impl<'a> MainLoop<'a> {
         self.schedule.as_ref().map(|s| self.start + s.next_poll())
     }
 
-    /// Shows the daemon idle, with its next poll, in the status and to systemd.
+    /// Shows the daemon idle, with its next poll, in the status and to systemd, and gives what the work
+    /// before freed back to the kernel.
     fn idle(&self) {
         let board = &self.parts.board;
         board.update(|s| s.state = "idle".into());
         board.set_next_poll(self.next_poll());
         self.notifier.status(&board.snapshot().line());
+        super::heap::release_free_memory();
     }
 
     /// One poll cycle over every eIM, bounded by `cycle_timeout_secs`, with watchdog pings meanwhile;

@@ -5,6 +5,7 @@
 //!
 //! - [`control`]: the local control socket and its protocol.
 //! - `guard`: the rollback and fallback supervisors' actions and wake-ups.
+//! - `heap`: the memory a poll freed, handed back to the kernel before the daemon sleeps.
 //! - [`logging`]: tracing to stderr (journald, plain or JSON), level per module, reloadable.
 //! - `main_loop`: the task that owns the eUICC (polls, control requests, watchdog, signals).
 //! - `poller`: one poll cycle over the configured eIMs, journaled in the store.
@@ -14,6 +15,7 @@
 
 pub mod control;
 mod guard;
+mod heap;
 pub(crate) mod logging;
 mod main_loop;
 pub(crate) mod notify;

@@ -559,6 +559,37 @@ fn sync_marker(attempt: usize) -> String {
     )
 }
 
+/// An AT line the engine exchanges outside the card traffic, as the benchmark's link bound counts it.
+#[cfg(any(test, feature = "sim"))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AtLine {
+    /// Length of the command line, without its CR.
+    pub(crate) command_len: usize,
+    /// Its final result.
+    pub(crate) final_result: &'static str,
+}
+
+/// The lines [`Engine::open_port`] exchanges with a modem that answers each one at once: `ATE1`, the marker
+/// line (answered `ERROR`) and `ATE0`. Their echo is left out: a UART is full duplex, and a modem echoes each
+/// byte while the next ones arrive, so the echo takes no time of its own.
+#[cfg(any(test, feature = "sim"))]
+pub(crate) fn clean_open_lines() -> [AtLine; 3] {
+    [
+        AtLine {
+            command_len: "ATE1".len(),
+            final_result: "OK",
+        },
+        AtLine {
+            command_len: sync_marker(0).len(),
+            final_result: "ERROR",
+        },
+        AtLine {
+            command_len: "ATE0".len(),
+            final_result: "OK",
+        },
+    ]
+}
+
 /// What [`Engine::discard_until`] saw: a line that is not a final result, or a final result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Seen<'a> {

@@ -45,6 +45,10 @@ pub(crate) const MAX_BODY: usize = 256 * 1024;
 pub(crate) const MAX_RECIPIENT: usize = 255;
 /// The event outbox never keeps more than this many events (its configured bound is at most this).
 pub(crate) const MAX_EVENTS: u64 = 1000;
+/// redb's page cache: a few pages. redb's default (1 GiB) keeps every page it ever read or wrote, among them
+/// the 0.5 MiB region header it writes when it creates the file and reads when it opens it, all resident
+/// for the daemon's life; the store is small and the kernel's page cache holds its file anyway.
+const CACHE_BYTES: usize = 64 * 1024;
 
 /// A table of entries: id → sealed [`Entry`] (every value in the store is sealed, see `seal`).
 type EntryTable = TableDefinition<'static, u64, &'static [u8]>;
@@ -197,10 +201,13 @@ impl Store {
             source,
         })?;
         let path = state_dir.join(FILE_NAME);
-        let db = Database::create(&path).map_err(|error| match error {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
-            other => other.into(),
-        })?;
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|error| match error {
+                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
+                other => other.into(),
+            })?;
         let store = Self {
             db,
             commits: AtomicUsize::new(0),

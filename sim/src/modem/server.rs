@@ -5,7 +5,9 @@
 //! close and reopen the port. With a link speed it paces bytes as a UART would (10 bits per byte at 8N1):
 //! the host's bytes count as arrived once their wire time has passed, the echo of each byte goes back
 //! while the next ones are still arriving (full duplex, so echo costs no link time of its own), and the
-//! answers follow. The time charged is kept in the counters (`link_micros`).
+//! answers follow. Bytes reach the host in chunks of [`CHUNK`], each once its last byte would have crossed
+//! the line (a UART's receive FIFO), timed by a [`UartClock`] to the microsecond. The time charged is kept
+//! in the counters (`link_micros`).
 //! SIGUSR1 prints the counters as one JSON line on stdout; SIGINT/SIGTERM print them, remove the link and
 //! stop.
 //!
@@ -16,6 +18,7 @@
 use super::interpreter::{Action, AtInterpreter, Counters};
 use super::network::{NetworkChange, Scenario};
 use super::quirks::Quirks;
+use super::uart_clock::UartClock;
 use crate::card::{IsdrApplet, ResponseMode, SimCard};
 use std::io::ErrorKind;
 use std::os::unix::fs::FileTypeExt;
@@ -33,6 +36,8 @@ use tracing::info;
 const VANISH_TIME: Duration = Duration::from_secs(1);
 /// Bits on the wire per byte at 8N1.
 const BITS_PER_BYTE: u64 = 10;
+/// Bytes handed to the host at a time when paced: a UART's receive FIFO raises its interrupt about there.
+const CHUNK: usize = 16;
 /// The longest line the network control socket accepts.
 const MAX_CONTROL_LINE: u64 = 16 * 1024;
 /// Control connections served at once; more wait to be accepted.
@@ -117,9 +122,11 @@ impl Pty {
             .map_err(io_error("reading from the host"))
     }
 
-    /// Writes `bytes`, paced at `baud` if set, as if the first byte started on the wire at `start`.
+    /// Writes `bytes`, paced at `baud` if set, as if the first byte started on the wire at `start`: each
+    /// chunk once its last byte has crossed the line.
     async fn send_from(
         &mut self,
+        clock: &UartClock,
         start: Instant,
         bytes: &[u8],
         baud: Option<u32>,
@@ -132,13 +139,16 @@ impl Pty {
                 .map_err(io_error("writing to the host"));
         };
         let mut sent = 0;
-        for chunk in bytes.chunks(16) {
+        for chunk in bytes.chunks(CHUNK) {
+            sent += chunk.len();
+            clock
+                .sleep_until(start + wire_time(sent, baud))
+                .await
+                .map_err(io_error("pacing the line"))?;
             self.master
                 .write_all(chunk)
                 .await
                 .map_err(io_error("writing to the host"))?;
-            sent += chunk.len();
-            sleep_until(start + wire_time(sent, baud)).await;
         }
         Ok(())
     }
@@ -205,6 +215,7 @@ async fn run<A: IsdrApplet>(
     let mut terminate = signal(SignalKind::terminate()).map_err(io_error("installing SIGTERM"))?;
     let mut report = signal(SignalKind::user_defined1()).map_err(io_error("installing SIGUSR1"))?;
     let mut pty = Pty::open(&config.link)?;
+    let clock = UartClock::new().map_err(io_error("setting up the UART clock"))?;
     let mut control = match &config.network.control {
         Some(path) => Some(control_socket(path)?),
         None => None,
@@ -214,7 +225,7 @@ async fn run<A: IsdrApplet>(
         .next()
         .map(|(after, step)| (Instant::now() + after, step));
     let greeting = modem.greeting();
-    perform(&mut pty, modem, greeting, config.baud, None).await?;
+    perform(&mut pty, &clock, modem, greeting, config.baud, None).await?;
     let mut buf = [0u8; 4096];
     loop {
         let step_at = next_step.map(|(at, _)| at);
@@ -228,14 +239,14 @@ async fn run<A: IsdrApplet>(
             () = sleep_until(step_at.unwrap_or_else(Instant::now)), if step_at.is_some() => {
                 if let Some((_, step)) = next_step.take() {
                     let urcs = modem.change_network(step);
-                    perform(&mut pty, modem, urcs, config.baud, None).await?;
+                    perform(&mut pty, &clock, modem, urcs, config.baud, None).await?;
                 }
                 next_step = steps.next().map(|(after, step)| (Instant::now() + after, step));
                 continue;
             }
             Some((change, applied)) = recv_control(&mut control) => {
                 let urcs = modem.change_network(&change);
-                perform(&mut pty, modem, urcs, config.baud, None).await?;
+                perform(&mut pty, &clock, modem, urcs, config.baud, None).await?;
                 // The client may have hung up; the change is applied either way.
                 let _ = applied.send(());
                 continue;
@@ -247,7 +258,8 @@ async fn run<A: IsdrApplet>(
             bytes: n,
         };
         let actions = modem.feed(&buf[..n]);
-        if perform(&mut pty, modem, actions, config.baud, Some(uplink)).await? == Outcome::Vanished
+        if perform(&mut pty, &clock, modem, actions, config.baud, Some(uplink)).await?
+            == Outcome::Vanished
         {
             // Closing our ends hangs the host's port up, as an unplugged USB device does.
             drop(pty);
@@ -256,7 +268,7 @@ async fn run<A: IsdrApplet>(
             pty = Pty::open(&config.link)?;
             modem.power_cycle();
             let greeting = modem.greeting();
-            perform(&mut pty, modem, greeting, config.baud, None).await?;
+            perform(&mut pty, &clock, modem, greeting, config.baud, None).await?;
         }
     }
 }
@@ -344,6 +356,7 @@ struct Uplink {
 /// waits for the uplink to be complete, then takes its own wire time.
 async fn perform<A: IsdrApplet>(
     pty: &mut Pty,
+    clock: &UartClock,
     modem: &mut AtInterpreter<A>,
     actions: Vec<Action>,
     baud: Option<u32>,
@@ -359,21 +372,27 @@ async fn perform<A: IsdrApplet>(
     for action in actions {
         if let Action::Echo(bytes) = &action {
             let from = uplink_start + link_time(echoed);
-            pty.send_from(from, bytes, baud).await?;
+            pty.send_from(clock, from, bytes, baud).await?;
             echoed += bytes.len();
             continue;
         }
         if !uplink_done {
             // The answer cannot start before the host's line has arrived.
-            sleep_until(uplink_start + uplink_time).await;
+            clock
+                .sleep_until(uplink_start + uplink_time)
+                .await
+                .map_err(io_error("pacing the line"))?;
             uplink_done = true;
         }
         match action {
             Action::Send(bytes) => {
-                pty.send_from(Instant::now(), &bytes, baud).await?;
+                pty.send_from(clock, Instant::now(), &bytes, baud).await?;
                 charged += link_time(bytes.len());
             }
-            Action::Delay(delay) => sleep(delay).await,
+            Action::Delay(delay) => clock
+                .sleep_until(Instant::now() + delay)
+                .await
+                .map_err(io_error("waiting the modem's latency"))?,
             Action::Vanish => {
                 outcome = Outcome::Vanished;
                 break;
@@ -382,7 +401,10 @@ async fn perform<A: IsdrApplet>(
         }
     }
     if !uplink_done {
-        sleep_until(uplink_start + uplink_time).await;
+        clock
+            .sleep_until(uplink_start + uplink_time)
+            .await
+            .map_err(io_error("pacing the line"))?;
     }
     // Full duplex: the uplink and its echo overlap; the longer of the two is what the link was busy for.
     charged += uplink_time.max(link_time(echoed));
