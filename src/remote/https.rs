@@ -61,7 +61,7 @@ pub struct HttpOptions {
     pub max_body: usize,
     /// Connect here (`HOST:PORT`) instead of the server's own address, keeping its name for TLS.
     pub connect_override: Option<String>,
-    /// The `User-Agent` header.
+    /// The `User-Agent` header: SGP.22's `gsma-rsp-lpad` (ES9+); the ESipa client sets its own.
     pub user_agent: &'static str,
 }
 
@@ -261,6 +261,11 @@ impl HttpsClient {
             wire: Arc::default(),
             last_handshake: None,
         }
+    }
+
+    /// Sends `user_agent` as `User-Agent` from now on: a protocol client sets the one its binding names.
+    pub(crate) fn set_user_agent(&mut self, user_agent: &'static str) {
+        self.options.user_agent = user_agent;
     }
 
     /// The counters of this client's connections (bytes each way, handshakes), shared: keep the `Arc` to
