@@ -403,14 +403,15 @@ fn wire_parts_table(f: &Figures) -> String {
         return String::new();
     }
     let mut out = format!(
-        "{} wire bytes: {:<14} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
-        f.scenario, "", "handshake", "tickets", "records", "http_head", "body", "other", "total"
+        "{:<21} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
+        format!("{} wire bytes", f.scenario),
+        "handshake", "tickets", "records", "http_head", "body", "other", "total"
     );
     for (name, parts) in polls {
         let Some(parts) = parts else { continue };
         for (direction, p) in [("sent", parts.sent), ("received", parts.received)] {
                         out.push_str(&format!(
-                "  {:<10} {:<8} {:>18} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
+                "  {:<10} {:<8} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
                 name, direction, p.handshake, p.tickets, p.records, p.http_head, p.http_body, p.other,
                 p.total()
             ));
