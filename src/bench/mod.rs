@@ -15,7 +15,8 @@
 //! cost on the link and the time bound at the baud rate are computed from that record ([`link_bound`]).
 //! `--net-rtt-ms`, `--net-kbps` and `--nat-idle-secs` put [`euiccd_sim::link`] between the agent and the
 //! SM-DP+ and eIM ([`NetOptions`]).
-//! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`]),
+//! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`], also
+//! by direction and part: TLS handshake, session tickets, record framing, HTTP head, body),
 //! CPU and memory this process's ([`usage`]). `--device` measures a real modem instead ([`device`]).
 
 pub(crate) mod apdu_log;
@@ -405,14 +406,27 @@ fn wire_parts_table(f: &Figures) -> String {
     let mut out = format!(
         "{:<21} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
         format!("{} wire bytes", f.scenario),
-        "handshake", "tickets", "records", "http_head", "body", "other", "total"
+        "handshake",
+        "tickets",
+        "records",
+        "http_head",
+        "body",
+        "other",
+        "total"
     );
     for (name, parts) in polls {
         let Some(parts) = parts else { continue };
         for (direction, p) in [("sent", parts.sent), ("received", parts.received)] {
-                        out.push_str(&format!(
+            out.push_str(&format!(
                 "  {:<10} {:<8} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
-                name, direction, p.handshake, p.tickets, p.records, p.http_head, p.http_body, p.other,
+                name,
+                direction,
+                p.handshake,
+                p.tickets,
+                p.records,
+                p.http_head,
+                p.http_body,
+                p.other,
                 p.total()
             ));
         }

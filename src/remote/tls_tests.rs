@@ -11,9 +11,9 @@ use hyper::{Response, StatusCode};
 use rustls::{ClientConfig, HandshakeKind};
 
 use super::*;
-use crate::remote::wire::Parts;
 use crate::euicc::EimKey;
 use crate::remote::tls::{client_config, eim_client_config};
+use crate::remote::wire::Parts;
 use euiccd_sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, TestPki};
 use euiccd_sim::https_server::{self, Listening};
 
@@ -229,7 +229,12 @@ fn the_client_hello_offers_only_what_an_eim_and_an_smdp_need() {
     for tls in [anchors, pinned] {
         let hello = ClientHello::parse(&block_on(client_hello(&tls)));
         // TLS_EMPTY_RENEGOTIATION_INFO_SCSV (0x00ff) is a signal, not a suite.
-        let suites: Vec<u16> = hello.suites.iter().copied().filter(|s| *s != 0x00ff).collect();
+        let suites: Vec<u16> = hello
+            .suites
+            .iter()
+            .copied()
+            .filter(|s| *s != 0x00ff)
+            .collect();
         assert_eq!(
             suites,
             [0x1301, 0xc02b, 0xc02f],
@@ -285,10 +290,8 @@ fn an_esipa_request_carries_only_the_binding_headers_and_its_bytes_add_up_by_par
         let tls = eim_client_config(Some(&pinned_key(&pki.eim_tls)), &[]).unwrap();
         let http = client(&tls, listening.local_addr());
         let wire = http.wire_stats();
-        let mut esipa = crate::remote::esipa::EsipaClient::new(
-            http,
-            Server::parse(DEFAULT_EIM_HOST).unwrap(),
-        );
+        let mut esipa =
+            crate::remote::esipa::EsipaClient::new(http, Server::parse(DEFAULT_EIM_HOST).unwrap());
         let poll = vec![0xbf, 0x4f, 0x03, 0x5a, 0x01, 0x00];
         // "ok" is no ESipa answer: what matters here is what went over the wire.
         let _ = esipa.exchange(euicc_asn1::Layout::V1_2, poll.clone()).await;
@@ -297,7 +300,13 @@ fn an_esipa_request_carries_only_the_binding_headers_and_its_bytes_add_up_by_par
         names.sort_unstable();
         assert_eq!(
             names,
-            ["content-length", "content-type", "host", "user-agent", "x-admin-protocol"]
+            [
+                "content-length",
+                "content-type",
+                "host",
+                "user-agent",
+                "x-admin-protocol"
+            ]
         );
         assert!(headers.contains(&("user-agent".into(), "gsma-rsp-ipad".into())));
         let head = "POST /gsma/rsp2/asn1 HTTP/1.1\r\n".len()
@@ -308,18 +317,34 @@ fn an_esipa_request_carries_only_the_binding_headers_and_its_bytes_add_up_by_par
             + 2;
         let first = wire.snapshot();
         let (sent, received) = (first.parts.sent, first.parts.received);
-        assert_eq!((sent.http_head, sent.http_body), (head as u64, poll.len() as u64));
+        assert_eq!(
+            (sent.http_head, sent.http_body),
+            (head as u64, poll.len() as u64)
+        );
         assert_eq!(received.http_body, 2);
-        assert_eq!((sent.total(), received.total()), (first.sent, first.received));
+        assert_eq!(
+            (sent.total(), received.total()),
+            (first.sent, first.received)
+        );
         // A full handshake; the server's two tickets (rustls' default) come after it.
         assert!(sent.handshake > 0 && received.handshake > 500, "{first:?}");
         assert!(received.tickets > 2 * 100, "{first:?}");
-        assert_eq!((sent.records, received.records), (22, 22), "one TLS 1.3 record each way");
+        assert_eq!(
+            (sent.records, received.records),
+            (22, 22),
+            "one TLS 1.3 record each way"
+        );
         assert_eq!((sent.other, received.other), (0, 0));
         // On the kept-alive connection: no handshake, no ticket.
         let _ = esipa.exchange(euicc_asn1::Layout::V1_2, poll).await;
         let kept = wire.snapshot().since(&first);
-        assert_eq!(kept.parts.sent, Parts { handshake: 0, ..sent });
+        assert_eq!(
+            kept.parts.sent,
+            Parts {
+                handshake: 0,
+                ..sent
+            }
+        );
         assert_eq!(
             kept.parts.received,
             Parts {

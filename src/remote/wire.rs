@@ -97,9 +97,7 @@ pub(crate) struct WireCounts {
 
 /// The bytes of each direction by what they carried (see the module documentation for how and how exactly);
 /// each direction's parts add up to its total.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct WireParts {
     /// What the client wrote.
     pub(crate) sent: Parts,
@@ -108,9 +106,7 @@ pub(crate) struct WireParts {
 }
 
 /// The parts of one direction, bytes on the wire.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Parts {
     /// Every record before the handshake completed.
     pub(crate) handshake: u64,
@@ -225,8 +221,7 @@ impl WireStats {
             received.http_head += http.received.saturating_sub(http.received_body);
             received.http_body += http.received_body;
             received.tickets += tickets + ticket_records * framing;
-            received.records +=
-                unsettled.received_records.saturating_sub(ticket_records) * framing;
+            received.records += unsettled.received_records.saturating_sub(ticket_records) * framing;
         });
     }
 
@@ -473,7 +468,9 @@ mod tests {
         let mut splitter = RecordSplitter::default();
         // Byte by byte, then in odd pieces: the same records.
         for chunk in stream.chunks(1).chain(stream.chunks(7)) {
-            splitter.feed(chunk, |content_type, length| found.push((content_type, length)));
+            splitter.feed(chunk, |content_type, length| {
+                found.push((content_type, length))
+            });
         }
         let once = [(22, 300), (20, 1), (23, 70)];
         assert_eq!(found, [once, once].concat());
@@ -500,7 +497,10 @@ mod tests {
             let mut buf = vec![0; 495 + 5];
             counted.read_exact(&mut buf).await.unwrap();
             counted.tls_established(17);
-            counted.write_all(&record(23, head + body + 17)).await.unwrap();
+            counted
+                .write_all(&record(23, head + body + 17))
+                .await
+                .unwrap();
             far.write_all(&from_server[500..]).await.unwrap();
             let mut buf = vec![0; from_server.len() - 500];
             counted.read_exact(&mut buf).await.unwrap();
