@@ -98,6 +98,16 @@ fn a_later_connection_resumes_the_session_and_bytes_are_counted() {
             second_counts.received + cert_len / 2 < full.received,
             "resumed {second_counts:?} vs full {full:?}"
         );
+        // As OpenSSL does, the simulated server sends two tickets after a full handshake, one after a
+        // resumption.
+        let (full_tickets, resumed_tickets) = (
+            full.parts.received.tickets,
+            second_counts.parts.received.tickets,
+        );
+        assert!(
+            resumed_tickets > 100 && resumed_tickets * 3 < full_tickets * 2,
+            "{resumed_tickets} after a resumption, {full_tickets} after a full handshake"
+        );
     });
 }
 
