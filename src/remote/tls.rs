@@ -1,4 +1,5 @@
-//! The TLS client configuration: rustls with the ring provider (no aws-lc, no OpenSSL), TLS 1.2 and 1.3.
+//! The TLS client configuration: rustls with the ring provider (no aws-lc, no OpenSSL), TLS 1.2 and 1.3, offering
+//! only the suites, group and signature schemes an eIM and an SM-DP+ need ([`provider`]), and no ALPN.
 //!
 //! SM-DP+ servers chain to the GSMA CI roots, which no OS store holds, so trust anchors come from files
 //! (PEM, one or more certificates, or a single DER certificate); an OS bundle can be added as one more file

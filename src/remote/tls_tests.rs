@@ -366,3 +366,82 @@ fn an_esipa_request_carries_only_the_binding_headers_and_its_bytes_add_up_by_par
         assert_eq!(kept.parts.received.total(), kept.received);
     });
 }
+
+/// A TLS 1.2-only server (as an SM-DP+ built for SGP.22 v2 may be) with `tls`'s certificate, answering one
+/// HTTP/1.1 request per connection with `200` and a two-byte body; the suite it negotiated is set in the cell.
+async fn tls12_server(
+    tls: &CertAndKey,
+) -> (
+    SocketAddr,
+    Arc<std::sync::Mutex<Option<rustls::CipherSuite>>>,
+) {
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let key = PrivateKeyDer::from_pem_slice(tls.key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
+    let chain = vec![rustls::pki_types::CertificateDer::from(
+        tls.cert.der().to_vec(),
+    )];
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_protocol_versions(&[&rustls::version::TLS12])
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let negotiated: Arc<std::sync::Mutex<Option<rustls::CipherSuite>>> = Arc::default();
+    let suite = Arc::clone(&negotiated);
+    tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        let mut tls = acceptor.accept(socket).await.unwrap();
+        *suite.lock().unwrap() = tls.get_ref().1.negotiated_cipher_suite().map(|s| s.suite());
+        let mut request = Vec::new();
+        let mut buf = [0; 512];
+        // The test's request: a head and the two-byte body "hi".
+        while !request.ends_with(b"\r\n\r\nhi") {
+            let read = tls.read(&mut buf).await.unwrap();
+            request.extend_from_slice(&buf[..read]);
+        }
+        tls.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+            .await
+            .unwrap();
+        tls.flush().await.unwrap();
+        std::future::pending::<()>().await;
+    });
+    (address, negotiated)
+}
+
+#[test]
+fn a_tls12_server_gets_ecdhe_ecdsa_aes128_gcm_and_its_records_are_counted() {
+    let pki = pki();
+    block_on(async {
+        let (address, negotiated) = tls12_server(&pki.eim_tls).await;
+        let tls = eim_client_config(Some(&pinned_key(&pki.eim_tls)), &[]).unwrap();
+        let mut client = client(&tls, address);
+        let wire = client.wire_stats();
+        assert_eq!(
+            get(&mut client, DEFAULT_EIM_HOST).await.unwrap().body,
+            b"ok"
+        );
+        assert_eq!(
+            *negotiated.lock().unwrap(),
+            Some(rustls::CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
+        );
+        let counts = wire.snapshot();
+        let (sent, received) = (counts.parts.sent, counts.parts.received);
+        // TLS 1.2 AES-GCM: a 5-byte header, an 8-byte explicit nonce and a 16-byte tag per record; no ticket
+        // after the handshake (TLS 1.2 sends it inside).
+        assert_eq!((sent.records, received.records), (29, 29), "{counts:?}");
+        assert_eq!(received.http_head, 38);
+        assert_eq!((sent.http_body, received.http_body), (2, 2));
+        assert_eq!((received.tickets, sent.other, received.other), (0, 0, 0));
+        assert_eq!(
+            (sent.total(), received.total()),
+            (counts.sent, counts.received)
+        );
+    });
+}
