@@ -146,6 +146,8 @@ async fn peek_client_hello(stream: &TcpStream) -> std::io::Result<Vec<u8>> {
     loop {
         let have = stream.peek(&mut record).await?;
         let whole = match record[..have] {
+            // Not a handshake record: the handshake fails on it at once.
+            [kind, ..] if kind != 22 => have,
             [_, _, _, high, low, ..] => 5 + usize::from(u16::from_be_bytes([high, low])),
             _ => usize::MAX,
         };
@@ -324,5 +326,35 @@ mod tests {
         assert!(!offers_resumption(&cut[..cut.len() - 8]));
         assert!(!offers_resumption(b"GET / HTTP/1.1\r\n"));
         assert!(!offers_resumption(&[]));
+    }
+
+    #[test]
+    fn the_peek_waits_for_a_whole_hello_but_not_for_what_is_no_tls() {
+        use tokio::io::AsyncWriteExt;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            let hello = client_hello(&[(41, &[0, 0, 0, 0])]);
+            let (head, tail) = hello.split_at(20);
+            let mut client = TcpStream::connect(address).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            client.write_all(head).await.unwrap();
+            let peek = tokio::spawn(async move { peek_client_hello(&server).await.unwrap() });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            client.write_all(tail).await.unwrap();
+            assert_eq!(peek.await.unwrap(), hello);
+
+            let mut plain = TcpStream::connect(address).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            plain.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+            let peeked = tokio::time::timeout(Duration::from_secs(2), peek_client_hello(&server))
+                .await
+                .expect("no wait for the rest of a record that is not one");
+            assert!(peeked.unwrap().starts_with(b"GET"));
+        });
     }
 }
