@@ -146,8 +146,11 @@ pub(crate) fn pinned_key_config(spki_der: &[u8]) -> Result<Arc<ClientConfig>, Tl
 ///   round trip and a second ClientHello; secp384r1 nobody needs.)
 /// - Signatures ([`VERIFICATION_ALGORITHMS`]): ECDSA on P-256 and P-384 (GSMA CI and eIM certificates), RSA for
 ///   the public CAs a `system_ca` server chains to.
+///
+/// Built field by field rather than from `rustls::crypto::ring::default_provider()`, whose list of every suite
+/// and group links the code of all of them (x25519, P-384, ChaCha20, AES-256) although none is offered.
 fn provider() -> CryptoProvider {
-    use rustls::crypto::ring::{cipher_suite, default_provider, kx_group};
+    use rustls::crypto::ring::{cipher_suite, kx_group};
     CryptoProvider {
         cipher_suites: vec![
             cipher_suite::TLS13_AES_128_GCM_SHA256,
@@ -156,7 +159,35 @@ fn provider() -> CryptoProvider {
         ],
         kx_groups: vec![kx_group::SECP256R1],
         signature_verification_algorithms: VERIFICATION_ALGORITHMS,
-        ..default_provider()
+        secure_random: &SystemRandom,
+        key_provider: &NoClientKeys,
+    }
+}
+
+/// The operating system's random generator (getrandom), through ring as rustls' own provider uses it; rustls
+/// keeps its instance private. Also the daemon's source of poll jitter.
+#[derive(Debug)]
+pub(crate) struct SystemRandom;
+
+impl rustls::crypto::SecureRandom for SystemRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), rustls::crypto::GetRandomFailed> {
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), buf)
+            .map_err(|_| rustls::crypto::GetRandomFailed)
+    }
+}
+
+/// The client presents no certificate, so it loads no private key.
+#[derive(Debug)]
+struct NoClientKeys;
+
+impl rustls::crypto::KeyProvider for NoClientKeys {
+    fn load_private_key(
+        &self,
+        _key: rustls::pki_types::PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn rustls::sign::SigningKey>, rustls::Error> {
+        Err(rustls::Error::General(
+            "the IPA presents no client certificate".into(),
+        ))
     }
 }
 
