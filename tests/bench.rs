@@ -66,6 +66,58 @@ fn an_idle_poll_resumes_tls_and_touches_no_card() {
     // Resumption is cheaper than the full handshake of the first poll.
     let full = figures["wire_bytes_full_handshake"].as_u64().unwrap();
     assert!(wire < full, "{figures}");
+    // Each poll's bytes by direction and part add up to its total; only a new connection has a handshake and
+    // tickets, and the resumed one brings no certificate.
+    for (parts, total) in [
+        ("wire_parts", wire),
+        ("wire_parts_keepalive", kept),
+        ("wire_parts_full_handshake", full),
+    ] {
+        let parts = &figures[parts];
+        let sum = |direction: &str| -> u64 {
+            [
+                "handshake",
+                "tickets",
+                "records",
+                "http_head",
+                "http_body",
+                "other",
+            ]
+            .iter()
+            .map(|part| parts[direction][part].as_u64().unwrap())
+            .sum()
+        };
+        assert_eq!(sum("sent") + sum("received"), total, "{parts}");
+        assert!(
+            parts["sent"]["http_head"].as_u64().unwrap() > 100,
+            "{parts}"
+        );
+        assert_eq!(parts["sent"]["other"], 0, "{parts}");
+        assert_eq!(parts["received"]["other"], 0, "{parts}");
+    }
+    let (resumed, kept_parts, full_parts) = (
+        &figures["wire_parts"],
+        &figures["wire_parts_keepalive"],
+        &figures["wire_parts_full_handshake"],
+    );
+    assert_eq!(kept_parts["received"]["handshake"], 0, "{figures}");
+    assert_eq!(kept_parts["received"]["tickets"], 0, "{figures}");
+    assert!(
+        resumed["received"]["tickets"].as_u64().unwrap() > 0,
+        "{figures}"
+    );
+    assert!(
+        resumed["received"]["handshake"].as_u64().unwrap() * 2
+            < full_parts["received"]["handshake"].as_u64().unwrap(),
+        "{figures}"
+    );
+    // The GetEimPackage request (BF4F with the EID) and the answer that there is none.
+    assert_eq!(resumed["sent"]["http_body"], 21, "{figures}");
+    assert_eq!(resumed["received"]["http_body"], 6, "{figures}");
+    assert!(
+        figures["binary_bytes"].as_u64().unwrap() > 1_000_000,
+        "{figures}"
+    );
     // The EID and the eUICC's version are known from start-up: no APDU, no serial byte.
     for key in ["apdus", "link_bytes_tx", "link_bytes_rx", "link_min_bytes"] {
         assert_eq!(figures[key], 0, "{key}: {figures}");

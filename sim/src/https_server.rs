@@ -76,7 +76,7 @@ where
     H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
 {
-    let acceptor = TlsAcceptor::from(Arc::new(tls_config(tls)?));
+    let acceptor = Acceptors::new(tls_config(tls)?);
     let listener = TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     let task = tokio::spawn(accept_loop(name, listener, acceptor, handler));
@@ -104,10 +104,98 @@ fn tls_config(tls: &CertAndKey) -> Result<rustls::ServerConfig, ServeError> {
     Ok(config)
 }
 
+/// TLS 1.3 tickets as OpenSSL, the TLS library behind most production HTTPS fronts (nginx, HAProxy, Apache),
+/// sends them: its `num_tickets` (2) after a full handshake, at most one after a resumption
+/// (`ssl/statem/statem_srvr.c`: "In a resumption we only ever send a maximum of one new ticket"). rustls on
+/// its own sends its count after every handshake, so a connection whose ClientHello offers a ticket
+/// (`pre_shared_key`, [`offers_resumption`]) is accepted with a configuration that sends one. Both share the
+/// ticket key and the session cache. A ticket the server then refuses gets one ticket where OpenSSL sends two.
+#[derive(Clone)]
+struct Acceptors {
+    full: TlsAcceptor,
+    resumed: TlsAcceptor,
+}
+
+impl Acceptors {
+    fn new(full: rustls::ServerConfig) -> Self {
+        let mut resumed = full.clone();
+        resumed.send_tls13_tickets = 1;
+        Self {
+            full: TlsAcceptor::from(Arc::new(full)),
+            resumed: TlsAcceptor::from(Arc::new(resumed)),
+        }
+    }
+
+    /// The TLS handshake on `stream`, as [`Acceptors`] says.
+    async fn accept(
+        &self,
+        stream: TcpStream,
+    ) -> std::io::Result<tokio_rustls::server::TlsStream<TcpStream>> {
+        let acceptor = match offers_resumption(&peek_client_hello(&stream).await?) {
+            true => &self.resumed,
+            false => &self.full,
+        };
+        acceptor.accept(stream).await
+    }
+}
+
+/// The first TLS record on `stream`, left in the socket for the handshake: the ClientHello, or what came of
+/// it when the client stopped sending.
+async fn peek_client_hello(stream: &TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut record = vec![0; 5 + usize::from(u16::MAX)];
+    loop {
+        let have = stream.peek(&mut record).await?;
+        let whole = match record[..have] {
+            // Not a handshake record: the handshake fails on it at once.
+            [kind, ..] if kind != 22 => have,
+            [_, _, _, high, low, ..] => 5 + usize::from(u16::from_be_bytes([high, low])),
+            _ => usize::MAX,
+        };
+        if have == 0 || have >= whole {
+            record.truncate(have.min(whole));
+            return Ok(record);
+        }
+        // The rest of the record is on its way: peeking again at once would return the same bytes.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Whether the TLS record `hello` holds a ClientHello with a `pre_shared_key` extension (RFC 8446 §4.1.2,
+/// §4.2.11): the client offers a ticket to resume with. Anything unreadable is no offer.
+fn offers_resumption(hello: &[u8]) -> bool {
+    fn skip(bytes: &[u8], at: usize, len_bytes: usize) -> Option<usize> {
+        let len = bytes
+            .get(at..at + len_bytes)?
+            .iter()
+            .fold(0, |len, byte| len << 8 | usize::from(*byte));
+        Some(at + len_bytes + len)
+    }
+    const PRE_SHARED_KEY: [u8; 2] = [0, 41];
+    let walk = || -> Option<bool> {
+        // Record header (5), handshake type and length (4), version (2), random (32).
+        if hello.first() != Some(&22) || hello.get(5) != Some(&1) {
+            return None;
+        }
+        let mut at = skip(hello, 5 + 4 + 2 + 32, 1)?; // session id
+        at = skip(hello, at, 2)?; // cipher suites
+        at = skip(hello, at, 1)?; // compression methods
+        let end = skip(hello, at, 2)?.min(hello.len());
+        at += 2;
+        while at + 4 <= end {
+            if hello[at..at + 2] == PRE_SHARED_KEY {
+                return Some(true);
+            }
+            at = skip(hello, at + 2, 2)?;
+        }
+        Some(false)
+    };
+    walk().unwrap_or(false)
+}
+
 async fn accept_loop<H, F>(
     name: &'static str,
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    acceptor: Acceptors,
     handler: H,
 ) where
     H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
@@ -198,4 +286,75 @@ pub fn admin_protocol_starts_with(request: &Request<Incoming>, prefix: &str) -> 
 /// Locks a mutex, taking over the state of a panicked holder (a test's assertion must not wedge a server).
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ClientHello record with these extensions (type, data).
+    fn client_hello(extensions: &[(u16, &[u8])]) -> Vec<u8> {
+        let mut exts = Vec::new();
+        for (kind, data) in extensions {
+            exts.extend_from_slice(&kind.to_be_bytes());
+            exts.extend_from_slice(&(data.len() as u16).to_be_bytes());
+            exts.extend_from_slice(data);
+        }
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[7; 32]);
+        body.extend_from_slice(&[1, 9, 0, 2, 0x13, 0x01, 1, 0]);
+        body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
+        body.extend(exts);
+        let mut message = vec![1, 0];
+        message.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        message.extend(body);
+        let mut record = vec![22, 3, 1];
+        record.extend_from_slice(&(message.len() as u16).to_be_bytes());
+        record.extend(message);
+        record
+    }
+
+    #[test]
+    fn a_ticket_offer_is_told_by_the_pre_shared_key_extension() {
+        let groups: (u16, &[u8]) = (10, &[0, 2, 0, 23]);
+        let psk: (u16, &[u8]) = (41, &[0, 0, 0, 0]);
+        assert!(!offers_resumption(&client_hello(&[groups])));
+        assert!(offers_resumption(&client_hello(&[groups, psk])));
+        // pre_shared_key comes last in a real ClientHello, but any position counts.
+        assert!(offers_resumption(&client_hello(&[psk, groups])));
+        let cut = client_hello(&[groups, psk]);
+        assert!(!offers_resumption(&cut[..cut.len() - 8]));
+        assert!(!offers_resumption(b"GET / HTTP/1.1\r\n"));
+        assert!(!offers_resumption(&[]));
+    }
+
+    #[test]
+    fn the_peek_waits_for_a_whole_hello_but_not_for_what_is_no_tls() {
+        use tokio::io::AsyncWriteExt;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            let hello = client_hello(&[(41, &[0, 0, 0, 0])]);
+            let (head, tail) = hello.split_at(20);
+            let mut client = TcpStream::connect(address).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            client.write_all(head).await.unwrap();
+            let peek = tokio::spawn(async move { peek_client_hello(&server).await.unwrap() });
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            client.write_all(tail).await.unwrap();
+            assert_eq!(peek.await.unwrap(), hello);
+
+            let mut plain = TcpStream::connect(address).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            plain.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+            let peeked = tokio::time::timeout(Duration::from_secs(2), peek_client_hello(&server))
+                .await
+                .expect("no wait for the rest of a record that is not one");
+            assert!(peeked.unwrap().starts_with(b"GET"));
+        });
+    }
 }

@@ -16,7 +16,8 @@
 //! cost on the link and the time bound at the baud rate are computed from that record ([`link_bound`]).
 //! `--net-rtt-ms`, `--net-kbps` and `--nat-idle-secs` put [`euiccd_sim::link`] between the agent and the
 //! SM-DP+ and eIM ([`NetOptions`]).
-//! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`]),
+//! Link bytes are the simulated modem's counters, wire bytes the HTTPS client's ([`crate::remote::wire`], also
+//! by direction and part: TLS handshake, session tickets, record framing, HTTP head, body),
 //! CPU and memory this process's ([`usage`]). `--device` measures a real modem instead ([`device`]).
 
 pub(crate) mod apdu_log;
@@ -34,6 +35,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::remote::wire::WireParts;
 
 /// A simulated scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,6 +170,19 @@ pub(crate) struct Figures {
     pub(crate) wire_bytes_keepalive: Option<u64>,
     /// `idle_poll`: the bytes of the first poll, whose connection needed a full handshake.
     pub(crate) wire_bytes_full_handshake: Option<u64>,
+    /// `wire_bytes` by direction and part: TLS handshake, session tickets, record framing, HTTP head, body
+    /// (how they are told apart and how exactly: [`crate::remote::wire`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) wire_parts: Option<WireParts>,
+    /// `idle_poll`: `wire_bytes_keepalive` by direction and part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) wire_parts_keepalive: Option<WireParts>,
+    /// `idle_poll`: `wire_bytes_full_handshake` by direction and part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) wire_parts_full_handshake: Option<WireParts>,
+    /// The size of the euiccd binary that ran the scenario, bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) binary_bytes: Option<u64>,
     /// Of `rss_kib`, the anonymous part (`RssAnon`: heap, stacks, relocated data), KiB. The file-backed
     /// rest (the mapped binary) changes little, so `peak_rss_kib - rss_file_kib` is the anonymous peak.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -380,6 +396,53 @@ pub(crate) fn table(figures: &[Figures]) -> String {
                 _ => f.redundant_apdus.join("; "),
             }
         ));
+    }
+    for f in figures {
+        out.push_str(&wire_parts_table(f));
+    }
+    if let Some(bytes) = figures.iter().find_map(|f| f.binary_bytes) {
+        out.push_str(&format!("binary: {bytes} bytes\n"));
+    }
+    out
+}
+
+/// The idle poll's wire bytes by part, one line per connection kind and direction.
+fn wire_parts_table(f: &Figures) -> String {
+    let polls = [
+        ("resumed", f.wire_parts),
+        ("kept alive", f.wire_parts_keepalive),
+        ("full", f.wire_parts_full_handshake),
+    ];
+    if f.scenario != Scenario::IdlePoll.name() || f.wire_parts.is_none() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{:<21} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
+        format!("{} wire bytes", f.scenario),
+        "handshake",
+        "tickets",
+        "records",
+        "http_head",
+        "body",
+        "other",
+        "total"
+    );
+    for (name, parts) in polls {
+        let Some(parts) = parts else { continue };
+        for (direction, p) in [("sent", parts.sent), ("received", parts.received)] {
+            out.push_str(&format!(
+                "  {:<10} {:<8} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
+                name,
+                direction,
+                p.handshake,
+                p.tickets,
+                p.records,
+                p.http_head,
+                p.http_body,
+                p.other,
+                p.total()
+            ));
+        }
     }
     out
 }

@@ -170,8 +170,15 @@ pub(crate) async fn run(
         tls_resumed_handshakes: cost.wire.resumed_handshakes,
         redundant_apdus: apdu_log::redundant(&cost.events, SessionConfig::default().block_size),
         outcome: extra.outcome,
-        wire_bytes_keepalive: extra.keepalive,
-        wire_bytes_full_handshake: extra.full_handshake,
+        wire_bytes_keepalive: extra.keepalive.map(|w| w.total()),
+        wire_bytes_full_handshake: extra.full_handshake.map(|w| w.total()),
+        wire_parts: (cost.wire.total() > 0).then_some(cost.wire.parts),
+        wire_parts_keepalive: extra.keepalive.map(|w| w.parts),
+        wire_parts_full_handshake: extra.full_handshake.map(|w| w.parts),
+        binary_bytes: std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|m| m.len())
+            .ok(),
         rss_anon_kib: parts.map(|(anon, _)| anon),
         rss_file_kib: parts.map(|(_, file)| file),
     })
@@ -192,8 +199,10 @@ fn address(error: std::net::AddrParseError) -> BenchError {
 /// What a scenario reports besides its cost.
 struct Extra {
     outcome: String,
-    keepalive: Option<u64>,
-    full_handshake: Option<u64>,
+    /// `idle_poll`: one more poll on the kept-alive connection.
+    keepalive: Option<WireCounts>,
+    /// `idle_poll`: the first poll, with a full handshake.
+    full_handshake: Option<WireCounts>,
 }
 
 fn round(seconds: f64) -> f64 {
@@ -326,7 +335,7 @@ async fn poll(
     if scenario == Scenario::IdlePoll {
         let (mut first, wire) = esipa(&tls)?;
         poll_over(euicc, &mut first).await?;
-        first_poll = Some(wire.snapshot().total());
+        first_poll = Some(wire.snapshot());
     }
     let (mut client, wire) = esipa(&tls)?;
     let start = meter.start(&wire)?;
@@ -339,7 +348,7 @@ async fn poll(
             }
             let before = wire.snapshot();
             poll_over(euicc, &mut client).await?;
-            Some(wire.snapshot().since(&before).total())
+            Some(wire.snapshot().since(&before))
         }
         _ => None,
     };

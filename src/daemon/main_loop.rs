@@ -500,7 +500,7 @@ struct SystemJitter(&'static dyn rustls::crypto::SecureRandom);
 
 impl SystemJitter {
     fn new() -> Self {
-        Self(rustls::crypto::ring::default_provider().secure_random)
+        Self(&crate::remote::tls::SystemRandom)
     }
 }
 

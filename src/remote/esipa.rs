@@ -22,6 +22,10 @@ use euicc_asn1::Layout;
 /// The `X-Admin-Protocol` sent by default (SGP.32 v1.2 §6.1 sets `v2.1.0`; onomondo-eim requires it).
 pub(crate) const DEFAULT_ADMIN_PROTOCOL: &str = "gsma/rsp/v2.1.0";
 
+/// The `User-Agent` of an IPAd (SGP.32 §6.1; SGP.22's LPAd sends `gsma-rsp-lpad`). With `Host`,
+/// `Content-Type`, `Content-Length` and `X-Admin-Protocol` it is every header a request carries.
+pub(crate) const USER_AGENT: &str = "gsma-rsp-ipad";
+
 /// The path of the ASN.1 binding.
 pub(crate) const PATH: &str = "/gsma/rsp2/asn1";
 
@@ -180,8 +184,9 @@ pub struct EsipaClient {
 }
 
 impl EsipaClient {
-    /// A client of the eIM at `server`, sending [`DEFAULT_ADMIN_PROTOCOL`].
-    pub fn new(http: HttpsClient, server: Server) -> Self {
+    /// A client of the eIM at `server`, sending [`DEFAULT_ADMIN_PROTOCOL`] and [`USER_AGENT`].
+    pub fn new(mut http: HttpsClient, server: Server) -> Self {
+        http.set_user_agent(USER_AGENT);
         Self {
             http,
             server,

@@ -33,7 +33,7 @@ use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 
 use super::tls::HandshakeFailure;
-use super::wire::{CountingStream, WireStats};
+use super::wire::{CountingStream, HttpBytes, WireStats};
 
 /// The default HTTPS port.
 const HTTPS_PORT: u16 = 443;
@@ -61,7 +61,7 @@ pub struct HttpOptions {
     pub max_body: usize,
     /// Connect here (`HOST:PORT`) instead of the server's own address, keeping its name for TLS.
     pub connect_override: Option<String>,
-    /// The `User-Agent` header.
+    /// The `User-Agent` header: SGP.22's `gsma-rsp-lpad` (ES9+); the ESipa client sets its own.
     pub user_agent: &'static str,
 }
 
@@ -263,6 +263,11 @@ impl HttpsClient {
         }
     }
 
+    /// Sends `user_agent` as `User-Agent` from now on: a protocol client sets the one its binding names.
+    pub(crate) fn set_user_agent(&mut self, user_agent: &'static str) {
+        self.options.user_agent = user_agent;
+    }
+
     /// The counters of this client's connections (bytes each way, handshakes), shared: keep the `Arc` to
     /// read them after the client moved into a protocol client.
     #[cfg(any(test, feature = "sim"))]
@@ -377,7 +382,8 @@ impl HttpsClient {
             .as_mut()
             .ok_or_else(|| HttpError::InvalidAddress(server.authority()))?;
         let answer_bytes = Arc::clone(&connection.answer_bytes);
-        let before = answer_bytes.snapshot().received;
+        let plain_before = answer_bytes.snapshot();
+        let before = plain_before.received;
         let sender = &mut connection.sender;
         let user_agent = self.options.user_agent;
         let wire = Arc::clone(&self.wire);
@@ -400,6 +406,13 @@ impl HttpsClient {
             read_body(response.into_body(), self.options.max_body),
         )
         .await?;
+        let plain = answer_bytes.snapshot().since(&plain_before);
+        self.wire.settle(HttpBytes {
+            sent: plain.sent,
+            sent_body: request.body.len() as u64,
+            received: plain.received,
+            received_body: body.len() as u64,
+        });
         Ok(HttpResponse {
             status,
             admin_protocol,
@@ -449,10 +462,10 @@ impl HttpsClient {
             Err(error) => Err(error),
         }
         .map_err(|source| HttpError::Connect { address, source })?;
-        let tcp = CountingStream::new(tcp, Arc::clone(&self.wire));
+        let tcp = CountingStream::tls(tcp, Arc::clone(&self.wire));
         let name = ServerName::try_from(server.host.clone())
             .map_err(|_| HttpError::InvalidAddress(server.host.clone()))?;
-        let tls =
+        let mut tls =
             self.connector
                 .connect(name, tcp)
                 .await
@@ -461,6 +474,12 @@ impl HttpsClient {
                     failure: HandshakeFailure::classify(&error),
                 })?;
         let handshake = tls.get_ref().1.handshake_kind();
+        let expansion = tls
+            .get_ref()
+            .1
+            .negotiated_cipher_suite()
+            .map_or(0, super::tls::record_expansion);
+        tls.get_mut().0.tls_established(expansion);
         tracing::debug!(host = %server.host, ?handshake, "TLS established");
         let answer_bytes = Arc::new(WireStats::default());
         let plain = CountingStream::new(tls, Arc::clone(&answer_bytes));

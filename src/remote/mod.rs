@@ -4,7 +4,7 @@
 //! - [`tls`]: the rustls client configuration (ring provider, trust anchors from files, brainpool diagnosis).
 //! - [`https`]: one keep-alive HTTP/1.1 connection over TLS, bounded bodies, per-request timeouts.
 //! - [`es9p`]: the ES9+ JSON binding towards an SM-DP+ (typed functions, status codes with readable text).
-//! - [`wire`]: bytes on the wire and TLS handshakes, counted per client.
+//! - [`wire`]: bytes on the wire and TLS handshakes, counted per client, by direction and part.
 //! - [`esipa`]: ESipa over the ASN.1 binding towards an eIM (SGP.32 v1.0 and v1.2 layouts).
 //! - [`esipa_json`]: the ESipa JSON binding's bodies, converted to and from the ASN.1 messages.
 //! - [`events`]: upstream events as CloudEvents batches over HTTPS.

@@ -1,4 +1,5 @@
-//! The TLS client configuration: rustls with the ring provider (no aws-lc, no OpenSSL), TLS 1.2 and 1.3.
+//! The TLS client configuration: rustls with the ring provider (no aws-lc, no OpenSSL), TLS 1.2 and 1.3, offering
+//! only the suites, group and signature schemes an eIM and an SM-DP+ need ([`provider`]), and no ALPN.
 //!
 //! SM-DP+ servers chain to the GSMA CI roots, which no OS store holds, so trust anchors come from files
 //! (PEM, one or more certificates, or a single DER certificate); an OS bundle can be added as one more file
@@ -131,8 +132,112 @@ pub(crate) fn pinned_key_config(spki_der: &[u8]) -> Result<Arc<ClientConfig>, Tl
     ))
 }
 
+/// What the client offers, and nothing more: every offered suite, group and signature scheme costs bytes in
+/// every ClientHello, on every poll of every device.
+///
+/// - TLS 1.3: `TLS_AES_128_GCM_SHA256` only, the suite every TLS 1.3 server must implement (RFC 8446 §9.1).
+///   AES-256 and ChaCha20 buy nothing here and cost two bytes each in the ClientHello and their code.
+/// - TLS 1.2 (SM-DP+ servers built for SGP.22 v2 may speak only it): `TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256`,
+///   the suite SGP.22 §2.6.6 prescribes, and `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256` for a server under a
+///   public CA (`system_ca`) with an RSA certificate, whose TLS 1.2 suite must name the key type.
+/// - Key exchange: secp256r1 only, the curve SGP.22 §2.6.6 prescribes and so every eIM and SM-DP+ has; the one
+///   key share the ClientHello carries is therefore the one the server takes, with no HelloRetryRequest.
+///   (x25519 would be 33 bytes shorter each way, but a server that does not offer it costs a whole extra
+///   round trip and a second ClientHello; secp384r1 nobody needs.)
+/// - Signatures ([`VERIFICATION_ALGORITHMS`]): ECDSA on P-256 and P-384 (GSMA CI and eIM certificates), RSA for
+///   the public CAs a `system_ca` server chains to.
+///
+/// Built field by field rather than from `rustls::crypto::ring::default_provider()`, whose list of every suite
+/// and group links the code of all of them (x25519, P-384, ChaCha20, AES-256) although none is offered.
 fn provider() -> CryptoProvider {
-    rustls::crypto::ring::default_provider()
+    use rustls::crypto::ring::{cipher_suite, kx_group};
+    CryptoProvider {
+        cipher_suites: vec![
+            cipher_suite::TLS13_AES_128_GCM_SHA256,
+            cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ],
+        kx_groups: vec![kx_group::SECP256R1],
+        signature_verification_algorithms: VERIFICATION_ALGORITHMS,
+        secure_random: &SystemRandom,
+        key_provider: &NoClientKeys,
+    }
+}
+
+/// The operating system's random generator (getrandom), through ring as rustls' own provider uses it; rustls
+/// keeps its instance private. Also the daemon's source of poll jitter.
+#[derive(Debug)]
+pub(crate) struct SystemRandom;
+
+impl rustls::crypto::SecureRandom for SystemRandom {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), rustls::crypto::GetRandomFailed> {
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), buf)
+            .map_err(|_| rustls::crypto::GetRandomFailed)
+    }
+}
+
+/// The client presents no certificate, so it loads no private key.
+#[derive(Debug)]
+struct NoClientKeys;
+
+impl rustls::crypto::KeyProvider for NoClientKeys {
+    fn load_private_key(
+        &self,
+        _key: rustls::pki_types::PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn rustls::sign::SigningKey>, rustls::Error> {
+        Err(rustls::Error::General(
+            "the IPA presents no client certificate".into(),
+        ))
+    }
+}
+
+/// The signature algorithms certificates and handshakes are verified with. `mapping` is what the ClientHello
+/// offers, in this order: ECDSA P-256 first (SGP.22 §2.6.6), P-384, then RSA-PSS (a TLS 1.3 server with an
+/// RSA key must sign with it) and PKCS#1 (TLS 1.2 with RSA), both SHA-256. `all` also verifies chains, where a
+/// public CA may sign with SHA-384 or SHA-512.
+static VERIFICATION_ALGORITHMS: WebPkiSupportedAlgorithms = {
+    use webpki::ring as alg;
+    WebPkiSupportedAlgorithms {
+        all: &[
+            alg::ECDSA_P256_SHA256,
+            alg::ECDSA_P256_SHA384,
+            alg::ECDSA_P384_SHA256,
+            alg::ECDSA_P384_SHA384,
+            alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+            alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+            alg::RSA_PKCS1_2048_8192_SHA256,
+            alg::RSA_PKCS1_2048_8192_SHA384,
+            alg::RSA_PKCS1_2048_8192_SHA512,
+        ],
+        mapping: &[
+            (
+                SignatureScheme::ECDSA_NISTP256_SHA256,
+                &[alg::ECDSA_P256_SHA256, alg::ECDSA_P384_SHA256],
+            ),
+            (
+                SignatureScheme::ECDSA_NISTP384_SHA384,
+                &[alg::ECDSA_P384_SHA384, alg::ECDSA_P256_SHA384],
+            ),
+            (
+                SignatureScheme::RSA_PSS_SHA256,
+                &[alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY],
+            ),
+            (
+                SignatureScheme::RSA_PKCS1_SHA256,
+                &[alg::RSA_PKCS1_2048_8192_SHA256],
+            ),
+        ],
+    }
+};
+
+/// What a record of the negotiated `suite` adds to its plaintext besides the 5-byte header: the AEAD tag and
+/// the inner content type in TLS 1.3, the explicit nonce and the tag in TLS 1.2 AES-GCM (the only TLS 1.2
+/// suites [`provider`] offers). For the byte accounting of [`super::wire`].
+pub(crate) fn record_expansion(suite: rustls::SupportedCipherSuite) -> u64 {
+    match suite {
+        rustls::SupportedCipherSuite::Tls13(_) => 16 + 1,
+        rustls::SupportedCipherSuite::Tls12(_) => 8 + 16,
+    }
 }
 
 fn builder(
@@ -158,10 +263,11 @@ impl TimeProvider for VerificationTime {
     }
 }
 
-/// The settings every configuration shares: no client certificate, HTTP/1.1, a small session cache.
+/// The settings every configuration shares: no client certificate, a small session cache. No ALPN: without
+/// it a server speaks HTTP/1.1 (HTTP/2 over TLS needs ALPN, RFC 9113 §3.2), which is what ESipa and ES9+ use,
+/// and the extension would cost 15 bytes in every ClientHello and again in the server's answer.
 fn finish(builder: ConfigBuilder<ClientConfig, WantsClientCert>) -> Arc<ClientConfig> {
     let mut config = builder.with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.resumption = Resumption::in_memory_sessions(SESSION_CACHE_SIZE);
     Arc::new(config)
 }
