@@ -9,7 +9,7 @@ use super::channel::CardChannel;
 use crate::apdu::CardError;
 use crate::modem::{Modem, ModemError};
 use euiccd_core::apdu::at_answer::{bad_answer, hex_argument, parse_hex_answer};
-use euiccd_core::apdu::command::{MAX_CHANNEL, on_channel};
+use euiccd_core::apdu::command::for_session;
 use euiccd_core::apdu::response::Response;
 use std::time::Duration;
 use tracing::debug;
@@ -50,12 +50,7 @@ impl CardChannel for CglaChannel {
         apdu: &[u8],
         timeout: Duration,
     ) -> Result<Response, ApduError> {
-        // The modem owns the channel bits; like lpac we fill them in when the session id is a channel number.
-        let apdu = if channel <= MAX_CHANNEL {
-            on_channel(apdu, channel)?
-        } else {
-            apdu.to_vec()
-        };
+        let apdu = for_session(apdu, channel)?;
         let command = format!("AT+CGLA={channel},{}", hex_argument(&apdu));
         match self.modem.command(&command, timeout).await {
             Ok(answer) => Ok(parse_hex_answer("AT+CGLA", &answer, "+CGLA")?),

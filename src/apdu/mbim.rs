@@ -15,7 +15,7 @@ use super::ApduError;
 use super::channel::CardChannel;
 use super::transport::ProxyUse;
 use crate::apdu::CardError;
-use euiccd_core::apdu::command::{MAX_CHANNEL, on_channel};
+use euiccd_core::apdu::command::for_session;
 use euiccd_core::apdu::response::Response;
 use euiccd_core::mbim::message::{
     Command, CommandDone, CommandType, Frame, MAX_MESSAGE, Message, ProtocolError, frame_length,
@@ -523,12 +523,7 @@ impl CardChannel for MbimChannel {
         apdu: &[u8],
         timeout: Duration,
     ) -> Result<Response, ApduError> {
-        // The modem owns the channel bits; they are filled in as AT+CGLA does, for modems that pass CLA on.
-        let apdu = if channel <= MAX_CHANNEL {
-            on_channel(apdu, channel)?
-        } else {
-            apdu.to_vec()
-        };
+        let apdu = for_session(apdu, channel)?;
         let info = uicc::apdu(u32::from(channel), &apdu);
         let (status, answer) = self.uicc("APDU", uicc::cid::APDU, info, timeout).await?;
         match status {

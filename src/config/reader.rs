@@ -44,13 +44,9 @@ impl<'a, 'i> Table<'a, 'i> {
     pub(super) fn fields(&self) -> impl Iterator<Item = (&'a str, Field<'a, 'i>)> + '_ {
         self.entries.iter().map(|(key, value)| {
             let name: &'a str = key.get_ref();
-            let path = match self.path.is_empty() {
-                true => name.to_owned(),
-                false => format!("{}.{name}", self.path),
-            };
             let field = Field {
                 text: self.text,
-                path,
+                path: self.key_path(name),
                 value: value.get_ref(),
                 start: value.span().start,
             };
@@ -61,12 +57,17 @@ impl<'a, 'i> Table<'a, 'i> {
     /// The value of a key the table must have, or an error naming it.
     pub(super) fn required<T>(&self, value: Option<T>, key: &str) -> Read<T> {
         value.ok_or_else(|| ConfigError::Invalid {
-            key: match self.path.is_empty() {
-                true => key.to_owned(),
-                false => format!("{}.{key}", self.path),
-            },
+            key: self.key_path(key),
             reason: "missing".into(),
         })
+    }
+
+    /// The path of `key` in this table (`modem.baud`; `baud` in the document itself).
+    fn key_path(&self, key: &str) -> String {
+        match self.path.is_empty() {
+            true => key.to_owned(),
+            false => format!("{}.{key}", self.path),
+        }
     }
 }
 

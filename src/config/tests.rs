@@ -440,3 +440,40 @@ fn wrong_types_name_the_key_the_type_found_and_the_line() {
         (115_200, 7200)
     );
 }
+
+proptest::proptest! {
+    /// Whatever a configuration file holds, reading it ends in a configuration or an error that names a key or
+    /// the TOML problem: garbage bytes, and lines built from the configuration's own tables, keys and values.
+    #[test]
+    fn garbage_is_an_error_never_a_panic(
+        bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+        lines in proptest::collection::vec(
+            (
+                proptest::sample::select(vec![
+                    "[modem]", "[[eim]]", "[poll]", "[log]", "[sms]", "[rollback]", "[fallback]",
+                    "[initial_eim]", "[connectivity]", "[[connectivity.allowed_networks]]", "",
+                ]),
+                proptest::sample::select(vec![
+                    "baud", "transport", "id", "address", "interval_secs", "level", "format", "require",
+                    "conditions", "public_key", "keyword", "networks", "imei", "block_size", "x",
+                ]),
+                proptest::sample::select(vec![
+                    "1", "-1", "0x1C200", "\"auto\"", "\"v1.0\"", "true", "[\"attach\"]", "{ path = \"k\" }",
+                    "{ pem = \"p\", path = \"k\" }", "[1, \"a\"]", "1.5", "1979-05-27", "\"\"", "[",
+                ]),
+            ),
+            0..12,
+        ),
+    ) {
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            let _ = parse(text, no_env);
+        }
+        let text: String = lines
+            .iter()
+            .map(|(table, key, value)| format!("{table}\n{key} = {value}\n"))
+            .collect();
+        if let Err(error) = parse(&text, no_env) {
+            proptest::prop_assert!(!error.to_string().is_empty());
+        }
+    }
+}

@@ -537,4 +537,28 @@ mod tests {
         assert_eq!(sent.total(), counts.sent);
         assert_eq!(received.total(), counts.received);
     }
+
+    proptest::proptest! {
+        /// Any byte stream, however a socket cuts it, is split into the same records as when read whole.
+        #[test]
+        fn garbage_splits_into_the_same_records_whatever_the_reads(
+            stream in proptest::collection::vec(proptest::num::u8::ANY, 0..2000),
+            cuts in proptest::collection::vec(1usize..300, 1..20),
+        ) {
+            let mut whole = Vec::new();
+            RecordSplitter::default().feed(&stream, |t, len| whole.push((t, len)));
+            let mut pieces = Vec::new();
+            let mut splitter = RecordSplitter::default();
+            let mut rest = &stream[..];
+            for cut in cuts.iter().cycle() {
+                if rest.is_empty() {
+                    break;
+                }
+                let (now, later) = rest.split_at((*cut).min(rest.len()));
+                splitter.feed(now, |t, len| pieces.push((t, len)));
+                rest = later;
+            }
+            proptest::prop_assert_eq!(whole, pieces);
+        }
+    }
 }

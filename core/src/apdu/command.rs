@@ -160,9 +160,27 @@ pub fn on_channel(apdu: &[u8], channel: u8) -> Result<Vec<u8>, ApduError> {
     Ok(out)
 }
 
+/// `apdu` for a modem's session `id` (AT+CGLA, MBIM): a modem owns the channel bits and passes CLA on as it is,
+/// so they are filled in when `id` is a channel number; an id above [`MAX_CHANNEL`] is the modem's own
+/// handle, and the APDU goes unchanged.
+pub fn for_session(apdu: &[u8], id: u8) -> Result<Vec<u8>, ApduError> {
+    if id <= MAX_CHANNEL {
+        on_channel(apdu, id)
+    } else {
+        Ok(apdu.to_vec())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_id_that_is_no_channel_number_leaves_the_apdu_as_it_is() {
+        assert_eq!(for_session(&[0x80, 0xE2], 1).unwrap(), [0x81, 0xE2]);
+        assert_eq!(for_session(&[0x80, 0xE2], 0x20).unwrap(), [0x80, 0xE2]);
+        assert!(for_session(&[], 1).is_err());
+    }
 
     #[test]
     fn the_four_cases_encode_and_parse_back() {
