@@ -16,6 +16,7 @@
 //! - [`mbim`]: MBIM control messages and fragments (USB MBIM 1.0), the UICC low-level access and proxy
 //!   control services.
 //! - [`qmi`]: Qualcomm QMI framing (QMUX, TLVs) and the control and UIM messages a QMI transport needs.
+//! - [`http`]: HTTP/1.1 client framing (RFC 9112): a `POST` to send, and the answer read incrementally.
 //! - [`secret`]: a string type that keeps secrets out of logs.
 
 #![forbid(unsafe_code)]
@@ -27,6 +28,7 @@ pub mod connectivity;
 pub mod cycle;
 pub mod dbus;
 pub mod es10;
+pub mod http;
 pub mod mbim;
 pub mod network;
 pub mod qmi;
