@@ -17,20 +17,19 @@
 //! Every byte the socket moves is counted ([`HttpsClient::wire_stats`]), and each handshake is counted as full
 //! or resumed; build every client of the agent from one `Arc<ClientConfig>` so later connections resume.
 
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::{Bytes, Incoming};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue, USER_AGENT};
-use hyper::{Method, Request};
-use hyper_util::rt::TokioIo;
+use euiccd_core::http::{self as framing, Post, ResponseReader};
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, HandshakeKind};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 
 use super::tls::HandshakeFailure;
 use super::wire::{CountingStream, HttpBytes, WireStats};
@@ -40,6 +39,9 @@ const HTTPS_PORT: u16 = 443;
 
 /// How often, per [`HttpOptions::timeout`], a waiting request looks whether bytes arrived.
 const PROGRESS_CHECKS: u32 = 8;
+
+/// How much of an answer one read takes from the TLS stream.
+const READ_BUFFER: usize = 8 * 1024;
 
 /// A whole request (connection, request and answer) may take this many times [`HttpOptions::timeout`].
 pub(crate) const TOTAL_TIMEOUT_FACTOR: u32 = 10;
@@ -103,13 +105,24 @@ pub enum HttpError {
     },
     /// HTTP framing failed (connection reset, malformed answer).
     #[error("the HTTP exchange failed")]
-    Http(#[from] hyper::Error),
+    Http(#[from] ExchangeError),
     /// The response body exceeds the bound.
     #[error("response body larger than {0} bytes")]
     BodyTooLarge(usize),
     /// No complete answer within the deadline.
     #[error("no answer within {0:?}")]
     Timeout(Duration),
+}
+
+/// Why an exchange on an open connection failed: the connection, or the answer's framing.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// Writing the request or reading the answer failed (reset, TLS alert, closed without close_notify).
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The answer is no well-framed HTTP/1.1 response, or ended early.
+    #[error(transparent)]
+    Framing(framing::Error),
 }
 
 /// An HTTP response: status, the `X-Admin-Protocol` header and the body.
@@ -161,14 +174,76 @@ impl Server {
     }
 }
 
+/// The TLS stream over the counted TCP stream, its plaintext counted too.
+type Stream = CountingStream<TlsStream<CountingStream<TcpStream>>>;
+
 /// An open connection and what decides whether it may carry the next request.
 struct Connection {
     server: Server,
-    sender: SendRequest<Full<Bytes>>,
+    stream: Stream,
     /// Plaintext bytes read from the server: a change while a request is out means its answer began.
     answer_bytes: Arc<WireStats>,
     /// When its last exchange ended.
     idle_since: Instant,
+    /// Whether the last answer left the connection usable (RFC 9112 §9.3: no `Connection: close`, not
+    /// HTTP/1.0, a delimited body, nothing after it).
+    persistent: bool,
+}
+
+impl Connection {
+    /// Sends `request` (head and body, one write: one TLS record when small) and reads the answer, its body
+    /// bounded by `max_body`.
+    async fn round_trip(
+        &mut self,
+        request: &[u8],
+        max_body: usize,
+    ) -> Result<framing::Response, HttpError> {
+        self.stream
+            .write_all(request)
+            .await
+            .map_err(ExchangeError::from)?;
+        self.stream.flush().await.map_err(ExchangeError::from)?;
+        let mut reader = ResponseReader::new(max_body);
+        let mut buffer = vec![0; READ_BUFFER];
+        let mut trailing = false;
+        while !reader.is_complete() {
+            let read = self
+                .stream
+                .read(&mut buffer)
+                .await
+                .map_err(ExchangeError::from)?;
+            let framed = match read {
+                0 => reader.close(),
+                read => reader
+                    .push(&buffer[..read])
+                    .map(|taken| trailing = taken < read),
+            };
+            framed.map_err(|error| match error {
+                framing::Error::BodyTooLarge(max) => HttpError::BodyTooLarge(max),
+                error => ExchangeError::Framing(error).into(),
+            })?;
+        }
+        let response = reader.into_response().ok_or(ExchangeError::Framing(
+            framing::Error::Truncated,
+        ))?;
+        self.persistent = response.persistent && !trailing;
+        Ok(response)
+    }
+
+    /// Whether the connection looks usable without waiting: nothing came on it while it was idle (a server
+    /// or NAT that closed it with a FIN or an alert, or bytes no request asked for, make it unusable).
+    async fn quiet(&mut self) -> bool {
+        std::future::poll_fn(|cx| {
+            let mut byte = [0; 1];
+            let mut probe = ReadBuf::new(&mut byte);
+            Poll::Ready(
+                Pin::new(&mut self.stream)
+                    .poll_read(cx, &mut probe)
+                    .is_pending(),
+            )
+        })
+        .await
+    }
 }
 
 /// How far an attempt got, for the retry decision.
@@ -180,55 +255,10 @@ struct Progress {
     answered: bool,
 }
 
-/// A request ready to be sent, as many times as needed.
+/// A request ready to be sent, as many times as needed: its bytes, head and body.
 struct Prepared {
-    authority: String,
-    path: String,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: Bytes,
-}
-
-impl Prepared {
-    fn new(
-        server: &Server,
-        path: &str,
-        content_type: &str,
-        headers: &[(&'static str, &str)],
-        body: Vec<u8>,
-    ) -> Result<Self, HttpError> {
-        let invalid = || HttpError::InvalidAddress(server.authority());
-        let mut all = vec![(
-            CONTENT_TYPE,
-            HeaderValue::from_str(content_type).map_err(|_| invalid())?,
-        )];
-        for (name, value) in headers {
-            all.push((
-                HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?,
-                HeaderValue::from_str(value).map_err(|_| invalid())?,
-            ));
-        }
-        Ok(Self {
-            authority: server.authority(),
-            path: path.to_owned(),
-            headers: all,
-            body: Bytes::from(body),
-        })
-    }
-
-    /// The request, with `user_agent`.
-    fn build(&self, user_agent: &'static str) -> Result<Request<Full<Bytes>>, HttpError> {
-        let mut builder = Request::builder()
-            .method(Method::POST)
-            .uri(&self.path)
-            .header(HOST, &self.authority)
-            .header(USER_AGENT, user_agent);
-        for (name, value) in &self.headers {
-            builder = builder.header(name, value);
-        }
-        builder
-            .body(Full::new(self.body.clone()))
-            .map_err(|_| HttpError::InvalidAddress(self.authority.clone()))
-    }
+    bytes: Vec<u8>,
+    body_len: usize,
 }
 
 /// An HTTPS client holding at most one open connection. See the module documentation.
@@ -298,7 +328,7 @@ impl HttpsClient {
         headers: &[(&'static str, &str)],
         body: Vec<u8>,
     ) -> Result<HttpResponse, HttpError> {
-        let request = Prepared::new(server, path, content_type, headers, body)?;
+        let request = self.prepare(server, path, content_type, headers, &body)?;
         self.send(server, &request, false).await
     }
 
@@ -317,8 +347,34 @@ impl HttpsClient {
         headers: &[(&'static str, &str)],
         body: Vec<u8>,
     ) -> Result<HttpResponse, HttpError> {
-        let request = Prepared::new(server, path, content_type, headers, body)?;
+        let request = self.prepare(server, path, content_type, headers, &body)?;
         self.send(server, &request, true).await
+    }
+
+    /// The request's bytes: `POST path` with the binding's fields, then `body`.
+    fn prepare(
+        &self,
+        server: &Server,
+        path: &str,
+        content_type: &str,
+        headers: &[(&'static str, &str)],
+        body: &[u8],
+    ) -> Result<Prepared, HttpError> {
+        let host = server.authority();
+        let post = Post {
+            host: &host,
+            path,
+            user_agent: self.options.user_agent,
+            content_type,
+            fields: headers,
+        };
+        match post.encode(body) {
+            Ok(bytes) => Ok(Prepared {
+                bytes,
+                body_len: body.len(),
+            }),
+            Err(_) => Err(HttpError::InvalidAddress(host)),
+        }
     }
 
     /// Sends `request` once, or twice when `replayable` and the first attempt failed on a reused
@@ -347,10 +403,12 @@ impl HttpsClient {
         .await
         .unwrap_or(Err(HttpError::Timeout(total)));
         match (&outcome, &mut self.connection) {
-            (Ok(_), Some(connection)) => connection.idle_since = Instant::now(),
-            (Ok(_), None) => {}
-            // Also when the total deadline cut an attempt short.
-            (Err(_), connection) => *connection = None,
+            (Ok(_), Some(connection)) if connection.persistent => {
+                connection.idle_since = Instant::now()
+            }
+            // A failure (also when the total deadline cut an attempt short), or an answer that ended the
+            // connection's reuse.
+            (_, connection) => *connection = None,
         }
         outcome
     }
@@ -383,40 +441,26 @@ impl HttpsClient {
             .ok_or_else(|| HttpError::InvalidAddress(server.authority()))?;
         let answer_bytes = Arc::clone(&connection.answer_bytes);
         let plain_before = answer_bytes.snapshot();
-        let before = plain_before.received;
-        let sender = &mut connection.sender;
-        let user_agent = self.options.user_agent;
-        let wire = Arc::clone(&self.wire);
-        let head = progressing(timeout, &wire, async {
-            sender.ready().await?;
-            Ok(sender.send_request(request.build(user_agent)?).await?)
-        })
-        .await;
-        progress.answered = answer_bytes.snapshot().received != before;
-        let response = head?;
-        let status = response.status().as_u16();
-        let admin_protocol = response
-            .headers()
-            .get("x-admin-protocol")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = progressing(
-            timeout,
-            &wire,
-            read_body(response.into_body(), self.options.max_body),
-        )
-        .await?;
+        let exchange = connection.round_trip(&request.bytes, self.options.max_body);
+        let answer = progressing(timeout, &self.wire, exchange).await;
+        progress.answered = answer_bytes.snapshot().received != plain_before.received;
+        let response = answer?;
         let plain = answer_bytes.snapshot().since(&plain_before);
         self.wire.settle(HttpBytes {
             sent: plain.sent,
-            sent_body: request.body.len() as u64,
+            sent_body: request.body_len as u64,
             received: plain.received,
-            received_body: body.len() as u64,
+            received_body: response.body.len() as u64,
         });
+        let admin_protocol = response
+            .field("x-admin-protocol")
+            .and_then(|value| std::str::from_utf8(value).ok())
+            .filter(|value| value.is_ascii())
+            .map(str::to_owned);
         Ok(HttpResponse {
-            status,
+            status: response.status,
             admin_protocol,
-            body,
+            body: response.body,
         })
     }
 
@@ -424,11 +468,13 @@ impl HttpsClient {
     /// connection idle past [`HttpOptions::idle_timeout`] is closed first.
     async fn open(&mut self, server: &Server) -> Result<bool, HttpError> {
         let idle_timeout = self.options.idle_timeout;
-        let reusable = |c: &Connection| {
-            &c.server == server && !c.sender.is_closed() && c.idle_since.elapsed() <= idle_timeout
-        };
-        if self.connection.as_ref().is_some_and(reusable) {
-            return Ok(true);
+        if let Some(connection) = &mut self.connection {
+            if &connection.server == server
+                && connection.idle_since.elapsed() <= idle_timeout
+                && connection.quiet().await
+            {
+                return Ok(true);
+            }
         }
         if let Some(stale) = self.connection.take() {
             tracing::debug!(
@@ -482,18 +528,12 @@ impl HttpsClient {
         tls.get_mut().0.tls_established(expansion);
         tracing::debug!(host = %server.host, ?handshake, "TLS established");
         let answer_bytes = Arc::new(WireStats::default());
-        let plain = CountingStream::new(tls, Arc::clone(&answer_bytes));
-        let (sender, connection) = http1::handshake(TokioIo::new(plain)).await?;
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "HTTPS connection ended");
-            }
-        });
         let connection = Connection {
             server: server.clone(),
-            sender,
+            stream: CountingStream::new(tls, Arc::clone(&answer_bytes)),
             answer_bytes,
             idle_since: Instant::now(),
+            persistent: true,
         };
         Ok((connection, handshake))
     }
@@ -534,20 +574,6 @@ async fn progressing<T>(
             return Err(HttpError::Timeout(timeout));
         }
     }
-}
-
-/// Reads `body` up to `max` bytes.
-async fn read_body(mut body: Incoming, max: usize) -> Result<Vec<u8>, HttpError> {
-    let mut bytes = Vec::new();
-    while let Some(frame) = body.frame().await.transpose()? {
-        if let Ok(data) = frame.into_data() {
-            if bytes.len() + data.len() > max {
-                return Err(HttpError::BodyTooLarge(max));
-            }
-            bytes.extend_from_slice(&data);
-        }
-    }
-    Ok(bytes)
 }
 
 #[cfg(test)]
