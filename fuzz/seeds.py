@@ -203,6 +203,20 @@ TEXT_SEEDS = {
         bytes.fromhex("011a00800b010203003b000e000204000000000010040002009000"),
         bytes.fromhex("011300800b010204004200070002040001005200"),
     ],
+    # The first byte is the body bound in steps of 16 bytes.
+    "http_response": [
+        # The simulated eIM's answer (hyper 1), a poll with nothing to do.
+        b"\x04HTTP/1.1 200 OK\r\ncontent-type: application/x-gsma-rsp-asn1\r\n"
+        b"x-admin-protocol: gsma/rsp/v2.1.0\r\ncontent-length: 6\r\n"
+        b"date: Mon, 07 Dec 2026 04:00:00 GMT\r\n\r\n\xbf\x4f\x03\x80\x01\x01",
+        b"\x10HTTP/1.1 200 OK\r\nContent-Type: application/json;charset=UTF-8\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n"
+        b"a;ext=1\r\n{\"header\":\r\n4\r\n{}}\n\r\n0\r\nX-Trailer: t\r\n\r\n",
+        b"\x01HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n",
+        b"\x02HTTP/1.0 500 Internal Server Error\nContent-Type: text/plain\n\nread to the close",
+        b"\x02HTTP/1.1 404 Not Found\r\nServer: nginx\r\nX-Fold: a\r\n b\r\n"
+        b"Content-Length: 2, 2\r\n\r\nnoHTTP/1.1 200 OK\r\n",
+    ],
     "control_request": [
         b"{\"command\":\"status\"}\n",
         b"{\"command\":\"poll-now\"}",

@@ -17,6 +17,7 @@ use euiccd_core::at::Response as AtResponse;
 use euiccd_core::at::{AtParser, Event};
 use euiccd_core::connectivity::observer::{Observer, ObserverConfig};
 use euiccd_core::dbus::{self, Arg, FIXED_HEADER, MAX_MESSAGE};
+use euiccd_core::http::{self, MAX_FIELDS, ResponseReader};
 use euiccd_core::mbim::message::{Frame, MAX_MESSAGE as MBIM_MAX_MESSAGE, frame_length};
 use euiccd_core::mbim::reassembly::Reassembler;
 use euiccd_core::mbim::uicc;
@@ -49,6 +50,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("dbus_message", dbus_message),
     ("mbim_frame", mbim_frame),
     ("qmi_frame", qmi_frame),
+    ("http_response", http_response),
 ];
 
 /// Longest error text a hostile body may cause: errors reach the log and the terminal.
@@ -581,4 +583,47 @@ fn deframe(data: &[u8], chunk: usize) -> Vec<Result<Message, qmi::Error>> {
         }
     }
     out
+}
+
+/// An HTTP/1.1 answer of an eIM or SM-DP+ (the first byte sets the body bound, 16 bytes a step), read whole,
+/// in pieces of 7 bytes and byte by byte: no panic, one outcome whatever the reads, and the bounds kept.
+pub fn http_response(data: &[u8]) {
+    let Some((&bound, stream)) = data.split_first() else {
+        return;
+    };
+    let max_body = usize::from(bound) * 16;
+    let whole = read_response(stream, stream.len(), max_body);
+    for piece in [7, 1] {
+        assert_eq!(
+            read_response(stream, piece, max_body),
+            whole,
+            "the answer depends on how reads split the stream"
+        );
+    }
+    match &whole {
+        Ok(response) => {
+            assert!(response.body.len() <= max_body);
+            assert!(response.fields.len() <= MAX_FIELDS);
+        }
+        Err(error) => assert!(error.to_string().len() < MAX_ERROR_TEXT),
+    }
+}
+
+/// The answer a reader makes of `stream` read in pieces of `piece` bytes, then closed.
+fn read_response(
+    stream: &[u8],
+    piece: usize,
+    max_body: usize,
+) -> Result<http::Response, http::Error> {
+    let mut reader = ResponseReader::new(max_body);
+    for chunk in stream.chunks(piece.max(1)) {
+        reader.push(chunk)?;
+        if reader.is_complete() {
+            break;
+        }
+    }
+    reader.close()?;
+    Ok(reader
+        .into_response()
+        .expect("a reader closed without an error holds its answer"))
 }
