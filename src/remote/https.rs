@@ -14,6 +14,11 @@
 //! A connect override (`HOST:PORT`) sends the TCP connection elsewhere while SNI, certificate checks and the
 //! `Host` header keep the server's name: test servers on loopback, split DNS.
 //!
+//! HTTP/1.1 itself is [`euiccd_core::http`]'s framing (RFC 9112): each request, head and body, leaves in one
+//! write (one TLS record when small), and the answer is read until its framing says it is whole. A connection
+//! is reused only when its last answer allows it (no `Connection: close`, not HTTP/1.0, a delimited body) and
+//! nothing arrived on it while it sat idle (a server's FIN or close_notify).
+//!
 //! Every byte the socket moves is counted ([`HttpsClient::wire_stats`]), and each handshake is counted as full
 //! or resumed; build every client of the agent from one `Arc<ClientConfig>` so later connections resume.
 
@@ -223,9 +228,9 @@ impl Connection {
                 error => ExchangeError::Framing(error).into(),
             })?;
         }
-        let response = reader.into_response().ok_or(ExchangeError::Framing(
-            framing::Error::Truncated,
-        ))?;
+        let response = reader
+            .into_response()
+            .ok_or(ExchangeError::Framing(framing::Error::Truncated))?;
         self.persistent = response.persistent && !trailing;
         Ok(response)
     }
@@ -596,3 +601,7 @@ mod tests {
 #[cfg(test)]
 #[path = "tls_tests.rs"]
 mod tls_tests;
+
+#[cfg(test)]
+#[path = "https_framing_tests.rs"]
+mod framing_tests;
