@@ -481,6 +481,8 @@ impl HttpsClient {
                 return Ok(true);
             }
         }
+        // Dropped without a TLS close_notify: a flow a NAT may have forgotten would only carry it (24 bytes
+        // on a metered link) to nowhere, and the server has nothing left to say on it.
         if let Some(stale) = self.connection.take() {
             tracing::debug!(
                 host = %stale.server.host,

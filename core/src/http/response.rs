@@ -293,10 +293,13 @@ impl ResponseReader {
             _ => {}
         }
         let chunked = response.field("transfer-encoding").is_some();
-        let lengths = response.list("content-length").map(content_length);
-        let length = lengths.reduce(|a, b| match (a, b) {
-            (Ok(a), Ok(b)) if a == b => Ok(a),
-            _ => Err(Error::ContentLength),
+        let length = response.field("content-length").map(|_| {
+            let mut lengths = response.list("content-length").map(content_length);
+            let first = lengths.next().unwrap_or(Err(Error::ContentLength))?;
+            match lengths.all(|length| length == Ok(first)) {
+                true => Ok(first),
+                false => Err(Error::ContentLength),
+            }
         });
         self.state = if matches!(response.status, 204 | 304) {
             State::Complete

@@ -322,6 +322,10 @@ fn garbage_is_a_typed_error() {
             Error::ContentLength,
         ),
         (
+            b"HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
+            Error::ContentLength,
+        ),
+        (
             b"HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n",
             Error::ContentLength,
         ),
