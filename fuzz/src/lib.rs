@@ -7,10 +7,10 @@ use euicc_asn1::Layout;
 use euicc_asn1::registry::lookup;
 use euiccd::daemon::control::{MAX_REQUEST, Reply, parse_request};
 use euiccd::remote::es9p;
-use euiccd::store::log::{self as store_log_format, End, HEADER, MAGIC, MAX_RECORD};
 use euiccd::remote::esipa_json::{
     FUNCTIONS, decode_answer, decode_request, encode_answer, encode_request,
 };
+use euiccd::store::log::{self as store_log_format, End, HEADER, MAGIC, MAX_RECORD};
 use euiccd_core::apdu::at_answer::parse_hex_answer;
 use euiccd_core::apdu::command::Command;
 use euiccd_core::apdu::response::Response;

@@ -326,7 +326,11 @@ mod tests {
             let replay = replay(&flipped);
             match bit / 8 - ends[1] {
                 0..8 => assert!(matches!(replay.end, End::Damaged(_)), "{bit}"),
-                _ => assert_eq!((replay.end, replay.valid_len), (End::Torn, ends[1]), "{bit}"),
+                _ => assert_eq!(
+                    (replay.end, replay.valid_len),
+                    (End::Torn, ends[1]),
+                    "{bit}"
+                ),
             }
         }
     }
@@ -339,10 +343,7 @@ mod tests {
         assert_eq!(replay(&file).valid_len, ends[0]);
         file.push(1);
         assert!(matches!(replay(&file).end, End::Damaged(_)));
-        assert!(matches!(
-            replay(b"SQLite format 3\0").end,
-            End::Damaged(_)
-        ));
+        assert!(matches!(replay(b"SQLite format 3\0").end, End::Damaged(_)));
         assert!(matches!(replay(b"euiX").end, End::Damaged(_)));
         assert_eq!(replay(b"euic").end, End::Torn);
         assert_eq!(replay(b"").end, End::Clean);
@@ -351,11 +352,11 @@ mod tests {
     #[test]
     fn records_that_checksum_but_do_not_decode_are_damage() {
         for payload in [
-            vec![9, 1, 0, 0, 0, 0, 0],                     // unknown table
-            vec![Table::Sequence as u8, 2, 0],              // unknown operation
-            vec![Table::Journal as u8, 0, 3, 1, 2, 3],      // an id key of 3 bytes
-            put(Table::Sequence, b"entries", &[1, 2, 3]),   // a counter of 3 bytes
-            put(Table::Journal, &[0; 8], &[5, b'a']),       // recipient cut short
+            vec![9, 1, 0, 0, 0, 0, 0],                                // unknown table
+            vec![Table::Sequence as u8, 2, 0],                        // unknown operation
+            vec![Table::Journal as u8, 0, 3, 1, 2, 3],                // an id key of 3 bytes
+            put(Table::Sequence, b"entries", &[1, 2, 3]),             // a counter of 3 bytes
+            put(Table::Journal, &[0; 8], &[5, b'a']),                 // recipient cut short
             put(Table::Sequence, b"entries", &[0; 8])[..10].to_vec(), // value cut short
         ] {
             let (file, _) = log_of(&[payload.clone(), put(Table::Counters, b"x", &[0; 8])]);
@@ -379,7 +380,10 @@ mod tests {
         let first = replay(&file);
         assert_eq!(first.end, End::Clean);
         let snapshot = snapshot(&first.tables);
-        assert_eq!(snapshot.len(), MAGIC.len() + HEADER + first.tables.live_len());
+        assert_eq!(
+            snapshot.len(),
+            MAGIC.len() + HEADER + first.tables.live_len()
+        );
         let second = replay(&snapshot);
         assert_eq!((second.end, &second.tables), (End::Clean, &first.tables));
     }

@@ -81,7 +81,11 @@ mod tests {
         store
             .write(|w| {
                 let key = crate::store::tables::SUPERVISION_KEY.as_bytes().to_vec();
-                w.set(crate::store::tables::Table::Supervision, key, b"{not json".to_vec());
+                w.set(
+                    crate::store::tables::Table::Supervision,
+                    key,
+                    b"{not json".to_vec(),
+                );
                 Ok(())
             })
             .unwrap();

@@ -79,7 +79,10 @@ impl Table {
         };
         match valid {
             true => Ok(()),
-            false => Err(format!("a key of table {} that it cannot hold", self.name())),
+            false => Err(format!(
+                "a key of table {} that it cannot hold",
+                self.name()
+            )),
         }
     }
 
@@ -92,7 +95,10 @@ impl Table {
         };
         match valid {
             true => Ok(()),
-            false => Err(format!("a value of table {} that it cannot hold", self.name())),
+            false => Err(format!(
+                "a value of table {} that it cannot hold",
+                self.name()
+            )),
         }
     }
 }

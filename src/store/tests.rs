@@ -205,7 +205,11 @@ fn a_flipped_bit_in_a_middle_record_is_damage_moved_aside_and_inventoried() {
         Store::open(dir.path()),
         Err(StoreError::Corrupt { .. })
     ));
-    assert_eq!(std::fs::read(&file).unwrap(), bytes, "Store::open leaves it");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        bytes,
+        "Store::open leaves it"
+    );
     let opened = check::open_checked(dir.path()).unwrap();
     let damage = opened.damage.expect("damage");
     assert!(damage.reason.contains("checksum"), "{}", damage.reason);
@@ -221,7 +225,13 @@ fn a_flipped_bit_in_a_middle_record_is_damage_moved_aside_and_inventoried() {
     );
     assert!(opened.store.journal().unwrap().is_empty(), "a fresh store");
     drop(opened.store);
-    assert!(Store::open(dir.path()).unwrap().journal().unwrap().is_empty());
+    assert!(
+        Store::open(dir.path())
+            .unwrap()
+            .journal()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -242,10 +252,16 @@ fn garbage_an_empty_file_and_a_file_over_the_bound() {
         let opened = check::open_checked(dir.path()).unwrap();
         assert_eq!(opened.damage.is_some(), damaged, "{name}");
         if let Some(damage) = opened.damage {
-            assert_eq!(std::fs::metadata(&damage.moved_to).unwrap().len(), bytes.len() as u64);
+            assert_eq!(
+                std::fs::metadata(&damage.moved_to).unwrap().len(),
+                bytes.len() as u64
+            );
             std::fs::remove_file(&damage.moved_to).unwrap();
         }
-        opened.store.push(Outbox::Results, &entry("e", b"x")).unwrap();
+        opened
+            .store
+            .push(Outbox::Results, &entry("e", b"x"))
+            .unwrap();
         drop(opened.store);
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.len(Outbox::Results).unwrap(), 1, "{name}");
@@ -292,7 +308,10 @@ fn many_commits_and_compactions_reopen_to_exactly_the_live_data() {
         }
         assert_eq!(store.commits(), 2000 + 1990);
         let len = std::fs::metadata(&file).unwrap().len() as usize;
-        assert!(len < written / 4, "compacted: {len} bytes of {written} written");
+        assert!(
+            len < written / 4,
+            "compacted: {len} bytes of {written} written"
+        );
         assert!(len <= 64 * 1024 + 300, "{len}");
     }
     let store = Store::open(dir.path()).unwrap();

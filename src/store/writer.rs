@@ -132,12 +132,21 @@ impl<'a> Writer<'a> {
     pub(crate) fn set_supervision(&mut self, record: &Supervision) -> Result<(), StoreError> {
         let json = serde_json::to_vec(record).expect("a Supervision always serializes");
         check_len("supervision record", json.len(), MAX_BODY)?;
-        self.set(Table::Supervision, SUPERVISION_KEY.as_bytes().to_vec(), json);
+        self.set(
+            Table::Supervision,
+            SUPERVISION_KEY.as_bytes().to_vec(),
+            json,
+        );
         Ok(())
     }
 
     /// Checks the bounds of `entry` and stores it under `id` in `table`.
-    pub(super) fn insert(&mut self, table: Table, id: u64, entry: &Entry) -> Result<(), StoreError> {
+    pub(super) fn insert(
+        &mut self,
+        table: Table,
+        id: u64,
+        entry: &Entry,
+    ) -> Result<(), StoreError> {
         check_len("body", entry.body.len(), MAX_BODY)?;
         check_len("recipient", entry.recipient.len(), MAX_RECIPIENT)?;
         self.set(table, tables::id_key(id), tables::encode_entry(entry));
