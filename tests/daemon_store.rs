@@ -32,7 +32,10 @@ fn transaction(store: &Store, k: u64, steady: bool) {
             w.put(Outbox::Results, id, &entry)?;
             if k > 1 {
                 assert!(w.remove(Outbox::Results, id - 1)?, "the previous result");
-                assert!(!steady || w.remove(Outbox::Events, id - 1)?, "the previous event");
+                assert!(
+                    !steady || w.remove(Outbox::Events, id - 1)?,
+                    "the previous event"
+                );
             }
             Ok(())
         })

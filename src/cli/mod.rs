@@ -565,7 +565,7 @@ mod tests {
             panic!("memory-reset")
         };
         assert_eq!(reset.what.len(), 7);
-        let Command::Sim(sim::SimCommand::Serve(serve)) = cli(lines[27]).unwrap().command else {
+        let Command::Sim(sim::SimCommand::Serve(serve)) = cli(lines[26]).unwrap().command else {
             panic!("sim serve")
         };
         assert_eq!(serve.quirks, ["a", "b", "c"]);
