@@ -113,7 +113,7 @@ impl Writer<'_> {
 impl Store {
     /// Events lost to the outbox bound that the receiver has not been told of yet.
     pub fn events_lost(&self) -> Result<u64, StoreError> {
-        Ok(self.read(|t| t.counter(Table::Counters, LOST)).unwrap_or(0))
+        Ok(self.read(lost))
     }
 
     /// The last `limit` events recorded (delivered or not), oldest first, with their ids.
@@ -129,7 +129,7 @@ impl Store {
     }
 }
 
-/// Events lost to the bound in `tables`, for the report of a damaged store.
+/// Events lost to the bound in `tables` that the receiver has not been told of yet.
 pub(super) fn lost(tables: &tables::Tables) -> u64 {
     tables.counter(Table::Counters, LOST).unwrap_or(0)
 }
