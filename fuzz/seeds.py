@@ -9,6 +9,8 @@ others. libFuzzer grows the rest of the corpus from these (scripts/fuzz-smoke.sh
 import base64
 import json
 import os
+import struct
+import zlib
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
 VECTORS = json.load(open(os.path.join(ROOT, "..", "asn1", "vectors", "vectors.json")))
@@ -230,6 +232,28 @@ TEXT_SEEDS = {
 }
 
 
+def store_record(ops):
+    """A record of the store's log (src/store/log.rs): length, length inverted, CRC-32, operations."""
+    payload = b""
+    for table, key, value in ops:
+        payload += bytes([table, 0 if value is None else 1, len(key)]) + key
+        if value is not None:
+            payload += struct.pack("<I", len(value)) + value
+    n = len(payload)
+    return struct.pack("<III", n, n ^ 0xFFFFFFFF, zlib.crc32(payload)) + payload
+
+
+def store_log_seeds():
+    """Store files: empty, new, a few commits (journal, outbox, poll state, sequence), a torn tail."""
+    magic = b"euiccdS1"
+    journal = (1, struct.pack(">Q", 1), b"\x05eim-1\x01\xbf\x4f\x00")
+    sequence = (7, b"entries", struct.pack(">Q", 2))
+    poll = (5, b"eim-1", b'{"failures":1,"last_package_unix":null}')
+    log = magic + store_record([journal, sequence]) + store_record([poll])
+    log += store_record([(2, struct.pack(">Q", 1), b"\x05eim-1\xbf\x50"), (1, struct.pack(">Q", 1), None)])
+    return [b"", magic, log, log + store_record([poll])[:9], log + bytes(20)]
+
+
 def write(target, seeds):
     directory = os.path.join(ROOT, "corpus", target)
     os.makedirs(directory, exist_ok=True)
@@ -243,6 +267,7 @@ def main():
         write(target, [bytes.fromhex(v["hex"]) for v in VECTORS if v["type"] in types])
     write("es9p_json", es9p_seeds())
     write("esipa_json", esipa_json_seeds())
+    write("store_log", store_log_seeds())
     for target, seeds in TEXT_SEEDS.items():
         write(target, seeds)
 

@@ -10,6 +10,7 @@ use euiccd::remote::es9p;
 use euiccd::remote::esipa_json::{
     FUNCTIONS, decode_answer, decode_request, encode_answer, encode_request,
 };
+use euiccd::store::log::{self as store_log_format, End, HEADER, MAGIC, MAX_RECORD};
 use euiccd_core::apdu::at_answer::parse_hex_answer;
 use euiccd_core::apdu::command::Command;
 use euiccd_core::apdu::response::Response;
@@ -51,6 +52,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("mbim_frame", mbim_frame),
     ("qmi_frame", qmi_frame),
     ("http_response", http_response),
+    ("store_log", store_log),
 ];
 
 /// Longest error text a hostile body may cause: errors reach the log and the terminal.
@@ -626,4 +628,23 @@ fn read_response(
     Ok(reader
         .into_response()
         .expect("a reader closed without an error holds its answer"))
+}
+/// A store file (the daemon's state directory): the log's replay never panics and stops within the file;
+/// what it keeps (the whole records before a torn tail or damage) replays alone to the same state with
+/// a clean end; and that state survives a snapshot, what compaction writes.
+pub fn store_log(data: &[u8]) {
+    let replay = store_log_format::replay(data);
+    assert!(replay.valid_len <= data.len());
+    match &replay.end {
+        End::Clean => assert_eq!(replay.valid_len, data.len()),
+        End::Torn => {}
+        End::Damaged(reason) => assert!(reason.len() < MAX_ERROR_TEXT, "{reason}"),
+    }
+    let kept = store_log_format::replay(&data[..replay.valid_len]);
+    assert_eq!((&kept.end, &kept.tables), (&End::Clean, &replay.tables));
+    let snapshot = store_log_format::snapshot(&replay.tables);
+    if snapshot.len() <= MAGIC.len() + HEADER + MAX_RECORD {
+        let again = store_log_format::replay(&snapshot);
+        assert_eq!((&again.end, &again.tables), (&End::Clean, &replay.tables));
+    }
 }

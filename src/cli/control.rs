@@ -7,7 +7,6 @@ use super::{EXIT_INPUT, Failure, outln};
 use crate::config::{self, DEFAULT_PATH};
 use crate::daemon::control::{self, ControlError, Request};
 use crate::daemon::status::Status;
-use crate::store::check;
 use anyhow::anyhow;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -180,20 +179,16 @@ pub(crate) fn events(args: &EventsArgs, json: bool) -> Result<(), Failure> {
                 state_dir.display()
             )));
         }
-        // The file may be damaged: checked in a child process first, as the daemon does (store::check).
-        let file = state_dir.join(crate::store::FILE_NAME);
-        let checker = std::env::current_exe().map_err(Failure::from)?;
-        match check::check(&checker, &file).map_err(Failure::from)? {
-            check::Verdict::Intact => {}
-            check::Verdict::Damaged { reason, .. } => {
+        let store = match crate::store::Store::open(&state_dir) {
+            Err(crate::store::StoreError::Corrupt { path, reason }) => {
                 return Err(Failure::from(anyhow!(
                     "the store {} is damaged ({reason}); its events are not shown: `euiccd run` \
                      moves it aside and starts a fresh one",
-                    file.display()
+                    path.display()
                 )));
             }
-        }
-        let store = crate::store::Store::open(&state_dir).map_err(Failure::from)?;
+            opened => opened.map_err(Failure::from)?,
+        };
         control::recent_events(&store).map_err(Failure::from)?
     };
     let all = events.as_array().cloned().unwrap_or_default();

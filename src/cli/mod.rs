@@ -98,12 +98,6 @@ pub(crate) enum Command {
     /// The simulated modem.
     #[cfg(feature = "sim")]
     Sim(sim::SimCommand),
-    /// Verify a store file (internal: the daemon and `events` run it as a child process, so that a
-    /// damaged file cannot take them down; see `store::check`).
-    StoreCheck {
-        /// The store file.
-        file: std::path::PathBuf,
-    },
 }
 
 /// `euiccd`: the top of the command tree.
@@ -132,18 +126,6 @@ const EUICCD: parser::Command = parser::Command {
         &control::EVENTS,
         #[cfg(feature = "sim")]
         &sim::COMMAND,
-        &parser::Command {
-            args: &[parser::Arg {
-                name: "FILE",
-                help: "The store file.",
-                many: false,
-            }],
-            hidden: true,
-            ..parser::Command::new(
-                crate::store::check::SUBCOMMAND,
-                "Verify a store file (internal: the daemon and `events` run it as a child process).",
-            )
-        },
     ],
     needs_subcommand: true,
     ..parser::Command::new(
@@ -187,9 +169,6 @@ impl Cli {
             "events" => Command::Events(control::EventsArgs::from_matches(sub)?),
             #[cfg(feature = "sim")]
             "sim" => Command::Sim(sim::SimCommand::from_matches(sub)?),
-            crate::store::check::SUBCOMMAND => Command::StoreCheck {
-                file: sub.arg_os(0)?.into(),
-            },
             _ => return Err(sub.unknown()),
         };
         Ok(Self {
@@ -238,10 +217,6 @@ pub fn main() -> ExitCode {
         Command::Events(args) => control::events(&args, cli.json),
         #[cfg(feature = "sim")]
         Command::Sim(cmd) => sim::run(cmd, cli.json),
-        Command::StoreCheck { file } => {
-            crate::store::check::inspect(&file, &mut std::io::stdout().lock())
-                .map_err(Failure::from)
-        }
     };
     finish(outcome, json)
 }
@@ -499,7 +474,6 @@ mod tests {
                 "--limit",
                 "3",
             ],
-            &["store-check", "f"],
             &["asn1", "decode", "T", "00", "--version", "v1.0"],
             &["asn1", "types", "--version", "v1.2"],
             &["demo"],
@@ -591,7 +565,7 @@ mod tests {
             panic!("memory-reset")
         };
         assert_eq!(reset.what.len(), 7);
-        let Command::Sim(sim::SimCommand::Serve(serve)) = cli(lines[27]).unwrap().command else {
+        let Command::Sim(sim::SimCommand::Serve(serve)) = cli(lines[26]).unwrap().command else {
             panic!("sim serve")
         };
         assert_eq!(serve.quirks, ["a", "b", "c"]);

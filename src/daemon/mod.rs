@@ -200,17 +200,12 @@ pub(crate) async fn run(
     Ok(())
 }
 
-/// This program's binary, for the store check's child process: the kernel's link to it works even after
-/// an upgrade replaced the file.
-const SELF_EXE: &str = "/proc/self/exe";
-
-/// Opens the store in `state_dir` through its check in a child process (`store::check`). A damaged store
+/// Opens the store in `state_dir` through its check (`store::check`). A damaged store
 /// is moved aside and replaced by a fresh one: the damage is logged with everything it held that is lost,
 /// and journaled in the fresh store as a `store.corrupted` event for upstream. What the eUICC holds
 /// (profiles, notifications, the eIM configuration, Package Results) start-up reads from it as always.
 fn open_store(config: &Config) -> Result<(Store, Option<Damage>), DaemonError> {
-    let Opened { store, damage } =
-        open_checked(std::path::Path::new(SELF_EXE), &config.daemon.state_dir)?;
+    let Opened { store, damage } = open_checked(&config.daemon.state_dir)?;
     if let Some(damage) = &damage {
         tracing::error!(
             reason = %damage.reason,

@@ -7,18 +7,14 @@
 //! kept, and that loss is counted ([`Store::events_lost`]) so that the receiver is told how many it
 //! missed: nothing is dropped silently. The outbox never holds more than its bound.
 
-use super::seal::{self, Key};
+use super::tables::{self, Table};
 use super::writer::Writer;
-use super::{Entry, EntryTable, MAX_EVENTS, NamedTable, Outbox, Store, StoreError};
-use redb::{ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle};
+use super::{Entry, MAX_EVENTS, Outbox, Store, StoreError};
 
 /// The most events the record of recent events keeps.
 pub const RECENT_EVENTS: u64 = 200;
 
-/// The recent events: id → sealed body (delivered or not).
-pub(super) const RECENT: EntryTable = TableDefinition::new("events.recent");
-/// Counters (sealed u64): events lost to the bound since the receiver was last told.
-pub(super) const COUNTERS: NamedTable = TableDefinition::new("counters");
+/// The counter of events lost to the bound since the receiver was last told.
 const LOST: &str = "events_lost";
 
 /// How an event may give way when the outbox is full.
@@ -58,50 +54,41 @@ impl Writer<'_> {
             body: body.to_vec(),
         };
         // Not `push`: its plain drop-the-oldest backstop must not pre-empt the policy below.
-        let id = self.next_id()?;
-        self.insert(Outbox::Events.table(), id, &entry)?;
-        self.remember_recent(id, body)?;
+        let id = self.next_id();
+        self.insert(Table::Events, id, &entry)?;
+        self.remember(id, body, RECENT_EVENTS)?;
         let mut lost = 0;
-        {
-            let mut table = self.tx().open_table(Outbox::Events.table())?;
-            while table.len()? > bound {
-                let victim = {
-                    let mut oldest_update = None;
-                    let mut oldest_droppable = None;
-                    let mut oldest = None;
-                    for item in table.iter()? {
-                        let (key, value) = item?;
-                        let key = key.value();
-                        oldest.get_or_insert(key);
-                        let entry = seal::unseal_entry(Outbox::Events.name(), key, value.value())?;
-                        match entry.recipient.as_str() {
-                            "update" if key != id => {
-                                oldest_update.get_or_insert(key);
-                            }
-                            "droppable" if key != id => {
-                                oldest_droppable.get_or_insert(key);
-                            }
-                            _ => {}
-                        }
-                        if oldest_update.is_some() {
-                            break;
-                        }
+        while self.tables().map(Table::Events).len() as u64 > bound {
+            let mut oldest_update = None;
+            let mut oldest_droppable = None;
+            let mut oldest = None;
+            for (key, value) in self.tables().map(Table::Events) {
+                let key = tables::key_id(key);
+                oldest.get_or_insert(key);
+                match tables::entry(Table::Events, key, value)?.recipient.as_str() {
+                    "update" if key != id => {
+                        oldest_update.get_or_insert(key);
+                        break;
                     }
-                    match (oldest_update, oldest_droppable, oldest) {
-                        (Some(key), _, _) | (None, Some(key), _) => key,
-                        (None, None, Some(key)) => {
-                            lost += 1;
-                            key
-                        }
-                        (None, None, None) => break,
+                    "droppable" if key != id => {
+                        oldest_droppable.get_or_insert(key);
                     }
-                };
-                table.remove(victim)?;
+                    _ => {}
+                }
             }
+            let victim = match (oldest_update, oldest_droppable, oldest) {
+                (Some(key), _, _) | (None, Some(key), _) => key,
+                (None, None, Some(key)) => {
+                    lost += 1;
+                    key
+                }
+                (None, None, None) => break,
+            };
+            self.delete(Table::Events, &tables::id_key(victim));
         }
         if lost > 0 {
-            let before = self.counter(COUNTERS, LOST)?.unwrap_or(0);
-            self.set_counter(COUNTERS, LOST, before.saturating_add(lost))?;
+            let before = self.counter(Table::Counters, LOST).unwrap_or(0);
+            self.set_counter(Table::Counters, LOST, before.saturating_add(lost));
         }
         Ok(id)
     }
@@ -116,17 +103,8 @@ impl Writer<'_> {
             self.remove(Outbox::Events, id)?;
         }
         if lost_reported > 0 {
-            let before = self.counter(COUNTERS, LOST)?.unwrap_or(0);
-            self.set_counter(COUNTERS, LOST, before.saturating_sub(lost_reported))?;
-        }
-        Ok(())
-    }
-
-    fn remember_recent(&mut self, id: u64, body: &[u8]) -> Result<(), StoreError> {
-        let mut table = self.tx().open_table(RECENT)?;
-        table.insert(id, seal::seal(RECENT.name(), Key::Id(id), body).as_slice())?;
-        while table.len()? > RECENT_EVENTS {
-            table.pop_first()?;
+            let before = self.counter(Table::Counters, LOST).unwrap_or(0);
+            self.set_counter(Table::Counters, LOST, before.saturating_sub(lost_reported));
         }
         Ok(())
     }
@@ -135,27 +113,25 @@ impl Writer<'_> {
 impl Store {
     /// Events lost to the outbox bound that the receiver has not been told of yet.
     pub fn events_lost(&self) -> Result<u64, StoreError> {
-        let tx = self.db.begin_read()?;
-        match tx.open_table(COUNTERS)?.get(LOST)? {
-            Some(sealed) => seal::unseal_u64(COUNTERS.name(), LOST, sealed.value()),
-            None => Ok(0),
-        }
+        Ok(self.read(lost))
     }
 
     /// The last `limit` events recorded (delivered or not), oldest first, with their ids.
     pub fn recent_events(&self, limit: usize) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        let tx = self.db.begin_read()?;
-        let table = tx.open_table(RECENT)?;
-        let mut events = Vec::new();
-        for item in table.iter()?.rev().take(limit) {
-            let (id, sealed) = item?;
-            let id = id.value();
-            let body = seal::unseal(RECENT.name(), Key::Id(id), sealed.value())?;
-            events.push((id, body.to_vec()));
-        }
+        let mut events: Vec<(u64, Vec<u8>)> = self.read(|t| {
+            let recent = t.map(Table::Recent).iter().rev().take(limit);
+            recent
+                .map(|(key, body)| (tables::key_id(key), body.clone()))
+                .collect()
+        });
         events.reverse();
         Ok(events)
     }
+}
+
+/// Events lost to the bound in `tables` that the receiver has not been told of yet.
+pub(super) fn lost(tables: &tables::Tables) -> u64 {
+    tables.counter(Table::Counters, LOST).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -1,5 +1,8 @@
-//! The daemon's durable state: an embedded crash-safe store (redb, copy-on-write B-trees with a
-//! checksummed commit, fsync'd per commit) in the state directory (`/var/lib/euiccd/euiccd.redb`).
+//! The daemon's durable state: an embedded crash-safe store in the state directory
+//! (`/var/lib/euiccd/euiccd.store`), an append-only log of checksummed commits, each made durable
+//! (fdatasync) before it returns, replayed into memory when the store opens and compacted now and then
+//! (see `log` for the format, `file` for the file's life). The daemon holds a few KiB here: a log and
+//! ordered maps in memory are all it takes, in a fraction of the code of an embedded database.
 //!
 //! It holds what must survive a power cut (ARCHITECTURE.md, "Durable before acting"):
 //! - the operation **journal**: records the agent writes before and after a step that changes the eUICC
@@ -19,9 +22,11 @@
 
 pub mod check;
 mod events;
+mod file;
 mod journal;
-mod seal;
+pub mod log;
 mod supervision;
+mod tables;
 mod writer;
 
 pub use events::{RECENT_EVENTS, Retention};
@@ -30,40 +35,21 @@ pub(crate) use supervision::StoreSupervision;
 pub use writer::Writer;
 
 use crate::agent::supervisor::Supervision;
-use redb::{
-    Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError, TableHandle,
-};
+use file::{Loaded, LogFile};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use tables::{Table, Tables};
 
 /// The store's file name inside the state directory.
-pub const FILE_NAME: &str = "euiccd.redb";
+pub const FILE_NAME: &str = "euiccd.store";
 /// Largest journal record or outbox body accepted (a Bound Profile Package result is a few KiB).
 pub(crate) const MAX_BODY: usize = 256 * 1024;
 /// Longest recipient name (an eIM id, an FQDN with a port).
 pub(crate) const MAX_RECIPIENT: usize = 255;
 /// The event outbox never keeps more than this many events (its configured bound is at most this).
 pub(crate) const MAX_EVENTS: u64 = 1000;
-/// redb's page cache: a few pages. redb's default (1 GiB) keeps every page it ever read or wrote, among them
-/// the 0.5 MiB region header it writes when it creates the file and reads when it opens it, all resident
-/// for the daemon's life; the store is small and the kernel's page cache holds its file anyway.
-const CACHE_BYTES: usize = 64 * 1024;
-
-/// A table of entries: id → sealed [`Entry`] (every value in the store is sealed, see `seal`).
-type EntryTable = TableDefinition<'static, u64, &'static [u8]>;
-/// A table of named records: name → sealed value.
-type NamedTable = TableDefinition<'static, &'static str, &'static [u8]>;
-
-const JOURNAL: EntryTable = TableDefinition::new("journal");
-/// Poll states per eIM, JSON.
-const POLL_STATE: NamedTable = TableDefinition::new("poll_state");
-/// The supervision record (one key, [`SUPERVISION_KEY`]), JSON.
-const SUPERVISION: NamedTable = TableDefinition::new("supervision");
-/// The key of the supervision record.
-const SUPERVISION_KEY: &str = "record";
-/// The next id of the one sequence of journal and outbox entries (ids are never reused), a u64.
-const NEXT_ID: NamedTable = TableDefinition::new("next_id");
 
 /// A failure of the store.
 #[derive(Debug, thiserror::Error)]
@@ -80,9 +66,24 @@ pub enum StoreError {
     /// Another process (a second daemon) has the store open.
     #[error("the store {0} is in use by another process")]
     InUse(PathBuf),
-    /// The database failed (I/O, corruption, …). Boxed: redb's error is large and this one travels far.
-    #[error("store: {0}")]
-    Database(Box<redb::Error>),
+    /// The store file could not be read or written.
+    #[error("store {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The store file is damaged (see `log`): the daemon's open ([`check::open_checked`]) moves it
+    /// aside and starts a fresh store.
+    #[error("the store {path} is damaged: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A value is larger than the store accepts.
     #[error("store: {what} of {len} bytes is larger than {max}")]
     TooLarge {
@@ -99,17 +100,15 @@ pub enum StoreError {
     /// The stored supervision record does not decode (written by another version).
     #[error("store: supervision record: {0}")]
     BadSupervision(#[source] serde_json::Error),
-    /// A record fails its checksum: the file changed under the store (a damaged page, a flipped bit).
-    #[error("store: record {key} of table {table} fails its checksum: the store is damaged")]
+    /// A record does not decode (never one of a file this program wrote: every record is checked when
+    /// the store opens).
+    #[error("store: record {key} of table {table} does not decode: the store is damaged")]
     Damaged {
         /// The table.
         table: String,
         /// The record's key.
         key: String,
     },
-    /// The store file could not be checked (the check could not run, or the file cannot be read).
-    #[error("store check: {0}")]
-    Check(String),
     /// A stored poll state does not decode (written by another version).
     #[error("store: poll state of {eim}: {source}")]
     BadPollState {
@@ -121,25 +120,6 @@ pub enum StoreError {
     },
 }
 
-/// Lets the `?` operator lift redb's specific error types.
-macro_rules! from_redb {
-    ($($t:ty),*) => {$(
-        impl From<$t> for StoreError {
-            fn from(error: $t) -> Self {
-                Self::Database(Box::new(error.into()))
-            }
-        }
-    )*};
-}
-from_redb!(
-    redb::Error,
-    redb::DatabaseError,
-    redb::TransactionError,
-    redb::TableError,
-    redb::StorageError,
-    redb::CommitError
-);
-
 /// The outboxes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outbox {
@@ -150,20 +130,12 @@ pub enum Outbox {
 }
 
 impl Outbox {
-    /// Every outbox.
-    pub(crate) const ALL: [Outbox; 2] = [Self::Results, Self::Events];
-
-    /// The name of its table.
-    fn name(self) -> &'static str {
+    /// Its table.
+    fn table(self) -> Table {
         match self {
-            Self::Results => "outbox.results",
-            Self::Events => "outbox.events",
+            Self::Results => Table::Results,
+            Self::Events => Table::Events,
         }
-    }
-
-    /// Its table: id → sealed (recipient, body).
-    fn table(self) -> EntryTable {
-        TableDefinition::new(self.name())
     }
 }
 
@@ -188,32 +160,56 @@ pub struct PollState {
 /// The open store. See the module documentation.
 #[derive(Debug)]
 pub struct Store {
-    db: Database,
+    inner: Mutex<Inner>,
     /// `usize`, not `u64`: 32-bit MIPS routers have no 64-bit atomics.
     commits: AtomicUsize,
 }
 
+/// The file and the state it holds, changed together.
+#[derive(Debug)]
+struct Inner {
+    file: LogFile,
+    tables: Tables,
+}
+
 impl Store {
-    /// Opens (or creates) the store in `state_dir`, creating the directory (mode 0700) if needed.
+    /// Opens (or creates) the store in `state_dir`, creating the directory (mode 0700) if needed. A
+    /// damaged store file is [`StoreError::Corrupt`] (and left as it is).
     pub fn open(state_dir: &Path) -> Result<Self, StoreError> {
+        match Self::load(state_dir)? {
+            Loaded::Ready(file, tables) => Ok(Self::new(file, tables)),
+            Loaded::Damaged { file, reason, .. } => Err(StoreError::Corrupt {
+                path: file.path().to_owned(),
+                reason,
+            }),
+        }
+    }
+
+    /// Opens the store file in `state_dir` (see [`LogFile::open`]).
+    fn load(state_dir: &Path) -> Result<Loaded, StoreError> {
         create_private_dir(state_dir).map_err(|source| StoreError::Directory {
             path: state_dir.to_owned(),
             source,
         })?;
-        let path = state_dir.join(FILE_NAME);
-        let db = Database::builder()
-            .set_cache_size(CACHE_BYTES)
-            .create(&path)
-            .map_err(|error| match error {
-                redb::DatabaseError::DatabaseAlreadyOpen => StoreError::InUse(path.clone()),
-                other => other.into(),
-            })?;
-        let store = Self {
-            db,
+        LogFile::open(state_dir)
+    }
+
+    fn new(file: LogFile, tables: Tables) -> Self {
+        Self {
+            inner: Mutex::new(Inner { file, tables }),
             commits: AtomicUsize::new(0),
-        };
-        store.create_tables()?;
-        Ok(store)
+        }
+    }
+
+    /// The store, for this thread. A panic in another thread's transaction left the state as it was
+    /// (its [`Writer`] undid its changes while unwinding), so a poisoned lock is taken as it is.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `read` on the state.
+    fn read<T>(&self, read: impl FnOnce(&Tables) -> T) -> T {
+        read(&self.lock().tables)
     }
 
     /// Transactions committed since the store was opened (what the daemon wrote; an idle poll adds none).
@@ -222,86 +218,65 @@ impl Store {
     }
 
     /// Runs `changes` in one write transaction and commits it: all of them reach the disk, or (on an
-    /// error, a crash or a power cut) none does.
+    /// error, a crash or a power cut) none does. A transaction that changes nothing writes nothing.
+    /// Fails with [`StoreError::TooLarge`] if the store would hold more than [`log::MAX_RECORD`].
     pub fn write<T>(
         &self,
         changes: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut tx = self.db.begin_write()?;
-        // The commit slot is then valid whenever the header names it: a damaged commit is an error on
-        // the next open, never a silent return to the one before.
-        tx.set_two_phase_commit(true);
-        let value = changes(&mut Writer::new(&tx))?;
-        tx.commit()?;
+        let mut inner = self.lock();
+        let Inner { file, tables } = &mut *inner;
+        let mut writer = Writer::new(tables);
+        let value = changes(&mut writer)?;
+        if writer.payload().is_empty() {
+            return Ok(value);
+        }
+        let live = writer.tables().live_len();
+        writer::check_len("store", live, log::MAX_RECORD)?;
+        writer::check_len("transaction", writer.payload().len(), log::MAX_RECORD)?;
+        // Compaction keeps the file far below its bound; only if it kept failing could this refuse.
+        let file_len = file.len() + log::HEADER + writer.payload().len();
+        writer::check_len("store file", file_len, log::MAX_FILE)?;
+        file.append(writer.payload())?;
+        writer.keep();
         self.commits.fetch_add(1, Ordering::Relaxed);
+        if file.wants_compaction(tables) {
+            // The commit is durable either way; a failed compaction leaves the log as it was.
+            if let Err(error) = file.compact(tables) {
+                tracing::warn!(%error, "the store could not be compacted");
+            }
+        }
         Ok(value)
     }
 
     /// The journal records, oldest first, with their ids.
     pub fn journal(&self) -> Result<Vec<(u64, Entry)>, StoreError> {
-        self.entries(JOURNAL)
+        self.read(|t| t.entries(Table::Journal))
     }
 
     /// How many records the journal holds.
     pub(crate) fn journal_len(&self) -> Result<u64, StoreError> {
-        let tx = self.db.begin_read()?;
-        Ok(tx.open_table(JOURNAL)?.len()?)
+        Ok(self.read(|t| t.map(Table::Journal).len() as u64))
     }
 
     /// The entries of `outbox`, oldest first, with their ids.
     pub fn pending(&self, outbox: Outbox) -> Result<Vec<(u64, Entry)>, StoreError> {
-        self.entries(outbox.table())
+        self.read(|t| t.entries(outbox.table()))
     }
 
     /// How many entries `outbox` holds.
     pub(crate) fn len(&self, outbox: Outbox) -> Result<u64, StoreError> {
-        let tx = self.db.begin_read()?;
-        Ok(tx.open_table(outbox.table())?.len()?)
-    }
-
-    fn entries(&self, definition: EntryTable) -> Result<Vec<(u64, Entry)>, StoreError> {
-        let tx = self.db.begin_read()?;
-        let table = tx.open_table(definition)?;
-        let mut entries = Vec::new();
-        for item in table.iter()? {
-            let (id, value) = item?;
-            let id = id.value();
-            entries.push((
-                id,
-                seal::unseal_entry(definition.name(), id, value.value())?,
-            ));
-        }
-        Ok(entries)
+        Ok(self.read(|t| t.map(outbox.table()).len() as u64))
     }
 
     /// The remembered poll state of `eim`.
     pub fn poll_state(&self, eim: &str) -> Result<Option<PollState>, StoreError> {
-        let tx = self.db.begin_read()?;
-        let table = tx.open_table(POLL_STATE)?;
-        let Some(sealed) = table.get(eim)? else {
-            return Ok(None);
-        };
-        let bytes = seal::unseal(POLL_STATE.name(), seal::Key::Name(eim), sealed.value())?;
-        serde_json::from_slice(bytes)
-            .map(Some)
-            .map_err(|source| StoreError::BadPollState {
-                eim: eim.to_owned(),
-                source,
-            })
+        self.read(|t| t.poll_state(eim))
     }
 
     /// The supervision record (the default one when none was saved).
     pub fn supervision(&self) -> Result<Supervision, StoreError> {
-        let tx = self.db.begin_read()?;
-        let table = tx.open_table(SUPERVISION)?;
-        match table.get(SUPERVISION_KEY)? {
-            None => Ok(Supervision::default()),
-            Some(sealed) => {
-                let key = seal::Key::Name(SUPERVISION_KEY);
-                let bytes = seal::unseal(SUPERVISION.name(), key, sealed.value())?;
-                serde_json::from_slice(bytes).map_err(StoreError::BadSupervision)
-            }
-        }
+        self.read(Tables::supervision)
     }
 
     /// Remembers `state` for `eim` if it differs from what is stored; returns whether it wrote.
@@ -323,30 +298,6 @@ impl Store {
     #[cfg(test)]
     pub(crate) fn remove(&self, outbox: Outbox, id: u64) -> Result<bool, StoreError> {
         self.write(|w| w.remove(outbox, id))
-    }
-
-    /// Creates the tables on first use, so that readers find them; an existing store is not written.
-    fn create_tables(&self) -> Result<(), StoreError> {
-        let tx = self.db.begin_read()?;
-        let missing = |result: Result<(), TableError>| match result {
-            Ok(()) => Ok(false),
-            Err(TableError::TableDoesNotExist(_)) => Ok(true),
-            Err(error) => Err(error),
-        };
-        let mut any_missing = missing(tx.open_table(JOURNAL).map(drop))?;
-        for outbox in Outbox::ALL {
-            any_missing |= missing(tx.open_table(outbox.table()).map(drop))?;
-        }
-        any_missing |= missing(tx.open_table(POLL_STATE).map(drop))?;
-        any_missing |= missing(tx.open_table(NEXT_ID).map(drop))?;
-        any_missing |= missing(tx.open_table(SUPERVISION).map(drop))?;
-        any_missing |= missing(tx.open_table(events::RECENT).map(drop))?;
-        any_missing |= missing(tx.open_table(events::COUNTERS).map(drop))?;
-        drop(tx);
-        if any_missing {
-            self.write(|w| w.create_tables())?;
-        }
-        Ok(())
     }
 }
 

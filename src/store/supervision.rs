@@ -39,7 +39,6 @@ mod tests {
     use super::*;
     use crate::agent::journal::RollbackSwitch;
     use crate::agent::supervisor::{Policy, Supervisor};
-    use crate::store::seal::{self, Key};
     use euiccd_core::supervisor::rollback::{Evidence, RollbackPolicy};
 
     #[test]
@@ -79,26 +78,20 @@ mod tests {
     fn an_unreadable_record_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let (table, key) = (super::super::SUPERVISION, super::super::SUPERVISION_KEY);
-        let write = |value: &[u8]| {
-            let tx = store.db.begin_write().unwrap();
-            tx.open_table(table).unwrap().insert(key, value).unwrap();
-            tx.commit().unwrap();
-        };
-        let sealed = seal::seal(
-            redb::TableHandle::name(&table),
-            Key::Name(key),
-            b"{not json",
-        );
-        write(&sealed);
+        store
+            .write(|w| {
+                let key = crate::store::tables::SUPERVISION_KEY.as_bytes().to_vec();
+                w.set(
+                    crate::store::tables::Table::Supervision,
+                    key,
+                    b"{not json".to_vec(),
+                );
+                Ok(())
+            })
+            .unwrap();
         assert!(matches!(
             store.supervision(),
             Err(StoreError::BadSupervision(_))
-        ));
-        write(b"{not json, not sealed");
-        assert!(matches!(
-            store.supervision(),
-            Err(StoreError::Damaged { .. })
         ));
     }
 }

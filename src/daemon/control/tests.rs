@@ -110,7 +110,7 @@ fn a_missing_daemon_is_an_io_error() {
 #[test]
 fn an_existing_file_at_the_socket_path_is_refused_and_kept() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("euiccd.redb");
+    let path = dir.path().join(crate::store::FILE_NAME);
     std::fs::write(&path, b"the store").unwrap();
     runtime().block_on(async {
         let (commands, _inbox) = mpsc::channel(1);
