@@ -9,8 +9,10 @@ use super::{Failure, outln};
 use crate::bench::{self, Scenario};
 use anyhow::anyhow;
 
-/// Options of `bench`. The link speed is the global `--baud`; `--device` measures a real modem.
+/// Options of `bench`. The link speed is the global `--baud`; `--device` measures a real modem. A build
+/// without the simulators parses the same options (one `--help` for every build) and reads only `serve`.
 #[derive(Debug)]
+#[cfg_attr(not(feature = "sim"), allow(dead_code))]
 pub(crate) struct BenchArgs {
     /// `--scenario`: the scenarios to run (all when none).
     pub(crate) scenarios: Vec<Scenario>,
@@ -165,6 +167,12 @@ pub(crate) fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<()
     if target.device.is_some() {
         return device(target, json);
     }
+    simulated(target, &args, json)
+}
+
+/// The simulated scenarios, each in a process of its own (one runs in this process).
+#[cfg(feature = "sim")]
+fn simulated(target: &TargetArgs, args: &BenchArgs, json: bool) -> Result<(), Failure> {
     if target.baud == 0 {
         return Err(Failure::input(anyhow!("--baud must be above 0")));
     }
@@ -179,7 +187,7 @@ pub(crate) fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<()
         exe: std::env::current_exe()?,
     };
     let figures = match args.scenarios.as_slice() {
-        [one] => vec![simulated(*one, &options)?],
+        [one] => vec![bench::run_scenario(*one, &options)?],
         [] => bench::run_each(&Scenario::ALL, &options)?,
         many => bench::run_each(many, &options)?,
     };
@@ -193,13 +201,9 @@ pub(crate) fn run(target: &TargetArgs, args: BenchArgs, json: bool) -> Result<()
     }
 }
 
-#[cfg(feature = "sim")]
-fn simulated(scenario: Scenario, options: &bench::SimOptions) -> Result<bench::Figures, Failure> {
-    Ok(bench::run_scenario(scenario, options)?)
-}
-
+/// Without the simulators only `--device` can be measured: refused before any work.
 #[cfg(not(feature = "sim"))]
-fn simulated(_: Scenario, _: &bench::SimOptions) -> Result<bench::Figures, Failure> {
+fn simulated(_: &TargetArgs, _: &BenchArgs, _: bool) -> Result<(), Failure> {
     Err(Failure::input(anyhow!(
         "this build has no simulator (cargo feature `sim`); use --device"
     )))

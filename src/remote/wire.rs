@@ -124,6 +124,7 @@ pub(crate) struct Parts {
 
 impl Parts {
     /// The sum of the parts.
+    #[cfg(feature = "sim")]
     pub(crate) fn total(&self) -> u64 {
         self.handshake + self.tickets + self.records + self.http_head + self.http_body + self.other
     }
