@@ -71,6 +71,7 @@ build() {
             # mipsel: the default static-pie binary crashes at start, so link it non-PIE.
             local flags="-C link-self-contained=no"
             [ "$target" = mipsel-unknown-linux-musl ] && flags="$flags -C relocation-model=static"
+            flags="$flags $(remap_source_paths)"
             local var
             var="CARGO_TARGET_$(echo "$target" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
             # std is rebuilt anyway, so with its smaller algorithms too (5% less on aarch64).
@@ -80,6 +81,19 @@ build() {
             ;;
         *) fail "unknown target $target (known: ${ALL_TARGETS[*]})" ;;
     esac
+}
+
+# A panic names its source file; in a release binary those names began with the build machine's crate
+# registry (/root/.cargo/registry/src/index.crates.io-…/, 59 bytes, 189 files) and the toolchain's std
+# sources: 14 KB of the mipsel router binary that said only where the binary was built. Remapped, a panic
+# names rustls-0.23.46/src/… or core/src/…, and the binary no longer depends on $CARGO_HOME.
+remap_source_paths() {
+    local registry sysroot
+    for registry in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+        [ -d "$registry" ] && printf -- '--remap-path-prefix=%s= ' "$registry"
+    done
+    sysroot="$(rustc "+$TOOLCHAIN" --print sysroot)"
+    printf -- '--remap-path-prefix=%s/lib/rustlib/src/rust/library/=' "$sysroot"
 }
 
 # MIPS objects carry a .pdr section (procedure descriptors for the debuggers of IRIX days) that survives the
