@@ -14,8 +14,8 @@ use euicc_asn1::types::sgp22::{
     DeviceCapabilities, DeviceInfo, FinalResult, ProfileInstallationResult, codes,
 };
 use euicc_asn1::{Octets, from_ber, to_der};
+use ring::digest;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::bpp::{self, SegmentError};
@@ -243,11 +243,14 @@ impl Interrupt {
 
 /// SHA-256(SHA-256(code) ‖ transaction ID), the hashCc of PrepareDownload.
 pub(crate) fn hash_cc(code: &str, transaction_id: &[u8]) -> [u8; 32] {
-    let inner = Sha256::digest(code.as_bytes());
-    let mut outer = Sha256::new();
-    outer.update(inner);
+    // ring's SHA-256, which TLS links anyway (the sha2 crate was 7 KB more of the router binary for this alone).
+    let inner = digest::digest(&digest::SHA256, code.as_bytes());
+    let mut outer = digest::Context::new(&digest::SHA256);
+    outer.update(inner.as_ref());
     outer.update(transaction_id);
-    outer.finalize().into()
+    let mut hash = [0; 32];
+    hash.copy_from_slice(outer.finish().as_ref());
+    hash
 }
 
 /// DeviceInfo for an IMEI (TAC = its first 8 digits as plain BCD, IMEI as swapped BCD padded with F), or
