@@ -19,3 +19,5 @@ pub mod remote;
 #[cfg(any(test, feature = "sim"))]
 pub(crate) mod simulated;
 pub mod store;
+#[cfg(test)]
+mod test_support;

@@ -135,14 +135,7 @@ pub(super) fn in_process(sim: SimEuicc) -> Euicc<InProcessChannel> {
     Euicc::new(IsdrSession::new(InProcessChannel::new(card), SessionConfig::default()).unwrap())
 }
 
-/// Runs `future` on a fresh current-thread runtime with I/O and timers.
-pub(super) fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
+pub(super) use crate::test_support::block_on;
 
 #[test]
 fn a_profile_downloads_and_its_result_is_delivered() {

@@ -7,13 +7,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use euicc_asn1::from_ber;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
 use crate::euicc::EimKey;
 use crate::remote::tls::eim_client_config;
+use crate::test_support::{block_on, tls_acceptor};
 use euiccd_sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, TestPki};
 
 /// One scripted answer: its bytes, and whether the server closes the connection after it.
@@ -40,17 +39,7 @@ struct Scripted {
 }
 
 async fn scripted(tls: &CertAndKey, answers: Vec<Answer>) -> Scripted {
-    let key = PrivateKeyDer::from_pem_slice(tls.key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
-    let chain = vec![CertificateDer::from(tls.cert.der().to_vec())];
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = tls_acceptor(tls, rustls::DEFAULT_VERSIONS);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let connections = Arc::new(AtomicUsize::new(0));
@@ -133,14 +122,6 @@ impl Rig {
     fn connections(&self) -> usize {
         self.server.connections.load(Ordering::SeqCst)
     }
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
 }
 
 #[test]

@@ -14,16 +14,9 @@ use super::*;
 use crate::euicc::EimKey;
 use crate::remote::tls::{client_config, eim_client_config};
 use crate::remote::wire::Parts;
+use crate::test_support::{block_on, tls_acceptor};
 use euiccd_sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, TestPki};
 use euiccd_sim::https_server::{self, Listening};
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
-}
 
 fn pki() -> TestPki {
     TestPki::generate(&"89049032123451234512345678901235".parse().unwrap()).unwrap()
@@ -375,22 +368,8 @@ async fn tls12_server(
     SocketAddr,
     Arc<std::sync::Mutex<Option<rustls::CipherSuite>>>,
 ) {
-    use rustls::pki_types::PrivateKeyDer;
-    use rustls::pki_types::pem::PemObject;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let key = PrivateKeyDer::from_pem_slice(tls.key.to_pkcs8_pem().unwrap().as_bytes()).unwrap();
-    let chain = vec![rustls::pki_types::CertificateDer::from(
-        tls.cert.der().to_vec(),
-    )];
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_protocol_versions(&[&rustls::version::TLS12])
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let acceptor = tls_acceptor(tls, &[&rustls::version::TLS12]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let negotiated: Arc<std::sync::Mutex<Option<rustls::CipherSuite>>> = Arc::default();
