@@ -119,7 +119,7 @@ pub enum Domain {
 }
 
 impl Domain {
-    /// Every domain, in the order of [`Domain::command`].
+    /// Every domain, from circuit-switched to 5GS: the order in which the modem is asked about them.
     pub const ALL: [Domain; 4] = [Domain::Cs, Domain::Gprs, Domain::Eps, Domain::FiveGs];
 
     /// The domain of a line name (`+CEREG` → EPS).

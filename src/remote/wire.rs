@@ -123,8 +123,8 @@ pub(crate) struct Parts {
 }
 
 impl Parts {
-    /// The sum of the parts.
-    #[cfg(feature = "sim")]
+    /// The sum of the parts (the benchmark's table and the tests).
+    #[cfg(any(test, feature = "sim"))]
     pub(crate) fn total(&self) -> u64 {
         self.handshake + self.tickets + self.records + self.http_head + self.http_body + self.other
     }
