@@ -24,17 +24,21 @@ const KEYS: [&str; 11] = [
 ];
 
 fn bench(scenario: &str) -> Value {
-    let run = Run::finished(
-        &[
-            "--json",
-            "--baud",
-            "115200",
-            "bench",
-            "--scenario",
-            scenario,
-        ],
-        Duration::from_secs(120),
-    );
+    bench_with(scenario, &[])
+}
+
+/// [`bench`] with more options of `bench`.
+fn bench_with(scenario: &str, options: &[&str]) -> Value {
+    let mut args = vec![
+        "--json",
+        "--baud",
+        "115200",
+        "bench",
+        "--scenario",
+        scenario,
+    ];
+    args.extend_from_slice(options);
+    let run = Run::finished(&args, Duration::from_secs(120));
     let figures = run.json();
     for key in KEYS {
         assert!(figures.get(key).is_some(), "{key} missing: {figures}");
@@ -123,6 +127,40 @@ fn an_idle_poll_resumes_tls_and_touches_no_card() {
         assert_eq!(figures[key], 0, "{key}: {figures}");
     }
     assert_eq!(figures["outcome"], "NoPackage");
+}
+
+/// What a resumed poll costs depends on the eIM's tickets: one that keeps its sessions sends a 32-byte key
+/// where a stateless one seals the whole session into the ticket, and the ticket crosses the link twice
+/// (the NewSessionTicket after this handshake, the next ClientHello's `pre_shared_key`). The footprint
+/// target for a resumed idle poll, 1.2 KB, is met against such an eIM.
+#[test]
+fn an_eim_that_keeps_its_tls_sessions_saves_the_ticket_twice() {
+    let sealed = bench("idle_poll");
+    let kept = bench_with("idle_poll", &["--stateful-tickets"]);
+    assert_eq!(sealed["eim_tickets"], "stateless", "{sealed}");
+    assert_eq!(kept["eim_tickets"], "stateful", "{kept}");
+    assert_eq!(kept["tls_resumed_handshakes"], 1, "{kept}");
+    assert_eq!(kept["tls_full_handshakes"], 0, "{kept}");
+    let part = |figures: &Value, direction: &str, part: &str| -> u64 {
+        figures["wire_parts"][direction][part].as_u64().unwrap()
+    };
+    let ticket_saved =
+        part(&sealed, "received", "tickets") as i64 - part(&kept, "received", "tickets") as i64;
+    let hello_saved =
+        part(&sealed, "sent", "handshake") as i64 - part(&kept, "sent", "handshake") as i64;
+    assert!(ticket_saved > 0, "{sealed}\n{kept}");
+    assert_eq!(ticket_saved, hello_saved, "{sealed}\n{kept}");
+    // Nothing else changes: the server's handshake, the HTTP exchange, the kept-alive poll.
+    for (direction, name) in [
+        ("received", "handshake"),
+        ("sent", "http_head"),
+        ("received", "http_head"),
+    ] {
+        assert_eq!(part(&sealed, direction, name), part(&kept, direction, name));
+    }
+    assert_eq!(kept["wire_bytes_keepalive"], sealed["wire_bytes_keepalive"]);
+    let wire = kept["wire_bytes"].as_u64().unwrap();
+    assert!(wire <= 1_200, "{kept}");
 }
 
 #[test]

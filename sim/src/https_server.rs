@@ -64,11 +64,28 @@ impl Drop for Listening {
     }
 }
 
-/// Serves HTTPS on `listen` (e.g. `127.0.0.1:0`) with the certificate and key `tls`, answering every request
-/// with `handler`. `name` labels the log lines. Must be called inside a tokio runtime.
+/// How a server lets clients resume TLS sessions. Both are production settings, and the client cannot tell
+/// them apart except by the ticket's size: a resumed connection carries the ticket twice (the server's
+/// NewSessionTicket, the next ClientHello's `pre_shared_key`), so it costs an idle poll on a metered link.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SessionTickets {
+    /// The session is sealed into the ticket under a server key (rustls' `Ticketer`, 116-byte tickets here;
+    /// OpenSSL's default, nginx's `ssl_session_tickets on`). The server keeps nothing.
+    #[default]
+    Stateless,
+    /// The server keeps the session in its cache and the ticket is a random 32-byte key to it (RFC 8446
+    /// §4.6.1 allows either; OpenSSL does this for TLS 1.3 under `SSL_OP_NO_TICKET`, i.e. nginx's
+    /// `ssl_session_tickets off` with an `ssl_session_cache`).
+    Stateful,
+}
+
+/// Serves HTTPS on `listen` (e.g. `127.0.0.1:0`) with the certificate and key `tls` and session `tickets`,
+/// answering every request with `handler`. `name` labels the log lines. Must be called inside a tokio
+/// runtime.
 pub async fn serve<H, F>(
     name: &'static str,
     tls: &CertAndKey,
+    tickets: SessionTickets,
     listen: SocketAddr,
     handler: H,
 ) -> Result<Listening, ServeError>
@@ -76,7 +93,7 @@ where
     H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
 {
-    let acceptor = Acceptors::new(tls_config(tls)?);
+    let acceptor = Acceptors::new(tls_config(tls, tickets)?);
     let listener = TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     let task = tokio::spawn(accept_loop(name, listener, acceptor, handler));
@@ -84,7 +101,10 @@ where
     Ok(Listening { address, task })
 }
 
-fn tls_config(tls: &CertAndKey) -> Result<rustls::ServerConfig, ServeError> {
+fn tls_config(
+    tls: &CertAndKey,
+    tickets: SessionTickets,
+) -> Result<rustls::ServerConfig, ServeError> {
     let key_pem = tls
         .key
         .to_pkcs8_pem()
@@ -99,8 +119,15 @@ fn tls_config(tls: &CertAndKey) -> Result<rustls::ServerConfig, ServeError> {
     .with_no_client_auth()
     .with_single_cert(chain, key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    // Stateless session tickets (TLS 1.3 and 1.2), as production servers issue them, so clients resume.
-    config.ticketer = rustls::crypto::ring::Ticketer::new()?;
+    match tickets {
+        // Sealed tickets for TLS 1.3 and 1.2.
+        SessionTickets::Stateless => config.ticketer = rustls::crypto::ring::Ticketer::new()?,
+        // rustls without a ticketer issues TLS 1.3 tickets that name an entry of `session_storage` (its
+        // default, an in-memory cache of 256 sessions) and resumes TLS 1.2 by session ID.
+        SessionTickets::Stateful => {
+            config.session_storage = rustls::server::ServerSessionMemoryCache::new(256)
+        }
+    }
     Ok(config)
 }
 

@@ -1542,6 +1542,7 @@ fn after_an_enable_the_result_waits_until_the_new_profile_is_online() {
         bench.own = (bench.own.clone()).with_reconnect(Reconnect::watching(watched, policy));
         bench.queue_enable(DISABLED, None);
         let Bench {
+            dir,
             euicc,
             esipa,
             eim,
@@ -1559,9 +1560,16 @@ fn after_an_enable_the_result_waits_until_the_new_profile_is_online() {
                     .count()
             })
         };
+        let card = StateFile::new(dir.path().join("card.json"));
+        let new_profile: Iccid = DISABLED.parse().unwrap();
+        let switched = || {
+            let state = card.load().unwrap().unwrap();
+            state.enabled_profile().is_some_and(|p| p.iccid == new_profile)
+        };
         let modem = async {
-            // The package has been taken: the modem leaves the network, as the REFRESH makes it.
-            while eim.with_eim(|e| e.queued(eid)) > 0 {
+            // The card has switched: the modem leaves the network, as the REFRESH makes it. (Not when the eIM
+            // hands the package out: the agent reads the network before it loads the package.)
+            while !switched() {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             network.send_replace(state(false, false));

@@ -86,13 +86,15 @@ impl Meter<'_> {
     }
 }
 
-/// Runs `scenario` against `world` (whose test PKI is in `dir`) over a link of `baud`.
+/// Runs `scenario` against `world` (whose test PKI is in `dir`, whose eIM issues stateful TLS tickets if
+/// `stateful_tickets`) over a link of `baud`.
 pub(crate) async fn run(
     scenario: Scenario,
     world: &mut WorldProcess,
     dir: &Path,
     baud: u32,
     net: NetOptions,
+    stateful_tickets: bool,
 ) -> Result<Figures, BenchError> {
     let link = LinkConfig {
         nat_idle: (net.nat_idle_secs > 0).then(|| Duration::from_secs(net.nat_idle_secs)),
@@ -181,6 +183,13 @@ pub(crate) async fn run(
             .ok(),
         rss_anon_kib: parts.map(|(anon, _)| anon),
         rss_file_kib: parts.map(|(_, file)| file),
+        eim_tickets: matches!(scenario, Scenario::EimEnable | Scenario::IdlePoll).then(|| {
+            match stateful_tickets {
+                true => "stateful",
+                false => "stateless",
+            }
+            .to_owned()
+        }),
     })
 }
 

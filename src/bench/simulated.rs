@@ -58,6 +58,10 @@ pub(crate) struct Figures {
     /// `idle_poll`: `wire_bytes_full_handshake` by direction and part.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) wire_parts_full_handshake: Option<WireParts>,
+    /// The scenarios that reach the eIM: how it let the agent resume TLS, `stateless` (the session sealed
+    /// into a ticket) or `stateful` (a 32-byte ticket naming the session it keeps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) eim_tickets: Option<String>,
     /// The size of the euiccd binary that ran the scenario, bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) binary_bytes: Option<u64>,
@@ -79,6 +83,8 @@ pub(crate) struct SimOptions {
     pub(crate) latency_ms: u64,
     /// The network to the SM-DP+ and eIM.
     pub(crate) net: NetOptions,
+    /// The eIM issues stateful TLS session tickets (`--stateful-tickets`).
+    pub(crate) stateful_tickets: bool,
     /// The `euiccd` binary that serves the world (this one).
     pub(crate) exe: PathBuf,
 }
@@ -149,6 +155,9 @@ pub(crate) fn run_scenario(
     if scenario.over_qmi() {
         args.push("--qmi".to_owned());
     }
+    if options.stateful_tickets {
+        args.push("--stateful-tickets".to_owned());
+    }
     let mut world = child::WorldProcess::start(&options.exe, &scratch.0, &args)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -159,6 +168,7 @@ pub(crate) fn run_scenario(
         &scratch.0,
         options.baud,
         options.net,
+        options.stateful_tickets,
     ))
 }
 
@@ -179,6 +189,7 @@ fn run_in_child(scenario: Scenario, options: &SimOptions) -> Result<Figures, Ben
         .args(["--scenario", scenario.name()])
         .args(["--latency-ms", &options.latency_ms.to_string()])
         .args(options.net.args())
+        .args(options.stateful_tickets.then_some("--stateful-tickets"))
         .stderr(std::process::Stdio::inherit())
         .output()?;
     if !output.status.success() {
@@ -260,8 +271,9 @@ fn wire_parts_table(f: &Figures) -> String {
     if f.scenario != Scenario::IdlePoll.name() || f.wire_parts.is_none() {
         return String::new();
     }
+    let tickets = f.eim_tickets.as_deref().unwrap_or("stateless");
     let mut out = format!(
-        "{:<21} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}\n",
+        "{:<21} {:>9} {:>7} {:>7} {:>9} {:>5} {:>5} {:>6}  ({tickets} tickets)\n",
         format!("{} wire bytes", f.scenario),
         "handshake",
         "tickets",

@@ -24,6 +24,7 @@ use euiccd_sim::euicc::SimEuicc;
 use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
 use euiccd_sim::modem::{Quirks, ServerConfig};
 use euiccd_sim::qmi::{QmiFaults, QmiServerConfig};
+use euiccd_sim::eim::server::SessionTickets;
 use euiccd_sim::{eim, smdp};
 
 /// The EID of the benchmark's eUICC.
@@ -56,6 +57,8 @@ pub(crate) struct WorldConfig {
     pub(crate) mbim: bool,
     /// Serve the simulated QMI device on the PTY instead of the AT modem.
     pub(crate) qmi: bool,
+    /// How the eIM lets the agent resume TLS sessions.
+    pub(crate) eim_tickets: SessionTickets,
 }
 
 impl WorldConfig {
@@ -102,7 +105,7 @@ async fn serve_async(config: WorldConfig) -> Result<(), WorldError> {
         })]);
         sim_eim.queue_package(eid, enable, None);
     }
-    let eim = eim::server::start(sim_eim, &pki.eim_tls, loopback())
+    let eim = eim::server::start_with(sim_eim, &pki.eim_tls, config.eim_tickets, loopback(), None)
         .await
         .map_err(setup)?;
     let line = serde_json::json!({ "world": {

@@ -24,6 +24,8 @@ pub(crate) struct BenchArgs {
     pub(crate) net_kbps: u32,
     /// A NAT on that network forgets flows idle this long, s (0: no NAT).
     pub(crate) nat_idle_secs: u64,
+    /// The simulated eIM keeps its TLS sessions and issues tickets that name them.
+    pub(crate) stateful_tickets: bool,
     /// The internal `bench serve`.
     pub(crate) serve: Option<BenchServe>,
 }
@@ -54,6 +56,8 @@ pub(crate) struct ServeArgs {
     pub(crate) mbim: bool,
     /// Serve the simulated QMI device instead of the AT modem.
     pub(crate) qmi: bool,
+    /// The eIM issues stateful TLS session tickets.
+    pub(crate) stateful_tickets: bool,
 }
 
 /// `euiccd bench`.
@@ -89,6 +93,10 @@ pub(crate) const COMMAND: Command = Command {
             "A NAT on that network forgets flows idle this long, s (0: no NAT); idle_poll then waits longer than this before its last poll.",
         )
         .default("0"),
+        Opt::flag(
+            "stateful-tickets",
+            "The simulated eIM keeps its TLS sessions and issues 32-byte tickets naming them (nginx's `ssl_session_tickets off`), instead of sealing each session into its ticket.",
+        ),
     ]],
     subcommands: &[&Command {
         opts: &[&[
@@ -120,6 +128,10 @@ pub(crate) const COMMAND: Command = Command {
                 "qmi",
                 "Serve the simulated QMI device instead of the AT modem.",
             ),
+            Opt::flag(
+                "stateful-tickets",
+                "The eIM issues stateful TLS session tickets.",
+            ),
         ]],
         hidden: true,
         ..Command::new(
@@ -145,6 +157,7 @@ impl BenchArgs {
                 enable_package: sub.flag("enable-package"),
                 mbim: sub.flag("mbim"),
                 qmi: sub.flag("qmi"),
+                stateful_tickets: sub.flag("stateful-tickets"),
             })),
             None => None,
         };
@@ -154,6 +167,7 @@ impl BenchArgs {
             net_rtt_ms: m.needed("net-rtt-ms")?,
             net_kbps: m.needed("net-kbps")?,
             nat_idle_secs: m.needed("nat-idle-secs")?,
+            stateful_tickets: m.flag("stateful-tickets"),
             serve,
         })
     }
@@ -184,6 +198,7 @@ fn simulated(target: &TargetArgs, args: &BenchArgs, json: bool) -> Result<(), Fa
             kbps: args.net_kbps,
             nat_idle_secs: args.nat_idle_secs,
         },
+        stateful_tickets: args.stateful_tickets,
         exe: std::env::current_exe()?,
     };
     let figures = match args.scenarios.as_slice() {
@@ -220,6 +235,10 @@ fn serve_world(args: ServeArgs) -> Result<(), Failure> {
         enable_package: args.enable_package,
         mbim: args.mbim,
         qmi: args.qmi,
+        eim_tickets: match args.stateful_tickets {
+            true => euiccd_sim::eim::server::SessionTickets::Stateful,
+            false => euiccd_sim::eim::server::SessionTickets::Stateless,
+        },
     })?;
     Ok(())
 }

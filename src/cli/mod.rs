@@ -444,6 +444,7 @@ mod tests {
                 "3",
                 "--nat-idle-secs",
                 "4",
+                "--stateful-tickets",
             ],
             &[
                 "bench",
@@ -459,6 +460,7 @@ mod tests {
                 "--enable-package",
                 "--mbim",
                 "--qmi",
+                "--stateful-tickets",
             ],
             &["run", "--config", "c"],
             &["status", "--config", "c", "--socket", "s"],

@@ -19,6 +19,7 @@ use super::logic::{Action, BadRequest, SimEim};
 use super::relay::{self, Es9Call, Es9Reply};
 use crate::Layout;
 use crate::crypto::pki::CertAndKey;
+pub use crate::https_server::SessionTickets;
 use crate::https_server::{
     self, ConnectionId, Listening, ServeError, admin_protocol_starts_with, lock, read_body,
 };
@@ -83,7 +84,7 @@ pub async fn start(
     tls: &CertAndKey,
     listen: SocketAddr,
 ) -> Result<EimHandle, ServeError> {
-    start_relaying(eim, tls, listen, None).await
+    start_with(eim, tls, SessionTickets::default(), listen, None).await
 }
 
 /// [`start`], relaying indirect downloads to the SM-DP+s through `relay`.
@@ -93,10 +94,22 @@ pub async fn start_relaying(
     listen: SocketAddr,
     relay: Option<SmdpRelay>,
 ) -> Result<EimHandle, ServeError> {
+    start_with(eim, tls, SessionTickets::default(), listen, relay).await
+}
+
+/// [`start_relaying`], letting clients resume TLS with `tickets` (what an eIM's operator chooses; the
+/// benchmark's idle poll is measured with both).
+pub async fn start_with(
+    eim: SimEim,
+    tls: &CertAndKey,
+    tickets: SessionTickets,
+    listen: SocketAddr,
+    relay: Option<SmdpRelay>,
+) -> Result<EimHandle, ServeError> {
     let eim = Arc::new(Mutex::new(eim));
     let state = Arc::clone(&eim);
     let relay = Arc::new(relay);
-    let listening = https_server::serve("eIM", tls, listen, move |request| {
+    let listening = https_server::serve("eIM", tls, tickets, listen, move |request| {
         let eim = Arc::clone(&state);
         let relay = Arc::clone(&relay);
         async move { respond(request, &eim, relay.as_ref().as_ref()).await }
