@@ -4,7 +4,7 @@
 //! repeated) and answers 200; a malformed batch gets 400, another content type 415.
 
 use crate::crypto::pki::CertAndKey;
-use crate::https_server::{Listening, ServeError, SessionTickets, lock, read_body, serve};
+use crate::https_server::{Listening, ServeError, lock, read_body, serve};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
@@ -40,7 +40,7 @@ impl Collector {
     pub async fn start(tls: &CertAndKey, listen: SocketAddr) -> Result<Self, ServeError> {
         let received = Arc::new(Mutex::new(Received::default()));
         let state = received.clone();
-        let listening = serve("collector", tls, SessionTickets::Stateless, listen, move |request| {
+        let listening = serve("collector", tls, listen, move |request| {
             let state = state.clone();
             async move { handle(request, &state).await }
         })

@@ -79,10 +79,24 @@ pub enum SessionTickets {
     Stateful,
 }
 
-/// Serves HTTPS on `listen` (e.g. `127.0.0.1:0`) with the certificate and key `tls` and session `tickets`,
-/// answering every request with `handler`. `name` labels the log lines. Must be called inside a tokio
-/// runtime.
+/// Serves HTTPS on `listen` (e.g. `127.0.0.1:0`) with the certificate and key `tls`, answering every request
+/// with `handler`; clients resume with stateless tickets. `name` labels the log lines. Must be called inside
+/// a tokio runtime.
 pub async fn serve<H, F>(
+    name: &'static str,
+    tls: &CertAndKey,
+    listen: SocketAddr,
+    handler: H,
+) -> Result<Listening, ServeError>
+where
+    H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    serve_with_tickets(name, tls, SessionTickets::default(), listen, handler).await
+}
+
+/// [`serve`], letting clients resume with `tickets`.
+pub async fn serve_with_tickets<H, F>(
     name: &'static str,
     tls: &CertAndKey,
     tickets: SessionTickets,

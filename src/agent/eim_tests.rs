@@ -1564,7 +1564,9 @@ fn after_an_enable_the_result_waits_until_the_new_profile_is_online() {
         let new_profile: Iccid = DISABLED.parse().unwrap();
         let switched = || {
             let state = card.load().unwrap().unwrap();
-            state.enabled_profile().is_some_and(|p| p.iccid == new_profile)
+            state
+                .enabled_profile()
+                .is_some_and(|p| p.iccid == new_profile)
         };
         let modem = async {
             // The card has switched: the modem leaves the network, as the REFRESH makes it. (Not when the eIM

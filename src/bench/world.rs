@@ -20,11 +20,11 @@ use crate::apdu::{IsdrSession, SessionConfig};
 use crate::euicc::{EimConfig, EimKey, Euicc};
 use euiccd_sim::card::{IsdrApplet, ResponseMode, SimCard};
 use euiccd_sim::crypto::pki::{CertAndKey, DEFAULT_EIM_HOST, DEFAULT_SMDP_HOST, TestPki};
+use euiccd_sim::eim::server::SessionTickets;
 use euiccd_sim::euicc::SimEuicc;
 use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
 use euiccd_sim::modem::{Quirks, ServerConfig};
 use euiccd_sim::qmi::{QmiFaults, QmiServerConfig};
-use euiccd_sim::eim::server::SessionTickets;
 use euiccd_sim::{eim, smdp};
 
 /// The EID of the benchmark's eUICC.

@@ -109,7 +109,7 @@ pub async fn start_with(
     let eim = Arc::new(Mutex::new(eim));
     let state = Arc::clone(&eim);
     let relay = Arc::new(relay);
-    let listening = https_server::serve("eIM", tls, tickets, listen, move |request| {
+    let listening = https_server::serve_with_tickets("eIM", tls, tickets, listen, move |request| {
         let eim = Arc::clone(&state);
         let relay = Arc::clone(&relay);
         async move { respond(request, &eim, relay.as_ref().as_ref()).await }

@@ -18,9 +18,7 @@ use super::logic::SmdpServer;
 use super::status;
 use crate::crypto::pki::CertAndKey;
 pub use crate::https_server::ServeError;
-use crate::https_server::{
-    self, Listening, SessionTickets, admin_protocol_starts_with, lock, read_body,
-};
+use crate::https_server::{self, Listening, admin_protocol_starts_with, lock, read_body};
 
 /// Largest request body accepted; larger ones get HTTP 413.
 pub const MAX_BODY_LEN: usize = 64 * 1024;
@@ -92,7 +90,7 @@ pub async fn start(
         faults: Mutex::new(HashMap::new()),
     });
     let handler_state = Arc::clone(&shared);
-    let listening = https_server::serve("SM-DP+", tls, SessionTickets::Stateless, listen, move |request| {
+    let listening = https_server::serve("SM-DP+", tls, listen, move |request| {
         let shared = Arc::clone(&handler_state);
         async move { respond(request, &shared).await }
     })
