@@ -439,19 +439,18 @@ impl HttpsClient {
         progress: &mut Progress,
     ) -> Result<HttpResponse, HttpError> {
         let timeout = self.options.timeout;
-        progress.reused = within(timeout, self.open(server)).await?;
-        let connection = self
-            .connection
-            .as_mut()
-            .ok_or_else(|| HttpError::InvalidAddress(server.authority()))?;
+        let max_body = self.options.max_body;
+        let wire = Arc::clone(&self.wire);
+        let (connection, reused) = within(timeout, self.open(server)).await?;
+        progress.reused = reused;
         let answer_bytes = Arc::clone(&connection.answer_bytes);
         let plain_before = answer_bytes.snapshot();
-        let exchange = connection.round_trip(&request.bytes, self.options.max_body);
-        let answer = progressing(timeout, &self.wire, exchange).await;
+        let exchange = connection.round_trip(&request.bytes, max_body);
+        let answer = progressing(timeout, &wire, exchange).await;
         progress.answered = answer_bytes.snapshot().received != plain_before.received;
         let response = answer?;
         let plain = answer_bytes.snapshot().since(&plain_before);
-        self.wire.settle(HttpBytes {
+        wire.settle(HttpBytes {
             sent: plain.sent,
             sent_body: request.body_len as u64,
             received: plain.received,
@@ -469,33 +468,37 @@ impl HttpsClient {
         })
     }
 
-    /// Makes the open connection to `server` usable, or opens a new one; whether it was reused. A
+    /// The open connection to `server` if it is still usable, or a new one; and whether it was reused. A
     /// connection idle past [`HttpOptions::idle_timeout`] is closed first.
-    async fn open(&mut self, server: &Server) -> Result<bool, HttpError> {
+    async fn open(&mut self, server: &Server) -> Result<(&mut Connection, bool), HttpError> {
         let idle_timeout = self.options.idle_timeout;
-        if let Some(connection) = &mut self.connection {
-            if &connection.server == server
+        let mut kept = self.connection.take();
+        if let Some(connection) = &mut kept {
+            let usable = &connection.server == server
                 && connection.idle_since.elapsed() <= idle_timeout
-                && connection.quiet().await
-            {
-                return Ok(true);
+                && connection.quiet().await;
+            // Dropped without a TLS close_notify: a flow a NAT may have forgotten would only carry it (24
+            // bytes on a metered link) to nowhere, and the server has nothing left to say on it.
+            if let Some(stale) = kept.take_if(|_| !usable) {
+                tracing::debug!(
+                    host = %stale.server.host,
+                    idle = ?stale.idle_since.elapsed(),
+                    "closing the kept-alive connection"
+                );
             }
         }
-        // Dropped without a TLS close_notify: a flow a NAT may have forgotten would only carry it (24 bytes
-        // on a metered link) to nowhere, and the server has nothing left to say on it.
-        if let Some(stale) = self.connection.take() {
-            tracing::debug!(
-                host = %stale.server.host,
-                idle = ?stale.idle_since.elapsed(),
-                "closing the kept-alive connection"
-            );
-        }
-        let (connection, handshake) = self.connect(server).await?;
-        self.last_handshake = handshake;
-        self.wire
-            .count_handshake(handshake == Some(HandshakeKind::Resumed));
-        self.connection = Some(connection);
-        Ok(false)
+        let reused = kept.is_some();
+        let connection = match kept {
+            Some(connection) => connection,
+            None => {
+                let (connection, handshake) = self.connect(server).await?;
+                self.last_handshake = handshake;
+                self.wire
+                    .count_handshake(handshake == Some(HandshakeKind::Resumed));
+                connection
+            }
+        };
+        Ok((self.connection.insert(connection), reused))
     }
 
     async fn connect(
