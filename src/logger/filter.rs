@@ -21,6 +21,14 @@ impl Levels {
         }
     }
 
+    /// The most verbose level anything is let through at.
+    pub(crate) fn most_verbose(&self) -> LevelFilter {
+        self.modules
+            .iter()
+            .map(|&(_, level)| level)
+            .fold(self.default, LevelFilter::max)
+    }
+
     /// Whether an event or span with `metadata` is let through.
     pub(crate) fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         let target = metadata.target();
@@ -112,6 +120,20 @@ mod tests {
         assert!(!levels.enabled(&event("euiccd::modemmanager", Level::INFO)));
         assert!(levels.enabled(&event("euiccd::daemon", Level::WARN)));
         assert!(!levels.enabled(&event("euiccd::daemon", Level::INFO)));
+    }
+
+    #[test]
+    fn the_most_verbose_level_counts_every_module() {
+        let levels: Levels = "warn,euiccd::apdu=debug,euiccd::modem=info"
+            .parse()
+            .unwrap();
+        assert_eq!(levels.most_verbose(), LevelFilter::DEBUG);
+        let quiet: Levels = "euiccd::apdu=error".parse().unwrap();
+        assert_eq!(quiet.most_verbose(), LevelFilter::ERROR);
+        assert_eq!(
+            Levels::all(LevelFilter::TRACE).most_verbose(),
+            LevelFilter::TRACE
+        );
     }
 
     #[test]
