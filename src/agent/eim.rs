@@ -16,7 +16,7 @@
 //! ([`indirect`](super::indirect)). After a package enabled a profile, the cycle waits for the network on the
 //! new profile ([`reconnect`](super::reconnect)) before RetrieveNotificationsList and the result.
 //!
-//! The decisions are the sans-IO state machine [`Cycle`](euiccd_core::cycle::Cycle), which also builds and
+//! The decisions are the sans-IO state machine [`Cycle`], which also builds and
 //! reads the messages; [`poll_once`] is its driver: it carries out each [`Action`] with the eIM, the eUICC
 //! and the journal, and feeds the answer back.
 //!

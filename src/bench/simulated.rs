@@ -22,7 +22,7 @@ pub(crate) struct Figures {
     pub(crate) link_bytes_tx: u64,
     /// Bytes the modem wrote to the agent.
     pub(crate) link_bytes_rx: u64,
-    /// The least those APDUs need on an AT link ([`link_bound`]); 0 over QMI.
+    /// The least those APDUs need on an AT link ([`link_bound`](super::link_bound)); 0 over QMI.
     pub(crate) link_min_bytes: u64,
     /// `link_min_bytes` on the line at `baud`, seconds.
     pub(crate) link_bound_s: f64,
@@ -40,7 +40,7 @@ pub(crate) struct Figures {
     pub(crate) tls_full_handshakes: u64,
     /// TLS handshakes that resumed a session.
     pub(crate) tls_resumed_handshakes: u64,
-    /// Redundant card traffic found ([`apdu_log::redundant`]); empty when none.
+    /// Redundant card traffic found ([`apdu_log::redundant`](super::apdu_log::redundant)); empty when none.
     pub(crate) redundant_apdus: Vec<String>,
     /// What the procedure achieved.
     pub(crate) outcome: String,

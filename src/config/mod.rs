@@ -3,7 +3,7 @@
 //!
 //! Reading is strict so that a typo does not silently fall back to a default: unknown keys are errors, and
 //! every error names the key (`poll.interval_secs: …`). A few common settings can be overridden from the
-//! environment ([`ENV_OVERRIDES`]), which is how a unit file or a test changes them without editing the
+//! environment ([`ENV_OVERRIDES`](load::ENV_OVERRIDES)), which is how a unit file or a test changes them without editing the
 //! file. At run time (SIGHUP) only what [`Config::reload`] lists changes; the rest needs a restart.
 
 mod load;

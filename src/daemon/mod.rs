@@ -1,5 +1,5 @@
 //! `euiccd run`: the long-running IPA. One task (the main loop) owns the eUICC session: it polls the eIMs
-//! on the [`Schedule`], answers inspection requests from the control socket between polls, keeps systemd
+//! on the [`Schedule`](crate::agent::schedule::Schedule), answers inspection requests from the control socket between polls, keeps systemd
 //! informed (`READY=1`, `WATCHDOG=1` from the loop itself, `STATUS=`), reloads on SIGHUP and stops
 //! cleanly on SIGTERM or SIGINT.
 //!

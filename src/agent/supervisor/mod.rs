@@ -77,7 +77,7 @@ impl Supervisor {
     }
 
     /// Starts the rollback watch of `switch`, made at `now` (the eIM poll cycle's
-    /// [`Journal::enabled_with_rollback`](super::journal::Journal::enabled_with_rollback) calls it).
+    /// [`Journal::enabled_with_rollback`] calls it).
     /// A newer switch replaces an older watch: the eUICC remembers only the last one.
     pub(crate) fn arm(
         &self,

@@ -2,7 +2,7 @@
 //!
 //! The IPA never parses a certificate: it passes the SM-DP+'s and the eUICC's certificates on. A certificate
 //! often sits next to other `SEQUENCE` components (`euiccSigned1`, `euiccCertificate`, `eumCertificate`), so
-//! unlike [`Raw`](crate::Raw) it only accepts the `SEQUENCE` tag.
+//! unlike [`Raw`] it only accepts the `SEQUENCE` tag.
 
 use crate::error::DecodeError;
 use crate::jer::{Jer, JerError};
