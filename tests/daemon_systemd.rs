@@ -1,7 +1,8 @@
 //! The systemd files in `systemd/` checked by systemd's own tools: the unit by `systemd-analyze verify`
 //! (and its exposure score by `systemd-analyze security`), the sysusers file by `systemd-sysusers` into a
-//! scratch root. Skipped where systemd is not installed, unless `EUICCD_REQUIRE_SYSTEMD=1` (CI) makes that a
-//! failure. The `Type=notify` protocol itself is tested in `tests/daemon.rs`.
+//! scratch root; the polkit rule by duktape, polkit's JavaScript engine. Skipped where systemd (or duktape) is
+//! not installed, unless `EUICCD_REQUIRE_SYSTEMD=1` (CI) makes that a failure. The `Type=notify` protocol
+//! itself is tested in `tests/daemon.rs`.
 
 mod support;
 
@@ -171,5 +172,76 @@ fn the_unit_bounds_memory_tasks_descriptors_and_restarts() {
     assert!(
         interval > burst * restart,
         "StartLimitIntervalSec {interval}"
+    );
+}
+
+const POLKIT_RULE: &str = include_str!("../systemd/50-euiccd-modemmanager.rules");
+const SYSUSERS: &str = include_str!("../systemd/euiccd.sysusers");
+
+/// What polkit answers with the rule file loaded, for each `(action id, user)`: the rule runs in duktape, the
+/// JavaScript engine Debian's polkitd embeds, under the interface polkit(8) documents (`polkit.addRule`,
+/// `polkit.Result`, `action.id`, `subject.user`); rules that return nothing or NOT_HANDLED leave the decision
+/// to the next rule, here "not handled".
+fn polkit_decides(cases: &[(&str, &str)]) -> Vec<String> {
+    let dir = Scratch::new("polkit-rule");
+    let mut script = String::from(
+        "var rules = [];\n\
+         var polkit = {\n\
+           Result: { NO: 'no', YES: 'yes', AUTH_SELF: 'auth_self', AUTH_SELF_KEEP: 'auth_self_keep',\n\
+                     AUTH_ADMIN: 'auth_admin', AUTH_ADMIN_KEEP: 'auth_admin_keep', NOT_HANDLED: null },\n\
+           addRule: function (rule) { rules.push(rule); }\n\
+         };\n",
+    );
+    script.push_str(POLKIT_RULE);
+    script.push_str(
+        "\nfunction decide(id, user) {\n\
+           for (var i = 0; i < rules.length; i++) {\n\
+             var result = rules[i]({ id: id }, { user: user });\n\
+             if (result !== null && result !== undefined) { return result; }\n\
+           }\n\
+           return 'not handled';\n\
+         }\n",
+    );
+    for (action, user) in cases {
+        script.push_str(&format!("print(decide('{action}', '{user}'));\n"));
+    }
+    let path = dir.0.join("rule.js");
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new("duk").arg(&path).output().unwrap();
+    assert!(
+        out.status.success(),
+        "duk: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_polkit_rule_lets_the_service_user_inhibit_modemmanager_and_nothing_more() {
+    if !have("duk") {
+        return;
+    }
+    // The user the rule names is the one systemd-sysusers creates and the unit runs as.
+    let user = SYSUSERS
+        .lines()
+        .find_map(|line| line.strip_prefix("u "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("a u line in euiccd.sysusers");
+    assert_eq!(setting("User"), Some(user));
+    // InhibitDevice is authorized as the Manager's Control action (ModemManager's mm-base-manager.c).
+    const CONTROL: &str = "org.freedesktop.ModemManager1.Control";
+    let decisions = polkit_decides(&[
+        (CONTROL, user),
+        (CONTROL, "nobody"),
+        ("org.freedesktop.ModemManager1.Device.Control", user),
+        ("org.freedesktop.login1.reboot", user),
+    ]);
+    assert_eq!(
+        decisions,
+        ["yes", "not handled", "not handled", "not handled"]
     );
 }
