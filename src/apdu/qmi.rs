@@ -18,10 +18,12 @@ use euiccd_core::apdu::response::Response;
 use euiccd_core::qmi::{
     self, Deframer, Message, MessageKind, ProtocolError, SERVICE_CTL, SERVICE_UIM, ctl, uim,
 };
+use std::fmt;
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,8 +32,6 @@ use tracing::{debug, warn};
 
 /// The abstract socket `qmi-proxy` listens on (libqmi's `QMI_PROXY_SOCKET_PATH`).
 const PROXY_SOCKET: &[u8] = b"qmi-proxy";
-/// The card slot (the first; multi-slot modems number from 1).
-const SLOT: u8 = 1;
 /// How long control messages (client ids, proxy open, channel open and close) may take.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a broken link is retried before giving up (a restarting proxy comes back within this).
@@ -99,9 +99,109 @@ pub enum QmiError {
          port, or update the modem firmware"
     )]
     AccessDenied(&'static str),
-    /// Slot 1 has no working card.
-    #[error("QMI card status: no usable card in slot {SLOT} ({0})")]
-    NoCard(String),
+    /// The chosen slot has no working card.
+    #[error("QMI card status: no usable card in slot {slot} ({state}){}", other_slot_hint(*.other))]
+    NoCard {
+        /// The chosen slot.
+        slot: QmiSlot,
+        /// What the modem reports for it.
+        state: SlotState,
+        /// The first slot the modem reports a card in, if any.
+        other: Option<QmiSlot>,
+    },
+}
+
+/// What the card status says of the chosen slot, for [`QmiError::NoCard`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotState {
+    /// The slot is there and empty.
+    Absent,
+    /// The modem gave up on the card, with its error code (libqmi's `QmiUimCardError`).
+    Error(u8),
+    /// The modem lists fewer slots.
+    NotListed {
+        /// How many it lists.
+        slots: usize,
+    },
+}
+
+impl fmt::Display for SlotState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Absent => f.write_str("the modem reports it empty"),
+            Self::Error(code) => write!(f, "the modem reports card error {code}"),
+            Self::NotListed { slots: 1 } => f.write_str("the modem reports 1 slot"),
+            Self::NotListed { slots } => write!(f, "the modem reports {slots} slots"),
+        }
+    }
+}
+
+/// The advice of [`QmiError::NoCard`] when another slot holds a card.
+fn other_slot_hint(other: Option<QmiSlot>) -> String {
+    match other {
+        Some(slot) => format!(
+            "; slot {slot} has a card: choose it with --qmi-slot {slot} (modem.qmi_slot = {slot} in the \
+             configuration file)"
+        ),
+        None => String::new(),
+    }
+}
+
+/// The UIM slot of the card the IPA talks to (`--qmi-slot`, `modem.qmi_slot`): 1 (the default) to 5, as the
+/// UIM service numbers them in libqmi's `qmi-service-uim.json`. Multi-slot modems (Sierra Wireless EM7xxx,
+/// Quectel RM5xx, Telit LN9xx) often carry a soldered eUICC in slot 2 beside a removable SIM in slot 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QmiSlot(u8);
+
+impl QmiSlot {
+    /// The first slot, which single-slot modems have alone.
+    pub const FIRST: Self = Self(1);
+    /// The highest slot number the UIM service knows.
+    pub const LAST: u8 = 5;
+
+    /// The slot's number on the wire.
+    pub fn number(self) -> u8 {
+        self.0
+    }
+}
+
+impl Default for QmiSlot {
+    fn default() -> Self {
+        Self::FIRST
+    }
+}
+
+/// A slot number outside 1 to [`QmiSlot::LAST`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("QMI UIM slot {0} does not exist: slots are numbered 1 to 5")]
+pub struct SlotOutOfRange(pub i64);
+
+impl TryFrom<i64> for QmiSlot {
+    type Error = SlotOutOfRange;
+
+    fn try_from(number: i64) -> Result<Self, SlotOutOfRange> {
+        match u8::try_from(number) {
+            Ok(slot @ 1..=Self::LAST) => Ok(Self(slot)),
+            _ => Err(SlotOutOfRange(number)),
+        }
+    }
+}
+
+impl FromStr for QmiSlot {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let number: i64 = text
+            .parse()
+            .map_err(|_| format!("QMI UIM slot {text:?} is not a number from 1 to 5"))?;
+        Self::try_from(number).map_err(|error| error.to_string())
+    }
+}
+
+impl fmt::Display for QmiSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 impl From<QmiError> for ApduError {
@@ -166,6 +266,7 @@ struct Connection {
 pub struct QmiChannel {
     device: PathBuf,
     proxy: ProxyUse,
+    slot: QmiSlot,
     connection: Option<Connection>,
     transaction: u16,
 }
@@ -182,19 +283,20 @@ enum CallError {
 
 impl QmiChannel {
     /// Connects to `device` (directly or through `qmi-proxy` as `proxy` says), allocates a UIM client id and
-    /// checks that slot 1 holds a card.
-    pub async fn connect(device: &Path, proxy: ProxyUse) -> Result<Self, ApduError> {
-        let mut channel = Self::new(device, proxy);
+    /// checks that `slot` holds a card.
+    pub async fn connect(device: &Path, proxy: ProxyUse, slot: QmiSlot) -> Result<Self, ApduError> {
+        let mut channel = Self::new(device, proxy, slot);
         channel.ensure_connected().await.map_err(ApduError::from)?;
         Ok(channel)
     }
 
-    /// A transport for the control device at `device`, through `qmi-proxy` as `proxy` says; nothing is
-    /// opened until the first channel is.
-    pub fn new(device: &Path, proxy: ProxyUse) -> Self {
+    /// A transport for the card in `slot` behind the control device at `device`, through `qmi-proxy` as
+    /// `proxy` says; nothing is opened until the first channel is.
+    pub fn new(device: &Path, proxy: ProxyUse, slot: QmiSlot) -> Self {
         Self {
             device: device.to_path_buf(),
             proxy,
+            slot,
             connection: None,
             transaction: 0,
         }
@@ -237,13 +339,10 @@ impl QmiChannel {
             .exchange(&mut connection, &status, "card status")
             .await?;
         let cards = uim::card_states(&answer).map_err(|source| classify("card status", source))?;
-        match cards.first() {
-            Some(uim::CardState::Present) => {}
-            other => {
-                self.connection = Some(connection);
-                self.release().await;
-                return Err(QmiError::NoCard(format!("{other:?}")));
-            }
+        if let Err(error) = check_slot(&cards, self.slot) {
+            self.connection = Some(connection);
+            self.release().await;
+            return Err(error);
         }
         let client = connection.client;
         self.connection = Some(connection);
@@ -378,6 +477,22 @@ impl QmiChannel {
     }
 }
 
+/// Whether the card status `cards` (in slot order) shows a card in `slot`; if not, the error names the first
+/// slot that has one.
+fn check_slot(cards: &[uim::CardState], slot: QmiSlot) -> Result<(), QmiError> {
+    let state = match cards.get(usize::from(slot.number()) - 1) {
+        Some(uim::CardState::Present) => return Ok(()),
+        Some(uim::CardState::Absent) => SlotState::Absent,
+        Some(uim::CardState::Error(code)) => SlotState::Error(*code),
+        None => SlotState::NotListed { slots: cards.len() },
+    };
+    let other = (1..=QmiSlot::LAST)
+        .zip(cards)
+        .find(|(_, card)| **card == uim::CardState::Present)
+        .map(|(number, _)| QmiSlot(number));
+    Err(QmiError::NoCard { slot, state, other })
+}
+
 /// Connects to qmi-proxy's abstract socket.
 fn connect_proxy() -> std::io::Result<UnixStream> {
     use std::os::linux::net::SocketAddrExt;
@@ -471,10 +586,11 @@ impl CardChannel for QmiChannel {
     async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
         // One retry: a broken link or a forgotten client id is taken up again once.
         let mut retried = false;
+        let slot = self.slot.number();
         loop {
             let result = self
                 .uim_call(
-                    |client, t| uim::open_logical_channel(client, t, SLOT, aid),
+                    |client, t| uim::open_logical_channel(client, t, slot, aid),
                     "open logical channel",
                     timeout.max(CONTROL_TIMEOUT),
                 )
@@ -514,9 +630,10 @@ impl CardChannel for QmiChannel {
         timeout: Duration,
     ) -> Result<Response, ApduError> {
         // The modem owns the channel bits of CLA; it sets them from the channel id.
+        let slot = self.slot.number();
         let answer = match self
             .uim_call(
-                |client, t| uim::send_apdu(client, t, SLOT, channel, apdu),
+                |client, t| uim::send_apdu(client, t, slot, channel, apdu),
                 "send APDU",
                 timeout,
             )
@@ -551,9 +668,10 @@ impl CardChannel for QmiChannel {
             // The link broke since the channel was opened: the channel went with it.
             return Ok(());
         }
+        let slot = self.slot.number();
         let answer = match self
             .uim_call(
-                |client, t| Ok(uim::close_logical_channel(client, t, SLOT, channel)),
+                |client, t| Ok(uim::close_logical_channel(client, t, slot, channel)),
                 "close logical channel",
                 timeout.max(CONTROL_TIMEOUT),
             )
@@ -584,5 +702,47 @@ impl Drop for QmiChannel {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uim::CardState::{Absent, Error, Present};
+
+    #[test]
+    fn slots_are_1_to_5() {
+        assert_eq!("2".parse::<QmiSlot>().map(QmiSlot::number), Ok(2));
+        assert_eq!(QmiSlot::try_from(5).map(QmiSlot::number), Ok(5));
+        assert_eq!(QmiSlot::default(), QmiSlot::FIRST);
+        for refused in ["0", "6", "256", "-1", "two", ""] {
+            let error = refused.parse::<QmiSlot>().unwrap_err();
+            assert!(error.contains("1 to 5"), "{refused}: {error}");
+        }
+        assert_eq!(QmiSlot::try_from(0), Err(SlotOutOfRange(0)));
+    }
+
+    #[test]
+    fn the_card_status_check_looks_at_the_chosen_slot_and_names_the_one_with_a_card() {
+        let slot = |n: i64| QmiSlot::try_from(n).unwrap();
+        assert!(check_slot(&[Absent, Present], slot(2)).is_ok());
+        let error = check_slot(&[Absent, Present], slot(1)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "QMI card status: no usable card in slot 1 (the modem reports it empty); slot 2 has a card: \
+             choose it with --qmi-slot 2 (modem.qmi_slot = 2 in the configuration file)"
+        );
+        let error = check_slot(&[Present], slot(2)).unwrap_err().to_string();
+        assert!(
+            error.starts_with("QMI card status: no usable card in slot 2 (the modem reports 1 slot); slot 1 has a card"),
+            "{error}"
+        );
+        let error = check_slot(&[Error(3), Absent], slot(1))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "QMI card status: no usable card in slot 1 (the modem reports card error 3)"
+        );
     }
 }

@@ -12,7 +12,7 @@ use euiccd_sim::mbim::{self, MbimFaults};
 use euiccd_sim::minimal_isdr::MinimalIsdr;
 use euiccd_sim::modem::quirks::QUIRKS;
 use euiccd_sim::modem::{NetworkScript, Quirks, Scenario, ServerConfig, serve};
-use euiccd_sim::qmi::{QmiFaults, QmiServerConfig};
+use euiccd_sim::qmi::{CardSlot, QmiFaults, QmiServerConfig};
 use euiccd_sim::smdp;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,6 +74,8 @@ pub(crate) struct ServeArgs {
     pub(crate) mbim_faults: Vec<String>,
     /// `--qmi-fault`: how the QMI device misbehaves.
     pub(crate) qmi_faults: Vec<QmiFault>,
+    /// `--qmi-euicc-slot`: the QMI device's slot of the eUICC (none: the first, alone).
+    pub(crate) qmi_euicc_slot: Option<CardSlot>,
 }
 
 /// `euiccd sim`.
@@ -201,6 +203,11 @@ const SERVE_PROTOCOL_OPTIONS: &[Opt] = &[
         "With --speak qmi: a misbehaviour (repeat): drop-cid[=N] (forget every client id after APDU N, default 3), access-denied (refuse logical channels), busy (DeviceInUse), no-uim (no UIM service).",
     )
     .many(),
+    Opt::value(
+        "qmi-euicc-slot",
+        "SLOT",
+        "With --speak qmi: the UIM slot of the eUICC, 1 to 5; the device has that many slots, the ones before it empty (default 1, a one-slot device).",
+    ),
 ];
 
 impl SimCommand {
@@ -239,6 +246,7 @@ impl ServeArgs {
             speak: m.needed("speak")?,
             mbim_faults: m.values("mbim-fault")?,
             qmi_faults: m.values_by("qmi-fault", parse_qmi_fault)?,
+            qmi_euicc_slot: m.value_by("qmi-euicc-slot", parse_card_slot)?,
         })
     }
 }
@@ -293,8 +301,20 @@ fn parse_qmi_fault(text: &str) -> Result<QmiFault, String> {
     }
 }
 
+/// Parses `--qmi-euicc-slot SLOT`.
+fn parse_card_slot(text: &str) -> Result<CardSlot, String> {
+    text.parse()
+        .ok()
+        .and_then(CardSlot::new)
+        .ok_or_else(|| format!("{text:?} is not a UIM slot: use 1 to 5"))
+}
+
 /// The simulated QMI device's settings for `sim serve --speak qmi`.
-fn qmi_config(config: &ServerConfig, faults: &[QmiFault]) -> QmiServerConfig {
+fn qmi_config(
+    config: &ServerConfig,
+    faults: &[QmiFault],
+    euicc_slot: Option<CardSlot>,
+) -> QmiServerConfig {
     let mut switches = QmiFaults::default();
     for fault in faults {
         match *fault {
@@ -308,6 +328,7 @@ fn qmi_config(config: &ServerConfig, faults: &[QmiFault]) -> QmiServerConfig {
         link: config.link.clone(),
         latency: config.latency,
         faults: switches,
+        euicc_slot: euicc_slot.unwrap_or(CardSlot::FIRST),
     }
 }
 
@@ -362,8 +383,14 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             let eim_options = args.eim.clone();
             let version = args.sgp32;
             let (speak, qmi_faults) = (args.speak, args.qmi_faults.clone());
+            let qmi_euicc_slot = args.qmi_euicc_slot;
             if speak != Speak::Qmi && !qmi_faults.is_empty() {
                 return Err(Failure::input(anyhow!("--qmi-fault needs --speak qmi")));
+            }
+            if speak != Speak::Qmi && qmi_euicc_slot.is_some() {
+                return Err(Failure::input(anyhow!(
+                    "--qmi-euicc-slot needs --speak qmi"
+                )));
             }
             if speak != Speak::Mbim && !args.mbim_faults.is_empty() {
                 return Err(Failure::input(anyhow!("--mbim-fault needs --speak mbim")));
@@ -440,9 +467,10 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                 }
                 match speak {
                     Speak::At => serve(config, euicc).await.map(drop)?,
-                    Speak::Qmi => euiccd_sim::qmi::serve(qmi_config(&config, &qmi_faults), euicc)
-                        .await
-                        .map(drop)?,
+                    Speak::Qmi => {
+                        let device = qmi_config(&config, &qmi_faults, qmi_euicc_slot);
+                        euiccd_sim::qmi::serve(device, euicc).await.map(drop)?
+                    }
                     Speak::Mbim => mbim::serve(&config.link, mbim_faults, euicc).await.map(drop)?,
                 }
                 Ok::<_, Failure>(())
