@@ -248,6 +248,26 @@ fn the_qmi_slot_option_reaches_the_euicc_in_slot_2_and_slot_1_says_where_it_is()
 }
 
 #[test]
+fn a_plain_sim_in_slot_1_says_the_euicc_may_be_in_slot_2() {
+    let sim = qmi_sim(&["--qmi-euicc-slot", "2", "--qmi-other-slots", "plain-sim"]);
+    let default = euiccd(&sim, "never", &["info", "--json"]);
+    assert_ne!(default.code, Some(0), "{}", default.stdout);
+    assert!(
+        default.stderr.contains(
+            "the card in slot 1 has no ISD-R (SELECT answered 6A82); slot 2 has a card: choose it with \
+             --qmi-slot 2"
+        ),
+        "{}",
+        default.stderr
+    );
+    let info = euiccd(&sim, "never", &["--qmi-slot", "2", "info", "--json"]);
+    assert_eq!(info.code, Some(0), "{}", info.stderr);
+    assert_eq!(info.json()["eid"], EID);
+    let counters = counters(sim);
+    assert_eq!(counters["channels_opened"], 1, "{counters}");
+}
+
+#[test]
 fn a_qmi_slot_out_of_range_or_on_a_transport_without_slots_is_refused() {
     for slot in ["0", "6", "x"] {
         let args = [
@@ -591,4 +611,18 @@ fn sim_serve_refuses_options_of_the_other_device() {
     Run::finished(&qmi_with_baud, TIMEOUT).fails(2, "the AT modem's");
     let at_with_fault = ["sim", "serve", "--pty-link", &link, "--qmi-fault", "busy"];
     Run::finished(&at_with_fault, TIMEOUT).fails(2, "--qmi-fault needs --speak qmi");
+    let at_with_slot = ["sim", "serve", "--pty-link", &link, "--qmi-euicc-slot", "2"];
+    Run::finished(&at_with_slot, TIMEOUT)
+        .fails(2, "--qmi-euicc-slot and --qmi-other-slots need --speak qmi");
+    let qmi_slot_6 = [
+        "sim",
+        "serve",
+        "--speak",
+        "qmi",
+        "--pty-link",
+        &link,
+        "--qmi-euicc-slot",
+        "6",
+    ];
+    Run::finished(&qmi_slot_6, TIMEOUT).fails(2, "is not a UIM slot: use 1 to 5");
 }

@@ -71,7 +71,9 @@ pub(crate) async fn probe_control_device(
     if slot != QmiSlot::FIRST {
         return Err(match qmi_error {
             // QMI works here; the card is the problem.
-            ApduError::Qmi(error) if matches!(*error, QmiError::NoCard { .. }) => {
+            ApduError::Qmi(error)
+                if matches!(*error, QmiError::NoCard { .. } | QmiError::NoIsdr { .. }) =>
+            {
                 ApduError::Qmi(error)
             }
             ApduError::Card(error) => ApduError::Card(error),

@@ -109,6 +109,18 @@ pub enum QmiError {
         /// The first slot the modem reports a card in, if any.
         other: Option<QmiSlot>,
     },
+    /// The card in the chosen slot has no ISD-R (its SELECT answered `6A 82`, not found), and another slot
+    /// holds a card: on a multi-slot modem, the plain SIM beside the eUICC.
+    #[error(
+        "QMI open logical channel: the card in slot {slot} has no ISD-R (SELECT answered 6A82){}",
+        other_slot_hint(Some(*.other))
+    )]
+    NoIsdr {
+        /// The chosen slot.
+        slot: QmiSlot,
+        /// The first other slot with a card.
+        other: QmiSlot,
+    },
 }
 
 /// What the card status says of the chosen slot, for [`QmiError::NoCard`].
@@ -136,7 +148,7 @@ impl fmt::Display for SlotState {
     }
 }
 
-/// The advice of [`QmiError::NoCard`] when another slot holds a card.
+/// The advice of [`QmiError::NoCard`] and [`QmiError::NoIsdr`] when another slot holds a card.
 fn other_slot_hint(other: Option<QmiSlot>) -> String {
     match other {
         Some(slot) => format!(
@@ -267,6 +279,8 @@ pub struct QmiChannel {
     device: PathBuf,
     proxy: ProxyUse,
     slot: QmiSlot,
+    /// The first other slot the last card status showed a card in.
+    card_elsewhere: Option<QmiSlot>,
     connection: Option<Connection>,
     transaction: u16,
 }
@@ -297,6 +311,7 @@ impl QmiChannel {
             device: device.to_path_buf(),
             proxy,
             slot,
+            card_elsewhere: None,
             connection: None,
             transaction: 0,
         }
@@ -339,6 +354,7 @@ impl QmiChannel {
             .exchange(&mut connection, &status, "card status")
             .await?;
         let cards = uim::card_states(&answer).map_err(|source| classify("card status", source))?;
+        self.card_elsewhere = other_card(&cards, self.slot);
         if let Err(error) = check_slot(&cards, self.slot) {
             self.connection = Some(connection);
             self.release().await;
@@ -486,11 +502,16 @@ fn check_slot(cards: &[uim::CardState], slot: QmiSlot) -> Result<(), QmiError> {
         Some(uim::CardState::Error(code)) => SlotState::Error(*code),
         None => SlotState::NotListed { slots: cards.len() },
     };
-    let other = (1..=QmiSlot::LAST)
-        .zip(cards)
-        .find(|(_, card)| **card == uim::CardState::Present)
-        .map(|(number, _)| QmiSlot(number));
+    let other = other_card(cards, slot);
     Err(QmiError::NoCard { slot, state, other })
+}
+
+/// The first slot but `slot` that the card status `cards` (in slot order) shows a card in.
+fn other_card(cards: &[uim::CardState], slot: QmiSlot) -> Option<QmiSlot> {
+    (1..=QmiSlot::LAST)
+        .zip(cards)
+        .find(|&(number, card)| number != slot.number() && *card == uim::CardState::Present)
+        .map(|(number, _)| QmiSlot(number))
 }
 
 /// Connects to qmi-proxy's abstract socket.
@@ -609,9 +630,15 @@ impl CardChannel for QmiChannel {
             };
             return match uim::opened_channel(&answer) {
                 Ok(channel) => Ok(channel),
-                Err(error) => match uim::card_result(&answer) {
+                Err(error) => match (uim::card_result(&answer), self.card_elsewhere) {
+                    // No ISD-R on this card, and a card in another slot: say which.
+                    (Some([0x6A, 0x82]), Some(other)) => Err(QmiError::NoIsdr {
+                        slot: self.slot,
+                        other,
+                    }
+                    .into()),
                     // The card refused the SELECT: report its status word, as the AT transports do.
-                    Some([sw1, sw2]) if !matches!(sw1, 0x90 | 0x91) => {
+                    (Some([sw1, sw2]), _) if !matches!(sw1, 0x90 | 0x91) => {
                         Err(ApduError::Card(CardError::Status {
                             what: "SELECT ISD-R",
                             sw: euiccd_core::apdu::status::StatusWord::new(sw1, sw2),
@@ -744,5 +771,11 @@ mod tests {
             error,
             "QMI card status: no usable card in slot 1 (the modem reports card error 3)"
         );
+        // A card in the chosen slot is not "elsewhere".
+        assert_eq!(
+            other_card(&[Present, Absent, Present], slot(1)),
+            Some(slot(3))
+        );
+        assert_eq!(other_card(&[Present], slot(1)), None);
     }
 }

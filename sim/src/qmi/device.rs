@@ -1,6 +1,6 @@
 //! The simulated QMI device, sans-IO: frames from the host in, answer frames out. It hands out UIM client
-//! ids, reports its card slots (the eUICC in one of them, the slots before it empty, as on a multi-slot modem
-//! whose eUICC is soldered as slot 2), opens logical channels on the eUICC (MANAGE CHANNEL and SELECT, ETSI TS 102 221
+//! ids, reports its card slots (the eUICC in one of them, the slots before it empty or holding plain SIMs, as
+//! on a multi-slot modem whose eUICC is soldered as slot 2), opens logical channels on the eUICC (MANAGE CHANNEL and SELECT, ETSI TS 102 221
 //! §11.1.17 and §11.1.1, done by the modem as real firmwares do), forwards APDUs with the channel bits of CLA
 //! set, and closes channels, when a client asks or is released.
 
@@ -53,6 +53,18 @@ impl CardSlot {
     }
 }
 
+/// What the slots before the eUICC's hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OtherSlots {
+    /// Nothing: the card status says absent, and UIM requests there are refused DeviceNotReady.
+    #[default]
+    Empty,
+    /// A plain SIM (no ISD-R): the card status says present, and its SELECT of any AID the host asks for
+    /// fails with `6A 82` (not found), which the device reports as a real one does, SimFileNotFound with the
+    /// card's status word.
+    PlainSim,
+}
+
 /// What the device has done, printed as `{"sim_qmi": …}` when the server stops or on SIGUSR1.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QmiCounters {
@@ -76,8 +88,10 @@ pub struct QmiDevice<A> {
     card: SimCard<A>,
     framer: Framer,
     faults: QmiFaults,
-    /// The slot the card sits in; the slots before it are empty.
+    /// The slot the card sits in.
     card_slot: u8,
+    /// What the slots before it hold.
+    others: OtherSlots,
     /// UIM client ids and the logical channels each holds.
     clients: BTreeMap<u8, BTreeSet<u8>>,
     next_client: u8,
@@ -92,16 +106,19 @@ impl<A: IsdrApplet> QmiDevice<A> {
             framer: Framer::default(),
             faults,
             card_slot: 1,
+            others: OtherSlots::Empty,
             clients: BTreeMap::new(),
             next_client: 1,
             counters: QmiCounters::default(),
         }
     }
 
-    /// The device with as many slots as `slot` says, the card in the last of them and the others empty.
-    pub fn with_card_in_slot(self, slot: CardSlot) -> Self {
+    /// The device with as many slots as `slot` says, the card in the last of them and `others` in the slots
+    /// before it.
+    pub fn with_card_in_slot(self, slot: CardSlot, others: OtherSlots) -> Self {
         Self {
             card_slot: slot.0,
+            others,
             ..self
         }
     }
@@ -207,16 +224,18 @@ impl<A: IsdrApplet> QmiDevice<A> {
             return vec![result_tlv(Some(code::DEVICE_IN_USE))];
         }
         if request.message == 0x002F {
-            return vec![result_tlv(None), (0x10, card_status(self.card_slot))];
+            return vec![
+                result_tlv(None),
+                (0x10, card_status(self.card_slot, self.others)),
+            ];
         }
         if !matches!(request.message, 0x0042 | 0x003B | 0x003F) {
             return vec![result_tlv(Some(code::INVALID_QMI_COMMAND))];
         }
         match request.tlv(0x01) {
             Some(&[slot]) if slot == self.card_slot => {}
-            // A slot the modem has, with no card in it: the card is not ready.
             Some(&[slot]) if (1..self.card_slot).contains(&slot) => {
-                return vec![result_tlv(Some(code::DEVICE_NOT_READY))];
+                return self.other_slot(request);
             }
             Some(&[_]) => return vec![result_tlv(Some(code::INVALID_ARGUMENT))],
             _ => return vec![result_tlv(Some(code::MISSING_ARGUMENT))],
@@ -225,6 +244,21 @@ impl<A: IsdrApplet> QmiDevice<A> {
             0x0042 => self.open_channel(request),
             0x003B => self.send_apdu(request),
             _ => self.close_channel(request),
+        }
+    }
+
+    /// A request for a slot before the eUICC's.
+    fn other_slot(&self, request: &Request) -> Vec<(u8, Vec<u8>)> {
+        match (self.others, request.message) {
+            // A slot the modem has, with no card in it: the card is not ready.
+            (OtherSlots::Empty, _) => vec![result_tlv(Some(code::DEVICE_NOT_READY))],
+            // The plain SIM opened the channel, found nothing to SELECT and closed it again.
+            (OtherSlots::PlainSim, 0x0042) => vec![
+                result_tlv(Some(code::SIM_FILE_NOT_FOUND)),
+                (0x11, vec![0x6A, 0x82]),
+            ],
+            // No channel can be open on it.
+            (OtherSlots::PlainSim, _) => vec![result_tlv(Some(code::INVALID_ARGUMENT))],
         }
     }
 
@@ -343,15 +377,19 @@ impl<A: IsdrApplet> QmiDevice<A> {
 }
 
 /// The Card Status TLV: no primary or secondary application indexes, then one entry per slot up to
-/// `card_slot`: absent for the slots before it, present (with no applications listed: the IPA needs only the
-/// card) for it. An entry is the card state, UPIN state and retries, the card error and the application count.
-fn card_status(card_slot: u8) -> Vec<u8> {
+/// `card_slot`: absent or present for the slots before it as `others` says, present for it, with no
+/// applications listed (the IPA needs only the card). An entry is the card state, UPIN state and retries, the
+/// card error and the application count.
+fn card_status(card_slot: u8, others: OtherSlots) -> Vec<u8> {
     const ABSENT: [u8; 6] = [0, 0, 0, 0, 0, 0];
     const PRESENT: [u8; 6] = [1, 0, 0, 0, 0, 0];
     let mut status = vec![0xFF; 8];
     status.push(card_slot);
     for _ in 1..card_slot {
-        status.extend_from_slice(&ABSENT);
+        status.extend_from_slice(match others {
+            OtherSlots::Empty => &ABSENT,
+            OtherSlots::PlainSim => &PRESENT,
+        });
     }
     status.extend_from_slice(&PRESENT);
     status
@@ -434,7 +472,8 @@ mod tests {
     fn a_card_in_slot_2_leaves_slot_1_empty() {
         assert_eq!(CardSlot::new(0), None);
         assert_eq!(CardSlot::new(6), None);
-        let mut device = device(QmiFaults::default()).with_card_in_slot(CardSlot::new(2).unwrap());
+        let mut device = device(QmiFaults::default())
+            .with_card_in_slot(CardSlot::new(2).unwrap(), OtherSlots::Empty);
         let client = allocate(&mut device);
         let status = answer(&mut device, &request(UIM, client, 2, 0x2F, &[]));
         let mut expected = vec![0xFF; 8];
@@ -459,6 +498,31 @@ mod tests {
         assert_eq!(wrong_slot.tlv(0x02), Some(&[1, 0, 52, 0][..]));
         let closed = answer(&mut device, &close(2));
         assert_eq!(closed.tlv(0x02), Some(&[0, 0, 0, 0][..]));
+    }
+
+    #[test]
+    fn a_plain_sim_in_slot_1_has_no_isdr() {
+        let mut device = device(QmiFaults::default())
+            .with_card_in_slot(CardSlot::new(2).unwrap(), OtherSlots::PlainSim);
+        let client = allocate(&mut device);
+        let status = answer(&mut device, &request(UIM, client, 2, 0x2F, &[]));
+        let mut expected = vec![0xFF; 8];
+        expected.extend_from_slice(&[2, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(status.tlv(0x10), Some(&expected[..]));
+        let aid = crate::iso7816::ISDR_AID;
+        let mut aid_tlv = vec![aid.len() as u8];
+        aid_tlv.extend_from_slice(&aid);
+        let refused = answer(
+            &mut device,
+            &request(UIM, client, 3, 0x42, &[(0x01, &[1]), (0x10, &aid_tlv)]),
+        );
+        assert_eq!(refused.tlv(0x02), Some(&[1, 0, 80, 0][..]));
+        assert_eq!(refused.tlv(0x11), Some(&[0x6A, 0x82][..]));
+        let opened = answer(
+            &mut device,
+            &request(UIM, client, 4, 0x42, &[(0x01, &[2]), (0x10, &aid_tlv)]),
+        );
+        assert_eq!(opened.tlv(0x02), Some(&[0, 0, 0, 0][..]));
     }
 
     #[test]
