@@ -142,8 +142,14 @@ impl fmt::Display for SlotState {
         match self {
             Self::Absent => f.write_str("the modem reports it empty"),
             Self::Error(code) => write!(f, "the modem reports card error {code}"),
-            Self::NotListed { slots: 1 } => f.write_str("the modem reports 1 slot"),
-            Self::NotListed { slots } => write!(f, "the modem reports {slots} slots"),
+            // A modem with several physical slots but one active (logical) slot maps another physical slot
+            // under it with the UIM service's Switch Slot.
+            Self::NotListed { slots } => write!(
+                f,
+                "the modem reports {slots} slot{}; if it has more, of which one is active, make another the \
+                 active one with `qmicli -d DEVICE --uim-switch-slot=N`",
+                if *slots == 1 { "" } else { "s" }
+            ),
         }
     }
 }
@@ -761,7 +767,11 @@ mod tests {
         );
         let error = check_slot(&[Present], slot(2)).unwrap_err().to_string();
         assert!(
-            error.starts_with("QMI card status: no usable card in slot 2 (the modem reports 1 slot); slot 1 has a card"),
+            error.starts_with(
+                "QMI card status: no usable card in slot 2 (the modem reports 1 slot; if it has more, of which \
+                 one is active, make another the active one with `qmicli -d DEVICE --uim-switch-slot=N`); slot \
+                 1 has a card"
+            ),
             "{error}"
         );
         let error = check_slot(&[Error(3), Absent], slot(1))
