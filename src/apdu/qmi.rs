@@ -10,6 +10,10 @@
 //! the modem forgot is taken up again with a new connection and client id, and reported as
 //! [`CardError::ChannelLost`] so the session reopens its channel and resends the command.
 
+mod slot;
+
+pub use slot::QmiSlot;
+
 use super::ApduError;
 use super::channel::CardChannel;
 use super::transport::ProxyUse;
@@ -23,7 +27,6 @@ use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -162,63 +165,6 @@ fn other_slot_hint(other: Option<QmiSlot>) -> String {
              configuration file)"
         ),
         None => String::new(),
-    }
-}
-
-/// The UIM slot of the card the IPA talks to (`--qmi-slot`, `modem.qmi_slot`): 1 (the default) to 5, as the
-/// UIM service numbers them in libqmi's `qmi-service-uim.json`. Multi-slot modems (Sierra Wireless EM7xxx,
-/// Quectel RM5xx, Telit LN9xx) often carry a soldered eUICC in slot 2 beside a removable SIM in slot 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QmiSlot(u8);
-
-impl QmiSlot {
-    /// The first slot, which single-slot modems have alone.
-    pub const FIRST: Self = Self(1);
-    /// The highest slot number the UIM service knows.
-    pub const LAST: u8 = 5;
-
-    /// The slot's number on the wire.
-    pub fn number(self) -> u8 {
-        self.0
-    }
-}
-
-impl Default for QmiSlot {
-    fn default() -> Self {
-        Self::FIRST
-    }
-}
-
-/// A slot number outside 1 to [`QmiSlot::LAST`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("QMI UIM slot {0} does not exist: slots are numbered 1 to 5")]
-pub struct SlotOutOfRange(pub i64);
-
-impl TryFrom<i64> for QmiSlot {
-    type Error = SlotOutOfRange;
-
-    fn try_from(number: i64) -> Result<Self, SlotOutOfRange> {
-        match u8::try_from(number) {
-            Ok(slot @ 1..=Self::LAST) => Ok(Self(slot)),
-            _ => Err(SlotOutOfRange(number)),
-        }
-    }
-}
-
-impl FromStr for QmiSlot {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        let number: i64 = text
-            .parse()
-            .map_err(|_| format!("QMI UIM slot {text:?} is not a number from 1 to 5"))?;
-        Self::try_from(number).map_err(|error| error.to_string())
-    }
-}
-
-impl fmt::Display for QmiSlot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
     }
 }
 
@@ -514,10 +460,10 @@ fn check_slot(cards: &[uim::CardState], slot: QmiSlot) -> Result<(), QmiError> {
 
 /// The first slot but `slot` that the card status `cards` (in slot order) shows a card in.
 fn other_card(cards: &[uim::CardState], slot: QmiSlot) -> Option<QmiSlot> {
-    (1..=QmiSlot::LAST)
+    QmiSlot::all()
         .zip(cards)
-        .find(|&(number, card)| number != slot.number() && *card == uim::CardState::Present)
-        .map(|(number, _)| QmiSlot(number))
+        .find(|&(other, card)| other != slot && *card == uim::CardState::Present)
+        .map(|(other, _)| other)
 }
 
 /// Connects to qmi-proxy's abstract socket.
@@ -742,18 +688,6 @@ impl Drop for QmiChannel {
 mod tests {
     use super::*;
     use uim::CardState::{Absent, Error, Present};
-
-    #[test]
-    fn slots_are_1_to_5() {
-        assert_eq!("2".parse::<QmiSlot>().map(QmiSlot::number), Ok(2));
-        assert_eq!(QmiSlot::try_from(5).map(QmiSlot::number), Ok(5));
-        assert_eq!(QmiSlot::default(), QmiSlot::FIRST);
-        for refused in ["0", "6", "256", "-1", "two", ""] {
-            let error = refused.parse::<QmiSlot>().unwrap_err();
-            assert!(error.contains("1 to 5"), "{refused}: {error}");
-        }
-        assert_eq!(QmiSlot::try_from(0), Err(SlotOutOfRange(0)));
-    }
 
     #[test]
     fn the_card_status_check_looks_at_the_chosen_slot_and_names_the_one_with_a_card() {
