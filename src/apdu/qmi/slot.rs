@@ -5,8 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The UIM slot of the card the IPA talks to (`--qmi-slot`, `modem.qmi_slot`): 1 (the default) to 5, as the
-/// UIM service numbers them in libqmi's `qmi-service-uim.json`. Multi-slot modems (Sierra Wireless EM7xxx,
-/// Quectel RM5xx, Telit LN9xx) often carry a soldered eUICC in slot 2 beside a removable SIM in slot 1.
+/// UIM service numbers them in libqmi's `qmi-service-uim.json`. A multi-slot modem may carry its soldered
+/// eUICC in another slot than the SIM tray's, often 2 beside the tray's 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QmiSlot(u8);
 
