@@ -201,6 +201,110 @@ fn info_prints_the_eid_directly_on_the_device() {
 }
 
 #[test]
+fn the_qmi_slot_option_reaches_the_euicc_in_slot_2_and_slot_1_says_where_it_is() {
+    let sim = qmi_sim(&["--qmi-euicc-slot", "2"]);
+    let libqmi = have_libqmi();
+    if libqmi {
+        // libqmi reads the simulated two-slot card status as a real one.
+        let status = qmicli(&sim.link, &["--uim-get-card-status"]);
+        assert_eq!(status.code, Some(0), "{}{}", status.stdout, status.stderr);
+        let slots: Vec<&str> = status
+            .stdout
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with("Slot [") || line.starts_with("Card state:"))
+            .collect();
+        assert_eq!(
+            slots,
+            [
+                "Slot [1]:",
+                "Card state: 'absent'",
+                "Slot [2]:",
+                "Card state: 'present'"
+            ],
+            "{}",
+            status.stdout
+        );
+    }
+    let info = euiccd(&sim, "never", &["--qmi-slot", "2", "info", "--json"]);
+    assert_eq!(info.code, Some(0), "{}", info.stderr);
+    assert_eq!(info.json()["eid"], EID);
+    // The default slot 1 is empty: the error names it and the slot that has the card.
+    let default = euiccd(&sim, "never", &["info", "--json"]);
+    assert_ne!(default.code, Some(0), "{}", default.stdout);
+    assert!(
+        default.stderr.contains(
+            "no usable card in slot 1 (the modem reports it empty); slot 2 has a card: choose it with \
+             --qmi-slot 2 (modem.qmi_slot = 2 in the configuration file)"
+        ),
+        "{}",
+        default.stderr
+    );
+    let counters = counters(sim);
+    // The failed run stopped at the card status: no channel was asked for on the empty slot.
+    let clients = 2 + u64::from(libqmi);
+    assert_eq!(counters["clients_allocated"], clients, "{counters}");
+    assert_eq!(counters["channels_opened"], 1, "{counters}");
+}
+
+#[test]
+fn a_plain_sim_in_slot_1_says_the_euicc_may_be_in_slot_2() {
+    let sim = qmi_sim(&["--qmi-euicc-slot", "2", "--qmi-other-slots", "plain-sim"]);
+    let default = euiccd(&sim, "never", &["info", "--json"]);
+    assert_ne!(default.code, Some(0), "{}", default.stdout);
+    assert!(
+        default.stderr.contains(
+            "the card in slot 1 has no ISD-R (SELECT answered 6A82); slot 2 has a card: choose it with \
+             --qmi-slot 2"
+        ),
+        "{}",
+        default.stderr
+    );
+    let info = euiccd(&sim, "never", &["--qmi-slot", "2", "info", "--json"]);
+    assert_eq!(info.code, Some(0), "{}", info.stderr);
+    assert_eq!(info.json()["eid"], EID);
+    let counters = counters(sim);
+    assert_eq!(counters["channels_opened"], 1, "{counters}");
+}
+
+#[test]
+fn a_qmi_slot_out_of_range_or_on_a_transport_without_slots_is_refused() {
+    for slot in ["0", "6", "x"] {
+        let args = [
+            "--device",
+            "/dev/cdc-wdm0",
+            "--transport",
+            "qmi",
+            "--qmi-slot",
+            slot,
+            "info",
+        ];
+        Run::finished(&args, TIMEOUT).fails(2, "1 to 5");
+    }
+    let scratch = support::Scratch::new("qmi-slot-at");
+    let port = scratch.path("ttyUSB2").to_string_lossy().into_owned();
+    for transport in ["cgla", "csim", "auto", "mbim"] {
+        let args = [
+            "--device",
+            &port,
+            "--transport",
+            transport,
+            "--qmi-slot",
+            "2",
+            "info",
+        ];
+        let run = Run::finished(&args, TIMEOUT);
+        assert_ne!(run.code, Some(0), "{transport}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("QMI UIM slot 2 was asked for, but the")
+                && run.stderr.contains("transport cannot choose a card slot"),
+            "{transport}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
 fn auto_on_a_cdc_wdm_device_chooses_qmi() {
     if !have_libqmi() {
         return;
@@ -227,14 +331,15 @@ fn the_daemon_reaches_the_card_over_qmi_and_says_what_needs_the_at_port() {
     if !have_libqmi() {
         return;
     }
+    // A two-slot modem with the eUICC in slot 2, which the configuration names.
     let sim = SimServe::in_scratch("qmi-daemon")
         .identity()
         .link_name("cdc-wdm0")
-        .args(&["--speak", "qmi"])
+        .args(&["--speak", "qmi", "--qmi-euicc-slot", "2"])
         .start();
     let dir = sim.link.parent().expect("scratch").to_path_buf();
     let config = format!(
-        "[modem]\ndevice = \"{link}\"\nproxy = \"never\"\n\n[daemon]\nstate_dir = \"{state}\"\n\
+        "[modem]\ndevice = \"{link}\"\nproxy = \"never\"\nqmi_slot = 2\n\n[daemon]\nstate_dir = \"{state}\"\n\
          control_socket = \"{socket}\"\n",
         link = sim.link.display(),
         state = dir.join("state").display(),
@@ -506,4 +611,18 @@ fn sim_serve_refuses_options_of_the_other_device() {
     Run::finished(&qmi_with_baud, TIMEOUT).fails(2, "the AT modem's");
     let at_with_fault = ["sim", "serve", "--pty-link", &link, "--qmi-fault", "busy"];
     Run::finished(&at_with_fault, TIMEOUT).fails(2, "--qmi-fault needs --speak qmi");
+    let at_with_slot = ["sim", "serve", "--pty-link", &link, "--qmi-euicc-slot", "2"];
+    Run::finished(&at_with_slot, TIMEOUT)
+        .fails(2, "--qmi-euicc-slot and --qmi-other-slots need --speak qmi");
+    let qmi_slot_6 = [
+        "sim",
+        "serve",
+        "--speak",
+        "qmi",
+        "--pty-link",
+        &link,
+        "--qmi-euicc-slot",
+        "6",
+    ];
+    Run::finished(&qmi_slot_6, TIMEOUT).fails(2, "is not a UIM slot: use 1 to 5");
 }

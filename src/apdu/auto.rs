@@ -11,7 +11,7 @@ use super::cgla::CglaChannel;
 use super::channel::CardChannel;
 use super::csim::CsimChannel;
 use super::mbim::MbimChannel;
-use super::qmi::QmiChannel;
+use super::qmi::{QmiChannel, QmiError, QmiSlot};
 use super::transport::{ProxyUse, Transport};
 use crate::modem::Modem;
 use std::path::Path;
@@ -51,21 +51,38 @@ pub(crate) fn is_control_device(device: &Path) -> bool {
     named(device) || std::fs::canonicalize(device).is_ok_and(|path| named(&path))
 }
 
-/// Opens a channel to `aid` on the control device `device` with the first protocol that works, QMI then
-/// MBIM, and returns that transport and channel.
+/// Opens a channel to `aid` on the control device `device` with the first protocol that works, QMI (on the
+/// card in `slot`) then MBIM, and returns that transport and channel. MBIM is not tried for a slot other
+/// than the first: it cannot choose one.
 pub(crate) async fn probe_control_device(
     device: &Path,
     proxy: ProxyUse,
+    slot: QmiSlot,
     aid: &[u8],
     timeout: Duration,
 ) -> Result<(Transport, u8), ApduError> {
-    let mut qmi = QmiChannel::new(device, proxy);
+    let mut qmi = QmiChannel::new(device, proxy, slot);
     let qmi_error = match qmi.open_channel(aid, timeout).await {
         Ok(channel) => return Ok(chosen(Transport::Qmi(qmi), channel)),
         Err(error) => error,
     };
     // Closed before MBIM opens the device: a control device serves one protocol at a time.
     drop(qmi);
+    if slot != QmiSlot::FIRST {
+        return Err(match qmi_error {
+            // QMI works here; the card is the problem.
+            ApduError::Qmi(error)
+                if matches!(*error, QmiError::NoCard { .. } | QmiError::NoIsdr { .. }) =>
+            {
+                ApduError::Qmi(error)
+            }
+            ApduError::Card(error) => ApduError::Card(error),
+            qmi => ApduError::SlotNeedsQmi {
+                slot,
+                qmi: Box::new(qmi),
+            },
+        });
+    }
     debug!(error = %qmi_error, "QMI does not work here; trying MBIM");
     let mut mbim = MbimChannel::new(device, proxy);
     match mbim.open_channel(aid, timeout).await {

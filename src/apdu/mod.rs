@@ -23,6 +23,7 @@ pub(crate) mod transport;
 
 pub use channel::CardChannel;
 pub use mbim::{MbimChannel, MbimError};
+pub use qmi::QmiSlot;
 pub use session::{IsdrSession, SessionConfig};
 pub use transport::{ProxyUse, Transport, TransportKind};
 
@@ -58,6 +59,29 @@ pub enum ApduError {
         qmi: Box<ApduError>,
         /// Why MBIM failed.
         mbim: Box<ApduError>,
+    },
+    /// A QMI slot other than the first was asked for over a transport that cannot choose a slot.
+    #[error(
+        "QMI UIM slot {slot} was asked for, but the {transport} transport cannot choose a card slot: use the \
+         qmi transport on the modem's QMI control device (e.g. /dev/cdc-wdm0), or slot 1"
+    )]
+    SlotNotSelectable {
+        /// The slot asked for.
+        slot: qmi::QmiSlot,
+        /// The transport that cannot.
+        transport: &'static str,
+    },
+    /// `--transport auto` on a control device with a QMI slot other than the first, and QMI fails there (MBIM,
+    /// the other protocol of control devices, cannot choose a slot).
+    #[error(
+        "QMI UIM slot {slot} was asked for, but QMI does not work on this control device (MBIM, which may, \
+         cannot choose a card slot): {qmi}"
+    )]
+    SlotNeedsQmi {
+        /// The slot asked for.
+        slot: qmi::QmiSlot,
+        /// Why QMI failed.
+        qmi: Box<ApduError>,
     },
     /// The MBIM control device or mbim-proxy failed, or the modem lacks or refuses what the IPA needs.
     #[error(transparent)]

@@ -10,6 +10,10 @@
 //! the modem forgot is taken up again with a new connection and client id, and reported as
 //! [`CardError::ChannelLost`] so the session reopens its channel and resends the command.
 
+mod slot;
+
+pub use slot::QmiSlot;
+
 use super::ApduError;
 use super::channel::CardChannel;
 use super::transport::ProxyUse;
@@ -18,6 +22,7 @@ use euiccd_core::apdu::response::Response;
 use euiccd_core::qmi::{
     self, Deframer, Message, MessageKind, ProtocolError, SERVICE_CTL, SERVICE_UIM, ctl, uim,
 };
+use std::fmt;
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -30,8 +35,6 @@ use tracing::{debug, warn};
 
 /// The abstract socket `qmi-proxy` listens on (libqmi's `QMI_PROXY_SOCKET_PATH`).
 const PROXY_SOCKET: &[u8] = b"qmi-proxy";
-/// The card slot (the first; multi-slot modems number from 1).
-const SLOT: u8 = 1;
 /// How long control messages (client ids, proxy open, channel open and close) may take.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a broken link is retried before giving up (a restarting proxy comes back within this).
@@ -99,9 +102,70 @@ pub enum QmiError {
          port, or update the modem firmware"
     )]
     AccessDenied(&'static str),
-    /// Slot 1 has no working card.
-    #[error("QMI card status: no usable card in slot {SLOT} ({0})")]
-    NoCard(String),
+    /// The chosen slot has no working card.
+    #[error("QMI card status: no usable card in slot {slot} ({state}){}", other_slot_hint(*.other))]
+    NoCard {
+        /// The chosen slot.
+        slot: QmiSlot,
+        /// What the modem reports for it.
+        state: SlotState,
+        /// The first slot the modem reports a card in, if any.
+        other: Option<QmiSlot>,
+    },
+    /// The card in the chosen slot has no ISD-R (its SELECT answered `6A 82`, not found), and another slot
+    /// holds a card: on a multi-slot modem, the plain SIM beside the eUICC.
+    #[error(
+        "QMI open logical channel: the card in slot {slot} has no ISD-R (SELECT answered 6A82){}",
+        other_slot_hint(Some(*.other))
+    )]
+    NoIsdr {
+        /// The chosen slot.
+        slot: QmiSlot,
+        /// The first other slot with a card.
+        other: QmiSlot,
+    },
+}
+
+/// What the card status says of the chosen slot, for [`QmiError::NoCard`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotState {
+    /// The slot is there and empty.
+    Absent,
+    /// The modem gave up on the card, with its error code (libqmi's `QmiUimCardError`).
+    Error(u8),
+    /// The modem lists fewer slots.
+    NotListed {
+        /// How many it lists.
+        slots: usize,
+    },
+}
+
+impl fmt::Display for SlotState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Absent => f.write_str("the modem reports it empty"),
+            Self::Error(code) => write!(f, "the modem reports card error {code}"),
+            // A modem with several physical slots but one active (logical) slot maps another physical slot
+            // under it with the UIM service's Switch Slot.
+            Self::NotListed { slots } => write!(
+                f,
+                "the modem reports {slots} slot{}; if it has more, of which one is active, make another the \
+                 active one with `qmicli -d DEVICE --uim-switch-slot=N`",
+                if *slots == 1 { "" } else { "s" }
+            ),
+        }
+    }
+}
+
+/// The advice of [`QmiError::NoCard`] and [`QmiError::NoIsdr`] when another slot holds a card.
+fn other_slot_hint(other: Option<QmiSlot>) -> String {
+    match other {
+        Some(slot) => format!(
+            "; slot {slot} has a card: choose it with --qmi-slot {slot} (modem.qmi_slot = {slot} in the \
+             configuration file)"
+        ),
+        None => String::new(),
+    }
 }
 
 impl From<QmiError> for ApduError {
@@ -166,6 +230,9 @@ struct Connection {
 pub struct QmiChannel {
     device: PathBuf,
     proxy: ProxyUse,
+    slot: QmiSlot,
+    /// The first other slot the last card status showed a card in.
+    card_elsewhere: Option<QmiSlot>,
     connection: Option<Connection>,
     transaction: u16,
 }
@@ -182,19 +249,21 @@ enum CallError {
 
 impl QmiChannel {
     /// Connects to `device` (directly or through `qmi-proxy` as `proxy` says), allocates a UIM client id and
-    /// checks that slot 1 holds a card.
-    pub async fn connect(device: &Path, proxy: ProxyUse) -> Result<Self, ApduError> {
-        let mut channel = Self::new(device, proxy);
+    /// checks that `slot` holds a card.
+    pub async fn connect(device: &Path, proxy: ProxyUse, slot: QmiSlot) -> Result<Self, ApduError> {
+        let mut channel = Self::new(device, proxy, slot);
         channel.ensure_connected().await.map_err(ApduError::from)?;
         Ok(channel)
     }
 
-    /// A transport for the control device at `device`, through `qmi-proxy` as `proxy` says; nothing is
-    /// opened until the first channel is.
-    pub fn new(device: &Path, proxy: ProxyUse) -> Self {
+    /// A transport for the card in `slot` behind the control device at `device`, through `qmi-proxy` as
+    /// `proxy` says; nothing is opened until the first channel is.
+    pub fn new(device: &Path, proxy: ProxyUse, slot: QmiSlot) -> Self {
         Self {
             device: device.to_path_buf(),
             proxy,
+            slot,
+            card_elsewhere: None,
             connection: None,
             transaction: 0,
         }
@@ -237,13 +306,11 @@ impl QmiChannel {
             .exchange(&mut connection, &status, "card status")
             .await?;
         let cards = uim::card_states(&answer).map_err(|source| classify("card status", source))?;
-        match cards.first() {
-            Some(uim::CardState::Present) => {}
-            other => {
-                self.connection = Some(connection);
-                self.release().await;
-                return Err(QmiError::NoCard(format!("{other:?}")));
-            }
+        self.card_elsewhere = other_card(&cards, self.slot);
+        if let Err(error) = check_slot(&cards, self.slot) {
+            self.connection = Some(connection);
+            self.release().await;
+            return Err(error);
         }
         let client = connection.client;
         self.connection = Some(connection);
@@ -378,6 +445,27 @@ impl QmiChannel {
     }
 }
 
+/// Whether the card status `cards` (in slot order) shows a card in `slot`; if not, the error names the first
+/// slot that has one.
+fn check_slot(cards: &[uim::CardState], slot: QmiSlot) -> Result<(), QmiError> {
+    let state = match cards.get(usize::from(slot.number()) - 1) {
+        Some(uim::CardState::Present) => return Ok(()),
+        Some(uim::CardState::Absent) => SlotState::Absent,
+        Some(uim::CardState::Error(code)) => SlotState::Error(*code),
+        None => SlotState::NotListed { slots: cards.len() },
+    };
+    let other = other_card(cards, slot);
+    Err(QmiError::NoCard { slot, state, other })
+}
+
+/// The first slot but `slot` that the card status `cards` (in slot order) shows a card in.
+fn other_card(cards: &[uim::CardState], slot: QmiSlot) -> Option<QmiSlot> {
+    QmiSlot::all()
+        .zip(cards)
+        .find(|&(other, card)| other != slot && *card == uim::CardState::Present)
+        .map(|(other, _)| other)
+}
+
 /// Connects to qmi-proxy's abstract socket.
 fn connect_proxy() -> std::io::Result<UnixStream> {
     use std::os::linux::net::SocketAddrExt;
@@ -471,10 +559,11 @@ impl CardChannel for QmiChannel {
     async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
         // One retry: a broken link or a forgotten client id is taken up again once.
         let mut retried = false;
+        let slot = self.slot.number();
         loop {
             let result = self
                 .uim_call(
-                    |client, t| uim::open_logical_channel(client, t, SLOT, aid),
+                    |client, t| uim::open_logical_channel(client, t, slot, aid),
                     "open logical channel",
                     timeout.max(CONTROL_TIMEOUT),
                 )
@@ -493,9 +582,15 @@ impl CardChannel for QmiChannel {
             };
             return match uim::opened_channel(&answer) {
                 Ok(channel) => Ok(channel),
-                Err(error) => match uim::card_result(&answer) {
+                Err(error) => match (uim::card_result(&answer), self.card_elsewhere) {
+                    // No ISD-R on this card, and a card in another slot: say which.
+                    (Some([0x6A, 0x82]), Some(other)) => Err(QmiError::NoIsdr {
+                        slot: self.slot,
+                        other,
+                    }
+                    .into()),
                     // The card refused the SELECT: report its status word, as the AT transports do.
-                    Some([sw1, sw2]) if !matches!(sw1, 0x90 | 0x91) => {
+                    (Some([sw1, sw2]), _) if !matches!(sw1, 0x90 | 0x91) => {
                         Err(ApduError::Card(CardError::Status {
                             what: "SELECT ISD-R",
                             sw: euiccd_core::apdu::status::StatusWord::new(sw1, sw2),
@@ -514,9 +609,10 @@ impl CardChannel for QmiChannel {
         timeout: Duration,
     ) -> Result<Response, ApduError> {
         // The modem owns the channel bits of CLA; it sets them from the channel id.
+        let slot = self.slot.number();
         let answer = match self
             .uim_call(
-                |client, t| uim::send_apdu(client, t, SLOT, channel, apdu),
+                |client, t| uim::send_apdu(client, t, slot, channel, apdu),
                 "send APDU",
                 timeout,
             )
@@ -551,9 +647,10 @@ impl CardChannel for QmiChannel {
             // The link broke since the channel was opened: the channel went with it.
             return Ok(());
         }
+        let slot = self.slot.number();
         let answer = match self
             .uim_call(
-                |client, t| Ok(uim::close_logical_channel(client, t, SLOT, channel)),
+                |client, t| Ok(uim::close_logical_channel(client, t, slot, channel)),
                 "close logical channel",
                 timeout.max(CONTROL_TIMEOUT),
             )
@@ -584,5 +681,45 @@ impl Drop for QmiChannel {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uim::CardState::{Absent, Error, Present};
+
+    #[test]
+    fn the_card_status_check_looks_at_the_chosen_slot_and_names_the_one_with_a_card() {
+        let slot = |n: i64| QmiSlot::try_from(n).unwrap();
+        assert!(check_slot(&[Absent, Present], slot(2)).is_ok());
+        let error = check_slot(&[Absent, Present], slot(1)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "QMI card status: no usable card in slot 1 (the modem reports it empty); slot 2 has a card: \
+             choose it with --qmi-slot 2 (modem.qmi_slot = 2 in the configuration file)"
+        );
+        let error = check_slot(&[Present], slot(2)).unwrap_err().to_string();
+        assert!(
+            error.starts_with(
+                "QMI card status: no usable card in slot 2 (the modem reports 1 slot; if it has more, of which \
+                 one is active, make another the active one with `qmicli -d DEVICE --uim-switch-slot=N`); slot \
+                 1 has a card"
+            ),
+            "{error}"
+        );
+        let error = check_slot(&[Error(3), Absent], slot(1))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            error,
+            "QMI card status: no usable card in slot 1 (the modem reports card error 3)"
+        );
+        // A card in the chosen slot is not "elsewhere".
+        assert_eq!(
+            other_card(&[Present, Absent, Present], slot(1)),
+            Some(slot(3))
+        );
+        assert_eq!(other_card(&[Present], slot(1)), None);
     }
 }

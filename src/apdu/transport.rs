@@ -6,7 +6,7 @@ use super::cgla::CglaChannel;
 use super::channel::CardChannel;
 use super::csim::CsimChannel;
 use super::mbim::MbimChannel;
-use super::qmi::QmiChannel;
+use super::qmi::{QmiChannel, QmiSlot};
 use crate::apdu::CardError;
 use crate::modem::Modem;
 use euiccd_core::apdu::response::Response;
@@ -113,6 +113,8 @@ pub enum Transport {
         device: PathBuf,
         /// Whether to go through the proxies.
         proxy: ProxyUse,
+        /// The card's UIM slot, if QMI is what the device speaks.
+        slot: QmiSlot,
     },
     /// AT+CSIM.
     Csim(CsimChannel),
@@ -132,22 +134,29 @@ pub enum Transport {
 
 impl Transport {
     /// The transport of `kind` to the modem at `device`, and the AT engine under it when it is an AT port
-    /// (`baud` is its line speed; `proxy` says how to reach a QMI or MBIM control device). `auto` chooses by
-    /// the device: a `cdc-wdm` control device is probed for QMI, then MBIM; anything else for AT+CCHO/CGLA,
-    /// then AT+CSIM. Must run inside the tokio runtime (the AT engine is a task).
+    /// (`baud` is its line speed; `proxy` says how to reach a QMI or MBIM control device, `slot` which card
+    /// QMI talks to). `auto` chooses by the device: a `cdc-wdm` control device is probed for QMI, then MBIM;
+    /// anything else for AT+CCHO/CGLA, then AT+CSIM. Must run inside the tokio runtime (the AT engine is a
+    /// task).
     pub fn open(
         kind: TransportKind,
         device: &Path,
         baud: u32,
         proxy: ProxyUse,
+        slot: QmiSlot,
     ) -> Result<(Self, Option<Modem>), ApduError> {
         let control = |transport| Ok((transport, None));
         if kind == TransportKind::Auto && is_control_device(device) {
             let device = device.to_path_buf();
-            return control(Self::AutoControl { device, proxy });
+            return control(Self::AutoControl {
+                device,
+                proxy,
+                slot,
+            });
         }
+        check_slot_choice(kind, slot)?;
         let at = match kind {
-            TransportKind::Qmi => return control(Self::Qmi(QmiChannel::new(device, proxy))),
+            TransportKind::Qmi => return control(Self::Qmi(QmiChannel::new(device, proxy, slot))),
             TransportKind::Mbim => return control(Self::Mbim(MbimChannel::new(device, proxy))),
             TransportKind::Pcsc => {
                 return Err(ApduError::InvalidConfig(
@@ -167,6 +176,36 @@ impl Transport {
             TransportKind::Csim => Self::Csim(CsimChannel::new(modem)),
             TransportKind::Cgla => Self::Cgla(CglaChannel::new(modem)),
             _ => Self::Auto(modem),
+        }
+    }
+}
+
+/// Refuses a QMI slot other than the first with a transport of `kind` that cannot choose a slot.
+///
+/// An error, not a warning: the setting says which card the IPA must manage, and going on would manage another
+/// one (the removable SIM in slot 1 instead of the soldered eUICC), or fail later with a misleading "no
+/// ISD-R". AT has no standard way to address a slot (3GPP TS 27.007's +CCHO/+CGLA/+CSIM act on the card the
+/// modem has active; slot switching is vendor commands), and MBIM's UICC low-level access service addresses
+/// no slot either (only MBIM's slot mappings could move another slot under it, which changes the modem's
+/// active SIM for everyone). `auto` is taken for an AT port: on a control device the probe checks instead
+/// (it then needs QMI).
+pub(crate) fn check_slot_choice(kind: TransportKind, slot: QmiSlot) -> Result<(), ApduError> {
+    match kind {
+        TransportKind::Qmi => Ok(()),
+        _ if slot == QmiSlot::FIRST => Ok(()),
+        TransportKind::Mbim => Err(ApduError::SlotNotSelectable {
+            slot,
+            transport: "MBIM",
+        }),
+        TransportKind::Pcsc => Err(ApduError::SlotNotSelectable {
+            slot,
+            transport: "PC/SC",
+        }),
+        TransportKind::Auto | TransportKind::Csim | TransportKind::Cgla => {
+            Err(ApduError::SlotNotSelectable {
+                slot,
+                transport: "AT",
+            })
         }
     }
 }
@@ -196,9 +235,11 @@ impl CardChannel for Transport {
     async fn open_channel(&mut self, aid: &[u8], timeout: Duration) -> Result<u8, ApduError> {
         let probed = match self {
             Transport::Auto(modem) => Some(super::auto::probe(modem, aid, timeout).await?),
-            Transport::AutoControl { device, proxy } => {
-                Some(probe_control_device(device, *proxy, aid, timeout).await?)
-            }
+            Transport::AutoControl {
+                device,
+                proxy,
+                slot,
+            } => Some(probe_control_device(device, *proxy, *slot, aid, timeout).await?),
             _ => None,
         };
         if let Some((chosen, channel)) = probed {

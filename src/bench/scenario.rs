@@ -17,7 +17,9 @@ use crate::agent::ipa_data::IpaOwnData;
 use crate::agent::journal::MemoryJournal;
 use crate::apdu::cgla::CglaChannel;
 use crate::apdu::qmi::QmiChannel;
-use crate::apdu::{IsdrSession, MbimChannel, ProxyUse, SessionConfig, Transport, TransportKind};
+use crate::apdu::{
+    IsdrSession, MbimChannel, ProxyUse, QmiSlot, SessionConfig, Transport, TransportKind,
+};
 use crate::euicc::Euicc;
 use crate::modem::Modem;
 use crate::remote::es9p::Es9Client;
@@ -114,10 +116,17 @@ pub(crate) async fn run(
     let transport = if scenario.over_mbim() {
         Transport::Mbim(MbimChannel::new(&world.link, ProxyUse::Never))
     } else if scenario.over_qmi() {
-        Transport::Qmi(QmiChannel::connect(&world.link, ProxyUse::Never).await?)
+        Transport::Qmi(QmiChannel::connect(&world.link, ProxyUse::Never, QmiSlot::FIRST).await?)
     } else if scenario == Scenario::ColdInfo {
         // As the CLI opens it; the engine opens the port on the first command, inside the measurement.
-        Transport::open(TransportKind::Auto, &world.link, baud, ProxyUse::Never)?.0
+        Transport::open(
+            TransportKind::Auto,
+            &world.link,
+            baud,
+            ProxyUse::Never,
+            QmiSlot::FIRST,
+        )?
+        .0
     } else {
         Transport::Cgla(CglaChannel::new(Modem::open_serial(&world.link, baud)))
     };

@@ -24,7 +24,7 @@ use euiccd_sim::eim::server::SessionTickets;
 use euiccd_sim::euicc::SimEuicc;
 use euiccd_sim::euicc::state::{CardState, Profile, StateFile};
 use euiccd_sim::modem::{Quirks, ServerConfig};
-use euiccd_sim::qmi::{QmiFaults, QmiServerConfig};
+use euiccd_sim::qmi::{CardSlot, OtherSlots, QmiFaults, QmiServerConfig};
 use euiccd_sim::{eim, smdp};
 
 /// The EID of the benchmark's eUICC.
@@ -128,6 +128,8 @@ async fn serve_async(config: WorldConfig) -> Result<(), WorldError> {
             link,
             latency: config.latency,
             faults: QmiFaults::default(),
+            euicc_slot: CardSlot::FIRST,
+            other_slots: OtherSlots::Empty,
         };
         euiccd_sim::qmi::serve(device, euicc).await.map_err(setup)?;
         drop((smdp, eim));

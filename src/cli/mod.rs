@@ -585,6 +585,7 @@ mod tests {
         assert_eq!(target.baud, 115_200);
         assert_eq!(target.transport, TransportKind::Auto);
         assert_eq!(target.proxy, ProxyUse::Auto);
+        assert_eq!(target.qmi_slot, crate::apdu::QmiSlot::FIRST);
         assert_eq!(target.modemmanager, MmSetting::Auto);
         assert_eq!(target.block_size, 255);
         assert!(!target.sim);

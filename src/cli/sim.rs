@@ -12,7 +12,7 @@ use euiccd_sim::mbim::{self, MbimFaults};
 use euiccd_sim::minimal_isdr::MinimalIsdr;
 use euiccd_sim::modem::quirks::QUIRKS;
 use euiccd_sim::modem::{NetworkScript, Quirks, Scenario, ServerConfig, serve};
-use euiccd_sim::qmi::{QmiFaults, QmiServerConfig};
+use euiccd_sim::qmi::{CardSlot, OtherSlots, QmiFaults, QmiServerConfig};
 use euiccd_sim::smdp;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -74,6 +74,10 @@ pub(crate) struct ServeArgs {
     pub(crate) mbim_faults: Vec<String>,
     /// `--qmi-fault`: how the QMI device misbehaves.
     pub(crate) qmi_faults: Vec<QmiFault>,
+    /// `--qmi-euicc-slot`: the QMI device's slot of the eUICC (none: the first, alone).
+    pub(crate) qmi_euicc_slot: Option<CardSlot>,
+    /// `--qmi-other-slots`: what the QMI device's slots before the eUICC's hold (none: nothing).
+    pub(crate) qmi_other_slots: Option<OtherSlots>,
 }
 
 /// `euiccd sim`.
@@ -201,6 +205,16 @@ const SERVE_PROTOCOL_OPTIONS: &[Opt] = &[
         "With --speak qmi: a misbehaviour (repeat): drop-cid[=N] (forget every client id after APDU N, default 3), access-denied (refuse logical channels), busy (DeviceInUse), no-uim (no UIM service).",
     )
     .many(),
+    Opt::value(
+        "qmi-euicc-slot",
+        "SLOT",
+        "With --speak qmi: the UIM slot of the eUICC, 1 to 5; the device has that many slots (default 1, a one-slot device).",
+    ),
+    Opt::value(
+        "qmi-other-slots",
+        "WHAT",
+        "With --speak qmi: what the slots before the eUICC's hold: empty (the default) or plain-sim (a SIM without an ISD-R).",
+    ),
 ];
 
 impl SimCommand {
@@ -239,6 +253,8 @@ impl ServeArgs {
             speak: m.needed("speak")?,
             mbim_faults: m.values("mbim-fault")?,
             qmi_faults: m.values_by("qmi-fault", parse_qmi_fault)?,
+            qmi_euicc_slot: m.value_by("qmi-euicc-slot", parse_card_slot)?,
+            qmi_other_slots: m.value_by("qmi-other-slots", parse_other_slots)?,
         })
     }
 }
@@ -293,8 +309,30 @@ fn parse_qmi_fault(text: &str) -> Result<QmiFault, String> {
     }
 }
 
-/// The simulated QMI device's settings for `sim serve --speak qmi`.
-fn qmi_config(config: &ServerConfig, faults: &[QmiFault]) -> QmiServerConfig {
+/// Parses `--qmi-euicc-slot SLOT`.
+fn parse_card_slot(text: &str) -> Result<CardSlot, String> {
+    text.parse()
+        .ok()
+        .and_then(CardSlot::new)
+        .ok_or_else(|| format!("{text:?} is not a UIM slot: use 1 to 5"))
+}
+
+/// Parses `--qmi-other-slots WHAT`.
+fn parse_other_slots(text: &str) -> Result<OtherSlots, &'static str> {
+    match text {
+        "empty" => Ok(OtherSlots::Empty),
+        "plain-sim" => Ok(OtherSlots::PlainSim),
+        _ => Err("possible values: empty, plain-sim"),
+    }
+}
+
+/// The simulated QMI device's settings for `sim serve --speak qmi`: `faults`, and the eUICC's slot with what
+/// the slots before it hold.
+fn qmi_config(
+    config: &ServerConfig,
+    faults: &[QmiFault],
+    (euicc_slot, other_slots): (Option<CardSlot>, Option<OtherSlots>),
+) -> QmiServerConfig {
     let mut switches = QmiFaults::default();
     for fault in faults {
         match *fault {
@@ -308,6 +346,8 @@ fn qmi_config(config: &ServerConfig, faults: &[QmiFault]) -> QmiServerConfig {
         link: config.link.clone(),
         latency: config.latency,
         faults: switches,
+        euicc_slot: euicc_slot.unwrap_or(CardSlot::FIRST),
+        other_slots: other_slots.unwrap_or_default(),
     }
 }
 
@@ -362,8 +402,14 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
             let eim_options = args.eim.clone();
             let version = args.sgp32;
             let (speak, qmi_faults) = (args.speak, args.qmi_faults.clone());
+            let qmi_slots = (args.qmi_euicc_slot, args.qmi_other_slots);
             if speak != Speak::Qmi && !qmi_faults.is_empty() {
                 return Err(Failure::input(anyhow!("--qmi-fault needs --speak qmi")));
+            }
+            if speak != Speak::Qmi && qmi_slots != (None, None) {
+                return Err(Failure::input(anyhow!(
+                    "--qmi-euicc-slot and --qmi-other-slots need --speak qmi"
+                )));
             }
             if speak != Speak::Mbim && !args.mbim_faults.is_empty() {
                 return Err(Failure::input(anyhow!("--mbim-fault needs --speak mbim")));
@@ -440,9 +486,10 @@ pub(crate) fn run(command: SimCommand, json: bool) -> Result<(), Failure> {
                 }
                 match speak {
                     Speak::At => serve(config, euicc).await.map(drop)?,
-                    Speak::Qmi => euiccd_sim::qmi::serve(qmi_config(&config, &qmi_faults), euicc)
-                        .await
-                        .map(drop)?,
+                    Speak::Qmi => {
+                        let device = qmi_config(&config, &qmi_faults, qmi_slots);
+                        euiccd_sim::qmi::serve(device, euicc).await.map(drop)?
+                    }
                     Speak::Mbim => mbim::serve(&config.link, mbim_faults, euicc).await.map(drop)?,
                 }
                 Ok::<_, Failure>(())

@@ -3,7 +3,7 @@
 
 use super::Failure;
 use super::parser::{Matches, Opt, UsageError};
-use crate::apdu::{ProxyUse, SessionConfig, Transport, TransportKind};
+use crate::apdu::{ProxyUse, QmiSlot, SessionConfig, Transport, TransportKind};
 use crate::modem::modemmanager::{Inhibitor, MmSetting};
 use anyhow::anyhow;
 use std::path::PathBuf;
@@ -19,6 +19,8 @@ pub(crate) struct TargetArgs {
     pub(crate) transport: TransportKind,
     /// `--proxy`: whether QMI and MBIM go through qmi-proxy/mbim-proxy.
     pub(crate) proxy: ProxyUse,
+    /// `--qmi-slot`: the UIM slot of the card, over QMI.
+    pub(crate) qmi_slot: QmiSlot,
     /// `--modemmanager`: whether and how to ask ModemManager to leave the modem alone.
     pub(crate) modemmanager: MmSetting,
     /// `--sim`: the simulated eUICC in this process.
@@ -51,6 +53,12 @@ pub(crate) const OPTIONS: &[Opt] = &[
         "With qmi or mbim: go through qmi-proxy/mbim-proxy (shared with ModemManager): auto, always or never.",
     )
     .default("auto"),
+    Opt::value(
+        "qmi-slot",
+        "SLOT",
+        "With qmi (or auto on a cdc-wdm device): the UIM slot of the eUICC, 1 to 5 (multi-slot modems often carry a soldered eUICC in slot 2). The AT, MBIM and PC/SC transports cannot choose a slot.",
+    )
+    .default("1"),
     Opt::value(
         "modemmanager",
         "auto|off|UID",
@@ -90,6 +98,7 @@ impl TargetArgs {
             baud: m.needed("baud")?,
             transport: m.needed("transport")?,
             proxy: m.needed("proxy")?,
+            qmi_slot: m.needed("qmi-slot")?,
             modemmanager: m.needed("modemmanager")?,
             sim: m.flag("sim"),
             identity: m.path("identity"),
@@ -104,6 +113,7 @@ impl TargetArgs {
             return simulated(self.identity.as_deref(), self.sim_state.as_deref());
         }
         if self.transport == TransportKind::Pcsc {
+            crate::apdu::transport::check_slot_choice(self.transport, self.qmi_slot)?;
             return pcsc(self.device.as_ref());
         }
         let device = self.device.as_ref().ok_or_else(|| {
@@ -111,7 +121,8 @@ impl TargetArgs {
                 "say which modem port to use with --device PATH (or use --sim)"
             ))
         })?;
-        let (transport, _at) = Transport::open(self.transport, device, self.baud, self.proxy)?;
+        let (transport, _at) =
+            Transport::open(self.transport, device, self.baud, self.proxy, self.qmi_slot)?;
         Ok(transport)
     }
 

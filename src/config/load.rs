@@ -6,6 +6,7 @@ use super::tables::LOG_FORMATS;
 use super::{Config, ConnectivityConfig, EimConfig, EventsConfig, LogFormat, SmsConfig};
 use crate::agent::bootstrap::InitialEimError;
 use crate::agent::connectivity::InterfaceCounters;
+use crate::apdu::TransportKind;
 use crate::bounded_read;
 use crate::logger::Levels;
 use crate::remote::events::Endpoint;
@@ -166,6 +167,11 @@ fn validate(config: &Config) -> Result<(), ConfigError> {
     }
     if !(6..=255).contains(&modem.block_size) {
         return Err(invalid("modem.block_size", "must be 6 to 255"));
+    }
+    if modem.transport != TransportKind::Auto {
+        // `auto` depends on the device (a control device may speak QMI): checked when it is opened.
+        crate::apdu::transport::check_slot_choice(modem.transport, modem.qmi_slot)
+            .map_err(|e| invalid("modem.qmi_slot", e.to_string()))?;
     }
     if let Some(imei) = &modem.imei {
         if imei.len() != 15 || !imei.bytes().all(|b| b.is_ascii_digit()) {

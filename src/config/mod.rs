@@ -19,7 +19,7 @@ pub(crate) use supervision::{FallbackConfig, RollbackConfig};
 
 use crate::agent::bootstrap::InitialEim;
 use crate::agent::indirect::DownloadRoute;
-use crate::apdu::{ProxyUse, TransportKind};
+use crate::apdu::{ProxyUse, QmiSlot, TransportKind};
 use crate::modem::modemmanager::{Inhibitor, MmSetting};
 use crate::remote::esipa::{EsipaBinding, Unacknowledged};
 use euicc_asn1::Layout;
@@ -79,6 +79,9 @@ pub(crate) struct ModemConfig {
     pub(crate) transport: TransportKind,
     /// With `qmi` or `mbim`: `auto` (through qmi-proxy/mbim-proxy when one runs), `always` or `never`.
     pub(crate) proxy: ProxyUse,
+    /// With `qmi` (or `auto` on a control device): the UIM slot of the eUICC, 1 to 5 (multi-slot modems
+    /// often carry a soldered eUICC in slot 2). The other transports cannot choose a slot.
+    pub(crate) qmi_slot: QmiSlot,
     /// Whether a profile switch over an AT port asks ModemManager to step aside (InhibitDevice): `auto`
     /// (when it runs and the modem's uid is found in sysfs), `off`, or the modem's uid.
     pub(crate) modemmanager: MmSetting,
@@ -131,6 +134,7 @@ impl Default for ModemConfig {
             baud: 115_200,
             transport: TransportKind::Auto,
             proxy: ProxyUse::Auto,
+            qmi_slot: QmiSlot::FIRST,
             modemmanager: MmSetting::Auto,
             block_size: 255,
             imei: None,

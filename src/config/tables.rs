@@ -12,6 +12,7 @@ use super::{
     default_timeout_secs,
 };
 use crate::agent::bootstrap::{InitialEim, KeySource};
+use crate::apdu::QmiSlot;
 use euiccd_core::secret::Secret;
 
 type Read<T> = Result<T, ConfigError>;
@@ -66,6 +67,10 @@ impl ModemConfig {
                 "baud" => modem.baud = field.integer()?,
                 "transport" => modem.transport = field.parsed()?,
                 "proxy" => modem.proxy = field.parsed()?,
+                "qmi_slot" => {
+                    modem.qmi_slot =
+                        QmiSlot::try_from(field.integer::<i64>()?).map_err(|e| field.error(e))?
+                }
                 "modemmanager" => modem.modemmanager = field.parsed()?,
                 "block_size" => modem.block_size = field.integer()?,
                 "imei" => modem.imei = Some(field.string()?),

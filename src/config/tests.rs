@@ -136,6 +136,44 @@ fn wrong_types_and_values_name_the_key() {
 }
 
 #[test]
+fn the_qmi_slot_is_read_and_checked() {
+    let config = parse("[modem]\ntransport = \"qmi\"\nqmi_slot = 2\n", no_env).unwrap();
+    assert_eq!(config.modem.qmi_slot.number(), 2);
+    // `auto` may find QMI on a control device: the slot is checked when the device is opened.
+    let auto = parse("[modem]\nqmi_slot = 5\n", no_env).unwrap();
+    assert_eq!(auto.modem.qmi_slot.number(), 5);
+    for (text, expected) in [
+        (
+            "[modem]\nqmi_slot = 0\n",
+            "modem.qmi_slot: QMI UIM slot 0 does not exist: slots are numbered 1 to 5 (line 2)",
+        ),
+        ("[modem]\nqmi_slot = 6\n", "modem.qmi_slot: QMI UIM slot 6"),
+        (
+            "[modem]\nqmi_slot = -1\n",
+            "modem.qmi_slot: QMI UIM slot -1",
+        ),
+        (
+            "[modem]\nqmi_slot = \"2\"\n",
+            "modem.qmi_slot: expected an integer",
+        ),
+        (
+            "[modem]\ntransport = \"cgla\"\nqmi_slot = 2\n",
+            "modem.qmi_slot: QMI UIM slot 2 was asked for, but the AT transport cannot choose",
+        ),
+        (
+            "[modem]\ntransport = \"mbim\"\nqmi_slot = 3\n",
+            "the MBIM transport cannot choose a card slot",
+        ),
+    ] {
+        let message = error(text);
+        assert!(message.contains(expected), "{text}: {message}");
+    }
+    // Slot 1 is every transport's only card.
+    let at = parse("[modem]\ntransport = \"csim\"\nqmi_slot = 1\n", no_env).unwrap();
+    assert_eq!(at.modem.qmi_slot, crate::apdu::QmiSlot::FIRST);
+}
+
+#[test]
 fn ranges_are_checked_and_the_key_is_named() {
     let cases = [
         (
@@ -455,7 +493,7 @@ proptest::proptest! {
                 ]),
                 proptest::sample::select(vec![
                     "baud", "transport", "id", "address", "interval_secs", "level", "format", "require",
-                    "conditions", "public_key", "keyword", "networks", "imei", "block_size", "x",
+                    "conditions", "public_key", "keyword", "networks", "imei", "block_size", "qmi_slot", "x",
                 ]),
                 proptest::sample::select(vec![
                     "1", "-1", "0x1C200", "\"auto\"", "\"v1.0\"", "true", "[\"attach\"]", "{ path = \"k\" }",

@@ -147,8 +147,13 @@ pub(crate) async fn run(
     let signals = Signals::new()?;
 
     let modem = &config.modem;
-    let (transport, at_port) =
-        Transport::open(modem.transport, &modem.device, modem.baud, modem.proxy)?;
+    let (transport, at_port) = Transport::open(
+        modem.transport,
+        &modem.device,
+        modem.baud,
+        modem.proxy,
+        modem.qmi_slot,
+    )?;
     // A control device carries no AT dialogues: network observations and SMS take the AT port beside it.
     let engine = at_port.clone().or_else(|| {
         let at = modem.at_device.as_ref()?;

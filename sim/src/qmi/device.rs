@@ -1,5 +1,6 @@
 //! The simulated QMI device, sans-IO: frames from the host in, answer frames out. It hands out UIM client
-//! ids, reports one present card, opens logical channels on it (MANAGE CHANNEL and SELECT, ETSI TS 102 221
+//! ids, reports its card slots (the eUICC in one of them, the slots before it empty or holding plain SIMs, as
+//! on a multi-slot modem whose eUICC is soldered as slot 2), opens logical channels on the eUICC (MANAGE CHANNEL and SELECT, ETSI TS 102 221
 //! §11.1.17 and §11.1.1, done by the modem as real firmwares do), forwards APDUs with the channel bits of CLA
 //! set, and closes channels, when a client asks or is released.
 
@@ -15,6 +16,7 @@ mod code {
     pub const INVALID_CLIENT_ID: u16 = 7;
     pub const MISSING_ARGUMENT: u16 = 17;
     pub const DEVICE_IN_USE: u16 = 23;
+    pub const DEVICE_NOT_READY: u16 = 52;
     pub const INVALID_SERVICE_TYPE: u16 = 31;
     pub const INVALID_ARGUMENT: u16 = 48;
     pub const INSUFFICIENT_RESOURCES: u16 = 68;
@@ -35,6 +37,32 @@ pub struct QmiFaults {
     pub busy: bool,
     /// The UIM service does not exist: allocating a client for it fails.
     pub no_uim: bool,
+}
+
+/// A UIM slot number: 1 to 5, as the UIM service numbers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardSlot(u8);
+
+impl CardSlot {
+    /// The first slot, the only one of a one-slot device.
+    pub const FIRST: Self = Self(1);
+
+    /// Slot `number`, if the UIM service has it.
+    pub fn new(number: u8) -> Option<Self> {
+        (1..=5).contains(&number).then_some(Self(number))
+    }
+}
+
+/// What the slots before the eUICC's hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OtherSlots {
+    /// Nothing: the card status says absent, and UIM requests there are refused DeviceNotReady.
+    #[default]
+    Empty,
+    /// A plain SIM (no ISD-R): the card status says present, and its SELECT of any AID the host asks for
+    /// fails with `6A 82` (not found), which the device reports as a real one does, SimFileNotFound with the
+    /// card's status word.
+    PlainSim,
 }
 
 /// What the device has done, printed as `{"sim_qmi": …}` when the server stops or on SIGUSR1.
@@ -60,6 +88,10 @@ pub struct QmiDevice<A> {
     card: SimCard<A>,
     framer: Framer,
     faults: QmiFaults,
+    /// The slot the card sits in.
+    card_slot: u8,
+    /// What the slots before it hold.
+    others: OtherSlots,
     /// UIM client ids and the logical channels each holds.
     clients: BTreeMap<u8, BTreeSet<u8>>,
     next_client: u8,
@@ -67,15 +99,27 @@ pub struct QmiDevice<A> {
 }
 
 impl<A: IsdrApplet> QmiDevice<A> {
-    /// A device in front of `card`.
+    /// A one-slot device with `card` in it.
     pub fn new(card: SimCard<A>, faults: QmiFaults) -> Self {
         Self {
             card,
             framer: Framer::default(),
             faults,
+            card_slot: 1,
+            others: OtherSlots::Empty,
             clients: BTreeMap::new(),
             next_client: 1,
             counters: QmiCounters::default(),
+        }
+    }
+
+    /// The device with as many slots as `slot` says, the card in the last of them and `others` in the slots
+    /// before it.
+    pub fn with_card_in_slot(self, slot: CardSlot, others: OtherSlots) -> Self {
+        Self {
+            card_slot: slot.0,
+            others,
+            ..self
         }
     }
 
@@ -179,15 +223,42 @@ impl<A: IsdrApplet> QmiDevice<A> {
         if self.faults.busy && request.message != 0x002F {
             return vec![result_tlv(Some(code::DEVICE_IN_USE))];
         }
-        let slot_ok = || request.tlv(0x01) == Some(&[1][..]);
+        if request.message == 0x002F {
+            return vec![
+                result_tlv(None),
+                (0x10, card_status(self.card_slot, self.others)),
+            ];
+        }
+        if !matches!(request.message, 0x0042 | 0x003B | 0x003F) {
+            return vec![result_tlv(Some(code::INVALID_QMI_COMMAND))];
+        }
+        match request.tlv(0x01) {
+            Some(&[slot]) if slot == self.card_slot => {}
+            Some(&[slot]) if (1..self.card_slot).contains(&slot) => {
+                return self.other_slot(request);
+            }
+            Some(&[_]) => return vec![result_tlv(Some(code::INVALID_ARGUMENT))],
+            _ => return vec![result_tlv(Some(code::MISSING_ARGUMENT))],
+        }
         match request.message {
-            0x002F => vec![result_tlv(None), (0x10, card_status())],
-            0x0042 if !slot_ok() => vec![result_tlv(Some(code::INVALID_ARGUMENT))],
             0x0042 => self.open_channel(request),
-            0x003B if !slot_ok() => vec![result_tlv(Some(code::INVALID_ARGUMENT))],
             0x003B => self.send_apdu(request),
-            0x003F => self.close_channel(request),
-            _ => vec![result_tlv(Some(code::INVALID_QMI_COMMAND))],
+            _ => self.close_channel(request),
+        }
+    }
+
+    /// A request for a slot before the eUICC's.
+    fn other_slot(&self, request: &Request) -> Vec<(u8, Vec<u8>)> {
+        match (self.others, request.message) {
+            // A slot the modem has, with no card in it: the card is not ready.
+            (OtherSlots::Empty, _) => vec![result_tlv(Some(code::DEVICE_NOT_READY))],
+            // The plain SIM opened the channel, found nothing to SELECT and closed it again.
+            (OtherSlots::PlainSim, 0x0042) => vec![
+                result_tlv(Some(code::SIM_FILE_NOT_FOUND)),
+                (0x11, vec![0x6A, 0x82]),
+            ],
+            // No channel can be open on it.
+            (OtherSlots::PlainSim, _) => vec![result_tlv(Some(code::INVALID_ARGUMENT))],
         }
     }
 
@@ -305,11 +376,22 @@ impl<A: IsdrApplet> QmiDevice<A> {
     }
 }
 
-/// The Card Status TLV: no primary or secondary application indexes, one card, present, with no
-/// applications listed (the IPA needs only the card).
-fn card_status() -> Vec<u8> {
+/// The Card Status TLV: no primary or secondary application indexes, then one entry per slot up to
+/// `card_slot`: absent or present for the slots before it as `others` says, present for it, with no
+/// applications listed (the IPA needs only the card). An entry is the card state, UPIN state and retries, the
+/// card error and the application count.
+fn card_status(card_slot: u8, others: OtherSlots) -> Vec<u8> {
+    const ABSENT: [u8; 6] = [0, 0, 0, 0, 0, 0];
+    const PRESENT: [u8; 6] = [1, 0, 0, 0, 0, 0];
     let mut status = vec![0xFF; 8];
-    status.extend_from_slice(&[1, 1, 0, 0, 0, 0, 0]);
+    status.push(card_slot);
+    for _ in 1..card_slot {
+        status.extend_from_slice(match others {
+            OtherSlots::Empty => &ABSENT,
+            OtherSlots::PlainSim => &PRESENT,
+        });
+    }
+    status.extend_from_slice(&PRESENT);
     status
 }
 
@@ -384,6 +466,63 @@ mod tests {
             ),
         );
         assert_eq!(again.tlv(0x02), Some(&[1, 0, 48, 0][..]));
+    }
+
+    #[test]
+    fn a_card_in_slot_2_leaves_slot_1_empty() {
+        assert_eq!(CardSlot::new(0), None);
+        assert_eq!(CardSlot::new(6), None);
+        let mut device = device(QmiFaults::default())
+            .with_card_in_slot(CardSlot::new(2).unwrap(), OtherSlots::Empty);
+        let client = allocate(&mut device);
+        let status = answer(&mut device, &request(UIM, client, 2, 0x2F, &[]));
+        let mut expected = vec![0xFF; 8];
+        expected.extend_from_slice(&[2, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(status.tlv(0x10), Some(&expected[..]));
+        let aid = crate::iso7816::ISDR_AID;
+        let mut aid_tlv = vec![aid.len() as u8];
+        aid_tlv.extend_from_slice(&aid);
+        let open = |slot: u8| request(UIM, client, 3, 0x42, &[(0x01, &[slot]), (0x10, &aid_tlv)]);
+        // Slot 1 is there but empty; slot 3 is not there.
+        let empty = answer(&mut device, &open(1));
+        assert_eq!(empty.tlv(0x02), Some(&[1, 0, 52, 0][..]));
+        let missing = answer(&mut device, &open(3));
+        assert_eq!(missing.tlv(0x02), Some(&[1, 0, 48, 0][..]));
+        assert_eq!(device.counters().channels_opened, 0);
+        let opened = answer(&mut device, &open(2));
+        assert_eq!(opened.tlv(0x02), Some(&[0, 0, 0, 0][..]));
+        let channel = opened.tlv(0x10).unwrap()[0];
+        let close =
+            |slot: u8| request(UIM, client, 4, 0x3F, &[(0x01, &[slot]), (0x11, &[channel])]);
+        let wrong_slot = answer(&mut device, &close(1));
+        assert_eq!(wrong_slot.tlv(0x02), Some(&[1, 0, 52, 0][..]));
+        let closed = answer(&mut device, &close(2));
+        assert_eq!(closed.tlv(0x02), Some(&[0, 0, 0, 0][..]));
+    }
+
+    #[test]
+    fn a_plain_sim_in_slot_1_has_no_isdr() {
+        let mut device = device(QmiFaults::default())
+            .with_card_in_slot(CardSlot::new(2).unwrap(), OtherSlots::PlainSim);
+        let client = allocate(&mut device);
+        let status = answer(&mut device, &request(UIM, client, 2, 0x2F, &[]));
+        let mut expected = vec![0xFF; 8];
+        expected.extend_from_slice(&[2, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(status.tlv(0x10), Some(&expected[..]));
+        let aid = crate::iso7816::ISDR_AID;
+        let mut aid_tlv = vec![aid.len() as u8];
+        aid_tlv.extend_from_slice(&aid);
+        let refused = answer(
+            &mut device,
+            &request(UIM, client, 3, 0x42, &[(0x01, &[1]), (0x10, &aid_tlv)]),
+        );
+        assert_eq!(refused.tlv(0x02), Some(&[1, 0, 80, 0][..]));
+        assert_eq!(refused.tlv(0x11), Some(&[0x6A, 0x82][..]));
+        let opened = answer(
+            &mut device,
+            &request(UIM, client, 4, 0x42, &[(0x01, &[2]), (0x10, &aid_tlv)]),
+        );
+        assert_eq!(opened.tlv(0x02), Some(&[0, 0, 0, 0][..]));
     }
 
     #[test]

@@ -9,5 +9,5 @@ pub mod device;
 pub mod server;
 pub mod wire;
 
-pub use device::{QmiDevice, QmiFaults};
+pub use device::{CardSlot, OtherSlots, QmiDevice, QmiFaults};
 pub use server::{QmiServerConfig, serve};

@@ -5,7 +5,7 @@
 //! out in one write. SIGUSR1 prints the counters as a JSON line; SIGINT/SIGTERM print them, remove the link
 //! and stop.
 
-use super::device::{QmiCounters, QmiDevice, QmiFaults};
+use super::device::{CardSlot, OtherSlots, QmiCounters, QmiDevice, QmiFaults};
 use crate::card::{IsdrApplet, ResponseMode, SimCard};
 use crate::modem::server::{Pty, ServerError, io_error, remove_link};
 use std::path::PathBuf;
@@ -23,6 +23,10 @@ pub struct QmiServerConfig {
     pub latency: Duration,
     /// Misbehaviours to reproduce.
     pub faults: QmiFaults,
+    /// The slot the eUICC sits in.
+    pub euicc_slot: CardSlot,
+    /// What the slots before it hold.
+    pub other_slots: OtherSlots,
 }
 
 fn print_counters(counters: QmiCounters) {
@@ -36,7 +40,8 @@ pub async fn serve<A: IsdrApplet>(
     applet: A,
 ) -> Result<QmiCounters, ServerError> {
     let card = SimCard::new(applet, ResponseMode::GetResponse);
-    let mut device = QmiDevice::new(card, config.faults);
+    let mut device = QmiDevice::new(card, config.faults)
+        .with_card_in_slot(config.euicc_slot, config.other_slots);
     let result = run(&mut device, &config).await;
     remove_link(&config.link);
     print_counters(device.counters());
