@@ -498,3 +498,35 @@ fn the_daemon_inhibits_around_an_eim_enable_and_its_rollback() {
     assert_eq!(enabled(&records[2]), [DISABLED]);
     assert_eq!(enabled(&records[3]), [ENABLED], "{log}");
 }
+
+#[test]
+fn the_daemon_inhibits_around_a_fallback_and_the_return_from_it() {
+    let bench = Bench::with_fallback_profile("mm-fallback");
+    let bus = Bus::start(&bench.dir.0);
+    let state = bench.dir.0.join("card.json");
+    let mm = StandIn::start(&bus, &bench.dir.0, &state, None);
+    // A denial longer than 2 s falls back to DISABLED (the Fallback Attribute); 3 s on it, the return.
+    let config = bench
+        .config(
+            "[fallback]\nenabled = true\nafter_secs = 2\nconditions = [\"registration_denied\"]\nreturn_after_secs = 3\n",
+        )
+        .replacen("[modem]\n", &format!("[modem]\nmodemmanager = \"{UID}\"\n"), 1);
+    let daemon = bench.daemon(&config, &[("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)]);
+    daemon.status_until(TIMEOUT, |s| s["polls"] == 1);
+    assert!(mm.records().is_empty(), "an idle poll inhibits nothing");
+    bench
+        .card
+        .change_network(r#"{"registration":"denied","reject_cause":15}"#);
+    let fell_back = mm.wait_for("the fallback's inhibition and release", |r| r.len() >= 2);
+    inhibit_then_release(&fell_back[..2]);
+    assert_eq!(enabled(&fell_back[0]), [ENABLED]);
+    assert_eq!(enabled(&fell_back[1]), [DISABLED], "{}", daemon.log());
+    // Service on the fallback profile; after its time the normal profile comes back, inhibited too.
+    bench.card.change_network(r#"{"registration":"home"}"#);
+    let records = mm.wait_for("the return's inhibition and release", |r| r.len() >= 4);
+    let log = daemon.log();
+    assert_eq!(records.len(), 4, "{records:?}\n{log}");
+    inhibit_then_release(&records[2..]);
+    assert_eq!(enabled(&records[2]), [DISABLED]);
+    assert_eq!(enabled(&records[3]), [ENABLED], "{log}");
+}
