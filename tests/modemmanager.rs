@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::daemon::{Bench, DISABLED, ENABLED, enable_with_rollback};
+use support::daemon::{Bench, DISABLED, Daemon, ENABLED, enable_with_rollback};
 use support::{EUICCD, Run, Scratch, SimServe};
 
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -465,21 +465,32 @@ fn an_eim_package_that_switches_runs_between_inhibit_and_release() {
     );
 }
 
-#[test]
-fn the_daemon_inhibits_around_an_eim_enable_and_its_rollback() {
-    let bench = Bench::new("mm-rollback", None);
+/// `euiccd run` on `bench` with `extra` configuration, told the modem's uid, beside a stand-in ModemManager on a
+/// bus of its own; returned after its first (idle) poll, which inhibited nothing. The bus lives as long as the
+/// returned value.
+fn daemon_beside_modemmanager(bench: &Bench, extra: &str) -> (Bus, StandIn, Daemon) {
     let bus = Bus::start(&bench.dir.0);
     let state = bench.dir.0.join("card.json");
     let mm = StandIn::start(&bus, &bench.dir.0, &state, None);
-    // A rollback deadline of 3 s on a network that never comes back after the switch.
-    let config = bench
-        .config(
-            "[rollback]\ndeadline_secs = 3\n\n[connectivity]\nreconnect_settle_secs = 0\nreconnect_timeout_secs = 2\n",
-        )
-        .replacen("[modem]\n", &format!("[modem]\nmodemmanager = \"{UID}\"\n"), 1);
+    let config = bench.config(extra).replacen(
+        "[modem]\n",
+        &format!("[modem]\nmodemmanager = \"{UID}\"\n"),
+        1,
+    );
     let daemon = bench.daemon(&config, &[("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)]);
     daemon.status_until(TIMEOUT, |s| s["polls"] == 1);
     assert!(mm.records().is_empty(), "an idle poll inhibits nothing");
+    (bus, mm, daemon)
+}
+
+#[test]
+fn the_daemon_inhibits_around_an_eim_enable_and_its_rollback() {
+    let bench = Bench::new("mm-rollback", None);
+    // A rollback deadline of 3 s on a network that never comes back after the switch.
+    let (_bus, mm, daemon) = daemon_beside_modemmanager(
+        &bench,
+        "[rollback]\ndeadline_secs = 3\n\n[connectivity]\nreconnect_settle_secs = 0\nreconnect_timeout_secs = 2\n",
+    );
     bench
         .eim
         .with_eim(|e| e.queue_package(bench.eid, enable_with_rollback(DISABLED), None));
@@ -502,18 +513,11 @@ fn the_daemon_inhibits_around_an_eim_enable_and_its_rollback() {
 #[test]
 fn the_daemon_inhibits_around_a_fallback_and_the_return_from_it() {
     let bench = Bench::with_fallback_profile("mm-fallback");
-    let bus = Bus::start(&bench.dir.0);
-    let state = bench.dir.0.join("card.json");
-    let mm = StandIn::start(&bus, &bench.dir.0, &state, None);
     // A denial longer than 2 s falls back to DISABLED (the Fallback Attribute); 3 s on it, the return.
-    let config = bench
-        .config(
-            "[fallback]\nenabled = true\nafter_secs = 2\nconditions = [\"registration_denied\"]\nreturn_after_secs = 3\n",
-        )
-        .replacen("[modem]\n", &format!("[modem]\nmodemmanager = \"{UID}\"\n"), 1);
-    let daemon = bench.daemon(&config, &[("DBUS_SYSTEM_BUS_ADDRESS", &bus.address)]);
-    daemon.status_until(TIMEOUT, |s| s["polls"] == 1);
-    assert!(mm.records().is_empty(), "an idle poll inhibits nothing");
+    let (_bus, mm, daemon) = daemon_beside_modemmanager(
+        &bench,
+        "[fallback]\nenabled = true\nafter_secs = 2\nconditions = [\"registration_denied\"]\nreturn_after_secs = 3\n",
+    );
     bench
         .card
         .change_network(r#"{"registration":"denied","reject_cause":15}"#);

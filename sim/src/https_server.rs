@@ -79,6 +79,24 @@ pub enum SessionTickets {
     Stateful,
 }
 
+impl SessionTickets {
+    /// `Stateful` when `stateful`, else `Stateless` (a command-line flag's reading).
+    pub fn stateful_if(stateful: bool) -> Self {
+        match stateful {
+            true => Self::Stateful,
+            false => Self::Stateless,
+        }
+    }
+
+    /// The name figures and logs give it: `stateless` or `stateful`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Stateless => "stateless",
+            Self::Stateful => "stateful",
+        }
+    }
+}
+
 /// Serves HTTPS on `listen` (e.g. `127.0.0.1:0`) with the certificate and key `tls`, answering every request
 /// with `handler`; clients resume with stateless tickets. `name` labels the log lines. Must be called inside
 /// a tokio runtime.

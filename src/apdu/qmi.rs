@@ -307,7 +307,7 @@ impl QmiChannel {
             .await?;
         let cards = uim::card_states(&answer).map_err(|source| classify("card status", source))?;
         self.card_elsewhere = other_card(&cards, self.slot);
-        if let Err(error) = check_slot(&cards, self.slot) {
+        if let Err(error) = check_slot(&cards, self.slot, self.card_elsewhere) {
             self.connection = Some(connection);
             self.release().await;
             return Err(error);
@@ -445,16 +445,19 @@ impl QmiChannel {
     }
 }
 
-/// Whether the card status `cards` (in slot order) shows a card in `slot`; if not, the error names the first
-/// slot that has one.
-fn check_slot(cards: &[uim::CardState], slot: QmiSlot) -> Result<(), QmiError> {
+/// Whether the card status `cards` (in slot order) shows a card in `slot`; if not, the error names `other`,
+/// the first other slot that has one ([`other_card`]).
+fn check_slot(
+    cards: &[uim::CardState],
+    slot: QmiSlot,
+    other: Option<QmiSlot>,
+) -> Result<(), QmiError> {
     let state = match cards.get(usize::from(slot.number()) - 1) {
         Some(uim::CardState::Present) => return Ok(()),
         Some(uim::CardState::Absent) => SlotState::Absent,
         Some(uim::CardState::Error(code)) => SlotState::Error(*code),
         None => SlotState::NotListed { slots: cards.len() },
     };
-    let other = other_card(cards, slot);
     Err(QmiError::NoCard { slot, state, other })
 }
 
@@ -692,14 +695,17 @@ mod tests {
     #[test]
     fn the_card_status_check_looks_at_the_chosen_slot_and_names_the_one_with_a_card() {
         let slot = |n: i64| QmiSlot::try_from(n).unwrap();
-        assert!(check_slot(&[Absent, Present], slot(2)).is_ok());
-        let error = check_slot(&[Absent, Present], slot(1)).unwrap_err();
+        // As the card-status step calls it.
+        let check =
+            |cards: &[uim::CardState], n| check_slot(cards, slot(n), other_card(cards, slot(n)));
+        assert!(check(&[Absent, Present], 2).is_ok());
+        let error = check(&[Absent, Present], 1).unwrap_err();
         assert_eq!(
             error.to_string(),
             "QMI card status: no usable card in slot 1 (the modem reports it empty); slot 2 has a card: \
              choose it with --qmi-slot 2 (modem.qmi_slot = 2 in the configuration file)"
         );
-        let error = check_slot(&[Present], slot(2)).unwrap_err().to_string();
+        let error = check(&[Present], 2).unwrap_err().to_string();
         assert!(
             error.starts_with(
                 "QMI card status: no usable card in slot 2 (the modem reports 1 slot; if it has more, of which \
@@ -708,9 +714,7 @@ mod tests {
             ),
             "{error}"
         );
-        let error = check_slot(&[Error(3), Absent], slot(1))
-            .unwrap_err()
-            .to_string();
+        let error = check(&[Error(3), Absent], 1).unwrap_err().to_string();
         assert_eq!(
             error,
             "QMI card status: no usable card in slot 1 (the modem reports card error 3)"

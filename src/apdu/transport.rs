@@ -190,24 +190,14 @@ impl Transport {
 /// active SIM for everyone). `auto` is taken for an AT port: on a control device the probe checks instead
 /// (it then needs QMI).
 pub(crate) fn check_slot_choice(kind: TransportKind, slot: QmiSlot) -> Result<(), ApduError> {
-    match kind {
-        TransportKind::Qmi => Ok(()),
-        _ if slot == QmiSlot::FIRST => Ok(()),
-        TransportKind::Mbim => Err(ApduError::SlotNotSelectable {
-            slot,
-            transport: "MBIM",
-        }),
-        TransportKind::Pcsc => Err(ApduError::SlotNotSelectable {
-            slot,
-            transport: "PC/SC",
-        }),
-        TransportKind::Auto | TransportKind::Csim | TransportKind::Cgla => {
-            Err(ApduError::SlotNotSelectable {
-                slot,
-                transport: "AT",
-            })
-        }
-    }
+    let transport = match kind {
+        TransportKind::Qmi => return Ok(()),
+        _ if slot == QmiSlot::FIRST => return Ok(()),
+        TransportKind::Mbim => "MBIM",
+        TransportKind::Pcsc => "PC/SC",
+        TransportKind::Auto | TransportKind::Csim | TransportKind::Cgla => "AT",
+    };
+    Err(ApduError::SlotNotSelectable { slot, transport })
 }
 
 /// Forwards a call to whichever transport `self` holds; `Auto` is handled by the caller.

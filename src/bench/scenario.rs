@@ -28,6 +28,7 @@ use crate::remote::https::{DEFAULT_IDLE_TIMEOUT, HttpOptions, HttpsClient, Serve
 use crate::remote::tls::{client_config, eim_client_config};
 use crate::remote::wire::{WireCounts, WireStats};
 use euiccd_sim::crypto::pki::DEFAULT_SMDP_HOST;
+use euiccd_sim::eim::server::SessionTickets;
 use euiccd_sim::link::{LinkConfig, LinkProxy};
 
 /// Deadline of every HTTPS request.
@@ -193,11 +194,9 @@ pub(crate) async fn run(
         rss_anon_kib: parts.map(|(anon, _)| anon),
         rss_file_kib: parts.map(|(_, file)| file),
         eim_tickets: matches!(scenario, Scenario::EimEnable | Scenario::IdlePoll).then(|| {
-            match stateful_tickets {
-                true => "stateful",
-                false => "stateless",
-            }
-            .to_owned()
+            SessionTickets::stateful_if(stateful_tickets)
+                .name()
+                .to_owned()
         }),
     })
 }

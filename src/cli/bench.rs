@@ -235,10 +235,7 @@ fn serve_world(args: ServeArgs) -> Result<(), Failure> {
         enable_package: args.enable_package,
         mbim: args.mbim,
         qmi: args.qmi,
-        eim_tickets: match args.stateful_tickets {
-            true => euiccd_sim::eim::server::SessionTickets::Stateful,
-            false => euiccd_sim::eim::server::SessionTickets::Stateless,
-        },
+        eim_tickets: euiccd_sim::eim::server::SessionTickets::stateful_if(args.stateful_tickets),
     })?;
     Ok(())
 }
